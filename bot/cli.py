@@ -1,0 +1,105 @@
+"""The `druppel` command: every way a person starts or inspects druppel."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.settings import Settings
+from courses.loader import CourseFileError, course_files, load_course, load_course_dir
+from courses.render import preview
+from storage.errors import RedisUnavailable
+from storage.store import open_store
+
+
+class UsageError(Exception):
+    """A command that cannot do what was asked; the message is shown as it is."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="druppel", description="Drip-coaching courses in Telegram and WhatsApp."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    courses = commands.add_parser("courses", help="check and read course files")
+    course_commands = courses.add_subparsers(dest="courses_command", required=True)
+    validate = course_commands.add_parser("validate", help="validate course files")
+    validate.add_argument("files", nargs="*", type=Path, help="course files (default: all)")
+    show = course_commands.add_parser("preview", help="print a course as a participant reads it")
+    show.add_argument("course", help="course id, e.g. twijfel")
+    show.add_argument("--day", type=int, help="only this day")
+
+    commands.add_parser("check", help="check settings, courses and Redis, then exit")
+    commands.add_parser("demo", help="show the twijfel course in the terminal")
+    return parser
+
+
+def _validate(settings: Settings, files: list[Path]) -> int:
+    paths = files or course_files(settings.courses_dir)
+    for path in paths:
+        course = load_course(path)
+        print(f"ok  {path}: {course.id}, {course.length} days")
+    return 0
+
+
+def _preview(settings: Settings, course_id: str, day: int | None) -> int:
+    courses = load_course_dir(settings.courses_dir)
+    course = courses.get(course_id)
+    if course is None:
+        known = ", ".join(sorted(courses))
+        raise UsageError(f"there is no course {course_id!r} (known: {known})")
+    if day is not None and not 1 <= day <= course.length:
+        raise UsageError(f"{course_id} has days 1 to {course.length}; there is no day {day}")
+    sys.stdout.write(preview(course, day))
+    return 0
+
+
+async def _check(settings: Settings) -> int:
+    courses = load_course_dir(settings.courses_dir)
+    print(f"courses: {', '.join(sorted(courses))}")
+    async with open_store(settings.redis_url, settings.data_dir, settings.key_prefix) as store:
+        info = await store.redis.info("server")
+        where = settings.redis_url or f"embedded, in {settings.data_dir}"
+        print(f"redis {info['redis_version']} ({where}): ok")
+        print(f"participants: {await store.participants.count()}")
+    return 0
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    if args.command == "courses" and args.courses_command == "validate":
+        return _validate(settings, args.files)
+    if args.command == "courses" and args.courses_command == "preview":
+        return _preview(settings, args.course, args.day)
+    if args.command == "check":
+        return asyncio.run(_check(settings))
+    if args.command == "demo":
+        return _preview(settings, "twijfel", None)
+    raise UsageError(f"unknown command {args.command}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: errors a person can act on become one line on stderr, not a traceback."""
+    try:
+        return run(argv)
+    except (CourseFileError, RedisUnavailable, UsageError) as exc:
+        print(f"druppel: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in error["loc"]).upper()
+        print(f"druppel: setting {field}: {error['msg']}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""The one place druppel reads its configuration: the environment and an optional `.env` file.
+
+Every other module receives what it needs as arguments, so no module reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The courses that ship with druppel.
+BUILTIN_COURSES_DIR = Path(__file__).resolve().parent.parent / "courses"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """All settings, each read from the environment variable named in its alias."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("TELEGRAM_BOT_TOKEN")
+    )
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org", validation_alias=_env("TELEGRAM_API_BASE_URL")
+    )
+    redis_url: str | None = Field(default=None, validation_alias=_env("REDIS_URL"))
+    data_dir: Path = Field(default=Path("var"), validation_alias=_env("DRUPPEL_DATA_DIR"))
+    key_prefix: str = Field(
+        default="druppel",
+        pattern=r"^[A-Za-z0-9_.-]{1,32}$",
+        validation_alias=_env("DRUPPEL_KEY_PREFIX"),
+    )
+    clock_speed: float = Field(
+        default=1.0, gt=0, le=1_000_000, validation_alias=_env("DRUPPEL_CLOCK_SPEED")
+    )
+    default_timezone: str = Field(
+        default="Europe/Amsterdam", validation_alias=_env("DEFAULT_TIMEZONE")
+    )
+    courses_dir: Path = Field(
+        default=BUILTIN_COURSES_DIR, validation_alias=_env("DRUPPEL_COURSES_DIR")
+    )
+    log_level: str = Field(default="INFO", validation_alias=_env("DRUPPEL_LOG_LEVEL"))
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {name!r}") from exc
+        return name
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, url: str) -> str:
+        return url.rstrip("/")

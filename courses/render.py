@@ -1,0 +1,89 @@
+"""Turning a course day into the messages a participant gets, channel-neutral and pure.
+
+Every channel (Telegram, WhatsApp, the console, the preview) shows exactly these words; only the
+markup around them differs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from courses.models import Course
+
+
+class Part(StrEnum):
+    LESSON = "lesson"
+    CHECKIN = "checkin"
+    PROMPT = "prompt"
+    NUDGE = "nudge"
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A button: what it says, and the value it gives back."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class DayMessage:
+    """One message of a day. `heading`, when set, is shown above the text (bold where possible)."""
+
+    part: Part
+    text: str
+    heading: str | None = None
+    choices: tuple[Choice, ...] = field(default_factory=tuple)
+
+    def plain(self) -> str:
+        """The message as plain text, as the console and the preview show it."""
+        lines = [self.heading] if self.heading else []
+        lines.append(self.text)
+        if self.choices:
+            lines.append("  ".join(f"[{c.label}]" for c in self.choices))
+        return "\n\n".join(lines)
+
+
+def day_heading(course: Course, number: int) -> str:
+    return f"Dag {number} van {course.length} · {course.day(number).title}"
+
+
+def checkin_message(course: Course, number: int) -> DayMessage | None:
+    day = course.day(number)
+    if day.checkin is None or course.checkin_scale is None:
+        return None
+    scale = course.checkin_scale
+    text = f"{day.checkin}\n1 = {scale.low} · 5 = {scale.high}"
+    choices = tuple(Choice(str(score), str(score)) for score in range(1, 6))
+    return DayMessage(Part.CHECKIN, text, choices=choices)
+
+
+def render_day(course: Course, number: int) -> list[DayMessage]:
+    """The lesson messages, the check-in (on days that have one), then the reflection prompt."""
+    day = course.day(number)
+    messages = [
+        DayMessage(Part.LESSON, text, heading=day_heading(course, number) if i == 0 else None)
+        for i, text in enumerate(day.lesson)
+    ]
+    checkin = checkin_message(course, number)
+    if checkin is not None:
+        messages.append(checkin)
+    messages.append(DayMessage(Part.PROMPT, day.prompt))
+    return messages
+
+
+def render_nudge(course: Course, number: int) -> DayMessage | None:
+    text = course.day(number).nudge
+    return None if text is None else DayMessage(Part.NUDGE, text)
+
+
+def preview(course: Course, day: int | None = None) -> str:
+    """Plain text of one day, or every day, under a `Dag N` header each."""
+    numbers = [day] if day is not None else list(range(1, course.length + 1))
+    blocks: list[str] = []
+    for number in numbers:
+        messages = render_day(course, number)
+        body = "\n\n---\n\n".join(m.plain() for m in messages)
+        blocks.append(f"Dag {number}\n{'=' * len(f'Dag {number}')}\n\n{body}")
+    return "\n\n\n".join(blocks) + "\n"

@@ -1,0 +1,19 @@
+"""Errors the storage layer raises; each carries what an operator needs to act."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base of everything storage raises on purpose."""
+
+
+class RedisUnavailable(StorageError):
+    """Redis could not be reached or started; the message is one line an operator can act on."""
+
+
+class NotFound(StorageError):
+    """A record that was expected to exist does not."""
+
+
+class Conflict(StorageError):
+    """A record kept changing under a read-modify-write; the caller may retry later."""

@@ -1,0 +1,101 @@
+"""The records druppel keeps, as pydantic models: what goes into Redis comes out the same."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from enum import StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+_ID = r"^[A-Za-z0-9_.:-]{1,64}$"
+ParticipantId = Annotated[str, StringConstraints(pattern=_ID)]
+CourseId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,31}$")]
+
+
+def _aware_utc(value: datetime) -> datetime:
+    """Stored times are always UTC and always carry their zone."""
+    if value.tzinfo is None:
+        raise ValueError("a stored time must carry a time zone")
+    return value.astimezone(UTC)
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}") from exc
+    return name
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_aware_utc)]
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+    CONSOLE = "console"
+
+
+class Participant(Record):
+    """A person on one channel. Chat ids are kept as strings: WhatsApp's are phone numbers."""
+
+    id: ParticipantId
+    channel: Channel
+    chat_id: Annotated[str, StringConstraints(pattern=_ID)]
+    first_name: Annotated[str, StringConstraints(max_length=64)] | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")] = "nl"
+    timezone: TimeZoneName = "Europe/Amsterdam"
+    delivery_time: time = time(8, 0)
+    created_at: UtcDatetime
+
+
+class EnrollmentStatus(StrEnum):
+    ACTIVE = "active"  # lessons come at the delivery time
+    PAUSED = "paused"  # silent until the participant resumes
+    COMPLETED = "completed"  # every day delivered
+    STOPPED = "stopped"  # the participant ended it
+
+
+class Enrollment(Record):
+    """One participant's progress through one course.
+
+    `current_day` is the day whose lesson comes next (1-based); `last_delivered_day` is the day
+    most recently sent (0 before the first). Reflections and check-ins belong to the latter.
+    """
+
+    participant_id: ParticipantId
+    course_id: CourseId
+    status: EnrollmentStatus = EnrollmentStatus.ACTIVE
+    current_day: int = Field(default=1, ge=1)
+    last_delivered_day: int = Field(default=0, ge=0)
+    last_delivered_at: UtcDatetime | None = None
+    next_due: UtcDatetime | None = None
+    nudged_day: int = Field(default=0, ge=0)
+    reflected_day: int = Field(default=0, ge=0)
+    started_at: UtcDatetime
+    ended_at: UtcDatetime | None = None
+
+
+class ReflectionEntry(Record):
+    """One answer to a day's prompt. The text is personal: it is never logged."""
+
+    course_id: CourseId
+    day: int = Field(ge=1)
+    text: Annotated[str, StringConstraints(min_length=1, max_length=8000)]
+    at: UtcDatetime
+
+
+class CheckIn(Record):
+    """How strongly the participant recognised a day's theme, 1 (not at all) to 5 (strongly)."""
+
+    course_id: CourseId
+    day: int = Field(ge=1)
+    score: int = Field(ge=1, le=5)
+    at: UtcDatetime

@@ -1,0 +1,63 @@
+"""Reading and writing pydantic records as JSON, with optimistic read-modify-write.
+
+A record that two processes may change at once (a participant pausing while the dispatcher
+records a delivery) is updated under WATCH/MULTI: the change applies to what is really stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import redis.asyncio as aioredis
+from pydantic import BaseModel
+from redis.exceptions import WatchError
+
+from storage.errors import Conflict
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def text(value: bytes | str) -> str:
+    """Our clients decode replies; this keeps the type checker honest about redis-py's unions."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
+UPDATE_ATTEMPTS = 50
+
+
+async def load(redis: aioredis.Redis, key: str, model: type[M]) -> M | None:
+    raw = await redis.get(key)
+    return None if raw is None else model.model_validate_json(raw)
+
+
+async def update(
+    redis: aioredis.Redis,
+    key: str,
+    model: type[M],
+    change: Callable[[M], M | None],
+) -> M | None:
+    """Apply `change` to the stored record and write the result atomically.
+
+    `change` gets a copy of the record as stored and returns the new record, or None to leave it
+    as it is. Returns what is stored afterwards, or None when there is no such record.
+    """
+    async with redis.pipeline(transaction=True) as pipe:
+        for _ in range(UPDATE_ATTEMPTS):
+            try:
+                await pipe.watch(key)
+                raw = await pipe.get(key)
+                if raw is None:
+                    return None
+                current = model.model_validate_json(raw)
+                changed = change(current.model_copy(deep=True))
+                if changed is None:
+                    await pipe.reset()  # type: ignore[no-untyped-call]
+                    return current
+                pipe.multi()  # type: ignore[no-untyped-call]
+                pipe.set(key, changed.model_dump_json())
+                await pipe.execute()
+                return changed
+            except WatchError:
+                continue
+    raise Conflict(f"{key} kept changing; gave up after {UPDATE_ATTEMPTS} attempts")

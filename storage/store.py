@@ -1,0 +1,113 @@
+"""Opening storage: one Redis connection (embedded or at a URL) and the repositories on it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from storage.answers import CheckinRepo, ReflectionRepo
+from storage.due import DueIndex
+from storage.embedded import EmbeddedRedis
+from storage.enrollments import EnrollmentRepo
+from storage.errors import RedisUnavailable
+from storage.keys import Keys, enrollment_member
+from storage.participants import ParticipantRepo
+from storage.records import text
+
+log = logging.getLogger(__name__)
+
+SOCKET_TIMEOUT = 5.0  # seconds for any one command; a stuck server must not hang a tick forever
+CONNECT_TIMEOUT = 5.0
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, fit for an error line or a log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class Store:
+    """The repositories over one Redis client."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.participants = ParticipantRepo(redis, keys)
+        self.enrollments = EnrollmentRepo(redis, keys)
+        self.reflections = ReflectionRepo(redis, keys)
+        self.checkins = CheckinRepo(redis, keys)
+        self.due = DueIndex(redis, keys)
+
+    async def delete_participant(self, pid: str) -> bool:
+        """Forget a participant entirely: records, answers, schedule and chat link.
+
+        Returns False when there was no such participant. Safe to run twice.
+        """
+        participant = await self.participants.get(pid)
+        course_ids = [text(c) for c in await self.redis.smembers(self.keys.enrollments(pid))]
+        for course_id in course_ids:
+            await self.due.unschedule(enrollment_member(pid, course_id))
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(
+                self.keys.participant(pid),
+                self.keys.enrollments(pid),
+                self.keys.reflections(pid),
+                self.keys.checkins(pid),
+                *(self.keys.enrollment(pid, c) for c in course_ids),
+            )
+            await pipe.execute()
+        if participant is not None:
+            index = self.keys.chat_index(participant.channel)
+            if await self.redis.hget(index, participant.chat_id) == pid:
+                await self.redis.hdel(index, participant.chat_id)
+        await self.redis.srem(self.keys.participants(), pid)
+        return participant is not None
+
+
+async def connect_redis(url: str) -> aioredis.Redis:
+    try:
+        client = aioredis.Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_timeout=SOCKET_TIMEOUT,
+            socket_connect_timeout=CONNECT_TIMEOUT,
+            health_check_interval=30,
+        )
+    except ValueError as exc:
+        raise RedisUnavailable(f"REDIS_URL is not a Redis URL ({redacted(url)}): {exc}") from exc
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        await client.aclose()
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise RedisUnavailable(f"cannot reach Redis at {redacted(url)}: {reason}") from exc
+    return client
+
+
+@asynccontextmanager
+async def open_store(
+    redis_url: str | None, data_dir: Path, prefix: str = "druppel"
+) -> AsyncIterator[Store]:
+    """A Store on the server at `redis_url`, or on an embedded one under `data_dir`."""
+    embedded: EmbeddedRedis | None = None
+    if redis_url is None:
+        embedded = EmbeddedRedis(data_dir)
+        redis_url = await embedded.start()
+    try:
+        client = await connect_redis(redis_url)
+        try:
+            yield Store(client, Keys(prefix))
+        finally:
+            await client.aclose()
+    finally:
+        if embedded is not None:
+            await embedded.stop()

@@ -1,0 +1,92 @@
+"""Shared fixtures: a real Redis for every test that needs one, isolated by key prefix.
+
+With REDIS_URL set the tests use that server; otherwise they start the embedded redis-server once
+per session. Each test gets its own key prefix and its keys are removed afterwards, so tests never
+see each other's data and a shared server is left as it was found.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+import redis.asyncio as aioredis
+
+from storage.embedded import redis_server_binary, server_args, socket_path_for
+from storage.keys import Keys
+from storage.store import Store, connect_redis
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that touches Redis is marked, so CI can rerun them against another server."""
+    for item in items:
+        if "redis_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.redis)
+
+
+def _wait_for_ping(url: str, process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"embedded redis-server exited with {process.returncode}")
+        try:
+            if redis.Redis.from_url(url, socket_timeout=1).ping():
+                return
+        except (redis.RedisError, OSError):
+            time.sleep(0.02)
+    raise RuntimeError("embedded redis-server did not answer in time")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    data_dir = tmp_path_factory.mktemp("redis")
+    socket = socket_path_for(data_dir)
+    process = subprocess.Popen(
+        [redis_server_binary(), *server_args(data_dir, socket), "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"unix://{socket}"
+    try:
+        _wait_for_ping(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def keys() -> Keys:
+    return Keys(f"t{secrets.token_hex(4)}")
+
+
+@pytest.fixture
+async def redis_client(redis_url: str, keys: Keys) -> AsyncIterator[aioredis.Redis]:
+    client = await connect_redis(redis_url)
+    try:
+        yield client
+    finally:
+        stale = [key async for key in client.scan_iter(match=keys.everything(), count=1000)]
+        if stale:
+            await client.delete(*stale)
+        await client.aclose()
+
+
+@pytest.fixture
+def store(redis_client: aioredis.Redis, keys: Keys) -> Store:
+    return Store(redis_client, keys)
+
+
+@pytest.fixture
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent

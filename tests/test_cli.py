@@ -1,0 +1,99 @@
+"""The `druppel` command: course validation and preview; one-line errors, not tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from courses.loader import load_course_dir
+from courses.render import render_day
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_validate_all_shipped_courses(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["courses", "validate"]) == 0
+    out = capsys.readouterr().out
+    assert "twijfel, 9 days" in out
+    assert "partner, 9 days" in out
+
+
+def test_validate_a_broken_file_exits_non_zero_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "kapot.yaml"
+    broken.write_text("id: kapot\ntitle: Kapot\n", encoding="utf-8")
+    assert main(["courses", "validate", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"druppel: {broken}: field audience: is missing (and 2 more problems)\n"
+
+
+def test_preview_prints_the_days_messages_under_a_header(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["courses", "preview", "twijfel", "--day", "2"]) == 0
+    out = capsys.readouterr().out
+    course = load_course_dir(ROOT / "courses")["twijfel"]
+    assert out.startswith("Dag 2\n")
+    for message in render_day(course, 2):
+        assert message.text in out
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["courses", "preview", "bestaatniet"], "there is no course 'bestaatniet'"),
+        (["courses", "preview", "twijfel", "--day", "10"], "there is no day 10"),
+        (["courses", "preview", "partner", "--day", "0"], "there is no day 0"),
+    ],
+)
+def test_preview_of_a_missing_course_or_day_fails(
+    args: list[str], complaint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    assert complaint in capsys.readouterr().err
+
+
+def _druppel(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_druppel_refuses_to_start_with_a_broken_course_file(tmp_path: Path) -> None:
+    courses = tmp_path / "courses"
+    courses.mkdir()
+    (courses / "leeg.yaml").write_text("id: leeg\ndays: []\n", encoding="utf-8")
+    done = _druppel("check", env={"DRUPPEL_COURSES_DIR": str(courses),
+                                  "DRUPPEL_DATA_DIR": str(tmp_path / "var")})  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"druppel: {courses / 'leeg.yaml'}: field ")
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_unreachable_redis_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    done = _druppel("check", env={"REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert done.returncode == 2
+    assert done.stderr.startswith("druppel: cannot reach Redis at redis://127.0.0.1:1/0")
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_check_with_embedded_redis_reports_ok(tmp_path: Path) -> None:
+    done = _druppel("check", env={"DRUPPEL_DATA_DIR": str(tmp_path / "var")})
+    assert done.returncode == 0, done.stderr
+    assert "courses: partner, twijfel" in done.stdout
+    assert "embedded" in done.stdout
+
+
+def test_a_bad_setting_is_named(tmp_path: Path) -> None:
+    done = _druppel("check", env={"DEFAULT_TIMEZONE": "Europe/Atlantis"})
+    assert done.returncode == 2
+    assert "DEFAULT_TIMEZONE" in done.stderr
+    assert "Europe/Atlantis" in done.stderr

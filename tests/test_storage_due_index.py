@@ -1,0 +1,71 @@
+"""The due index hands out what is due, earliest first, to one worker at a time."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from storage.keys import enrollment_member
+from storage.store import Store
+
+NOW = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+
+
+async def test_due_before_lists_only_what_is_due_earliest_first(store: Store) -> None:
+    for name, minutes in [("c", 5), ("a", -10), ("d", 60), ("b", -1)]:
+        await store.due.schedule(f"{name}/twijfel", NOW + timedelta(minutes=minutes))
+    due = await store.due.due_before(NOW)
+    assert [c.member for c in due] == ["a/twijfel", "b/twijfel"]
+    assert due[0].due_at == NOW - timedelta(minutes=10)
+    assert await store.due.size() == 4
+
+
+async def test_rescheduling_moves_a_member_instead_of_adding_one(store: Store) -> None:
+    member = enrollment_member("p1", "twijfel")
+    await store.due.schedule(member, NOW)
+    await store.due.schedule(member, NOW + timedelta(days=1))
+    assert await store.due.size() == 1
+    assert await store.due.due_at(member) == NOW + timedelta(days=1)
+
+
+async def test_claim_moves_due_members_to_the_lease_set(store: Store) -> None:
+    for i in range(5):
+        await store.due.schedule(f"p{i}/twijfel", NOW - timedelta(seconds=5 - i))
+    await store.due.schedule("later/twijfel", NOW + timedelta(hours=1))
+    claims = await store.due.claim(NOW, limit=3, lease_seconds=30)
+    assert [c.member for c in claims] == ["p0/twijfel", "p1/twijfel", "p2/twijfel"]
+    assert await store.due.size() == 3
+    assert await store.due.leased() == 3
+    rest = await store.due.claim(NOW, limit=10, lease_seconds=30)
+    assert [c.member for c in rest] == ["p3/twijfel", "p4/twijfel"]
+    assert await store.due.claim(NOW, limit=10, lease_seconds=30) == []
+
+
+async def test_finish_reschedules_or_drops_a_claim(store: Store) -> None:
+    await store.due.schedule("a/twijfel", NOW)
+    await store.due.schedule("b/twijfel", NOW)
+    await store.due.claim(NOW, limit=10, lease_seconds=30)
+    await store.due.finish("a/twijfel", NOW + timedelta(days=1))
+    await store.due.finish("b/twijfel", None)
+    assert await store.due.leased() == 0
+    assert await store.due.due_at("a/twijfel") == NOW + timedelta(days=1)
+    assert await store.due.due_at("b/twijfel") is None
+
+
+async def test_an_expired_lease_comes_back_to_due(store: Store) -> None:
+    await store.due.schedule("a/twijfel", NOW)
+    [claim] = await store.due.claim(NOW, limit=10, lease_seconds=30)
+    assert await store.due.claim(NOW + timedelta(seconds=29), 10, 30) == []
+    [again] = await store.due.claim(NOW + timedelta(seconds=31), 10, 30)
+    assert again.member == claim.member
+
+
+async def test_concurrent_claims_never_hand_out_a_member_twice(store: Store) -> None:
+    members = [f"p{i}/twijfel" for i in range(300)]
+    for i, member in enumerate(members):
+        await store.due.schedule(member, NOW - timedelta(seconds=i))
+    batches = await asyncio.gather(
+        *(store.due.claim(NOW, limit=25, lease_seconds=60) for _ in range(20))
+    )
+    claimed = [c.member for batch in batches for c in batch]
+    assert sorted(claimed) == sorted(members)

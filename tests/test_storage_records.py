@@ -1,0 +1,153 @@
+"""Every record survives a trip through Redis unchanged, and concurrent changes are not lost."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from storage.models import (
+    Channel,
+    CheckIn,
+    Enrollment,
+    EnrollmentStatus,
+    Participant,
+    ReflectionEntry,
+)
+from storage.store import Store
+
+NOW = datetime(2026, 3, 29, 6, 30, tzinfo=UTC)
+
+
+async def _participant(store: Store, chat_id: str = "1001", **fields: object) -> Participant:
+    participant, created = await store.participants.get_or_create(
+        Channel.TELEGRAM, chat_id, now=NOW, **fields
+    )
+    assert created
+    return participant
+
+
+async def test_participant_round_trip(store: Store) -> None:
+    made = await _participant(
+        store, first_name="Sanne", timezone="America/New_York", delivery_time=time(7, 45)
+    )
+    assert await store.participants.get(made.id) == made
+    assert await store.participants.by_chat(Channel.TELEGRAM, "1001") == made
+    assert made.language == "nl"
+    assert made.created_at == NOW
+
+
+async def test_same_chat_is_the_same_participant_even_when_requests_race(store: Store) -> None:
+    results = await asyncio.gather(
+        *(store.participants.get_or_create(Channel.TELEGRAM, "77", now=NOW) for _ in range(20))
+    )
+    assert len({p.id for p, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+    assert await store.participants.count() == 1
+
+
+async def test_same_chat_id_on_another_channel_is_another_person(store: Store) -> None:
+    telegram, _ = await store.participants.get_or_create(Channel.TELEGRAM, "31612345678", now=NOW)
+    whatsapp, _ = await store.participants.get_or_create(Channel.WHATSAPP, "31612345678", now=NOW)
+    assert telegram.id != whatsapp.id
+
+
+async def test_participant_update_changes_only_what_was_asked(store: Store) -> None:
+    made = await _participant(store)
+
+    def move_to_tokyo(p: Participant) -> Participant:
+        p.timezone = "Asia/Tokyo"
+        return p
+
+    updated = await store.participants.update(made.id, move_to_tokyo)
+    assert updated is not None
+    assert (await store.participants.get(made.id)) == made.model_copy(
+        update={"timezone": "Asia/Tokyo"}
+    )
+    assert await store.participants.update("nobody", move_to_tokyo) is None
+
+
+def test_unknown_time_zone_is_refused() -> None:
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        Participant(
+            id="abc", channel=Channel.TELEGRAM, chat_id="1", timezone="Mars/Olympus",
+            created_at=NOW,
+        )  # fmt: skip
+
+
+def test_naive_times_are_refused() -> None:
+    with pytest.raises(ValidationError, match="time zone"):
+        CheckIn(course_id="twijfel", day=2, score=3, at=datetime(2026, 1, 1, 8, 0))
+
+
+async def test_enrollment_round_trip(store: Store) -> None:
+    p = await _participant(store)
+    enrollment = Enrollment(
+        participant_id=p.id,
+        course_id="twijfel",
+        status=EnrollmentStatus.PAUSED,
+        current_day=4,
+        last_delivered_day=3,
+        last_delivered_at=NOW,
+        next_due=NOW + timedelta(days=1),
+        nudged_day=2,
+        reflected_day=3,
+        started_at=NOW - timedelta(days=3),
+    )
+    await store.enrollments.save(enrollment)
+    assert await store.enrollments.get(p.id, "twijfel") == enrollment
+    assert await store.enrollments.for_participant(p.id) == [enrollment]
+    assert await store.enrollments.get(p.id, "partner") is None
+
+
+async def test_concurrent_enrollment_updates_are_all_kept(store: Store) -> None:
+    p = await _participant(store)
+    await store.enrollments.save(Enrollment(participant_id=p.id, course_id="twijfel",
+                                            started_at=NOW))  # fmt: skip
+
+    def advance(e: Enrollment) -> Enrollment:
+        e.current_day += 1
+        return e
+
+    await asyncio.gather(*(store.enrollments.update(p.id, "twijfel", advance) for _ in range(30)))
+    stored = await store.enrollments.get(p.id, "twijfel")
+    assert stored is not None
+    assert stored.current_day == 31
+
+
+async def test_a_change_that_returns_none_writes_nothing(store: Store) -> None:
+    p = await _participant(store)
+    original = Enrollment(participant_id=p.id, course_id="twijfel", started_at=NOW)
+    await store.enrollments.save(original)
+    assert await store.enrollments.update(p.id, "twijfel", lambda e: None) == original
+
+
+async def test_reflections_are_appended_per_day_in_order(store: Store) -> None:
+    p = await _participant(store)
+    first = ReflectionEntry(course_id="twijfel", day=1, text="Ik merk dat ik <b>wegloop</b>.",
+                            at=NOW)  # fmt: skip
+    second = ReflectionEntry(course_id="twijfel", day=1, text="En nog iets: 😊", at=NOW)
+    other_day = ReflectionEntry(course_id="twijfel", day=2, text="Dag twee.", at=NOW)
+    for entry in (first, second, other_day):
+        await store.reflections.add(p.id, entry)
+    assert await store.reflections.for_day(p.id, "twijfel", 1) == [first, second]
+    assert await store.reflections.all(p.id) == [first, second, other_day]
+
+
+async def test_checkin_round_trip_and_a_second_tap_replaces_the_first(store: Store) -> None:
+    p = await _participant(store)
+    await store.checkins.record(p.id, CheckIn(course_id="twijfel", day=2, score=2, at=NOW))
+    again = CheckIn(course_id="twijfel", day=2, score=5, at=NOW + timedelta(minutes=1))
+    await store.checkins.record(p.id, again)
+    day3 = CheckIn(course_id="twijfel", day=3, score=1, at=NOW)
+    await store.checkins.record(p.id, day3)
+    assert await store.checkins.get(p.id, "twijfel", 2) == again
+    assert await store.checkins.all(p.id) == [again, day3]
+
+
+@pytest.mark.parametrize("score", [0, 6])
+def test_checkin_score_outside_one_to_five_is_refused(score: int) -> None:
+    with pytest.raises(ValidationError):
+        CheckIn(course_id="twijfel", day=2, score=score, at=NOW)
