@@ -10,15 +10,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.errors import SetupError
 from bot.settings import Settings
 from courses.loader import CourseFileError, course_files, load_course, load_course_dir
 from courses.render import preview
 from storage.errors import RedisUnavailable
 from storage.store import open_store
-
-
-class UsageError(Exception):
-    """A command that cannot do what was asked; the message is shown as it is."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--day", type=int, help="only this day")
 
     commands.add_parser("check", help="check settings, courses and Redis, then exit")
-    commands.add_parser("demo", help="show the twijfel course in the terminal")
+    demo = commands.add_parser("demo", help="a sped-up course in the terminal, no account needed")
+    demo.add_argument("--interactive", action="store_true", help="be the participant yourself")
     return parser
 
 
@@ -53,9 +51,9 @@ def _preview(settings: Settings, course_id: str, day: int | None) -> int:
     course = courses.get(course_id)
     if course is None:
         known = ", ".join(sorted(courses))
-        raise UsageError(f"there is no course {course_id!r} (known: {known})")
+        raise SetupError(f"there is no course {course_id!r} (known: {known})")
     if day is not None and not 1 <= day <= course.length:
-        raise UsageError(f"{course_id} has days 1 to {course.length}; there is no day {day}")
+        raise SetupError(f"{course_id} has days 1 to {course.length}; there is no day {day}")
     sys.stdout.write(preview(course, day))
     return 0
 
@@ -81,15 +79,17 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         return asyncio.run(_check(settings))
     if args.command == "demo":
-        return _preview(settings, "twijfel", None)
-    raise UsageError(f"unknown command {args.command}")
+        from bot.demo import run_demo
+
+        return asyncio.run(run_demo(settings, interactive=args.interactive))
+    raise SetupError(f"unknown command {args.command}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: errors a person can act on become one line on stderr, not a traceback."""
     try:
         return run(argv)
-    except (CourseFileError, RedisUnavailable, UsageError) as exc:
+    except (CourseFileError, RedisUnavailable, SetupError) as exc:
         print(f"druppel: {exc}", file=sys.stderr)
         return 2
     except ValidationError as exc:

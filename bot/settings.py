@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     clock_speed: float = Field(
         default=1.0, gt=0, le=1_000_000, validation_alias=_env("DRUPPEL_CLOCK_SPEED")
     )
+    tick_seconds: float = Field(
+        default=1.0, gt=0, le=60, validation_alias=_env("DRUPPEL_TICK_SECONDS")
+    )
     default_timezone: str = Field(
         default="Europe/Amsterdam", validation_alias=_env("DEFAULT_TIMEZONE")
     )

@@ -44,14 +44,18 @@ class DueIndex:
         self._claim: AsyncScript = redis.register_script(_script("claim_due.lua"))
         self._finish: AsyncScript = redis.register_script(_script("finish_lease.lua"))
 
-    async def schedule(self, member: str, at: datetime) -> None:
-        await self._redis.zadd(self._due, {member: _epoch(at)})
-
-    async def unschedule(self, member: str) -> None:
+    async def schedule(self, member: str, at: datetime | None) -> None:
+        """Set when an enrollment is next due (None: not at all), overruling any worker's claim."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zrem(self._due, member)
+            if at is None:
+                pipe.zrem(self._due, member)
+            else:
+                pipe.zadd(self._due, {member: _epoch(at)})
             pipe.zrem(self._lease, member)
             await pipe.execute()
+
+    async def unschedule(self, member: str) -> None:
+        await self.schedule(member, None)
 
     async def due_at(self, member: str) -> datetime | None:
         score = await self._redis.zscore(self._due, member)
@@ -76,12 +80,17 @@ class DueIndex:
             for i in range(0, len(flat), 2)
         ]
 
-    async def finish(self, member: str, next_due: datetime | None) -> None:
-        """Release a claim, rescheduling it at `next_due` (or not at all)."""
-        await self._finish(
+    async def finish(self, member: str, next_due: datetime | None) -> bool:
+        """Release a claim, rescheduling it at `next_due` (or not at all).
+
+        False when the claim was no longer ours: the enrollment was rescheduled meanwhile (or our
+        lease expired and another worker took it), and that newer schedule stands.
+        """
+        done = await self._finish(
             keys=[self._due, self._lease],
             args=[member, "" if next_due is None else _epoch(next_due)],
         )
+        return bool(done)
 
     async def size(self) -> int:
         return int(await self._redis.zcard(self._due))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 from storage import records
 from storage.keys import Keys
@@ -27,10 +28,15 @@ class EnrollmentRepo:
             await pipe.execute()
 
     async def update(
-        self, pid: str, course_id: str, change: Callable[[Enrollment], Enrollment | None]
+        self,
+        pid: str,
+        course_id: str,
+        change: Callable[[Enrollment], Enrollment | None],
+        also: Callable[[Pipeline, Enrollment, Enrollment], None] | None = None,
     ) -> Enrollment | None:
+        """Change the stored enrollment atomically; `also` commits with it (see records.update)."""
         key = self._keys.enrollment(pid, course_id)
-        return await records.update(self._redis, key, Enrollment, change)
+        return await records.update(self._redis, key, Enrollment, change, also)
 
     async def for_participant(self, pid: str) -> list[Enrollment]:
         """All of a participant's enrollments, oldest first."""

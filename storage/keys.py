@@ -15,12 +15,15 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{p:<pid>}:enrollment:<course>  string  Enrollment JSON                        enrollments.py
     P:{p:<pid>}:reflections          list    ReflectionEntry JSON, oldest first     answers.py
     P:{p:<pid>}:checkins             hash    "<course>:<day>" -> CheckIn JSON       answers.py
+    P:{p:<pid>}:outbox               list    OutboxItem JSON, oldest first          outbox.py
     P:{sched}:due                    zset    "<pid>/<course>" by next-due epoch     due.py
     P:{sched}:lease                  zset    "<pid>/<course>" by lease expiry       due.py
+    P:clock:anchor                   string  sped-up clock anchor (ISO time)        bot/wiring.py
 
 Per-participant keys share the tag `{p:<pid>}`: deleting or exporting a participant touches one
-slot. The due index and its lease set share `{sched}` because one Lua script moves members
-between them.
+slot, and an enrollment advances and its lesson enters the outbox in one transaction, so a crash
+never loses a lesson that was counted as sent. The due index and its lease set share `{sched}`
+because one Lua script moves members between them.
 """
 
 from __future__ import annotations
@@ -72,6 +75,9 @@ class Keys:
     def checkins(self, pid: str) -> str:
         return f"{self._p(pid)}:checkins"
 
+    def outbox(self, pid: str) -> str:
+        return f"{self._p(pid)}:outbox"
+
     def participant_pattern(self, pid: str) -> str:
         """A SCAN pattern for every key of one participant (tests and audits use it)."""
         return f"{self._p(pid)}:*".replace("{", "\\{").replace("}", "\\}")
@@ -82,6 +88,9 @@ class Keys:
 
     def lease(self) -> str:
         return f"{self.prefix}:{{sched}}:lease"
+
+    def clock_anchor(self) -> str:
+        return f"{self.prefix}:clock:anchor"
 
     def everything(self) -> str:
         """A SCAN pattern for every key under this prefix."""

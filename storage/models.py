@@ -54,6 +54,10 @@ class Participant(Record):
     timezone: TimeZoneName = "Europe/Amsterdam"
     delivery_time: time = time(8, 0)
     created_at: UtcDatetime
+    #: Where the participant is in a multi-step conversation (sign-up, changing the time), if
+    #: anywhere; with `pending_course`, this is what survives a restart mid-conversation.
+    step: Annotated[str, StringConstraints(max_length=32)] | None = None
+    pending_course: CourseId | None = None
 
 
 class EnrollmentStatus(StrEnum):
@@ -77,10 +81,19 @@ class Enrollment(Record):
     last_delivered_day: int = Field(default=0, ge=0)
     last_delivered_at: UtcDatetime | None = None
     next_due: UtcDatetime | None = None
+    nudge_due: UtcDatetime | None = None
     nudged_day: int = Field(default=0, ge=0)
     reflected_day: int = Field(default=0, ge=0)
     started_at: UtcDatetime
     ended_at: UtcDatetime | None = None
+    end_reason: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+    def wake_at(self) -> UtcDatetime | None:
+        """When the dispatcher should next look at this enrollment: a lesson or a nudge."""
+        if self.status is not EnrollmentStatus.ACTIVE:
+            return None
+        times = [t for t in (self.next_due, self.nudge_due) if t is not None]
+        return min(times) if times else None
 
 
 class ReflectionEntry(Record):
@@ -90,6 +103,16 @@ class ReflectionEntry(Record):
     day: int = Field(ge=1)
     text: Annotated[str, StringConstraints(min_length=1, max_length=8000)]
     at: UtcDatetime
+
+
+class OutboxItem(Record):
+    """A message owed to a participant, named rather than spelled out: the text is rendered from
+    the course when it is sent, so no lesson text is copied into Redis."""
+
+    course_id: CourseId
+    day: int = Field(ge=1)
+    kind: Annotated[str, StringConstraints(pattern=r"^(day|nudge|end)$")] = "day"
+    index: int = Field(default=0, ge=0)
 
 
 class CheckIn(Record):

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import redis.asyncio as aioredis
 from pydantic import BaseModel
+from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
 from storage.errors import Conflict
@@ -36,11 +37,14 @@ async def update(
     key: str,
     model: type[M],
     change: Callable[[M], M | None],
+    also: Callable[[Pipeline, M, M], None] | None = None,
 ) -> M | None:
     """Apply `change` to the stored record and write the result atomically.
 
     `change` gets a copy of the record as stored and returns the new record, or None to leave it
-    as it is. Returns what is stored afterwards, or None when there is no such record.
+    as it is. `also(pipe, before, after)` may queue more commands (on keys in the same hash slot)
+    that commit together with the change. Returns what is stored afterwards, or None when there
+    is no such record.
     """
     async with redis.pipeline(transaction=True) as pipe:
         for _ in range(UPDATE_ATTEMPTS):
@@ -56,6 +60,8 @@ async def update(
                     return current
                 pipe.multi()  # type: ignore[no-untyped-call]
                 pipe.set(key, changed.model_dump_json())
+                if also is not None:
+                    also(pipe, current, changed)
                 await pipe.execute()
                 return changed
             except WatchError:

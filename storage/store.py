@@ -17,6 +17,7 @@ from storage.embedded import EmbeddedRedis
 from storage.enrollments import EnrollmentRepo
 from storage.errors import RedisUnavailable
 from storage.keys import Keys, enrollment_member
+from storage.outbox import Outbox
 from storage.participants import ParticipantRepo
 from storage.records import text
 
@@ -46,6 +47,7 @@ class Store:
         self.reflections = ReflectionRepo(redis, keys)
         self.checkins = CheckinRepo(redis, keys)
         self.due = DueIndex(redis, keys)
+        self.outbox = Outbox(redis, keys)
 
     async def delete_participant(self, pid: str) -> bool:
         """Forget a participant entirely: records, answers, schedule and chat link.
@@ -62,6 +64,7 @@ class Store:
                 self.keys.enrollments(pid),
                 self.keys.reflections(pid),
                 self.keys.checkins(pid),
+                self.keys.outbox(pid),
                 *(self.keys.enrollment(pid, c) for c in course_ids),
             )
             await pipe.execute()

@@ -69,3 +69,21 @@ async def test_concurrent_claims_never_hand_out_a_member_twice(store: Store) -> 
     )
     claimed = [c.member for batch in batches for c in batch]
     assert sorted(claimed) == sorted(members)
+
+
+async def test_a_reschedule_during_a_claim_overrules_the_worker(store: Store) -> None:
+    await store.due.schedule("a/twijfel", NOW)
+    await store.due.claim(NOW, limit=10, lease_seconds=30)
+    resumed_at = NOW + timedelta(hours=3)
+    await store.due.schedule("a/twijfel", resumed_at)  # the participant acted meanwhile
+    assert await store.due.finish("a/twijfel", None) is False
+    assert await store.due.due_at("a/twijfel") == resumed_at
+    assert await store.due.leased() == 0
+
+
+async def test_unschedule_removes_a_claimed_member_for_good(store: Store) -> None:
+    await store.due.schedule("a/twijfel", NOW)
+    await store.due.claim(NOW, limit=10, lease_seconds=30)
+    await store.due.unschedule("a/twijfel")
+    assert await store.due.finish("a/twijfel", NOW + timedelta(days=1)) is False
+    assert await store.due.due_at("a/twijfel") is None

@@ -1,0 +1,444 @@
+"""The coach: the whole conversation with a participant, for every channel.
+
+It hears channel-neutral `Incoming` events and answers with `Outgoing` messages; it never imports
+a messaging SDK. Sign-up is a short sequence of steps (course, time, time zone) whose position is
+stored on the participant, so a restart in the middle of it loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import time
+
+from bot import texts
+from bot.delivery import Deliveries, outgoing
+from bot.journey import Journey
+from bot.messages import Button, Incoming, Kind, Outgoing
+from courses.models import Course
+from courses.render import render_day
+from scheduler.localtime import parse_time_of_day, suggest_zone
+from storage.keys import enrollment_member
+from storage.models import CheckIn, Enrollment, EnrollmentStatus, Participant, ReflectionEntry
+
+log = logging.getLogger(__name__)
+
+Replies = list[Outgoing]
+COMMON_TIMES = ["07:00", "08:00", "12:30", "19:00", "21:00"]
+MAX_REFLECTION = 8000
+
+
+def _say(text: str, *rows: tuple[Button, ...]) -> Replies:
+    return [Outgoing(text, buttons=tuple(rows))]
+
+
+class Coach:
+    def __init__(self, journey: Journey, deliveries: Deliveries) -> None:
+        self.journey = journey
+        self.store = journey.store
+        self.courses = journey.courses
+        self.deliveries = deliveries
+        self._commands: dict[str, Callable[[Participant, tuple[str, ...]], Awaitable[Replies]]] = {
+            "tijd": self._time, "time": self._time,
+            "tijdzone": self._zone, "timezone": self._zone,
+            "pauze": self._pause, "pause": self._pause,
+            "verder": self._resume, "resume": self._resume,
+            "vandaag": self._today, "today": self._today,
+            "voortgang": self._progress, "progress": self._progress,
+            "stop": self._stop,
+        }  # fmt: skip
+
+    # -- entry point ------------------------------------------------------------------------
+    async def handle(self, event: Incoming) -> Replies:
+        """Answer one thing a participant did. Unknown people only get a pointer to /start."""
+        if event.kind is Kind.COMMAND and event.command == "start":
+            participant, _ = await self.store.participants.get_or_create(
+                event.channel, event.chat_id, now=self.journey.clock.now(),
+                first_name=(event.first_name or None) and event.first_name[:64],
+                timezone=self.journey.default_timezone,
+            )  # fmt: skip
+            return await self._start(participant, event.args)
+        if event.kind is Kind.COMMAND and event.command == "help":
+            return _say(texts.HELP)
+        known = await self.store.participants.by_chat(event.channel, event.chat_id)
+        if known is None:
+            return _say(texts.NOT_STARTED)
+        if event.kind is Kind.COMMAND:
+            handler = self._commands.get(event.command or "")
+            if handler is None:
+                return _say(texts.UNKNOWN_COMMAND)
+            return await handler(known, event.args)
+        if event.kind is Kind.BUTTON:
+            return await self._button(known, event.data or "")
+        if event.kind is Kind.UNSUPPORTED:
+            what = texts.UNSUPPORTED_WHAT.get(event.what or "", "bijlagen")
+            return _say(texts.UNSUPPORTED.format(what=what))
+        return await self._text(known, event.text)
+
+    # -- helpers ----------------------------------------------------------------------------
+    async def _set_step(
+        self, participant: Participant, step: str | None, course_id: str | None = None
+    ) -> Participant:
+        def change(p: Participant) -> Participant:
+            p.step = step
+            p.pending_course = course_id
+            return p
+
+        return await self.store.participants.update(participant.id, change) or participant
+
+    def _course_buttons(self) -> tuple[tuple[Button, ...], ...]:
+        return tuple((Button(c.title, f"c:{c.id}"),) for c in self.courses.values())
+
+    def _time_buttons(self) -> tuple[tuple[Button, ...], ...]:
+        buttons = [Button(t, f"t:{t}") for t in COMMON_TIMES] + [Button(texts.OTHER_TIME, "t:?")]
+        return (tuple(buttons[:3]), tuple(buttons[3:]))
+
+    async def _live(self, pid: str) -> Enrollment | None:
+        """The enrollment that still sends lessons (active or paused), if any."""
+        current = await self.journey.current(pid)
+        live = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
+        return current if current is not None and current.status in live else None
+
+    def _next_when(self, participant: Participant, enrollment: Enrollment) -> str | None:
+        if enrollment.status is not EnrollmentStatus.ACTIVE or enrollment.next_due is None:
+            return None
+        return self.journey.when(participant, enrollment.next_due)
+
+    # -- sign-up ----------------------------------------------------------------------------
+    async def _start(self, participant: Participant, args: tuple[str, ...]) -> Replies:
+        wanted = args[0].lower() if args else None
+        course_id = wanted if wanted in self.courses else None
+        live = await self._live(participant.id)
+        if live is not None:
+            await self._set_step(participant, "restart", course_id)
+            course = self.courses.get(live.course_id)
+            title = course.title if course else live.course_id
+            length = course.length if course else live.current_day
+            day = min(live.current_day, length)
+            return _say(
+                texts.ALREADY_FOLLOWING.format(title=title, day=day, length=length),
+                (Button(texts.RESTART_YES, "r:yes"),), (Button(texts.RESTART_NO, "r:no"),),
+            )  # fmt: skip
+        if course_id is not None:
+            return await self._choose_course(participant, course_id)
+        await self._set_step(participant, "course")
+        intro = f"{texts.greeting(participant.first_name)} {texts.WELCOME}"
+        if wanted is not None:
+            intro = f"{texts.UNKNOWN_COURSE}\n\n{intro}"
+        return _say(intro, *self._course_buttons())
+
+    async def _choose_course(self, participant: Participant, course_id: str) -> Replies:
+        course = self.courses[course_id]
+        await self._set_step(participant, "time", course_id)
+        chosen = texts.COURSE_CHOSEN.format(title=course.title, description=course.description)
+        return [Outgoing(chosen), Outgoing(texts.ASK_TIME, buttons=self._time_buttons())]
+
+    async def _set_time(self, participant: Participant, at: time) -> Replies:
+        signing_up = participant.pending_course is not None and participant.step in (
+            "time", "type_time",
+        )  # fmt: skip
+
+        def change(p: Participant) -> Participant:
+            p.delivery_time = at
+            p.step = "zone" if signing_up else None
+            return p
+
+        updated = await self.store.participants.update(participant.id, change) or participant
+        if signing_up:
+            return _say(
+                texts.ASK_ZONE.format(zone=updated.timezone),
+                (Button(texts.ZONE_OK, "z:ok"),), (Button(texts.OTHER_ZONE, "z:?"),),
+            )  # fmt: skip
+        return await self._rescheduled(updated, texts.TIME_SET)
+
+    async def _set_zone(self, participant: Participant, zone: str) -> Replies:
+        def change(p: Participant) -> Participant:
+            p.timezone = zone
+            return p
+
+        updated = await self.store.participants.update(participant.id, change) or participant
+        if updated.pending_course is not None and updated.step in ("zone", "type_zone"):
+            return await self._enroll(updated, updated.pending_course)
+        await self._set_step(updated, None)
+        return await self._rescheduled(updated, texts.TIME_SET)
+
+    async def _rescheduled(self, participant: Participant, template: str) -> Replies:
+        """After a change of time or zone: move the next lesson, and say when it comes."""
+        await self._set_step(participant, None)
+        live = await self._live(participant.id)
+        at, zone = texts.hhmm(participant.delivery_time), participant.timezone
+        if live is None or live.status is not EnrollmentStatus.ACTIVE or live.next_due is None:
+            return _say(texts.TIME_SET_NO_COURSE.format(time=at, zone=zone))
+        now = self.journey.clock.now()
+
+        def move(e: Enrollment) -> Enrollment | None:
+            if e.status is not EnrollmentStatus.ACTIVE or e.next_due is None:
+                return None
+            e.next_due = self.journey.next_lesson_time(participant, e, now)
+            return e
+
+        moved = await self.store.enrollments.update(participant.id, live.course_id, move) or live
+        await self.journey.reschedule(moved)
+        when = self._next_when(participant, moved) or ""
+        return _say(template.format(time=at, zone=zone, when=when))
+
+    async def _enroll(self, participant: Participant, course_id: str) -> Replies:
+        """Start a course from day 1. Whatever course ran before ends here, answers kept."""
+        course = self.courses.get(course_id)
+        if course is None:
+            await self._set_step(participant, "course")
+            return _say(texts.UNKNOWN_COURSE, *self._course_buttons())
+        now = self.journey.clock.now()
+        for old in await self.store.enrollments.for_participant(participant.id):
+            if old.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED):
+                await self.store.due.unschedule(enrollment_member(participant.id, old.course_id))
+
+                def end(e: Enrollment) -> Enrollment:
+                    e.status, e.end_reason, e.ended_at = EnrollmentStatus.STOPPED, "restarted", now
+                    e.next_due = e.nudge_due = None
+                    return e
+
+                await self.store.enrollments.update(participant.id, old.course_id, end)
+        await self.store.outbox.clear(participant.id)
+        participant = await self._set_step(participant, None)
+        enrollment = self.journey.new_enrollment(participant, course)
+        await self.store.enrollments.save(enrollment)
+        await self.journey.reschedule(enrollment)
+        log.info("participant %s enrolled in %s", participant.id, course.id)
+        when = self.journey.when(participant, enrollment.next_due or now)
+        return _say(texts.ENROLLED.format(title=course.title, when=when, zone=participant.timezone))
+
+    # -- buttons ----------------------------------------------------------------------------
+    async def _button(self, participant: Participant, data: str) -> Replies:
+        kind, _, value = data.partition(":")
+        if kind == "c" and value in self.courses:
+            if participant.step != "course" and await self._live(participant.id) is not None:
+                return await self._start(participant, (value,))
+            return await self._choose_course(participant, value)
+        if kind == "t" and value == "?":
+            await self._set_step(participant, "type_time", participant.pending_course)
+            return _say(texts.TYPE_TIME)
+        if kind == "t" and (at := parse_time_of_day(value)) is not None:
+            return await self._set_time(participant, at)
+        if kind == "z" and value == "ok":
+            return await self._set_zone(participant, participant.timezone)
+        if kind == "z" and value == "?":
+            await self._set_step(participant, "type_zone", participant.pending_course)
+            return _say(texts.TYPE_ZONE)
+        if kind == "r" and participant.step == "restart":
+            if value == "yes":
+                if participant.pending_course is not None:
+                    return await self._choose_course(participant, participant.pending_course)
+                await self._set_step(participant, "course")
+                return _say(texts.WELCOME, *self._course_buttons())
+            await self._set_step(participant, None)
+            return await self._keep_going(participant)
+        if kind == "k":
+            return await self._checkin(participant, value)
+        return _say(texts.STALE_BUTTON)
+
+    async def _keep_going(self, participant: Participant) -> Replies:
+        live = await self._live(participant.id)
+        if live is None:
+            return _say(texts.NO_COURSE)
+        when = self._next_when(participant, live)
+        if when is None:
+            return _say(texts.KEEP_GOING_PAUSED)
+        return _say(texts.KEEP_GOING.format(when=when))
+
+    async def _checkin(self, participant: Participant, value: str) -> Replies:
+        course_id, _, rest = value.partition(":")
+        day_text, _, score_text = rest.partition(":")
+        enrollment = await self.store.enrollments.get(participant.id, course_id) if (
+            course_id in self.courses
+        ) else None  # fmt: skip
+        if (
+            enrollment is None
+            or not day_text.isdigit()
+            or not 1 <= int(day_text) <= enrollment.last_delivered_day
+            or score_text not in {"1", "2", "3", "4", "5"}
+        ):
+            return _say(texts.CHECKIN_STALE)
+        checkin = CheckIn(course_id=course_id, day=int(day_text), score=int(score_text),
+                          at=self.journey.clock.now())  # fmt: skip
+        await self.store.checkins.record(participant.id, checkin)
+        return _say(texts.CHECKIN_SAVED.format(score=checkin.score))
+
+    # -- free text --------------------------------------------------------------------------
+    async def _text(self, participant: Participant, text: str) -> Replies:
+        step = participant.step
+        if step in ("time", "type_time"):
+            at = parse_time_of_day(text)
+            return _say(texts.BAD_TIME) if at is None else await self._set_time(participant, at)
+        if step in ("zone", "type_zone"):
+            zone = suggest_zone(text)
+            return _say(texts.BAD_ZONE) if zone is None else await self._set_zone(participant, zone)
+        if step == "course":
+            wanted = text.strip().lower()
+            for course in self.courses.values():
+                if wanted in (course.id, course.title.lower()):
+                    return await self._choose_course(participant, course.id)
+            return _say(texts.UNKNOWN_COURSE, *self._course_buttons())
+        if step == "restart":
+            await self._set_step(participant, None)
+        return await self._reflection(participant, text)
+
+    async def _reflection(self, participant: Participant, text: str) -> Replies:
+        enrollment = await self.journey.current(participant.id)
+        if enrollment is None:
+            return _say(texts.NO_COURSE)
+        if enrollment.last_delivered_day == 0:
+            when = self._next_when(participant, enrollment)
+            return (
+                _say(texts.FIRST_LESSON_COMING.format(when=when))
+                if when
+                else _say(texts.PROGRESS_PAUSED)
+            )
+        if len(text) > MAX_REFLECTION:
+            return _say(texts.TOO_LONG.format(limit=MAX_REFLECTION))
+        if not text.strip():
+            return []
+        day = enrollment.last_delivered_day
+        now = self.journey.clock.now()
+        entry = ReflectionEntry(course_id=enrollment.course_id, day=day, text=text, at=now)
+        await self.store.reflections.add(participant.id, entry)
+
+        def reflected(e: Enrollment) -> Enrollment:
+            e.reflected_day = max(e.reflected_day, e.last_delivered_day)
+            e.nudge_due = None
+            if e.status is EnrollmentStatus.ACTIVE and e.next_due is None:
+                course = self.courses.get(e.course_id)
+                if course is not None and e.current_day <= course.length:
+                    e.next_due = self.journey.next_lesson_time(participant, e, now)
+            return e
+
+        updated = await self.store.enrollments.update(
+            participant.id, enrollment.course_id, reflected
+        )
+        replies = _say(texts.REFLECTION_SAVED.format(day=day))
+        if updated is not None:
+            await self.journey.reschedule(updated)
+            when = self._next_when(participant, updated)
+            if when is not None:
+                replies = _say(f"{replies[0].text} {texts.NEXT_LESSON.format(when=when)}")
+        return replies
+
+    # -- commands ---------------------------------------------------------------------------
+    async def _time(self, participant: Participant, args: tuple[str, ...]) -> Replies:
+        if args:
+            at = parse_time_of_day(" ".join(args))
+            return _say(texts.BAD_TIME) if at is None else await self._set_time(participant, at)
+        await self._set_step(participant, "time")
+        current = texts.CURRENT_TIME.format(
+            time=texts.hhmm(participant.delivery_time), zone=participant.timezone
+        )
+        return _say(current, *self._time_buttons())
+
+    async def _zone(self, participant: Participant, args: tuple[str, ...]) -> Replies:
+        if args:
+            zone = suggest_zone(" ".join(args))
+            return _say(texts.BAD_ZONE) if zone is None else await self._set_zone(participant, zone)
+        await self._set_step(participant, "type_zone")
+        return _say(texts.TYPE_ZONE)
+
+    async def _pause(self, participant: Participant, _args: tuple[str, ...]) -> Replies:
+        live = await self._live(participant.id)
+        if live is None:
+            return _say(texts.NO_COURSE)
+        if live.status is EnrollmentStatus.PAUSED:
+            return _say(texts.ALREADY_PAUSED)
+
+        def pause(e: Enrollment) -> Enrollment | None:
+            if e.status is not EnrollmentStatus.ACTIVE:
+                return None
+            e.status = EnrollmentStatus.PAUSED
+            e.next_due = e.nudge_due = None
+            return e
+
+        paused = await self.store.enrollments.update(participant.id, live.course_id, pause)
+        if paused is not None:
+            await self.journey.reschedule(paused)
+        return _say(texts.PAUSED)
+
+    async def _resume(self, participant: Participant, _args: tuple[str, ...]) -> Replies:
+        live = await self._live(participant.id)
+        if live is None:
+            return _say(texts.NO_COURSE)
+        now = self.journey.clock.now()
+
+        def resume(e: Enrollment) -> Enrollment | None:
+            if e.status is not EnrollmentStatus.PAUSED:
+                return None
+            e.status = EnrollmentStatus.ACTIVE
+            awaiting = self.journey.awaits_reflection(e)
+            e.next_due = None if awaiting else self.journey.next_lesson_time(participant, e, now)
+            return e
+
+        was_paused = live.status is EnrollmentStatus.PAUSED
+        resumed = await self.store.enrollments.update(participant.id, live.course_id, resume)
+        if resumed is None:
+            return _say(texts.NO_COURSE)
+        await self.journey.reschedule(resumed)
+        when = self._next_when(participant, resumed)
+        if when is None:
+            return _say(texts.WAITING_FOR_REFLECTION.format(day=resumed.last_delivered_day))
+        if not was_paused:
+            return _say(texts.NOT_PAUSED.format(when=when))
+        return _say(texts.RESUMED.format(day=resumed.current_day, when=when))
+
+    async def _stop(self, participant: Participant, _args: tuple[str, ...]) -> Replies:
+        live = await self._live(participant.id)
+        if live is None:
+            return _say(texts.NO_COURSE)
+        now = self.journey.clock.now()
+
+        def stop(e: Enrollment) -> Enrollment:
+            e.status, e.end_reason, e.ended_at = EnrollmentStatus.STOPPED, "participant", now
+            e.next_due = e.nudge_due = None
+            return e
+
+        stopped = await self.store.enrollments.update(participant.id, live.course_id, stop)
+        if stopped is not None:
+            await self.journey.reschedule(stopped)
+        await self.store.outbox.clear(participant.id)
+        await self._set_step(participant, None)
+        return _say(texts.STOPPED)
+
+    async def _today(self, participant: Participant, _args: tuple[str, ...]) -> Replies:
+        enrollment = await self.journey.current(participant.id)
+        course = self.courses.get(enrollment.course_id) if enrollment else None
+        if enrollment is None or course is None:
+            return _say(texts.NO_COURSE)
+        day = enrollment.last_delivered_day
+        if day == 0:
+            when = self._next_when(participant, enrollment)
+            return _say(texts.FIRST_LESSON_COMING.format(when=when or "later"))
+        return [outgoing(m, course.id, day) for m in render_day(course, day)]
+
+    async def _progress(self, participant: Participant, _args: tuple[str, ...]) -> Replies:
+        enrollment = await self.journey.current(participant.id)
+        course = self.courses.get(enrollment.course_id) if enrollment else None
+        if enrollment is None or course is None:
+            return _say(texts.NO_COURSE)
+        answered = {
+            r.day for r in await self.store.reflections.all(participant.id)
+            if r.course_id == course.id
+        }  # fmt: skip
+        return _say(
+            texts.PROGRESS.format(
+                title=course.title, done=enrollment.last_delivered_day, length=course.length,
+                answers=len(answered), status=self._status_line(participant, enrollment, course),
+            )
+        )  # fmt: skip
+
+    def _status_line(self, participant: Participant, e: Enrollment, course: Course) -> str:
+        if e.status is EnrollmentStatus.COMPLETED:
+            return texts.PROGRESS_DONE
+        if e.status is EnrollmentStatus.PAUSED:
+            return texts.PROGRESS_PAUSED
+        if e.status is EnrollmentStatus.STOPPED:
+            return texts.PROGRESS_STOPPED
+        when = self._next_when(participant, e)
+        if when is None:
+            return texts.PROGRESS_AWAITING.format(day=e.last_delivered_day)
+        return texts.PROGRESS_ACTIVE.format(when=when)

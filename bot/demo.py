@@ -1,0 +1,158 @@
+"""`druppel demo`: the real engine, run on a sped-up clock in the terminal, with nothing to set up.
+
+An embedded Redis in a temporary folder, the console as the channel, and a course day that lasts
+a few seconds. A scripted participant signs up, reads every lesson of `twijfel`, answers the
+check-ins and prompts, pauses for two days and resumes. With --interactive, you are the
+participant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.channels.console import ConsoleChannel
+from bot.messages import Incoming, Kind
+from bot.settings import Settings
+from bot.wiring import Engine, engine
+from storage.models import Channel, EnrollmentStatus
+
+DEMO_SPEED = 28_800.0  # a course day lasts three real seconds
+CHAT = "demo"
+NAME = "Sanne"
+DEADLINE = 150.0  # real seconds; the scripted demo ends well within this
+
+#: What the scripted participant answers, day by day. Written for the demo, in our own words.
+ANSWERS = [
+    "Ik denk dat ik vooral twijfel als het goed gaat. Gek eigenlijk.",
+    "Ik wil het zeker weten voor ik kies. Maar dat moment komt nooit.",
+    "Het nieuwe trekt, ja. Vooral als het thuis rustig is.",
+    "Ik voel me vaak niet gezien in wat ik allemaal doe.",
+    "Ruimte nemen doe ik, maar ik zeg er zelden iets bij.",
+    "Ik vergelijk meer dan ik wil toegeven. Vooral 's avonds op mijn telefoon.",
+    "Bij ons thuis werd er niet over gevoelens gepraat. Dat merk ik nu.",
+    "Ik heb eigenlijk nooit gezien hoe een goede relatie eruitziet.",
+    "Ik wil kiezen, ook al is het spannend. Ik ga een coach zoeken.",
+]
+CHECKIN_SCORES = {2: "4", 3: "2", 4: "3", 5: "4", 6: "3", 7: "5", 8: "4"}
+PAUSE_AFTER_DAY = 3
+
+
+class Demo:
+    def __init__(self, eng: Engine, console: ConsoleChannel) -> None:
+        self.eng = eng
+        self.console = console
+
+    async def act(self, text: str | None = None, tap: str | None = None, label: str = "") -> None:
+        """The participant types `text` or taps the button with data `tap`."""
+        if tap is not None:
+            self.console.participant_says(NAME, f"(tikt op “{label or tap}”)")
+            event = Incoming(Channel.CONSOLE, CHAT, Kind.BUTTON, data=tap, first_name=NAME)
+        else:
+            self.console.participant_says(NAME, text or "")
+            event = Incoming.from_text(Channel.CONSOLE, CHAT, text or "", first_name=NAME)
+        for reply in await self.eng.coach.handle(event):
+            await self.console.send(CHAT, reply)
+
+    async def tap_label(self, contains: str) -> None:
+        button = next(b for b in self.console.last_buttons() if contains in b.label)
+        await self.act(tap=button.data, label=button.label)
+
+    async def delivered_day(self) -> tuple[int, EnrollmentStatus]:
+        participant = await self.eng.store.participants.by_chat(Channel.CONSOLE, CHAT)
+        assert participant is not None
+        enrollment = await self.eng.journey.current(participant.id)
+        assert enrollment is not None
+        return enrollment.last_delivered_day, enrollment.status
+
+    async def wait_for_day(self, day: int) -> None:
+        # The state lives in Redis, written by the dispatcher task: polling it is the honest check.
+        while (await self.delivered_day())[0] < day or await self._outbox_busy():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+
+    async def _outbox_busy(self) -> bool:
+        participant = await self.eng.store.participants.by_chat(Channel.CONSOLE, CHAT)
+        return participant is not None and await self.eng.store.outbox.size(participant.id) > 0
+
+    async def script(self) -> int:
+        course = self.eng.courses["twijfel"]
+        await self.act("/start")
+        await self.tap_label("Ik twijfel")
+        await self.tap_label("08:00")
+        await self.tap_label("klopt")
+        for day in range(1, course.length + 1):
+            await self.wait_for_day(day)
+            if day in CHECKIN_SCORES:
+                await asyncio.sleep(0.2)
+                await self.tap_label(CHECKIN_SCORES[day])
+            await asyncio.sleep(0.3)
+            await self.act(ANSWERS[day - 1])
+            if day == PAUSE_AFTER_DAY:
+                await self.act("/pauze")
+                await asyncio.sleep(self.eng.clock.to_real_seconds(2 * 86_400))
+                self.console.note("twee dagen stilte: op pauze komt er niets")
+                await self.act("/verder")
+        await asyncio.sleep(0.3)
+        await self.act("/voortgang")
+        return await self.summary()
+
+    async def summary(self) -> int:
+        participant = await self.eng.store.participants.by_chat(Channel.CONSOLE, CHAT)
+        assert participant is not None
+        reflections = await self.eng.store.reflections.all(participant.id)
+        checkins = await self.eng.store.checkins.all(participant.id)
+        day, status = await self.delivered_day()
+        scores = ", ".join(f"dag {c.day}: {c.score}" for c in checkins)
+        print(
+            f"\nDemo klaar: {day} lessen ontvangen, {len(reflections)} antwoorden bewaard, "
+            f"check-ins {scores}. Status: {status.value}."
+        )
+        return 0 if status is EnrollmentStatus.COMPLETED and len(reflections) == day else 1
+
+    async def interactive(self) -> int:
+        print("Jij bent de deelnemer. Typ een bericht of een commando (/help); een cijfer tikt")
+        print("op die knop van het laatste bericht. Ctrl-D of 'klaar' stopt de demo.\n")
+        await self.act("/start")
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line or line.strip().lower() in {"klaar", "exit", "quit"}:
+                return 0
+            text = line.strip()
+            buttons = self.console.last_buttons()
+            if text.isdigit() and 1 <= int(text) <= len(buttons):
+                button = buttons[int(text) - 1]
+                await self.act(tap=button.data, label=button.label)
+            elif text:
+                await self.act(text)
+
+
+async def run_demo(settings: Settings, interactive: bool = False, speed: float = DEMO_SPEED) -> int:
+    with tempfile.TemporaryDirectory(prefix="druppel-demo-") as folder:
+        demo_settings = settings.model_copy(
+            update={"redis_url": None, "data_dir": Path(folder), "clock_speed": speed,
+                    "tick_seconds": 0.05, "default_timezone": "Europe/Amsterdam"}
+        )  # fmt: skip
+        async with engine(demo_settings) as eng:
+            console = ConsoleChannel(eng.clock, ZoneInfo("Europe/Amsterdam"))
+            eng.senders[Channel.CONSOLE] = console
+            seconds = 86_400 / speed
+            print(
+                f"druppel demo: de echte motor op een versnelde klok (een dag duurt {seconds:g} s),"
+            )
+            print("met een ingebouwde Redis en de terminal als chat.")
+            job = eng.tick_job()
+            job.start()
+            try:
+                demo = Demo(eng, console)
+                if interactive:
+                    return await demo.interactive()
+                return await asyncio.wait_for(demo.script(), timeout=DEADLINE)
+            except TimeoutError:
+                print(f"\nDe demo liep langer dan {DEADLINE:.0f} seconden; er klopt iets niet.")
+                return 1
+            finally:
+                job.shutdown()

@@ -1,0 +1,83 @@
+"""What the coach and the deliveries both need to know about a participant's journey.
+
+The rules of time live here once: when the next lesson is due, how that reads in Dutch, and
+where an enrollment stands in the due index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import texts
+from courses.models import Course, Pacing
+from scheduler.clock import Clock
+from scheduler.localtime import local_day, next_delivery
+from storage.keys import enrollment_member
+from storage.models import Enrollment, EnrollmentStatus, Participant
+from storage.store import Store
+
+#: Statuses that still belong to the participant's current course (a stopped one does not).
+CURRENT = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED, EnrollmentStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class Journey:
+    store: Store
+    courses: dict[str, Course]
+    clock: Clock
+    default_timezone: str
+
+    async def current(self, pid: str) -> Enrollment | None:
+        """The enrollment the participant is in now: the latest one that was not stopped."""
+        enrollments = await self.store.enrollments.for_participant(pid)
+        live = [e for e in enrollments if e.status in CURRENT]
+        return live[-1] if live else None
+
+    def next_lesson_time(
+        self, participant: Participant, enrollment: Enrollment, now: datetime
+    ) -> datetime:
+        """The next delivery time, never on a local day that already had a lesson."""
+        due = next_delivery(now, participant.timezone, participant.delivery_time)
+        last = enrollment.last_delivered_at
+        if last is not None and local_day(due, participant.timezone) <= local_day(
+            last, participant.timezone
+        ):
+            due = next_delivery(due, participant.timezone, participant.delivery_time)
+        return due
+
+    def awaits_reflection(self, enrollment: Enrollment) -> bool:
+        """With after-reflection pacing, the next lesson waits for an answer to the last one."""
+        course = self.courses.get(enrollment.course_id)
+        return (
+            course is not None
+            and course.pacing is Pacing.AFTER_REFLECTION
+            and enrollment.last_delivered_day > enrollment.reflected_day
+        )
+
+    def nudge_time(self, enrollment: Enrollment, day: int, now: datetime) -> datetime | None:
+        course = self.courses.get(enrollment.course_id)
+        if course is None or course.day(day).nudge is None:
+            return None
+        return now + timedelta(hours=course.nudge_after_hours)
+
+    async def reschedule(self, enrollment: Enrollment) -> None:
+        """Put the enrollment in the due index at its wake time, or take it out."""
+        member = enrollment_member(enrollment.participant_id, enrollment.course_id)
+        await self.store.due.schedule(member, enrollment.wake_at())
+
+    def when(self, participant: Participant, at: datetime) -> str:
+        zone = ZoneInfo(participant.timezone)
+        return texts.when(at.astimezone(zone), self.clock.now().astimezone(zone).date())
+
+    def new_enrollment(self, participant: Participant, course: Course) -> Enrollment:
+        now = self.clock.now()
+        enrollment = Enrollment(
+            participant_id=participant.id,
+            course_id=course.id,
+            status=EnrollmentStatus.ACTIVE,
+            started_at=now,
+        )
+        enrollment.next_due = self.next_lesson_time(participant, enrollment, now)
+        return enrollment

@@ -1,0 +1,76 @@
+"""Channel-neutral messages: what the coach says and hears, whatever the app.
+
+Adapters translate these to and from Telegram, WhatsApp or the terminal; the coach never sees a
+platform type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from storage.models import Channel
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A tappable choice. `data` comes back when tapped; Telegram allows 64 bytes of it."""
+
+    label: str
+    data: str
+
+    def __post_init__(self) -> None:
+        if len(self.data.encode()) > 64:
+            raise ValueError(f"button data over 64 bytes: {self.data!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message to a participant: plain text (never markup), an optional heading, buttons."""
+
+    text: str
+    heading: str | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+    def plain(self) -> str:
+        parts = [self.heading, self.text] if self.heading else [self.text]
+        if self.buttons:
+            parts.append("  ".join(f"[{b.label}]" for row in self.buttons for b in row))
+        return "\n\n".join(parts)
+
+
+class Kind(StrEnum):
+    TEXT = "text"  # free text
+    COMMAND = "command"  # /name args
+    BUTTON = "button"  # a tapped button
+    UNSUPPORTED = "unsupported"  # a sticker, photo, voice note...
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """Something a participant did, already stripped of its platform."""
+
+    channel: Channel
+    chat_id: str
+    kind: Kind
+    text: str = ""
+    command: str | None = None
+    args: tuple[str, ...] = field(default_factory=tuple)
+    data: str | None = None
+    first_name: str | None = None
+    what: str | None = None  # for UNSUPPORTED: "sticker", "photo", "voice", ...
+
+    @classmethod
+    def from_text(
+        cls, channel: Channel, chat_id: str, text: str, first_name: str | None = None
+    ) -> Incoming:
+        """Parse typed text: `/start twijfel` is a command, anything else free text."""
+        stripped = text.strip()
+        if stripped.startswith("/") and len(stripped) > 1:
+            head, *args = stripped[1:].split()
+            command = head.split("@", 1)[0].lower()  # /start@druppel_bot in groups
+            return cls(
+                channel, chat_id, Kind.COMMAND, text=stripped, command=command,
+                args=tuple(args), first_name=first_name,
+            )  # fmt: skip
+        return cls(channel, chat_id, Kind.TEXT, text=text, first_name=first_name)

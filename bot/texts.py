@@ -1,0 +1,155 @@
+"""Everything druppel says in its own words, in one catalogue (Dutch, the default language).
+
+Course content lives in the course files; this holds the bot's side of the conversation. Keep
+sentences short, warm and direct: they are read on a phone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+WEEKDAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
+MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+          "september", "oktober", "november", "december"]  # fmt: skip
+
+
+def hhmm(at: time) -> str:
+    return f"{at.hour:02d}:{at.minute:02d}"
+
+
+def when(at_local: datetime, today: date) -> str:
+    """'vandaag om 07:00', 'morgen om 07:00' or 'donderdag 3 december om 07:00'."""
+    clock = hhmm(at_local.time())
+    days = (at_local.date() - today).days
+    if days == 0:
+        return f"vandaag om {clock}"
+    if days == 1:
+        return f"morgen om {clock}"
+    d = at_local.date()
+    return f"{WEEKDAYS[d.weekday()]} {d.day} {MONTHS[d.month - 1]} om {clock}"
+
+
+def greeting(first_name: str | None) -> str:
+    return f"Hoi {first_name}!" if first_name else "Hoi!"
+
+
+WELCOME = (
+    "Welkom bij druppel. Elke dag krijg je, op een tijd die jij kiest, een korte les en één "
+    "vraag om over na te denken. Je antwoorden bewaar ik voor je, zodat je later kunt "
+    "terugkijken.\n\nMet welke cursus wil je beginnen?"
+)
+UNKNOWN_COURSE = "Die cursus ken ik niet. Kies er een hieronder."
+COURSE_CHOSEN = "Je kiest voor “{title}”.\n\n{description}"
+ASK_TIME = (
+    "Hoe laat wil je je les elke dag ontvangen? Kies een tijd, of typ er zelf een "
+    "(bijvoorbeeld 7:30)."
+)
+OTHER_TIME = "Andere tijd"
+TYPE_TIME = "Typ de tijd waarop je je les wilt krijgen, bijvoorbeeld 7:30 of 21:15."
+BAD_TIME = (
+    "Die tijd begrijp ik niet. Typ een tijd tussen 0:00 en 23:59, bijvoorbeeld 7:30 of 21:15."
+)
+ASK_ZONE = "Ik ga uit van de tijdzone {zone}. Klopt dat?"
+ZONE_OK = "Ja, klopt"
+OTHER_ZONE = "Andere tijdzone"
+TYPE_ZONE = (
+    "In welke tijdzone woon je? Typ een stad of een tijdzone, bijvoorbeeld Amsterdam, "
+    "Brussel, Paramaribo of Europe/Amsterdam."
+)
+BAD_ZONE = (
+    "Die tijdzone vind ik niet. Probeer een grote stad bij jou in de buurt, of een naam als "
+    "Europe/Amsterdam."
+)
+ENROLLED = (
+    "Je bent ingeschreven voor “{title}”. Je eerste les komt {when} ({zone}).\n\n"
+    "Na elke les stel ik je een vraag. Je antwoord typ je gewoon hier; ik bewaar het voor je. "
+    "Met /help zie je wat je verder kunt doen."
+)
+ALREADY_FOLLOWING = (
+    "Je volgt al “{title}” en zit op dag {day} van {length}. Wil je opnieuw beginnen? "
+    "Je voortgang gaat dan terug naar het begin; je antwoorden blijven bewaard."
+)
+RESTART_YES = "Ja, opnieuw beginnen"
+RESTART_NO = "Nee, ga verder"
+KEEP_GOING = "Prima, je gaat gewoon verder waar je was. Je volgende les komt {when}."
+KEEP_GOING_PAUSED = "Prima, er verandert niets. Je cursus staat op pauze; met /verder ga je verder."
+
+TIME_SET = "Je les komt voortaan om {time} ({zone}). De volgende komt {when}."
+TIME_SET_NO_COURSE = "Je tijd staat nu op {time} ({zone})."
+ZONE_SET = "Je tijdzone is nu {zone}."
+CURRENT_TIME = "Je les komt nu om {time} ({zone}). Hoe laat wil je hem voortaan ontvangen?"
+
+PAUSED = "Je cursus staat op pauze. Ik stuur je niets tot je /verder typt."
+ALREADY_PAUSED = "Je cursus staat al op pauze. Met /verder ga je verder."
+RESUMED = "Welkom terug! Je volgende les (dag {day}) komt {when}."
+NOT_PAUSED = "Je cursus loopt gewoon. Je volgende les komt {when}."
+STOPPED = (
+    "Je cursus is gestopt; ik stuur je geen lessen meer. Je antwoorden blijven bewaard. "
+    "Met /start kun je altijd opnieuw beginnen."
+)
+NO_COURSE = "Je volgt op dit moment geen cursus. Met /start kies je er een."
+NOT_STARTED = "Hoi! Typ /start om een cursus te kiezen."
+FIRST_LESSON_COMING = "Je eerste les komt {when}. Daarna kun je hier je antwoord kwijt."
+WAITING_FOR_REFLECTION = "De volgende les komt zodra je op de vraag van dag {day} hebt geantwoord."
+
+REFLECTION_SAVED = "Dank je wel. Ik heb je antwoord bij dag {day} bewaard."
+NEXT_LESSON = "Je volgende les komt {when}."
+COURSE_FINISHED_REFLECTION = "Dank je wel. Ik heb je antwoord bij dag {day} bewaard."
+CHECKIN_SAVED = "Genoteerd: {score} van 5."
+CHECKIN_STALE = "Deze vraag hoort bij een les die je nog niet hebt gehad of die niet meer bestaat."
+UNSUPPORTED = (
+    "Dank je! Ik kan alleen tekst lezen, dus geen {what}. Typ je antwoord gerust in een bericht."
+)
+UNSUPPORTED_WHAT = {
+    "sticker": "stickers",
+    "photo": "foto's",
+    "voice": "spraakberichten",
+    "video": "video's",
+    "document": "bestanden",
+    "audio": "geluidsfragmenten",
+    "location": "locaties",
+    "contact": "contactkaarten",
+}
+UNKNOWN_COMMAND = "Dat commando ken ik niet. Met /help zie je wat ik kan."
+STALE_BUTTON = "Deze knop hoort bij een eerder gesprek. Met /help zie je wat je nu kunt doen."
+TOO_LONG = "Dat is een lang bericht! Ik kan er {limit} tekens van bewaren; wil je het inkorten?"
+SOMETHING_WRONG = "Er ging iets mis aan mijn kant. Probeer het over een minuutje nog eens."
+
+PROGRESS = "“{title}”: dag {done} van {length} ontvangen. Antwoorden: {answers}. {status}"
+PROGRESS_ACTIVE = "Je volgende les komt {when}."
+PROGRESS_PAUSED = "Je cursus staat op pauze; met /verder ga je verder."
+PROGRESS_DONE = "Je hebt de hele cursus gehad. Mooi gedaan!"
+PROGRESS_STOPPED = "Deze cursus is gestopt."
+PROGRESS_AWAITING = "De volgende les komt na je antwoord op dag {day}."
+
+COURSE_DONE = (
+    "Dit was de laatste les van “{title}”. Dank je wel dat je deze dagen met jezelf op pad "
+    "bent geweest. Je antwoorden blijven bewaard; met /voortgang kijk je terug."
+)
+
+HELP = (
+    "Dit kun je doen:\n"
+    "/start: een cursus kiezen of opnieuw beginnen\n"
+    "/vandaag: de les van vandaag nog eens\n"
+    "/voortgang: waar je bent in je cursus\n"
+    "/tijd: het tijdstip van je les veranderen\n"
+    "/tijdzone: je tijdzone veranderen\n"
+    "/pauze: even niets ontvangen\n"
+    "/verder: weer verdergaan\n"
+    "/stop: de cursus stoppen\n"
+    "/help: dit overzicht\n\n"
+    "Na elke les kun je je antwoord gewoon hier typen."
+)
+
+#: The command menu Telegram shows, Dutch first; English aliases work but are not listed.
+MENU = [
+    ("start", "Een cursus kiezen"),
+    ("vandaag", "De les van vandaag nog eens"),
+    ("voortgang", "Waar je bent in je cursus"),
+    ("tijd", "Het tijdstip van je les veranderen"),
+    ("tijdzone", "Je tijdzone veranderen"),
+    ("pauze", "Even niets ontvangen"),
+    ("verder", "Weer verdergaan"),
+    ("stop", "De cursus stoppen"),
+    ("help", "Wat je kunt doen"),
+]

@@ -1,0 +1,1 @@
+"""Fakes of external services, so tests exercise real client code over real protocols."""

@@ -1,0 +1,84 @@
+"""A journey without any app: the real engine, a fixed clock and a recording channel."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.errors import DeliveryError
+from bot.messages import Incoming, Kind, Outgoing
+from bot.settings import BUILTIN_COURSES_DIR, Settings
+from bot.wiring import Engine, engine
+from scheduler.clock import FixedClock
+from storage.keys import Keys
+from storage.models import Channel
+
+
+@dataclass
+class RecordingChannel:
+    """Keeps what was sent per chat; can be told to fail the next sends to a chat."""
+
+    sent: list[tuple[str, Outgoing]] = field(default_factory=list)
+    failures: dict[str, list[DeliveryError]] = field(default_factory=dict)
+
+    async def send(self, chat_id: str, message: Outgoing) -> None:
+        pending = self.failures.get(chat_id)
+        if pending:
+            raise pending.pop(0)
+        self.sent.append((chat_id, message))
+
+    def to(self, chat_id: str) -> list[Outgoing]:
+        return [m for c, m in self.sent if c == chat_id]
+
+    def headings(self, chat_id: str) -> list[str]:
+        return [m.heading for m in self.to(chat_id) if m.heading]
+
+
+@dataclass
+class Kit:
+    engine: Engine
+    clock: FixedClock
+    channel: RecordingChannel
+
+    async def say(
+        self, chat_id: str, text: str, first_name: str | None = "Sanne"
+    ) -> list[Outgoing]:
+        event = Incoming.from_text(Channel.CONSOLE, chat_id, text, first_name=first_name)
+        return await self.engine.coach.handle(event)
+
+    async def tap(self, chat_id: str, data: str) -> list[Outgoing]:
+        event = Incoming(Channel.CONSOLE, chat_id, Kind.BUTTON, data=data)
+        return await self.engine.coach.handle(event)
+
+    async def sign_up(self, chat_id: str, course: str = "twijfel", at: str = "07:00") -> None:
+        await self.say(chat_id, "/start")
+        await self.tap(chat_id, f"c:{course}")
+        await self.tap(chat_id, f"t:{at}")
+        await self.tap(chat_id, "z:ok")
+
+    async def run_until(self, until: datetime, step: timedelta = timedelta(minutes=5)) -> None:
+        """Let course time pass, ticking the dispatcher as a worker would."""
+        while self.clock.now() < until:
+            self.clock.set(min(self.clock.now() + step, until))
+            await self.engine.dispatcher.tick()
+
+    async def tick(self) -> int:
+        return await self.engine.dispatcher.tick()
+
+
+@asynccontextmanager
+async def journey_kit(
+    redis_url: str, keys: Keys, tmp_path: Path, start: datetime, courses_dir: Path | None = None
+) -> AsyncIterator[Kit]:
+    settings = Settings(
+        redis_url=redis_url, data_dir=tmp_path / "var", key_prefix=keys.prefix,
+        courses_dir=courses_dir or BUILTIN_COURSES_DIR,
+    )  # fmt: skip
+    clock = FixedClock(start)
+    channel = RecordingChannel()
+    async with engine(settings, clock=clock) as eng:
+        eng.senders[Channel.CONSOLE] = channel
+        yield Kit(eng, clock, channel)

@@ -1,0 +1,350 @@
+"""A participant's whole journey through the engine on real Redis, course time under control."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.errors import BadMessage, DeliveryError, RecipientGone, RetryLater
+from storage.keys import Keys
+from storage.models import Channel, EnrollmentStatus
+from tests.journey_kit import Kit, journey_kit
+
+AMS = ZoneInfo("Europe/Amsterdam")
+TWIJFEL_FILE = Path(__file__).resolve().parent.parent / "courses" / "twijfel.yaml"
+# Wednesday 25 November 2026, 10:00 in Amsterdam.
+START = datetime(2026, 11, 25, 10, 0, tzinfo=AMS).astimezone(UTC)
+
+
+def local(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=AMS).astimezone(UTC)
+
+
+@pytest.fixture
+async def kit(
+    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
+) -> AsyncIterator[Kit]:
+    async with journey_kit(redis_url, keys, tmp_path, START) as k:
+        yield k
+
+
+async def _enrollment(kit: Kit, chat: str, course: str = "twijfel"):  # type: ignore[no-untyped-def]
+    p = await kit.engine.store.participants.by_chat(Channel.CONSOLE, chat)
+    assert p is not None
+    e = await kit.engine.store.enrollments.get(p.id, course)
+    assert e is not None
+    return p, e
+
+
+async def test_sign_up_by_buttons_confirms_when_the_first_lesson_comes(kit: Kit) -> None:
+    [welcome] = await kit.say("1", "/start")
+    assert "Hoi Sanne!" in welcome.text
+    assert [row[0].data for row in welcome.buttons] == ["c:partner", "c:twijfel"] or [
+        row[0].data for row in welcome.buttons
+    ] == ["c:twijfel", "c:partner"]
+    chosen, ask_time = await kit.tap("1", "c:twijfel")
+    assert "Help! Ik twijfel" in chosen.text
+    assert ask_time.buttons[0][0].data == "t:07:00"
+    [ask_zone] = await kit.tap("1", "t:07:00")
+    assert "Europe/Amsterdam" in ask_zone.text
+    [done] = await kit.tap("1", "z:ok")
+    assert "morgen om 07:00" in done.text
+    _, enrollment = await _enrollment(kit, "1")
+    assert enrollment.next_due == local(26, 7)
+    assert enrollment.status is EnrollmentStatus.ACTIVE
+
+
+async def test_deep_link_skips_the_course_choice(kit: Kit) -> None:
+    chosen, ask_time = await kit.say("1", "/start partner")
+    assert "Help! Mijn partner twijfelt" in chosen.text
+    assert ask_time.buttons
+    await kit.tap("1", "t:21:00")
+    [done] = await kit.tap("1", "z:ok")
+    assert "vandaag om 21:00" in done.text
+
+
+async def test_first_lesson_arrives_at_the_chosen_local_time_and_not_before(kit: Kit) -> None:
+    await kit.sign_up("1", at="07:30")
+    await kit.run_until(local(26, 7, 25))
+    assert kit.channel.to("1") == []
+    await kit.run_until(local(26, 7, 35))
+    messages = kit.channel.to("1")
+    assert messages[0].heading is not None
+    assert messages[0].heading.startswith("Dag 1 van 9 · ")
+    assert messages[-1].text == kit.engine.courses["twijfel"].day(1).prompt
+    _, e = await _enrollment(kit, "1")
+    assert e.last_delivered_at is not None
+    assert e.last_delivered_at.astimezone(AMS).strftime("%H:%M") in {"07:30", "07:35"}
+    assert e.next_due == local(27, 7, 30)
+
+
+async def test_reflection_is_kept_and_the_next_day_follows(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(26, 8))
+    [ack] = await kit.say("1", "Ik merk dat ik <wegloop> & twijfel.")
+    assert "dag 1" in ack.text
+    assert "morgen om 07:00" in ack.text
+    p, _ = await _enrollment(kit, "1")
+    [saved] = await kit.engine.store.reflections.for_day(p.id, "twijfel", 1)
+    assert saved.text == "Ik merk dat ik <wegloop> & twijfel."
+    await kit.run_until(local(27, 8))
+    assert kit.channel.headings("1")[-1].startswith("Dag 2 van 9")
+    checkin = next(m for m in kit.channel.to("1") if m.buttons)
+    assert [b.data for b in checkin.buttons[0]] == [f"k:twijfel:2:{n}" for n in range(1, 6)]
+    [noted] = await kit.tap("1", "k:twijfel:2:4")
+    assert "4 van 5" in noted.text
+    stored = await kit.engine.store.checkins.get(p.id, "twijfel", 2)
+    assert stored is not None
+    assert stored.score == 4
+
+
+async def test_a_checkin_for_a_day_not_yet_received_changes_nothing(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(26, 8))
+    [reply] = await kit.tap("1", "k:twijfel:5:3")
+    assert "nog niet" in reply.text
+    p, _ = await _enrollment(kit, "1")
+    assert await kit.engine.store.checkins.all(p.id) == []
+
+
+async def test_paused_participant_gets_no_lesson_and_resume_continues_with_the_next(
+    kit: Kit,
+) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(26, 8))
+    [paused] = await kit.say("1", "/pauze")
+    assert "pauze" in paused.text
+    await kit.run_until(local(29, 12))
+    assert kit.channel.headings("1") == [kit.channel.headings("1")[0]]
+    [resumed] = await kit.say("1", "/verder")
+    assert "dag 2" in resumed.text
+    assert "morgen om 07:00" in resumed.text
+    await kit.run_until(local(30, 8))
+    headings = kit.channel.headings("1")
+    assert [h.split(" · ")[0] for h in headings] == ["Dag 1 van 9", "Dag 2 van 9"]
+
+
+async def test_english_aliases_work(kit: Kit) -> None:
+    await kit.sign_up("1")
+    assert "pauze" in (await kit.say("1", "/pause"))[0].text
+    assert "Welkom terug" in (await kit.say("1", "/resume"))[0].text
+    assert "dag 0 van 9" in (await kit.say("1", "/progress"))[0].text
+
+
+async def test_stop_ends_the_course(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(26, 8))
+    [stopped] = await kit.say("1", "/stop")
+    assert "gestopt" in stopped.text
+    await kit.run_until(local(29, 8))
+    assert len(kit.channel.headings("1")) == 1
+    _, e = await _enrollment(kit, "1")
+    assert e.status is EnrollmentStatus.STOPPED
+
+
+async def test_after_downtime_a_participant_gets_the_lesson_they_are_on_once(kit: Kit) -> None:
+    await kit.sign_up("1")
+    kit.clock.set(local(30, 6, 30))  # nobody ticked for four days
+    await kit.tick()
+    await kit.run_until(local(30, 12))
+    assert [h.split(" · ")[0] for h in kit.channel.headings("1")] == ["Dag 1 van 9"]
+    _, e = await _enrollment(kit, "1")
+    assert e.next_due == local(1, 7, month=12)
+
+
+async def test_lessons_stay_at_local_time_across_the_end_of_summer_time(
+    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
+) -> None:
+    start = datetime(2026, 10, 23, 12, 0, tzinfo=AMS).astimezone(UTC)
+    async with journey_kit(redis_url, keys, tmp_path, start) as kit:
+        await kit.sign_up("1", at="07:00")
+        delivered = []
+        for day in (24, 25, 26):
+            await kit.run_until(local(day, 7, 0, month=10), step=timedelta(minutes=1))
+            _, e = await _enrollment(kit, "1")
+            delivered.append(e.last_delivered_at)
+        assert [d.astimezone(AMS).strftime("%d %H:%M") for d in delivered if d] == [
+            "24 07:00", "25 07:00", "26 07:00",
+        ]  # fmt: skip
+        assert [d.hour for d in delivered if d] == [5, 6, 6]  # UTC: the offset changed, we did not
+
+
+async def test_a_nudge_comes_once_when_no_reflection_arrives(kit: Kit) -> None:
+    await kit.sign_up("1", at="07:00")
+    await kit.run_until(local(26, 7, 5))
+    sent_after_lesson = len(kit.channel.to("1"))
+    nudge = kit.engine.courses["twijfel"].day(1).nudge
+    await kit.run_until(local(27, 3, 10))  # 20 hours later
+    assert [m.text for m in kit.channel.to("1")[sent_after_lesson:]] == [nudge]
+    await kit.run_until(local(27, 6, 55))
+    assert len(kit.channel.to("1")) == sent_after_lesson + 1
+
+
+async def test_no_nudge_after_a_reflection(kit: Kit) -> None:
+    await kit.sign_up("1", at="07:00")
+    await kit.run_until(local(26, 7, 5))
+    await kit.say("1", "Mijn antwoord.")
+    sent = len(kit.channel.to("1"))
+    await kit.run_until(local(27, 6, 55))
+    assert len(kit.channel.to("1")) == sent
+
+
+async def test_after_reflection_pacing_waits_for_an_answer(
+    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
+) -> None:
+    courses = tmp_path / "courses"
+    courses.mkdir()
+    text = TWIJFEL_FILE.read_text(encoding="utf-8").replace(
+        "pacing: daily", "pacing: after_reflection"
+    )
+    assert "after_reflection" in text
+    (courses / "twijfel.yaml").write_text(text, encoding="utf-8")
+    async with journey_kit(redis_url, keys, tmp_path, START, courses_dir=courses) as kit:
+        await kit.sign_up("1")
+        await kit.run_until(local(28, 12))
+        assert len(kit.channel.headings("1")) == 1
+        [ack] = await kit.say("1", "Eindelijk een antwoord.")
+        assert "morgen om 07:00" in ack.text
+        await kit.run_until(local(29, 8))
+        assert len(kit.channel.headings("1")) == 2
+
+
+async def test_the_whole_course_ends_with_a_closing_message(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(4, 8, month=12), step=timedelta(minutes=30))
+    headings = kit.channel.headings("1")
+    assert [h.split(" · ")[0] for h in headings] == [f"Dag {n} van 9" for n in range(1, 10)]
+    assert "laatste les" in kit.channel.to("1")[-1].text
+    _, e = await _enrollment(kit, "1")
+    assert e.status is EnrollmentStatus.COMPLETED
+    assert await kit.engine.store.due.size() == 0
+
+
+async def test_starting_again_mid_course_asks_before_resetting(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(27, 8))
+    [question] = await kit.say("1", "/start")
+    assert "dag 3 van 9" in question.text
+    assert [row[0].data for row in question.buttons] == ["r:yes", "r:no"]
+    [kept] = await kit.tap("1", "r:no")
+    assert "verder" in kept.text
+    _, e = await _enrollment(kit, "1")
+    assert e.current_day == 3
+    await kit.say("1", "/start")
+    await kit.tap("1", "r:yes")
+    _, e = await _enrollment(kit, "1")
+    assert e.current_day == 3  # nothing reset until the new sign-up is complete
+    await kit.tap("1", "c:twijfel")
+    await kit.tap("1", "t:08:00")
+    await kit.tap("1", "z:ok")
+    _, e = await _enrollment(kit, "1")
+    assert e.current_day == 1
+    assert e.last_delivered_day == 0
+
+
+async def test_typing_a_time_and_a_zone(kit: Kit) -> None:
+    await kit.say("1", "/start twijfel")
+    await kit.tap("1", "t:?")
+    [bad] = await kit.say("1", "morgenochtend")
+    assert "begrijp ik niet" in bad.text
+    p, _ = await kit.engine.store.participants.get_or_create(Channel.CONSOLE, "1", now=START)
+    assert p.step == "type_time"
+    await kit.say("1", "6.45")
+    await kit.tap("1", "z:?")
+    [bad_zone] = await kit.say("1", "Atlantis")
+    assert "vind ik niet" in bad_zone.text
+    [done] = await kit.say("1", "new york")
+    assert "America/New_York" in done.text
+    _, e = await _enrollment(kit, "1")
+    # 10:00 in Amsterdam is 04:00 in New York: 06:45 there is still to come today.
+    assert e.next_due == datetime(2026, 11, 25, 6, 45, tzinfo=ZoneInfo("America/New_York"))
+
+
+async def test_changing_the_time_moves_the_next_lesson_but_never_gives_two_in_a_day(
+    kit: Kit,
+) -> None:
+    await kit.sign_up("1", at="07:00")
+    await kit.run_until(local(26, 8))
+    [moved] = await kit.say("1", "/tijd 21:00")
+    assert "morgen om 21:00" in moved.text  # today already had its lesson
+    await kit.run_until(local(27, 8))
+    assert len(kit.channel.headings("1")) == 1
+
+
+async def test_today_resends_the_last_lesson(kit: Kit) -> None:
+    [early] = await kit.say("1", "/vandaag")
+    assert "/start" in early.text
+    await kit.sign_up("1")
+    [not_yet] = await kit.say("1", "/vandaag")
+    assert "morgen om 07:00" in not_yet.text
+    await kit.run_until(local(26, 8))
+    again = await kit.say("1", "/vandaag")
+    assert [m.text for m in again] == [m.text for m in kit.channel.to("1")]
+
+
+async def test_someone_unknown_gets_a_pointer_and_nothing_is_stored(kit: Kit) -> None:
+    [reply] = await kit.say("9", "hallo?")
+    assert "/start" in reply.text
+    assert await kit.engine.store.participants.count() == 0
+    assert "/vandaag" in (await kit.say("9", "/help"))[0].text
+    assert await kit.engine.store.participants.count() == 0
+
+
+async def test_unsupported_content_gets_a_kind_sentence(kit: Kit) -> None:
+    from bot.messages import Incoming, Kind
+
+    await kit.sign_up("1")
+    event = Incoming(Channel.CONSOLE, "1", Kind.UNSUPPORTED, what="sticker")
+    [reply] = await kit.engine.coach.handle(event)
+    assert "stickers" in reply.text
+    assert "tekst" in reply.text
+
+
+async def test_a_message_the_channel_refuses_for_now_is_sent_later_not_lost(kit: Kit) -> None:
+    await kit.sign_up("1")
+    kit.channel.failures["1"] = [DeliveryError("timeout"), RetryLater(5)]
+    await kit.run_until(local(26, 7, 0))
+    assert kit.channel.to("1") == []
+    await kit.run_until(local(26, 8, 0))
+    assert len(kit.channel.headings("1")) == 1
+    prompt = kit.engine.courses["twijfel"].day(1).prompt
+    assert [m.text for m in kit.channel.to("1")].count(prompt) == 1
+
+
+async def test_a_malformed_message_is_skipped_and_the_rest_arrives(kit: Kit) -> None:
+    await kit.sign_up("1")
+    kit.channel.failures["1"] = [BadMessage("can't parse")]
+    await kit.run_until(local(26, 7, 30))
+    texts = [m.text for m in kit.channel.to("1")]
+    assert texts[-1] == kit.engine.courses["twijfel"].day(1).prompt
+    assert len(texts) == len(kit.engine.courses["twijfel"].day(1).lesson)  # first one dropped
+
+
+async def test_a_participant_who_blocked_the_bot_is_stopped_quietly(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.sign_up("2")
+    kit.channel.failures["1"] = [RecipientGone("blocked")]
+    await kit.run_until(local(26, 8))
+    _, gone = await _enrollment(kit, "1")
+    assert gone.status is EnrollmentStatus.STOPPED
+    assert gone.end_reason == "unreachable"
+    assert len(kit.channel.headings("2")) == 1
+
+
+async def test_fast_tapper_always_taking_the_first_button_gets_a_lesson_within_a_day(
+    kit: Kit,
+) -> None:
+    replies = await kit.say("1", "/start")
+    for _ in range(6):
+        buttons = [m.buttons for m in replies if m.buttons]
+        if not buttons:
+            break
+        replies = await kit.tap("1", buttons[-1][0][0].data)
+    assert "ingeschreven" in replies[-1].text
+    await kit.run_until(START + timedelta(days=1))
+    assert len(kit.channel.headings("1")) == 1
