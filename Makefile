@@ -25,7 +25,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot courses scheduler storage tests
+	$(BIN)/mypy --strict bot courses scheduler storage tests bench
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

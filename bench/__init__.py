@@ -1,0 +1,1 @@
+"""Reproducible benchmarks: they print numbers and write bench/results.json, never pass or fail."""
