@@ -54,7 +54,7 @@ class Coach:
         if event.kind is Kind.COMMAND and event.command == "start":
             participant, _ = await self.store.participants.get_or_create(
                 event.channel, event.chat_id, now=self.journey.clock.now(),
-                first_name=(event.first_name or None) and event.first_name[:64],
+                first_name=event.first_name[:64] if event.first_name else None,
                 timezone=self.journey.default_timezone,
             )  # fmt: skip
             return await self._start(participant, event.args)

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(
         default=1.0, gt=0, le=60, validation_alias=_env("DRUPPEL_TICK_SECONDS")
     )
+    lease_seconds: float = Field(
+        default=120.0, gt=0, le=3600, validation_alias=_env("DRUPPEL_LEASE_SECONDS")
+    )
     default_timezone: str = Field(
         default="Europe/Amsterdam", validation_alias=_env("DEFAULT_TIMEZONE")
     )

@@ -67,5 +67,7 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         yield Engine(
             settings=settings, store=store, courses=courses, clock=clock, journey=journey,
             deliveries=deliveries, coach=Coach(journey, deliveries),
-            dispatcher=Dispatcher(store.due, clock, deliveries.on_due), senders=senders,
+            dispatcher=Dispatcher(store.due, clock, deliveries.on_due,
+                                  lease_seconds=settings.lease_seconds),
+            senders=senders,
         )  # fmt: skip

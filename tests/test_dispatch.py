@@ -7,10 +7,12 @@ from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
 import redis.asyncio as aioredis
 
 from bot.delivery import Deliveries
 from bot.journey import Journey
+from bot.messages import Outgoing
 from courses.loader import load_course_dir
 from scheduler.clock import FixedClock
 from scheduler.dispatcher import Dispatcher
@@ -102,3 +104,37 @@ async def test_a_handler_that_fails_is_retried_later_not_lost(keys: Keys, store:
     await dispatcher.tick()
     assert calls == ["p1/twijfel", "p1/twijfel"]
     assert await store.due.due_at("p1/twijfel") is None
+
+
+class CrashingChannel(RecordingChannel):
+    """Dies (like a killed process) on its first send, after the lesson was counted."""
+
+    crashed: bool = False
+
+    async def send(self, chat_id: str, message: Outgoing) -> None:
+        if not self.crashed:
+            self.crashed = True
+            raise asyncio.CancelledError  # the task ends here, as in a SIGKILL mid-send
+        await super().send(chat_id, message)
+
+
+async def test_a_crash_after_counting_a_lesson_loses_nothing_and_repeats_nothing(
+    keys: Keys, store: Store
+) -> None:
+    await _due_enrollments(store, 1)
+    clock = FixedClock(NOW)
+    channel = CrashingChannel()
+    with pytest.raises(asyncio.CancelledError):
+        await _worker(store.redis, keys, clock, channel).tick()
+    [enrollment] = await store.enrollments.for_participant(
+        (await store.participants.by_chat(Channel.CONSOLE, "0")).id  # type: ignore[union-attr]
+    )
+    assert enrollment.last_delivered_day == 1  # counted, and its messages wait in the outbox
+    assert channel.sent == []
+
+    restarted = _worker(store.redis, keys, clock, channel)
+    assert await restarted.tick() == 0  # the dead worker's lease still holds
+    clock.advance(timedelta(seconds=121))
+    assert await restarted.tick() == 1
+    day1 = COURSES["twijfel"].day(1)
+    assert [m.text for _, m in channel.sent] == [*day1.lesson, day1.prompt]
