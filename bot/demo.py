@@ -21,6 +21,7 @@ from bot.wiring import Engine, engine
 from storage.models import Channel, EnrollmentStatus
 
 DEMO_SPEED = 28_800.0  # a course day lasts three real seconds
+INTERACTIVE_SPEED = 2_880.0  # thirty seconds: time to read and answer
 CHAT = "demo"
 NAME = "Sanne"
 DEADLINE = 150.0  # real seconds; the scripted demo ends well within this
