@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--day", type=int, help="only this day")
 
     commands.add_parser("check", help="check settings, courses and Redis, then exit")
+    commands.add_parser("run", help="the Telegram bot and the scheduler, in one process")
+    commands.add_parser("worker", help="only the scheduler: sends what is due (run beside `run`)")
     demo = commands.add_parser("demo", help="a sped-up course in the terminal, no account needed")
     demo.add_argument("--interactive", action="store_true", help="be the participant yourself")
     return parser
@@ -78,6 +80,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _preview(settings, args.course, args.day)
     if args.command == "check":
         return asyncio.run(_check(settings))
+    if args.command == "run":
+        from bot.run import run_bot
+
+        return asyncio.run(run_bot(settings))
+    if args.command == "worker":
+        from bot.run import run_worker
+
+        return asyncio.run(run_worker(settings))
     if args.command == "demo":
         from bot.demo import run_demo
 

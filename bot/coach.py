@@ -135,7 +135,7 @@ class Coach:
 
     async def _set_time(self, participant: Participant, at: time) -> Replies:
         signing_up = participant.pending_course is not None and participant.step in (
-            "time", "type_time",
+            "time", "type_time", "zone", "type_zone",
         )  # fmt: skip
 
         def change(p: Participant) -> Participant:

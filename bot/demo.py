@@ -156,4 +156,4 @@ async def run_demo(settings: Settings, interactive: bool = False, speed: float =
                 print(f"\nDe demo liep langer dan {DEADLINE:.0f} seconden; er klopt iets niet.")
                 return 1
             finally:
-                job.shutdown()
+                await job.stop()

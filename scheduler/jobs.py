@@ -2,7 +2,9 @@
 
 APScheduler runs the tick about once a second on our event loop. A tick never overlaps itself
 (max_instances=1) and missed ticks are merged (coalesce), so a slow Redis makes ticks late, not
-piled up. Every exception reaches our log instead of vanishing inside the scheduler.
+piled up. Every exception reaches our log instead of vanishing inside the scheduler. Stopping
+lets the tick in hand finish: APScheduler's own shutdown would cancel it midway, and a tick cut
+off between a send and its record would send that message again after a restart.
 """
 
 from __future__ import annotations
@@ -22,12 +24,20 @@ class TickJob:
         self._tick = tick
         self._every = every
         self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._stopping = False
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def _run(self) -> None:
+        if self._stopping:
+            return
+        self._idle.clear()
         try:
-            await asyncio.shield(self._tick())
+            await self._tick()
         except Exception:
             log.exception("dispatcher tick failed")
+        finally:
+            self._idle.set()
 
     def start(self) -> None:
         self._scheduler.add_job(
@@ -37,6 +47,17 @@ class TickJob:
         )  # fmt: skip
         self._scheduler.start()
 
-    def shutdown(self) -> None:
+    async def stop(self, grace: float = 30.0) -> bool:
+        """Start no new tick, wait up to `grace` real seconds for the running one, shut down.
+
+        Returns False when a tick was still running after the grace period.
+        """
+        self._stopping = True
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout=grace)
+            finished = True
+        except TimeoutError:
+            finished = False
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        return finished

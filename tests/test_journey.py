@@ -348,3 +348,14 @@ async def test_fast_tapper_always_taking_the_first_button_gets_a_lesson_within_a
     assert "ingeschreven" in replies[-1].text
     await kit.run_until(START + timedelta(days=1))
     assert len(kit.channel.headings("1")) == 1
+
+
+async def test_tapping_a_time_twice_during_sign_up_still_enrolls(kit: Kit) -> None:
+    await kit.say("1", "/start partner")
+    await kit.tap("1", "t:07:00")
+    [again] = await kit.tap("1", "t:08:00")
+    assert "Klopt dat?" in again.text
+    [done] = await kit.tap("1", "z:ok")
+    assert "08:00" in done.text
+    _, e = await _enrollment(kit, "1", "partner")
+    assert e.next_due == local(26, 8)

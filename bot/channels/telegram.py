@@ -1,0 +1,364 @@
+"""Telegram as a channel: the one module that imports python-telegram-bot.
+
+It turns Telegram updates into channel-neutral `Incoming` events for the coach, sends the coach's
+and the dispatcher's `Outgoing` messages as HTML, and translates Telegram's errors into druppel's
+delivery errors, so nothing else in druppel knows Telegram exists.
+
+Privacy: what participants write is never logged here; only chat ids and kinds of events are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import traceback
+import warnings
+from collections.abc import Awaitable, Sequence
+from datetime import timedelta
+from typing import Protocol
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.errors import BadMessage, DeliveryError, RecipientGone, RetryLater, SetupError
+from bot.messages import Incoming, Kind, Outgoing
+from bot.texts import MENU, SOMETHING_WRONG
+from storage.models import Channel
+
+log = logging.getLogger(__name__)
+
+#: How long one getUpdates call waits for news on Telegram's side (long polling).
+POLL_TIMEOUT = 25.0
+#: Seconds for connecting, writing and waiting for a free connection, for every call.
+CONNECT_TIMEOUT = 5.0
+WRITE_TIMEOUT = 10.0
+POOL_TIMEOUT = 10.0
+#: Seconds to wait for an answer to an ordinary call; getUpdates gets the poll timeout on top.
+READ_TIMEOUT = 10.0
+#: Concurrent connections for sending; the dispatcher sends to up to 32 participants at once.
+CONNECTIONS = 64
+
+#: A reply to a participant is tried this often before it is given up.
+REPLY_ATTEMPTS = 3
+#: The longest a reply waits for Telegram's flood control before its next attempt.
+MAX_REPLY_WAIT = 30.0
+
+#: Telegram's 400 answers that mean the participant is gone rather than the message being bad.
+_GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
+
+#: Message contents druppel cannot read, in the order they are checked (an animation also
+#: carries a document, so it comes first).
+_UNSUPPORTED = (
+    "sticker",
+    "animation",
+    "photo",
+    "voice",
+    "video_note",
+    "video",
+    "audio",
+    "document",
+    "location",
+    "contact",
+)
+
+
+class Answers(Protocol):
+    """The coach as this channel sees it: an event in, the replies out, in order."""
+
+    async def handle(self, event: Incoming) -> list[Outgoing]: ...
+
+
+def html_text(message: Outgoing) -> str:
+    """The message as Telegram HTML: every character escaped, the heading bold above the text.
+
+    Escaping everything, the participant's own words included, means no text can break the
+    markup or inject formatting.
+    """
+    text = html.escape(message.text, quote=False)
+    if message.heading:
+        return f"<b>{html.escape(message.heading, quote=False)}</b>\n\n{text}"
+    return text
+
+
+def keyboard(message: Outgoing) -> InlineKeyboardMarkup | None:
+    """The message's buttons as an inline keyboard, row for row; None without buttons."""
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+         for row in message.buttons]
+    )  # fmt: skip
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """Telegram's requested wait in seconds, whether PTB hands it over as int or timedelta.
+
+    PTB 22 warns when `retry_after` is read as an int (unless PTB_TIMEDELTA is set); the warning
+    is about PTB's future, not ours, so it is silenced for this one read.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    return max(seconds, 0.0)
+
+
+def scrub(text: str, token: str) -> str:
+    """The text without the bot token, which PTB puts in some error messages."""
+    return text.replace(token, "<token>") if token else text
+
+
+def translate(error: TelegramError, token: str = "") -> DeliveryError:
+    """Telegram's error as druppel's delivery error, which decides retry, drop or stop.
+
+    The messages end up in logs, so the bot token is scrubbed from them.
+    """
+    message = scrub(error.message, token)
+    if isinstance(error, RetryAfter):
+        return RetryLater(retry_seconds(error))
+    if isinstance(error, Forbidden):
+        return RecipientGone(message)
+    if isinstance(error, BadRequest):  # a subclass of NetworkError, so it is checked first
+        if any(phrase in message.lower() for phrase in _GONE):
+            return RecipientGone(message)
+        return BadMessage(message)
+    # TimedOut and NetworkError, and anything else Telegram says: worth trying again later.
+    return DeliveryError(f"{type(error).__name__}: {message}")
+
+
+def _chat_id(chat_id: str) -> int | str:
+    """Telegram chat ids are numbers; druppel stores them as strings."""
+    return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+
+
+def _what(message: Message) -> str | None:
+    """Which kind of non-text content a message carries, for the coach's kind refusal."""
+    for what in _UNSUPPORTED:
+        if getattr(message, what, None):
+            return what
+    return None
+
+
+def incoming(update: Update) -> Incoming | None:
+    """The update as a channel-neutral event, or None when it is nothing the coach hears.
+
+    Only private chats count: reflections are personal, and druppel is not made for groups.
+    """
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return None
+    chat_id = str(chat.id)
+    first_name = user.first_name if user is not None else None
+    query = update.callback_query
+    if query is not None:
+        return Incoming(
+            Channel.TELEGRAM, chat_id, Kind.BUTTON, data=query.data or "", first_name=first_name
+        )
+    message = update.message
+    if message is None:
+        return None
+    if message.text is not None:
+        return Incoming.from_text(Channel.TELEGRAM, chat_id, message.text, first_name)
+    return Incoming(
+        Channel.TELEGRAM, chat_id, Kind.UNSUPPORTED, first_name=first_name, what=_what(message)
+    )
+
+
+def _where(error: BaseException) -> str:
+    """The traceback without the exception's message, which may quote what someone wrote."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    return f"{type(error).__name__}\n{frames}".rstrip()
+
+
+class TelegramChannel:
+    """A Telegram bot: it polls for updates (in `druppel run`) and sends messages (everywhere)."""
+
+    def __init__(
+        self,
+        token: str,
+        api_root: str,
+        coach: Answers,
+        *,
+        poll_timeout: float = POLL_TIMEOUT,
+    ) -> None:
+        self._coach = coach
+        self._token = token
+        self._poll_timeout = poll_timeout
+        api_root = api_root.rstrip("/")
+        self._app = (
+            Application.builder()
+            .token(token)
+            .base_url(f"{api_root}/bot")
+            .base_file_url(f"{api_root}/file/bot")
+            .request(self._request(CONNECTIONS))
+            # PTB adds the long-poll timeout to this read timeout for every getUpdates call.
+            .get_updates_request(self._request(1))
+            .job_queue(None)  # the dispatcher schedules; PTB must not start a scheduler of its own
+            .build()
+        )
+        self._app.add_handler(TypeHandler(Update, self._on_update))
+        self._app.add_error_handler(self._on_error)
+        self._api_root = api_root
+        self._app_ready = False
+        self._bot_ready = False
+
+    @staticmethod
+    def _request(connections: int) -> HTTPXRequest:
+        return HTTPXRequest(
+            connection_pool_size=connections,
+            connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=READ_TIMEOUT,
+            write_timeout=WRITE_TIMEOUT,
+            pool_timeout=POOL_TIMEOUT,
+        )
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def start_polling(self) -> None:
+        """Receive updates by long polling, and register the command menu.
+
+        Pending updates are kept (not dropped), so what participants sent while the bot was
+        down is still answered after a restart.
+        """
+        await self._checked(self._app.initialize())
+        self._app_ready = True
+        await self._register_commands()
+        updater = self._app.updater
+        if updater is None:  # pragma: no cover - the builder always makes one
+            raise RuntimeError("the Telegram application has no updater")
+        await updater.start_polling(
+            timeout=timedelta(seconds=self._poll_timeout),
+            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+            drop_pending_updates=False,
+        )
+        await self._app.start()
+        log.info("telegram: polling as @%s", self._app.bot.username)
+
+    async def start_sending_only(self) -> None:
+        """Only the bot, for a worker: it sends what is due while `druppel run` polls."""
+        await self._checked(self._app.bot.initialize())
+        self._bot_ready = True
+        log.info("telegram: sending as @%s (no polling)", self._app.bot.username)
+
+    async def _checked(self, starting: Awaitable[None]) -> None:
+        """Start-up against Telegram; a refused token or an unreachable API is one clear line."""
+        try:
+            await starting
+        except InvalidToken as exc:  # its message quotes the token: not repeated here
+            raise SetupError(
+                "Telegram refused TELEGRAM_BOT_TOKEN; check the token BotFather gave you"
+            ) from exc
+        except NetworkError as exc:
+            reason = scrub(exc.message, self._token)
+            raise SetupError(
+                f"cannot reach the Telegram Bot API at {self._api_root}: {reason}"
+            ) from exc
+
+    async def stop(self) -> None:
+        """Stop polling, finish the update in hand, and close the connections. Safe to repeat."""
+        updater = self._app.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self._app.running:
+            await self._app.stop()
+        if self._app_ready:
+            self._app_ready = False
+            await self._app.shutdown()
+        if self._bot_ready:
+            self._bot_ready = False
+            await self._app.bot.shutdown()
+
+    async def _register_commands(self) -> None:
+        """The command menu, for everyone and explicitly for Dutch clients."""
+        commands = [BotCommand(name, description) for name, description in MENU]
+        try:
+            await self._app.bot.set_my_commands(commands)
+            await self._app.bot.set_my_commands(commands, language_code="nl")
+        except TelegramError as exc:  # a missing menu must not keep the bot from running
+            log.warning("telegram: could not set the command menu: %s", translate(exc, self._token))
+
+    # -- sending --------------------------------------------------------------------------------
+    async def send(self, chat_id: str, message: Outgoing) -> None:
+        """Send one message, or raise the DeliveryError that says what to do about it."""
+        try:
+            await self._app.bot.send_message(
+                chat_id=_chat_id(chat_id),
+                text=html_text(message),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(message),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except TelegramError as exc:
+            raise translate(exc, self._token) from exc
+
+    async def _reply(self, chat_id: str, replies: Sequence[Outgoing]) -> None:
+        """Send the coach's replies in order, waiting out flood control a few times."""
+        for message in replies:
+            for attempt in range(1, REPLY_ATTEMPTS + 1):
+                try:
+                    await self.send(chat_id, message)
+                    break
+                except RecipientGone:
+                    log.info("telegram: chat %s is gone; dropping the reply", chat_id)
+                    return
+                except BadMessage as exc:
+                    log.error("telegram: a reply to chat %s was refused: %s", chat_id, exc)
+                    break
+                except DeliveryError as exc:
+                    if attempt == REPLY_ATTEMPTS:
+                        log.warning("telegram: gave up a reply to chat %s: %s", chat_id, exc)
+                        break
+                    wait = exc.retry_after if isinstance(exc, RetryLater) else 1.0
+                    await asyncio.sleep(min(wait, MAX_REPLY_WAIT))
+
+    # -- receiving ------------------------------------------------------------------------------
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """One update: answer a button tap at once, let the coach answer, send its replies."""
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except TelegramError as exc:  # e.g. too old after a restart; the tap still counts
+                log.debug("telegram: could not answer a callback query: %s", exc.message)
+        event = incoming(update)
+        if event is None:
+            log.debug("telegram: ignored update %s", update.update_id)
+            return
+        log.debug("telegram: %s from chat %s", event.kind, event.chat_id)
+        try:
+            replies = await self._coach.handle(event)
+        except Exception as exc:
+            log.error(
+                "telegram: handling a %s from chat %s failed: %s",
+                event.kind, event.chat_id, _where(exc),
+            )  # fmt: skip
+            replies = [Outgoing(SOMETHING_WRONG)]
+        await self._reply(event.chat_id, replies)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """PTB's own failures (polling, handlers): logged by update id, never with contents."""
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        if error is None:
+            return
+        if isinstance(error, TelegramError):
+            log.warning("telegram: error (update %s): %s", update_id, translate(error, self._token))
+        else:
+            log.error("telegram: error (update %s): %s", update_id, _where(error))

@@ -1,0 +1,125 @@
+"""`druppel run` and `druppel worker`: the long-running processes.
+
+`run` is the Telegram bot and the dispatcher in one process; `worker` is only the dispatcher,
+sending through Telegram without polling, so any number of workers can run beside one `run`
+(the dispatcher's claims in Redis keep them from sending the same lesson twice). Both stop
+cleanly on SIGTERM or SIGINT and exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from bot.channels.telegram import TelegramChannel
+from bot.errors import SetupError
+from bot.settings import Settings
+from bot.wiring import Engine, engine
+from storage.models import Channel
+from storage.store import redacted
+
+log = logging.getLogger("druppel")
+
+#: The least a library logs at, whatever DRUPPEL_LOG_LEVEL says: httpx logs every request URL
+#: (which holds the bot token) at INFO, APScheduler logs every tick, and PTB's DEBUG lines carry
+#: the token and whole messages, which participants' reflections must never end up in.
+_FLOORS = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "apscheduler": logging.ERROR,  # "skipped: max instances" is the design, not news
+    "telegram": logging.INFO,
+}
+
+#: Real seconds a stopping process waits for the dispatcher tick in hand to finish.
+TICK_GRACE = 10.0
+
+
+def configure_logging(level_name: str) -> None:
+    """One concise line per event on stderr, where process managers collect it."""
+    level = logging.getLevelName(level_name.strip().upper())
+    if not isinstance(level, int):
+        raise SetupError(f"DRUPPEL_LOG_LEVEL {level_name!r} is not a log level (try INFO)")
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        force=True,
+    )
+    for name, floor in _FLOORS.items():
+        logging.getLogger(name).setLevel(max(level, floor))
+
+
+def _token(settings: Settings) -> str:
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    if not token.strip():
+        raise SetupError(
+            "TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather and put it in the "
+            "environment or in .env"
+        )
+    return token.strip()
+
+
+async def _until_signalled() -> None:
+    """Wait for SIGTERM (process managers) or SIGINT (Ctrl-C)."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        loop.add_signal_handler(sig, stopping.set)
+    try:
+        await stopping.wait()
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
+def _describe(eng: Engine, role: str) -> str:
+    settings = eng.settings
+    where = (
+        redacted(settings.redis_url) if settings.redis_url else f"embedded in {settings.data_dir}"
+    )
+    clock = (
+        "real time" if settings.clock_speed == 1 else f"{settings.clock_speed:g}x ({eng.clock!r})"
+    )
+    return (
+        f"druppel {role}: redis {where}, key prefix {settings.key_prefix!r}, clock {clock}, "
+        f"tick every {settings.tick_seconds:g}s, courses {', '.join(sorted(eng.courses))}"
+    )
+
+
+async def _serve(settings: Settings, *, polling: bool) -> int:
+    token = _token(settings)
+    configure_logging(settings.log_level)
+    role = "run" if polling else "worker"
+    async with engine(settings) as eng:
+        channel = TelegramChannel(token, settings.telegram_api_base_url, eng.coach)
+        eng.senders[Channel.TELEGRAM] = channel
+        job = eng.tick_job()
+        log.info("%s", _describe(eng, role))
+        try:
+            if polling:
+                await channel.start_polling()
+            else:
+                await channel.start_sending_only()
+            job.start()
+            log.info("druppel %s: started", role)
+            await _until_signalled()
+            log.info("druppel %s: stopping", role)
+        finally:
+            if not await job.stop(TICK_GRACE):
+                log.warning("druppel %s: a dispatcher tick was still running at exit", role)
+            await channel.stop()
+    log.info("druppel %s: stopped", role)
+    return 0
+
+
+async def run_bot(settings: Settings) -> int:
+    """`druppel run`: the Telegram bot (long polling) and the dispatcher, until signalled."""
+    return await _serve(settings, polling=True)
+
+
+async def run_worker(settings: Settings) -> int:
+    """`druppel worker`: only the dispatcher, sending through Telegram; it never polls."""
+    return await _serve(settings, polling=False)

@@ -1,0 +1,646 @@
+"""End to end: `druppel run` as a real process, talking HTTP to a fake Telegram on loopback.
+
+Nothing inside druppel is replaced: the test starts `python -m bot.cli run`, plays participants
+through FakeTelegram (real python-telegram-bot long polling on the bot's side), and checks what
+they see and what Redis keeps. The course clock runs thousands of times faster than real time so
+a course day takes seconds; the test reads the same clock (its anchor lives in Redis) to know
+when lessons are due, and every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import warnings
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, TypeVar
+from zoneinfo import ZoneInfo
+
+import pytest
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from bot import texts
+from bot.channels.telegram import html_text, translate
+from bot.coach import COMMON_TIMES
+from bot.errors import BadMessage, DeliveryError, RecipientGone, RetryLater
+from bot.messages import Outgoing
+from courses.loader import load_course_dir
+from courses.models import Course
+from courses.render import render_day
+from scheduler.clock import Clock, make_clock
+from scheduler.localtime import parse_time_of_day
+from storage.models import Channel, Enrollment, EnrollmentStatus, Participant
+from storage.store import Store
+from tests.fakes.telegram_api import FakeTelegram, SentMessage
+
+T = TypeVar("T")
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "5550001:e2e-SECRET-token"
+ZONE = "Europe/Amsterdam"
+TZ = ZoneInfo(ZONE)
+COURSES = load_course_dir(ROOT / "courses")
+PARTNER = COURSES["partner"]
+
+#: Course seconds per real second. PRECISE (a course day in ten seconds) where the test pins
+#: lesson times; FAST (five seconds a day) where it walks through several days.
+PRECISE = 8640.0
+FAST = 17280.0
+TICK = "0.05"
+#: Real seconds a lesson may come after its time: a few ticks, and room for a busy machine.
+SLACK_REAL = 0.3
+#: Real seconds from spawning the process to its first answer, generously.
+STARTUP = 30.0
+#: Real seconds for any one reply once the bot runs.
+REPLY = 10.0
+#: About how long the process takes to start; the clock is set so that course time is early
+#: morning then, before the offered delivery times.
+STARTUP_GUESS = 1.5
+#: A Monday in June, far from daylight saving changes, at four in the morning.
+READY_AT = datetime(2031, 6, 2, 4, 0, tzinfo=TZ)
+
+
+def day_texts(course: Course, number: int) -> list[str]:
+    """What the participant sees of a day: the heading in bold above the first lesson part."""
+    return [
+        (f"{m.heading}\n\n{m.text}" if m.heading else m.text).strip()
+        for m in render_day(course, number)
+    ]
+
+
+def heading(course: Course, number: int) -> str:
+    return f"Dag {number} van {course.length} · {course.day(number).title}"
+
+
+def headings(tg: FakeTelegram, chat: int) -> list[str]:
+    """The day headings the chat received, in order; a lesson sent twice shows up twice."""
+    return [m.text.split("\n", 1)[0] for m in tg.messages_to(chat) if m.text.startswith("Dag ")]
+
+
+def text_is(text: str) -> Callable[[SentMessage], bool]:
+    return lambda m: m.text == text
+
+
+def next_slot(clock: Clock, ahead: timedelta) -> str:
+    """The first offered delivery time at least `ahead` of now, so sign-up ends before it."""
+    now = clock.now().astimezone(TZ)
+    candidates = []
+    for date in (now.date(), now.date() + timedelta(days=1)):
+        for hhmm in COMMON_TIMES:
+            at = parse_time_of_day(hhmm)
+            assert at is not None
+            when = datetime.combine(date, at, tzinfo=TZ)
+            if when >= now + ahead:
+                candidates.append((when, hhmm))
+    return min(candidates)[1]
+
+
+def local_hhmm(at: datetime | None) -> str:
+    assert at is not None
+    return texts.hhmm(at.astimezone(TZ).time())
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], within: float, what: str) -> T:
+    """Poll `probe` until it gives something truthy; fail after `within` real seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"not within {within}s: {what}")
+        await asyncio.sleep(0.02)
+
+
+class Druppel:
+    """One running druppel process; its output goes to a log file the test can read."""
+
+    def __init__(self, command: str, process: asyncio.subprocess.Process, log: Path) -> None:
+        self.command = command
+        self.process = process
+        self.log = log
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    async def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
+        """Signal the process and wait for it, killing it if it does not stop in time."""
+        if self.process.returncode is None:
+            self.process.send_signal(sig)
+            try:
+                await asyncio.wait_for(self.process.wait(), 15)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        code = self.process.returncode
+        assert code is not None
+        return code
+
+
+class World:
+    """The fake Telegram, the Redis store and the druppel processes of one test."""
+
+    def __init__(self, tg: FakeTelegram, store: Store, redis_url: str, tmp: Path) -> None:
+        self.tg = tg
+        self.store = store
+        self.redis_url = redis_url
+        self.tmp = tmp
+        self.speed = FAST
+        self.log_level = "INFO"
+        self.token = TOKEN
+        self.processes: list[Druppel] = []
+        self.taps = 0
+        self._logs: list[IO[bytes]] = []
+
+    def env(self) -> dict[str, str]:
+        """The process's environment: ours without druppel's settings, then the test's."""
+        ours = ("DRUPPEL_", "TELEGRAM_", "REDIS_URL", "DEFAULT_TIMEZONE", "PTB_")
+        env = {k: v for k, v in os.environ.items() if not k.upper().startswith(ours)}
+        env.update(
+            TELEGRAM_BOT_TOKEN=self.token,
+            TELEGRAM_API_BASE_URL=self.tg.root,
+            REDIS_URL=self.redis_url,
+            DRUPPEL_KEY_PREFIX=self.store.keys.prefix,
+            DRUPPEL_CLOCK_SPEED=f"{self.speed:g}",
+            DRUPPEL_TICK_SECONDS=TICK,
+            DRUPPEL_DATA_DIR=str(self.tmp / "var"),
+            DRUPPEL_LOG_LEVEL=self.log_level,
+            PTB_TIMEDELTA="true",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        )
+        return env
+
+    async def set_clock(self) -> None:
+        """Anchor the shared clock so course time reads READY_AT about when the bot is up.
+
+        The engine keeps an anchor already in Redis (that is how processes share a clock), so
+        the test chooses the course's calendar: a fixed date, and early morning at sign-up.
+        """
+        real_now = datetime.now(UTC)
+        course_now = READY_AT - timedelta(seconds=STARTUP_GUESS * self.speed)
+        anchor = real_now + (real_now - course_now) / (self.speed - 1)
+        await self.store.redis.set(self.store.keys.clock_anchor(), anchor.isoformat())
+
+    async def start(self, command: str = "run") -> Druppel:
+        log = self.tmp / f"{command}-{len(self.processes)}.log"
+        handle = log.open("wb")
+        self._logs.append(handle)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", command,
+            env=self.env(), cwd=self.tmp, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle,
+        )  # fmt: skip
+        druppel = Druppel(command, process, log)
+        self.processes.append(druppel)
+        return druppel
+
+    async def clock(self) -> Clock:
+        """The course clock every druppel process shares, from the anchor in Redis."""
+        key = self.store.keys.clock_anchor()
+        raw = await eventually(lambda: self.store.redis.get(key), STARTUP, "a clock anchor")
+        return make_clock(self.speed, datetime.fromisoformat(str(raw)))
+
+    def real(self, course: timedelta) -> float:
+        return course.total_seconds() / self.speed
+
+    def slack(self) -> timedelta:
+        return timedelta(seconds=SLACK_REAL * self.speed)
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.log.name}\n{p.output()[-4000:]}" for p in self.processes)
+
+    async def next(
+        self,
+        chat: int,
+        match: Callable[[SentMessage], bool] | None = None,
+        within: float = REPLY,
+        since: int | None = None,
+    ) -> SentMessage:
+        """The chat's next (matching) message; on time-out, say what the processes logged."""
+        try:
+            return await self.tg.wait_for_message(chat, match, timeout=within, since=since)
+        except TimeoutError as exc:
+            raise AssertionError(f"{exc}\n{self.logs()}") from None
+
+    def tap(self, chat: int, data: str) -> None:
+        self.tg.user_taps(chat, data)
+        self.taps += 1
+
+    async def participant(self, chat: int) -> Participant:
+        found = await self.store.participants.by_chat(Channel.TELEGRAM, str(chat))
+        assert found is not None, f"no participant for chat {chat}"
+        return found
+
+    async def enrollment(self, chat: int, course_id: str = "partner") -> Enrollment:
+        found = await self.store.enrollments.get((await self.participant(chat)).id, course_id)
+        assert found is not None, f"chat {chat} is not enrolled in {course_id}"
+        return found
+
+    async def until(self, clock: Clock, at: datetime) -> None:
+        """Sleep until the course clock shows `at` (bounded by its real-time equivalent)."""
+        bound = self.real(at - clock.now()) + 2.0
+        await asyncio.wait_for(clock.sleep_until(at), max(bound, 0.5))
+
+    async def receive_day(self, chat: int, course: Course, number: int) -> list[SentMessage]:
+        """Wait (up to a course day) for all of a day's messages and check them, in order."""
+        expected = day_texts(course, number)
+        first = await self.next(
+            chat, lambda m: m.text.startswith(f"Dag {number} van "),
+            within=self.real(timedelta(days=1)) + 5,
+        )  # fmt: skip
+        got = [first] + [await self.next(chat) for _ in expected[1:]]
+        assert [m.text for m in got] == expected
+        return got
+
+    async def sign_up(
+        self, chat: int, course_id: str, clock: Clock, *, deep_link: bool = False, name: str = ""
+    ) -> str:
+        """Sign up through the buttons; returns the delivery time chosen."""
+        if deep_link:
+            self.tg.user_sends(chat, f"/start {course_id}", first_name=name or "Sanne")
+        else:
+            self.tg.user_sends(chat, "/start", first_name=name or "Sanne")
+            welcome = await self.next(chat, within=STARTUP)
+            assert f"c:{course_id}" in welcome.callback_data
+            self.tap(chat, f"c:{course_id}")
+        chosen = await self.next(chat, within=STARTUP)
+        assert chosen.text.startswith(f"Je kiest voor “{COURSES[course_id].title}”")
+        ask_time = await self.next(chat)
+        assert ask_time.callback_data == [f"t:{t}" for t in COMMON_TIMES] + ["t:?"]
+        at = next_slot(clock, ahead=timedelta(hours=3))
+        self.tap(chat, f"t:{at}")
+        ask_zone = await self.next(chat)
+        assert ask_zone.text == texts.ASK_ZONE.format(zone=ZONE)
+        self.tap(chat, "z:ok")
+        confirmed = await self.next(chat)
+        enrollment = await self.enrollment(chat, course_id)
+        assert enrollment.status is EnrollmentStatus.ACTIVE
+        assert local_hhmm(enrollment.next_due) == at
+        assert enrollment.next_due is not None
+        when = texts.when(
+            enrollment.next_due.astimezone(TZ), enrollment.started_at.astimezone(TZ).date()
+        )
+        title = COURSES[course_id].title
+        assert confirmed.text == texts.ENROLLED.format(title=title, when=when, zone=ZONE)
+        return at
+
+
+@pytest.fixture
+async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
+    """A fake Telegram on loopback; every druppel process started is stopped afterwards."""
+    async with FakeTelegram(token=TOKEN) as tg:
+        w = World(tg, store, redis_url, tmp_path)
+        try:
+            yield w
+        finally:
+            for druppel in w.processes:
+                await druppel.stop()
+            for handle in w._logs:
+                handle.close()
+            print(w.logs())  # shown by pytest only when the test failed
+
+
+async def test_sign_up_by_buttons_and_deep_link_then_the_first_lesson_on_time(
+    world: World,
+) -> None:
+    """Three people sign up three ways; each first lesson comes at the time they chose."""
+    w, tg = world, world.tg
+    w.speed = PRECISE
+    await w.set_clock()
+    await w.start()
+    clock = await w.clock()
+    sanne, bram, quick = 1001, 1002, 1003
+
+    # Sanne: /start -> course button -> time button -> "Ja, klopt".
+    tg.user_sends(sanne, "/start", first_name="Sanne")
+    welcome = await w.next(sanne, within=STARTUP)
+    assert welcome.text == f"{texts.greeting('Sanne')} {texts.WELCOME}"
+    assert sorted(welcome.callback_data) == sorted(f"c:{c}" for c in COURSES)
+    for language in ("", "nl"):  # the menu is registered before polling starts
+        menu = tg.commands[('{"type": "default"}', language)]
+        assert menu == [{"command": c, "description": d} for c, d in texts.MENU]
+    w.tap(sanne, "c:partner")
+    assert (await w.next(sanne)).text.startswith(f"Je kiest voor “{PARTNER.title}”")
+    assert (await w.next(sanne)).text == texts.ASK_TIME
+    sanne_at = next_slot(clock, ahead=timedelta(hours=2))
+    w.tap(sanne, f"t:{sanne_at}")
+    assert (await w.next(sanne)).text == texts.ASK_ZONE.format(zone=ZONE)
+    w.tap(sanne, "z:ok")
+    confirmed = await w.next(sanne)
+    enrolled = await w.enrollment(sanne)
+    assert enrolled.next_due is not None
+    assert local_hhmm(enrolled.next_due) == sanne_at
+    when = texts.when(enrolled.next_due.astimezone(TZ), enrolled.started_at.astimezone(TZ).date())
+    assert confirmed.text == texts.ENROLLED.format(title=PARTNER.title, when=when, zone=ZONE)
+
+    # Bram follows a deep link: no course choice, straight to the time.
+    await w.sign_up(bram, "partner", clock, deep_link=True, name="Bram")
+    assert not any(m.text.startswith("Welkom") or "c:partner" in m.callback_data
+                   for m in tg.messages_to(bram))  # fmt: skip
+
+    # Quick taps the first button offered the moment it appears; their name needs escaping.
+    tg.user_sends(quick, "/start", first_name="<Mo> & Jo")
+    taps: list[str] = []
+    while not (message := await w.next(quick)).text.startswith("Je bent ingeschreven"):
+        if message.buttons:
+            taps.append(message.callback_data[0])
+            w.tap(quick, taps[-1])
+    first = tg.messages_to(quick)[0]
+    assert first.text.startswith("Hoi <Mo> & Jo! Welkom")
+    assert first.raw_text.startswith("Hoi &lt;Mo&gt; &amp; Jo! Welkom")
+    assert taps[0].startswith("c:")
+    assert taps[1:] == [f"t:{COMMON_TIMES[0]}", "z:ok"]
+    quick_course = COURSES[taps[0].removeprefix("c:")]
+
+    # The first lessons: at the chosen local time, with the day's heading and the prompt.
+    day_one = await w.receive_day(sanne, PARTNER, 1)
+    assert day_one[0].text.startswith(f"{heading(PARTNER, 1)}\n\n")
+    assert day_one[0].raw_text.startswith(f"<b>{heading(PARTNER, 1)}</b>\n\n")
+    assert day_one[-1].text == PARTNER.day(1).prompt
+    assert not any(m.buttons for m in day_one)  # day 1 has no check-in
+    await w.receive_day(bram, PARTNER, 1)
+    await w.receive_day(quick, quick_course, 1)
+    for chat, at, course_id in (
+        (sanne, sanne_at, "partner"), (quick, COMMON_TIMES[0], quick_course.id),
+    ):  # fmt: skip
+        enrollment = await w.enrollment(chat, course_id)
+        assert enrollment.last_delivered_day == 1
+        delivered = enrollment.last_delivered_at
+        assert delivered is not None
+        local = delivered.astimezone(TZ)
+        due = local.replace(hour=int(at[:2]), minute=int(at[3:]), second=0, microsecond=0)
+        assert due <= local <= due + w.slack(), f"chat {chat}: lesson at {local}, chose {at}"
+        assert delivered - enrollment.started_at <= timedelta(days=1)
+
+    # A reflection full of HTML characters is kept as typed and acknowledged; a sticker is not.
+    tg.user_sends(sanne, "<b>&")
+    ack = await w.next(sanne)
+    assert ack.text.startswith(texts.REFLECTION_SAVED.format(day=1))
+    reflections = await w.store.reflections.all((await w.participant(sanne)).id)
+    assert [(r.day, r.text) for r in reflections] == [(1, "<b>&")]
+    tg.user_sends_sticker(bram)
+    assert (await w.next(bram)).text == texts.UNSUPPORTED.format(what="stickers")
+
+    assert len(tg.callback_answers) == w.taps  # every tap was answered
+    assert not [e for e in tg.errors if e[0] == "sendMessage"]
+
+
+async def test_a_course_day_by_day_with_check_in_pause_resume_and_stop(world: World) -> None:
+    """One participant's course: reflect, check in, pause over a lesson, resume, stop."""
+    w, tg = world, world.tg
+    w.log_level = "DEBUG"
+    await w.set_clock()
+    bot = await w.start()
+    clock = await w.clock()
+    chat = 3001
+    at = await w.sign_up(chat, "partner", clock)
+    pid = (await w.participant(chat)).id
+
+    day_one = await w.receive_day(chat, PARTNER, 1)
+    assert day_one[-1].text == PARTNER.day(1).prompt
+    assert local_hhmm((await w.enrollment(chat)).last_delivered_at) >= at
+    reflection = "Het voelt <zwaar> & onzeker"
+    tg.user_sends(chat, reflection)
+    ack = await w.next(chat)
+    assert ack.text.startswith(texts.REFLECTION_SAVED.format(day=1))
+    assert [r.text for r in await w.store.reflections.all(pid)] == [reflection]
+
+    # Day 2, a cause day: the lesson, the check-in with five buttons, then the prompt.
+    day_two = await w.receive_day(chat, PARTNER, 2)
+    checkin, prompt = day_two[-2:]
+    assert checkin.callback_data == [f"k:partner:2:{score}" for score in range(1, 6)]
+    assert prompt.text == PARTNER.day(2).prompt
+    w.tap(chat, "k:partner:2:4")
+    assert (await w.next(chat)).text == texts.CHECKIN_SAVED.format(score=4)
+    stored = await w.store.checkins.get(pid, "partner", 2)
+    assert stored is not None
+    assert stored.score == 4
+
+    # /pauze: silence across the time day 3 would have come.
+    skipped = (await w.enrollment(chat)).next_due
+    assert skipped is not None
+    tg.user_sends(chat, "/pauze")
+    assert (await w.next(chat)).text == texts.PAUSED
+    quiet_from = tg.mark()
+    await w.until(clock, skipped + timedelta(hours=2))
+    assert tg.messages_to(chat)[-1].text == texts.PAUSED
+    assert not [m for m in tg.sent[quiet_from:] if m.chat_id == chat]
+    paused = await w.enrollment(chat)
+    assert (paused.status, paused.current_day, paused.next_due) == (
+        EnrollmentStatus.PAUSED, 3, None,
+    )  # fmt: skip
+
+    # /verder: day 3 (nothing repeated) at the next delivery time.
+    tg.user_sends(chat, "/verder")
+    resumed = await w.next(chat)
+    promised = (await w.enrollment(chat)).next_due
+    assert promised is not None
+    assert promised > skipped
+    assert local_hhmm(promised) == at
+    when = texts.when(promised.astimezone(TZ), clock.now().astimezone(TZ).date())
+    assert resumed.text == texts.RESUMED.format(day=3, when=when)
+    await w.receive_day(chat, PARTNER, 3)
+    delivered = (await w.enrollment(chat)).last_delivered_at
+    assert delivered is not None
+    assert promised <= delivered <= promised + w.slack()
+    assert headings(tg, chat) == [heading(PARTNER, n) for n in (1, 2, 3)]
+
+    # /stop: no more lessons, not even at the next delivery time.
+    next_time = (await w.enrollment(chat)).next_due
+    assert next_time is not None
+    tg.user_sends(chat, "/stop")
+    assert (await w.next(chat)).text == texts.STOPPED
+    stopped = await w.enrollment(chat)
+    assert (stopped.status, stopped.next_due, stopped.end_reason) == (
+        EnrollmentStatus.STOPPED, None, "participant",
+    )  # fmt: skip
+    quiet_from = tg.mark()
+    await w.until(clock, next_time + timedelta(hours=2))
+    assert not [m for m in tg.sent[quiet_from:] if m.chat_id == chat]
+    assert headings(tg, chat) == [heading(PARTNER, n) for n in (1, 2, 3)]
+
+    # A clean stop exits 0, and even at DEBUG the log holds no reflection and no token.
+    assert await bot.stop() == 0
+    log = bot.output()
+    assert "druppel run: stopped" in log
+    assert reflection not in log
+    assert "zwaar" not in log
+    assert TOKEN.split(":")[1] not in log
+
+
+async def test_sigkill_restart_block_and_flood_lose_and_repeat_nothing(world: World) -> None:
+    """Kill -9 mid-course, restart beside a worker: progress kept, no lesson sent twice, a
+    blocked participant stopped quietly, a 429 only delays."""
+    w, tg = world, world.tg
+    await w.set_clock()
+    bot = await w.start()
+    clock = await w.clock()
+    people = {4001: "partner", 4002: "twijfel", 4003: "partner", 4004: "twijfel"}
+    a, b, blocked, flooded = people
+    for chat, course_id in people.items():
+        await w.sign_up(chat, course_id, clock, deep_link=True)
+    for chat, course_id in people.items():
+        await w.receive_day(chat, COURSES[course_id], 1)
+        tg.user_sends(chat, f"antwoord van {chat}")
+        assert (await w.next(chat)).text.startswith(texts.REFLECTION_SAVED.format(day=1))
+
+    async def settled() -> dict[int, Enrollment] | None:
+        """Everyone's enrollment, once every outbox is empty (nothing half-sent)."""
+        for chat in people:
+            if await w.store.outbox.head((await w.participant(chat)).id) is not None:
+                return None
+        return {chat: await w.enrollment(chat, c) for chat, c in people.items()}
+
+    # Killed between lessons: a kill between a send and its record may repeat that message
+    # (delivery is at least once), which is not what this test is about.
+    before = await eventually(settled, REPLY, "empty outboxes")
+    assert await bot.stop(signal.SIGKILL) == -signal.SIGKILL
+
+    # While the bot is down, b asks for progress; the reply will meet flood control once.
+    # How long the restart takes decides whether day 2 comes first, so nothing below relies on
+    # the order of the reply and the lessons.
+    down = tg.mark()
+    tg.force_flood(1, retry_after=1, chat_id=b)
+    tg.user_sends(b, "/voortgang")
+    restarted = await w.start()
+    worker = await w.start("worker")
+    tg.block(blocked)
+    tg.force_flood(1, retry_after=1, chat_id=flooded)
+
+    def is_progress(m: SentMessage) -> bool:
+        return m.text.startswith(f"“{COURSES['twijfel'].title}”: dag ")
+
+    progress = await w.next(b, is_progress, within=STARTUP, since=down)
+    assert "van 9 ontvangen. Antwoorden: 1." in progress.text
+    assert tg.flood_by_chat[b] == 1
+    for chat, course_id in people.items():  # nothing lost, nothing counted twice
+        kept(before[chat], await w.enrollment(chat, course_id))
+
+    for chat in (a, b, flooded):
+        course = COURSES[people[chat]]
+        day_long = w.real(timedelta(days=1)) + 5
+        await w.next(chat, text_is(course.day(2).prompt), day_long, since=down)
+        lessons = [m.text for m in tg.sent[down:] if m.chat_id == chat and not is_progress(m)]
+        assert lessons == day_texts(course, 2)
+    gone = await eventually(
+        lambda: _stopped(w, blocked, people[blocked]),
+        w.real(timedelta(days=1)) + 5,
+        "the blocked one stopped",
+    )
+    assert gone.end_reason == "unreachable"
+    assert ("sendMessage", 403, "Forbidden: bot was blocked by the user") in tg.errors
+    assert tg.flood_by_chat[flooded] == 1
+
+    for chat, course_id in people.items():
+        got = headings(tg, chat)
+        assert Counter(got).most_common(1)[0][1] == 1, f"chat {chat} got a lesson twice: {got}"
+        days = 1 if chat == blocked else 2
+        assert got == [heading(COURSES[course_id], n) for n in range(1, days + 1)]
+        pid = (await w.participant(chat)).id
+        assert [r.text for r in await w.store.reflections.all(pid)] == [f"antwoord van {chat}"]
+    assert len([m for m in tg.messages_to(b) if is_progress(m)]) == 1
+
+    assert "druppel worker: started" in worker.output()
+    assert await worker.stop() == 0
+    assert await restarted.stop() == 0
+
+
+def kept(before: Enrollment, after: Enrollment) -> None:
+    """The enrollment survived a restart: unchanged, or (if day 2 came already) one day on."""
+    if after.last_delivered_day == before.last_delivered_day:
+        assert after == before
+    else:
+        assert after.last_delivered_day == before.last_delivered_day + 1
+        assert (after.started_at, after.reflected_day) == (before.started_at, 1)
+
+
+async def _stopped(w: World, chat: int, course_id: str) -> Enrollment | None:
+    enrollment = await w.enrollment(chat, course_id)
+    return enrollment if enrollment.status is EnrollmentStatus.STOPPED else None
+
+
+@pytest.mark.parametrize("command", ["run", "worker"])
+async def test_a_refused_token_is_one_clear_line(world: World, command: str) -> None:
+    world.token = "5550001:not-the-right-one"
+    druppel = await world.start(command)
+    assert await asyncio.wait_for(druppel.process.wait(), STARTUP) == 2
+    output = druppel.output()
+    last = output.strip().splitlines()[-1]
+    assert last == (
+        "druppel: Telegram refused TELEGRAM_BOT_TOKEN; check the token BotFather gave you"
+    )
+    assert "not-the-right-one" not in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("command", ["run", "worker"])
+def test_without_a_token_druppel_says_so_in_one_line(command: str, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("TELEGRAM_")}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", command],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith("druppel: TELEGRAM_BOT_TOKEN is not set")
+    assert done.stderr.count("\n") == 1
+
+
+def test_the_procfile_runs_the_bot_and_a_worker() -> None:
+    lines = (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
+    assert lines == ["bot: druppel run", "worker: druppel worker"]
+
+
+# -- the channel's translations, without a process ------------------------------------------------
+
+
+def test_html_escapes_everything_and_bolds_the_heading() -> None:
+    message = Outgoing("a < b & c > d", heading="Dag <1>")
+    assert html_text(message) == "<b>Dag &lt;1&gt;</b>\n\na &lt; b &amp; c &gt; d"
+    assert html_text(Outgoing('"quotes" stay')) == '"quotes" stay'
+
+
+@pytest.mark.parametrize("timedelta_periods", [True, False])
+def test_a_flood_wait_is_read_both_ways_ptb_reports_it(
+    timedelta_periods: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PTB_TIMEDELTA decides whether PTB hands out int or timedelta; druppel reads both, and
+    the deprecation warning for the int does not escape (warnings are errors here)."""
+    if timedelta_periods:
+        monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    else:
+        monkeypatch.delenv("PTB_TIMEDELTA", raising=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        flood = RetryAfter(7)  # the constructor itself reads the period
+    error = translate(flood)
+    assert isinstance(error, RetryLater)
+    assert error.retry_after == 7.0
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (Forbidden("Forbidden: bot was blocked by the user"), RecipientGone),
+        (BadRequest("Bad Request: chat not found"), RecipientGone),
+        (BadRequest("Bad Request: user is deactivated"), RecipientGone),
+        (BadRequest("Bad Request: can't parse entities: unsupported start tag"), BadMessage),
+        (TimedOut(), DeliveryError),
+        (NetworkError("httpx.ConnectError: connection refused"), DeliveryError),
+    ],
+)
+def test_telegram_errors_become_delivery_errors(
+    error: TelegramError, expected: type[DeliveryError]
+) -> None:
+    assert type(translate(error)) is expected
+
+
+def test_the_token_never_appears_in_a_translated_error() -> None:
+    error = translate(TelegramError(f"The token `{TOKEN}` was rejected"), TOKEN)
+    assert TOKEN not in str(error)
