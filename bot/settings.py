@@ -6,10 +6,11 @@ Every other module receives what it needs as arguments, so no module reads `os.e
 from __future__ import annotations
 
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.models import TimeZoneName
 
 #: The courses that ship with druppel.
 BUILTIN_COURSES_DIR = Path(__file__).resolve().parent.parent / "courses"
@@ -48,22 +49,13 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(
         default=120.0, gt=0, le=3600, validation_alias=_env("DRUPPEL_LEASE_SECONDS")
     )
-    default_timezone: str = Field(
+    default_timezone: TimeZoneName = Field(
         default="Europe/Amsterdam", validation_alias=_env("DEFAULT_TIMEZONE")
     )
     courses_dir: Path = Field(
         default=BUILTIN_COURSES_DIR, validation_alias=_env("DRUPPEL_COURSES_DIR")
     )
     log_level: str = Field(default="INFO", validation_alias=_env("DRUPPEL_LOG_LEVEL"))
-
-    @field_validator("default_timezone")
-    @classmethod
-    def _known_zone(cls, name: str) -> str:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {name!r}") from exc
-        return name
 
     @field_validator("telegram_api_base_url")
     @classmethod

@@ -13,6 +13,7 @@ from storage.models import (
     CheckIn,
     Enrollment,
     EnrollmentStatus,
+    OutboxItem,
     Participant,
     ReflectionEntry,
 )
@@ -151,3 +152,34 @@ async def test_checkin_round_trip_and_a_second_tap_replaces_the_first(store: Sto
 def test_checkin_score_outside_one_to_five_is_refused(score: int) -> None:
     with pytest.raises(ValidationError):
         CheckIn(course_id="twijfel", day=2, score=score, at=NOW)
+
+
+async def test_outbox_keeps_items_in_order_until_each_is_popped(store: Store) -> None:
+    p = await _participant(store)
+    items = [OutboxItem(course_id="twijfel", day=3, index=i) for i in range(3)]
+    items.append(OutboxItem(course_id="twijfel", day=3, kind="nudge"))
+    await store.outbox.put(p.id, items)
+    assert await store.outbox.head(p.id) == items[0]
+    assert await store.outbox.pop(p.id, items[1]) is False  # only the head leaves
+    assert await store.outbox.pop(p.id, items[0]) is True
+    assert await store.outbox.pop(p.id, items[0]) is False  # popping twice removes nothing more
+    assert await store.outbox.size(p.id) == 3
+    assert await store.outbox.head(p.id) == items[1]
+
+
+async def test_a_participant_mid_sign_up_round_trips(store: Store) -> None:
+    made = await _participant(store)
+
+    def mid_sign_up(p: Participant) -> Participant:
+        p.step, p.pending_course = "zone", "partner"
+        return p
+
+    await store.participants.update(made.id, mid_sign_up)
+    stored = await store.participants.get(made.id)
+    assert stored is not None
+    assert (stored.step, stored.pending_course) == ("zone", "partner")
+
+
+def test_outbox_item_kind_is_checked() -> None:
+    with pytest.raises(ValidationError):
+        OutboxItem(course_id="twijfel", day=1, kind="spam")
