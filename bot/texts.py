@@ -76,7 +76,6 @@ KEEP_GOING_PAUSED = "Prima, er verandert niets. Je cursus staat op pauze; met /v
 
 TIME_SET = "Je les komt voortaan om {time} ({zone}). De volgende komt {when}."
 TIME_SET_NO_COURSE = "Je tijd staat nu op {time} ({zone})."
-ZONE_SET = "Je tijdzone is nu {zone}."
 CURRENT_TIME = "Je les komt nu om {time} ({zone}). Hoe laat wil je hem voortaan ontvangen?"
 
 PAUSED = "Je cursus staat op pauze. Ik stuur je niets tot je /verder typt."
@@ -94,7 +93,6 @@ WAITING_FOR_REFLECTION = "De volgende les komt zodra je op de vraag van dag {day
 
 REFLECTION_SAVED = "Dank je wel. Ik heb je antwoord bij dag {day} bewaard."
 NEXT_LESSON = "Je volgende les komt {when}."
-COURSE_FINISHED_REFLECTION = "Dank je wel. Ik heb je antwoord bij dag {day} bewaard."
 CHECKIN_SAVED = "Genoteerd: {score} van 5."
 CHECKIN_STALE = "Deze vraag hoort bij een les die je nog niet hebt gehad of die niet meer bestaat."
 UNSUPPORTED = (
