@@ -60,9 +60,12 @@ def test_preview_of_a_missing_course_or_day_fails(
 
 
 def _druppel(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `druppel` with only the settings a test names (the caller's REDIS_URL stays out)."""
+    settings = {"REDIS_URL", "DRUPPEL_DATA_DIR", "DRUPPEL_COURSES_DIR", "DEFAULT_TIMEZONE"}
+    base = {k: v for k, v in os.environ.items() if k not in settings}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
-        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
+        cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 
 
@@ -93,7 +96,10 @@ def test_check_with_embedded_redis_reports_ok(tmp_path: Path) -> None:
 
 
 def test_a_bad_setting_is_named(tmp_path: Path) -> None:
-    done = _druppel("check", env={"DEFAULT_TIMEZONE": "Europe/Atlantis"})
+    done = _druppel(
+        "check",
+        env={"DEFAULT_TIMEZONE": "Europe/Atlantis", "DRUPPEL_DATA_DIR": str(tmp_path / "var")},
+    )
     assert done.returncode == 2
     assert "DEFAULT_TIMEZONE" in done.stderr
     assert "Europe/Atlantis" in done.stderr
