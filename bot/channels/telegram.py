@@ -16,7 +16,7 @@ import traceback
 import warnings
 from collections.abc import Awaitable, Sequence
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from telegram import (
     BotCommand,
@@ -35,7 +35,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
@@ -57,6 +57,8 @@ READ_TIMEOUT = 10.0
 #: Concurrent connections for sending; the dispatcher sends to up to 32 participants at once.
 CONNECTIONS = 64
 
+#: Updates handled at once (from different chats; one chat's updates are handled in order).
+CONCURRENT_UPDATES = 64
 #: A reply to a participant is tried this often before it is given up.
 REPLY_ATTEMPTS = 3
 #: The longest a reply waits for Telegram's flood control before its next attempt.
@@ -189,6 +191,40 @@ def _where(error: BaseException) -> str:
     return f"{type(error).__name__}\n{frames}".rstrip()
 
 
+class PerChatOrder(BaseUpdateProcessor):
+    """Updates from different chats run side by side; one chat's updates run one at a time.
+
+    A reply that waits out flood control for one participant then holds up no one else, while
+    one person's quick taps through the sign-up are still handled in the order they tapped.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(chat.id, asyncio.Lock())
+        self._waiting[chat.id] = self._waiting.get(chat.id, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[chat.id] -= 1
+            if not self._waiting[chat.id]:  # forget idle chats, so memory follows activity
+                del self._waiting[chat.id], self._locks[chat.id]
+
+    async def initialize(self) -> None:
+        """Nothing to set up: locks are made per chat as updates arrive."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free: the locks go with their last update."""
+
+
 class TelegramChannel:
     """A Telegram bot: it polls for updates (in `druppel run`) and sends messages (everywhere)."""
 
@@ -213,6 +249,7 @@ class TelegramChannel:
             # PTB adds the long-poll timeout to this read timeout for every getUpdates call.
             .get_updates_request(self._request(1))
             .job_queue(None)  # the dispatcher schedules; PTB must not start a scheduler of its own
+            .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES))
             .build()
         )
         self._app.add_handler(TypeHandler(Update, self._on_update))
