@@ -13,10 +13,11 @@ import logging
 import signal
 import sys
 
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram import TelegramChannel, chat_rate, overall_rate
 from bot.errors import SetupError
 from bot.settings import Settings
 from bot.wiring import Engine, engine
+from scheduler.ratelimit import RateLimiter
 from storage.models import Channel
 from storage.store import redacted
 
@@ -94,7 +95,11 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
     configure_logging(settings.log_level)
     role = "run" if polling else "worker"
     async with engine(settings) as eng:
-        channel = TelegramChannel(token, settings.telegram_api_base_url, eng.coach)
+        limiter = RateLimiter(
+            eng.store.redis, eng.store.keys, "telegram",
+            overall_rate(settings.telegram_max_per_second), chat_rate(settings.telegram_chat_burst),
+        )  # fmt: skip
+        channel = TelegramChannel(token, settings.telegram_api_base_url, eng.coach, limiter=limiter)
         eng.senders[Channel.TELEGRAM] = channel
         job = eng.tick_job()
         log.info("%s", _describe(eng, role))

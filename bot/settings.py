@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = Field(
         default="https://api.telegram.org", validation_alias=_env("TELEGRAM_API_BASE_URL")
     )
+    telegram_max_per_second: float = Field(
+        default=25.0, gt=0, le=1000, validation_alias=_env("TELEGRAM_MAX_PER_SECOND")
+    )
+    telegram_chat_burst: int = Field(
+        default=3, ge=1, le=100, validation_alias=_env("TELEGRAM_CHAT_BURST")
+    )
     redis_url: str | None = Field(default=None, validation_alias=_env("REDIS_URL"))
     data_dir: Path = Field(default=Path("var"), validation_alias=_env("DRUPPEL_DATA_DIR"))
     key_prefix: str = Field(

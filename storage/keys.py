@@ -19,11 +19,14 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{sched}:due                    zset    "<pid>/<course>" by next-due epoch     due.py
     P:{sched}:lease                  zset    "<pid>/<course>" by lease expiry       due.py
     P:clock:anchor                   string  sped-up clock anchor (ISO time)        bot/wiring.py
+    P:{rate:<channel>}:all           string  GCRA arrival time (ms), short-lived    ratelimit.py
+    P:{rate:<channel>}:chat:<hash>   string  the same for one chat (hashed id)      ratelimit.py
 
 Per-participant keys share the tag `{p:<pid>}`: deleting or exporting a participant touches one
 slot, and an enrollment advances and its lesson enters the outbox in one transaction, so a crash
 never loses a lesson that was counted as sent. The due index and its lease set share `{sched}`
-because one Lua script moves members between them.
+because one Lua script moves members between them; a channel's rate keys share `{rate:<channel>}`
+because one script checks the overall and the per-chat limit together.
 """
 
 from __future__ import annotations
@@ -88,6 +91,12 @@ class Keys:
 
     def lease(self) -> str:
         return f"{self.prefix}:{{sched}}:lease"
+
+    def rate_overall(self, channel: str) -> str:
+        return f"{self.prefix}:{{rate:{_part(channel, 'channel')}}}:all"
+
+    def rate_chat(self, channel: str, chat_hash: str) -> str:
+        return f"{self.prefix}:{{rate:{_part(channel, 'channel')}}}:chat:{_part(chat_hash, 'chat')}"
 
     def clock_anchor(self) -> str:
         return f"{self.prefix}:clock:anchor"

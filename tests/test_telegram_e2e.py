@@ -173,6 +173,10 @@ class World:
             DRUPPEL_DATA_DIR=str(self.tmp / "var"),
             DRUPPEL_LOG_LEVEL=self.log_level,
             PTB_TIMEDELTA="true",
+            # Course time runs thousands of times faster than real time here, so the one real
+            # second per message of per-chat pacing would be hours; the default pacing has its
+            # own test (test_telegram_pacing.py).
+            TELEGRAM_CHAT_BURST="20",
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
         )
         return env

@@ -42,6 +42,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.errors import BadMessage, DeliveryError, RecipientGone, RetryLater, SetupError
 from bot.messages import Incoming, Kind, Outgoing
 from bot.texts import MENU, SOMETHING_WRONG
+from scheduler.ratelimit import Rate, RateLimiter, Throttled
 from storage.models import Channel
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ READ_TIMEOUT = 10.0
 #: Concurrent connections for sending; the dispatcher sends to up to 32 participants at once.
 CONNECTIONS = 64
 
+#: The longest a send waits inline for its turn under the shared limits (real seconds).
+MAX_PACING_WAIT = 2.0
 #: Updates handled at once (from different chats; one chat's updates are handled in order).
 CONCURRENT_UPDATES = 64
 #: A reply to a participant is tried this often before it is given up.
@@ -225,6 +228,18 @@ class PerChatOrder(BaseUpdateProcessor):
         """Nothing to free: the locks go with their last update."""
 
 
+def chat_rate(burst: int) -> Rate:
+    """Telegram's pace for one chat: about one message a second after a short burst. We keep a
+    tenth under it, so network jitter between our count and Telegram's never tips it over."""
+    return Rate(0.9, burst=burst)
+
+
+def overall_rate(per_second: float) -> Rate:
+    """The bot-wide pace: the burst is kept small, so no one second ever sees more than
+    `per_second` plus a fifth of it (25/s gives at most 30 in any second: Telegram's limit)."""
+    return Rate(per_second, burst=max(1, int(per_second / 5)))
+
+
 class TelegramChannel:
     """A Telegram bot: it polls for updates (in `druppel run`) and sends messages (everywhere)."""
 
@@ -235,8 +250,15 @@ class TelegramChannel:
         coach: Answers,
         *,
         poll_timeout: float = POLL_TIMEOUT,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._coach = coach
+        self._limiter = limiter
+        # PTB warns on every 429 that `retry_after` will become a timedelta; we read both kinds
+        # (retry_seconds), so the warning is noise in the log, and an error where warnings are.
+        warnings.filterwarnings(
+            "ignore", message=r".*retry_after.*timedelta", category=PTBDeprecationWarning
+        )
         self._token = token
         self._poll_timeout = poll_timeout
         api_root = api_root.rstrip("/")
@@ -334,7 +356,16 @@ class TelegramChannel:
 
     # -- sending --------------------------------------------------------------------------------
     async def send(self, chat_id: str, message: Outgoing) -> None:
-        """Send one message, or raise the DeliveryError that says what to do about it."""
+        """Send one message, or raise the DeliveryError that says what to do about it.
+
+        With a limiter, every message first waits its turn under the limits shared by all
+        workers; a turn further off than MAX_PACING_WAIT is handed back as RetryLater.
+        """
+        if self._limiter is not None:
+            try:
+                await self._limiter.acquire(chat_id, MAX_PACING_WAIT)
+            except Throttled as exc:
+                raise RetryLater(exc.retry_after, "(paced)") from exc
         try:
             await self._app.bot.send_message(
                 chat_id=_chat_id(chat_id),

@@ -1,0 +1,75 @@
+"""Pacing is shared through Redis: every worker together stays under the limits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+import redis.asyncio as aioredis
+
+from scheduler.ratelimit import Rate, RateLimiter, Throttled
+from storage.keys import Keys
+from storage.store import connect_redis
+
+
+def _limiter(client: aioredis.Redis, keys: Keys, overall: Rate, per_chat: Rate) -> RateLimiter:
+    return RateLimiter(client, keys, "telegram", overall, per_chat)
+
+
+async def test_a_chat_gets_its_burst_then_waits_about_one_interval(
+    redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    limiter = _limiter(redis_client, keys, Rate(100, 100), Rate(2, 3))
+    assert [await limiter.try_acquire("42") for _ in range(3)] == [0.0, 0.0, 0.0]
+    wait = await limiter.try_acquire("42")
+    assert 0.3 < wait <= 0.5
+    assert await limiter.try_acquire("43") == 0.0  # another chat has its own budget
+
+
+async def test_the_overall_rate_binds_across_chats_and_across_connections(
+    redis_url: str, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    other = await connect_redis(redis_url)
+    try:
+        first = _limiter(redis_client, keys, Rate(20, 5), Rate(100, 100))
+        second = _limiter(other, keys, Rate(20, 5), Rate(100, 100))
+        granted = [await (first if i % 2 else second).try_acquire(str(i)) for i in range(8)]
+    finally:
+        await other.aclose()
+    assert granted[:5] == [0.0] * 5
+    assert all(w > 0 for w in granted[5:])
+
+
+async def test_two_workers_sending_flat_out_stay_under_the_overall_rate(
+    redis_url: str, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    sent: list[float] = []
+    other = await connect_redis(redis_url)
+
+    async def worker(limiter: RateLimiter, chats: range) -> None:
+        for chat in chats:
+            await limiter.acquire(str(chat), max_wait=5)
+            sent.append(time.monotonic())
+
+    try:
+        rate = Rate(50, 5)
+        await asyncio.gather(
+            worker(_limiter(redis_client, keys, rate, Rate(100, 100)), range(0, 30)),
+            worker(_limiter(other, keys, rate, Rate(100, 100)), range(30, 60)),
+        )
+    finally:
+        await other.aclose()
+    elapsed = max(sent) - min(sent)
+    # 60 messages at 50/s with a burst of 5: at least (60 - 5) / 50 = 1.1 s, not much more.
+    assert 1.0 <= elapsed < 3.0, elapsed
+
+
+async def test_a_long_wait_is_handed_back_instead_of_slept(
+    redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    limiter = _limiter(redis_client, keys, Rate(100, 100), Rate(0.1, 1))
+    await limiter.acquire("7", max_wait=1)
+    with pytest.raises(Throttled) as caught:
+        await limiter.acquire("7", max_wait=1)
+    assert 9 < caught.value.retry_after <= 10
