@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.coach import Coach
 from bot.delivery import Deliveries, Sender
@@ -17,7 +17,7 @@ from bot.journey import Journey
 from bot.settings import Settings
 from courses.loader import load_course_dir
 from courses.models import Course
-from scheduler.clock import Clock, make_clock
+from scheduler.clock import Clock, RealClock, make_clock
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import TickJob
 from storage.models import Channel
@@ -31,7 +31,7 @@ async def shared_clock(store: Store, speed: float) -> Clock:
     if speed == 1:
         return make_clock(speed, None)
     key = store.keys.clock_anchor()
-    await store.redis.set(key, datetime.now(UTC).isoformat(), nx=True)
+    await store.redis.set(key, RealClock().now().isoformat(), nx=True)
     raw = await store.redis.get(key)
     if raw is None:
         raise RuntimeError(f"the clock anchor {key} vanished right after it was set")
