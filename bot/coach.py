@@ -409,10 +409,12 @@ class Coach:
         course = self.courses.get(enrollment.course_id) if enrollment else None
         if enrollment is None or course is None:
             return _say(texts.NO_COURSE)
-        day = enrollment.last_delivered_day
+        day = min(enrollment.last_delivered_day, course.length)  # a course may have shrunk
         if day == 0:
             when = self._next_when(participant, enrollment)
-            return _say(texts.FIRST_LESSON_COMING.format(when=when or "later"))
+            if when is None:
+                return _say(texts.PROGRESS_PAUSED)
+            return _say(texts.FIRST_LESSON_COMING.format(when=when))
         return [outgoing(m, course.id, day) for m in render_day(course, day)]
 
     async def _progress(self, participant: Participant, _args: tuple[str, ...]) -> Replies:

@@ -83,6 +83,9 @@ class Deliveries:
                 "enrollment %s/%s names a course that is not loaded", participant.id, course_id
             )
             return
+        if day > course.length:  # the course file lost days since this participant started
+            await self._complete(participant.id, course_id, day, now)
+            return
         last = day >= course.length
         items = [
             OutboxItem(course_id=course_id, day=day, index=i)
@@ -114,6 +117,16 @@ class Deliveries:
             participant.id, course_id, advance,
             also=lambda pipe, _before, _after: self.store.outbox.queue(pipe, participant.id, items),
         )  # fmt: skip
+
+    async def _complete(self, pid: str, course_id: str, day: int, now: datetime) -> None:
+        def complete(e: Enrollment) -> Enrollment | None:
+            if e.status is not EnrollmentStatus.ACTIVE or e.current_day != day:
+                return None
+            e.status, e.ended_at = EnrollmentStatus.COMPLETED, now
+            e.next_due = e.nudge_due = None
+            return e
+
+        await self.store.enrollments.update(pid, course_id, complete)
 
     async def _nudge(self, participant: Participant, enrollment: Enrollment, now: datetime) -> None:
         day = enrollment.last_delivered_day

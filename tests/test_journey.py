@@ -359,3 +359,18 @@ async def test_tapping_a_time_twice_during_sign_up_still_enrolls(kit: Kit) -> No
     assert "08:00" in done.text
     _, e = await _enrollment(kit, "1", "partner")
     assert e.next_due == local(26, 8)
+
+
+async def test_a_course_that_lost_days_ends_the_enrollment_instead_of_failing(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(27, 8))
+    assert len(kit.channel.headings("1")) == 2
+    full = kit.engine.courses["twijfel"]
+    kit.engine.courses["twijfel"] = full.model_copy(update={"days": full.days[:2]})
+    await kit.run_until(local(28, 8))
+    _, e = await _enrollment(kit, "1")
+    assert e.status is EnrollmentStatus.COMPLETED
+    assert kit.engine.dispatcher.stats.failed == 0
+    again = await kit.say("1", "/vandaag")
+    assert again[0].heading is not None
+    assert again[0].heading.startswith("Dag 2 van 2")
