@@ -249,9 +249,9 @@ class Coach:
     async def _checkin(self, participant: Participant, value: str) -> Replies:
         course_id, _, rest = value.partition(":")
         day_text, _, score_text = rest.partition(":")
-        enrollment = await self.store.enrollments.get(participant.id, course_id) if (
-            course_id in self.courses
-        ) else None  # fmt: skip
+        enrollment = None
+        if course_id in self.courses:
+            enrollment = await self.store.enrollments.get(participant.id, course_id)
         if (
             enrollment is None
             or not day_text.isdigit()

@@ -32,12 +32,6 @@ class Outgoing:
     heading: str | None = None
     buttons: tuple[tuple[Button, ...], ...] = ()
 
-    def plain(self) -> str:
-        parts = [self.heading, self.text] if self.heading else [self.text]
-        if self.buttons:
-            parts.append("  ".join(f"[{b.label}]" for row in self.buttons for b in row))
-        return "\n\n".join(parts)
-
 
 class Kind(StrEnum):
     TEXT = "text"  # free text

@@ -11,9 +11,5 @@ class RedisUnavailable(StorageError):
     """Redis could not be reached or started; the message is one line an operator can act on."""
 
 
-class NotFound(StorageError):
-    """A record that was expected to exist does not."""
-
-
 class Conflict(StorageError):
     """A record kept changing under a read-modify-write; the caller may retry later."""
