@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.delivery import Deliveries
+from bot.delivery.owed import Deliveries
 from bot.journey import Journey
 from bot.messages import Outgoing
 from bot.settings import BUILTIN_COURSES_DIR, Settings
@@ -32,7 +32,7 @@ from scheduler.clock import FixedClock
 from scheduler.dispatcher import Dispatcher
 from storage.embedded import socket_path_for
 from storage.keys import Keys, enrollment_member
-from storage.models import Channel, Enrollment, ReflectionEntry
+from storage.models import Channel, Enrollment, Lane, ReflectionEntry
 from storage.store import Store, connect_redis, open_store
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -46,7 +46,7 @@ class NullChannel:
     def __init__(self) -> None:
         self.count = 0
 
-    async def send(self, chat_id: str, message: Outgoing) -> None:
+    async def send(self, chat_id: str, message: Outgoing, lane: Lane) -> None:
         self.count += 1
 
 

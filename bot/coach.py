@@ -12,20 +12,26 @@ from collections.abc import Awaitable, Callable
 from datetime import time
 
 from bot import texts
-from bot.delivery import Deliveries, outgoing
+from bot.delivery.items import outgoing
 from bot.journey import Journey
 from bot.messages import Button, Incoming, Kind, Outgoing
 from courses.models import Course
 from courses.render import render_day
 from scheduler.localtime import parse_time_of_day, suggest_zone
 from storage.keys import enrollment_member
-from storage.models import CheckIn, Enrollment, EnrollmentStatus, Participant, ReflectionEntry
+from storage.models import (
+    MAX_REFLECTION_CHARS,
+    CheckIn,
+    Enrollment,
+    EnrollmentStatus,
+    Participant,
+    ReflectionEntry,
+)
 
 log = logging.getLogger(__name__)
 
 Replies = list[Outgoing]
 COMMON_TIMES = ["07:00", "08:00", "12:30", "19:00", "21:00"]
-MAX_REFLECTION = 8000
 
 
 def _say(text: str, *rows: tuple[Button, ...]) -> Replies:
@@ -33,11 +39,10 @@ def _say(text: str, *rows: tuple[Button, ...]) -> Replies:
 
 
 class Coach:
-    def __init__(self, journey: Journey, deliveries: Deliveries) -> None:
+    def __init__(self, journey: Journey) -> None:
         self.journey = journey
         self.store = journey.store
         self.courses = journey.courses
-        self.deliveries = deliveries
         self._commands: dict[str, Callable[[Participant, tuple[str, ...]], Awaitable[Replies]]] = {
             "tijd": self._time, "time": self._time,
             "tijdzone": self._zone, "timezone": self._zone,
@@ -199,7 +204,7 @@ class Coach:
                     return e
 
                 await self.store.enrollments.update(participant.id, old.course_id, end)
-        await self.store.outbox.clear(participant.id)
+                await self.store.queue.drop(participant.id, old.course_id)
         participant = await self._set_step(participant, None)
         enrollment = self.journey.new_enrollment(participant, course)
         await self.store.enrollments.save(enrollment)
@@ -294,8 +299,8 @@ class Coach:
                 if when
                 else _say(texts.PROGRESS_PAUSED)
             )
-        if len(text) > MAX_REFLECTION:
-            return _say(texts.TOO_LONG.format(limit=MAX_REFLECTION))
+        if len(text) > MAX_REFLECTION_CHARS:
+            return _say(texts.TOO_LONG.format(limit=MAX_REFLECTION_CHARS))
         if not text.strip():
             return []
         day = enrollment.last_delivered_day
@@ -358,6 +363,9 @@ class Coach:
         paused = await self.store.enrollments.update(participant.id, live.course_id, pause)
         if paused is not None:
             await self.journey.reschedule(paused)
+        # Whatever of the course is still queued waits for /verder: nothing of it may arrive
+        # after the confirmation below.
+        await self.store.queue.hold(participant.id, live.course_id)
         return _say(texts.PAUSED)
 
     async def _resume(self, participant: Participant, _args: tuple[str, ...]) -> Replies:
@@ -384,7 +392,10 @@ class Coach:
             return _say(texts.WAITING_FOR_REFLECTION.format(day=resumed.last_delivered_day))
         if not was_paused:
             return _say(texts.NOT_PAUSED.format(when=when))
-        return _say(texts.RESUMED.format(day=resumed.current_day, when=when))
+        resumed_text = texts.RESUMED.format(day=resumed.current_day, when=when)
+        if await self.store.queue.held(participant.id):
+            resumed_text = f"{resumed_text} {texts.REST_OF_LESSON}"
+        return _say(resumed_text)
 
     async def _stop(self, participant: Participant, _args: tuple[str, ...]) -> Replies:
         live = await self._live(participant.id)
@@ -400,7 +411,7 @@ class Coach:
         stopped = await self.store.enrollments.update(participant.id, live.course_id, stop)
         if stopped is not None:
             await self.journey.reschedule(stopped)
-        await self.store.outbox.clear(participant.id)
+        await self.store.queue.drop(participant.id, live.course_id)
         await self._set_step(participant, None)
         return _say(texts.STOPPED)
 

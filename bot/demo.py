@@ -55,8 +55,7 @@ class Demo:
         else:
             self.console.participant_says(NAME, text or "")
             event = Incoming.from_text(Channel.CONSOLE, CHAT, text or "", first_name=NAME)
-        for reply in await self.eng.coach.handle(event):
-            await self.console.send(CHAT, reply)
+        await self.eng.conversation.answer(event)
 
     async def tap_label(self, contains: str) -> None:
         button = next(b for b in self.console.last_buttons() if contains in b.label)
@@ -76,7 +75,7 @@ class Demo:
 
     async def _outbox_busy(self) -> bool:
         participant = await self.eng.store.participants.by_chat(Channel.CONSOLE, CHAT)
-        return participant is not None and await self.eng.store.outbox.size(participant.id) > 0
+        return participant is not None and await self.eng.store.queue.size(participant.id) > 0
 
     async def script(self) -> int:
         course = self.eng.courses["twijfel"]

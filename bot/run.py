@@ -33,7 +33,8 @@ _FLOORS = {
     "telegram": logging.INFO,
 }
 
-#: Real seconds a stopping process waits for the dispatcher tick in hand to finish.
+#: Real seconds a stopping process waits for the handlers in hand to finish; what is still
+#: running then is cancelled and handed back to the due index.
 TICK_GRACE = 10.0
 
 
@@ -98,8 +99,12 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
         limiter = RateLimiter(
             eng.store.redis, eng.store.keys, "telegram",
             overall_rate(settings.telegram_max_per_second), chat_rate(settings.telegram_chat_burst),
+            bulk=overall_rate(min(settings.telegram_bulk_per_second,
+                                  settings.telegram_max_per_second)),
         )  # fmt: skip
-        channel = TelegramChannel(token, settings.telegram_api_base_url, eng.coach, limiter=limiter)
+        channel = TelegramChannel(
+            token, settings.telegram_api_base_url, eng.conversation, limiter=limiter
+        )
         eng.senders[Channel.TELEGRAM] = channel
         job = eng.tick_job()
         log.info("%s", _describe(eng, role))
@@ -113,8 +118,12 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
             await _until_signalled()
             log.info("druppel %s: stopping", role)
         finally:
-            if not await job.stop(TICK_GRACE):
-                log.warning("druppel %s: a dispatcher tick was still running at exit", role)
+            await job.stop(TICK_GRACE)
+            if not await eng.dispatcher.stop(TICK_GRACE):
+                log.warning(
+                    "druppel %s: handed back %d unfinished claims at exit",
+                    role, eng.dispatcher.stats.handed_back,
+                )  # fmt: skip
             await channel.stop()
     log.info("druppel %s: stopped", role)
     return 0

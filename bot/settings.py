@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     telegram_max_per_second: float = Field(
         default=25.0, gt=0, le=1000, validation_alias=_env("TELEGRAM_MAX_PER_SECOND")
     )
+    telegram_bulk_per_second: float = Field(
+        default=20.0, gt=0, le=1000, validation_alias=_env("TELEGRAM_BULK_PER_SECOND")
+    )
     telegram_chat_burst: int = Field(
         default=3, ge=1, le=100, validation_alias=_env("TELEGRAM_CHAT_BURST")
     )
@@ -53,7 +56,7 @@ class Settings(BaseSettings):
         default=1.0, gt=0, le=60, validation_alias=_env("DRUPPEL_TICK_SECONDS")
     )
     lease_seconds: float = Field(
-        default=120.0, gt=0, le=3600, validation_alias=_env("DRUPPEL_LEASE_SECONDS")
+        default=15.0, gt=0, le=3600, validation_alias=_env("DRUPPEL_LEASE_SECONDS")
     )
     default_timezone: TimeZoneName = Field(
         default="Europe/Amsterdam", validation_alias=_env("DEFAULT_TIMEZONE")

@@ -81,6 +81,7 @@ CURRENT_TIME = "Je les komt nu om {time} ({zone}). Hoe laat wil je hem voortaan 
 PAUSED = "Je cursus staat op pauze. Ik stuur je niets tot je /verder typt."
 ALREADY_PAUSED = "Je cursus staat al op pauze. Met /verder ga je verder."
 RESUMED = "Welkom terug! Je volgende les (dag {day}) komt {when}."
+REST_OF_LESSON = "Eerst krijg je nu de rest van de les waarin je pauzeerde."
 NOT_PAUSED = "Je cursus loopt gewoon. Je volgende les komt {when}."
 STOPPED = (
     "Je cursus is gestopt; ik stuur je geen lessen meer. Je antwoorden blijven bewaard. "

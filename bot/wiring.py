@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.coach import Coach
-from bot.delivery import Deliveries, Sender
+from bot.delivery.drain import Sender
+from bot.delivery.owed import Deliveries
+from bot.delivery.replies import Conversation
 from bot.journey import Journey
 from bot.settings import Settings
 from courses.loader import load_course_dir
@@ -21,7 +23,6 @@ from scheduler.clock import Clock, RealClock, make_clock
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import TickJob
 from storage.models import Channel
-from storage.records import text
 from storage.store import Store, open_store
 
 
@@ -30,12 +31,7 @@ async def shared_clock(store: Store, speed: float) -> Clock:
     store sees the same course time, and a restarted process carries on where it was."""
     if speed == 1:
         return make_clock(speed, None)
-    key = store.keys.clock_anchor()
-    await store.redis.set(key, RealClock().now().isoformat(), nx=True)
-    raw = await store.redis.get(key)
-    if raw is None:
-        raise RuntimeError(f"the clock anchor {key} vanished right after it was set")
-    anchor = datetime.fromisoformat(text(raw))
+    anchor = datetime.fromisoformat(await store.clock_anchor(RealClock().now().isoformat()))
     return make_clock(speed, anchor)
 
 
@@ -48,11 +44,12 @@ class Engine:
     journey: Journey
     deliveries: Deliveries
     coach: Coach
+    conversation: Conversation
     dispatcher: Dispatcher
     senders: dict[Channel, Sender] = field(default_factory=dict)
 
     def tick_job(self) -> TickJob:
-        return TickJob(self.dispatcher.tick, every=self.settings.tick_seconds)
+        return TickJob(self.dispatcher.pulse, every=self.settings.tick_seconds)
 
 
 @asynccontextmanager
@@ -63,10 +60,11 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         clock = clock or await shared_clock(store, settings.clock_speed)
         journey = Journey(store, courses, clock, settings.default_timezone)
         senders: dict[Channel, Sender] = {}
-        deliveries = Deliveries(journey, senders)
+        deliveries = Deliveries(journey, senders, lock_seconds=settings.lease_seconds)
+        coach = Coach(journey)
         yield Engine(
             settings=settings, store=store, courses=courses, clock=clock, journey=journey,
-            deliveries=deliveries, coach=Coach(journey, deliveries),
+            deliveries=deliveries, coach=coach, conversation=Conversation(coach, deliveries),
             dispatcher=Dispatcher(store.due, clock, deliveries.on_due,
                                   lease_seconds=settings.lease_seconds),
             senders=senders,

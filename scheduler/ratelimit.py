@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from importlib import resources
 
 import redis.asyncio as aioredis
-from redis.commands.core import AsyncScript
 
 from storage.keys import Keys
+from storage.models import Lane
+from storage.scripts import Scripts
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,37 +48,53 @@ class Throttled(Exception):
 
 
 class RateLimiter:
-    """One channel's limits, shared through Redis by every worker."""
+    """One channel's limits, shared through Redis by every worker.
+
+    Every message counts against the whole bot's rate and its chat's rate; unsolicited ones
+    (lessons, broadcasts) also against the bulk rate, which is set lower than the whole, so
+    replies to what a participant just did always find room and never wait behind a crowd's
+    lessons. When the platform says "retry after", `pause` stops every worker's sends.
+    """
 
     def __init__(
-        self, redis: aioredis.Redis, keys: Keys, channel: str, overall: Rate, per_chat: Rate
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        channel: str,
+        overall: Rate,
+        per_chat: Rate,
+        bulk: Rate | None = None,
     ) -> None:
         self._keys = keys
         self._channel = channel
         self._overall = overall
         self._per_chat = per_chat
-        source = resources.files("storage").joinpath("lua", "rate_gcra.lua")
-        self._script: AsyncScript = redis.register_script(source.read_text("utf-8"))
+        self._bulk = bulk or overall
+        self._scripts = Scripts(redis)
 
-    async def try_acquire(self, chat_id: str) -> float:
+    async def try_acquire(self, chat_id: str, lane: Lane = Lane.REPLY) -> float:
         """Take a slot for one message to `chat_id`: 0.0 when granted, else seconds to wait."""
         chat = hashlib.sha256(chat_id.encode()).hexdigest()[:16]  # no chat id in key names
-        overall, one_chat = (
-            self._keys.rate_overall(self._channel),
-            self._keys.rate_chat(self._channel, chat),
+        k, ch = self._keys, self._channel
+        buckets = [(k.rate_overall(ch), self._overall), (k.rate_chat(ch, chat), self._per_chat)]
+        if lane is not Lane.REPLY:
+            buckets.append((k.rate_bulk(ch), self._bulk))
+        args: list[int] = []
+        for _, rate in buckets:
+            args += [rate.interval_ms, rate.tolerance_ms]
+        wait_ms = await self._scripts.run(
+            "rate_gcra", [k.rate_pause(ch), *(key for key, _ in buckets)], args
         )
-        wait_ms = await self._script(
-            keys=[overall, one_chat],
-            args=[
-                self._overall.interval_ms, self._overall.tolerance_ms,
-                self._per_chat.interval_ms, self._per_chat.tolerance_ms,
-            ],
-        )  # fmt: skip
         return int(wait_ms) / 1000
 
-    async def acquire(self, chat_id: str, max_wait: float) -> None:
+    async def acquire(self, chat_id: str, max_wait: float, lane: Lane = Lane.REPLY) -> None:
         """Wait for a slot, up to `max_wait` real seconds; past that raise Throttled."""
-        while (wait := await self.try_acquire(chat_id)) > 0:
+        while (wait := await self.try_acquire(chat_id, lane)) > 0:
             if wait > max_wait:
                 raise Throttled(wait)
             await asyncio.sleep(wait)
+
+    async def pause(self, seconds: float) -> None:
+        """Nobody sends on this channel for `seconds` (the platform's retry_after)."""
+        ms = max(1, round(seconds * 1000))
+        await self._scripts.run("rate_pause", [self._keys.rate_pause(self._channel)], [ms])

@@ -1,30 +1,28 @@
-"""The due index: every active enrollment's next due time, in one sorted set.
+"""The due index: every member's next due time, in one sorted set, and the leases on them.
 
+A member is an enrollment (a lesson or nudge may be owed) or a chat (its queue needs draining).
 The dispatcher asks "what is due now?" in O(log n + due), however many participants exist, and
-claims what it takes with a Lua script that moves members to a lease set, so several workers never
-take the same enrollment. A lease that is not finished in time (its worker died) returns to due.
+claims what it takes with a Lua script that moves members to a lease set, owned by the claiming
+worker's token. Only the owner may extend or finish a lease; one that expires (its worker died
+or hung) returns to due, and the late owner's finish then changes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 
 import redis.asyncio as aioredis
-from redis.commands.core import AsyncScript
 
 from storage.keys import Keys
 from storage.records import text
-
-
-def _script(name: str) -> str:
-    return resources.files("storage").joinpath("lua", name).read_text(encoding="utf-8")
+from storage.scripts import Scripts
 
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """One enrollment a worker now holds: its member name and when it was due."""
+    """One member a worker now holds: its name and when it was due."""
 
     member: str
     due_at: datetime
@@ -37,25 +35,31 @@ def _epoch(at: datetime) -> float:
 
 
 class DueIndex:
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, scripts: Scripts) -> None:
         self._redis = redis
+        self._scripts = scripts
         self._due = keys.due()
         self._lease = keys.lease()
-        self._claim: AsyncScript = redis.register_script(_script("claim_due.lua"))
-        self._finish: AsyncScript = redis.register_script(_script("finish_lease.lua"))
+        self._owner = keys.lease_owner()
 
     async def schedule(self, member: str, at: datetime | None) -> None:
-        """Set when an enrollment is next due (None: not at all), overruling any worker's claim."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            if at is None:
-                pipe.zrem(self._due, member)
-            else:
-                pipe.zadd(self._due, {member: _epoch(at)})
-            pipe.zrem(self._lease, member)
-            await pipe.execute()
+        """Set when a member is next due (None: not at all), overruling any worker's claim."""
+        await self._scripts.run(
+            "schedule",
+            [self._due, self._lease, self._owner],
+            [member, "" if at is None else _epoch(at)],
+        )
 
     async def unschedule(self, member: str) -> None:
         await self.schedule(member, None)
+
+    async def wake(self, member: str, at: datetime) -> None:
+        """Make sure a member is looked at by `at`: earlier than it was, never later.
+
+        Unlike `schedule` it leaves a worker's claim alone; the member is then simply looked at
+        once more (handlers are idempotent).
+        """
+        await self._redis.zadd(self._due, {member: _epoch(at)}, lt=True)
 
     async def due_at(self, member: str) -> datetime | None:
         score = await self._redis.zscore(self._due, member)
@@ -69,26 +73,45 @@ class DueIndex:
         pairs: list[tuple[bytes | str, float]] = list(rows)  # type: ignore[arg-type]
         return [Claim(text(m), datetime.fromtimestamp(float(s), UTC)) for m, s in pairs]
 
-    async def claim(self, now: datetime, limit: int, lease_seconds: float) -> list[Claim]:
-        """Atomically take up to `limit` due enrollments for this worker."""
-        flat = await self._claim(
-            keys=[self._due, self._lease],
-            args=[_epoch(now), limit, _epoch(now) + lease_seconds],
+    async def claim(
+        self, now: datetime, limit: int, lease_seconds: float, token: str = "anonymous"
+    ) -> list[Claim]:
+        """Atomically take up to `limit` due members for the worker with `token`."""
+        if limit <= 0:
+            return []
+        flat = await self._scripts.run(
+            "claim_due",
+            [self._due, self._lease, self._owner],
+            [_epoch(now), limit, _epoch(now) + lease_seconds, token],
         )
         return [
             Claim(text(flat[i]), datetime.fromtimestamp(float(flat[i + 1]), UTC))
             for i in range(0, len(flat), 2)
         ]
 
-    async def finish(self, member: str, next_due: datetime | None) -> bool:
+    async def extend(
+        self, members: Sequence[str], until: datetime, token: str = "anonymous"
+    ) -> set[str]:
+        """Push back the leases `token` holds to `until`; returns the members it lost."""
+        if not members:
+            return set()
+        lost = await self._scripts.run(
+            "extend_leases", [self._lease, self._owner], [_epoch(until), token, *members]
+        )
+        return {text(m) for m in lost}
+
+    async def finish(
+        self, member: str, next_due: datetime | None, token: str = "anonymous"
+    ) -> bool:
         """Release a claim, rescheduling it at `next_due` (or not at all).
 
-        False when the claim was no longer ours: the enrollment was rescheduled meanwhile (or our
+        False when the claim was no longer ours: the member was rescheduled meanwhile (or our
         lease expired and another worker took it), and that newer schedule stands.
         """
-        done = await self._finish(
-            keys=[self._due, self._lease],
-            args=[member, "" if next_due is None else _epoch(next_due)],
+        done = await self._scripts.run(
+            "finish_lease",
+            [self._due, self._lease, self._owner],
+            [member, "" if next_due is None else _epoch(next_due), token],
         )
         return bool(done)
 

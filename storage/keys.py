@@ -8,24 +8,37 @@ schema survives a move to Redis Cluster unchanged.
 The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id):
 
     key                              type    holds                                  written by
-    P:participants                   set     every participant id                   participants.py
-    P:chat:<channel>                 hash    chat id -> participant id              participants.py
+    P:{idx}:participants             set     every participant id                   participants.py
+    P:{idx}:chat:<channel>           hash    chat id -> participant id              participants.py
     P:{p:<pid>}:participant          string  Participant JSON                       participants.py
     P:{p:<pid>}:enrollments          set     course ids the participant enrolled in enrollments.py
     P:{p:<pid>}:enrollment:<course>  string  Enrollment JSON                        enrollments.py
     P:{p:<pid>}:reflections          list    ReflectionEntry JSON, oldest first     answers.py
     P:{p:<pid>}:checkins             hash    "<course>:<day>" -> CheckIn JSON       answers.py
-    P:{p:<pid>}:outbox               list    OutboxItem JSON, oldest first          outbox.py
-    P:{sched}:due                    zset    "<pid>/<course>" by next-due epoch     due.py
-    P:{sched}:lease                  zset    "<pid>/<course>" by lease expiry       due.py
+    P:{p:<pid>}:queue                list    ids of what the chat is owed, in order queue.py
+    P:{p:<pid>}:items                hash    id -> QueueItem JSON                   queue.py
+    P:{p:<pid>}:held                 list    ids held while a course is paused      queue.py
+    P:{p:<pid>}:drain                string  drain lock: the drainer's token (PX)   queue.py
+    P:{p:<pid>}:sending              string  id of the item in flight               queue.py
+    P:{p:<pid>}:qstate               hash    failures of the head item, retry time  queue.py
+    P:{p:<pid>}:parked               list    items that failed too often, and why   queue.py
+    P:{p:<pid>}:outbox               list    an older release's queue (adopted)     queue.py
+    P:{sched}:due                    zset    member by next-due epoch               due.py
+    P:{sched}:lease                  zset    member by lease expiry                 due.py
+    P:{sched}:owner                  hash    member -> token of the worker holding it due.py
     P:clock:anchor                   string  sped-up clock anchor (ISO time)        bot/wiring.py
     P:{rate:<channel>}:all           string  GCRA arrival time (ms), short-lived    ratelimit.py
+    P:{rate:<channel>}:bulk          string  the same for unsolicited sends only     ratelimit.py
     P:{rate:<channel>}:chat:<hash>   string  the same for one chat (hashed id)      ratelimit.py
+    P:{rate:<channel>}:pause         string  epoch ms until which nobody sends      ratelimit.py
 
+The two indexes share `{idx}`, so linking a chat and counting its participant is one step.
 Per-participant keys share the tag `{p:<pid>}`: deleting or exporting a participant touches one
-slot, and an enrollment advances and its lesson enters the outbox in one transaction, so a crash
-never loses a lesson that was counted as sent. The due index and its lease set share `{sched}`
-because one Lua script moves members between them; a channel's rate keys share `{rate:<channel>}`
+slot, and an enrollment advances and its lesson enters the chat's queue in one transaction, so a
+crash never loses a lesson that was counted as sent. The due index, its lease set and the lease
+owners share `{sched}` because one Lua script moves members between them. A due member is an
+enrollment (`<pid>/<course>`: a lesson or nudge may be owed) or a chat (`<pid>`: its queue
+needs draining, e.g. after a failure or a crash); a channel's rate keys share `{rate:<channel>}`
 because one script checks the overall and the per-chat limit together.
 """
 
@@ -55,10 +68,10 @@ class Keys:
 
     # -- participants -------------------------------------------------------------------------
     def participants(self) -> str:
-        return f"{self.prefix}:participants"
+        return f"{self.prefix}:{{idx}}:participants"
 
     def chat_index(self, channel: str) -> str:
-        return f"{self.prefix}:chat:{_part(channel, 'channel')}"
+        return f"{self.prefix}:{{idx}}:chat:{_part(channel, 'channel')}"
 
     def _p(self, pid: str) -> str:
         return f"{self.prefix}:{{p:{_part(pid, 'participant id')}}}"
@@ -78,8 +91,40 @@ class Keys:
     def checkins(self, pid: str) -> str:
         return f"{self._p(pid)}:checkins"
 
-    def outbox(self, pid: str) -> str:
+    def queue(self, pid: str) -> str:
+        return f"{self._p(pid)}:queue"
+
+    def queue_items(self, pid: str) -> str:
+        return f"{self._p(pid)}:items"
+
+    def queue_held(self, pid: str) -> str:
+        return f"{self._p(pid)}:held"
+
+    def queue_lock(self, pid: str) -> str:
+        return f"{self._p(pid)}:drain"
+
+    def queue_sending(self, pid: str) -> str:
+        return f"{self._p(pid)}:sending"
+
+    def queue_state(self, pid: str) -> str:
+        return f"{self._p(pid)}:qstate"
+
+    def queue_parked(self, pid: str) -> str:
+        return f"{self._p(pid)}:parked"
+
+    def legacy_outbox(self, pid: str) -> str:
+        """Where an older release kept a chat's owed messages; adopted by the queue."""
         return f"{self._p(pid)}:outbox"
+
+    def participant_keys(self, pid: str, course_ids: list[str]) -> list[str]:
+        """Every key that holds something of one participant (all in their hash slot)."""
+        return [
+            self.participant(pid), self.enrollments(pid), self.reflections(pid),
+            self.checkins(pid), self.queue(pid), self.queue_items(pid), self.queue_held(pid),
+            self.queue_lock(pid), self.queue_sending(pid), self.queue_state(pid),
+            self.queue_parked(pid), self.legacy_outbox(pid),
+            *(self.enrollment(pid, c) for c in course_ids),
+        ]  # fmt: skip
 
     def participant_pattern(self, pid: str) -> str:
         """A SCAN pattern for every key of one participant (tests and audits use it)."""
@@ -92,8 +137,17 @@ class Keys:
     def lease(self) -> str:
         return f"{self.prefix}:{{sched}}:lease"
 
+    def lease_owner(self) -> str:
+        return f"{self.prefix}:{{sched}}:owner"
+
     def rate_overall(self, channel: str) -> str:
         return f"{self.prefix}:{{rate:{_part(channel, 'channel')}}}:all"
+
+    def rate_bulk(self, channel: str) -> str:
+        return f"{self.prefix}:{{rate:{_part(channel, 'channel')}}}:bulk"
+
+    def rate_pause(self, channel: str) -> str:
+        return f"{self.prefix}:{{rate:{_part(channel, 'channel')}}}:pause"
 
     def rate_chat(self, channel: str, chat_hash: str) -> str:
         return f"{self.prefix}:{{rate:{_part(channel, 'channel')}}}:chat:{_part(chat_hash, 'chat')}"
@@ -111,8 +165,21 @@ def enrollment_member(pid: str, course_id: str) -> str:
     return f"{_part(pid, 'participant id')}/{_part(course_id, 'course id')}"
 
 
-def parse_enrollment_member(member: str) -> tuple[str, str]:
+def chat_member(pid: str) -> str:
+    """The due index names a chat whose queue needs draining by its participant id alone."""
+    return _part(pid, "participant id")
+
+
+def parse_member(member: str) -> tuple[str, str | None]:
+    """(participant id, course id) for an enrollment; (participant id, None) for a chat."""
     pid, sep, course_id = member.partition("/")
     if not sep:
-        raise ValueError(f"not an enrollment member: {member!r}")
+        return _part(pid, "participant id"), None
     return _part(pid, "participant id"), _part(course_id, "course id")
+
+
+def parse_enrollment_member(member: str) -> tuple[str, str]:
+    pid, course_id = parse_member(member)
+    if course_id is None:
+        raise ValueError(f"not an enrollment member: {member!r}")
+    return pid, course_id

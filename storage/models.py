@@ -96,23 +96,61 @@ class Enrollment(Record):
         return min(times) if times else None
 
 
+#: The longest reflection kept (characters); the coach tells a participant who writes more.
+MAX_REFLECTION_CHARS = 8000
+
+
 class ReflectionEntry(Record):
     """One answer to a day's prompt. The text is personal: it is never logged."""
 
     course_id: CourseId
     day: int = Field(ge=1)
-    text: Annotated[str, StringConstraints(min_length=1, max_length=8000)]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_REFLECTION_CHARS)]
     at: UtcDatetime
 
 
-class OutboxItem(Record):
-    """A message owed to a participant, named rather than spelled out: the text is rendered from
-    the course when it is sent, so no lesson text is copied into Redis."""
+class Lane(StrEnum):
+    """Who asked for a message, which decides its place in the platform's budget."""
 
-    course_id: CourseId
-    day: int = Field(ge=1)
-    kind: Annotated[str, StringConstraints(pattern=r"^(day|nudge|end)$")] = "day"
+    REPLY = "reply"  # an answer to what the participant just did: sent first
+    LESSON = "lesson"  # lessons, nudges, the end message: unsolicited, the bulk budget
+    BROADCAST = "broadcast"  # a trainer's update: unsolicited, after lessons
+
+
+class StoredButton(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    label: str
+    data: str
+
+
+class StoredMessage(BaseModel):
+    """A reply spelled out: the bot's own words, never a participant's."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    text: str
+    heading: str | None = None
+    buttons: list[list[StoredButton]] = Field(default_factory=list)
+
+
+class QueueItem(BaseModel):
+    """One message owed to a chat, in its queue until the platform accepted it.
+
+    Course messages are named (course, day, part), not spelled out, so no lesson text is copied
+    into Redis; replies carry their text. The item's id is its place in the queue, not part of
+    this record. Unknown fields are ignored, so items written by a later release (or the older
+    outbox's items, which had no lane) are still understood.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    lane: Lane = Lane.LESSON
+    kind: Annotated[str, StringConstraints(pattern=r"^(day|nudge|end|text)$")] = "day"
+    course_id: CourseId | None = None
+    day: int | None = Field(default=None, ge=1)
     index: int = Field(default=0, ge=0)
+    message: StoredMessage | None = None
 
 
 class CheckIn(Record):

@@ -16,10 +16,11 @@ from storage.due import DueIndex
 from storage.embedded import EmbeddedRedis
 from storage.enrollments import EnrollmentRepo
 from storage.errors import RedisUnavailable
-from storage.keys import Keys, enrollment_member
-from storage.outbox import Outbox
+from storage.keys import Keys, chat_member, enrollment_member
 from storage.participants import ParticipantRepo
+from storage.queue import ChatQueue
 from storage.records import text
+from storage.scripts import Scripts
 
 log = logging.getLogger(__name__)
 
@@ -42,37 +43,44 @@ class Store:
     def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
-        self.participants = ParticipantRepo(redis, keys)
+        self.scripts = Scripts(redis)
+        self.participants = ParticipantRepo(redis, keys, self.scripts)
         self.enrollments = EnrollmentRepo(redis, keys)
         self.reflections = ReflectionRepo(redis, keys)
         self.checkins = CheckinRepo(redis, keys)
-        self.due = DueIndex(redis, keys)
-        self.outbox = Outbox(redis, keys)
+        self.due = DueIndex(redis, keys, self.scripts)
+        self.queue = ChatQueue(redis, keys, self.scripts)
+
+    async def clock_anchor(self, candidate: str) -> str:
+        """The sped-up clock's shared anchor: `candidate` if none was set, else the one set."""
+        key = self.keys.clock_anchor()
+        await self.redis.set(key, candidate, nx=True)
+        raw = await self.redis.get(key)
+        if raw is None:
+            raise RuntimeError(f"the clock anchor {key} vanished right after it was set")
+        return text(raw)
 
     async def delete_participant(self, pid: str) -> bool:
-        """Forget a participant entirely: records, answers, schedule and chat link.
+        """Forget a participant entirely: records, answers, queue, schedule and chat link.
 
+        Everything of theirs goes in one transaction first, so from then on nothing can be sent
+        or shown to them; the schedule and the chat link follow. A delete cut short leaves at
+        most index entries that lead nowhere, which the next sign-up of that chat takes over.
         Returns False when there was no such participant. Safe to run twice.
         """
         participant = await self.participants.get(pid)
         course_ids = [text(c) for c in await self.redis.smembers(self.keys.enrollments(pid))]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(*self.keys.participant_keys(pid, course_ids))
+            await pipe.execute()
         for course_id in course_ids:
             await self.due.unschedule(enrollment_member(pid, course_id))
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(
-                self.keys.participant(pid),
-                self.keys.enrollments(pid),
-                self.keys.reflections(pid),
-                self.keys.checkins(pid),
-                self.keys.outbox(pid),
-                *(self.keys.enrollment(pid, c) for c in course_ids),
-            )
-            await pipe.execute()
-        if participant is not None:
-            index = self.keys.chat_index(participant.channel)
-            if await self.redis.hget(index, participant.chat_id) == pid:
-                await self.redis.hdel(index, participant.chat_id)
-        await self.redis.srem(self.keys.participants(), pid)
+        await self.due.unschedule(chat_member(pid))
+        await self.participants.unregister(
+            pid,
+            participant.channel if participant else None,
+            participant.chat_id if participant else None,
+        )
         return participant is not None
 
 

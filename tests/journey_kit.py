@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.errors import DeliveryError
+from bot.delivery.errors import DeliveryError
 from bot.messages import Incoming, Kind, Outgoing
 from bot.settings import BUILTIN_COURSES_DIR, Settings
 from bot.wiring import Engine, engine
 from scheduler.clock import FixedClock
 from storage.keys import Keys
-from storage.models import Channel
+from storage.models import Channel, Lane
 
 
 @dataclass
@@ -24,7 +24,7 @@ class RecordingChannel:
     sent: list[tuple[str, Outgoing]] = field(default_factory=list)
     failures: dict[str, list[DeliveryError]] = field(default_factory=dict)
 
-    async def send(self, chat_id: str, message: Outgoing) -> None:
+    async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
         pending = self.failures.get(chat_id)
         if pending:
             raise pending.pop(0)
@@ -48,6 +48,14 @@ class Kit:
     ) -> list[Outgoing]:
         event = Incoming.from_text(Channel.CONSOLE, chat_id, text, first_name=first_name)
         return await self.engine.coach.handle(event)
+
+    async def answer(self, chat_id: str, text: str) -> list[Outgoing]:
+        """Type `text` as a participant does: the replies go through the chat's queue, and what
+        the chat received meanwhile is returned."""
+        before = len(self.channel.to(chat_id))
+        event = Incoming.from_text(Channel.CONSOLE, chat_id, text, first_name="Sanne")
+        await self.engine.conversation.answer(event)
+        return self.channel.to(chat_id)[before:]
 
     async def tap(self, chat_id: str, data: str) -> list[Outgoing]:
         event = Incoming(Channel.CONSOLE, chat_id, Kind.BUTTON, data=data)

@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 
 from scheduler.ratelimit import Rate, RateLimiter, Throttled
 from storage.keys import Keys
+from storage.models import Lane
 from storage.store import connect_redis
 
 
@@ -32,8 +33,9 @@ async def test_the_overall_rate_binds_across_chats_and_across_connections(
 ) -> None:
     other = await connect_redis(redis_url)
     try:
-        first = _limiter(redis_client, keys, Rate(20, 5), Rate(100, 100))
-        second = _limiter(other, keys, Rate(20, 5), Rate(100, 100))
+        # Two a second: the burst is spent long before the next slot, however slow the machine.
+        first = _limiter(redis_client, keys, Rate(2, 5), Rate(100, 100))
+        second = _limiter(other, keys, Rate(2, 5), Rate(100, 100))
         granted = [await (first if i % 2 else second).try_acquire(str(i)) for i in range(8)]
     finally:
         await other.aclose()
@@ -73,3 +75,33 @@ async def test_a_long_wait_is_handed_back_instead_of_slept(
     with pytest.raises(Throttled) as caught:
         await limiter.acquire("7", max_wait=1)
     assert 9 < caught.value.retry_after <= 10
+
+
+async def test_a_platform_pause_heard_by_one_worker_stops_every_worker(
+    redis_url: str, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    other = await connect_redis(redis_url)
+    try:
+        heard = _limiter(redis_client, keys, Rate(100, 100), Rate(100, 100))
+        elsewhere = _limiter(other, keys, Rate(100, 100), Rate(100, 100))
+        assert await elsewhere.try_acquire("1") == 0.0
+        await heard.pause(3)
+        wait = await elsewhere.try_acquire("2", Lane.LESSON)
+        assert 2.5 < wait <= 3.0
+        assert 2.5 < await elsewhere.try_acquire("3", Lane.REPLY) <= 3.0  # replies wait too
+        await heard.pause(1)  # a shorter pause never shortens the one in force
+        assert await elsewhere.try_acquire("4") > 2.0
+    finally:
+        await other.aclose()
+
+
+async def test_replies_find_room_when_lessons_have_used_the_bulk_budget(
+    redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    limiter = RateLimiter(
+        redis_client, keys, "telegram", Rate(10, 10), Rate(100, 100), bulk=Rate(2, 2)
+    )
+    lessons = [await limiter.try_acquire(str(chat), Lane.LESSON) for chat in range(3)]
+    assert lessons[:2] == [0.0, 0.0]
+    assert lessons[2] > 0  # the bulk budget is spent...
+    assert await limiter.try_acquire("99", Lane.REPLY) == 0.0  # ...but a reply goes at once

@@ -13,8 +13,8 @@ from storage.models import (
     CheckIn,
     Enrollment,
     EnrollmentStatus,
-    OutboxItem,
     Participant,
+    QueueItem,
     ReflectionEntry,
 )
 from storage.store import Store
@@ -154,19 +154,6 @@ def test_checkin_score_outside_one_to_five_is_refused(score: int) -> None:
         CheckIn(course_id="twijfel", day=2, score=score, at=NOW)
 
 
-async def test_outbox_keeps_items_in_order_until_each_is_popped(store: Store) -> None:
-    p = await _participant(store)
-    items = [OutboxItem(course_id="twijfel", day=3, index=i) for i in range(3)]
-    items.append(OutboxItem(course_id="twijfel", day=3, kind="nudge"))
-    await store.outbox.put(p.id, items)
-    assert await store.outbox.head(p.id) == items[0]
-    assert await store.outbox.pop(p.id, items[1]) is False  # only the head leaves
-    assert await store.outbox.pop(p.id, items[0]) is True
-    assert await store.outbox.pop(p.id, items[0]) is False  # popping twice removes nothing more
-    assert await store.outbox.size(p.id) == 3
-    assert await store.outbox.head(p.id) == items[1]
-
-
 async def test_a_participant_mid_sign_up_round_trips(store: Store) -> None:
     made = await _participant(store)
 
@@ -180,6 +167,6 @@ async def test_a_participant_mid_sign_up_round_trips(store: Store) -> None:
     assert (stored.step, stored.pending_course) == ("zone", "partner")
 
 
-def test_outbox_item_kind_is_checked() -> None:
+def test_queue_item_kind_is_checked() -> None:
     with pytest.raises(ValidationError):
-        OutboxItem(course_id="twijfel", day=1, kind="spam")
+        QueueItem(course_id="twijfel", day=1, kind="spam")

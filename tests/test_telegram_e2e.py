@@ -28,7 +28,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot import texts
 from bot.channels.telegram import html_text, translate
 from bot.coach import COMMON_TIMES
-from bot.errors import BadMessage, DeliveryError, RecipientGone, RetryLater
+from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected, Transient
 from bot.messages import Outgoing
 from courses.loader import load_course_dir
 from courses.models import Course
@@ -495,15 +495,15 @@ async def test_sigkill_restart_block_and_flood_lose_and_repeat_nothing(world: Wo
         assert (await w.next(chat)).text.startswith(texts.REFLECTION_SAVED.format(day=1))
 
     async def settled() -> dict[int, Enrollment] | None:
-        """Everyone's enrollment, once every outbox is empty (nothing half-sent)."""
+        """Everyone's enrollment, once every chat's queue is empty (nothing half-sent)."""
         for chat in people:
-            if await w.store.outbox.head((await w.participant(chat)).id) is not None:
+            if await w.store.queue.size((await w.participant(chat)).id):
                 return None
         return {chat: await w.enrollment(chat, c) for chat, c in people.items()}
 
     # Killed between lessons: a kill between a send and its record may repeat that message
     # (delivery is at least once), which is not what this test is about.
-    before = await eventually(settled, REPLY, "empty outboxes")
+    before = await eventually(settled, REPLY, "empty queues")
     assert await bot.stop(signal.SIGKILL) == -signal.SIGKILL
 
     # While the bot is down, b asks for progress; the reply will meet flood control once.
@@ -624,19 +624,21 @@ def test_a_flood_wait_is_read_both_ways_ptb_reports_it(
         warnings.simplefilter("ignore")
         flood = RetryAfter(7)  # the constructor itself reads the period
     error = translate(flood)
-    assert isinstance(error, RetryLater)
+    assert isinstance(error, RateLimited)
     assert error.retry_after == 7.0
 
 
 @pytest.mark.parametrize(
     ("error", "expected"),
     [
-        (Forbidden("Forbidden: bot was blocked by the user"), RecipientGone),
-        (BadRequest("Bad Request: chat not found"), RecipientGone),
-        (BadRequest("Bad Request: user is deactivated"), RecipientGone),
-        (BadRequest("Bad Request: can't parse entities: unsupported start tag"), BadMessage),
-        (TimedOut(), DeliveryError),
-        (NetworkError("httpx.ConnectError: connection refused"), DeliveryError),
+        (Forbidden("Forbidden: bot was blocked by the user"), Gone),
+        (BadRequest("Bad Request: chat not found"), Gone),
+        (BadRequest("Bad Request: user is deactivated"), Gone),
+        (BadRequest("Bad Request: can't parse entities: unsupported start tag"), Rejected),
+        (Forbidden("Forbidden: user is deactivated"), Gone),
+        (TimedOut(), Transient),
+        (NetworkError("httpx.ConnectError: connection refused"), Transient),
+        (NetworkError("Bad Gateway"), Transient),
     ],
 )
 def test_telegram_errors_become_delivery_errors(

@@ -16,9 +16,9 @@ from pathlib import Path
 import redis.asyncio as aioredis
 
 from bot.channels.telegram import TelegramChannel, chat_rate, overall_rate
-from bot.delivery import Deliveries
+from bot.delivery.owed import Deliveries
 from bot.journey import Journey
-from bot.messages import Incoming, Outgoing
+from bot.messages import Incoming
 from courses.loader import load_course_dir
 from scheduler.clock import FixedClock
 from scheduler.dispatcher import Dispatcher
@@ -34,9 +34,9 @@ TOKEN = "5550002:pacing"
 PEOPLE = 40
 
 
-class NoCoach:
-    async def handle(self, event: Incoming) -> list[Outgoing]:
-        return []
+class NoConversation:
+    async def answer(self, event: Incoming) -> None:
+        return None
 
 
 async def _worker(
@@ -44,7 +44,7 @@ async def _worker(
 ) -> tuple[Dispatcher, TelegramChannel]:
     store = Store(client, keys)
     limiter = RateLimiter(client, keys, "telegram", overall_rate(25), chat_rate(3))
-    channel = TelegramChannel(TOKEN, tg.root, NoCoach(), limiter=limiter)
+    channel = TelegramChannel(TOKEN, tg.root, NoConversation(), limiter=limiter)
     await channel.start_sending_only()
     deliveries = Deliveries(Journey(store, COURSES, clock, "Europe/Amsterdam"),
                             {Channel.TELEGRAM: channel})  # fmt: skip

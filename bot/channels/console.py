@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.messages import Button, Outgoing
 from bot.texts import MONTHS, WEEKDAYS
 from scheduler.clock import Clock
+from storage.models import Lane
 
 WIDTH = 76
 WHO = 8  # width of the speaker column
@@ -52,7 +53,7 @@ class ConsoleChannel:
             self.out.write(f"{INDENT}│ {line}\n" if line else f"{INDENT}│\n")
         self.out.flush()
 
-    async def send(self, chat_id: str, message: Outgoing) -> None:
+    async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
         self.received.append(message)
         self._header()
         text = f"{message.heading.upper()}\n\n{message.text}" if message.heading else message.text

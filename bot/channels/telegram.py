@@ -1,10 +1,10 @@
 """Telegram as a channel: the one module that imports python-telegram-bot.
 
-It turns Telegram updates into channel-neutral `Incoming` events for the coach, sends the coach's
-and the dispatcher's `Outgoing` messages as HTML, and translates Telegram's errors into druppel's
-delivery errors, so nothing else in druppel knows Telegram exists.
+It turns Telegram updates into channel-neutral `Incoming` events for the conversation, sends the
+`Outgoing` messages that chats' queues hand it as HTML, and translates Telegram's errors into
+druppel's delivery errors, so nothing else in druppel knows Telegram exists.
 
-Privacy: what participants write is never logged here; only chat ids and kinds of events are.
+Privacy: what participants write is never logged here; only update ids and kinds of events are.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import traceback
 import warnings
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -39,11 +38,13 @@ from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHan
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.errors import BadMessage, DeliveryError, RecipientGone, RetryLater, SetupError
+from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected, Transient
+from bot.delivery.replies import where
+from bot.errors import SetupError
 from bot.messages import Incoming, Kind, Outgoing
-from bot.texts import MENU, SOMETHING_WRONG
+from bot.texts import MENU
 from scheduler.ratelimit import Rate, RateLimiter, Throttled
-from storage.models import Channel
+from storage.models import Channel, Lane
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +56,14 @@ WRITE_TIMEOUT = 10.0
 POOL_TIMEOUT = 10.0
 #: Seconds to wait for an answer to an ordinary call; getUpdates gets the poll timeout on top.
 READ_TIMEOUT = 10.0
-#: Concurrent connections for sending; the dispatcher sends to up to 32 participants at once.
-CONNECTIONS = 64
+#: Concurrent connections for sending; the dispatcher sends to up to 32 participants at once,
+#: and replies to up to CONCURRENT_UPDATES chats.
+CONNECTIONS = 128
 
 #: The longest a send waits inline for its turn under the shared limits (real seconds).
 MAX_PACING_WAIT = 2.0
 #: Updates handled at once (from different chats; one chat's updates are handled in order).
 CONCURRENT_UPDATES = 64
-#: A reply to a participant is tried this often before it is given up.
-REPLY_ATTEMPTS = 3
-#: The longest a reply waits for Telegram's flood control before its next attempt.
-MAX_REPLY_WAIT = 30.0
 
 #: Telegram's 400 answers that mean the participant is gone rather than the message being bad.
 _GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
@@ -87,9 +85,9 @@ _UNSUPPORTED = (
 
 
 class Answers(Protocol):
-    """The coach as this channel sees it: an event in, the replies out, in order."""
+    """The conversation as this channel sees it: an event in; it queues and sends the replies."""
 
-    async def handle(self, event: Incoming) -> list[Outgoing]: ...
+    async def answer(self, event: Incoming) -> None: ...
 
 
 def html_text(message: Outgoing) -> str:
@@ -133,21 +131,21 @@ def scrub(text: str, token: str) -> str:
 
 
 def translate(error: TelegramError, token: str = "") -> DeliveryError:
-    """Telegram's error as druppel's delivery error, which decides retry, drop or stop.
+    """Telegram's error as druppel's delivery error, which decides retry, skip or stop.
 
     The messages end up in logs, so the bot token is scrubbed from them.
     """
     message = scrub(error.message, token)
     if isinstance(error, RetryAfter):
-        return RetryLater(retry_seconds(error))
-    if isinstance(error, Forbidden):
-        return RecipientGone(message)
+        return RateLimited(retry_seconds(error), message)
+    if isinstance(error, Forbidden):  # blocked, kicked, "user is deactivated"
+        return Gone(message)
     if isinstance(error, BadRequest):  # a subclass of NetworkError, so it is checked first
         if any(phrase in message.lower() for phrase in _GONE):
-            return RecipientGone(message)
-        return BadMessage(message)
-    # TimedOut and NetworkError, and anything else Telegram says: worth trying again later.
-    return DeliveryError(f"{type(error).__name__}: {message}")
+            return Gone(message)
+        return Rejected(message)
+    # TimedOut, NetworkError (a dropped connection, a 5xx), anything else: try again later.
+    return Transient(f"{type(error).__name__}: {message}")
 
 
 def _chat_id(chat_id: str) -> int | str:
@@ -186,12 +184,6 @@ def incoming(update: Update) -> Incoming | None:
     return Incoming(
         Channel.TELEGRAM, chat_id, Kind.UNSUPPORTED, first_name=first_name, what=_what(message)
     )
-
-
-def _where(error: BaseException) -> str:
-    """The traceback without the exception's message, which may quote what someone wrote."""
-    frames = "".join(traceback.format_tb(error.__traceback__))
-    return f"{type(error).__name__}\n{frames}".rstrip()
 
 
 class PerChatOrder(BaseUpdateProcessor):
@@ -247,12 +239,12 @@ class TelegramChannel:
         self,
         token: str,
         api_root: str,
-        coach: Answers,
+        answers: Answers,
         *,
         poll_timeout: float = POLL_TIMEOUT,
         limiter: RateLimiter | None = None,
     ) -> None:
-        self._coach = coach
+        self._answers = answers
         self._limiter = limiter
         # PTB warns on every 429 that `retry_after` will become a timedelta; we read both kinds
         # (retry_seconds), so the warning is noise in the log, and an error where warnings are.
@@ -355,17 +347,18 @@ class TelegramChannel:
             log.warning("telegram: could not set the command menu: %s", translate(exc, self._token))
 
     # -- sending --------------------------------------------------------------------------------
-    async def send(self, chat_id: str, message: Outgoing) -> None:
+    async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
         """Send one message, or raise the DeliveryError that says what to do about it.
 
         With a limiter, every message first waits its turn under the limits shared by all
-        workers; a turn further off than MAX_PACING_WAIT is handed back as RetryLater.
+        workers; a turn further off than MAX_PACING_WAIT is handed back as RateLimited. A 429
+        from Telegram pauses every worker's sends for the time Telegram asked.
         """
         if self._limiter is not None:
             try:
-                await self._limiter.acquire(chat_id, MAX_PACING_WAIT)
+                await self._limiter.acquire(chat_id, MAX_PACING_WAIT, lane)
             except Throttled as exc:
-                raise RetryLater(exc.retry_after, "(paced)") from exc
+                raise RateLimited(exc.retry_after, "paced", paced=True) from exc
         try:
             await self._app.bot.send_message(
                 chat_id=_chat_id(chat_id),
@@ -375,31 +368,14 @@ class TelegramChannel:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except TelegramError as exc:
-            raise translate(exc, self._token) from exc
-
-    async def _reply(self, chat_id: str, replies: Sequence[Outgoing]) -> None:
-        """Send the coach's replies in order, waiting out flood control a few times."""
-        for message in replies:
-            for attempt in range(1, REPLY_ATTEMPTS + 1):
-                try:
-                    await self.send(chat_id, message)
-                    break
-                except RecipientGone:
-                    log.info("telegram: chat %s is gone; dropping the reply", chat_id)
-                    return
-                except BadMessage as exc:
-                    log.error("telegram: a reply to chat %s was refused: %s", chat_id, exc)
-                    break
-                except DeliveryError as exc:
-                    if attempt == REPLY_ATTEMPTS:
-                        log.warning("telegram: gave up a reply to chat %s: %s", chat_id, exc)
-                        break
-                    wait = exc.retry_after if isinstance(exc, RetryLater) else 1.0
-                    await asyncio.sleep(min(wait, MAX_REPLY_WAIT))
+            error = translate(exc, self._token)
+            if isinstance(error, RateLimited) and self._limiter is not None:
+                await self._limiter.pause(error.retry_after)
+            raise error from exc
 
     # -- receiving ------------------------------------------------------------------------------
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """One update: answer a button tap at once, let the coach answer, send its replies."""
+        """One update: answer a button tap at once, then let the conversation answer it."""
         if update.callback_query is not None:
             try:
                 await update.callback_query.answer()
@@ -409,16 +385,8 @@ class TelegramChannel:
         if event is None:
             log.debug("telegram: ignored update %s", update.update_id)
             return
-        log.debug("telegram: %s from chat %s", event.kind, event.chat_id)
-        try:
-            replies = await self._coach.handle(event)
-        except Exception as exc:
-            log.error(
-                "telegram: handling a %s from chat %s failed: %s",
-                event.kind, event.chat_id, _where(exc),
-            )  # fmt: skip
-            replies = [Outgoing(SOMETHING_WRONG)]
-        await self._reply(event.chat_id, replies)
+        log.debug("telegram: %s in update %s", event.kind, update.update_id)
+        await self._answers.answer(event)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """PTB's own failures (polling, handlers): logged by update id, never with contents."""
@@ -429,4 +397,4 @@ class TelegramChannel:
         if isinstance(error, TelegramError):
             log.warning("telegram: error (update %s): %s", update_id, translate(error, self._token))
         else:
-            log.error("telegram: error (update %s): %s", update_id, _where(error))
+            log.error("telegram: error (update %s): %s", update_id, where(error))

@@ -1,11 +1,13 @@
--- A worker is done with a claimed enrollment. If it still holds the lease, drop the lease and
--- put the enrollment back in the due index at its next due time (or leave it out for none).
--- If the lease is gone, someone rescheduled the enrollment meanwhile (a participant paused,
--- resumed or changed their time): their word stands and this finish changes nothing.
--- KEYS[1] due index, KEYS[2] lease set; ARGV[1] member, ARGV[2] next due epoch or '' for none
-if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then
+-- A worker is done with a member it claimed. Only the lease's owner may finish it: then the lease
+-- goes and the member returns to the due index at its next time (or stays out for none). A worker
+-- whose lease expired, or was overruled by a reschedule, changes nothing: the newer word stands.
+-- KEYS[1] due index, KEYS[2] lease set, KEYS[3] owners
+-- ARGV[1] member, ARGV[2] next due epoch or '' for none, ARGV[3] worker token
+if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[3] then
   return 0
 end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
 if ARGV[2] ~= '' then
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 end

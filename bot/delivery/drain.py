@@ -1,0 +1,179 @@
+"""Draining one chat's queue: send what it holds, in order, once, and act on every failure.
+
+Whoever owes a chat something (the dispatcher with a lesson, the reply path with an answer)
+queues it and then drains. Only the holder of the chat's lock sends; a drain that finds the lock
+taken leaves the items to the holder, which keeps going until the queue is empty and releases the
+lock in the same step as it sees that, so nothing queued meanwhile is left behind. If the holder
+dies, its lock expires and the chat's wake-up in the due index brings another drainer.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from pydantic import ValidationError
+
+from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
+from bot.messages import Outgoing
+from scheduler.clock import Clock
+from storage.models import Channel, Lane, Participant, QueueItem
+from storage.queue import Step
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+#: Backoff after a transient failure: the first wait, the cap (real seconds), and how many
+#: tries an item gets before it is parked.
+BACKOFF_FIRST = 2.0
+BACKOFF_CAP = 300.0
+MAX_ATTEMPTS = 8
+
+_RNG = random.Random()
+
+
+def backoff(attempt: int, rng: random.Random | None = None) -> float:
+    """Real seconds to wait after the `attempt`-th failure: doubling, capped, half of it random
+    ("equal jitter"), so workers that failed together do not retry together."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_FIRST * 2.0 ** max(0, attempt - 1))
+    return ceiling / 2 + (rng or _RNG).uniform(0, ceiling / 2)
+
+
+class Sender(Protocol):
+    """A channel as the drain sees it: it sends one message or raises a DeliveryError."""
+
+    async def send(self, chat_id: str, message: Outgoing, lane: Lane) -> None: ...
+
+
+@dataclass
+class DrainStats:
+    """Counters an operator can read; they only ever grow."""
+
+    sent: int = 0
+    rejected: int = 0
+    gone: int = 0
+    parked: int = 0
+    rate_limited: int = 0
+    transient: int = 0
+    unreadable: int = 0
+
+
+@dataclass
+class Drainer:
+    store: Store
+    clock: Clock
+    senders: Mapping[Channel, Sender]
+    render: Callable[[QueueItem], Outgoing | None]
+    on_gone: Callable[[Participant], Awaitable[None]]
+    lock_seconds: float = 15.0  # real seconds a drain lock lasts without progress
+    stats: DrainStats = field(default_factory=DrainStats)
+
+    def _later(self, real_seconds: float) -> datetime:
+        course_seconds = self.clock.to_course_seconds(real_seconds)
+        return self.clock.now() + timedelta(seconds=course_seconds)
+
+    async def drain(self, pid: str) -> datetime | None:
+        """Send what the chat's queue holds. Returns when to look again if it could not finish."""
+        participant = await self.store.participants.get(pid)
+        if participant is None:
+            await self.store.queue.clear(pid)
+            return None
+        sender = self.senders.get(participant.channel)
+        if sender is None:
+            log.error("no %s channel here to reach participant %s", participant.channel, pid)
+            return None
+        retry = await self.store.queue.retry_at(pid)
+        if retry is not None and retry > self.clock.now().timestamp():
+            return datetime.fromtimestamp(retry, UTC)  # still backing off after a failure
+        token = secrets.token_hex(8)
+        ttl_ms = max(1, round(self.lock_seconds * 1000))
+        if not await self.store.queue.acquire(pid, token, ttl_ms):
+            return self._later(self.lock_seconds)  # the holder sends it; if it dies, we do
+        try:
+            return await self._send_all(participant, sender, token, ttl_ms)
+        finally:
+            await self.store.queue.release(pid, token)
+
+    async def _send_all(
+        self, participant: Participant, sender: Sender, token: str, ttl_ms: int
+    ) -> datetime | None:
+        pid, queue = participant.id, self.store.queue
+        while True:
+            step = await queue.next(pid, token, ttl_ms)
+            if step.step is Step.LOST:
+                log.warning("lost the drain lock of participant %s; stopping this drain", pid)
+                return self._later(self.lock_seconds)
+            if step.step is Step.EMPTY:
+                return None
+            item = self._parse(pid, step.raw)
+            message = None if item is None else self.render(item)
+            if item is not None and message is not None:
+                try:
+                    await sender.send(participant.chat_id, message, item.lane)
+                    self.stats.sent += 1
+                except RateLimited as exc:
+                    self.stats.rate_limited += not exc.paced
+                    return self._later(exc.retry_after)
+                except Gone as exc:
+                    self.stats.gone += 1
+                    log.info("participant %s can no longer be reached (%s)", pid, exc.cause)
+                    await self.on_gone(participant)
+                    return None
+                except Rejected as exc:
+                    self.stats.rejected += 1
+                    log.error(
+                        "the platform refused a %s message for participant %s; skipped: %s",
+                        item.kind, pid, exc.cause,
+                    )  # fmt: skip
+                except Transient as exc:
+                    self.stats.transient += 1
+                    retry = await self._failed(participant, token, step.id, item, exc.cause)
+                    if retry is not None:
+                        return retry
+                    continue
+            if not await queue.ack(pid, token, step.id):
+                log.warning("lost the drain lock of participant %s after a send", pid)
+                return self._later(self.lock_seconds)
+
+    def _parse(self, pid: str, raw: str | None) -> QueueItem | None:
+        if raw is None:
+            self.stats.unreadable += 1
+            log.warning("dropped a queued item of participant %s whose record is gone", pid)
+            return None
+        try:
+            return QueueItem.model_validate_json(raw)
+        except ValidationError:
+            self.stats.unreadable += 1
+            log.warning("dropped a queued item of participant %s in a form not understood", pid)
+            return None
+
+    async def _failed(
+        self, participant: Participant, token: str, item_id: str, item: QueueItem, cause: str
+    ) -> datetime | None:
+        """A transient failure: back off, or park the item after too many. Returns when to try
+        again, or None to go on with the rest of the queue."""
+        pid, queue = participant.id, self.store.queue
+        attempts = await queue.count_failure(pid)
+        if attempts >= MAX_ATTEMPTS:
+            self.stats.parked += 1
+            log.error(
+                "parked a %s message for participant %s after %d failed tries: %s",
+                item.kind, pid, attempts, cause,
+            )  # fmt: skip
+            why: dict[str, str | int] = {
+                "cause": cause[:200], "attempts": attempts, "at": self.clock.now().isoformat()
+            }  # fmt: skip
+            await queue.park(pid, token, item_id, why)
+            return None
+        retry = self._later(backoff(attempts))
+        await queue.retry_later(pid, retry.timestamp())
+        log.warning(
+            "sending to participant %s failed (try %d of %d), again in %s: %s",
+            pid, attempts, MAX_ATTEMPTS, retry - self.clock.now(), cause,
+        )  # fmt: skip
+        return retry

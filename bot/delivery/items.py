@@ -1,0 +1,74 @@
+"""What goes into a chat's queue, and what comes out of it again as a message.
+
+Course messages are queued by name (course, day, part) and rendered when sent, so no lesson text
+is copied into Redis and a corrected course file reaches what is still queued; replies are the
+bot's own words, stored as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from bot import texts
+from bot.messages import Button, Outgoing
+from courses.models import Course
+from courses.render import DayMessage, render_day, render_nudge
+from storage.models import Lane, QueueItem, StoredButton, StoredMessage
+
+
+def outgoing(message: DayMessage, course_id: str, day: int) -> Outgoing:
+    """A rendered course message as a channel-neutral one; check-in choices become buttons."""
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if message.choices:
+        row = tuple(Button(c.label, f"k:{course_id}:{day}:{c.value}") for c in message.choices)
+        buttons = (row,)
+    return Outgoing(message.text, heading=message.heading, buttons=buttons)
+
+
+def day_items(course: Course, day: int, lane: Lane = Lane.LESSON) -> list[QueueItem]:
+    """Every part of one day, in order."""
+    return [
+        QueueItem(lane=lane, kind="day", course_id=course.id, day=day, index=i)
+        for i in range(len(render_day(course, day)))
+    ]
+
+
+def course_item(kind: str, course_id: str, day: int) -> QueueItem:
+    """A nudge or the end message of a course."""
+    return QueueItem(lane=Lane.LESSON, kind=kind, course_id=course_id, day=day)
+
+
+def reply_item(message: Outgoing) -> QueueItem:
+    stored = StoredMessage(
+        text=message.text,
+        heading=message.heading,
+        buttons=[
+            [StoredButton(label=b.label, data=b.data) for b in row] for row in message.buttons
+        ],
+    )
+    return QueueItem(lane=Lane.REPLY, kind="text", message=stored)
+
+
+def reply_items(messages: Sequence[Outgoing]) -> list[QueueItem]:
+    return [reply_item(m) for m in messages]
+
+
+def render(item: QueueItem, courses: Mapping[str, Course]) -> Outgoing | None:
+    """The message an item names, or None when it names nothing that exists any more."""
+    if item.kind == "text":
+        if item.message is None:
+            return None
+        rows = tuple(tuple(Button(b.label, b.data) for b in row) for row in item.message.buttons)
+        return Outgoing(item.message.text, heading=item.message.heading, buttons=rows)
+    course = courses.get(item.course_id or "")
+    if course is None or item.day is None or not 1 <= item.day <= course.length:
+        return None
+    if item.kind == "end":
+        return Outgoing(texts.COURSE_DONE.format(title=course.title))
+    if item.kind == "nudge":
+        nudge = render_nudge(course, item.day)
+        return None if nudge is None else outgoing(nudge, course.id, item.day)
+    messages = render_day(course, item.day)
+    if item.index >= len(messages):
+        return None
+    return outgoing(messages[item.index], course.id, item.day)

@@ -1,0 +1,19 @@
+-- Take the right to drain one chat's queue: a lock with an owner token and an expiry.
+-- KEYS[1] lock, KEYS[2] queue (ids in order), KEYS[3] items (id -> JSON), KEYS[4] the outbox
+-- list an older release kept (items without ids); all one participant's hash slot.
+-- ARGV[1] token, ARGV[2] lock expiry (ms), ARGV[3] a prefix for the ids of adopted items.
+-- Items the older outbox still holds were produced before anything in the queue, so they are
+-- adopted at its front, in their order. Returns 1 when the lock is ours, 0 when someone holds it.
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 0
+end
+local old = redis.call('LRANGE', KEYS[4], 0, -1)
+for i = #old, 1, -1 do
+  local id = ARGV[3] .. i
+  redis.call('HSET', KEYS[3], id, old[i])
+  redis.call('LPUSH', KEYS[2], id)
+end
+if #old > 0 then
+  redis.call('DEL', KEYS[4])
+end
+return 1

@@ -1,0 +1,183 @@
+"""Each chat's queue: everything the bot owes one chat, sent from here in order, once.
+
+Lesson parts, nudges, the end message and replies all enter the queue of the participant's chat
+and leave it, by id, only after the platform accepted them. A crash leaves them queued for the
+next attempt. At most one process drains a chat at a time (a lock with an owner token that
+expires), so two processes never send the same item, and a reply queued behind a lesson's parts
+arrives after them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
+
+from storage.keys import Keys
+from storage.models import QueueItem
+from storage.records import text
+from storage.scripts import Scripts
+
+
+def new_item_id() -> str:
+    return secrets.token_hex(8)
+
+
+class Step(Enum):
+    LOST = "lost"  # the lock is no longer ours: stop
+    EMPTY = "empty"  # nothing left; the lock was released in the same step
+    ITEM = "item"
+
+
+@dataclass(frozen=True, slots=True)
+class Next:
+    step: Step
+    id: str = ""
+    raw: str | None = None  # the stored JSON; None when the item's record is missing
+
+
+class ChatQueue:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, scripts: Scripts) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._scripts = scripts
+
+    # -- producing ------------------------------------------------------------------------------
+    def queue(self, pipe: Pipeline, pid: str, items: Sequence[QueueItem]) -> list[str]:
+        """Add items inside a caller's transaction (see records.update's `also`)."""
+        if not items:
+            return []
+        ids = [new_item_id() for _ in items]
+        pipe.hset(
+            self._keys.queue_items(pid),
+            mapping={
+                i: item.model_dump_json(exclude_none=True)
+                for i, item in zip(ids, items, strict=True)
+            },
+        )
+        pipe.rpush(self._keys.queue(pid), *ids)
+        return ids
+
+    async def put(self, pid: str, items: Sequence[QueueItem]) -> list[str]:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            ids = self.queue(pipe, pid, items)
+            if ids:
+                await pipe.execute()
+        return ids
+
+    async def put_raw(self, pid: str, raw: str) -> str:
+        """Queue an item exactly as given (tests use it for what an older release stored)."""
+        item_id = new_item_id()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._keys.queue_items(pid), item_id, raw)
+            pipe.rpush(self._keys.queue(pid), item_id)
+            await pipe.execute()
+        return item_id
+
+    # -- draining -------------------------------------------------------------------------------
+    def _lockset(self, pid: str) -> list[str]:
+        k = self._keys
+        return [k.queue_lock(pid), k.queue(pid), k.queue_items(pid), k.queue_sending(pid)]
+
+    async def acquire(self, pid: str, token: str, ttl_ms: int) -> bool:
+        """Take the drain lock; also adopts what an older release left in its outbox."""
+        k = self._keys
+        got = await self._scripts.run(
+            "queue_acquire",
+            [k.queue_lock(pid), k.queue(pid), k.queue_items(pid), k.legacy_outbox(pid)],
+            [token, ttl_ms, f"old-{new_item_id()}-"],
+        )
+        return bool(got)
+
+    async def next(self, pid: str, token: str, ttl_ms: int) -> Next:
+        reply = await self._scripts.run("queue_next", self._lockset(pid), [token, ttl_ms])
+        code = int(reply[0])
+        if code < 0:
+            return Next(Step.LOST)
+        if code == 0:
+            return Next(Step.EMPTY)
+        raw = reply[2] if len(reply) > 2 and reply[2] is not None else None
+        return Next(Step.ITEM, text(reply[1]), None if raw is None else text(raw))
+
+    async def ack(self, pid: str, token: str, item_id: str) -> bool:
+        """Remove a sent item by id. False when the lock is no longer ours."""
+        keys = [*self._lockset(pid), self._keys.queue_state(pid)]
+        return int(await self._scripts.run("queue_ack", keys, [token, item_id])) >= 0
+
+    async def park(self, pid: str, token: str, item_id: str, why: dict[str, str | int]) -> bool:
+        """Set aside an item that kept failing, with why. False when the lock is not ours."""
+        keys = [*self._lockset(pid), self._keys.queue_state(pid), self._keys.queue_parked(pid)]
+        reply = await self._scripts.run("queue_park", keys, [token, item_id, json.dumps(why)])
+        return int(reply) >= 0
+
+    async def release(self, pid: str, token: str) -> None:
+        await self._scripts.run("queue_release", [self._keys.queue_lock(pid)], [token])
+
+    async def count_failure(self, pid: str) -> int:
+        """Count one more failure of the head item; returns how many it has had."""
+        return int(await self._redis.hincrby(self._keys.queue_state(pid), "attempts", 1))
+
+    async def retry_later(self, pid: str, at: float) -> None:
+        """No drain sends before `at` (epoch): the head item is backing off."""
+        await self._redis.hset(self._keys.queue_state(pid), "retry_at", repr(at))
+
+    async def retry_at(self, pid: str) -> float | None:
+        """When the head item may be tried again after a failure (epoch), if it failed."""
+        raw = await self._redis.hget(self._keys.queue_state(pid), "retry_at")
+        return None if raw is None else float(text(raw))
+
+    # -- pause, stop, resume --------------------------------------------------------------------
+    async def hold(self, pid: str, course_id: str) -> int:
+        """Take a paused course's unsolicited items out of the queue, kept for resuming."""
+        return await self._hold(pid, course_id, "hold")
+
+    async def drop(self, pid: str, course_id: str) -> int:
+        """Forget a stopped course's unsolicited items, queued or held."""
+        return await self._hold(pid, course_id, "drop")
+
+    async def _hold(self, pid: str, course_id: str, mode: str) -> int:
+        k = self._keys
+        keys = [k.queue(pid), k.queue_items(pid), k.queue_held(pid), k.queue_sending(pid)]
+        return int(await self._scripts.run("queue_hold", keys, [course_id, mode]))
+
+    async def restore(self, pid: str) -> int:
+        """Put what was held back at the end of the queue, in its order."""
+        keys = [self._keys.queue(pid), self._keys.queue_held(pid)]
+        return int(await self._scripts.run("queue_restore", keys, []))
+
+    # -- looking --------------------------------------------------------------------------------
+    async def size(self, pid: str) -> int:
+        return int(await self._redis.llen(self._keys.queue(pid)))
+
+    async def held(self, pid: str) -> int:
+        return int(await self._redis.llen(self._keys.queue_held(pid)))
+
+    async def items(self, pid: str) -> list[QueueItem]:
+        """What the queue holds, in order (items it cannot read are left out)."""
+        ids = [text(i) for i in await self._redis.lrange(self._keys.queue(pid), 0, -1)]
+        if not ids:
+            return []
+        raws = await self._redis.hmget(self._keys.queue_items(pid), ids)
+        found: list[QueueItem] = []
+        for raw in raws:
+            if raw is not None:
+                try:
+                    found.append(QueueItem.model_validate_json(raw))
+                except ValueError:
+                    continue
+        return found
+
+    async def parked(self, pid: str) -> list[str]:
+        return [text(r) for r in await self._redis.lrange(self._keys.queue_parked(pid), 0, -1)]
+
+    async def clear(self, pid: str) -> None:
+        k = self._keys
+        await self._redis.delete(
+            k.queue(pid), k.queue_items(pid), k.queue_held(pid), k.queue_state(pid),
+            k.legacy_outbox(pid),
+        )  # fmt: skip
