@@ -13,7 +13,7 @@ from bot.delivery.items import day_items
 from bot.delivery.owed import Deliveries
 from bot.journey import Journey
 from courses.loader import load_course_dir
-from scheduler.clock import FixedClock
+from scheduler.clock import FixedClock, RealClock
 from scheduler.dispatcher import Dispatcher
 from storage.keys import Keys, enrollment_member
 from storage.models import Channel, Enrollment
@@ -138,3 +138,77 @@ async def test_a_worker_that_died_mid_lesson_leaves_nothing_lost_and_nothing_rep
     await restarted.tick()
     assert [m.text for _, m in channel.sent] == [*day1.lesson[1:], day1.prompt]
     assert await store.queue.size(pid) == 0
+
+
+async def test_a_handler_slower_than_its_lease_keeps_it_and_no_second_worker_takes_it(
+    redis_url: str, keys: Keys, store: Store
+) -> None:
+    clock = RealClock()
+    await store.due.schedule("p1/twijfel", clock.now())
+    calls: list[str] = []
+
+    async def slow(member: str) -> datetime | None:
+        calls.append(member)
+        await asyncio.sleep(1.0)  # three leases long: only the heartbeat keeps it ours
+        return None
+
+    other = await connect_redis(redis_url)
+    try:
+        holder = Dispatcher(store.due, clock, slow, lease_seconds=0.3)
+        rival = Dispatcher(Store(other, keys).due, clock, slow, lease_seconds=0.3)
+        await holder.pulse()
+        for _ in range(10):
+            await asyncio.sleep(0.1)
+            assert await rival.pulse() == 0
+        await holder.settle()
+    finally:
+        await other.aclose()
+    assert calls == ["p1/twijfel"]
+    assert holder.stats.handled == 1
+    assert await store.due.leased() == 0
+
+
+async def test_a_handler_whose_lease_was_taken_is_stopped_and_its_late_finish_changes_nothing(
+    store: Store,
+) -> None:
+    clock = RealClock()
+    await store.due.schedule("p1/twijfel", clock.now())
+    started = asyncio.Event()
+    finished: list[str] = []
+
+    async def slow(member: str) -> datetime | None:
+        started.set()
+        await asyncio.sleep(5)
+        finished.append(member)
+        return clock.now()
+
+    holder = Dispatcher(store.due, clock, slow, lease_seconds=0.3)
+    await holder.pulse()
+    await asyncio.wait_for(started.wait(), 2)
+    later = clock.now() + timedelta(days=1)
+    await store.due.schedule("p1/twijfel", later)  # the participant changed their time meanwhile
+    await asyncio.wait_for(holder.settle(), 2)
+    assert finished == []
+    assert holder.stats.lost == 1
+    assert await store.due.due_at("p1/twijfel") == later  # their word stands
+
+
+async def test_a_stopping_worker_hands_back_what_it_could_not_finish(store: Store) -> None:
+    clock = RealClock()
+    now = clock.now()
+    for i in range(5):
+        await store.due.schedule(f"p{i}/twijfel", now)
+    release = asyncio.Event()
+
+    async def stuck(member: str) -> datetime | None:
+        await release.wait()
+        return None
+
+    worker = Dispatcher(store.due, clock, stuck, concurrency=3, lease_seconds=60)
+    assert await worker.pulse() == 3  # only what it can start now
+    assert await store.due.size() == 2
+    assert await worker.stop(grace=0.2) is False
+    assert worker.stats.handed_back == 3
+    assert await store.due.leased() == 0
+    assert len(await store.due.due_before(clock.now())) == 5  # all due again, for anyone
+    assert await worker.pulse() == 0  # a stopped worker claims nothing

@@ -103,6 +103,12 @@ _BUTTON_ACTIONS = (
 )
 # Methods that put a message on screen, so flood control applies to them.
 _FLOOD_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
+_FAILURE_KINDS = frozenset({"500", "502", "drop", "slow", "deactivated"})
+_BAD_GATEWAY = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
 # How form values (always strings) are typed, mirroring the Bot API's parameter types.
 _INT_FIELDS = frozenset(
     {"message_id", "offset", "limit", "cache_time", "message_thread_id", "reply_to_message_id"}
@@ -348,6 +354,7 @@ class FakeTelegram:
         # Flood control.
         self._limits: RateLimits | None = None
         self._forced_floods: list[tuple[int, int | None]] = []
+        self._forced_failures: list[tuple[str, int | None, float]] = []
         self._global_bucket: _Bucket | None = None
         self._chat_buckets: dict[int, _Bucket] = {}
         self._penalty_until: dict[int | None, float] = {}
@@ -457,6 +464,19 @@ class FakeTelegram:
     def force_flood(self, count: int = 1, retry_after: int = 5, chat_id: int | None = None) -> None:
         """Answer the next ``count`` send calls (to ``chat_id``, if given) with 429."""
         self._forced_floods.extend([(retry_after, chat_id)] * count)
+
+    def fail_next(
+        self, kind: str, count: int = 1, chat_id: int | None = None, delay: float = 0.0
+    ) -> None:
+        """Answer the next ``count`` send calls (to ``chat_id``, if given) as Telegram does when
+        things go wrong: ``"500"`` (Internal Server Error, Telegram's JSON envelope), ``"502"``
+        (Bad Gateway: the HTML page of the proxy in front of the Bot API), ``"drop"`` (the
+        connection is closed without an answer), ``"slow"`` (the message is delivered, but the
+        answer comes only after ``delay`` seconds, past a client's read timeout), or
+        ``"deactivated"`` (403 "Forbidden: user is deactivated")."""
+        if kind not in _FAILURE_KINDS:
+            raise ValueError(f"unknown failure kind {kind!r}; one of {sorted(_FAILURE_KINDS)}")
+        self._forced_failures.extend([(kind, chat_id, delay)] * count)
 
     def block(self, chat_id: int, *, notify: bool = True) -> None:
         """The user blocks the bot: sends now fail with 403, and a my_chat_member update says so."""
@@ -782,11 +802,27 @@ class FakeTelegram:
         try:
             params = await self._read_params(request)
             self.calls.append((name, params))
+            failure = self._take_failure(params.get("chat_id")) if name in _FLOOD_METHODS else None
+            if failure is not None:
+                kind = failure[0]
+                if kind == "drop":
+                    if request.transport is not None:
+                        request.transport.abort()
+                    raise ConnectionResetError("the fake closed the connection on purpose")
+                if kind == "502":
+                    self.errors.append((name, 502, "Bad Gateway"))
+                    return web.Response(status=502, text=_BAD_GATEWAY, content_type="text/html")
+                if kind == "500":
+                    raise ApiError(500, "Internal Server Error")
+                if kind == "deactivated":
+                    raise ApiError(403, "Forbidden: user is deactivated")
             if name in _FLOOD_METHODS:
                 self._check_flood(params.get("chat_id"))
             result = handler(params)
             if inspect.isawaitable(result):
                 result = await result
+            if failure is not None and failure[0] == "slow":
+                await asyncio.sleep(failure[1])
         except ApiError as exc:
             return self._error_response(name, exc)
         return web.json_response({"ok": True, "result": result})
@@ -882,6 +918,14 @@ class FakeTelegram:
                 raise _flood(retry_after)
         self._global_bucket.tokens -= 1.0
         chat_bucket.tokens -= 1.0
+
+    def _take_failure(self, chat_id: Any) -> tuple[str, float] | None:
+        key = chat_id if isinstance(chat_id, int) else 0
+        for i, (kind, only_chat, delay) in enumerate(self._forced_failures):
+            if only_chat is None or only_chat == key:
+                del self._forced_failures[i]
+                return kind, delay
+        return None
 
     def _count_flood(self, chat_id: int) -> None:
         """Count a served 429 overall and per chat, for tests of back-off behaviour."""
