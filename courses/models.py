@@ -1,16 +1,21 @@
 """Pydantic models for a course: the shape every course file must have.
 
 A course is data, not code: these models are the contract between the people who write the
-lessons and the engine that delivers them. Validation happens once, when the file is loaded.
+lessons and the engine that delivers them. Validation happens once, when the file is loaded, and
+includes the limits that keep a day readable on a phone and every text inside what the platforms
+accept.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import time
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,9 +26,57 @@ from pydantic import (
 
 #: Telegram refuses a text message longer than this (in UTF-16 code units; see render.py).
 MAX_MESSAGE_CHARS = 4096
+#: One message part (a lesson part, check-in, prompt, nudge, follow-up): a phone screen or two.
+MAX_PART_CHARS = 700
+#: A day's lesson, check-in and prompt together: about two minutes of reading on a phone.
+MAX_DAY_WORDS = 350
+#: A course title becomes a row in a WhatsApp list, which holds 24 characters.
+MAX_COURSE_TITLE_CHARS = 24
+#: A day title sits in the heading above the first lesson part, on one line.
+MAX_DAY_TITLE_CHARS = 60
+#: The audience line fits the description under a WhatsApp list row.
+MAX_AUDIENCE_CHARS = 72
+#: The words for the ends of the check-in scale share a line under the question.
+MAX_SCALE_CHARS = 40
 
 CourseId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,31}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units, so an emoji may count twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+_WORD = re.compile(r"\w+")
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def _at_most(limit: int, why: str = "") -> Callable[[str], str]:
+    def check(text: str) -> str:
+        if utf16_len(text) > limit:
+            reason = f" ({why})" if why else ""
+            raise ValueError(
+                f"is {utf16_len(text)} characters; keep it at {limit} or fewer{reason}"
+            )
+        return text
+
+    return check
+
+
+def _one_question(text: str) -> str:
+    """A reflection prompt asks one thing, so the answer can be about one thing."""
+    marks = text.count("?")
+    if marks != 1:
+        raise ValueError(f"has {marks} question marks; ask exactly one question")
+    return text
+
+
+MessageText = Annotated[Text, AfterValidator(_at_most(MAX_PART_CHARS))]
+OneQuestion = Annotated[MessageText, AfterValidator(_one_question)]
 
 
 class Pacing(StrEnum):
@@ -40,42 +93,92 @@ class _Strict(BaseModel):
 class CheckinScale(_Strict):
     """The words for the ends of the 1-5 recognition scale, shown under every check-in."""
 
-    low: Text
-    high: Text
+    low: Annotated[Text, AfterValidator(_at_most(MAX_SCALE_CHARS))]
+    high: Annotated[Text, AfterValidator(_at_most(MAX_SCALE_CHARS))]
+
+
+_HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _clock_time(value: object) -> time:
+    """Course files write times as "HH:MM"; nothing looser, so 9:00 and 09:00:30 are refused."""
+    if isinstance(value, time):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):  # YAML reads 21:00 as 1260
+        raise ValueError(f'{value} is a number; write the time in quotes, like "21:00"')
+    if not isinstance(value, str) or not (match := _HH_MM.match(value)):
+        raise ValueError(f"{value!r} is not a time written as HH:MM")
+    return time(int(match[1]), int(match[2]))
+
+
+class NudgeWindow(_Strict):
+    """Nudges wait for the daytime in the participant's own zone: nobody is woken by one."""
+
+    start: time = time(9, 0)
+    end: time = time(21, 0)
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _hh_mm(cls, value: object) -> time:
+        return _clock_time(value)
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> NudgeWindow:
+        if self.start >= self.end:
+            raise ValueError(
+                f"start {self.start:%H:%M} must be before end {self.end:%H:%M} on the same day"
+            )
+        return self
+
+
+class Followup(_Strict):
+    """One message some days after the last lesson: how is the step the participant chose going."""
+
+    after_days: int = Field(ge=1, le=60)
+    text: MessageText
+    prompt: OneQuestion
 
 
 class Day(_Strict):
     """One day of a course: what the participant reads, and what we ask back."""
 
-    title: Text
-    lesson: list[Text] = Field(min_length=1, max_length=6)
-    prompt: Text
-    checkin: Text | None = None
-    nudge: Text | None = None
+    title: Annotated[Text, AfterValidator(_at_most(MAX_DAY_TITLE_CHARS))]
+    lesson: list[MessageText] = Field(min_length=1, max_length=6)
+    prompt: OneQuestion
+    checkin: OneQuestion | None = None
+    nudge: MessageText | None = None
 
-    @field_validator("lesson")
-    @classmethod
-    def _messages_fit(cls, lesson: list[str]) -> list[str]:
-        for i, message in enumerate(lesson, start=1):
-            if utf16_len(message) > MAX_MESSAGE_CHARS - 200:  # room for the day heading
-                raise ValueError(
-                    f"message {i} is {utf16_len(message)} characters; keep each under "
-                    f"{MAX_MESSAGE_CHARS - 200}"
-                )
-        return lesson
+    @property
+    def words(self) -> int:
+        """What the participant reads on this day: lesson, check-in and prompt."""
+        texts = [*self.lesson, self.prompt, self.checkin or ""]
+        return sum(word_count(text) for text in texts)
+
+    @model_validator(mode="after")
+    def _reads_in_two_minutes(self) -> Day:
+        if self.words > MAX_DAY_WORDS:
+            raise ValueError(
+                f"lesson, check-in and prompt are {self.words} words together; keep a day at "
+                f"{MAX_DAY_WORDS} or fewer"
+            )
+        return self
 
 
 class Course(_Strict):
     """A multi-day course, as read from one file under courses/."""
 
     id: CourseId
-    title: Text
-    audience: Text
+    title: Annotated[
+        Text, AfterValidator(_at_most(MAX_COURSE_TITLE_CHARS, "it becomes a WhatsApp list row"))
+    ]
+    audience: Annotated[Text, AfterValidator(_at_most(MAX_AUDIENCE_CHARS))]
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")] = "nl"
-    description: Text
+    description: MessageText
     pacing: Pacing = Pacing.DAILY
     nudge_after_hours: int = Field(default=20, ge=1, le=72)
+    nudge_window: NudgeWindow = NudgeWindow()
     checkin_scale: CheckinScale | None = None
+    followup: Followup | None = None
     days: list[Day] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -93,15 +196,3 @@ class Course(_Strict):
         if not 1 <= number <= len(self.days):
             raise KeyError(f"{self.id} has days 1-{len(self.days)}, not {number}")
         return self.days[number - 1]
-
-
-def utf16_len(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units, so an emoji may count twice."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-_WORD = re.compile(r"\w+")
-
-
-def word_count(text: str) -> int:
-    return len(_WORD.findall(text))

@@ -62,7 +62,7 @@ def test_too_long_lesson_message_names_the_message(tmp_path: Path) -> None:
     data = _broken()
     data["days"][1]["lesson"] = ["Kort.", "x" * 5000]
     message = _error(_write(tmp_path, data))
-    assert "day 2, field lesson: message 2 is 5000 characters" in message
+    assert "day 2, field lesson (message 2): is 5000 characters; keep it at 700" in message
 
 
 def test_empty_lesson_message_is_refused(tmp_path: Path) -> None:
