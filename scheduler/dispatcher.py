@@ -182,7 +182,8 @@ class Dispatcher:
         """Claim nothing more; let running handlers finish within `grace` real seconds, then
         cancel the rest and hand their claims back. True when everything finished in time."""
         self._stopping = True
-        tasks = [task for task, _ in self._running.values()]
+        async with self._filling:  # a claim in flight lands before we look at what runs
+            tasks = [task for task, _ in self._running.values()]
         finished = True
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace)

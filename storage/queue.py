@@ -84,15 +84,19 @@ class ChatQueue:
         k = self._keys
         return [k.queue_lock(pid), k.queue(pid), k.queue_items(pid), k.queue_sending(pid)]
 
-    async def acquire(self, pid: str, token: str, ttl_ms: int) -> bool:
-        """Take the drain lock; also adopts what an older release left in its outbox."""
+    async def acquire(self, pid: str, token: str, ttl_ms: int) -> float:
+        """Take the drain lock; also adopts what an older release left in its outbox.
+
+        Returns 0.0 when the lock is ours, else the real seconds until the holder's lock runs
+        out (should the holder have died, that is when someone else may drain).
+        """
         k = self._keys
-        got = await self._scripts.run(
+        left_ms = await self._scripts.run(
             "queue_acquire",
             [k.queue_lock(pid), k.queue(pid), k.queue_items(pid), k.legacy_outbox(pid)],
             [token, ttl_ms, f"old-{new_item_id()}-"],
         )
-        return bool(got)
+        return int(left_ms) / 1000
 
     async def next(self, pid: str, token: str, ttl_ms: int) -> Next:
         reply = await self._scripts.run("queue_next", self._lockset(pid), [token, ttl_ms])

@@ -123,7 +123,7 @@ async def test_a_worker_that_died_mid_lesson_leaves_nothing_lost_and_nothing_rep
     # queue holds it until each part is acknowledged, and the dead worker's lock is still there.
     course = COURSES["twijfel"]
     await store.queue.put(pid, day_items(course, 1)[1:])
-    assert await store.queue.acquire(pid, "dead-worker", 15_000)
+    assert await store.queue.acquire(pid, "dead-worker", 15_000) == 0.0
 
     channel = RecordingChannel()
     restarted = _worker(store.redis, keys, clock, channel)

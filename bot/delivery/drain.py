@@ -92,8 +92,9 @@ class Drainer:
             return datetime.fromtimestamp(retry, UTC)  # still backing off after a failure
         token = secrets.token_hex(8)
         ttl_ms = max(1, round(self.lock_seconds * 1000))
-        if not await self.store.queue.acquire(pid, token, ttl_ms):
-            return self._later(self.lock_seconds)  # the holder sends it; if it dies, we do
+        held_for = await self.store.queue.acquire(pid, token, ttl_ms)
+        if held_for:  # the holder sends it; should it have died, we do once its lock runs out
+            return self._later(held_for + 0.1)
         try:
             return await self._send_all(participant, sender, token, ttl_ms)
         finally:

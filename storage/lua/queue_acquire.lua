@@ -3,9 +3,12 @@
 -- list an older release kept (items without ids); all one participant's hash slot.
 -- ARGV[1] token, ARGV[2] lock expiry (ms), ARGV[3] a prefix for the ids of adopted items.
 -- Items the older outbox still holds were produced before anything in the queue, so they are
--- adopted at its front, in their order. Returns 1 when the lock is ours, 0 when someone holds it.
+-- adopted at its front, in their order. Returns 0 when the lock is ours, else the milliseconds
+-- until the holder's lock expires (when a drainer that died would be replaced).
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return 0
+  local left = redis.call('PTTL', KEYS[1])
+  if left < 1 then left = tonumber(ARGV[2]) end
+  return left
 end
 local old = redis.call('LRANGE', KEYS[4], 0, -1)
 for i = #old, 1, -1 do
@@ -16,4 +19,4 @@ end
 if #old > 0 then
   redis.call('DEL', KEYS[4])
 end
-return 1
+return 0

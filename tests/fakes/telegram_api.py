@@ -355,6 +355,8 @@ class FakeTelegram:
         self._limits: RateLimits | None = None
         self._forced_floods: list[tuple[int, int | None]] = []
         self._forced_failures: list[tuple[str, int | None, float]] = []
+        #: Seconds every send call takes before it is answered, as a far-away API would.
+        self.answer_delay = 0.0
         self._global_bucket: _Bucket | None = None
         self._chat_buckets: dict[int, _Bucket] = {}
         self._penalty_until: dict[int | None, float] = {}
@@ -818,6 +820,8 @@ class FakeTelegram:
                     raise ApiError(403, "Forbidden: user is deactivated")
             if name in _FLOOD_METHODS:
                 self._check_flood(params.get("chat_id"))
+                if self.answer_delay:
+                    await asyncio.sleep(self.answer_delay)
             result = handler(params)
             if inspect.isawaitable(result):
                 result = await result
