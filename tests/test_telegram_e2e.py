@@ -569,6 +569,53 @@ async def _stopped(w: World, chat: int, course_id: str) -> Enrollment | None:
     return enrollment if enrollment.status is EnrollmentStatus.STOPPED else None
 
 
+async def test_typing_while_a_lesson_arrives_is_answered_after_it_and_pause_means_pause(
+    world: World,
+) -> None:
+    """Each Bot API answer takes a while, so a lesson's parts arrive over seconds; an answer
+    typed after the first part is acknowledged after the last, and after /pauze's confirmation
+    nothing of the course arrives until /verder, which brings the rest of the interrupted day."""
+    w, tg = world, world.tg
+    w.speed = FAST
+    await w.set_clock()
+    await w.start()
+    clock = await w.clock()
+    course = COURSES["twijfel"]
+    answering, pausing = 1201, 1202
+    for chat in (answering, pausing):
+        await w.sign_up(chat, "twijfel", clock, deep_link=True)
+    due = (await w.enrollment(answering, "twijfel")).next_due
+    assert due is not None
+    tg.answer_delay = 0.4
+    expected = day_texts(course, 1)
+
+    await w.next(answering, text_is(expected[0]), within=w.real(due - clock.now()) + 10)
+    tg.user_sends(answering, "Ik herken het, vooral 's avonds.")
+    await w.next(pausing, text_is(expected[0]))
+    tg.user_sends(pausing, "/pauze")
+    after = [(await w.next(answering)).text for _ in expected]
+    assert after[:-1] == expected[1:]
+    assert after[-1].startswith(texts.REFLECTION_SAVED.format(day=1))
+
+    # What reached the pausing chat: part one, maybe the part already on its way, then the
+    # confirmation, then nothing, not even the next day's lesson.
+    got = [expected[0]]
+    while (message := await w.next(pausing)).text != texts.PAUSED:
+        got.append(message.text)
+    assert got == expected[: len(got)]
+    assert len(got) <= 2
+    tg.answer_delay = 0.0
+    mark = tg.mark()
+    await asyncio.sleep(w.real(timedelta(days=1, hours=6)))  # past the next lesson's time
+    assert [m for m in tg.sent[mark:] if m.chat_id == pausing] == []
+
+    tg.user_sends(pausing, "/verder")
+    resumed = await w.next(pausing)
+    assert texts.REST_OF_LESSON in resumed.text
+    rest = [(await w.next(pausing)).text for _ in expected[len(got) :]]
+    assert got + rest == expected
+
+
 @pytest.mark.parametrize("command", ["run", "worker"])
 async def test_a_refused_token_is_one_clear_line(world: World, command: str) -> None:
     world.token = "5550001:not-the-right-one"
