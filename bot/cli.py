@@ -63,7 +63,9 @@ def _preview(settings: Settings, course_id: str, day: int | None) -> int:
 async def _check(settings: Settings) -> int:
     courses = load_course_dir(settings.courses_dir)
     print(f"courses: {', '.join(sorted(courses))}")
-    async with open_store(settings.redis_url, settings.data_dir, settings.key_prefix) as store:
+    async with open_store(
+        settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster
+    ) as store:
         info = await store.redis.info("server")
         where = settings.redis_url or f"embedded, in {settings.data_dir}"
         print(f"redis {info['redis_version']} ({where}): ok")

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
         default=3, ge=1, le=100, validation_alias=_env("TELEGRAM_CHAT_BURST")
     )
     redis_url: str | None = Field(default=None, validation_alias=_env("REDIS_URL"))
+    redis_cluster: bool | None = Field(default=None, validation_alias=_env("REDIS_CLUSTER"))
     data_dir: Path = Field(default=Path("var"), validation_alias=_env("DRUPPEL_DATA_DIR"))
     key_prefix: str = Field(
         default="druppel",

@@ -6,9 +6,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from storage.answers import CheckinRepo, ReflectionRepo
@@ -84,37 +86,62 @@ class Store:
         return participant is not None
 
 
-async def connect_redis(url: str) -> aioredis.Redis:
+async def _cluster_enabled(client: aioredis.Redis) -> bool:
+    info = await client.info("cluster")
+    return bool(info.get("cluster_enabled"))
+
+
+async def connect_redis(url: str, cluster: bool | None = None) -> aioredis.Redis:
+    """A client for the server at `url`, checked with a PING.
+
+    With `cluster` True (or None and the server says it runs in cluster mode) the client is
+    redis-py's cluster client, which follows the cluster's slots from the one node named. It
+    speaks the same commands for everything druppel does (each script and transaction stays in
+    one hash slot), so the rest of druppel holds it as a plain client.
+    """
+    options: dict[str, Any] = {
+        "decode_responses": True,
+        "socket_timeout": SOCKET_TIMEOUT,
+        "socket_connect_timeout": CONNECT_TIMEOUT,
+    }
     try:
-        client = aioredis.Redis.from_url(
-            url,
-            decode_responses=True,
-            socket_timeout=SOCKET_TIMEOUT,
-            socket_connect_timeout=CONNECT_TIMEOUT,
-            health_check_interval=30,
-        )
+        client = aioredis.Redis.from_url(url, health_check_interval=30, **options)
     except ValueError as exc:
         raise RedisUnavailable(f"REDIS_URL is not a Redis URL ({redacted(url)}): {exc}") from exc
     try:
         await client.ping()
+        if cluster is None:
+            cluster = await _cluster_enabled(client)
     except (RedisError, OSError) as exc:
         await client.aclose()
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise RedisUnavailable(f"cannot reach Redis at {redacted(url)}: {reason}") from exc
-    return client
+    if not cluster:
+        return client
+    await client.aclose()
+    try:
+        nodes = RedisCluster.from_url(url, **options)
+        await nodes.initialize()
+    except (RedisError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise RedisUnavailable(
+            f"cannot reach the Redis Cluster at {redacted(url)}: {reason}"
+        ) from exc
+    return cast(aioredis.Redis, nodes)
 
 
 @asynccontextmanager
 async def open_store(
-    redis_url: str | None, data_dir: Path, prefix: str = "druppel"
+    redis_url: str | None, data_dir: Path, prefix: str = "druppel", cluster: bool | None = None
 ) -> AsyncIterator[Store]:
-    """A Store on the server at `redis_url`, or on an embedded one under `data_dir`."""
+    """A Store on the server at `redis_url` (a cluster's node, when `cluster`), or on an
+    embedded one under `data_dir`."""
     embedded: EmbeddedRedis | None = None
     if redis_url is None:
         embedded = EmbeddedRedis(data_dir)
         redis_url = await embedded.start()
     try:
-        client = await connect_redis(redis_url)
+        client = await connect_redis(redis_url, cluster)
         try:
             yield Store(client, Keys(prefix))
         finally:
