@@ -11,6 +11,7 @@ the nodes are introduced to each other, and the script waits until the cluster s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -109,10 +110,8 @@ def start(folder: Path, first_port: int) -> str:
 
 def stop(folder: Path) -> None:
     for pid_file in folder.glob("*/pid"):
-        try:
+        with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text()), signal.SIGTERM)
-        except (ProcessLookupError, ValueError):
-            pass
     shutil.rmtree(folder, ignore_errors=True)
 
 
