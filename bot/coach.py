@@ -182,8 +182,7 @@ class Coach:
             e.next_due = self.journey.next_lesson_time(participant, e, now)
             return e
 
-        moved = await self.store.enrollments.update(participant.id, live.course_id, move) or live
-        await self.journey.reschedule(moved)
+        moved = await self.journey.change(participant.id, live.course_id, move) or live
         when = self._next_when(participant, moved) or ""
         return _say(template.format(time=at, zone=zone, when=when))
 
@@ -194,20 +193,25 @@ class Coach:
             await self._set_step(participant, "course")
             return _say(texts.UNKNOWN_COURSE, *self._course_buttons())
         now = self.journey.clock.now()
-        for old in await self.store.enrollments.for_participant(participant.id):
-            if old.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED):
-                await self.store.due.unschedule(enrollment_member(participant.id, old.course_id))
 
-                def end(e: Enrollment) -> Enrollment:
-                    e.status, e.end_reason, e.ended_at = EnrollmentStatus.STOPPED, "restarted", now
-                    e.next_due = e.nudge_due = None
-                    return e
+        def end(e: Enrollment) -> Enrollment | None:
+            if e.status not in (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED):
+                return None
+            e.status, e.end_reason, e.ended_at = EnrollmentStatus.STOPPED, "restarted", now
+            e.next_due = e.nudge_due = None
+            return e
 
-                await self.store.enrollments.update(participant.id, old.course_id, end)
-                await self.store.queue.drop(participant.id, old.course_id)
         participant = await self._set_step(participant, None)
         enrollment = self.journey.new_enrollment(participant, course)
-        await self.store.enrollments.save(enrollment)
+        # The new course is in the due index before it exists, and the old ones end in the same
+        # step as it is saved: a crash anywhere leaves either the old course or the new one.
+        member = enrollment_member(participant.id, course.id)
+        await self.store.due.wake(member, enrollment.next_due or now)
+        await self.store.queue.drop(participant.id, course.id)
+        ended = await self.store.enrollments.start(enrollment, end)
+        for old in ended:
+            await self.journey.reschedule(old)
+            await self.store.queue.drop(participant.id, old.course_id)
         await self.journey.reschedule(enrollment)
         log.info("participant %s enrolled in %s", participant.id, course.id)
         when = self.journey.when(participant, enrollment.next_due or now)
@@ -317,12 +321,9 @@ class Coach:
                     e.next_due = self.journey.next_lesson_time(participant, e, now)
             return e
 
-        updated = await self.store.enrollments.update(
-            participant.id, enrollment.course_id, reflected
-        )
+        updated = await self.journey.change(participant.id, enrollment.course_id, reflected)
         replies = _say(texts.REFLECTION_SAVED.format(day=day))
         if updated is not None:
-            await self.journey.reschedule(updated)
             when = self._next_when(participant, updated)
             if when is not None:
                 replies = _say(f"{replies[0].text} {texts.NEXT_LESSON.format(when=when)}")
@@ -360,9 +361,7 @@ class Coach:
             e.next_due = e.nudge_due = None
             return e
 
-        paused = await self.store.enrollments.update(participant.id, live.course_id, pause)
-        if paused is not None:
-            await self.journey.reschedule(paused)
+        await self.journey.change(participant.id, live.course_id, pause)
         # Whatever of the course is still queued waits for /verder: nothing of it may arrive
         # after the confirmation below.
         await self.store.queue.hold(participant.id, live.course_id)
@@ -383,10 +382,9 @@ class Coach:
             return e
 
         was_paused = live.status is EnrollmentStatus.PAUSED
-        resumed = await self.store.enrollments.update(participant.id, live.course_id, resume)
+        resumed = await self.journey.change(participant.id, live.course_id, resume)
         if resumed is None:
             return _say(texts.NO_COURSE)
-        await self.journey.reschedule(resumed)
         when = self._next_when(participant, resumed)
         if when is None:
             return _say(texts.WAITING_FOR_REFLECTION.format(day=resumed.last_delivered_day))
@@ -408,9 +406,7 @@ class Coach:
             e.next_due = e.nudge_due = None
             return e
 
-        stopped = await self.store.enrollments.update(participant.id, live.course_id, stop)
-        if stopped is not None:
-            await self.journey.reschedule(stopped)
+        await self.journey.change(participant.id, live.course_id, stop)
         await self.store.queue.drop(participant.id, live.course_id)
         await self._set_step(participant, None)
         return _say(texts.STOPPED)

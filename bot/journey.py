@@ -6,6 +6,7 @@ where an enrollment stands in the due index.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -61,6 +62,28 @@ class Journey:
         if course is None or course.day(day).nudge is None:
             return None
         return now + timedelta(hours=course.nudge_after_hours)
+
+    async def change(
+        self, pid: str, course_id: str, change: Callable[[Enrollment], Enrollment | None]
+    ) -> Enrollment | None:
+        """Change an enrollment and its place in the due index, so that no crash between the
+        two leaves an active enrollment the dispatcher never looks at.
+
+        The due index is woken first at the time the change intends (never later than it was),
+        then the record changes, then the index gets the exact time. A crash after the first
+        step only makes the dispatcher look once too early, which changes nothing.
+        """
+        current = await self.store.enrollments.get(pid, course_id)
+        if current is None:
+            return None
+        intended = change(current.model_copy(deep=True))
+        wake = intended.wake_at() if intended is not None else None
+        if wake is not None:
+            await self.store.due.wake(enrollment_member(pid, course_id), wake)
+        changed = await self.store.enrollments.update(pid, course_id, change)
+        if changed is not None:
+            await self.reschedule(changed)
+        return changed
 
     async def reschedule(self, enrollment: Enrollment) -> None:
         """Put the enrollment in the due index at its wake time, or take it out."""

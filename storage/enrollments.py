@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
+from redis.exceptions import WatchError
 
 from storage import records
+from storage.errors import Conflict
 from storage.keys import Keys
 from storage.models import Enrollment
 
@@ -37,6 +39,43 @@ class EnrollmentRepo:
         """Change the stored enrollment atomically; `also` commits with it (see records.update)."""
         key = self._keys.enrollment(pid, course_id)
         return await records.update(self._redis, key, Enrollment, change, also)
+
+    async def start(
+        self, new: Enrollment, end: Callable[[Enrollment], Enrollment | None]
+    ) -> list[Enrollment]:
+        """Save a new enrollment and end the participant's others with `end`, in one step.
+
+        Returns the enrollments that were ended (an earlier run of the same course is replaced
+        by the new one rather than ended). A crash leaves either the old state or the new one.
+        """
+        pid = new.participant_id
+        index = self._keys.enrollments(pid)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for _ in range(records.UPDATE_ATTEMPTS):
+                try:
+                    await pipe.watch(index)
+                    course_ids = sorted(records.text(c) for c in await pipe.smembers(index))
+                    others = [c for c in course_ids if c != new.course_id]
+                    keys = [self._keys.enrollment(pid, c) for c in others]
+                    if keys:
+                        await pipe.watch(*keys)
+                    raws = [await pipe.get(k) for k in keys]
+                    ended = [
+                        e
+                        for raw in raws
+                        if raw is not None
+                        and (e := end(Enrollment.model_validate_json(raw))) is not None
+                    ]
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    for e in ended:
+                        pipe.set(self._keys.enrollment(pid, e.course_id), e.model_dump_json())
+                    pipe.set(self._keys.enrollment(pid, new.course_id), new.model_dump_json())
+                    pipe.sadd(index, new.course_id)
+                    await pipe.execute()
+                    return ended
+                except WatchError:
+                    continue
+        raise Conflict(f"{index} kept changing; gave up starting {new.course_id}")
 
     async def for_participant(self, pid: str) -> list[Enrollment]:
         """All of a participant's enrollments, oldest first."""

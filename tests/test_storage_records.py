@@ -170,3 +170,31 @@ async def test_a_participant_mid_sign_up_round_trips(store: Store) -> None:
 def test_queue_item_kind_is_checked() -> None:
     with pytest.raises(ValidationError):
         QueueItem(course_id="twijfel", day=1, kind="spam")
+
+
+async def test_a_delete_cut_short_leaves_a_chat_that_signs_up_afresh(store: Store) -> None:
+    made = await _participant(store)
+    # A delete that died after removing the records, before unlinking the chat:
+    await store.redis.delete(*store.keys.participant_keys(made.id, []))
+    assert await store.participants.by_chat(made.channel, made.chat_id) is None
+    again, created = await store.participants.get_or_create(made.channel, made.chat_id, now=NOW)
+    assert created
+    assert again.id != made.id
+    assert await store.participants.by_chat(made.channel, made.chat_id) == again
+    assert await store.participants.count() == 1  # the old one is no longer counted
+
+
+async def test_starting_a_course_ends_the_running_one_in_the_same_step(store: Store) -> None:
+    p = await _participant(store)
+    old = Enrollment(participant_id=p.id, course_id="partner", started_at=NOW, next_due=NOW)
+    await store.enrollments.save(old)
+    new = Enrollment(participant_id=p.id, course_id="twijfel", started_at=NOW, next_due=NOW)
+
+    def end(e: Enrollment) -> Enrollment:
+        e.status = EnrollmentStatus.STOPPED
+        return e
+
+    [ended] = await store.enrollments.start(new, end)
+    assert ended.course_id == "partner"
+    statuses = {e.course_id: e.status for e in await store.enrollments.for_participant(p.id)}
+    assert statuses == {"partner": EnrollmentStatus.STOPPED, "twijfel": EnrollmentStatus.ACTIVE}

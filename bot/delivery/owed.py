@@ -153,9 +153,5 @@ class Deliveries:
             return e
 
         for enrollment in await self.store.enrollments.for_participant(participant.id):
-            stopped = await self.store.enrollments.update(
-                participant.id, enrollment.course_id, stop
-            )
-            if stopped is not None:
-                await self.journey.reschedule(stopped)
+            await self.journey.change(participant.id, enrollment.course_id, stop)
         await self.store.queue.clear(participant.id)
