@@ -309,24 +309,42 @@ class Coach:
             return []
         day = enrollment.last_delivered_day
         now = self.journey.clock.now()
-        entry = ReflectionEntry(course_id=enrollment.course_id, day=day, text=text, at=now)
+        followup = (
+            enrollment.status is EnrollmentStatus.COMPLETED
+            and enrollment.followup_sent_at is not None
+        )
+        entry = ReflectionEntry(
+            course_id=enrollment.course_id, day=day, text=text, at=now, followup=followup
+        )
         await self.store.reflections.add(participant.id, entry)
+        if followup:
+            return _say(texts.FOLLOWUP_SAVED)
 
         def reflected(e: Enrollment) -> Enrollment:
             e.reflected_day = max(e.reflected_day, e.last_delivered_day)
             e.nudge_due = None
-            if e.status is EnrollmentStatus.ACTIVE and e.next_due is None:
-                course = self.courses.get(e.course_id)
-                if course is not None and e.current_day <= course.length:
-                    e.next_due = self.journey.next_lesson_time(participant, e, now)
+            if e.status is not EnrollmentStatus.ACTIVE:
+                return e
+            if self.journey.past_last_day(e):  # the last answer: the course is done
+                self.journey.complete(participant, e, now)
+            elif e.next_due is None:
+                e.next_due = self.journey.next_lesson_time(participant, e, now)
             return e
 
         updated = await self.journey.change(participant.id, enrollment.course_id, reflected)
         replies = _say(texts.REFLECTION_SAVED.format(day=day))
-        if updated is not None:
-            when = self._next_when(participant, updated)
-            if when is not None:
-                replies = _say(f"{replies[0].text} {texts.NEXT_LESSON.format(when=when)}")
+        if updated is None:
+            return replies
+        if (
+            updated.status is EnrollmentStatus.COMPLETED
+            and enrollment.status is EnrollmentStatus.ACTIVE
+        ):
+            course = self.courses.get(updated.course_id)
+            title = course.title if course else updated.course_id
+            return [*replies, Outgoing(texts.COURSE_DONE.format(title=title))]
+        when = self._next_when(participant, updated)
+        if when is not None:
+            replies = _say(f"{replies[0].text} {texts.NEXT_LESSON.format(when=when)}")
         return replies
 
     # -- commands ---------------------------------------------------------------------------
@@ -441,6 +459,8 @@ class Coach:
         )  # fmt: skip
 
     def _status_line(self, participant: Participant, e: Enrollment, course: Course) -> str:
+        if e.status is EnrollmentStatus.ACTIVE and e.current_day > course.length:
+            return texts.PROGRESS_LAST_ANSWER.format(day=course.length)
         if e.status is EnrollmentStatus.COMPLETED:
             return texts.PROGRESS_DONE
         if e.status is EnrollmentStatus.PAUSED:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import texts
@@ -18,6 +18,10 @@ from scheduler.localtime import local_day, next_delivery
 from storage.keys import enrollment_member
 from storage.models import Enrollment, EnrollmentStatus, Participant
 from storage.store import Store
+
+#: A nudge comes at least this long after its lesson, and this long before the next one.
+NUDGE_AFTER_LESSON = timedelta(hours=2)
+NUDGE_BEFORE_LESSON = timedelta(hours=1)
 
 #: Statuses that still belong to the participant's current course (a stopped one does not).
 CURRENT = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED, EnrollmentStatus.COMPLETED)
@@ -57,11 +61,72 @@ class Journey:
             and enrollment.last_delivered_day > enrollment.reflected_day
         )
 
-    def nudge_time(self, enrollment: Enrollment, day: int, now: datetime) -> datetime | None:
+    def nudge_time(
+        self,
+        participant: Participant,
+        enrollment: Enrollment,
+        day: int,
+        now: datetime,
+        next_lesson: datetime | None = None,
+    ) -> datetime | None:
+        """When a day's nudge is due: some hours after the lesson, moved into the daytime of
+        the participant's own zone (the course's nudge window), so it never wakes anyone, and
+        kept before the next lesson (else the evening before it; with no room, no nudge).
+        The last day always gets a time: the course's end waits for it."""
         course = self.courses.get(enrollment.course_id)
-        if course is None or course.day(day).nudge is None:
+        if course is None:
             return None
-        return now + timedelta(hours=course.nudge_after_hours)
+        if course.day(day).nudge is None and day < course.length:
+            return None
+        at = self.daytime(participant, course, now + timedelta(hours=course.nudge_after_hours))
+        if next_lesson is None or at <= next_lesson - NUDGE_BEFORE_LESSON:
+            return at
+        latest = self.last_daytime_before(participant, course, next_lesson - NUDGE_BEFORE_LESSON)
+        return latest if latest >= now + NUDGE_AFTER_LESSON else None
+
+    @staticmethod
+    def daytime(participant: Participant, course: Course, at: datetime) -> datetime:
+        """`at`, or the start of the next nudge window in the participant's zone."""
+        zone = ZoneInfo(participant.timezone)
+        local = at.astimezone(zone)
+        window = course.nudge_window
+        if window.start <= local.time() < window.end:
+            return at
+        date = local.date() if local.time() < window.start else local.date() + timedelta(days=1)
+        return datetime.combine(date, window.start, tzinfo=zone).astimezone(UTC)
+
+    @staticmethod
+    def last_daytime_before(participant: Participant, course: Course, at: datetime) -> datetime:
+        """The latest moment up to `at` that is inside the nudge window (its last half hour
+        starts the evening slot), in the participant's zone."""
+        zone = ZoneInfo(participant.timezone)
+        local = at.astimezone(zone)
+        window = course.nudge_window
+        evening = (
+            datetime.combine(local.date(), window.end, tzinfo=zone) - timedelta(minutes=30)
+        ).time()
+        if local.time() >= window.start:
+            latest = min(local.time(), max(evening, window.start))
+            return datetime.combine(local.date(), latest, tzinfo=zone).astimezone(UTC)
+        day_before = local.date() - timedelta(days=1)
+        return datetime.combine(day_before, max(evening, window.start), tzinfo=zone).astimezone(UTC)
+
+    def complete(self, participant: Participant, enrollment: Enrollment, now: datetime) -> None:
+        """Mark the course done, and plan its follow-up if it has one."""
+        enrollment.status = EnrollmentStatus.COMPLETED
+        enrollment.ended_at = now
+        enrollment.next_due = enrollment.nudge_due = None
+        course = self.courses.get(enrollment.course_id)
+        if course is not None and course.followup is not None:
+            some_days = now + timedelta(days=course.followup.after_days - 1)
+            enrollment.followup_due = next_delivery(
+                some_days, participant.timezone, participant.delivery_time
+            )
+
+    def past_last_day(self, enrollment: Enrollment) -> bool:
+        """Every day was sent; only the end (after an answer, or the nudge) is left."""
+        course = self.courses.get(enrollment.course_id)
+        return course is not None and enrollment.current_day > course.length
 
     async def change(
         self, pid: str, course_id: str, change: Callable[[Enrollment], Enrollment | None]

@@ -120,6 +120,11 @@ PROGRESS_PAUSED = "Je cursus staat op pauze; met /verder ga je verder."
 PROGRESS_DONE = "Je hebt de hele cursus gehad. Mooi gedaan!"
 PROGRESS_STOPPED = "Deze cursus is gestopt."
 PROGRESS_AWAITING = "De volgende les komt na je antwoord op dag {day}."
+PROGRESS_LAST_ANSWER = (
+    "Je hebt alle dagen ontvangen. Je antwoord op de vraag van dag {day} is nog welkom; "
+    "daarna sluiten we de cursus samen af."
+)
+FOLLOWUP_SAVED = "Dank je wel dat je het laat weten. Ik heb je antwoord bij je cursus bewaard."
 
 COURSE_DONE = (
     "Dit was de laatste les van “{title}”. Dank je wel dat je deze dagen met jezelf op pad "

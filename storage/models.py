@@ -87,9 +87,15 @@ class Enrollment(Record):
     started_at: UtcDatetime
     ended_at: UtcDatetime | None = None
     end_reason: Annotated[str, StringConstraints(max_length=64)] | None = None
+    #: When the follow-up some days after the end is due (None: not, or already sent).
+    followup_due: UtcDatetime | None = None
+    followup_sent_at: UtcDatetime | None = None
 
     def wake_at(self) -> UtcDatetime | None:
-        """When the dispatcher should next look at this enrollment: a lesson or a nudge."""
+        """When the dispatcher should next look at this enrollment: a lesson, a nudge, the end
+        of the course, or the follow-up after it."""
+        if self.status is EnrollmentStatus.COMPLETED:
+            return self.followup_due
         if self.status is not EnrollmentStatus.ACTIVE:
             return None
         times = [t for t in (self.next_due, self.nudge_due) if t is not None]
@@ -107,6 +113,8 @@ class ReflectionEntry(Record):
     day: int = Field(ge=1)
     text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_REFLECTION_CHARS)]
     at: UtcDatetime
+    #: An answer to the follow-up question after the course, not to the day's prompt.
+    followup: bool = False
 
 
 class Lane(StrEnum):
@@ -146,7 +154,7 @@ class QueueItem(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     lane: Lane = Lane.LESSON
-    kind: Annotated[str, StringConstraints(pattern=r"^(day|nudge|end|text)$")] = "day"
+    kind: Annotated[str, StringConstraints(pattern=r"^(day|nudge|end|followup|text)$")] = "day"
     course_id: CourseId | None = None
     day: int | None = Field(default=None, ge=1)
     index: int = Field(default=0, ge=0)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import redis.asyncio as aioredis
 
+from bot import texts
 from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
 from storage.keys import Keys
 from storage.models import Channel, EnrollmentStatus
@@ -179,7 +180,11 @@ async def test_a_nudge_comes_once_when_no_reflection_arrives(kit: Kit) -> None:
     await kit.run_until(local(26, 7, 5))
     sent_after_lesson = len(kit.channel.to("1"))
     nudge = kit.engine.courses["twijfel"].day(1).nudge
-    await kit.run_until(local(27, 3, 10))  # 20 hours later
+    # Twenty hours after 07:00 is three at night, and then the next lesson comes first: the
+    # nudge takes the evening slot of the daytime window instead.
+    await kit.run_until(local(26, 20, 25))
+    assert len(kit.channel.to("1")) == sent_after_lesson
+    await kit.run_until(local(26, 20, 35))
     assert [m.text for m in kit.channel.to("1")[sent_after_lesson:]] == [nudge]
     await kit.run_until(local(27, 6, 55))
     assert len(kit.channel.to("1")) == sent_after_lesson + 1
@@ -214,15 +219,78 @@ async def test_after_reflection_pacing_waits_for_an_answer(
         assert len(kit.channel.headings("1")) == 2
 
 
-async def test_the_whole_course_ends_with_a_closing_message(kit: Kit) -> None:
+async def test_without_a_last_answer_the_course_ends_with_the_last_nudge_in_the_daytime(
+    kit: Kit,
+) -> None:
     await kit.sign_up("1")
-    await kit.run_until(local(4, 8, month=12), step=timedelta(minutes=30))
+    await kit.run_until(local(4, 7, 30, month=12), step=timedelta(minutes=30))
     headings = kit.channel.headings("1")
     assert [h.split(" · ")[0] for h in headings] == [f"Dag {n} van 9" for n in range(1, 10)]
-    assert "laatste les" in kit.channel.to("1")[-1].text
+    course = kit.engine.courses["twijfel"]
+    assert kit.channel.to("1")[-1].text == course.day(9).prompt  # no end yet: an answer may come
+    _, e = await _enrollment(kit, "1")
+    assert e.status is EnrollmentStatus.ACTIVE
+    progress = await kit.say("1", "/voortgang")
+    assert texts.PROGRESS_LAST_ANSWER.format(day=9) in progress[0].text
+    # Twenty hours after 07:00 is night: the last nudge and the end wait for 09:00.
+    await kit.run_until(local(5, 8, 55, month=12), step=timedelta(minutes=30))
+    assert kit.channel.to("1")[-1].text == course.day(9).prompt
+    await kit.run_until(local(5, 9, 5, month=12))
+    last_two = [m.text for m in kit.channel.to("1")[-2:]]
+    assert last_two == [course.day(9).nudge, texts.COURSE_DONE.format(title=course.title)]
     _, e = await _enrollment(kit, "1")
     assert e.status is EnrollmentStatus.COMPLETED
+
+
+async def test_the_last_answer_ends_the_course_and_a_follow_up_comes_two_weeks_later(
+    kit: Kit,
+) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(4, 7, 30, month=12), step=timedelta(minutes=30))
+    course = kit.engine.courses["twijfel"]
+    saved, done = await kit.say("1", "Ik ga het gesprek aan.")
+    assert saved.text == texts.REFLECTION_SAVED.format(day=9)
+    assert done.text == texts.COURSE_DONE.format(title=course.title)
+    sent = len(kit.channel.to("1"))
+    await kit.run_until(local(18, 6, 55, month=12), step=timedelta(hours=2))
+    assert len(kit.channel.to("1")) == sent  # no nudge after the answer, nothing for days
+    assert course.followup is not None
+    await kit.run_until(local(18, 7, 5, month=12), step=timedelta(minutes=30))
+    followup = [m.text for m in kit.channel.to("1")[sent:]]
+    assert followup == [course.followup.text, course.followup.prompt]
+    [thanks] = await kit.say("1", "Het gaat beter dan ik dacht.")
+    assert thanks.text == texts.FOLLOWUP_SAVED
+    p, e = await _enrollment(kit, "1")
+    answers = await kit.engine.store.reflections.all(p.id)
+    assert [a.followup for a in answers] == [False, True]
+    assert e.followup_due is None
     assert await kit.engine.store.due.size() == 0
+
+
+@pytest.mark.parametrize(
+    ("zone", "at"),
+    [("Europe/Amsterdam", "07:00"), ("America/Paramaribo", "06:00"), ("Asia/Tokyo", "23:00")],
+)
+async def test_no_nudge_ever_arrives_at_night_in_the_participants_zone(
+    kit: Kit, zone: str, at: str
+) -> None:
+    await kit.say("1", "/start twijfel")
+    await kit.tap("1", f"t:{at}")
+    await kit.tap("1", "z:?")
+    await kit.say("1", zone)
+    sent_at: list[datetime] = []
+    seen = 0
+    until = kit.clock.now() + timedelta(days=10)
+    while kit.clock.now() < until:
+        kit.clock.advance(timedelta(minutes=15))
+        await kit.tick()
+        for message in kit.channel.to("1")[seen:]:
+            if message.text in {d.nudge for d in kit.engine.courses["twijfel"].days}:
+                sent_at.append(kit.clock.now())
+        seen = len(kit.channel.to("1"))
+    assert len(sent_at) >= 5  # nudges do come...
+    local_hours = [t.astimezone(ZoneInfo(zone)).time() for t in sent_at]
+    assert all(time(9, 0) <= h <= time(21, 0) for h in local_hours), local_hours  # ...by day
 
 
 async def test_starting_again_mid_course_asks_before_resetting(kit: Kit) -> None:

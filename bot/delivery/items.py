@@ -33,9 +33,9 @@ def day_items(course: Course, day: int, lane: Lane = Lane.LESSON) -> list[QueueI
     ]
 
 
-def course_item(kind: str, course_id: str, day: int) -> QueueItem:
-    """A nudge or the end message of a course."""
-    return QueueItem(lane=Lane.LESSON, kind=kind, course_id=course_id, day=day)
+def course_item(kind: str, course_id: str, day: int, index: int = 0) -> QueueItem:
+    """A nudge, the end message of a course, or a part of the follow-up after it."""
+    return QueueItem(lane=Lane.LESSON, kind=kind, course_id=course_id, day=day, index=index)
 
 
 def reply_item(message: Outgoing) -> QueueItem:
@@ -68,6 +68,10 @@ def render(item: QueueItem, courses: Mapping[str, Course]) -> Outgoing | None:
     if item.kind == "nudge":
         nudge = render_nudge(course, item.day)
         return None if nudge is None else outgoing(nudge, course.id, item.day)
+    if item.kind == "followup":
+        if course.followup is None or item.index > 1:
+            return None
+        return Outgoing(course.followup.text if item.index == 0 else course.followup.prompt)
     messages = render_day(course, item.day)
     if item.index >= len(messages):
         return None

@@ -58,6 +58,8 @@ class Deliveries:
             return None
         if enrollment.status is EnrollmentStatus.ACTIVE:
             await self._deliver_owed(participant, enrollment)
+        elif enrollment.status is EnrollmentStatus.COMPLETED:
+            await self._followup(participant, enrollment)
         await self.drain(pid)
         current = await self.store.enrollments.get(pid, course_id)
         return None if current is None else current.wake_at()
@@ -78,13 +80,11 @@ class Deliveries:
                 "enrollment %s/%s names a course that is not loaded", participant.id, course_id
             )
             return
-        if day > course.length:  # the course file lost days since this participant started
-            await self._complete(participant.id, course_id, day, now)
+        if day > course.length:  # every day was sent (or the course file lost days)
+            await self._complete(participant, course_id, day, now)
             return
         last = day >= course.length
         items = day_items(course, day)
-        if last:
-            items.append(course_item("end", course_id, day))
 
         def advance(e: Enrollment) -> Enrollment | None:
             if e.status is not EnrollmentStatus.ACTIVE or e.current_day != day:
@@ -94,15 +94,11 @@ class Deliveries:
             e.last_delivered_day = day
             e.current_day = day + 1
             e.last_delivered_at = now
-            e.nudge_due = self.journey.nudge_time(e, day, now)
-            if last:
-                e.status = EnrollmentStatus.COMPLETED
-                e.next_due = e.nudge_due = None
-                e.ended_at = now
-            elif self.journey.awaits_reflection(e):
-                e.next_due = None
+            if last or self.journey.awaits_reflection(e):
+                e.next_due = None  # the last day ends after its answer, or with its nudge
             else:
                 e.next_due = self.journey.next_lesson_time(participant, e, now)
+            e.nudge_due = self.journey.nudge_time(participant, e, day, now, e.next_due)
             return e
 
         def queue(pipe: Pipeline, _before: Enrollment, _after: Enrollment) -> None:
@@ -110,34 +106,75 @@ class Deliveries:
 
         await self.store.enrollments.update(participant.id, course_id, advance, queue)
 
-    async def _complete(self, pid: str, course_id: str, day: int, now: datetime) -> None:
+    async def _complete(
+        self, participant: Participant, course_id: str, day: int, now: datetime
+    ) -> None:
+        """End a course whose days were all sent, with its end message."""
+        course = self.journey.courses.get(course_id)
+        last = min(day - 1, course.length) if course is not None else day - 1
+        end = [course_item("end", course_id, max(1, last))]
+
         def complete(e: Enrollment) -> Enrollment | None:
             if e.status is not EnrollmentStatus.ACTIVE or e.current_day != day:
                 return None
-            e.status, e.ended_at = EnrollmentStatus.COMPLETED, now
-            e.next_due = e.nudge_due = None
+            self.journey.complete(participant, e, now)
             return e
 
-        await self.store.enrollments.update(pid, course_id, complete)
+        def queue(pipe: Pipeline, _before: Enrollment, _after: Enrollment) -> None:
+            self.store.queue.queue(pipe, participant.id, end)
+
+        await self.store.enrollments.update(participant.id, course_id, complete, queue)
 
     async def _nudge(self, participant: Participant, enrollment: Enrollment, now: datetime) -> None:
         day = enrollment.last_delivered_day
-        item = course_item("nudge", enrollment.course_id, day)
+        course_id = enrollment.course_id
+        last = self.journey.past_last_day(enrollment)
 
         def nudge_once(e: Enrollment) -> Enrollment | None:
             if e.nudge_due is None or e.nudge_due > now or e.last_delivered_day != day:
                 return None
             e.nudge_due = None
-            if e.reflected_day >= day or e.nudged_day >= day:
-                return e  # answered meanwhile: no nudge, just clear it
-            e.nudged_day = day
+            if e.reflected_day < day and e.nudged_day < day:
+                e.nudged_day = day
+            if last:  # no answer came to the last day: the course ends with its nudge
+                self.journey.complete(participant, e, now)
             return e
 
         def queue(pipe: Pipeline, before: Enrollment, after: Enrollment) -> None:
+            items = []
             if after.nudged_day == day and before.nudged_day != day:
-                self.store.queue.queue(pipe, participant.id, [item])
+                items.append(course_item("nudge", course_id, day))
+            if last and after.status is EnrollmentStatus.COMPLETED:
+                items.append(course_item("end", course_id, day))
+            self.store.queue.queue(pipe, participant.id, items)
 
         await self.store.enrollments.update(participant.id, enrollment.course_id, nudge_once, queue)
+
+    async def _followup(self, participant: Participant, enrollment: Enrollment) -> None:
+        """Some days after the end: one message asking how it goes, and one question."""
+        now = self.journey.clock.now()
+        course = self.journey.courses.get(enrollment.course_id)
+        if enrollment.followup_due is None or enrollment.followup_due > now:
+            return
+        day = max(1, enrollment.last_delivered_day)
+        items = (
+            [course_item("followup", enrollment.course_id, day, i) for i in range(2)]
+            if course is not None and course.followup is not None
+            else []
+        )
+
+        def once(e: Enrollment) -> Enrollment | None:
+            if e.followup_due is None or e.followup_due > now:
+                return None
+            e.followup_due = None
+            e.followup_sent_at = now if items else None
+            return e
+
+        def queue(pipe: Pipeline, before: Enrollment, _after: Enrollment) -> None:
+            if before.followup_due is not None:
+                self.store.queue.queue(pipe, participant.id, items)
+
+        await self.store.enrollments.update(participant.id, enrollment.course_id, once, queue)
 
     async def recipient_gone(self, participant: Participant) -> None:
         """The participant blocked us or left: stop their courses quietly, keep what they wrote."""
