@@ -263,7 +263,7 @@ class Coach:
             enrollment = await self.store.enrollments.get(participant.id, course_id)
         if (
             enrollment is None
-            or not day_text.isdigit()
+            or not (day_text.isascii() and day_text.isdigit() and len(day_text) <= 3)
             or not 1 <= int(day_text) <= enrollment.last_delivered_day
             or score_text not in {"1", "2", "3", "4", "5"}
         ):

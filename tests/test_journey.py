@@ -442,3 +442,27 @@ async def test_a_course_that_lost_days_ends_the_enrollment_instead_of_failing(ki
     again = await kit.say("1", "/vandaag")
     assert again[0].heading is not None
     assert again[0].heading.startswith("Dag 2 van 2")
+
+
+FORGED_BUTTONS = [
+    "k:twijfel:²:5", "k:twijfel:1:²", "k:twijfel:\u0661:3", "k:twijfel:1:5:extra", "k:twijfel::",
+    "k:twijfel:99999999999999999999:1", "k:twijfel:-1:3", "k:twijfel:0:3", "k:twijfel:1:6",
+    "k:twijfel:1: 3", "k:onbekend:1:3", "k:", "k", ":", "", "c:", "c:../../etc", "t:25:99",
+    "t:", "z:", "r:", "r:yes", "x:y:z", "k:twijfel:1:3\x00", "k:twijfel:\uff11:3",
+    "t:\uff17:\uff10\uff10",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("data", FORGED_BUTTONS)
+async def test_forged_or_stale_button_data_gets_a_kind_answer_and_changes_nothing(
+    kit: Kit, data: str
+) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(26, 7, 30))
+    p, before = await _enrollment(kit, "1")
+    replies = await kit.tap("1", data)
+    assert replies, "every tap gets an answer"
+    assert all(r.text != texts.SOMETHING_WRONG for r in replies)
+    _, after = await _enrollment(kit, "1")
+    assert after == before
+    assert await kit.engine.store.checkins.all(p.id) == []

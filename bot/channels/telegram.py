@@ -150,7 +150,8 @@ def translate(error: TelegramError, token: str = "") -> DeliveryError:
 
 def _chat_id(chat_id: str) -> int | str:
     """Telegram chat ids are numbers; druppel stores them as strings."""
-    return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+    digits = chat_id.removeprefix("-")
+    return int(chat_id) if digits.isascii() and digits.isdigit() else chat_id
 
 
 def _what(message: Message) -> str | None:
