@@ -109,8 +109,10 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
         job = eng.tick_job()
         log.info("%s", _describe(eng, role))
         try:
+            eng.staff.menus = channel.set_menu
             if polling:
                 await channel.start_polling()
+                await eng.staff.refresh_menus()
             else:
                 await channel.start_sending_only()
             job.start()

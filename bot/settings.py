@@ -66,6 +66,30 @@ class Settings(BaseSettings):
         default=BUILTIN_COURSES_DIR, validation_alias=_env("DRUPPEL_COURSES_DIR")
     )
     log_level: str = Field(default="INFO", validation_alias=_env("DRUPPEL_LOG_LEVEL"))
+    port: int = Field(default=8080, ge=1, le=65535, validation_alias=_env("PORT"))
+    ready_max_lag_seconds: float = Field(
+        default=120.0, gt=0, le=86400, validation_alias=_env("DRUPPEL_READY_MAX_LAG_SECONDS")
+    )
+    operator_ids: str = Field(default="", validation_alias=_env("OPERATOR_IDS"))
+    trainer_ids: str = Field(default="", validation_alias=_env("TRAINER_IDS"))
+
+    @field_validator("operator_ids", "trainer_ids")
+    @classmethod
+    def _user_ids(cls, value: str) -> str:
+        """Telegram user ids, comma separated: each a whole number."""
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+        for user_id in ids:
+            if not (user_id.isascii() and user_id.isdigit()):
+                raise ValueError(f"{user_id!r} is not a Telegram user id (a whole number)")
+        return ",".join(ids)
+
+    @property
+    def operators(self) -> frozenset[str]:
+        return frozenset(filter(None, self.operator_ids.split(",")))
+
+    @property
+    def trainers(self) -> frozenset[str]:
+        return frozenset(filter(None, self.trainer_ids.split(",")))
 
     @field_validator("telegram_api_base_url")
     @classmethod

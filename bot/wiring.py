@@ -17,6 +17,8 @@ from bot.delivery.owed import Deliveries
 from bot.delivery.replies import Conversation
 from bot.journey import Journey
 from bot.settings import Settings
+from bot.staff.commands import Staff
+from bot.staff.roles import Roles
 from courses.loader import load_course_dir
 from courses.models import Course
 from scheduler.clock import Clock, RealClock, make_clock
@@ -45,6 +47,7 @@ class Engine:
     deliveries: Deliveries
     coach: Coach
     conversation: Conversation
+    staff: Staff
     dispatcher: Dispatcher
     senders: dict[Channel, Sender] = field(default_factory=dict)
 
@@ -64,9 +67,11 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         senders: dict[Channel, Sender] = {}
         deliveries = Deliveries(journey, senders, lock_seconds=settings.lease_seconds)
         coach = Coach(journey)
+        staff = Staff(deliveries, Roles(store, settings.operators, settings.trainers))
         yield Engine(
             settings=settings, store=store, courses=courses, clock=clock, journey=journey,
-            deliveries=deliveries, coach=coach, conversation=Conversation(coach, deliveries),
+            deliveries=deliveries, coach=coach, staff=staff,
+            conversation=Conversation(coach, deliveries, staff),
             dispatcher=Dispatcher(store.due, clock, deliveries.on_due,
                                   lease_seconds=settings.lease_seconds),
             senders=senders,

@@ -115,6 +115,11 @@ class DueIndex:
         )
         return bool(done)
 
+    async def in_hand(self, limit: int = 100) -> list[str]:
+        """Members some worker holds right now (a sample of at most `limit`)."""
+        rows = await self._redis.zrange(self._lease, 0, limit - 1)
+        return [text(m) for m in rows if isinstance(m, (str, bytes))]
+
     async def size(self) -> int:
         return int(await self._redis.zcard(self._due))
 

@@ -11,13 +11,15 @@ from redis.exceptions import WatchError
 from storage import records
 from storage.errors import Conflict
 from storage.keys import Keys
-from storage.models import Enrollment
+from storage.models import Enrollment, EnrollmentStatus
+from storage.segments import SegmentIndex
 
 
 class EnrollmentRepo:
     def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
         self._redis = redis
         self._keys = keys
+        self.segments = SegmentIndex(redis, keys)
 
     async def get(self, pid: str, course_id: str) -> Enrollment | None:
         return await records.load(self._redis, self._keys.enrollment(pid, course_id), Enrollment)
@@ -28,6 +30,7 @@ class EnrollmentRepo:
             pipe.set(self._keys.enrollment(pid, enrollment.course_id), enrollment.model_dump_json())
             pipe.sadd(self._keys.enrollments(pid), enrollment.course_id)
             await pipe.execute()
+        await self.segments.move(pid, enrollment.course_id, None, enrollment.status)
 
     async def update(
         self,
@@ -38,7 +41,16 @@ class EnrollmentRepo:
     ) -> Enrollment | None:
         """Change the stored enrollment atomically; `also` commits with it (see records.update)."""
         key = self._keys.enrollment(pid, course_id)
-        return await records.update(self._redis, key, Enrollment, change, also)
+        seen: list[EnrollmentStatus] = []
+
+        def noting(e: Enrollment) -> Enrollment | None:
+            seen.append(e.status)
+            return change(e)
+
+        after = await records.update(self._redis, key, Enrollment, noting, also)
+        if after is not None and seen:
+            await self.segments.move(pid, course_id, seen[-1], after.status)
+        return after
 
     async def start(
         self, new: Enrollment, end: Callable[[Enrollment], Enrollment | None]
@@ -55,16 +67,19 @@ class EnrollmentRepo:
                 try:
                     await pipe.watch(index)
                     course_ids = sorted(records.text(c) for c in await pipe.smembers(index))
-                    others = [c for c in course_ids if c != new.course_id]
-                    keys = [self._keys.enrollment(pid, c) for c in others]
+                    keys = [self._keys.enrollment(pid, c) for c in course_ids]
                     if keys:
                         await pipe.watch(*keys)
-                    raws = [await pipe.get(k) for k in keys]
+                    stored = [
+                        Enrollment.model_validate_json(raw)
+                        for raw in [await pipe.get(k) for k in keys]
+                        if raw is not None
+                    ]
+                    before = {e.course_id: e.status for e in stored}
                     ended = [
                         e
-                        for raw in raws
-                        if raw is not None
-                        and (e := end(Enrollment.model_validate_json(raw))) is not None
+                        for old in stored
+                        if old.course_id != new.course_id and (e := end(old)) is not None
                     ]
                     pipe.multi()  # type: ignore[no-untyped-call]
                     for e in ended:
@@ -72,9 +87,12 @@ class EnrollmentRepo:
                     pipe.set(self._keys.enrollment(pid, new.course_id), new.model_dump_json())
                     pipe.sadd(index, new.course_id)
                     await pipe.execute()
-                    return ended
                 except WatchError:
                     continue
+                after = {e.course_id: e.status for e in ended} | {new.course_id: new.status}
+                for course_id, status in after.items():
+                    await self.segments.move(pid, course_id, before.get(course_id), status)
+                return ended
         raise Conflict(f"{index} kept changing; gave up starting {new.course_id}")
 
     async def for_participant(self, pid: str) -> list[Enrollment]:

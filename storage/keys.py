@@ -26,11 +26,23 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{sched}:due                    zset    member by next-due epoch               due.py
     P:{sched}:lease                  zset    member by lease expiry                 due.py
     P:{sched}:owner                  hash    member -> token of the worker holding it due.py
+    P:{p:<pid>}:broadcasts           set     broadcast ids already queued for them  broadcasts.py
+    P:{seg}:<course>:<status>        set     participant ids by course and status   segments.py
+    P:{seg}:built                    string  set once the segment index is complete segments.py
+    P:roles:trainers                 hash    user id -> who granted it and when     roles.py
+    P:staff:<hash>:draft             string  a trainer's broadcast being written    roles.py
+    P:broadcasts                     zset    broadcast id by creation time          broadcasts.py
+    P:{bc:<id>}:record               string  Broadcast JSON                         broadcasts.py
+    P:{bc:<id>}:todo                 list    participant ids still to be queued     broadcasts.py
+    P:{bc:<id>}:stats                hash    sent / failed / blocked counts         broadcasts.py
     P:clock:anchor                   string  sped-up clock anchor (ISO time)        bot/wiring.py
     P:{rate:<channel>}:all           string  GCRA arrival time (ms), short-lived    ratelimit.py
     P:{rate:<channel>}:bulk          string  the same for unsolicited sends only     ratelimit.py
     P:{rate:<channel>}:chat:<hash>   string  the same for one chat (hashed id)      ratelimit.py
     P:{rate:<channel>}:pause         string  epoch ms until which nobody sends      ratelimit.py
+    P:{stats}:total                  hash    counter name -> count since the start  counters.py
+    P:{stats}:h:<YYYYMMDDHH>         hash    counter name -> count in that UTC hour counters.py
+    P:workers                        hash    worker id -> last heartbeat JSON       workers.py
 
 The two indexes share `{idx}`, so linking a chat and counting its participant is one step.
 Per-participant keys share the tag `{p:<pid>}`: deleting or exporting a participant touches one
@@ -116,13 +128,41 @@ class Keys:
         """Where an older release kept a chat's owed messages; adopted by the queue."""
         return f"{self._p(pid)}:outbox"
 
+    def received_broadcasts(self, pid: str) -> str:
+        return f"{self._p(pid)}:broadcasts"
+
+    # -- segments, roles, broadcasts ------------------------------------------------------------
+    def segment(self, course_id: str, status: str) -> str:
+        return f"{self.prefix}:{{seg}}:{_part(course_id, 'course id')}:{_part(status, 'status')}"
+
+    def segments_built(self) -> str:
+        return f"{self.prefix}:{{seg}}:built"
+
+    def trainers(self) -> str:
+        return f"{self.prefix}:roles:trainers"
+
+    def staff_draft(self, user_hash: str) -> str:
+        return f"{self.prefix}:staff:{_part(user_hash, 'user')}:draft"
+
+    def broadcasts(self) -> str:
+        return f"{self.prefix}:broadcasts"
+
+    def broadcast(self, bid: str) -> str:
+        return f"{self.prefix}:{{bc:{_part(bid, 'broadcast id')}}}:record"
+
+    def broadcast_todo(self, bid: str) -> str:
+        return f"{self.prefix}:{{bc:{_part(bid, 'broadcast id')}}}:todo"
+
+    def broadcast_stats(self, bid: str) -> str:
+        return f"{self.prefix}:{{bc:{_part(bid, 'broadcast id')}}}:stats"
+
     def participant_keys(self, pid: str, course_ids: list[str]) -> list[str]:
         """Every key that holds something of one participant (all in their hash slot)."""
         return [
             self.participant(pid), self.enrollments(pid), self.reflections(pid),
             self.checkins(pid), self.queue(pid), self.queue_items(pid), self.queue_held(pid),
             self.queue_lock(pid), self.queue_sending(pid), self.queue_state(pid),
-            self.queue_parked(pid), self.legacy_outbox(pid),
+            self.queue_parked(pid), self.legacy_outbox(pid), self.received_broadcasts(pid),
             *(self.enrollment(pid, c) for c in course_ids),
         ]  # fmt: skip
 
@@ -154,6 +194,17 @@ class Keys:
 
     def clock_anchor(self) -> str:
         return f"{self.prefix}:clock:anchor"
+
+    # -- operations ---------------------------------------------------------------------------
+    def stats_total(self) -> str:
+        return f"{self.prefix}:{{stats}}:total"
+
+    def stats_hour(self, hour: str) -> str:
+        """One UTC hour's counts; `hour` is `YYYYMMDDHH`."""
+        return f"{self.prefix}:{{stats}}:h:{_part(hour, 'hour')}"
+
+    def workers(self) -> str:
+        return f"{self.prefix}:workers"
 
     def everything(self) -> str:
         """A SCAN pattern for every key under this prefix."""

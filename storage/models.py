@@ -155,6 +155,8 @@ class QueueItem(BaseModel):
 
     lane: Lane = Lane.LESSON
     kind: Annotated[str, StringConstraints(pattern=r"^(day|nudge|end|followup|text)$")] = "day"
+    #: The broadcast this item belongs to, so its outcome is counted there.
+    broadcast_id: Annotated[str, StringConstraints(max_length=32)] | None = None
     course_id: CourseId | None = None
     day: int | None = Field(default=None, ge=1)
     index: int = Field(default=0, ge=0)
@@ -167,4 +169,46 @@ class CheckIn(Record):
     course_id: CourseId
     day: int = Field(ge=1)
     score: int = Field(ge=1, le=5)
+    at: UtcDatetime
+
+
+class TrainerGrant(Record):
+    """Who made someone a trainer, and when (kept for the record; operators see it)."""
+
+    by: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
+    at: UtcDatetime
+
+
+class BroadcastState(StrEnum):
+    RUNNING = "running"  # recipients are being queued and sent to
+    DONE = "done"  # everyone was queued and every send has an outcome
+    CANCELLED = "cancelled"  # the trainer stopped it; nothing more is queued or sent
+
+
+class Broadcast(Record):
+    """A trainer's message to a segment of participants, and where its sending stands."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-f0-9]{8,32}$")]
+    by: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
+    segment: Annotated[str, StringConstraints(max_length=64)]
+    segment_label: Annotated[str, StringConstraints(max_length=200)]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=3500)]
+    total: int = Field(default=0, ge=0)
+    state: BroadcastState = BroadcastState.RUNNING
+    created_at: UtcDatetime
+    finished_at: UtcDatetime | None = None
+    #: The trainer's chat and the message that shows the progress (edited as it goes).
+    progress_chat: Annotated[str, StringConstraints(pattern=_ID)]
+    progress_channel: Channel = Channel.TELEGRAM
+    progress_message: Annotated[str, StringConstraints(max_length=32)] | None = None
+    progress_shown: Annotated[str, StringConstraints(max_length=300)] = ""
+    progress_at: UtcDatetime | None = None
+
+
+class StaffDraft(Record):
+    """A broadcast being written: the segment chosen, waiting for the text or the confirm."""
+
+    step: Annotated[str, StringConstraints(pattern=r"^(segment|day|text|confirm)$")]
+    segment: Annotated[str, StringConstraints(max_length=64)] = ""
+    text: Annotated[str, StringConstraints(max_length=3500)] = ""
     at: UtcDatetime

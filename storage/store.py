@@ -14,6 +14,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from storage.answers import CheckinRepo, ReflectionRepo
+from storage.broadcasts import Broadcasts, Roles
 from storage.due import DueIndex
 from storage.embedded import EmbeddedRedis
 from storage.enrollments import EnrollmentRepo
@@ -52,6 +53,8 @@ class Store:
         self.checkins = CheckinRepo(redis, keys)
         self.due = DueIndex(redis, keys, self.scripts)
         self.queue = ChatQueue(redis, keys, self.scripts)
+        self.roles = Roles(redis, keys)
+        self.broadcasts = Broadcasts(redis, keys, self.scripts)
 
     async def clock_anchor(self, candidate: str) -> str:
         """The sped-up clock's shared anchor: `candidate` if none was set, else the one set."""
@@ -72,9 +75,12 @@ class Store:
         """
         participant = await self.participants.get(pid)
         course_ids = [text(c) for c in await self.redis.smembers(self.keys.enrollments(pid))]
+        enrollments = await self.enrollments.for_participant(pid)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(*self.keys.participant_keys(pid, course_ids))
             await pipe.execute()
+        for e in enrollments:
+            await self.enrollments.segments.move(pid, e.course_id, e.status, None)
         for course_id in course_ids:
             await self.due.unschedule(enrollment_member(pid, course_id))
         await self.due.unschedule(chat_member(pid))

@@ -23,12 +23,23 @@ class RecordingChannel:
 
     sent: list[tuple[str, Outgoing]] = field(default_factory=list)
     failures: dict[str, list[DeliveryError]] = field(default_factory=dict)
+    edits: int = 0
 
     async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
         pending = self.failures.get(chat_id)
         if pending:
             raise pending.pop(0)
         self.sent.append((chat_id, message))
+
+    async def post(self, chat_id: str, message: Outgoing) -> str:
+        await self.send(chat_id, message)
+        return str(len(self.sent))
+
+    async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None:
+        """Replace the message with that id (its place in `sent`, counting from 1)."""
+        index = int(message_id) - 1
+        self.sent[index] = (chat_id, message)
+        self.edits += 1
 
     def to(self, chat_id: str) -> list[Outgoing]:
         return [m for c, m in self.sent if c == chat_id]
@@ -79,11 +90,16 @@ class Kit:
 
 @asynccontextmanager
 async def journey_kit(
-    redis_url: str, keys: Keys, tmp_path: Path, start: datetime, courses_dir: Path | None = None
+    redis_url: str,
+    keys: Keys,
+    tmp_path: Path,
+    start: datetime,
+    courses_dir: Path | None = None,
+    **settings_overrides: str,
 ) -> AsyncIterator[Kit]:
-    settings = Settings(
-        redis_url=redis_url, data_dir=tmp_path / "var", key_prefix=keys.prefix,
-        courses_dir=courses_dir or BUILTIN_COURSES_DIR,
+    settings = Settings.model_validate(
+        {"redis_url": redis_url, "data_dir": tmp_path / "var", "key_prefix": keys.prefix,
+         "courses_dir": courses_dir or BUILTIN_COURSES_DIR, **settings_overrides}
     )  # fmt: skip
     clock = FixedClock(start)
     channel = RecordingChannel()

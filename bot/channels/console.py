@@ -62,6 +62,13 @@ class ConsoleChannel:
             text += "\n" + "  ".join(f"[{i}] {b.label}" for i, b in enumerate(labels, 1))
         self._block("druppel", text)
 
+    async def post(self, chat_id: str, message: Outgoing) -> str:
+        await self.send(chat_id, message)
+        return str(len(self.received))
+
+    async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None:
+        self._block("druppel", f"(bijgewerkt) {message.text}")
+
     def participant_says(self, name: str, text: str) -> None:
         self._header()
         self._block(name[:WHO], text)

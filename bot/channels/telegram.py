@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -360,8 +361,11 @@ class TelegramChannel:
                 await self._limiter.acquire(chat_id, MAX_PACING_WAIT, lane)
             except Throttled as exc:
                 raise RateLimited(exc.retry_after, "paced", paced=True) from exc
+        await self._send(chat_id, message)
+
+    async def _send(self, chat_id: str, message: Outgoing) -> str:
         try:
-            await self._app.bot.send_message(
+            sent = await self._app.bot.send_message(
                 chat_id=_chat_id(chat_id),
                 text=html_text(message),
                 parse_mode=ParseMode.HTML,
@@ -369,10 +373,50 @@ class TelegramChannel:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except TelegramError as exc:
-            error = translate(exc, self._token)
-            if isinstance(error, RateLimited) and self._limiter is not None:
-                await self._limiter.pause(error.retry_after)
-            raise error from exc
+            raise await self._failed(exc) from exc
+        return str(sent.message_id)
+
+    async def _failed(self, exc: TelegramError) -> DeliveryError:
+        error = translate(exc, self._token)
+        if isinstance(error, RateLimited) and self._limiter is not None:
+            await self._limiter.pause(error.retry_after)
+        return error
+
+    async def post(self, chat_id: str, message: Outgoing) -> str:
+        """Send a reply now and return its message id, to edit it later."""
+        if self._limiter is not None:
+            try:
+                await self._limiter.acquire(chat_id, MAX_PACING_WAIT, Lane.REPLY)
+            except Throttled as exc:
+                raise RateLimited(exc.retry_after, "paced", paced=True) from exc
+        return await self._send(chat_id, message)
+
+    async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None:
+        """Change a message sent before (a broadcast's progress). Unchanged text is no error."""
+        try:
+            await self._app.bot.edit_message_text(
+                text=html_text(message),
+                chat_id=_chat_id(chat_id),
+                message_id=int(message_id),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(message),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as exc:
+            if "message is not modified" not in exc.message.lower():
+                raise await self._failed(exc) from exc
+        except TelegramError as exc:
+            raise await self._failed(exc) from exc
+
+    async def set_menu(self, chat_id: str, commands: list[tuple[str, str]]) -> None:
+        """The command menu one chat sees (a trainer's or an operator's), in every language."""
+        menu = [BotCommand(name, description) for name, description in commands]
+        scope = BotCommandScopeChat(_chat_id(chat_id))
+        try:
+            await self._app.bot.set_my_commands(menu, scope=scope)
+            await self._app.bot.set_my_commands(menu, scope=scope, language_code="nl")
+        except TelegramError as exc:
+            log.warning("telegram: could not set a role's menu: %s", translate(exc, self._token))
 
     # -- receiving ------------------------------------------------------------------------------
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

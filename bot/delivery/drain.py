@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from pydantic import ValidationError
 
@@ -48,6 +48,17 @@ class Sender(Protocol):
     """A channel as the drain sees it: it sends one message or raises a DeliveryError."""
 
     async def send(self, chat_id: str, message: Outgoing, lane: Lane) -> None: ...
+
+
+@runtime_checkable
+class Editor(Protocol):
+    """A channel that can show a message and change it later (a broadcast's progress)."""
+
+    async def post(self, chat_id: str, message: Outgoing) -> str:
+        """Send a reply now and return the platform's id for it."""
+        ...
+
+    async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None: ...
 
 
 @dataclass
@@ -113,6 +124,10 @@ class Drainer:
                 return None
             item = self._parse(pid, step.raw)
             message = None if item is None else self.render(item)
+            bid = item.broadcast_id if item is not None else None
+            if bid is not None and await self.store.broadcasts.cancelled(bid):
+                message = None  # its trainer stopped it before it reached this chat
+            outcome = "sent"
             if item is not None and message is not None:
                 try:
                     await sender.send(participant.chat_id, message, item.lane)
@@ -127,6 +142,7 @@ class Drainer:
                     return None
                 except Rejected as exc:
                     self.stats.rejected += 1
+                    outcome = "failed"
                     log.error(
                         "the platform refused a %s message for participant %s; skipped: %s",
                         item.kind, pid, exc.cause,
@@ -140,6 +156,8 @@ class Drainer:
             if not await queue.ack(pid, token, step.id):
                 log.warning("lost the drain lock of participant %s after a send", pid)
                 return self._later(self.lock_seconds)
+            if bid is not None:
+                await self.store.broadcasts.count(bid, outcome if message else "skipped")
 
     def _parse(self, pid: str, raw: str | None) -> QueueItem | None:
         if raw is None:
@@ -170,6 +188,8 @@ class Drainer:
                 "cause": cause[:200], "attempts": attempts, "at": self.clock.now().isoformat()
             }  # fmt: skip
             await queue.park(pid, token, item_id, why)
+            if item.broadcast_id is not None:
+                await self.store.broadcasts.count(item.broadcast_id, "failed")
             return None
         retry = self._later(backoff(attempts))
         await queue.retry_later(pid, retry.timestamp())

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from redis.asyncio.client import Pipeline
 
+from bot.broadcast.runner import Runner, broadcast_id
 from bot.delivery.drain import Drainer, Sender
 from bot.delivery.items import course_item, day_items, render
 from bot.journey import Journey
@@ -25,7 +26,10 @@ log = logging.getLogger(__name__)
 
 class Deliveries:
     def __init__(
-        self, journey: Journey, senders: Mapping[Channel, Sender], lock_seconds: float = 15.0
+        self,
+        journey: Journey,
+        senders: Mapping[Channel, Sender],
+        lock_seconds: float = 15.0,
     ) -> None:
         self.journey = journey
         self.store = journey.store
@@ -33,12 +37,16 @@ class Deliveries:
         self.drainer = Drainer(
             self.store, journey.clock, senders, self.render, self.recipient_gone, lock_seconds
         )
+        self.broadcasts = Runner(self.store, journey.clock, senders)
 
     def render(self, item: QueueItem) -> Outgoing | None:
         return render(item, self.journey.courses)
 
     async def on_due(self, member: str) -> datetime | None:
         """Handle one claimed member; returns when it should next be looked at."""
+        bid = broadcast_id(member)
+        if bid is not None:
+            return await self.broadcasts.run(bid)
         pid, course_id = parse_member(member)
         if course_id is None:
             return await self.drainer.drain(pid)
@@ -191,4 +199,7 @@ class Deliveries:
 
         for enrollment in await self.store.enrollments.for_participant(participant.id):
             await self.journey.change(participant.id, enrollment.course_id, stop)
+        for queued in await self.store.queue.items(participant.id):
+            if queued.broadcast_id is not None:
+                await self.store.broadcasts.count(queued.broadcast_id, "blocked")
         await self.store.queue.clear(participant.id)

@@ -36,6 +36,12 @@ class Coach(Protocol):
     async def handle(self, event: Incoming) -> list[Outgoing]: ...
 
 
+class StaffCommands(Protocol):
+    """Trainers' and operators' commands: None when the event is not one of theirs."""
+
+    async def handle(self, event: Incoming) -> list[Outgoing] | None: ...
+
+
 def where(error: BaseException) -> str:
     """The traceback without the exception's message, which may quote what someone wrote."""
     frames = "".join(traceback.format_tb(error.__traceback__))
@@ -45,14 +51,18 @@ def where(error: BaseException) -> str:
 class Conversation:
     """One event in, its replies queued and sent in order."""
 
-    def __init__(self, coach: Coach, deliveries: Deliveries) -> None:
+    def __init__(
+        self, coach: Coach, deliveries: Deliveries, staff: StaffCommands | None = None
+    ) -> None:
         self.coach = coach
         self.deliveries = deliveries
         self.store = deliveries.store
+        self.staff = staff
 
     async def answer(self, event: Incoming) -> None:
         try:
-            replies = await self.coach.handle(event)
+            staff = await self.staff.handle(event) if self.staff is not None else None
+            replies = staff if staff is not None else await self.coach.handle(event)
         except Exception as exc:
             log.error("handling a %s failed: %s", event.kind, where(exc))
             replies = [Outgoing(texts.SOMETHING_WRONG)]

@@ -1,0 +1,1 @@
+"""Trainers' broadcasts: choosing a segment, and sending through every chat's queue."""

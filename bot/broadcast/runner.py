@@ -1,0 +1,175 @@
+"""Sending a confirmed broadcast: a few recipients at a time, after the day's lessons.
+
+The broadcast is a member of the due index (`bc:<id>`), so it is claimed, leased and resumed
+like everything else: each run queues the next batch of recipients' messages in their chats'
+queues (once per participant, whatever restarts happen) and wakes those chats, then comes back a
+second later. While lessons are due it waits, so a broadcast to thousands never holds up a 07:00
+lesson. The trainer sees one progress message, edited as the counts change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from bot import texts
+from bot.delivery.drain import Editor, Sender
+from bot.delivery.errors import DeliveryError
+from bot.messages import Button, Outgoing
+from scheduler.clock import Clock
+from storage.keys import chat_member, parse_member
+from storage.models import (
+    Broadcast,
+    BroadcastState,
+    Channel,
+    Lane,
+    QueueItem,
+    StoredMessage,
+)
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+#: Recipients queued per run (about one run a second), and real seconds between runs.
+BATCH = 25
+EVERY = 1.0
+#: Real seconds a due lesson may wait for a worker before broadcasts make way for lessons.
+LESSON_SLACK = 2.0
+#: Real seconds between a confirm and the first recipients: lessons due at that moment go first.
+START_DELAY = 1.0
+#: Real seconds between two edits of the progress message (Telegram allows about one a second).
+EDIT_EVERY = 3.0
+#: Outcomes counted per broadcast.
+OUTCOMES = ("sent", "failed", "blocked", "skipped")
+
+
+def member(bid: str) -> str:
+    return f"bc:{bid}"
+
+
+def broadcast_id(due_member: str) -> str | None:
+    return due_member[3:] if due_member.startswith("bc:") else None
+
+
+def message(broadcast: Broadcast) -> Outgoing:
+    """The message exactly as participants get it."""
+    return Outgoing(broadcast.text, heading=texts.BROADCAST_HEADING)
+
+
+def item(broadcast: Broadcast) -> QueueItem:
+    shown = message(broadcast)
+    stored = StoredMessage(text=shown.text, heading=shown.heading)
+    return QueueItem(lane=Lane.BROADCAST, kind="text", message=stored, broadcast_id=broadcast.id)
+
+
+def progress_text(broadcast: Broadcast, counts: Mapping[str, int], to_go: int) -> str:
+    state = {
+        BroadcastState.RUNNING: texts.BROADCAST_RUNNING,
+        BroadcastState.DONE: texts.BROADCAST_DONE,
+        BroadcastState.CANCELLED: texts.BROADCAST_CANCELLED,
+    }[broadcast.state]
+    return texts.BROADCAST_PROGRESS.format(
+        state=state, segment=broadcast.segment_label, total=broadcast.total,
+        sent=counts.get("sent", 0), failed=counts.get("failed", 0),
+        blocked=counts.get("blocked", 0), to_go=to_go,
+    )  # fmt: skip
+
+
+class Runner:
+    def __init__(self, store: Store, clock: Clock, senders: Mapping[Channel, Sender]) -> None:
+        self.store = store
+        self.clock = clock
+        self.senders = senders
+
+    def _later(self, real_seconds: float) -> datetime:
+        return self.clock.now() + timedelta(seconds=self.clock.to_course_seconds(real_seconds))
+
+    async def start(self, broadcast: Broadcast, recipients: list[str]) -> None:
+        await self.store.broadcasts.create(broadcast, recipients)
+        await self.store.due.schedule(member(broadcast.id), self._later(START_DELAY))
+
+    async def run(self, bid: str) -> datetime | None:
+        """One step of a broadcast; returns when to take the next."""
+        broadcast = await self.store.broadcasts.get(bid)
+        if broadcast is None:
+            return None
+        if broadcast.state is BroadcastState.RUNNING and await self.store.broadcasts.cancelled(bid):
+            broadcast.state = BroadcastState.CANCELLED
+            await self.store.broadcasts.finish(broadcast, self.clock.now())
+            log.info("broadcast %s cancelled by its trainer", bid)
+        if broadcast.state is BroadcastState.RUNNING:
+            if await self._lessons_waiting():
+                await self._show(broadcast)
+                return self._later(EVERY)
+            await self._queue_batch(broadcast)
+        counts = await self.store.broadcasts.outcomes(bid)
+        to_go = await self._to_go(broadcast, counts)
+        if broadcast.state is BroadcastState.RUNNING and to_go == 0:
+            broadcast.state = BroadcastState.DONE
+            await self.store.broadcasts.finish(broadcast, self.clock.now())
+            log.info("broadcast %s done: %s", bid, dict(counts))
+        if broadcast.state is not BroadcastState.RUNNING:
+            await self._show(broadcast, force=True)
+            return None
+        await self._show(broadcast)
+        return self._later(EVERY)
+
+    async def _lessons_waiting(self) -> bool:
+        """Whether lessons come first: an enrollment due more than LESSON_SLACK ago is still
+        unclaimed, so the workers are behind (a 07:00 crowd). When they keep up, the broadcast
+        takes its share; waiting for an empty due index would starve it at scale."""
+        late = self.clock.now() - timedelta(seconds=self.clock.to_course_seconds(LESSON_SLACK))
+        due = await self.store.due.due_before(late, 50)
+        return any(
+            parse_member(c.member)[1] is not None for c in due if broadcast_id(c.member) is None
+        )
+
+    async def _queue_batch(self, broadcast: Broadcast) -> None:
+        pids = await self.store.broadcasts.take(broadcast.id, BATCH)
+        now = self.clock.now()
+        for i, pid in enumerate(pids):
+            try:
+                if await self.store.participants.get(pid) is None:
+                    await self.store.broadcasts.count(broadcast.id, "skipped")
+                else:
+                    # Queued once per participant, however often a cut-short run repeats this;
+                    # its outcome is counted when the chat's queue sends it.
+                    await self.store.broadcasts.queue_for(pid, broadcast.id, item(broadcast))
+                    await self.store.due.wake(chat_member(pid), now)
+            except BaseException:
+                await self.store.broadcasts.give_back(broadcast.id, pids[i:])
+                raise
+
+    async def _to_go(self, broadcast: Broadcast, counts: Mapping[str, int]) -> int:
+        done = sum(counts.get(o, 0) for o in OUTCOMES)
+        return max(0, broadcast.total - done)
+
+    async def _show(self, broadcast: Broadcast, *, force: bool = False) -> None:
+        """Post or edit the trainer's progress message, no more often than EDIT_EVERY."""
+        counts = await self.store.broadcasts.outcomes(broadcast.id)
+        shown = progress_text(broadcast, counts, await self._to_go(broadcast, counts))
+        now = self.clock.now()
+        recent = broadcast.progress_at is not None and now - broadcast.progress_at < timedelta(
+            seconds=self.clock.to_course_seconds(EDIT_EVERY)
+        )
+        if shown == broadcast.progress_shown or (recent and not force):
+            return
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if broadcast.state is BroadcastState.RUNNING:
+            buttons = ((Button(texts.BROADCAST_STOP, f"b:x:{broadcast.id}"),),)
+        update = Outgoing(shown, buttons=buttons)
+        sender = self.senders.get(broadcast.progress_channel)
+        try:
+            if isinstance(sender, Editor):
+                if broadcast.progress_message is None:
+                    broadcast.progress_message = await sender.post(broadcast.progress_chat, update)
+                else:
+                    await sender.edit(broadcast.progress_chat, broadcast.progress_message, update)
+            elif sender is not None and broadcast.state is not BroadcastState.RUNNING:
+                await sender.send(broadcast.progress_chat, update, Lane.REPLY)
+        except DeliveryError as exc:
+            log.warning("could not show broadcast %s's progress: %s", broadcast.id, exc.cause)
+            return
+        broadcast.progress_shown, broadcast.progress_at = shown, now
+        await self.store.broadcasts.save(broadcast)

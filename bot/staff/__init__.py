@@ -1,0 +1,1 @@
+"""Trainers and operators: who they are, and the commands only they have."""

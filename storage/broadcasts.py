@@ -1,0 +1,131 @@
+"""Broadcasts and the trainer role, as stored: who may broadcast, what was sent to whom.
+
+A broadcast's recipients are fixed when the trainer confirms (a list in its own hash slot) and
+queued a few at a time; each participant's own record of broadcasts received is checked in the
+same step as the message enters their queue, so a restart mid-way never sends anyone one twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import redis.asyncio as aioredis
+
+from storage import records
+from storage.keys import Keys
+from storage.models import Broadcast, QueueItem, StaffDraft, TrainerGrant
+from storage.queue import new_item_id
+from storage.records import text
+from storage.scripts import Scripts
+
+#: How many broadcasts /broadcasts lists, and how long a draft waits for its author.
+RECENT = 10
+DRAFT_SECONDS = 3600
+
+
+class Roles:
+    """Trainers granted from the chat (operators and configured trainers come from settings)."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._key = keys.trainers()
+
+    async def grant(self, user_id: str, grant: TrainerGrant) -> bool:
+        return bool(await self._redis.hset(self._key, user_id, grant.model_dump_json()))
+
+    async def revoke(self, user_id: str) -> bool:
+        return bool(await self._redis.hdel(self._key, user_id))
+
+    async def is_trainer(self, user_id: str) -> bool:
+        return bool(await self._redis.hexists(self._key, user_id))
+
+    async def trainers(self) -> dict[str, TrainerGrant]:
+        raw = await self._redis.hgetall(self._key)
+        return {text(k): TrainerGrant.model_validate_json(v) for k, v in raw.items()}
+
+
+class Broadcasts:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, scripts: Scripts) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._scripts = scripts
+
+    # -- drafts ---------------------------------------------------------------------------------
+    async def draft(self, user_hash: str) -> StaffDraft | None:
+        return await records.load(self._redis, self._keys.staff_draft(user_hash), StaffDraft)
+
+    async def save_draft(self, user_hash: str, draft: StaffDraft) -> None:
+        key = self._keys.staff_draft(user_hash)
+        await self._redis.set(key, draft.model_dump_json(), ex=DRAFT_SECONDS)
+
+    async def drop_draft(self, user_hash: str) -> None:
+        await self._redis.delete(self._keys.staff_draft(user_hash))
+
+    # -- broadcasts -----------------------------------------------------------------------------
+    async def create(self, broadcast: Broadcast, recipients: Sequence[str]) -> None:
+        """Store a confirmed broadcast and the participants it goes to."""
+        k = self._keys
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(k.broadcast(broadcast.id), broadcast.model_dump_json())
+            if recipients:
+                pipe.rpush(k.broadcast_todo(broadcast.id), *recipients)
+            await pipe.execute()
+        await self._redis.zadd(k.broadcasts(), {broadcast.id: broadcast.created_at.timestamp()})
+
+    async def get(self, bid: str) -> Broadcast | None:
+        return await records.load(self._redis, self._keys.broadcast(bid), Broadcast)
+
+    async def save(self, broadcast: Broadcast) -> None:
+        await self._redis.set(self._keys.broadcast(broadcast.id), broadcast.model_dump_json())
+
+    async def recent(self, limit: int = RECENT) -> list[Broadcast]:
+        rows = await self._redis.zrevrange(self._keys.broadcasts(), 0, limit - 1)
+        ids = [text(i) for i in rows if isinstance(i, (str, bytes))]
+        found = [await self.get(bid) for bid in ids]
+        return [b for b in found if b is not None]
+
+    async def take(self, bid: str, count: int) -> list[str]:
+        """The next `count` recipients to queue (they leave the to-do list)."""
+        taken: list[str] | None = await self._redis.lpop(  # type: ignore[assignment]
+            self._keys.broadcast_todo(bid), count
+        )
+        return [text(p) for p in taken or []]
+
+    async def give_back(self, bid: str, pids: Sequence[str]) -> None:
+        """Recipients taken but not queued (the runner was stopped) go back to the front."""
+        if pids:
+            await self._redis.lpush(self._keys.broadcast_todo(bid), *reversed(pids))
+
+    async def to_go(self, bid: str) -> int:
+        return int(await self._redis.llen(self._keys.broadcast_todo(bid)))
+
+    async def queue_for(self, pid: str, bid: str, item: QueueItem) -> bool:
+        """Queue the broadcast's message for one participant, unless they already had it."""
+        k = self._keys
+        done = await self._scripts.run(
+            "broadcast_queue",
+            [k.received_broadcasts(pid), k.queue(pid), k.queue_items(pid)],
+            [bid, new_item_id(), item.model_dump_json(exclude_none=True)],
+        )
+        return bool(done)
+
+    async def count(self, bid: str, outcome: str, n: int = 1) -> None:
+        """One more recipient sent / failed / blocked / skipped."""
+        await self._redis.hincrby(self._keys.broadcast_stats(bid), outcome, n)
+
+    async def cancel(self, bid: str) -> None:
+        """The trainer stopped it: kept apart from the record, so no save can undo it."""
+        await self._redis.hset(self._keys.broadcast_stats(bid), "cancelled", 1)
+
+    async def cancelled(self, bid: str) -> bool:
+        return bool(await self._redis.hexists(self._keys.broadcast_stats(bid), "cancelled"))
+
+    async def outcomes(self, bid: str) -> dict[str, int]:
+        raw = await self._redis.hgetall(self._keys.broadcast_stats(bid))
+        return {text(k): int(v) for k, v in raw.items()}
+
+    async def finish(self, broadcast: Broadcast, at: datetime) -> None:
+        broadcast.finished_at = at
+        await self.save(broadcast)
+        await self._redis.delete(self._keys.broadcast_todo(broadcast.id))
