@@ -1,0 +1,1 @@
+"""Operating druppel: counters, gauges and heartbeats that operators and `druppel web` read."""
