@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("check", help="check settings, courses and Redis, then exit")
     commands.add_parser("run", help="the Telegram bot and the scheduler, in one process")
     commands.add_parser("worker", help="only the scheduler: sends what is due (run beside `run`)")
+    commands.add_parser("web", help="health checks and Prometheus metrics over HTTP on PORT")
     demo = commands.add_parser("demo", help="a sped-up course in the terminal, no account needed")
     demo.add_argument("--interactive", action="store_true", help="be the participant yourself")
     return parser
@@ -90,6 +91,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         from bot.run import run_worker
 
         return asyncio.run(run_worker(settings))
+    if args.command == "web":
+        from bot.web.app import serve_web
+
+        return asyncio.run(serve_web(settings))
     if args.command == "demo":
         from bot.demo import run_demo
 

@@ -1,0 +1,163 @@
+"""`druppel web`: health checks and metrics over HTTP, for process managers and Prometheus.
+
+`/healthz` answers while the process runs; `/readyz` only while Redis answers and the scheduler
+keeps up; `/metrics` shows what Redis counts. Every Redis read is bounded by a time-out, so a
+stuck server turns into a 503 with its reason, never a hanging probe. Platform webhooks (which
+must answer fast and from the same public address) are mounted under `/webhooks/<name>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
+from redis.exceptions import RedisError
+
+from bot.errors import SetupError
+from bot.ops.counters import Counters
+from bot.ops.gauges import scheduler_lag
+from bot.run import configure_logging
+from bot.settings import Settings
+from bot.web.metrics import exposition, take_snapshot
+from bot.wiring import shared_clock
+from scheduler.clock import Clock
+from storage.health import ping
+from storage.store import Store, open_store, redacted
+
+log = logging.getLogger("druppel")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+#: Real seconds any one probe or scrape may spend on Redis before it answers 503.
+REDIS_TIMEOUT = 2.0
+#: Real seconds open requests get to finish once the process is told to stop.
+SHUTDOWN_GRACE = 5.0
+WEBHOOKS = "/webhooks"
+
+
+@dataclass(frozen=True, slots=True)
+class Web:
+    """What the handlers read from: the store, the course clock and the readiness limit."""
+
+    store: Store
+    clock: Clock
+    counters: Counters
+    max_lag_seconds: float
+
+
+WEB = web.AppKey("druppel", Web)
+
+
+def _unavailable(reason: str) -> web.Response:
+    return web.Response(status=503, text=f"{reason}\n")
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"redis: no answer within {REDIS_TIMEOUT:g}s"
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"redis: {first}"
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.Response(text="ok\n")
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """200 while Redis answers and due work is picked up in time; else 503 and why."""
+    ctx = request.app[WEB]
+    try:
+        async with asyncio.timeout(REDIS_TIMEOUT):
+            await ping(ctx.store.redis)
+            lag = await scheduler_lag(ctx.store, ctx.clock)
+    except (RedisError, OSError, TimeoutError) as exc:
+        return _unavailable(_cause(exc))
+    if lag > ctx.max_lag_seconds:
+        return _unavailable(
+            f"scheduler: due work waits {lag:.0f}s (limit {ctx.max_lag_seconds:g}s); "
+            "is a worker running?"
+        )
+    return web.Response(text=f"ok: redis answers, scheduler lag {lag:.1f}s\n")
+
+
+async def metrics(request: web.Request) -> web.Response:
+    ctx = request.app[WEB]
+    try:
+        async with asyncio.timeout(REDIS_TIMEOUT):
+            snapshot = await take_snapshot(ctx.store, ctx.counters, ctx.clock)
+    except (RedisError, OSError, TimeoutError) as exc:
+        return _unavailable(_cause(exc))
+    return web.Response(body=exposition(snapshot), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+#: The fixed routes; webhooks are added beside them by `make_app`.
+ROUTES = [
+    web.get("/healthz", healthz),
+    web.get("/readyz", readyz),
+    web.get("/metrics", metrics),
+]
+
+
+def make_app(
+    store: Store, clock: Clock, *, max_lag_seconds: float,
+    webhooks: Mapping[str, Handler] | None = None,
+) -> web.Application:  # fmt: skip
+    """The application: the fixed routes, and each webhook as POST /webhooks/<name>."""
+    app = web.Application()
+    app[WEB] = Web(store, clock, Counters(store), max_lag_seconds)
+    app.add_routes(ROUTES)
+    app.add_routes([web.post(f"{WEBHOOKS}/{name}", h) for name, h in (webhooks or {}).items()])
+    return app
+
+
+async def start(app: web.Application, port: int, host: str | None = None) -> web.AppRunner:
+    """Serve `app` on `port` (0: any free port); stop it with `runner.cleanup()`."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise SetupError(f"cannot listen on port {port}: {exc.strerror or exc}") from exc
+    return runner
+
+
+async def _until_signalled() -> None:
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        loop.add_signal_handler(sig, stopping.set)
+    try:
+        await stopping.wait()
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
+async def serve_web(settings: Settings) -> int:
+    """`druppel web`: serve until SIGTERM or SIGINT, then exit 0."""
+    configure_logging(settings.log_level)
+    async with open_store(
+        settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster
+    ) as store:
+        clock = await shared_clock(store, settings.clock_speed)
+        app = make_app(store, clock, max_lag_seconds=settings.ready_max_lag_seconds)
+        runner = await start(app, settings.port)
+        where = redacted(settings.redis_url) if settings.redis_url else "embedded"
+        log.info(
+            "druppel web: listening on port %d; redis %s, key prefix %r",
+            settings.port, where, settings.key_prefix,
+        )  # fmt: skip
+        try:
+            await _until_signalled()
+            log.info("druppel web: stopping")
+        finally:
+            await runner.cleanup()
+    log.info("druppel web: stopped")
+    return 0

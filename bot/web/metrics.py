@@ -1,0 +1,108 @@
+"""Prometheus exposition of what Redis knows: counters, gauges and worker heartbeats.
+
+Everything is read from Redis at scrape time (asynchronously, within a time-out) into a
+snapshot; a custom collector on a registry of its own then turns that snapshot into metric
+families. Nothing is kept in this process, so any number of `druppel web` processes, restarted
+at any time, report the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from bot.ops.counters import COUNTER_NAMES, CounterName, Counters
+from bot.ops.gauges import Gauges, read_gauges
+from bot.ops.workers import workers
+from scheduler.clock import Clock, RealClock
+from storage.store import Store
+from storage.workers import WorkerBeat
+
+NAMESPACE = "druppel"
+FAILURE_PREFIX = "failures_"
+
+#: Help for each counter but the failures, which are one family with a `kind` label.
+HELP: dict[CounterName, str] = {
+    "lessons_delivered": "Days' lessons queued for participants, each day once.",
+    "messages_sent": "Messages the platform accepted.",
+    "reflections_received": "Answers to a day's question.",
+    "checkins_received": "Check-in scores tapped.",
+    "signups": "Courses started.",
+    "completions": "Courses finished.",
+    "danger_signals": "Messages that suggested danger (a count only).",
+}
+FAILURES_HELP = "Sends that failed, by kind: transient, rate_limited, gone, rejected, parked."
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything one scrape reports, read from Redis at `at` (real time)."""
+
+    totals: dict[str, int]
+    gauges: Gauges
+    workers: list[WorkerBeat]
+    at: datetime
+
+
+async def take_snapshot(store: Store, counters: Counters, clock: Clock) -> Snapshot:
+    now = RealClock().now()
+    return Snapshot(
+        totals=await counters.totals(),
+        gauges=await read_gauges(store, clock),
+        workers=await workers(store, now),
+        at=now,
+    )
+
+
+class SnapshotCollector:
+    """A prometheus-client collector over one snapshot."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+
+    def collect(self) -> Iterator[Metric]:
+        snap = self._snapshot
+        failures = CounterMetricFamily(f"{NAMESPACE}_send_failures", FAILURES_HELP, labels=["kind"])
+        for name in COUNTER_NAMES:
+            count = snap.totals.get(name, 0)
+            if name.startswith(FAILURE_PREFIX):
+                failures.add_metric([name.removeprefix(FAILURE_PREFIX)], count)
+            else:
+                yield CounterMetricFamily(f"{NAMESPACE}_{name}", HELP[name], value=count)
+        yield failures
+
+        g = snap.gauges
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_due_members", "Members in the due index.", value=g.due
+        )
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_leases_in_flight", "Due members claimed by a worker.", value=g.leased
+        )
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_scheduler_lag_seconds",
+            "Real seconds the longest-waiting due member is late.",
+            value=g.lag_seconds,
+        )
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_participants", "Participants known.", value=g.participants
+        )
+        ages = GaugeMetricFamily(
+            f"{NAMESPACE}_worker_heartbeat_age_seconds",
+            "Real seconds since each process's last heartbeat.",
+            labels=["worker", "role", "version"],
+        )
+        for beat in snap.workers:
+            age = max(0.0, (snap.at - beat.at).total_seconds())
+            ages.add_metric([beat.id, beat.role, beat.version], age)
+        yield ages
+
+
+def exposition(snapshot: Snapshot) -> bytes:
+    """The snapshot in Prometheus' text format, from a registry of its own (never the global)."""
+    registry = CollectorRegistry()
+    registry.register(SnapshotCollector(snapshot))
+    return generate_latest(registry)
