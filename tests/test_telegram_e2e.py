@@ -643,9 +643,9 @@ def test_without_a_token_druppel_says_so_in_one_line(command: str, tmp_path: Pat
     assert done.stderr.count("\n") == 1
 
 
-def test_the_procfile_runs_the_bot_and_a_worker() -> None:
+def test_the_procfile_runs_the_bot_a_worker_and_the_web_process() -> None:
     lines = (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
-    assert lines == ["bot: druppel run", "worker: druppel worker"]
+    assert lines == ["bot: druppel run", "worker: druppel worker", "web: druppel web"]
 
 
 # -- the channel's translations, without a process ------------------------------------------------
