@@ -11,10 +11,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import time
 
-from bot import texts
+from bot import texts, texts_care
 from bot.delivery.items import outgoing
 from bot.journey import Journey
 from bot.messages import Button, Incoming, Kind, Outgoing
+from bot.safety import danger
 from courses.models import Course
 from courses.render import render_day
 from scheduler.localtime import parse_time_of_day, suggest_zone
@@ -39,8 +40,12 @@ def _say(text: str, *rows: tuple[Button, ...]) -> Replies:
 
 
 class Coach:
-    def __init__(self, journey: Journey) -> None:
+    def __init__(
+        self, journey: Journey, on_danger: Callable[[str], Awaitable[None]] | None = None
+    ) -> None:
         self.journey = journey
+        #: Told the category (never the words) of each message that signals danger, to count it.
+        self.on_danger = on_danger
         self.store = journey.store
         self.courses = journey.courses
         self._commands: dict[str, Callable[[Participant, tuple[str, ...]], Awaitable[Replies]]] = {
@@ -55,7 +60,34 @@ class Coach:
 
     # -- entry point ------------------------------------------------------------------------
     async def handle(self, event: Incoming) -> Replies:
-        """Answer one thing a participant did. Unknown people only get a pointer to /start."""
+        """Answer one thing a participant did. Unknown people only get a pointer to /start.
+
+        A message that signals danger gets help first, before anything else is said, and is
+        still kept as the answer it was meant to be (see bot/safety.py).
+        """
+        signal = danger(event.text) if event.kind is Kind.TEXT else None
+        if signal is None:
+            return await self._handle(event)
+        if self.on_danger is not None:
+            await self.on_danger(signal.category)
+        known = await self.store.participants.by_chat(event.channel, event.chat_id)
+        before = await self.store.reflections.count(known.id) if known else 0
+        replies = await self._handle(event)
+        kept = known is not None and await self.store.reflections.count(known.id) > before
+        care = texts_care.DANGER_REPLY if kept else texts.DANGER_REPLY_NOT_KEPT
+        buttons = (
+            (Button(texts_care.GROUNDING_BUTTON, "h:rust"),),
+            (Button(texts_care.TRUSTED_BUTTON, "h:praat"),),
+        )
+        return [Outgoing(care, buttons=buttons), *replies]
+
+    async def _handle(self, event: Incoming) -> Replies:
+        if event.kind is Kind.COMMAND and event.command in ("hulp", "helpline"):
+            return _say(texts_care.HULP)
+        if event.kind is Kind.BUTTON and event.data == "h:rust":
+            return _say(texts_care.GROUNDING)
+        if event.kind is Kind.BUTTON and event.data == "h:praat":
+            return _say(texts_care.TRUSTED)
         if event.kind is Kind.COMMAND and event.command == "start":
             participant, _ = await self.store.participants.get_or_create(
                 event.channel, event.chat_id, now=self.journey.clock.now(),
@@ -214,6 +246,7 @@ class Coach:
             await self.store.queue.drop(participant.id, old.course_id)
         await self.journey.reschedule(enrollment)
         log.info("participant %s enrolled in %s", participant.id, course.id)
+        await self.journey.count("signups")
         when = self.journey.when(participant, enrollment.next_due or now)
         return _say(texts.ENROLLED.format(title=course.title, when=when, zone=participant.timezone))
 
@@ -271,6 +304,7 @@ class Coach:
         checkin = CheckIn(course_id=course_id, day=int(day_text), score=int(score_text),
                           at=self.journey.clock.now())  # fmt: skip
         await self.store.checkins.record(participant.id, checkin)
+        await self.journey.count("checkins_received")
         return _say(texts.CHECKIN_SAVED.format(score=checkin.score))
 
     # -- free text --------------------------------------------------------------------------
@@ -317,6 +351,7 @@ class Coach:
             course_id=enrollment.course_id, day=day, text=text, at=now, followup=followup
         )
         await self.store.reflections.add(participant.id, entry)
+        await self.journey.count("reflections_received")
         if followup:
             return _say(texts.FOLLOWUP_SAVED)
 
@@ -339,6 +374,7 @@ class Coach:
             updated.status is EnrollmentStatus.COMPLETED
             and enrollment.status is EnrollmentStatus.ACTIVE
         ):
+            await self.journey.count("completions")
             course = self.courses.get(updated.course_id)
             title = course.title if course else updated.course_id
             return [*replies, Outgoing(texts.COURSE_DONE.format(title=title))]

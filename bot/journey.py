@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import texts
+from bot.ops.counters import CounterName, Counters
 from courses.models import Course, Pacing
 from scheduler.clock import Clock
 from scheduler.localtime import local_day, next_delivery
@@ -33,6 +34,12 @@ class Journey:
     courses: dict[str, Course]
     clock: Clock
     default_timezone: str
+    counters: Counters | None = None
+
+    async def count(self, name: CounterName, n: int = 1) -> None:
+        """Add to an operator's counter (in Redis, shared by every process); never fails."""
+        if self.counters is not None:
+            await self.counters.add(name, n)
 
     async def current(self, pid: str) -> Enrollment | None:
         """The enrollment the participant is in now: the latest one that was not stopped."""

@@ -15,6 +15,7 @@ import sys
 
 from bot.channels.telegram import TelegramChannel, chat_rate, overall_rate
 from bot.errors import SetupError
+from bot.ops.workers import keep_beating, new_worker_id, retire
 from bot.settings import Settings
 from bot.wiring import Engine, engine
 from scheduler.ratelimit import RateLimiter
@@ -108,6 +109,8 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
         eng.senders[Channel.TELEGRAM] = channel
         job = eng.tick_job()
         log.info("%s", _describe(eng, role))
+        worker_id = new_worker_id(role)
+        beating = asyncio.create_task(keep_beating(eng.store, role, worker_id))
         try:
             eng.staff.menus = channel.set_menu
             if polling:
@@ -127,6 +130,12 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
                     role, eng.dispatcher.stats.handed_back,
                 )  # fmt: skip
             await channel.stop()
+            beating.cancel()
+            await asyncio.gather(beating, return_exceptions=True)
+            try:
+                await retire(eng.store, worker_id)
+            except Exception as exc:  # Redis gone at exit: the entry ages out by itself
+                log.warning("druppel %s: could not sign off: %s", role, exc)
     log.info("druppel %s: stopped", role)
     return 0
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from bot import texts_care
+
 WEEKDAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december"]  # fmt: skip
@@ -63,7 +65,9 @@ BAD_ZONE = (
 ENROLLED = (
     "Je bent ingeschreven voor “{title}”. Je eerste les komt {when} ({zone}).\n\n"
     "Na elke les stel ik je een vraag. Je antwoord typ je gewoon hier; ik bewaar het voor je. "
-    "Met /help zie je wat je verder kunt doen."
+    "Geen mens leest je antwoorden: geen trainer, geen beheerder. Ze zijn alleen voor jou.\n\n"
+    "Met /help zie je wat je verder kunt doen, met /hulp waar je terechtkunt als het niet goed "
+    "gaat."
 )
 ALREADY_FOLLOWING = (
     "Je volgt al “{title}” en zit op dag {day} van {length}. Wil je opnieuw beginnen? "
@@ -141,8 +145,10 @@ HELP = (
     "/pauze: even niets ontvangen\n"
     "/verder: weer verdergaan\n"
     "/stop: de cursus stoppen\n"
-    "/help: dit overzicht\n\n"
-    "Na elke les kun je je antwoord gewoon hier typen."
+    "/help: dit overzicht\n"
+    "/hulp: waar je terechtkunt als het niet goed gaat\n\n"
+    "Na elke les kun je je antwoord gewoon hier typen.\n\n"
+    f"{texts_care.HELP_POINTER}"
 )
 
 #: The command menu Telegram shows, Dutch first; English aliases work but are not listed.
@@ -156,6 +162,7 @@ MENU = [
     ("verder", "Weer verdergaan"),
     ("stop", "De cursus stoppen"),
     ("help", "Wat je kunt doen"),
+    ("hulp", "Hulp als het niet goed gaat"),
 ]
 
 # -- trainers and operators ----------------------------------------------------------------------
@@ -223,3 +230,12 @@ TRAINERS_NONE = "Er zijn geen trainers."
 TRAINERS_LINE = "{user}: {source}"
 TRAINERS_SOURCE_SETTINGS = "uit de instellingen"
 TRAINERS_SOURCE_GRANT = "toegevoegd door {by} op {when}"
+
+DANGER_REPLY_NOT_KEPT = (
+    "Dank je dat je dit schrijft. Wat je vertelt klinkt zwaar, en je hoeft het niet alleen te "
+    "dragen. Praat er vandaag nog over met iemand die kan helpen:\n\n"
+    f"{texts_care.HELP_NUMBERS}\n\n"
+    "Er leest geen mens mee, dus neem zelf contact op: met een van deze nummers, of met iemand "
+    "die je vertrouwt.\n\n"
+    "You are not alone. In danger right now? Call 112."
+)

@@ -16,6 +16,7 @@ from bot.delivery.drain import Sender
 from bot.delivery.owed import Deliveries
 from bot.delivery.replies import Conversation
 from bot.journey import Journey
+from bot.ops.counters import Counters
 from bot.settings import Settings
 from bot.staff.commands import Staff
 from bot.staff.roles import Roles
@@ -63,10 +64,10 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster
     ) as store:
         clock = clock or await shared_clock(store, settings.clock_speed)
-        journey = Journey(store, courses, clock, settings.default_timezone)
+        journey = Journey(store, courses, clock, settings.default_timezone, Counters(store))
         senders: dict[Channel, Sender] = {}
         deliveries = Deliveries(journey, senders, lock_seconds=settings.lease_seconds)
-        coach = Coach(journey)
+        coach = Coach(journey, on_danger=lambda _category: journey.count("danger_signals"))
         staff = Staff(deliveries, Roles(store, settings.operators, settings.trainers))
         yield Engine(
             settings=settings, store=store, courses=courses, clock=clock, journey=journey,

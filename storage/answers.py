@@ -21,6 +21,9 @@ class ReflectionRepo:
     async def add(self, pid: str, entry: ReflectionEntry) -> None:
         await self._redis.rpush(self._keys.reflections(pid), entry.model_dump_json())
 
+    async def count(self, pid: str) -> int:
+        return int(await self._redis.llen(self._keys.reflections(pid)))
+
     async def all(self, pid: str) -> list[ReflectionEntry]:
         raws = await self._redis.lrange(self._keys.reflections(pid), 0, -1)
         return [ReflectionEntry.model_validate_json(raw) for raw in raws]

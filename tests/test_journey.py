@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 
 from bot import texts
 from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
+from courses.render import render_day
 from storage.keys import Keys
 from storage.models import Channel, EnrollmentStatus
 from tests.journey_kit import Kit, journey_kit
@@ -466,3 +467,23 @@ async def test_forged_or_stale_button_data_gets_a_kind_answer_and_changes_nothin
     _, after = await _enrollment(kit, "1")
     assert after == before
     assert await kit.engine.store.checkins.all(p.id) == []
+
+
+async def test_operators_counters_add_up_what_happened(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.sign_up("2")
+    await kit.run_until(local(26, 7, 30))
+    await kit.say("1", "Mijn antwoord.")
+    await kit.tap("1", "k:twijfel:5:3")  # a day not received yet: stale, not counted
+    await kit.run_until(local(27, 7, 30))
+    await kit.tap("1", "k:twijfel:2:4")
+    assert kit.engine.journey.counters is not None
+    totals = await kit.engine.journey.counters.totals()
+    day = len(render_day(kit.engine.courses["twijfel"], 1)) + len(
+        render_day(kit.engine.courses["twijfel"], 2)
+    )
+    assert totals.get("signups") == 2
+    assert totals.get("lessons_delivered") == 4
+    assert totals.get("messages_sent") == 2 * day + 1  # and one nudge for the one who was quiet
+    assert totals.get("reflections_received") == 1
+    assert totals.get("checkins_received") == 1

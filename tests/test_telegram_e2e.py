@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot import texts
+from bot import texts, texts_care
 from bot.channels.telegram import html_text, translate
 from bot.coach import COMMON_TIMES
 from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected, Transient
@@ -567,6 +567,43 @@ def kept(before: Enrollment, after: Enrollment) -> None:
 async def _stopped(w: World, chat: int, course_id: str) -> Enrollment | None:
     enrollment = await w.enrollment(chat, course_id)
     return enrollment if enrollment.status is EnrollmentStatus.STOPPED else None
+
+
+DANGER_PHRASES = [
+    "ik wil er niet meer zijn",
+    "Hij SLAAT me soms",
+    "ik ben bang voor mijn man",
+    "i want to kill myself",
+    "ze bedreigt me",
+    "zelf moord",
+]
+
+
+async def test_danger_in_any_phrasing_gets_the_help_reply_first_over_telegram(
+    world: World,
+) -> None:
+    """Through the real bot over HTTP: whatever a participant types that signals danger, the
+    first thing back is the help reply with its numbers and two buttons."""
+    w, tg = world, world.tg
+    w.speed = FAST
+    await w.set_clock()
+    await w.start()
+    clock = await w.clock()
+    chats = list(range(1301, 1301 + len(DANGER_PHRASES)))
+    for chat in chats:
+        await w.sign_up(chat, "twijfel", clock, deep_link=True)
+    for chat, words in zip(chats, DANGER_PHRASES, strict=True):
+        tg.user_sends(chat, words)
+    for chat in chats:
+        first = await w.next(chat)
+        # Before the first lesson there is no question to answer yet, so nothing is kept.
+        assert first.text == texts.DANGER_REPLY_NOT_KEPT
+        assert "0800-2000" in first.text
+        assert "112" in first.text
+        assert first.callback_data == ["h:rust", "h:praat"]
+    tg.user_taps(chats[0], "h:rust")
+    grounding = await w.next(chats[0], lambda m: m.text == texts_care.GROUNDING)
+    assert grounding.text == texts_care.GROUNDING
 
 
 async def test_typing_while_a_lesson_arrives_is_answered_after_it_and_pause_means_pause(

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
 from bot.messages import Outgoing
+from bot.ops.counters import CounterName, Counters
 from scheduler.clock import Clock
 from storage.models import Channel, Lane, Participant, QueueItem
 from storage.queue import Step
@@ -83,6 +84,11 @@ class Drainer:
     on_gone: Callable[[Participant], Awaitable[None]]
     lock_seconds: float = 15.0  # real seconds a drain lock lasts without progress
     stats: DrainStats = field(default_factory=DrainStats)
+    counters: Counters | None = None  # the operators' counters in Redis, shared by every worker
+
+    async def count(self, name: CounterName) -> None:
+        if self.counters is not None:
+            await self.counters.add(name)
 
     def _later(self, real_seconds: float) -> datetime:
         course_seconds = self.clock.to_course_seconds(real_seconds)
@@ -132,16 +138,21 @@ class Drainer:
                 try:
                     await sender.send(participant.chat_id, message, item.lane)
                     self.stats.sent += 1
+                    await self.count("messages_sent")
                 except RateLimited as exc:
-                    self.stats.rate_limited += not exc.paced
+                    if not exc.paced:
+                        self.stats.rate_limited += 1
+                        await self.count("failures_rate_limited")
                     return self._later(exc.retry_after)
                 except Gone as exc:
                     self.stats.gone += 1
+                    await self.count("failures_gone")
                     log.info("participant %s can no longer be reached (%s)", pid, exc.cause)
                     await self.on_gone(participant)
                     return None
                 except Rejected as exc:
                     self.stats.rejected += 1
+                    await self.count("failures_rejected")
                     outcome = "failed"
                     log.error(
                         "the platform refused a %s message for participant %s; skipped: %s",
@@ -149,6 +160,7 @@ class Drainer:
                     )  # fmt: skip
                 except Transient as exc:
                     self.stats.transient += 1
+                    await self.count("failures_transient")
                     retry = await self._failed(participant, token, step.id, item, exc.cause)
                     if retry is not None:
                         return retry
@@ -180,6 +192,7 @@ class Drainer:
         attempts = await queue.count_failure(pid)
         if attempts >= MAX_ATTEMPTS:
             self.stats.parked += 1
+            await self.count("failures_parked")
             log.error(
                 "parked a %s message for participant %s after %d failed tries: %s",
                 item.kind, pid, attempts, cause,

@@ -35,8 +35,9 @@ class Deliveries:
         self.store = journey.store
         self.senders = senders
         self.drainer = Drainer(
-            self.store, journey.clock, senders, self.render, self.recipient_gone, lock_seconds
-        )
+            self.store, journey.clock, senders, self.render, self.recipient_gone, lock_seconds,
+            counters=journey.counters,
+        )  # fmt: skip
         self.broadcasts = Runner(self.store, journey.clock, senders)
 
     def render(self, item: QueueItem) -> Outgoing | None:
@@ -112,7 +113,9 @@ class Deliveries:
         def queue(pipe: Pipeline, _before: Enrollment, _after: Enrollment) -> None:
             self.store.queue.queue(pipe, participant.id, items)
 
-        await self.store.enrollments.update(participant.id, course_id, advance, queue)
+        after = await self.store.enrollments.update(participant.id, course_id, advance, queue)
+        if after is not None and after.last_delivered_day == day and after.last_delivered_at == now:
+            await self.journey.count("lessons_delivered")
 
     async def _complete(
         self, participant: Participant, course_id: str, day: int, now: datetime
@@ -131,7 +134,9 @@ class Deliveries:
         def queue(pipe: Pipeline, _before: Enrollment, _after: Enrollment) -> None:
             self.store.queue.queue(pipe, participant.id, end)
 
-        await self.store.enrollments.update(participant.id, course_id, complete, queue)
+        after = await self.store.enrollments.update(participant.id, course_id, complete, queue)
+        if after is not None and after.ended_at == now:
+            await self.journey.count("completions")
 
     async def _nudge(self, participant: Participant, enrollment: Enrollment, now: datetime) -> None:
         day = enrollment.last_delivered_day
@@ -156,7 +161,11 @@ class Deliveries:
                 items.append(course_item("end", course_id, day))
             self.store.queue.queue(pipe, participant.id, items)
 
-        await self.store.enrollments.update(participant.id, enrollment.course_id, nudge_once, queue)
+        after = await self.store.enrollments.update(
+            participant.id, enrollment.course_id, nudge_once, queue
+        )
+        if last and after is not None and after.ended_at == now:
+            await self.journey.count("completions")
 
     async def _followup(self, participant: Participant, enrollment: Enrollment) -> None:
         """Some days after the end: one message asking how it goes, and one question."""
