@@ -88,6 +88,17 @@ class Coach:
             return _say(texts_care.GROUNDING)
         if event.kind is Kind.BUTTON and event.data == "h:praat":
             return _say(texts_care.TRUSTED)
+        if event.kind is Kind.COMMAND and event.command == "privacy":
+            return _say(texts.PRIVACY)
+        if event.kind is Kind.COMMAND and event.command in ("wisgegevens", "delete"):
+            if await self.store.participants.by_chat(event.channel, event.chat_id) is None:
+                return _say(texts.DELETE_NOTHING)
+            return _say(
+                texts.DELETE_ASK,
+                (Button(texts.DELETE_YES, "w:ja"),), (Button(texts.DELETE_NO, "w:nee"),),
+            )  # fmt: skip
+        if event.kind is Kind.BUTTON and event.data in ("w:ja", "w:nee"):
+            return await self._delete(event, confirmed=event.data == "w:ja")
         if event.kind is Kind.COMMAND and event.command == "start":
             participant, _ = await self.store.participants.get_or_create(
                 event.channel, event.chat_id, now=self.journey.clock.now(),
@@ -111,6 +122,17 @@ class Coach:
             what = texts.UNSUPPORTED_WHAT.get(event.what or "", "bijlagen")
             return _say(texts.UNSUPPORTED.format(what=what))
         return await self._text(known, event.text)
+
+    async def _delete(self, event: Incoming, *, confirmed: bool) -> Replies:
+        """Erase everything about the participant, after they confirmed it."""
+        known = await self.store.participants.by_chat(event.channel, event.chat_id)
+        if known is None:
+            return _say(texts.DELETE_NOTHING)
+        if not confirmed:
+            return _say(texts.DELETE_KEPT)
+        await self.store.delete_participant(known.id)
+        log.info("participant %s erased everything about themselves", known.id)
+        return _say(texts.DELETE_DONE)
 
     # -- helpers ----------------------------------------------------------------------------
     async def _set_step(

@@ -146,7 +146,9 @@ HELP = (
     "/verder: weer verdergaan\n"
     "/stop: de cursus stoppen\n"
     "/help: dit overzicht\n"
-    "/hulp: waar je terechtkunt als het niet goed gaat\n\n"
+    "/hulp: waar je terechtkunt als het niet goed gaat\n"
+    "/privacy: wat ik bewaar en wie het leest\n"
+    "/wisgegevens: alles over jou wissen\n\n"
     "Na elke les kun je je antwoord gewoon hier typen.\n\n"
     f"{texts_care.HELP_POINTER}"
 )
@@ -163,6 +165,7 @@ MENU = [
     ("stop", "De cursus stoppen"),
     ("help", "Wat je kunt doen"),
     ("hulp", "Hulp als het niet goed gaat"),
+    ("privacy", "Wat ik bewaar en wie het leest"),
 ]
 
 # -- trainers and operators ----------------------------------------------------------------------
@@ -239,3 +242,22 @@ DANGER_REPLY_NOT_KEPT = (
     "die je vertrouwt.\n\n"
     "You are not alone. In danger right now? Call 112."
 )
+
+PRIVACY = (
+    "Wat ik bewaar: je voornaam zoals Telegram die doorgeeft, je cursus en hoe ver je bent, je "
+    "tijd en tijdzone, je antwoorden en je scores.\n\n"
+    "Waarom: om je lessen op jouw tijd te sturen, en zodat jij later kunt terugkijken.\n\n"
+    "Wie je antwoorden leest: geen mens. Trainers en beheerders zien alleen aantallen, nooit "
+    "wat jij schrijft.\n\n"
+    "Hoe lang: zolang je druppel gebruikt. Met /wisgegevens wis je alles over jou, meteen en "
+    "voorgoed."
+)
+DELETE_ASK = (
+    "Wil je echt alles over jou wissen: je cursus, je voortgang, je antwoorden en je scores? "
+    "Dat kan niet ongedaan worden gemaakt."
+)
+DELETE_YES = "Ja, wis alles"
+DELETE_NO = "Nee, bewaar alles"
+DELETE_DONE = "Alles over jou is gewist. Wil je ooit opnieuw beginnen, typ dan /start."
+DELETE_KEPT = "Er is niets gewist. Je gegevens blijven bewaard."
+DELETE_NOTHING = "Ik bewaar niets over jou."

@@ -97,6 +97,10 @@ class Broadcasts:
         if pids:
             await self._redis.lpush(self._keys.broadcast_todo(bid), *reversed(pids))
 
+    async def forget_recipient(self, bid: str, pid: str) -> None:
+        """Someone who erased themselves leaves the broadcast's to-do list."""
+        await self._redis.lrem(self._keys.broadcast_todo(bid), 0, pid)
+
     async def to_go(self, bid: str) -> int:
         return int(await self._redis.llen(self._keys.broadcast_todo(bid)))
 

@@ -81,6 +81,8 @@ class Store:
             await pipe.execute()
         for e in enrollments:
             await self.enrollments.segments.move(pid, e.course_id, e.status, None)
+        for broadcast in await self.broadcasts.recent(limit=100):
+            await self.broadcasts.forget_recipient(broadcast.id, pid)
         for course_id in course_ids:
             await self.due.unschedule(enrollment_member(pid, course_id))
         await self.due.unschedule(chat_member(pid))

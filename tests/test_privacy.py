@@ -1,0 +1,98 @@
+"""What druppel keeps, who reads it, and erasing it all from the chat."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot import texts
+from bot.messages import Incoming, Kind
+from storage.keys import Keys
+from storage.models import Channel
+from storage.store import Store
+from tests.journey_kit import Kit, journey_kit
+
+AMS = ZoneInfo("Europe/Amsterdam")
+TRAINER = "424242"
+START = datetime(2026, 11, 25, 10, 0, tzinfo=AMS).astimezone(UTC)
+
+
+@pytest.fixture
+async def kit(
+    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
+) -> AsyncIterator[Kit]:
+    async with journey_kit(redis_url, keys, tmp_path, START, trainer_ids=TRAINER) as k:
+        yield k
+
+
+async def _staff(kit: Kit, event: Incoming) -> None:
+    await kit.engine.conversation.answer(event)
+
+
+async def _names(store: Store, key: str, pid: str) -> bool:
+    """Whether a key's name or content mentions the participant id."""
+    if pid in key:
+        return True
+    kind = await store.redis.type(key)
+    if kind == "set":
+        return bool(await store.redis.sismember(key, pid))
+    if kind == "hash":
+        return pid in str(await store.redis.hgetall(key))
+    if kind == "list":
+        return pid in await store.redis.lrange(key, 0, -1)
+    if kind == "zset":
+        return await store.redis.zscore(key, pid) is not None
+    if kind == "string":
+        return pid in str(await store.redis.get(key))
+    return False
+
+
+async def test_privacy_says_plainly_that_no_person_reads_the_answers(kit: Kit) -> None:
+    [statement] = await kit.say("1", "/privacy")
+    assert "geen mens" in statement.text
+    assert "/wisgegevens" in statement.text
+    await kit.say("1", "/start twijfel")
+    await kit.tap("1", "t:07:00")
+    [done] = await kit.tap("1", "z:ok")
+    assert "Geen mens leest je antwoorden" in done.text
+
+
+async def test_erasing_everything_leaves_no_key_that_names_the_participant(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(START + timedelta(days=1))
+    await kit.say("1", "Iets wat alleen van mij is.")
+    store = kit.engine.store
+    p = await store.participants.by_chat(Channel.CONSOLE, "1")
+    assert p is not None
+    # A broadcast still on its way to them, and a message still in their queue.
+    for text in ("/broadcast", "Hallo allemaal"):
+        await _staff(kit, Incoming.from_text(Channel.CONSOLE, TRAINER, text))
+        if text == "/broadcast":
+            await _staff(kit, Incoming(Channel.CONSOLE, TRAINER, Kind.BUTTON, data="b:s:all"))
+    await _staff(kit, Incoming(Channel.CONSOLE, TRAINER, Kind.BUTTON, data="b:ok"))
+
+    [ask] = await kit.answer("1", "/wisgegevens")
+    assert ask.text == texts.DELETE_ASK
+    before = len(kit.channel.to("1"))
+    await kit.engine.conversation.answer(Incoming(Channel.CONSOLE, "1", Kind.BUTTON, data="w:ja"))
+    assert [m.text for m in kit.channel.to("1")[before:]] == [texts.DELETE_DONE]
+
+    keys = [str(k) async for k in store.redis.scan_iter(match=f"{store.keys.prefix}:*")]
+    named = [key for key in keys if await _names(store, key, p.id)]
+    assert named == []
+    assert await store.participants.by_chat(Channel.CONSOLE, "1") is None
+    [again] = await kit.tap("1", "w:ja")
+    assert again.text == texts.DELETE_NOTHING
+
+
+async def test_saying_no_keeps_everything(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.say("1", "/wisgegevens")
+    [kept] = await kit.tap("1", "w:nee")
+    assert kept.text == texts.DELETE_KEPT
+    assert await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1") is not None
