@@ -35,6 +35,7 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{bc:<id>}:record               string  Broadcast JSON                         broadcasts.py
     P:{bc:<id>}:todo                 list    participant ids still to be queued     broadcasts.py
     P:{bc:<id>}:stats                hash    sent / failed / blocked counts         broadcasts.py
+    P:failures                       list    latest delivery failures, newest first failures.py
     P:clock:anchor                   string  sped-up clock anchor (ISO time)        bot/wiring.py
     P:{rate:<channel>}:all           string  GCRA arrival time (ms), short-lived    ratelimit.py
     P:{rate:<channel>}:bulk          string  the same for unsolicited sends only     ratelimit.py
@@ -143,6 +144,9 @@ class Keys:
 
     def staff_draft(self, user_hash: str) -> str:
         return f"{self.prefix}:staff:{_part(user_hash, 'user')}:draft"
+
+    def failures(self) -> str:
+        return f"{self.prefix}:failures"
 
     def broadcasts(self) -> str:
         return f"{self.prefix}:broadcasts"

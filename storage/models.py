@@ -212,3 +212,15 @@ class StaffDraft(Record):
     segment: Annotated[str, StringConstraints(max_length=64)] = ""
     text: Annotated[str, StringConstraints(max_length=3500)] = ""
     at: UtcDatetime
+
+
+class FailureEntry(BaseModel):
+    """One delivery failure as operators see it: what kind, why, for whom (internal id), when."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: Annotated[str, StringConstraints(max_length=32)]
+    cause: Annotated[str, StringConstraints(max_length=300)]
+    participant: Annotated[str, StringConstraints(max_length=64)] | None = None
+    message_kind: Annotated[str, StringConstraints(max_length=16)] | None = None
+    at: UtcDatetime

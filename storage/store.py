@@ -19,6 +19,7 @@ from storage.due import DueIndex
 from storage.embedded import EmbeddedRedis
 from storage.enrollments import EnrollmentRepo
 from storage.errors import RedisUnavailable
+from storage.failures import FailureLog
 from storage.keys import Keys, chat_member, enrollment_member
 from storage.participants import ParticipantRepo
 from storage.queue import ChatQueue
@@ -55,6 +56,7 @@ class Store:
         self.queue = ChatQueue(redis, keys, self.scripts)
         self.roles = Roles(redis, keys)
         self.broadcasts = Broadcasts(redis, keys, self.scripts)
+        self.failures = FailureLog(redis, keys)
 
     async def clock_anchor(self, candidate: str) -> str:
         """The sped-up clock's shared anchor: `candidate` if none was set, else the one set."""

@@ -104,6 +104,9 @@ async def test_a_transient_failure_backs_off_then_the_lesson_arrives_whole_and_o
         assert len(_lesson_texts(tg, 501)) == len(DAY1)
         assert tg.messages_to(501)[0].text.startswith("Dag 1 van 9")
         assert w.deliveries.drainer.stats.transient == 1
+        [failure] = await w.store.failures.recent()
+        assert (failure.kind, failure.participant, failure.message_kind) == ("transient", pid, "day")
+        assert failure.cause  # the platform's reason, for operators' /errors
 
 
 async def test_an_answer_slower_than_the_read_timeout_is_retried_and_at_most_repeated_once(

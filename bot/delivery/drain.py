@@ -23,7 +23,7 @@ from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
 from bot.messages import Outgoing
 from bot.ops.counters import CounterName, Counters
 from scheduler.clock import Clock
-from storage.models import Channel, Lane, Participant, QueueItem
+from storage.models import Channel, FailureEntry, Lane, Participant, QueueItem
 from storage.queue import Step
 from storage.store import Store
 
@@ -90,6 +90,17 @@ class Drainer:
         if self.counters is not None:
             await self.counters.add(name)
 
+    async def note(self, kind: str, cause: str, pid: str, item: QueueItem) -> None:
+        """Keep the failure for operators' /errors; a failure to keep it is only logged."""
+        entry = FailureEntry(
+            kind=kind, cause=cause[:300], participant=pid, message_kind=item.kind,
+            at=self.clock.now(),
+        )  # fmt: skip
+        try:
+            await self.store.failures.record(entry)
+        except Exception as exc:
+            log.warning("could not keep a delivery failure for operators: %s", exc)
+
     def _later(self, real_seconds: float) -> datetime:
         course_seconds = self.clock.to_course_seconds(real_seconds)
         return self.clock.now() + timedelta(seconds=course_seconds)
@@ -143,16 +154,19 @@ class Drainer:
                     if not exc.paced:
                         self.stats.rate_limited += 1
                         await self.count("failures_rate_limited")
+                        await self.note("rate_limited", exc.cause, pid, item)
                     return self._later(exc.retry_after)
                 except Gone as exc:
                     self.stats.gone += 1
                     await self.count("failures_gone")
+                    await self.note("gone", exc.cause, pid, item)
                     log.info("participant %s can no longer be reached (%s)", pid, exc.cause)
                     await self.on_gone(participant)
                     return None
                 except Rejected as exc:
                     self.stats.rejected += 1
                     await self.count("failures_rejected")
+                    await self.note("rejected", exc.cause, pid, item)
                     outcome = "failed"
                     log.error(
                         "the platform refused a %s message for participant %s; skipped: %s",
@@ -161,6 +175,7 @@ class Drainer:
                 except Transient as exc:
                     self.stats.transient += 1
                     await self.count("failures_transient")
+                    await self.note("transient", exc.cause, pid, item)
                     retry = await self._failed(participant, token, step.id, item, exc.cause)
                     if retry is not None:
                         return retry
@@ -193,6 +208,7 @@ class Drainer:
         if attempts >= MAX_ATTEMPTS:
             self.stats.parked += 1
             await self.count("failures_parked")
+            await self.note("parked", cause, pid, item)
             log.error(
                 "parked a %s message for participant %s after %d failed tries: %s",
                 item.kind, pid, attempts, cause,
