@@ -100,6 +100,7 @@ class Runner:
             log.info("broadcast %s cancelled by its trainer", bid)
         if broadcast.state is BroadcastState.RUNNING:
             if await self._lessons_waiting():
+                log.debug("broadcast %s makes way for lessons that are late", bid)
                 await self._show(broadcast)
                 return self._later(EVERY)
             await self._queue_batch(broadcast)
