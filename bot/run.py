@@ -9,9 +9,12 @@ cleanly on SIGTERM or SIGINT and exit 0.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
+
+from collections.abc import Callable
 
 from bot.channels.telegram import TelegramChannel, chat_rate, overall_rate
 from bot.errors import SetupError
@@ -34,6 +37,9 @@ _FLOORS = {
     "telegram": logging.INFO,
 }
 
+#: Real seconds between two looks at whether the process can still do its work.
+WATCH_EVERY = 1.0
+
 #: Real seconds a stopping process waits for the handlers in hand to finish; what is still
 #: running then is cancelled and handed back to the due index.
 TICK_GRACE = 10.0
@@ -52,6 +58,14 @@ def configure_logging(level_name: str) -> None:
     )
     for name, floor in _FLOORS.items():
         logging.getLogger(name).setLevel(max(level, floor))
+    logging.getLogger("telegram.ext").addFilter(_no_token_traceback)
+
+
+def _no_token_traceback(record: logging.LogRecord) -> bool:
+    """PTB logs a refused token with a whole traceback; our own line says it once, plainly."""
+    if record.exc_info and type(record.exc_info[1]).__name__ == "InvalidToken":
+        return False
+    return True
 
 
 def _token(settings: Settings) -> str:
@@ -64,15 +78,21 @@ def _token(settings: Settings) -> str:
     return token.strip()
 
 
-async def _until_signalled() -> None:
-    """Wait for SIGTERM (process managers) or SIGINT (Ctrl-C)."""
+async def _until_signalled(ended: Callable[[], str | None] = lambda: None) -> str | None:
+    """Wait for SIGTERM (process managers) or SIGINT (Ctrl-C); returns None then. Returns why
+    instead when `ended` reports that the process can no longer do its work."""
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     signals = (signal.SIGTERM, signal.SIGINT)
     for sig in signals:
         loop.add_signal_handler(sig, stopping.set)
     try:
-        await stopping.wait()
+        while not stopping.is_set():
+            if (why := ended()) is not None:
+                return why
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), WATCH_EVERY)
+        return None
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)
@@ -110,6 +130,7 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
         job = eng.tick_job()
         log.info("%s", _describe(eng, role))
         worker_id = new_worker_id(role)
+        failed: str | None = None
         beating = asyncio.create_task(keep_beating(eng.store, role, worker_id))
         try:
             eng.staff.menus = channel.set_menu
@@ -120,8 +141,11 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
                 await channel.start_sending_only()
             job.start()
             log.info("druppel %s: started", role)
-            await _until_signalled()
-            log.info("druppel %s: stopping", role)
+            failed = await _until_signalled(channel.polling_ended if polling else lambda: None)
+            if failed is None:
+                log.info("druppel %s: stopping", role)
+            else:
+                log.error("druppel %s: %s; exiting so that it is restarted", role, failed)
         finally:
             await job.stop(TICK_GRACE)
             if not await eng.dispatcher.stop(TICK_GRACE):
@@ -137,7 +161,7 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
             except Exception as exc:  # Redis gone at exit: the entry ages out by itself
                 log.warning("druppel %s: could not sign off: %s", role, exc)
     log.info("druppel %s: stopped", role)
-    return 0
+    return 0 if failed is None else 1
 
 
 async def run_bot(settings: Settings) -> int:

@@ -44,3 +44,29 @@ async def test_one_chats_updates_run_in_order_while_another_chat_goes_ahead() ->
         release_first.set()
         await asyncio.wait_for(asyncio.gather(slow, queued), timeout=5)
     assert order[3:] == ["a1 end", "a2 start", "a2 end"]
+
+
+async def test_a_chat_with_a_backlog_holds_one_slot_and_others_go_ahead() -> None:
+    release = asyncio.Event()
+    done: list[int] = []
+
+    async def slow(chat: int) -> None:
+        await release.wait()
+        done.append(chat)
+
+    async def quick(chat: int) -> None:
+        done.append(chat)
+
+    processor = PerChatOrder(2)  # two slots in all
+    async with processor:
+        flood = [
+            asyncio.create_task(processor.process_update(_update(100 + i, 10), slow(10)))
+            for i in range(50)
+        ]
+        await asyncio.sleep(0.05)
+        other = asyncio.create_task(processor.process_update(_update(999, 20), quick(20)))
+        await asyncio.wait_for(other, timeout=2)  # not behind the fifty
+        assert done == [20]
+        release.set()
+        await asyncio.wait_for(asyncio.gather(*flood), timeout=5)
+    assert done == [20] + [10] * 50

@@ -65,6 +65,8 @@ CONNECTIONS = 128
 MAX_PACING_WAIT = 2.0
 #: Updates handled at once (from different chats; one chat's updates are handled in order).
 CONCURRENT_UPDATES = 64
+#: PTB's own bound on updates in flight: out of reach, so only PerChatOrder's slots count.
+UNBOUNDED = 100_000
 
 #: Telegram's 400 answers that mean the participant is gone rather than the message being bad.
 _GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
@@ -191,24 +193,28 @@ def incoming(update: Update) -> Incoming | None:
 class PerChatOrder(BaseUpdateProcessor):
     """Updates from different chats run side by side; one chat's updates run one at a time.
 
-    A reply that waits out flood control for one participant then holds up no one else, while
-    one person's quick taps through the sign-up are still handled in the order they tapped.
+    A chat's updates wait for their turn on the chat's own lock before they take one of the
+    `slots` handling slots, so a chat with a backlog (someone pasting two hundred messages)
+    holds at most one slot, and everyone else's replies are not held up behind it. (PTB's own
+    bound is taken before any per-chat ordering, so it is set out of reach and ours counts.)
     """
 
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(self, slots: int) -> None:
+        super().__init__(max(UNBOUNDED, slots))
+        self._slots = asyncio.Semaphore(slots)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         lock = self._locks.setdefault(chat.id, asyncio.Lock())
         self._waiting[chat.id] = self._waiting.get(chat.id, 0) + 1
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             self._waiting[chat.id] -= 1
@@ -325,11 +331,30 @@ class TelegramChannel:
                 f"cannot reach the Telegram Bot API at {self._api_root}: {reason}"
             ) from exc
 
+    def polling_ended(self) -> str | None:
+        """Why receiving stopped for good, if it did (None while polling runs or never ran).
+
+        python-telegram-bot gives up polling when Telegram refuses the token, even for a moment,
+        and keeps the process up: deaf. The caller ends the process instead, so a process
+        manager restarts it.
+        """
+        updater = self._app.updater
+        task = getattr(updater, "_Updater__polling_task", None) if updater else None
+        if not isinstance(task, asyncio.Task) or not task.done() or task.cancelled():
+            return None
+        error = task.exception()
+        if isinstance(error, InvalidToken):
+            return "Telegram refused TELEGRAM_BOT_TOKEN while polling"
+        return f"polling for updates ended ({type(error).__name__ if error else 'no error'})"
+
     async def stop(self) -> None:
         """Stop polling, finish the update in hand, and close the connections. Safe to repeat."""
         updater = self._app.updater
         if updater is not None and updater.running:
-            await updater.stop()
+            try:
+                await updater.stop()
+            except TelegramError as exc:  # the polling task's own end (a refused token), said
+                log.debug("telegram: polling had ended: %s", type(exc).__name__)
         if self._app.running:
             await self._app.stop()
         if self._app_ready:

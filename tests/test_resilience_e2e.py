@@ -1,0 +1,60 @@
+"""druppel never stays up deaf: when Telegram refuses the token mid-run (even for a few seconds,
+after which python-telegram-bot gives up polling for good), `druppel run` ends with one clear
+line and a non-zero exit, so a process manager restarts it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.store import Store
+from tests.fakes.telegram_api import FakeTelegram
+from tests.test_telegram_e2e import STARTUP, TOKEN, World
+
+
+@pytest.fixture
+async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
+    async with FakeTelegram(token=TOKEN) as tg:
+        w = World(tg, store, redis_url, tmp_path)
+        try:
+            yield w
+        finally:
+            for druppel in w.processes:
+                await druppel.stop()
+            for handle in w._logs:
+                handle.close()
+            print(w.logs())  # shown by pytest only when the test failed
+
+
+async def test_a_token_refused_for_six_seconds_ends_the_process_instead_of_leaving_it_deaf(
+    world: World,
+) -> None:
+    w, tg = world, world.tg
+    await w.set_clock()
+    bot = await w.start()
+    tg.user_sends(8001, "/help")
+    await w.next(8001, within=STARTUP)  # up and answering
+    tg.token = "5550001:someone-else"  # the Bot API answers 401 to our token...
+    tg.user_sends(8009, "hoi")  # (ends the long poll in flight, so the next one meets the 401)
+    await asyncio.sleep(6)
+    tg.token = TOKEN  # ...and is fine again
+    code = await asyncio.wait_for(bot.process.wait(), 20)
+    assert code not in (0, None)
+    output = bot.output()
+    assert "Traceback" not in output
+    assert TOKEN.split(":")[1] not in output
+    [line] = [x for x in output.splitlines() if "ERROR" in x]
+    assert "Telegram refused TELEGRAM_BOT_TOKEN while polling" in line
+    assert "exiting so that it is restarted" in line
+
+
+async def test_sigterm_always_exits_0_without_a_traceback(world: World) -> None:
+    await world.set_clock()
+    bot = await world.start()
+    world.tg.user_sends(8002, "/help")
+    await world.next(8002, within=STARTUP)
+    assert await bot.stop() == 0
+    assert "Traceback" not in bot.output()
