@@ -13,7 +13,6 @@ import contextlib
 import logging
 import signal
 import sys
-
 from collections.abc import Callable
 
 from bot.channels.telegram import TelegramChannel, chat_rate, overall_rate
@@ -63,9 +62,7 @@ def configure_logging(level_name: str) -> None:
 
 def _no_token_traceback(record: logging.LogRecord) -> bool:
     """PTB logs a refused token with a whole traceback; our own line says it once, plainly."""
-    if record.exc_info and type(record.exc_info[1]).__name__ == "InvalidToken":
-        return False
-    return True
+    return not (record.exc_info and type(record.exc_info[1]).__name__ == "InvalidToken")
 
 
 def _token(settings: Settings) -> str:
@@ -155,7 +152,7 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
                 )  # fmt: skip
             await channel.stop()
             beating.cancel()
-            await asyncio.gather(beating, return_exceptions=True)
+            await asyncio.wait([beating], timeout=2)  # never let a stuck beat keep us up
             try:
                 await retire(eng.store, worker_id)
             except Exception as exc:  # Redis gone at exit: the entry ages out by itself

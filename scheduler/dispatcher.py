@@ -169,6 +169,9 @@ class Dispatcher:
             try:
                 lost = await self.due.extend(members, until, self.token)
             except Exception as exc:  # Redis away: the next beat tries again
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError from exc  # a stop the client turned into an error
                 log.warning("could not extend leases: %s", exc)
                 continue
             for member in lost:
@@ -194,5 +197,5 @@ class Dispatcher:
                 await asyncio.gather(*pending, return_exceptions=True)
         if self._heartbeat is not None:
             self._heartbeat.cancel()
-            await asyncio.gather(self._heartbeat, return_exceptions=True)
+            await asyncio.wait([self._heartbeat], timeout=2)
         return finished

@@ -79,5 +79,10 @@ async def keep_beating(store: Store, role: str, worker_id: str, every: float = B
             async with asyncio.timeout(every):
                 await heartbeat(store, role, worker_id, clock.now())
         except (RedisError, OSError, TimeoutError) as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # The Redis client turned our cancellation into an error of its own: the stop
+                # was meant for us, so stop instead of beating on.
+                raise asyncio.CancelledError from exc
             log.warning("heartbeat of %s failed: %s", worker_id, exc)
         await asyncio.sleep(every)
