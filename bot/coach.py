@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import time
+from datetime import time, timedelta
 
 from bot import texts, texts_care
+from bot.delivery import answers
 from bot.delivery.items import outgoing
 from bot.journey import Journey
 from bot.messages import Button, Incoming, Kind, Outgoing
@@ -19,13 +20,15 @@ from bot.safety import danger
 from courses.models import Course
 from courses.render import render_day
 from scheduler.localtime import parse_time_of_day, suggest_zone
-from storage.keys import enrollment_member
+from storage.keys import chat_member, enrollment_member
 from storage.models import (
     MAX_REFLECTION_CHARS,
     CheckIn,
     Enrollment,
     EnrollmentStatus,
+    Lane,
     Participant,
+    QueueItem,
     ReflectionEntry,
 )
 
@@ -33,6 +36,9 @@ log = logging.getLogger(__name__)
 
 Replies = list[Outgoing]
 COMMON_TIMES = ["07:00", "08:00", "12:30", "19:00", "21:00"]
+#: Real seconds after which a chat whose queue was filled here is looked at again, should the
+#: process die before it was drained.
+QUEUE_SAFETY = 15.0
 
 
 def _say(text: str, *rows: tuple[Button, ...]) -> Replies:
@@ -55,6 +61,8 @@ class Coach:
             "verder": self._resume, "resume": self._resume,
             "vandaag": self._today, "today": self._today,
             "voortgang": self._progress, "progress": self._progress,
+            "antwoorden": self._answers, "answers": self._answers,
+            "dag": self._day, "day": self._day,
             "stop": self._stop,
         }  # fmt: skip
 
@@ -500,6 +508,51 @@ class Coach:
             return _say(texts.FIRST_LESSON_COMING.format(when=when))
         return [outgoing(m, course.id, day) for m in render_day(course, day)]
 
+    async def _answers(self, participant: Participant, _args: tuple[str, ...]) -> Replies:
+        """Every answered day of the current course: the question, then their own words.
+
+        The words are not put in the queue: it names the days, and they are read from the
+        stored answers when the message is sent (see bot/delivery/answers.py).
+        """
+        enrollment = await self.journey.current(participant.id)
+        course = self.courses.get(enrollment.course_id) if enrollment else None
+        if enrollment is None or course is None:
+            return _say(texts.NO_COURSE)
+        blocks = answers.by_day(
+            course,
+            await self.store.reflections.all(participant.id),
+            await self.store.checkins.all(participant.id),
+        )
+        if not blocks:
+            return _say(texts.ANSWERS_NONE)
+        items = [
+            QueueItem(lane=Lane.REPLY, kind="answers", course_id=course.id, day=first,
+                      index=last, part=part)
+            for first, last, part in answers.plan(blocks)
+        ]  # fmt: skip
+        clock = self.journey.clock
+        later = clock.now() + timedelta(seconds=clock.to_course_seconds(QUEUE_SAFETY))
+        await self.store.due.wake(chat_member(participant.id), later)
+        await self.store.queue.put(participant.id, items)
+        return []
+
+    async def _day(self, participant: Participant, args: tuple[str, ...]) -> Replies:
+        """Read a day again that has already arrived."""
+        enrollment = await self.journey.current(participant.id)
+        course = self.courses.get(enrollment.course_id) if enrollment else None
+        if enrollment is None or course is None:
+            return _say(texts.NO_COURSE)
+        received = min(enrollment.last_delivered_day, course.length)
+        number = args[0] if len(args) == 1 else ""
+        if not (number.isascii() and number.isdigit() and len(number) <= 3):
+            return _say(texts.DAY_USAGE.format(last=max(received, 1)))
+        day = int(number)
+        if not 1 <= day <= received:
+            if received == 0:
+                return _say(texts.DAY_NONE_YET)
+            return _say(texts.DAY_NOT_YET.format(day=day, last=received))
+        return [outgoing(m, course.id, day) for m in render_day(course, day)]
+
     async def _progress(self, participant: Participant, _args: tuple[str, ...]) -> Replies:
         enrollment = await self.journey.current(participant.id)
         course = self.courses.get(enrollment.course_id) if enrollment else None
@@ -509,12 +562,22 @@ class Coach:
             r.day for r in await self.store.reflections.all(participant.id)
             if r.course_id == course.id
         }  # fmt: skip
-        return _say(
-            texts.PROGRESS.format(
-                title=course.title, done=enrollment.last_delivered_day, length=course.length,
-                answers=len(answered), status=self._status_line(participant, enrollment, course),
-            )
+        scores = [
+            c for c in await self.store.checkins.all(participant.id) if c.course_id == course.id
+        ]
+        summary = texts.PROGRESS.format(
+            title=course.title, done=min(enrollment.last_delivered_day, course.length),
+            length=course.length, answers=len(answered),
+            status=self._status_line(participant, enrollment, course),
         )  # fmt: skip
+        if scores:
+            listed = ", ".join(
+                texts.PROGRESS_SCORE.format(day=c.day, score=c.score) for c in scores
+            )
+            summary = f"{summary}\n\n{texts.PROGRESS_SCORES.format(scores=listed)}"
+        if answered:
+            summary = f"{summary}\n\n{texts.PROGRESS_LOOK_BACK}"
+        return _say(summary)
 
     def _status_line(self, participant: Participant, e: Enrollment, course: Course) -> str:
         if e.status is EnrollmentStatus.ACTIVE and e.current_day > course.length:

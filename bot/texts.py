@@ -261,3 +261,17 @@ DELETE_NO = "Nee, bewaar alles"
 DELETE_DONE = "Alles over jou is gewist. Wil je ooit opnieuw beginnen, typ dan /start."
 DELETE_KEPT = "Er is niets gewist. Je gegevens blijven bewaard."
 DELETE_NOTHING = "Ik bewaar niets over jou."
+
+# -- looking back --------------------------------------------------------------------------------
+ANSWERS_DAY = "Dag {day} · {title}"
+ANSWERS_SCORE = "Herkenning: {score} van 5"
+ANSWERS_YOURS = "Jij schreef: {text}"
+ANSWERS_NONE = (
+    "Je hebt nog geen antwoorden gegeven. Na elke les kun je je antwoord gewoon hier typen."
+)
+DAY_USAGE = "Welke dag wil je teruglezen? Typ bijvoorbeeld /dag 1 (je hebt dag 1 tot {last})."
+DAY_NONE_YET = "Je eerste les is nog niet gekomen; daarna kun je elke dag teruglezen."
+DAY_NOT_YET = "Dag {day} is nog niet gekomen. Je kunt dag 1 tot {last} teruglezen."
+PROGRESS_SCORE = "dag {day}: {score}"
+PROGRESS_SCORES = "Hoe sterk je elk thema herkende (1 tot 5): {scores}."
+PROGRESS_LOOK_BACK = "Met /antwoorden lees je terug wat je schreef, met /dag en een nummer een les."

@@ -154,12 +154,16 @@ class QueueItem(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     lane: Lane = Lane.LESSON
-    kind: Annotated[str, StringConstraints(pattern=r"^(day|nudge|end|followup|text)$")] = "day"
+    kind: Annotated[str, StringConstraints(pattern=r"^(day|nudge|end|followup|text|answers)$")] = (
+        "day"
+    )
     #: The broadcast this item belongs to, so its outcome is counted there.
     broadcast_id: Annotated[str, StringConstraints(max_length=32)] | None = None
     course_id: CourseId | None = None
     day: int | None = Field(default=None, ge=1)
     index: int = Field(default=0, ge=0)
+    #: Which part of a message too long for one (a long day of someone's own answers).
+    part: int = Field(default=0, ge=0)
     message: StoredMessage | None = None
 
 

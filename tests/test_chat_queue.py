@@ -21,7 +21,7 @@ from bot.delivery.errors import Transient
 from bot.delivery.items import day_items, render, reply_items
 from bot.messages import Outgoing
 from storage.keys import Keys, chat_member
-from storage.models import Channel, Lane, Participant
+from storage.models import Channel, Lane, Participant, QueueItem
 from storage.store import Store, connect_redis
 from tests.journey_kit import Kit, RecordingChannel, journey_kit
 
@@ -166,13 +166,10 @@ def _drainer(store: Store, channel: RecordingChannel, courses: Kit) -> Drainer:
     async def gone(_: Participant) -> None:
         return None
 
-    return Drainer(
-        store,
-        courses.clock,
-        {Channel.CONSOLE: channel},
-        lambda item: render(item, courses.engine.courses),
-        gone,
-    )
+    async def rendered(_pid: str, item: QueueItem) -> Outgoing | None:
+        return render(item, courses.engine.courses)
+
+    return Drainer(store, courses.clock, {Channel.CONSOLE: channel}, rendered, gone)
 
 
 async def test_two_processes_draining_one_chat_send_each_message_once_in_order(

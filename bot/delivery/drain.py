@@ -80,7 +80,7 @@ class Drainer:
     store: Store
     clock: Clock
     senders: Mapping[Channel, Sender]
-    render: Callable[[QueueItem], Outgoing | None]
+    render: Callable[[str, QueueItem], Awaitable[Outgoing | None]]
     on_gone: Callable[[Participant], Awaitable[None]]
     lock_seconds: float = 15.0  # real seconds a drain lock lasts without progress
     stats: DrainStats = field(default_factory=DrainStats)
@@ -140,7 +140,7 @@ class Drainer:
             if step.step is Step.EMPTY:
                 return None
             item = self._parse(pid, step.raw)
-            message = None if item is None else self.render(item)
+            message = None if item is None else await self.render(pid, item)
             bid = item.broadcast_id if item is not None else None
             if bid is not None and await self.store.broadcasts.cancelled(bid):
                 message = None  # its trainer stopped it before it reached this chat

@@ -14,6 +14,7 @@ from datetime import datetime
 from redis.asyncio.client import Pipeline
 
 from bot.broadcast.runner import Runner, broadcast_id
+from bot.delivery import answers
 from bot.delivery.drain import Drainer, Sender
 from bot.delivery.items import course_item, day_items, render
 from bot.journey import Journey
@@ -40,8 +41,23 @@ class Deliveries:
         )  # fmt: skip
         self.broadcasts = Runner(self.store, journey.clock, senders)
 
-    def render(self, item: QueueItem) -> Outgoing | None:
+    async def render(self, pid: str, item: QueueItem) -> Outgoing | None:
+        """The message a queued item names, read at the moment it is sent."""
+        if item.kind == "answers":
+            return await self._answers(pid, item)
         return render(item, self.journey.courses)
+
+    async def _answers(self, pid: str, item: QueueItem) -> Outgoing | None:
+        course = self.journey.courses.get(item.course_id or "")
+        if course is None or item.day is None:
+            return None
+        blocks = answers.by_day(
+            course,
+            await self.store.reflections.all(pid),
+            await self.store.checkins.all(pid),
+        )
+        text = answers.render(blocks, item.day, item.index, item.part)
+        return None if text is None else Outgoing(text)
 
     async def on_due(self, member: str) -> datetime | None:
         """Handle one claimed member; returns when it should next be looked at."""

@@ -1,0 +1,105 @@
+"""The participant's own record: their answers back, any day again, and where they stand."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot import texts
+from bot.delivery.answers import CHUNK
+from courses.render import render_day
+from storage.keys import Keys
+from storage.models import Channel
+from tests.journey_kit import Kit, journey_kit
+
+AMS = ZoneInfo("Europe/Amsterdam")
+START = datetime(2026, 11, 25, 10, 0, tzinfo=AMS).astimezone(UTC)
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=AMS).astimezone(UTC)
+
+
+@pytest.fixture
+async def kit(
+    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
+) -> AsyncIterator[Kit]:
+    async with journey_kit(redis_url, keys, tmp_path, START) as k:
+        yield k
+
+
+async def test_answers_come_back_with_each_days_question_in_order(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(26, 7, 30))
+    await kit.say("1", "Op dag één voelde ik vooral onrust.")
+    await kit.run_until(local(27, 7, 30))
+    await kit.say("1", "Dag twee: ik reken te veel.")
+    await kit.say("1", "En nog iets: ik vergelijk.")
+    back = await kit.answer("1", "/antwoorden")
+    course = kit.engine.courses["twijfel"]
+    [message] = back
+    text = message.text
+    assert text.index("Dag 1 ·") < text.index("Dag 2 ·")
+    assert course.day(1).prompt in text
+    assert course.day(2).prompt in text
+    assert text.index("onrust") < text.index("ik reken") < text.index("ik vergelijk")
+    pid = (await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1")).id  # type: ignore[union-attr]
+    assert await kit.engine.store.queue.size(pid) == 0
+
+
+async def test_the_queue_never_holds_the_participants_words(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(26, 7, 30))
+    await kit.say("1", "Iets heel persoonlijks.")
+    store = kit.engine.store
+    pid = (await store.participants.by_chat(Channel.CONSOLE, "1")).id  # type: ignore[union-attr]
+    await kit.say("1", "/antwoorden")  # queued, not yet sent
+    raw = str(await store.redis.hgetall(store.keys.queue_items(pid)))
+    assert "persoonlijks" not in raw
+    assert await store.queue.size(pid) == 1
+
+
+async def test_a_long_answer_is_split_over_messages_each_fit_for_a_phone(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(26, 7, 30))
+    long = " ".join(f"zin{i}" for i in range(1130))  # just under 8000 characters
+    await kit.say("1", long)
+    back = await kit.answer("1", "/antwoorden")
+    assert len(back) >= 3
+    assert all(len(m.text) <= CHUNK for m in back)
+    joined = " ".join(m.text for m in back)
+    assert "zin0 " in joined
+    assert "zin1129" in joined
+
+
+async def test_a_day_that_arrived_can_be_read_again_and_a_later_one_cannot(kit: Kit) -> None:
+    await kit.sign_up("1")
+    [none_yet] = await kit.say("1", "/dag 1")
+    assert none_yet.text == texts.DAY_NONE_YET
+    await kit.run_until(local(27, 7, 30))
+    again = await kit.say("1", "/dag 1")
+    course = kit.engine.courses["twijfel"]
+    assert [m.text for m in again] == [m.text for m in render_day(course, 1)]
+    [later] = await kit.say("1", "/dag 5")
+    assert later.text == texts.DAY_NOT_YET.format(day=5, last=2)
+    for odd in ("/dag", "/dag twee", "/dag ²", "/dag 1 2"):
+        [usage] = await kit.say("1", odd)
+        assert usage.text == texts.DAY_USAGE.format(last=2)
+
+
+async def test_progress_shows_scores_and_points_to_looking_back(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(27, 7, 30))
+    course = kit.engine.courses["twijfel"]
+    day_with_checkin = next(d for d in (1, 2) if course.day(d).checkin)
+    await kit.tap("1", f"k:twijfel:{day_with_checkin}:4")
+    await kit.say("1", "Een antwoord.")
+    [progress] = await kit.say("1", "/voortgang")
+    assert f"dag {day_with_checkin}: 4" in progress.text
+    assert "/antwoorden" in progress.text
+    assert "dag 2 van 9 ontvangen" in progress.text
