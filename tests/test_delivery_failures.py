@@ -105,7 +105,8 @@ async def test_a_transient_failure_backs_off_then_the_lesson_arrives_whole_and_o
         assert tg.messages_to(501)[0].text.startswith("Dag 1 van 9")
         assert w.deliveries.drainer.stats.transient == 1
         [failure] = await w.store.failures.recent()
-        assert (failure.kind, failure.participant, failure.message_kind) == ("transient", pid, "day")
+        assert (failure.kind, failure.message_kind) == ("transient", "day")
+        assert failure.participant == pid
         assert failure.cause  # the platform's reason, for operators' /errors
 
 
