@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import struct
+import zlib
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -438,3 +440,94 @@ async def test_application_round_trip(tg: FakeTelegram) -> None:
         await app.stop()
         await app.shutdown()
     assert tg.errors == []
+
+
+def _png(width: int, height: int) -> bytes:
+    """A tiny valid PNG (grey, 8-bit), made by hand so the fake's tests need no drawing library."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+async def test_a_photo_upload_is_recorded_with_its_bytes_and_html_caption(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    tg.user_sends(CHAT, "/stats")
+    image = _png(1000, 500)
+    message = await bot.send_photo(
+        CHAT, image, caption="<b>Cijfers</b> &amp; grafiek", parse_mode=ParseMode.HTML,
+        filename="druppel.png", reply_markup=_keyboard(),
+    )  # fmt: skip
+    assert message.caption == "Cijfers & grafiek"
+    assert [(e.type, e.offset, e.length) for e in message.caption_entities] == [("bold", 0, 7)]
+    assert message.text is None
+    assert [(p.width, p.height) for p in message.photo] == [
+        (90, 45),
+        (320, 160),
+        (800, 400),
+        (1000, 500),
+    ]
+    assert message.photo[-1].file_size == len(image)
+    assert all(p.file_id and p.file_unique_id for p in message.photo)
+
+    sent = await tg.wait_for_message(CHAT)
+    assert sent.method == "sendPhoto"
+    assert sent.is_photo
+    assert not sent.is_edit
+    assert sent.text == "Cijfers & grafiek"
+    assert sent.raw_text == "<b>Cijfers</b> &amp; grafiek"
+    assert sent.photo == image
+    assert sent.buttons[0] == [("Ja", "answer:yes"), ("Nee", "answer:no")]
+    downloaded = await (await message.photo[-1].get_file()).download_as_bytearray()
+    assert bytes(downloaded) == image
+
+    # A file_id the bot got back sends the same photo again without uploading it.
+    again = await bot.send_photo(CHAT, message.photo[-1].file_id)
+    assert again.caption is None
+    assert (await tg.wait_for_message(CHAT)).photo == image
+    with pytest.raises(BadRequest, match="There is no text in the message to edit"):
+        await bot.edit_message_text("x", CHAT, again.message_id)
+
+
+async def test_a_photo_is_refused_like_telegram_refuses_it(tg: FakeTelegram, bot: Bot) -> None:
+    tg.user_sends(CHAT, "/stats")
+    image = _png(40, 30)
+    with pytest.raises(BadRequest, match="Message caption is too long"):
+        await bot.send_photo(CHAT, image, caption="x" * 1025)
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+        await bot.send_photo(CHAT, image, caption="<b>open", parse_mode=ParseMode.HTML)
+    with pytest.raises(BadRequest, match="Image_process_failed"):
+        await bot.send_photo(CHAT, b"GIF89a not a png", filename="x.png")
+    with pytest.raises(BadRequest, match="Photo_invalid_dimensions"):
+        await bot.send_photo(CHAT, _png(2100, 100))
+    with pytest.raises(BadRequest, match="Wrong file identifier"):
+        await bot.send_photo(CHAT, "AgACAgQAAxkBAAInope")
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.send_photo(999, image)
+    assert tg.sent == []
+
+    # Exactly 1024 characters after parsing is fine; a URL is taken as given.
+    caption = "&amp;" * 1024
+    assert (await bot.send_photo(CHAT, image, caption=caption, parse_mode="HTML")).caption == (
+        "&" * 1024
+    )
+    by_url = await bot.send_photo(CHAT, "https://example.org/grafiek.png")
+    assert by_url.photo
+    assert tg.sent[-1].photo is None
+
+
+async def test_a_photo_counts_for_flood_control(tg: FakeTelegram, bot: Bot) -> None:
+    tg.user_sends(CHAT, "/stats")
+    tg.force_flood(1, retry_after=2)
+    with pytest.raises(RetryAfter):
+        await bot.send_photo(CHAT, _png(10, 10))

@@ -6,8 +6,10 @@ inject updates (``user_sends``, ``user_taps``, ...) that PTB fetches with real l
 everything the bot sends is recorded in :attr:`FakeTelegram.sent` for assertions.
 
 Known simplifications: only private chats; Markdown/MarkdownV2 are accepted without validation;
-inline-mode messages, webhooks, uploads and media sending are not implemented (an unknown method
-answers 404 like Telegram does, so a gap shows up loudly rather than silently).
+inline-mode messages and webhooks are not implemented, and of media sending only sendPhoto is
+(PNG and JPEG uploads, file_ids of photos the fake knows, and http(s) URLs, which it accepts
+without fetching). An unknown method answers 404 like Telegram does, so a gap shows up loudly
+rather than silently.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import itertools
 import json
 import math
 import socket
+import struct
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -43,6 +46,15 @@ JSONDict = dict[str, Any]
 Buttons = list[list[tuple[str, str | None]]]
 
 MAX_MESSAGE_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
+#: Telegram's limits for a photo: 10 MB, width plus height at most 10000, sides at most 1:20.
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_SIDES = 10_000
+MAX_PHOTO_RATIO = 20
+#: The longest side of each size Telegram keeps of a photo, smallest first.
+PHOTO_SIZE_LIMITS = (90, 320, 800, 1280)
+#: The largest request body the fake reads (Telegram takes uploads of up to 50 MB).
+MAX_REQUEST_BYTES = 50 * 1024 * 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_POLL_TIMEOUT = 60.0
 DEFAULT_ALLOWED_UPDATES = frozenset(
@@ -102,7 +114,9 @@ _BUTTON_ACTIONS = (
     "pay",
 )
 # Methods that put a message on screen, so flood control applies to them.
-_FLOOD_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
+_FLOOD_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
+)
 _FAILURE_KINDS = frozenset({"500", "502", "drop", "slow", "deactivated"})
 _BAD_GATEWAY = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -130,6 +144,7 @@ _JSON_FIELDS = frozenset(
         "reply_markup",
         "link_preview_options",
         "entities",
+        "caption_entities",
         "allowed_updates",
         "commands",
         "scope",
@@ -207,8 +222,21 @@ class _Bucket:
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart request: what a bot uploads (a photo, a document)."""
+
+    filename: str | None
+    content_type: str
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class SentMessage:
-    """One message the bot sent or edited, as the user would see it, for test assertions."""
+    """One message the bot sent or edited, as the user would see it, for test assertions.
+
+    For a photo, ``text``/``raw_text``/``entities`` are its caption's, and ``photo`` holds the
+    uploaded bytes (None when it was sent by file_id of an unknown file or by URL).
+    """
 
     chat_id: int
     message_id: int
@@ -220,11 +248,16 @@ class SentMessage:
     method: str = "sendMessage"
     entities: list[JSONDict] = field(default_factory=list)
     reply_markup: JSONDict | None = None
+    photo: bytes | None = field(default=None, repr=False)
 
     @property
     def is_edit(self) -> bool:
         """Whether this records an edit of an earlier message rather than a new one."""
-        return self.method != "sendMessage"
+        return self.method.startswith("edit")
+
+    @property
+    def is_photo(self) -> bool:
+        return self.method == "sendPhoto"
 
     @property
     def callback_data(self) -> list[str]:
@@ -248,7 +281,7 @@ class SentMessage:
 
     def describe(self) -> str:
         """A one-line summary for failure messages."""
-        kind = "edit" if self.is_edit else "msg"
+        kind = "edit" if self.is_edit else "photo" if self.is_photo else "msg"
         buttons = f" buttons={self.buttons}" if self.buttons else ""
         return f"[{kind} #{self.message_id} chat={self.chat_id}] {self.text!r}{buttons}"
 
@@ -349,6 +382,7 @@ class FakeTelegram:
         self._file_ids = itertools.count(1)
         self._files: dict[str, JSONDict] = {}
         self._file_contents: dict[str, bytes] = {}
+        self._photo_dimensions: dict[str, tuple[int, int]] = {}
         self._cursors: dict[int, int] = {}
 
         # Flood control.
@@ -377,6 +411,7 @@ class FakeTelegram:
                 ("getMyCommands", self._get_my_commands),
                 ("deleteMyCommands", self._delete_my_commands),
                 ("sendMessage", self._send_message),
+                ("sendPhoto", self._send_photo),
                 ("editMessageText", self._edit_message_text),
                 ("editMessageReplyMarkup", self._edit_message_reply_markup),
                 ("deleteMessage", self._delete_message),
@@ -407,7 +442,7 @@ class FakeTelegram:
 
     async def start(self) -> None:
         """Serve on a free loopback port, bound before returning so no request can race it."""
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         # handler_cancellation ends a long poll whose client went away (e.g. PTB shutting down)
@@ -550,6 +585,7 @@ class FakeTelegram:
                 "photos", ".jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\xff\xd9", "AgACAgQAAxkBAAI"
             )
             sizes.append({**file, "width": width, "height": height})
+            self._photo_dimensions[file["file_id"]] = (width, height)
         content: JSONDict = {"photo": sizes}
         if caption is not None:
             content["caption"] = caption
@@ -859,7 +895,19 @@ class FakeTelegram:
                 raw.update(body)
             else:
                 form = await request.post()
-                raw.update({k: v for k, v in form.items() if isinstance(v, str)})
+                for key, value in form.items():
+                    if isinstance(value, str):
+                        raw[key] = value
+                    elif isinstance(value, web.FileField):  # an upload: keep its bytes
+                        raw[key] = Upload(value.filename, value.content_type, value.file.read())
+                    else:
+                        raw[key] = Upload(None, "application/octet-stream", bytes(value))
+        # "attach://<name>" points at a file part sent under that name.
+        for key, value in list(raw.items()):
+            if isinstance(value, str) and value.startswith("attach://"):
+                part = raw.get(value.removeprefix("attach://"))
+                if isinstance(part, Upload):
+                    raw[key] = part
         return {key: self._typed(key, value) for key, value in raw.items()}
 
     @staticmethod
@@ -955,6 +1003,13 @@ class FakeTelegram:
         raw = params.get("text")
         if not isinstance(raw, str) or not raw:
             raise _bad_request("message text is empty")
+        text, entities = self._parse(raw, params, "entities")
+        if not text:
+            raise _bad_request("message text is empty")
+        return text, entities, params.get("parse_mode") or None
+
+    def _parse(self, raw: str, params: JSONDict, entities_field: str) -> tuple[str, list[JSONDict]]:
+        """A text or caption after parse_mode (or its explicit entities), trimmed like Telegram."""
         parse_mode = params.get("parse_mode") or None
         mode = parse_mode.lower() if isinstance(parse_mode, str) else None
         entities: list[JSONDict]
@@ -967,14 +1022,11 @@ class FakeTelegram:
         elif mode in ("markdown", "markdownv2"):
             text, entities = raw, []  # accepted unvalidated; see module docstring
         elif mode is None:
-            given = params.get("entities")
+            given = params.get(entities_field)
             text, entities = raw, list(given) if isinstance(given, list) else []
         else:
             raise _bad_request("unsupported parse_mode")
-        text, entities = trim_text(text, entities)
-        if not text:
-            raise _bad_request("message text is empty")
-        return text, entities, parse_mode
+        return trim_text(text, entities)
 
     @staticmethod
     def _check_markup(markup: Any, *, inline_only: bool) -> JSONDict | None:
@@ -1053,21 +1105,26 @@ class FakeTelegram:
         raw: str,
         parse_mode: str | None,
         markup: JSONDict | None = None,
+        photo: bytes | None = None,
     ) -> None:
         """Append to :attr:`sent` and wake anyone waiting for the bot's output."""
         markup = markup if markup is not None else message.get("reply_markup")
+        text_key, entities_key = (
+            ("caption", "caption_entities") if "photo" in message else ("text", "entities")
+        )
         self.sent.append(
             SentMessage(
                 chat_id=int(chat.user["id"]),
                 message_id=int(message["message_id"]),
-                text=str(message.get("text", "")),
+                text=str(message.get(text_key, "")),
                 raw_text=raw,
                 parse_mode=parse_mode,
                 buttons=_inline_buttons(markup),
                 at=self._clock(),
                 method=method,
-                entities=list(message.get("entities", [])),
+                entities=list(message.get(entities_key, [])),
                 reply_markup=markup,
+                photo=photo,
             )
         )
         self._notify()
@@ -1207,6 +1264,88 @@ class FakeTelegram:
         self._record("sendMessage", chat, message, str(params["text"]), parse_mode, markup)
         return copy.deepcopy(message)
 
+    def _send_photo(self, params: JSONDict) -> JSONDict:
+        """sendPhoto: an uploaded PNG or JPEG, a known file_id, or a URL; an optional caption
+        of at most 1024 characters after parsing; the Message carries the sizes Telegram keeps."""
+        chat = self._writable_chat(params)
+        content, width, height = self._photo_input(params.get("photo"))
+        caption: JSONDict = {}
+        raw_caption = params.get("caption")
+        mode = params.get("parse_mode") or None
+        if isinstance(raw_caption, str) and raw_caption:
+            text, entities = self._parse(raw_caption, params, "caption_entities")
+            if utf16_len(text) > MAX_CAPTION_LENGTH:
+                raise _bad_request("message caption is too long")
+            if text:
+                caption["caption"] = text
+            if entities:
+                caption["caption_entities"] = entities
+        markup = self._check_markup(params.get("reply_markup"), inline_only=False)
+        reply_to = self._reply_target(chat, params)
+        message: JSONDict = {
+            "message_id": chat.allocate_message_id(),
+            "from": dict(self.bot_user),
+            "chat": chat.json,
+            "date": _now(),
+            "photo": self._photo_sizes(content, width, height),
+            **caption,
+        }
+        if reply_to is not None:
+            message["reply_to_message"] = {
+                k: v for k, v in reply_to.items() if k != "reply_to_message"
+            }
+        if markup is not None and markup.get("inline_keyboard"):
+            message["reply_markup"] = markup
+        chat.messages[message["message_id"]] = message
+        chat.bot_message_ids.append(message["message_id"])
+        raw = raw_caption if isinstance(raw_caption, str) else ""
+        self._record("sendPhoto", chat, message, raw, mode, markup, photo=content)
+        return copy.deepcopy(message)
+
+    def _photo_input(self, photo: Any) -> tuple[bytes | None, int, int]:
+        """The photo's bytes (None when not uploaded) and size, or Telegram's refusal."""
+        if isinstance(photo, Upload):
+            if not photo.content:
+                raise _bad_request("file must be non-empty")
+            if len(photo.content) > MAX_PHOTO_BYTES:
+                raise ApiError(413, "Request Entity Too Large")
+            size = _image_size(photo.content)
+            if size is None:
+                raise _bad_request("IMAGE_PROCESS_FAILED")
+            width, height = size
+            if width + height > MAX_PHOTO_SIDES or max(size) > MAX_PHOTO_RATIO * min(size):
+                raise _bad_request("PHOTO_INVALID_DIMENSIONS")
+            return photo.content, width, height
+        if isinstance(photo, str) and photo.startswith(("http://", "https://")):
+            return None, 800, 600  # Telegram would fetch it; the fake takes it as given
+        if isinstance(photo, str) and photo:
+            if photo not in self._files:
+                raise _bad_request("wrong file identifier/HTTP URL specified")
+            known = self._photo_dimensions.get(photo)
+            if known is None:
+                raise _bad_request("type of file mismatch")
+            content = self._file_contents.get(self._files[photo]["file_path"])
+            return content, known[0], known[1]
+        raise _bad_request("there is no photo in the request")
+
+    def _photo_sizes(self, content: bytes | None, width: int, height: int) -> list[JSONDict]:
+        """The PhotoSize objects Telegram answers with: scaled copies up to the largest kept,
+        each a file the bot can download again (the fake serves the original bytes for each)."""
+        sizes: list[JSONDict] = []
+        longest = max(width, height)
+        for limit in PHOTO_SIZE_LIMITS:
+            scale = min(1.0, limit / longest)
+            w, h = max(1, round(width * scale)), max(1, round(height * scale))
+            data = content if content is not None else b""
+            file = self._new_file("photos", ".jpg", data, "AgACAgQAAxkDAAI")
+            if content is not None and scale < 1.0:
+                file["file_size"] = max(1, round(len(content) * scale * scale))
+            self._photo_dimensions[file["file_id"]] = (w, h)
+            sizes.append({**file, "width": w, "height": h})
+            if scale == 1.0:
+                break
+        return sizes
+
     @staticmethod
     def _reply_target(chat: _Chat, params: JSONDict) -> JSONDict | None:
         """The message being replied to, honouring allow_sending_without_reply."""
@@ -1229,6 +1368,8 @@ class FakeTelegram:
             raise _bad_request("inline messages are not supported by the fake")
         chat = self._writable_chat(params)
         message = self._bot_message(chat, params, "message to edit not found")
+        if "text" not in message:
+            raise _bad_request("there is no text in the message to edit")
         text, entities, parse_mode = self._format(params)
         if utf16_len(text) > MAX_MESSAGE_LENGTH:
             raise _bad_request("MESSAGE_TOO_LONG")
@@ -1301,6 +1442,26 @@ class FakeTelegram:
         if file is None:
             raise _bad_request("invalid file_id")
         return dict(file)
+
+
+def _image_size(content: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG or JPEG, read from its header; None for anything else."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n") and content[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", content[16:24])
+        return (int(width), int(height)) if width and height else None
+    if not content.startswith(b"\xff\xd8"):
+        return None
+    at = 2
+    while at + 9 < len(content):  # walk the JPEG segments to the frame header (SOFn)
+        if content[at] != 0xFF:
+            return None
+        marker = content[at + 1]
+        (length,) = struct.unpack(">H", content[at + 2 : at + 4])
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", content[at + 5 : at + 9])
+            return (int(width), int(height)) if width and height else None
+        at += 2 + length
+    return None
 
 
 def _set_or_drop(message: JSONDict, key: str, value: Any) -> None:
