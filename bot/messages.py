@@ -26,11 +26,13 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A message to a participant: plain text (never markup), an optional heading, buttons."""
+    """A message to a participant: plain text (never markup), an optional heading, buttons, and
+    optionally an image (PNG bytes) that the text goes with as its caption."""
 
     text: str
     heading: str | None = None
     buttons: tuple[tuple[Button, ...], ...] = ()
+    image: bytes | None = field(default=None, repr=False)
 
 
 class Kind(StrEnum):

@@ -176,6 +176,10 @@ STAFF_MENU_TRAINER = [
 STAFF_MENU_OPERATOR = [
     ("trainer", "Trainer toevoegen of verwijderen"),
     ("trainers", "Wie trainer is"),
+    ("stats", "Deelnemers, lessen en reflecties, met grafiek"),
+    ("health", "Hoe het systeem ervoor staat"),
+    ("errors", "De laatste mislukte berichten"),
+    ("user", "Eén deelnemer bekijken (intern id)"),
 ]
 SEGMENT_ALL = "iedereen (lopende en afgeronde cursussen)"
 SEGMENT_ACTIVE = "iedereen met een lopende cursus"

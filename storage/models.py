@@ -140,6 +140,8 @@ class StoredMessage(BaseModel):
     text: str
     heading: str | None = None
     buttons: list[list[StoredButton]] = Field(default_factory=list)
+    #: An image the text goes with (an operator's chart), as base64 of its PNG bytes.
+    image: str | None = None
 
 
 class QueueItem(BaseModel):

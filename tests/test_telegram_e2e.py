@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot import texts, texts_care
+from bot import texts, texts_care, texts_ops
 from bot.channels.telegram import html_text, translate
 from bot.coach import COMMON_TIMES
 from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected, Transient
@@ -157,6 +157,8 @@ class World:
         self.token = TOKEN
         self.processes: list[Druppel] = []
         self.taps = 0
+        #: Settings of the test's own, on top of the ones every test shares.
+        self.extra_env: dict[str, str] = {}
         self._logs: list[IO[bytes]] = []
 
     def env(self) -> dict[str, str]:
@@ -179,6 +181,7 @@ class World:
             TELEGRAM_CHAT_BURST="20",
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
         )
+        env.update(self.extra_env)
         return env
 
     async def set_clock(self) -> None:
@@ -651,6 +654,36 @@ async def test_typing_while_a_lesson_arrives_is_answered_after_it_and_pause_mean
     assert texts.REST_OF_LESSON in resumed.text
     rest = [(await w.next(pausing)).text for _ in expected[len(got) :]]
     assert got + rest == expected
+
+
+async def test_an_operators_stats_arrive_as_a_chart_photo_then_the_numbers(world: World) -> None:
+    """/stats from an operator: a PNG chart uploaded with sendPhoto, its caption, then the text;
+    a participant typing the same gets the unknown-command answer."""
+    w, tg = world, world.tg
+    operator, sanne = 900001, 1001
+    w.extra_env["OPERATOR_IDS"] = str(operator)
+    await w.set_clock()
+    await w.start()
+    clock = await w.clock()
+    await w.sign_up(sanne, "partner", clock)
+
+    tg.user_sends(operator, "/stats", first_name="Olga")
+    chart = await w.next(operator, within=STARTUP)
+    assert chart.method == "sendPhoto"
+    assert chart.text == texts_ops.STATS_CAPTION
+    assert chart.photo is not None
+    assert chart.photo.startswith(b"\x89PNG\r\n\x1a\n")
+    assert chart.photo[12:16] == b"IHDR"
+    numbers = await w.next(operator)
+    assert numbers.method == "sendMessage"
+    assert "Deelnemers: 1 in totaal" in numbers.text
+    assert f"“{PARTNER.title}”: 1 bezig" in numbers.text
+    menu = tg.commands[(f'{{"chat_id": {operator}, "type": "chat"}}', "")]
+    assert {"stats", "health", "errors", "user"} <= {c["command"] for c in menu}
+
+    tg.user_sends(sanne, "/stats")
+    assert (await w.next(sanne)).text == texts.UNKNOWN_COMMAND
+    assert [m for m in tg.messages_to(sanne) if m.is_photo] == []
 
 
 @pytest.mark.parametrize("command", ["run", "worker"])

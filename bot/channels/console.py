@@ -57,6 +57,8 @@ class ConsoleChannel:
         self.received.append(message)
         self._header()
         text = f"{message.heading.upper()}\n\n{message.text}" if message.heading else message.text
+        if message.image is not None:
+            text = f"[afbeelding: {len(message.image)} bytes]\n{text}"
         if message.buttons:
             labels = [b for row in message.buttons for b in row]
             text += "\n" + "  ".join(f"[{i}] {b.label}" for i, b in enumerate(labels, 1))

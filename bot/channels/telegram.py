@@ -68,6 +68,11 @@ CONCURRENT_UPDATES = 64
 #: PTB's own bound on updates in flight: out of reach, so only PerChatOrder's slots count.
 UNBOUNDED = 100_000
 
+#: The longest photo caption Telegram accepts (characters after parsing), and the file name an
+#: uploaded image gets.
+MAX_CAPTION = 1024
+IMAGE_NAME = "druppel.png"
+
 #: Telegram's 400 answers that mean the participant is gone rather than the message being bad.
 _GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
 
@@ -103,6 +108,13 @@ def html_text(message: Outgoing) -> str:
     if message.heading:
         return f"<b>{html.escape(message.heading, quote=False)}</b>\n\n{text}"
     return text
+
+
+def caption_fits(message: Outgoing) -> bool:
+    """Whether the message's visible text fits in a photo caption, counted as Telegram counts
+    (UTF-16 code units, after the markup is parsed)."""
+    shown = f"{message.heading}\n\n{message.text}" if message.heading else message.text
+    return len(shown.encode("utf-16-le")) // 2 <= MAX_CAPTION
 
 
 def keyboard(message: Outgoing) -> InlineKeyboardMarkup | None:
@@ -390,6 +402,8 @@ class TelegramChannel:
 
     async def _send(self, chat_id: str, message: Outgoing) -> str:
         try:
+            if message.image is not None:
+                return await self._send_photo(chat_id, message, message.image)
             sent = await self._app.bot.send_message(
                 chat_id=_chat_id(chat_id),
                 text=html_text(message),
@@ -399,6 +413,26 @@ class TelegramChannel:
             )
         except TelegramError as exc:
             raise await self._failed(exc) from exc
+        return str(sent.message_id)
+
+    async def _send_photo(self, chat_id: str, message: Outgoing, image: bytes) -> str:
+        """The image with the text as its caption; a text too long for a caption follows the
+        image as a message of its own (should that second send fail, a retry repeats both)."""
+        if caption_fits(message):
+            sent = await self._app.bot.send_photo(
+                chat_id=_chat_id(chat_id), photo=image, filename=IMAGE_NAME,
+                caption=html_text(message), parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(message),
+            )  # fmt: skip
+            return str(sent.message_id)
+        await self._app.bot.send_photo(chat_id=_chat_id(chat_id), photo=image, filename=IMAGE_NAME)
+        sent = await self._app.bot.send_message(
+            chat_id=_chat_id(chat_id),
+            text=html_text(message),
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(message),
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
         return str(sent.message_id)
 
     async def _failed(self, exc: TelegramError) -> DeliveryError:

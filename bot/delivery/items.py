@@ -7,6 +7,7 @@ bot's own words, stored as they are.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 
 from bot import texts
@@ -45,8 +46,19 @@ def reply_item(message: Outgoing) -> QueueItem:
         buttons=[
             [StoredButton(label=b.label, data=b.data) for b in row] for row in message.buttons
         ],
+        image=None if message.image is None else base64.b64encode(message.image).decode("ascii"),
     )
     return QueueItem(lane=Lane.REPLY, kind="text", message=stored)
+
+
+def _image(stored: str | None) -> bytes | None:
+    """A stored image's bytes; one that does not decode is left off, so the text still goes."""
+    if stored is None:
+        return None
+    try:
+        return base64.b64decode(stored, validate=True)
+    except ValueError:
+        return None
 
 
 def reply_items(messages: Sequence[Outgoing]) -> list[QueueItem]:
@@ -59,7 +71,8 @@ def render(item: QueueItem, courses: Mapping[str, Course]) -> Outgoing | None:
         if item.message is None:
             return None
         rows = tuple(tuple(Button(b.label, b.data) for b in row) for row in item.message.buttons)
-        return Outgoing(item.message.text, heading=item.message.heading, buttons=rows)
+        image = _image(item.message.image)
+        return Outgoing(item.message.text, heading=item.message.heading, buttons=rows, image=image)
     course = courses.get(item.course_id or "")
     if course is None or item.day is None or not 1 <= item.day <= course.length:
         return None

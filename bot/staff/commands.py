@@ -16,6 +16,8 @@ from bot.broadcast import runner
 from bot.broadcast.segments import Segment, parse, recipients
 from bot.delivery.owed import Deliveries
 from bot.messages import Button, Incoming, Kind, Outgoing
+from bot.ops.commands import COMMANDS as OPERATOR_COMMANDS
+from bot.ops.commands import OperatorCommands
 from bot.staff.roles import Role, Roles, user_hash
 from storage.models import Broadcast, BroadcastState, StaffDraft, TrainerGrant
 
@@ -48,6 +50,7 @@ class Staff:
         self.journey = deliveries.journey
         self.roles = roles
         self.menus = menus
+        self.ops = OperatorCommands(self.journey)
 
     async def refresh_menus(self) -> None:
         """Each trainer and operator sees their own commands in Telegram's menu."""
@@ -70,6 +73,8 @@ class Staff:
                 return await self._trainer(event)
             if role is Role.OPERATOR and command == "trainers":
                 return await self._trainers()
+            if role is Role.OPERATOR and command in OPERATOR_COMMANDS:
+                return await self.ops.handle(event)
             return None
         if event.kind is Kind.BUTTON and (event.data or "").startswith("b:"):
             return await self._button(event, role, event.data or "")
