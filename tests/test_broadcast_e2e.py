@@ -18,7 +18,7 @@ from bot import texts
 from storage.models import BroadcastState
 from storage.store import Store
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
-from tests.test_telegram_e2e import FAST, PRECISE, REPLY, STARTUP, TOKEN, World, eventually
+from tests.test_telegram_e2e import PRECISE, REPLY, STARTUP, TOKEN, World, eventually
 
 TRAINER = 5_000_001
 HEADING = texts.BROADCAST_HEADING
@@ -74,7 +74,7 @@ async def test_a_trainer_broadcasts_to_one_course_and_sees_the_final_counts(
     world: StaffWorld,
 ) -> None:
     w, tg = world, world.tg
-    w.speed = FAST
+    w.speed = PRECISE
     await w.set_clock()
     await w.start()
     clock = await w.clock()

@@ -588,7 +588,7 @@ async def test_danger_in_any_phrasing_gets_the_help_reply_first_over_telegram(
     """Through the real bot over HTTP: whatever a participant types that signals danger, the
     first thing back is the help reply with its numbers and two buttons."""
     w, tg = world, world.tg
-    w.speed = FAST
+    w.speed = PRECISE  # sign-ups take a few seconds: at FAST that can cross midnight
     await w.set_clock()
     await w.start()
     clock = await w.clock()
