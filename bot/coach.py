@@ -455,6 +455,8 @@ class Coach:
         live = await self._live(participant.id)
         if live is None:
             return _say(texts.NO_COURSE)
+        if live.course_id not in self.courses:
+            return _say(texts.COURSE_CHANGED)
         now = self.journey.clock.now()
 
         def resume(e: Enrollment) -> Enrollment | None:

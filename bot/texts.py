@@ -279,3 +279,8 @@ DAY_NOT_YET = "Dag {day} is nog niet gekomen. Je kunt dag 1 tot {last} terugleze
 PROGRESS_SCORE = "dag {day}: {score}"
 PROGRESS_SCORES = "Hoe sterk je elk thema herkende (1 tot 5): {scores}."
 PROGRESS_LOOK_BACK = "Met /antwoorden lees je terug wat je schreef, met /dag en een nummer een les."
+COURSE_CHANGED = (
+    "Deze cursus is aangepast en gaat voorlopig niet verder. Je antwoorden blijven bewaard. "
+    "Zodra de cursus er weer is, ga je met /verder verder waar je was; met /start kies je een "
+    "andere cursus."
+)

@@ -487,3 +487,28 @@ async def test_operators_counters_add_up_what_happened(kit: Kit) -> None:
     assert totals.get("messages_sent") == 2 * day + 1  # and one nudge for the one who was quiet
     assert totals.get("reflections_received") == 1
     assert totals.get("checkins_received") == 1
+
+
+async def test_a_removed_course_pauses_its_participants_once_with_a_kind_word(
+    kit: Kit, caplog: pytest.LogCaptureFixture
+) -> None:
+    await kit.sign_up("1")
+    await kit.sign_up("2")
+    await kit.run_until(local(26, 8))
+    twijfel = kit.engine.courses.pop("twijfel")  # the file is gone
+    with caplog.at_level("ERROR"):
+        await kit.run_until(local(29, 8), step=timedelta(hours=1))
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1
+    assert "2 participants" in errors[0].getMessage()
+    for chat in ("1", "2"):
+        assert [m.text for m in kit.channel.to(chat)].count(texts.COURSE_CHANGED) == 1
+        _, e = await _enrollment(kit, chat)
+        assert e.status is EnrollmentStatus.PAUSED
+    assert kit.engine.dispatcher.stats.failed == 0
+    [still] = await kit.say("1", "/verder")
+    assert still.text == texts.COURSE_CHANGED
+    kit.engine.courses["twijfel"] = twijfel  # back again
+    await kit.say("1", "/verder")
+    await kit.run_until(local(30, 8))
+    assert kit.channel.headings("1")[-1].startswith("Dag 2 van 9")

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from redis.asyncio.client import Pipeline
 
+from bot import texts
 from bot.broadcast.runner import Runner, broadcast_id
 from bot.delivery import answers
 from bot.delivery.drain import Drainer, Sender
@@ -20,7 +21,15 @@ from bot.delivery.items import course_item, day_items, render
 from bot.journey import Journey
 from bot.messages import Outgoing
 from storage.keys import chat_member, parse_member
-from storage.models import Channel, Enrollment, EnrollmentStatus, Participant, QueueItem
+from storage.models import (
+    Channel,
+    Enrollment,
+    EnrollmentStatus,
+    Lane,
+    Participant,
+    QueueItem,
+    StoredMessage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +49,7 @@ class Deliveries:
             counters=journey.counters,
         )  # fmt: skip
         self.broadcasts = Runner(self.store, journey.clock, senders)
+        self._missing_reported: set[str] = set()
 
     async def render(self, pid: str, item: QueueItem) -> Outgoing | None:
         """The message a queued item names, read at the moment it is sent."""
@@ -91,6 +101,9 @@ class Deliveries:
 
     async def _deliver_owed(self, participant: Participant, enrollment: Enrollment) -> None:
         now = self.journey.clock.now()
+        if enrollment.course_id not in self.journey.courses:
+            await self._park(participant, enrollment.course_id, now)
+            return
         if enrollment.next_due is not None and enrollment.next_due <= now:
             await self._lesson(participant, enrollment.course_id, enrollment.current_day, now)
         elif enrollment.nudge_due is not None and enrollment.nudge_due <= now:
@@ -101,9 +114,7 @@ class Deliveries:
     ) -> None:
         course = self.journey.courses.get(course_id)
         if course is None:
-            log.error(
-                "enrollment %s/%s names a course that is not loaded", participant.id, course_id
-            )
+            await self._park(participant, course_id, now)
             return
         if day > course.length:  # every day was sent (or the course file lost days)
             await self._complete(participant, course_id, day, now)
@@ -132,6 +143,34 @@ class Deliveries:
         after = await self.store.enrollments.update(participant.id, course_id, advance, queue)
         if after is not None and after.last_delivered_day == day and after.last_delivered_at == now:
             await self.journey.count("lessons_delivered")
+
+    async def _park(self, participant: Participant, course_id: str, now: datetime) -> None:
+        """The course file is gone: pause the enrollment with a kind word, instead of trying
+        every tick. /verder works again once the course is back."""
+        if course_id not in self._missing_reported:
+            self._missing_reported.add(course_id)
+            following = sum(
+                [await self.store.enrollments.segments.count(course_id, status)
+                 for status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)]
+            )  # fmt: skip
+            log.error(
+                "course %s is not loaded, but %d participants follow it; each is paused with a "
+                "message until the course file is back", course_id, following,
+            )  # fmt: skip
+        note = QueueItem(lane=Lane.LESSON, kind="text", message=StoredMessage(
+            text=texts.COURSE_CHANGED))  # fmt: skip
+
+        def park(e: Enrollment) -> Enrollment | None:
+            if e.status is not EnrollmentStatus.ACTIVE:
+                return None
+            e.status, e.end_reason = EnrollmentStatus.PAUSED, "course_missing"
+            e.next_due = e.nudge_due = None
+            return e
+
+        def queue(pipe: Pipeline, _before: Enrollment, _after: Enrollment) -> None:
+            self.store.queue.queue(pipe, participant.id, [note])
+
+        await self.store.enrollments.update(participant.id, course_id, park, queue)
 
     async def _complete(
         self, participant: Participant, course_id: str, day: int, now: datetime
