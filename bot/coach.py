@@ -41,15 +41,24 @@ COMMON_TIMES = ["07:00", "08:00", "12:30", "19:00", "21:00"]
 QUEUE_SAFETY = 15.0
 
 
+async def _nothing(_pid: str, _course_id: str) -> list[QueueItem]:
+    return []
+
+
 def _say(text: str, *rows: tuple[Button, ...]) -> Replies:
     return [Outgoing(text, buttons=tuple(rows))]
 
 
 class Coach:
     def __init__(
-        self, journey: Journey, on_danger: Callable[[str], Awaitable[None]] | None = None
+        self,
+        journey: Journey,
+        on_danger: Callable[[str], Awaitable[None]] | None = None,
+        closing: Callable[[str, str], Awaitable[list[QueueItem]]] | None = None,
     ) -> None:
         self.journey = journey
+        #: What follows the end of a course (the summary, their answers), as queue items.
+        self.closing = closing or _nothing
         #: Told the category (never the words) of each message that signals danger, to count it.
         self.on_danger = on_danger
         self.store = journey.store
@@ -407,7 +416,11 @@ class Coach:
             await self.journey.count("completions")
             course = self.courses.get(updated.course_id)
             title = course.title if course else updated.course_id
-            return [*replies, Outgoing(texts.COURSE_DONE.format(title=title))]
+            closing = [
+                Outgoing(texts.SUMMARY_STAND_IN, named=item)
+                for item in await self.closing(participant.id, updated.course_id)
+            ]
+            return [*replies, Outgoing(texts.COURSE_DONE.format(title=title)), *closing]
         when = self._next_when(participant, updated)
         if when is not None:
             replies = _say(f"{replies[0].text} {texts.NEXT_LESSON.format(when=when)}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from storage.models import Channel
+from storage.models import Channel, QueueItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,10 @@ class Outgoing:
     heading: str | None = None
     buttons: tuple[tuple[Button, ...], ...] = ()
     image: bytes | None = field(default=None, repr=False)
+    #: A message made when it is sent, from what is stored then (someone's own answers, their
+    #: summary): queued by name, so their words are never copied into the queue. `text` is only
+    #: a stand-in where such a message is shown directly.
+    named: QueueItem | None = None
 
 
 class Kind(StrEnum):

@@ -284,3 +284,20 @@ COURSE_CHANGED = (
     "Zodra de cursus er weer is, ga je met /verder verder waar je was; met /start kies je een "
     "andere cursus."
 )
+
+SUMMARY_TITLE = "Wat je herkende in “{title}”"
+SUMMARY_AXIS = "Hoe sterk je het herkende (1 tot 5)"
+SUMMARY_STRONGEST = "Het sterkst herkende je {themes} ({score} van 5)."
+SUMMARY_NOTHING_STRONG = (
+    "Geen van de thema's sprong er echt uit; ook dat zegt iets: misschien zit je twijfel "
+    "ergens anders, of heb je al veel van deze patronen doorzien."
+)
+SUMMARY_CLOSING = (
+    "Daar zit waarschijnlijk het meeste voor je om mee verder te gaan. Hieronder staat alles wat "
+    "je deze dagen schreef, bij elkaar."
+)
+SUMMARY_NO_SCORES = (
+    "Je gaf deze cursus geen scores, dus een overzicht van wat je herkende kan ik niet maken. "
+    "Hieronder staat alles wat je deze dagen schreef, bij elkaar."
+)
+SUMMARY_STAND_IN = "Je persoonlijke overzicht van deze cursus."

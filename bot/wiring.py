@@ -67,7 +67,11 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         journey = Journey(store, courses, clock, settings.default_timezone, Counters(store))
         senders: dict[Channel, Sender] = {}
         deliveries = Deliveries(journey, senders, lock_seconds=settings.lease_seconds)
-        coach = Coach(journey, on_danger=lambda _category: journey.count("danger_signals"))
+        coach = Coach(
+            journey,
+            on_danger=lambda _category: journey.count("danger_signals"),
+            closing=deliveries.closing_items,
+        )
         staff = Staff(deliveries, Roles(store, settings.operators, settings.trainers))
         yield Engine(
             settings=settings, store=store, courses=courses, clock=clock, journey=journey,

@@ -156,9 +156,9 @@ class QueueItem(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     lane: Lane = Lane.LESSON
-    kind: Annotated[str, StringConstraints(pattern=r"^(day|nudge|end|followup|text|answers)$")] = (
-        "day"
-    )
+    kind: Annotated[
+        str, StringConstraints(pattern=r"^(day|nudge|end|followup|text|answers|summary)$")
+    ] = "day"
     #: The broadcast this item belongs to, so its outcome is counted there.
     broadcast_id: Annotated[str, StringConstraints(max_length=32)] | None = None
     course_id: CourseId | None = None

@@ -237,8 +237,10 @@ async def test_without_a_last_answer_the_course_ends_with_the_last_nudge_in_the_
     await kit.run_until(local(5, 8, 55, month=12), step=timedelta(minutes=30))
     assert kit.channel.to("1")[-1].text == course.day(9).prompt
     await kit.run_until(local(5, 9, 5, month=12))
-    last_two = [m.text for m in kit.channel.to("1")[-2:]]
-    assert last_two == [course.day(9).nudge, texts.COURSE_DONE.format(title=course.title)]
+    received = [m.text for m in kit.channel.to("1")]
+    end = received.index(texts.COURSE_DONE.format(title=course.title))
+    assert received[end - 1] == course.day(9).nudge  # the nudge, then the end, then the summary
+    assert received[end + 1] == texts.SUMMARY_NO_SCORES
     _, e = await _enrollment(kit, "1")
     assert e.status is EnrollmentStatus.COMPLETED
 
@@ -249,9 +251,10 @@ async def test_the_last_answer_ends_the_course_and_a_follow_up_comes_two_weeks_l
     await kit.sign_up("1")
     await kit.run_until(local(4, 7, 30, month=12), step=timedelta(minutes=30))
     course = kit.engine.courses["twijfel"]
-    saved, done = await kit.say("1", "Ik ga het gesprek aan.")
+    saved, done, *closing = await kit.say("1", "Ik ga het gesprek aan.")
     assert saved.text == texts.REFLECTION_SAVED.format(day=9)
     assert done.text == texts.COURSE_DONE.format(title=course.title)
+    assert [m.named.kind for m in closing if m.named] == ["summary", "answers"]
     sent = len(kit.channel.to("1"))
     await kit.run_until(local(18, 6, 55, month=12), step=timedelta(hours=2))
     assert len(kit.channel.to("1")) == sent  # no nudge after the answer, nothing for days

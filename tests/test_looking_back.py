@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -103,3 +103,45 @@ async def test_progress_shows_scores_and_points_to_looking_back(kit: Kit) -> Non
     assert f"dag {day_with_checkin}: 4" in progress.text
     assert "/antwoorden" in progress.text
     assert "dag 2 van 9 ontvangen" in progress.text
+
+
+async def test_the_course_ends_with_a_personal_summary_chart_and_all_their_answers(
+    kit: Kit,
+) -> None:
+    await kit.sign_up("1")
+    course = kit.engine.courses["twijfel"]
+    scored = {}
+    for day in range(1, course.length + 1):
+        await kit.run_until(local(26, 7, 30) + timedelta(days=day - 1))
+        if course.day(day).checkin:
+            scored[day] = 5 if day == 3 else 2
+            await kit.tap("1", f"k:twijfel:{day}:{scored[day]}")
+        if day < course.length:
+            await kit.say("1", f"Mijn gedachte op dag {day}.")
+    closing = await kit.answer("1", "Mijn laatste antwoord.")
+    texts_seen = [m.text for m in closing]
+    assert texts_seen[0].startswith(texts.REFLECTION_SAVED.format(day=9))
+    assert texts_seen[1] == texts.COURSE_DONE.format(title=course.title)
+    summary = closing[2]
+    assert summary.image is not None
+    assert summary.image.startswith(b"\x89PNG")
+    assert f"“{course.day(3).title}”" in summary.text  # the strongest, by their own score
+    gathered = "\n".join(texts_seen[3:])
+    for day in range(1, course.length):
+        assert f"Mijn gedachte op dag {day}." in gathered
+    assert "Mijn laatste antwoord." in gathered
+    assert gathered.index("dag 1.") < gathered.index("dag 8.")
+
+
+async def test_without_a_last_answer_the_summary_follows_the_end_message(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(26, 7, 30))
+    await kit.say("1", "Alleen dag één.")
+    await kit.run_until(datetime(2026, 12, 5, 9, 30, tzinfo=AMS).astimezone(UTC))
+    received = kit.channel.to("1")
+    course = kit.engine.courses["twijfel"]
+    end = [m.text for m in received].index(texts.COURSE_DONE.format(title=course.title))
+    after = received[end + 1 :]
+    assert after[0].text == texts.SUMMARY_NO_SCORES  # no scores given: no chart, kind words
+    assert after[0].image is None
+    assert "Alleen dag één." in after[1].text

@@ -40,6 +40,8 @@ def course_item(kind: str, course_id: str, day: int, index: int = 0) -> QueueIte
 
 
 def reply_item(message: Outgoing) -> QueueItem:
+    if message.named is not None:
+        return message.named
     stored = StoredMessage(
         text=message.text,
         heading=message.heading,

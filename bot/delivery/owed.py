@@ -20,6 +20,7 @@ from bot.delivery.drain import Drainer, Sender
 from bot.delivery.items import course_item, day_items, render
 from bot.journey import Journey
 from bot.messages import Outgoing
+from bot.summary import summary
 from storage.keys import chat_member, parse_member
 from storage.models import (
     Channel,
@@ -55,6 +56,11 @@ class Deliveries:
         """The message a queued item names, read at the moment it is sent."""
         if item.kind == "answers":
             return await self._answers(pid, item)
+        if item.kind == "summary":
+            course = self.journey.courses.get(item.course_id or "")
+            if course is None:
+                return None
+            return await summary(course, await self.store.checkins.all(pid))
         return render(item, self.journey.courses)
 
     async def _answers(self, pid: str, item: QueueItem) -> Outgoing | None:
@@ -197,6 +203,7 @@ class Deliveries:
         day = enrollment.last_delivered_day
         course_id = enrollment.course_id
         last = self.journey.past_last_day(enrollment)
+        closing = await self.closing_items(participant.id, course_id) if last else []
 
         def nudge_once(e: Enrollment) -> Enrollment | None:
             if e.nudge_due is None or e.nudge_due > now or e.last_delivered_day != day:
@@ -214,6 +221,7 @@ class Deliveries:
                 items.append(course_item("nudge", course_id, day))
             if last and after.status is EnrollmentStatus.COMPLETED:
                 items.append(course_item("end", course_id, day))
+                items += closing
             self.store.queue.queue(pipe, participant.id, items)
 
         after = await self.store.enrollments.update(
@@ -221,6 +229,24 @@ class Deliveries:
         )
         if last and after is not None and after.ended_at == now:
             await self.journey.count("completions")
+
+    async def closing_items(self, pid: str, course_id: str) -> list[QueueItem]:
+        """What follows the end of a course: the personal summary, then their own answers."""
+        course = self.journey.courses.get(course_id)
+        if course is None:
+            return []
+        items = [
+            QueueItem(lane=Lane.LESSON, kind="summary", course_id=course_id, day=course.length)
+        ]
+        blocks = answers.by_day(
+            course, await self.store.reflections.all(pid), await self.store.checkins.all(pid)
+        )
+        items += [
+            QueueItem(lane=Lane.LESSON, kind="answers", course_id=course_id, day=first,
+                      index=last, part=part)
+            for first, last, part in answers.plan(blocks)
+        ]  # fmt: skip
+        return items
 
     async def _followup(self, participant: Participant, enrollment: Enrollment) -> None:
         """Some days after the end: one message asking how it goes, and one question."""
