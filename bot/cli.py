@@ -5,17 +5,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from bot.errors import SetupError
 from bot.settings import Settings
 from courses.loader import CourseFileError, course_files, load_course, load_course_dir
 from courses.render import preview
+from storage.crypto import Resealed, UndecryptableText
 from storage.errors import RedisUnavailable
-from storage.store import open_store
+from storage.models import ParticipantId
+from storage.retention import apply_retention
+from storage.store import Store, open_store
+
+_PARTICIPANT_ID = TypeAdapter(ParticipantId)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +45,20 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("web", help="health checks and Prometheus metrics over HTTP on PORT")
     demo = commands.add_parser("demo", help="a sped-up course in the terminal, no account needed")
     demo.add_argument("--interactive", action="store_true", help="be the participant yourself")
+
+    privacy = commands.add_parser("privacy", help="encryption keys, erasure and retention")
+    privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True)
+    privacy_commands.add_parser(
+        "rotate-key", help="re-encrypt every reflection with the newest DRUPPEL_ENCRYPTION_KEY"
+    )
+    delete = privacy_commands.add_parser(
+        "delete", help="erase everything about one participant (who asked by other means)"
+    )
+    delete.add_argument("participant", metavar="ID", help="the participant's id, as /user shows")
+    retention = privacy_commands.add_parser(
+        "retention", help="remove answers of courses that ended DRUPPEL_RETENTION_DAYS ago, once"
+    )
+    retention.add_argument("--days", type=int, help="this many days instead of the setting")
     return parser
 
 
@@ -61,17 +82,107 @@ def _preview(settings: Settings, course_id: str, day: int | None) -> int:
     return 0
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
+@asynccontextmanager
+async def _store(settings: Settings) -> AsyncIterator[Store]:
+    async with open_store(
+        settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster,
+        settings.encryption_keys,
+    ) as store:  # fmt: skip
+        yield store
+
+
 async def _check(settings: Settings) -> int:
     courses = load_course_dir(settings.courses_dir)
     print(f"courses: {', '.join(sorted(courses))}")
-    async with open_store(
-        settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster
-    ) as store:
+    async with _store(settings) as store:
         info = await store.redis.info("server")
         where = settings.redis_url or f"embedded, in {settings.data_dir}"
         print(f"redis {info['redis_version']} ({where}): ok")
         print(f"participants: {await store.participants.count()}")
+    if not settings.encryption_keys:
+        print(
+            "druppel: warning: DRUPPEL_ENCRYPTION_KEY is not set, so reflections are stored "
+            "in plain text",
+            file=sys.stderr,
+        )
     return 0
+
+
+async def _rotate_key(settings: Settings) -> int:
+    """Every reflection under the newest key: run after putting a new key first in the list,
+    then the old key can be dropped."""
+    if not settings.encryption_keys:
+        raise SetupError("DRUPPEL_ENCRYPTION_KEY is not set: there is no key to encrypt with")
+    done: Counter[Resealed] = Counter()
+    participants = 0
+    async with _store(settings) as store:
+        async for pid in store.participants.ids():
+            done += await store.reflections.reseal(pid)
+            participants += 1
+    resealed = done[Resealed.ROTATED] + done[Resealed.ENCRYPTED]
+    plain, unreadable = done[Resealed.ENCRYPTED], done[Resealed.UNREADABLE]
+    line = (
+        f"rotate-key: {_count(resealed, 'reflection')} now under the newest key "
+        f"({plain} {'was' if plain == 1 else 'were'} plain text), "
+        f"{_count(participants, 'participant')} looked at"
+    )
+    if unreadable:
+        left = "was left as it was" if unreadable == 1 else "were left as they were"
+        print(f"{line}; {unreadable} could not be opened with any key in DRUPPEL_ENCRYPTION_KEY "
+              f"and {left}")  # fmt: skip
+        return 1
+    print(line)
+    return 0
+
+
+def _is_participant_id(value: str) -> bool:
+    try:
+        _PARTICIPANT_ID.validate_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+async def _delete(settings: Settings, pid: str) -> int:
+    found = False
+    if _is_participant_id(pid):
+        async with _store(settings) as store:
+            found = await store.delete_participant(pid)
+    if not found:
+        print(f"druppel: there is no participant {pid!r}", file=sys.stderr)
+        return 1
+    print(f"deleted participant {pid}: records, answers, queue, schedule and chat link")
+    return 0
+
+
+async def _retention(settings: Settings, days: int | None) -> int:
+    days = days if days is not None else settings.retention_days
+    if days is None:
+        raise SetupError("DRUPPEL_RETENTION_DAYS is not set (or pass --days N)")
+    if days < 1:
+        raise SetupError(f"--days must be at least 1, not {days}")
+    from bot.wiring import shared_clock
+
+    async with _store(settings) as store:
+        clock = await shared_clock(store, settings.clock_speed)
+        trimmed = await apply_retention(store, clock.now(), days)
+    print(
+        f"retention: removed the answers of {_count(trimmed, 'participant')} whose course "
+        f"ended more than {days} days ago"
+    )
+    return 0
+
+
+def _privacy(settings: Settings, args: argparse.Namespace) -> int:
+    if args.privacy_command == "rotate-key":
+        return asyncio.run(_rotate_key(settings))
+    if args.privacy_command == "delete":
+        return asyncio.run(_delete(settings, args.participant))
+    return asyncio.run(_retention(settings, args.days))
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -83,6 +194,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _preview(settings, args.course, args.day)
     if args.command == "check":
         return asyncio.run(_check(settings))
+    if args.command == "privacy":
+        return _privacy(settings, args)
     if args.command == "run":
         from bot.run import run_bot
 
@@ -106,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: errors a person can act on become one line on stderr, not a traceback."""
     try:
         return run(argv)
-    except (CourseFileError, RedisUnavailable, SetupError) as exc:
+    except (CourseFileError, RedisUnavailable, SetupError, UndecryptableText) as exc:
         print(f"druppel: {exc}", file=sys.stderr)
         return 2
     except ValidationError as exc:

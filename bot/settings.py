@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.crypto import TextCipher, parse_keys
 from storage.models import TimeZoneName
 
 #: The courses that ship with druppel.
@@ -72,6 +73,28 @@ class Settings(BaseSettings):
     )
     operator_ids: str = Field(default="", validation_alias=_env("OPERATOR_IDS"))
     trainer_ids: str = Field(default="", validation_alias=_env("TRAINER_IDS"))
+    #: Fernet keys for participants' text at rest, comma separated, newest first.
+    encryption_key: SecretStr | None = Field(
+        default=None, validation_alias=_env("DRUPPEL_ENCRYPTION_KEY")
+    )
+    #: Days after a course ended that its reflections and check-ins are kept (None: no limit).
+    retention_days: int | None = Field(
+        default=None, ge=1, le=36500, validation_alias=_env("DRUPPEL_RETENTION_DAYS")
+    )
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        """Refused at start, naming which key is wrong but never showing it."""
+        if value is None or not parse_keys(value.get_secret_value()):
+            return None
+        TextCipher(parse_keys(value.get_secret_value()))
+        return value
+
+    @property
+    def encryption_keys(self) -> list[str]:
+        secret = self.encryption_key
+        return parse_keys(secret.get_secret_value() if secret else None)
 
     @field_validator("operator_ids", "trainer_ids")
     @classmethod

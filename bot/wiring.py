@@ -61,8 +61,9 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
     """The whole engine on its storage. Add channels to `senders` before anything is due."""
     courses = load_course_dir(settings.courses_dir)
     async with open_store(
-        settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster
-    ) as store:
+        settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster,
+        settings.encryption_keys,
+    ) as store:  # fmt: skip
         clock = clock or await shared_clock(store, settings.clock_speed)
         journey = Journey(store, courses, clock, settings.default_timezone, Counters(store))
         senders: dict[Channel, Sender] = {}

@@ -1,32 +1,112 @@
 """What participants answer: reflections (free text) and check-ins (a 1-5 score) per day.
 
-Reflection text is personal. Nothing here logs it; callers must not either.
+Reflection text is personal. Nothing here logs it; callers must not either. With encryption
+keys set it is encrypted before it reaches Redis (see storage/crypto.py).
 """
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
+from collections import Counter
+from typing import Annotated
 
+import redis.asyncio as aioredis
+from pydantic import StringConstraints
+from redis.exceptions import WatchError
+
+from storage.crypto import Resealed, TextCipher, sealed_length
+from storage.errors import Conflict
 from storage.keys import Keys
-from storage.models import CheckIn, ReflectionEntry
+from storage.models import MAX_REFLECTION_CHARS, CheckIn, ReflectionEntry
+from storage.records import text
+
+#: Rewrites of one participant's list that may lose a race with a new answer before giving up.
+REWRITE_ATTEMPTS = 50
+
+
+class StoredReflection(ReflectionEntry):
+    """A reflection as kept: its text may be a Fernet token, longer than the text it holds."""
+
+    text: Annotated[
+        str, StringConstraints(min_length=1, max_length=sealed_length(MAX_REFLECTION_CHARS))
+    ]
 
 
 class ReflectionRepo:
     """Reflections are appended, never overwritten: a second message the same day adds to it."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, cipher: TextCipher | None = None) -> None:
         self._redis = redis
         self._keys = keys
+        self._cipher = cipher or TextCipher()
 
     async def add(self, pid: str, entry: ReflectionEntry) -> None:
-        await self._redis.rpush(self._keys.reflections(pid), entry.model_dump_json())
+        stored = StoredReflection.model_validate(
+            {**entry.model_dump(), "text": self._cipher.seal(entry.text)}
+        )
+        await self._redis.rpush(self._keys.reflections(pid), stored.model_dump_json())
 
     async def count(self, pid: str) -> int:
         return int(await self._redis.llen(self._keys.reflections(pid)))
 
     async def all(self, pid: str) -> list[ReflectionEntry]:
+        """Oldest first, as written. Raises UndecryptableText when no configured key opens one."""
         raws = await self._redis.lrange(self._keys.reflections(pid), 0, -1)
-        return [ReflectionEntry.model_validate_json(raw) for raw in raws]
+        return [self._opened(StoredReflection.model_validate_json(raw)) for raw in raws]
+
+    def _opened(self, stored: StoredReflection) -> ReflectionEntry:
+        return ReflectionEntry.model_validate(
+            {**stored.model_dump(), "text": self._cipher.open(stored.text)}
+        )
+
+    async def reseal(self, pid: str) -> Counter[Resealed]:
+        """Put every reflection of a participant under the newest key (plain ones encrypted),
+        in one transaction that starts over when a new answer arrives meanwhile."""
+        key = self._keys.reflections(pid)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for _ in range(REWRITE_ATTEMPTS):
+                try:
+                    await pipe.watch(key)
+                    raws = [text(raw) for raw in await pipe.lrange(key, 0, -1)]
+                    done: Counter[Resealed] = Counter()
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    for index, raw in enumerate(raws):
+                        stored = StoredReflection.model_validate_json(raw)
+                        sealed, what = self._cipher.reseal(stored.text)
+                        done[what] += 1
+                        if sealed != stored.text:
+                            changed = stored.model_copy(update={"text": sealed})
+                            pipe.lset(key, index, changed.model_dump_json())
+                    await pipe.execute()
+                    return done
+                except WatchError:
+                    continue
+        raise Conflict(f"{key} kept changing; gave up after {REWRITE_ATTEMPTS} attempts")
+
+    async def remove_course(self, pid: str, course_id: str) -> int:
+        """Forget a participant's reflections on one course; returns how many there were."""
+        key = self._keys.reflections(pid)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for _ in range(REWRITE_ATTEMPTS):
+                try:
+                    await pipe.watch(key)
+                    raws = [text(raw) for raw in await pipe.lrange(key, 0, -1)]
+                    kept = [
+                        raw
+                        for raw in raws
+                        if StoredReflection.model_validate_json(raw).course_id != course_id
+                    ]
+                    if len(kept) == len(raws):
+                        await pipe.reset()  # type: ignore[no-untyped-call]
+                        return 0
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.delete(key)
+                    if kept:
+                        pipe.rpush(key, *kept)
+                    await pipe.execute()
+                    return len(raws) - len(kept)
+                except WatchError:
+                    continue
+        raise Conflict(f"{key} kept changing; gave up after {REWRITE_ATTEMPTS} attempts")
 
     async def for_day(self, pid: str, course_id: str, day: int) -> list[ReflectionEntry]:
         return [e for e in await self.all(pid) if e.course_id == course_id and e.day == day]
@@ -51,3 +131,11 @@ class CheckinRepo:
         raws = await self._redis.hvals(self._keys.checkins(pid))
         found = [CheckIn.model_validate_json(raw) for raw in raws]
         return sorted(found, key=lambda c: (c.course_id, c.day))
+
+    async def remove_course(self, pid: str, course_id: str) -> int:
+        """Forget a participant's check-ins on one course; returns how many there were."""
+        key = self._keys.checkins(pid)
+        fields = [
+            f for f in map(text, await self._redis.hkeys(key)) if f.startswith(f"{course_id}:")
+        ]
+        return int(await self._redis.hdel(key, *fields)) if fields else 0

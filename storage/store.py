@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 
 from storage.answers import CheckinRepo, ReflectionRepo
 from storage.broadcasts import Broadcasts, Roles
+from storage.crypto import TextCipher
 from storage.due import DueIndex
 from storage.embedded import EmbeddedRedis
 from storage.enrollments import EnrollmentRepo
@@ -42,15 +43,17 @@ def redacted(url: str) -> str:
 
 
 class Store:
-    """The repositories over one Redis client."""
+    """The repositories over one Redis client. With a `cipher` that has keys, what
+    participants write is encrypted before it reaches Redis."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, cipher: TextCipher | None = None) -> None:
         self.redis = redis
         self.keys = keys
+        self.cipher = cipher or TextCipher()
         self.scripts = Scripts(redis)
         self.participants = ParticipantRepo(redis, keys, self.scripts)
         self.enrollments = EnrollmentRepo(redis, keys)
-        self.reflections = ReflectionRepo(redis, keys)
+        self.reflections = ReflectionRepo(redis, keys, self.cipher)
         self.checkins = CheckinRepo(redis, keys)
         self.due = DueIndex(redis, keys, self.scripts)
         self.queue = ChatQueue(redis, keys, self.scripts)
@@ -142,10 +145,16 @@ async def connect_redis(url: str, cluster: bool | None = None) -> aioredis.Redis
 
 @asynccontextmanager
 async def open_store(
-    redis_url: str | None, data_dir: Path, prefix: str = "druppel", cluster: bool | None = None
+    redis_url: str | None,
+    data_dir: Path,
+    prefix: str = "druppel",
+    cluster: bool | None = None,
+    encryption_keys: Sequence[str] = (),
 ) -> AsyncIterator[Store]:
     """A Store on the server at `redis_url` (a cluster's node, when `cluster`), or on an
-    embedded one under `data_dir`."""
+    embedded one under `data_dir`; participants' text is encrypted with `encryption_keys`,
+    newest first, when there are any."""
+    cipher = TextCipher(encryption_keys)  # a bad key fails here, before anything starts
     embedded: EmbeddedRedis | None = None
     if redis_url is None:
         embedded = EmbeddedRedis(data_dir)
@@ -153,7 +162,7 @@ async def open_store(
     try:
         client = await connect_redis(redis_url, cluster)
         try:
-            yield Store(client, Keys(prefix))
+            yield Store(client, Keys(prefix), cipher)
         finally:
             await client.aclose()
     finally:

@@ -1,0 +1,236 @@
+"""`druppel privacy` for operators, `druppel check` about encryption, and retention: answers of
+a course that ended long enough ago are removed, and nothing else."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+from cryptography.fernet import Fernet
+
+from storage.crypto import TextCipher
+from storage.keys import Keys
+from storage.models import (
+    Channel,
+    CheckIn,
+    Enrollment,
+    EnrollmentStatus,
+    ReflectionEntry,
+)
+from storage.retention import apply_retention
+from storage.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+KEY_A = Fernet.generate_key().decode()
+KEY_B = Fernet.generate_key().decode()
+_OURS = {
+    "REDIS_URL", "DRUPPEL_DATA_DIR", "DRUPPEL_KEY_PREFIX", "DRUPPEL_ENCRYPTION_KEY",
+    "DRUPPEL_RETENTION_DAYS", "DRUPPEL_CLOCK_SPEED", "DRUPPEL_COURSES_DIR",
+}  # fmt: skip
+
+
+def druppel(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `druppel` with only the settings a test names."""
+    base = {k: v for k, v in os.environ.items() if k not in _OURS}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def on_redis(redis_url: str, keys: Keys) -> dict[str, str]:
+    """The settings that point a `druppel` process at this test's Redis and key prefix."""
+    return {"REDIS_URL": redis_url, "DRUPPEL_KEY_PREFIX": keys.prefix}
+
+
+async def participant(store: Store, chat_id: str) -> str:
+    created, _ = await store.participants.get_or_create(Channel.CONSOLE, chat_id, now=NOW)
+    return created.id
+
+
+async def answered(
+    store: Store, pid: str, course_id: str, *, ended_days_ago: int | None = None
+) -> None:
+    """An enrollment with one reflection and one check-in; ended that many days ago, if given."""
+    status, ended_at = EnrollmentStatus.ACTIVE, None
+    if ended_days_ago is not None:
+        status, ended_at = EnrollmentStatus.COMPLETED, NOW - timedelta(days=ended_days_ago)
+    started = NOW - timedelta(days=(ended_days_ago or 0) + 9)
+    await store.enrollments.save(
+        Enrollment(participant_id=pid, course_id=course_id, status=status,
+                   started_at=started, ended_at=ended_at)
+    )  # fmt: skip
+    text = f"Over {course_id}: ik merk dat ik twijfel."
+    await store.reflections.add(pid, ReflectionEntry(course_id=course_id, day=1, text=text, at=NOW))
+    await store.checkins.record(pid, CheckIn(course_id=course_id, day=1, score=4, at=NOW))
+
+
+# -- rotate-key ---------------------------------------------------------------------------------
+
+
+async def test_rotate_key_puts_every_reflection_under_the_newest_key(
+    redis_client: aioredis.Redis, keys: Keys, on_redis: dict[str, str]
+) -> None:
+    plain_store = Store(redis_client, keys)
+    first, second = await participant(plain_store, "1"), await participant(plain_store, "2")
+    await answered(plain_store, first, "twijfel")  # from before any key was set
+    await answered(Store(redis_client, keys, TextCipher([KEY_A])), second, "partner")
+
+    done = druppel("privacy", "rotate-key", env={**on_redis, "DRUPPEL_ENCRYPTION_KEY":
+                                                  f"{KEY_B},{KEY_A}"})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        "rotate-key: 2 reflections now under the newest key (1 was plain text), "
+        "2 participants looked at\n"
+    )
+    only_b = Store(redis_client, keys, TextCipher([KEY_B]))
+    assert [r.course_id for r in await only_b.reflections.all(first)] == ["twijfel"]
+    assert [r.course_id for r in await only_b.reflections.all(second)] == ["partner"]
+
+
+async def test_rotate_key_names_what_no_key_opens_and_leaves_it(
+    redis_client: aioredis.Redis, keys: Keys, on_redis: dict[str, str]
+) -> None:
+    store = Store(redis_client, keys, TextCipher([KEY_A]))
+    await answered(store, await participant(store, "1"), "twijfel")
+    done = druppel("privacy", "rotate-key", env={**on_redis, "DRUPPEL_ENCRYPTION_KEY": KEY_B})
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        "rotate-key: 0 reflections now under the newest key (0 were plain text), "
+        "1 participant looked at; 1 could not be opened with any key in "
+        "DRUPPEL_ENCRYPTION_KEY and was left as it was"
+    ]
+    assert len(await store.reflections.all(await participant(store, "1"))) == 1
+
+
+def test_rotate_key_without_a_key_is_refused(on_redis: dict[str, str]) -> None:
+    done = druppel("privacy", "rotate-key", env=on_redis)
+    assert done.returncode == 2
+    assert done.stderr == "druppel: DRUPPEL_ENCRYPTION_KEY is not set: there is no key to " \
+                          "encrypt with\n"  # fmt: skip
+
+
+# -- delete -------------------------------------------------------------------------------------
+
+
+async def test_delete_erases_a_participant_leaving_no_key_that_names_them(
+    store: Store, redis_client: aioredis.Redis, keys: Keys, on_redis: dict[str, str]
+) -> None:
+    pid, other = await participant(store, "1"), await participant(store, "2")
+    await answered(store, pid, "twijfel")
+    await answered(store, other, "twijfel")
+
+    done = druppel("privacy", "delete", pid, env=on_redis)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        f"deleted participant {pid}: records, answers, queue, schedule and chat link"
+    ]
+    names = [str(key) async for key in redis_client.scan_iter(match=keys.everything())]
+    assert [name for name in names if pid in name] == []
+    assert not await redis_client.sismember(keys.participants(), pid)
+    assert await store.participants.get(other) is not None
+    assert len(await store.reflections.all(other)) == 1
+
+
+@pytest.mark.parametrize("pid", ["p-nobody", "../{sched}"])
+def test_delete_of_an_unknown_participant_fails_with_one_line(
+    pid: str, on_redis: dict[str, str]
+) -> None:
+    done = druppel("privacy", "delete", pid, env=on_redis)
+    assert done.returncode == 1
+    assert done.stderr == f"druppel: there is no participant {pid!r}\n"
+    assert done.stdout == ""
+
+
+# -- check and settings -------------------------------------------------------------------------
+
+
+def test_check_warns_in_one_line_when_reflections_are_not_encrypted(
+    on_redis: dict[str, str],
+) -> None:
+    done = druppel("check", env=on_redis)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (
+        "druppel: warning: DRUPPEL_ENCRYPTION_KEY is not set, so reflections are stored "
+        "in plain text\n"
+    )
+    encrypted = druppel("check", env={**on_redis, "DRUPPEL_ENCRYPTION_KEY": KEY_A})
+    assert encrypted.returncode == 0, encrypted.stderr
+    assert encrypted.stderr == ""
+
+
+def test_an_invalid_key_is_refused_at_start_in_one_line_that_does_not_show_it(
+    on_redis: dict[str, str],
+) -> None:
+    done = druppel("check", env={**on_redis, "DRUPPEL_ENCRYPTION_KEY": "mijn-geheime-sleutel"})
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        "druppel: setting DRUPPEL_ENCRYPTION_KEY: Value error, the key is not a Fernet key"
+    )
+    assert len(done.stderr.splitlines()) == 1
+    assert "mijn-geheime-sleutel" not in done.stderr
+    assert done.stdout == ""
+
+
+# -- retention ----------------------------------------------------------------------------------
+
+
+async def test_retention_removes_only_the_answers_of_courses_that_ended_long_enough_ago(
+    store: Store,
+) -> None:
+    long_ago, recent, active, mixed = [await participant(store, c) for c in "1234"]
+    await answered(store, long_ago, "twijfel", ended_days_ago=31)
+    await answered(store, recent, "twijfel", ended_days_ago=29)
+    await answered(store, active, "twijfel")
+    await answered(store, mixed, "partner", ended_days_ago=60)
+    await answered(store, mixed, "twijfel")
+
+    assert await apply_retention(store, NOW, days=30) == 2
+
+    assert await store.reflections.all(long_ago) == []
+    assert await store.checkins.all(long_ago) == []
+    assert await store.enrollments.get(long_ago, "twijfel") is not None  # the course is kept
+    for kept in (recent, active):
+        assert len(await store.reflections.all(kept)) == 1
+        assert len(await store.checkins.all(kept)) == 1
+    assert [r.course_id for r in await store.reflections.all(mixed)] == ["twijfel"]
+    assert [c.course_id for c in await store.checkins.all(mixed)] == ["twijfel"]
+    assert await apply_retention(store, NOW, days=30) == 0  # nothing left to remove
+
+
+async def test_retention_counts_a_stopped_course_as_ended(store: Store) -> None:
+    pid = await participant(store, "1")
+    await answered(store, pid, "twijfel")
+    await store.enrollments.update(
+        pid, "twijfel",
+        lambda e: e.model_copy(update={"status": EnrollmentStatus.STOPPED,
+                                       "ended_at": NOW - timedelta(days=8)}),
+    )  # fmt: skip
+    assert await apply_retention(store, NOW, days=7) == 1
+    assert await store.reflections.all(pid) == []
+
+
+async def test_privacy_retention_runs_once_with_the_setting(
+    store: Store, on_redis: dict[str, str]
+) -> None:
+    pid = await participant(store, "1")
+    await answered(store, pid, "twijfel", ended_days_ago=400)
+    done = druppel("privacy", "retention", env={**on_redis, "DRUPPEL_RETENTION_DAYS": "365"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "retention: removed the answers of 1 participant whose course ended more than 365 days ago"
+    ]
+    assert await store.reflections.all(pid) == []
+
+
+def test_privacy_retention_without_a_period_is_refused(on_redis: dict[str, str]) -> None:
+    done = druppel("privacy", "retention", env=on_redis)
+    assert done.returncode == 2
+    assert done.stderr == "druppel: DRUPPEL_RETENTION_DAYS is not set (or pass --days N)\n"
