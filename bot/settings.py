@@ -43,6 +43,41 @@ class Settings(BaseSettings):
     telegram_chat_burst: int = Field(
         default=3, ge=1, le=100, validation_alias=_env("TELEGRAM_CHAT_BURST")
     )
+    #: WhatsApp Cloud API: the access token, the business number's id, the app's secret (it
+    #: signs webhooks and keys the hashes of phone numbers), and the webhook's verify token.
+    whatsapp_access_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("WHATSAPP_ACCESS_TOKEN")
+    )
+    whatsapp_phone_number_id: str | None = Field(
+        default=None, pattern=r"^[0-9]{1,32}$", validation_alias=_env("WHATSAPP_PHONE_NUMBER_ID")
+    )
+    whatsapp_app_secret: SecretStr | None = Field(
+        default=None, validation_alias=_env("WHATSAPP_APP_SECRET")
+    )
+    whatsapp_verify_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("WHATSAPP_VERIFY_TOKEN")
+    )
+    whatsapp_api_base_url: str = Field(
+        default="https://graph.facebook.com/v25.0", validation_alias=_env("WHATSAPP_API_BASE_URL")
+    )
+    #: The approved template sent when a lesson is due outside the 24-hour window.
+    whatsapp_template_name: str | None = Field(
+        default=None, pattern=r"^[a-z0-9_]{1,512}$", validation_alias=_env("WHATSAPP_TEMPLATE_NAME")
+    )
+    whatsapp_template_language: str = Field(
+        default="nl", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$",
+        validation_alias=_env("WHATSAPP_TEMPLATE_LANGUAGE"),
+    )  # fmt: skip
+    #: The template's body parameters, a JSON list; `{first_name}` is the participant's name.
+    whatsapp_template_parameters: list[str] = Field(
+        default_factory=list, validation_alias=_env("WHATSAPP_TEMPLATE_PARAMETERS")
+    )
+    whatsapp_max_per_second: float = Field(
+        default=80.0, gt=0, le=1000, validation_alias=_env("WHATSAPP_MAX_PER_SECOND")
+    )
+    whatsapp_chat_burst: int = Field(
+        default=10, ge=1, le=45, validation_alias=_env("WHATSAPP_CHAT_BURST")
+    )
     redis_url: str | None = Field(default=None, validation_alias=_env("REDIS_URL"))
     redis_cluster: bool | None = Field(default=None, validation_alias=_env("REDIS_CLUSTER"))
     data_dir: Path = Field(default=Path("var"), validation_alias=_env("DRUPPEL_DATA_DIR"))
@@ -114,7 +149,7 @@ class Settings(BaseSettings):
     def trainers(self) -> frozenset[str]:
         return frozenset(filter(None, self.trainer_ids.split(",")))
 
-    @field_validator("telegram_api_base_url")
+    @field_validator("telegram_api_base_url", "whatsapp_api_base_url")
     @classmethod
     def _no_trailing_slash(cls, url: str) -> str:
         return url.rstrip("/")

@@ -44,6 +44,13 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{stats}:total                  hash    counter name -> count since the start  counters.py
     P:{stats}:h:<YYYYMMDDHH>         hash    counter name -> count in that UTC hour counters.py
     P:workers                        hash    worker id -> last heartbeat JSON       workers.py
+    P:{wa}:ready                     zset    chat hash by when its inbox may be taken whatsapp.py
+    P:{wa}:inbox:<hash>              list    one chat's inbound events, in order    whatsapp.py
+    P:{wa}:owners                    hash    chat hash -> token of the worker on it whatsapp.py
+    P:{wa}:seen:<hash>               string  an inbound id already queued (8 days)  whatsapp.py
+    P:{wa}:window:<hash>             string  end of the 24-hour window (course ms)  whatsapp.py
+    P:{wa}:invited:<hash>            string  a template invitation stands (PX)      whatsapp.py
+    P:{wa}:msg:<hash>                hash    status -> when, of one sent message    whatsapp.py
 
 The two indexes share `{idx}`, so linking a chat and counting its participant is one step.
 Per-participant keys share the tag `{p:<pid>}`: deleting or exporting a participant touches one
@@ -52,7 +59,10 @@ crash never loses a lesson that was counted as sent. The due index, its lease se
 owners share `{sched}` because one Lua script moves members between them. A due member is an
 enrollment (`<pid>/<course>`: a lesson or nudge may be owed) or a chat (`<pid>`: its queue
 needs draining, e.g. after a failure or a crash); a channel's rate keys share `{rate:<channel>}`
-because one script checks the overall and the per-chat limit together.
+because one script checks the overall and the per-chat limit together. WhatsApp's inbound
+keys share `{wa}` because one script dedupes an event, queues it and opens the chat's window at
+once; `<hash>` there is a keyed hash (HMAC) of a phone number or of a message id (which may hold
+a phone number), so neither ever appears in a key name.
 """
 
 from __future__ import annotations
@@ -209,6 +219,28 @@ class Keys:
 
     def workers(self) -> str:
         return f"{self.prefix}:workers"
+
+    # -- whatsapp -----------------------------------------------------------------------------
+    def wa_ready(self) -> str:
+        return f"{self.prefix}:{{wa}}:ready"
+
+    def wa_inbox(self, chat_hash: str) -> str:
+        return f"{self.prefix}:{{wa}}:inbox:{_part(chat_hash, 'chat')}"
+
+    def wa_owners(self) -> str:
+        return f"{self.prefix}:{{wa}}:owners"
+
+    def wa_seen(self, id_hash: str) -> str:
+        return f"{self.prefix}:{{wa}}:seen:{_part(id_hash, 'message')}"
+
+    def wa_window(self, chat_hash: str) -> str:
+        return f"{self.prefix}:{{wa}}:window:{_part(chat_hash, 'chat')}"
+
+    def wa_invited(self, chat_hash: str) -> str:
+        return f"{self.prefix}:{{wa}}:invited:{_part(chat_hash, 'chat')}"
+
+    def wa_message(self, id_hash: str) -> str:
+        return f"{self.prefix}:{{wa}}:msg:{_part(id_hash, 'message')}"
 
     def everything(self) -> str:
         """A SCAN pattern for every key under this prefix."""

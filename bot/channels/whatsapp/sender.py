@@ -1,0 +1,185 @@
+"""Sending to WhatsApp for the chats' queues: pacing, the window, and errors that say what to do.
+
+`WhatsAppSender.send` is the `Sender` the drain calls. Each message first waits its turn under
+the limits every worker shares (the number's throughput, and about one message every six
+seconds to one person after a short burst); outside the 24-hour window it sends the template
+instead, once, and holds the message (a `RateLimited` that the drain does not count) until the
+participant answers or the invitation lapses. Meta's errors become druppel's delivery errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import aiohttp
+
+from bot.channels.whatsapp.client import ApiError, CloudApi, Kind, classify
+from bot.channels.whatsapp.rendering import Payload, payloads, template
+from bot.channels.whatsapp.window import Template, Window
+from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected, Transient
+from bot.messages import Outgoing
+from scheduler.ratelimit import Rate, RateLimiter, Throttled
+from storage.models import Channel, Lane
+from storage.store import Store
+from storage.whatsapp import WhatsAppRepo
+
+log = logging.getLogger(__name__)
+
+#: The longest a message's first part waits inline for its turn; later parts of a message that
+#: has begun wait longer rather than have the drain send the first part again.
+MAX_PACING_WAIT = 2.0
+MAX_PART_WAIT = 30.0
+#: Real seconds to wait after Meta's limits, which come without a "retry after": the number's
+#: throughput (130429), the app's call budget (4, 80007), one person's pair rate (131056).
+THROUGHPUT_WAIT = 2.0
+APP_LIMIT_WAIT = 60.0
+PAIR_WAIT = 6.0
+#: Real seconds every worker waits after a refused token or a restricted account, and after a
+#: refused template, before trying again: a problem for an operator, not a retry storm.
+OPERATOR_WAIT = 60.0
+TEMPLATE_WAIT = 600.0
+#: Real seconds between two error lines about the same operator problem.
+ALERT_EVERY = 300.0
+
+HELD = "held for the 24-hour window: waiting for the participant to answer the invitation"
+
+
+def overall_rate(per_second: float) -> Rate:
+    """The number's throughput, with a burst of a fifth of a second's worth."""
+    return Rate(per_second, burst=max(1, int(per_second / 5)))
+
+
+def pair_rate(burst: int) -> Rate:
+    """One person: a message every six seconds after `burst` at once (Meta allows bursts)."""
+    return Rate(1 / 6, burst=burst)
+
+
+class Alerts:
+    """Error lines for operators, each kind at most once per ALERT_EVERY seconds."""
+
+    def __init__(self, every: float = ALERT_EVERY) -> None:
+        self.every = every
+        self._last: dict[str, float] = {}
+
+    def once(self, key: str, line: str, *args: object) -> bool:
+        now = time.monotonic()
+        last = self._last.get(key)
+        if last is not None and now - last < self.every:
+            return False
+        self._last[key] = now
+        log.error(line, *args)
+        return True
+
+
+class WhatsAppSender:
+    """The WhatsApp channel as the drain sees it."""
+
+    def __init__(
+        self, api: CloudApi, repo: WhatsAppRepo, window: Window, store: Store, *,
+        template: Template | None, limiter: RateLimiter | None = None,
+    ) -> None:  # fmt: skip
+        self.api = api
+        self.repo = repo
+        self.window = window
+        self.store = store
+        self.template = template
+        self.limiter = limiter
+        self.alerts = Alerts()
+
+    async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
+        """Send one message, or raise the DeliveryError that says what to do about it."""
+        if not await self.window.is_open(chat_id):
+            raise await self._invite(chat_id)
+        for i, payload in enumerate(payloads(message)):
+            await self._pace(chat_id, lane, MAX_PACING_WAIT if i == 0 else MAX_PART_WAIT)
+            await self._call(chat_id, payload, lane.value)
+
+    async def _pace(self, chat_id: str, lane: Lane, max_wait: float) -> None:
+        if self.limiter is None:
+            return
+        try:
+            await self.limiter.acquire(self.repo.hashed(chat_id), max_wait, lane)
+        except Throttled as exc:
+            raise RateLimited(exc.retry_after, "paced", paced=True) from exc
+
+    async def _call(self, chat_id: str, payload: Payload, lane: str) -> str:
+        try:
+            message_id = await self.api.send(chat_id, payload)
+        except ApiError as exc:
+            raise await self._failed(chat_id, exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise Transient(f"whatsapp: {type(exc).__name__}: {exc}"[:300]) from exc
+        await self.repo.sent(message_id, lane, self.window.clock.now())
+        return message_id
+
+    async def _failed(self, chat_id: str, error: ApiError) -> DeliveryError:
+        cause = f"whatsapp: {error}"
+        kind = classify(error)
+        if kind is Kind.WINDOW:  # our record said open; Meta's clock says closed
+            await self.repo.close_window(chat_id)
+            return await self._invite(chat_id)
+        if kind is Kind.THROTTLED:
+            wait = APP_LIMIT_WAIT if error.code in (4, 80007) else THROUGHPUT_WAIT
+            return await self._pause_all(wait, cause)
+        if kind is Kind.PAIR:
+            return RateLimited(PAIR_WAIT, cause)  # this person only: nobody else waits
+        if kind is Kind.GONE:
+            return Gone(cause)
+        if kind in (Kind.AUTH, Kind.ACCOUNT):
+            what = "the access token" if kind is Kind.AUTH else "the business account"
+            self.alerts.once(
+                kind.value, "whatsapp: the Graph API refused %s (%s); every WhatsApp message "
+                "waits until an operator fixes it (WHATSAPP_ACCESS_TOKEN, the account in Meta's "
+                "Business Manager)", what, error,
+            )  # fmt: skip
+            return await self._pause_all(OPERATOR_WAIT, cause)
+        if kind is Kind.TRANSIENT:
+            return Transient(cause)
+        return Rejected(cause)
+
+    async def _pause_all(self, seconds: float, cause: str) -> RateLimited:
+        if self.limiter is not None:
+            await self.limiter.pause(seconds)
+        return RateLimited(seconds, cause)
+
+    async def _invite(self, chat_id: str) -> DeliveryError:
+        """The window is closed: send the template once, and hold what is queued meanwhile."""
+        standing = await self.repo.invited(chat_id)
+        if standing > 0:
+            return RateLimited(standing, HELD, paced=True)
+        if self.template is None:
+            self.alerts.once(
+                "no-template", "whatsapp: messages wait for closed 24-hour windows and "
+                "WHATSAPP_TEMPLATE_NAME is not set, so nobody is invited back",
+            )  # fmt: skip
+            return RateLimited(TEMPLATE_WAIT, "whatsapp: 24-hour window closed, no template")
+        lasts = self.window.invitation_seconds()
+        if not await self.repo.invite(chat_id, lasts):  # another worker invites just now
+            return RateLimited(max(await self.repo.invited(chat_id), 1.0), HELD, paced=True)
+        try:
+            await self._pace(chat_id, Lane.LESSON, MAX_PACING_WAIT)
+            participant = await self.store.participants.by_chat(Channel.WHATSAPP, chat_id)
+            first_name = participant.first_name if participant is not None else None
+            t = self.template
+            sent = await self.api.send(chat_id, template(t.name, t.language, t.filled(first_name)))
+            await self.repo.sent(sent, "template", self.window.clock.now())
+        except RateLimited:
+            await self.repo.uninvite(chat_id)
+            raise
+        except ApiError as exc:
+            await self.repo.uninvite(chat_id)
+            kind = classify(exc)
+            if kind in (Kind.TEMPLATE, Kind.REJECTED, Kind.WINDOW):
+                self.alerts.once(
+                    "template", "whatsapp: Meta refused the template %r (%s): %s; messages "
+                    "outside the 24-hour window wait until it is fixed",
+                    self.template.name, self.template.language, exc,
+                )  # fmt: skip
+                return RateLimited(TEMPLATE_WAIT, f"whatsapp template: {exc}")
+            return await self._failed(chat_id, exc)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            await self.repo.uninvite(chat_id)
+            return Transient(f"whatsapp: {type(exc).__name__}: {exc}"[:300])
+        log.info("whatsapp: a chat's window was closed; sent the invitation template")
+        return RateLimited(lasts, HELD, paced=True)
