@@ -137,6 +137,7 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
             else:
                 await channel.start_sending_only()
             job.start()
+            await eng.watch.start()
             log.info("druppel %s: started", role)
             failed = await _until_signalled(channel.polling_ended if polling else lambda: None)
             if failed is None:

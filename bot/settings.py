@@ -5,6 +5,7 @@ Every other module receives what it needs as arguments, so no module reads `os.e
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -107,6 +108,9 @@ class Settings(BaseSettings):
         default=120.0, gt=0, le=86400, validation_alias=_env("DRUPPEL_READY_MAX_LAG_SECONDS")
     )
     operator_ids: str = Field(default="", validation_alias=_env("OPERATOR_IDS"))
+    operator_digest_time: time | None = Field(
+        default=time(8, 0), validation_alias=_env("OPERATOR_DIGEST_TIME")
+    )
     trainer_ids: str = Field(default="", validation_alias=_env("TRAINER_IDS"))
     #: Fernet keys for participants' text at rest, comma separated, newest first.
     encryption_key: SecretStr | None = Field(

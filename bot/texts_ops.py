@@ -95,3 +95,14 @@ USER_PAUSED = "  gepauzeerd: geen lessen tot /verder"
 USER_ENDED = "  geëindigd op {when} ({reason})"
 USER_FOLLOWUP = "  nabericht: {when} (hun tijd)"
 USER_COUNTS = "Reflecties: {reflections} · check-ins: {checkins}"
+
+PROBLEM_FAILURE_BURST = "{count} mislukte berichten in het laatste uur (zie /errors)"
+ALERT_HEADING = "Let op, er is iets mis met druppel:"
+ALERT_RESOLVED = (
+    "Opgelost: {count} eerder gemeld probleem is verholpen. Met /health zie je de stand."
+)
+DIGEST_HEADING = "Dagoverzicht van druppel (laatste 24 uur):"
+DIGEST_NUMBERS = (
+    "{lessons} lessen · {reflections} reflecties · {signups} aanmeldingen · "
+    "{completions} afgerond · {failed} mislukt · {danger} keer hulp geboden"
+)

@@ -17,6 +17,8 @@ from bot.delivery.owed import Deliveries
 from bot.delivery.replies import Conversation
 from bot.journey import Journey
 from bot.ops.counters import Counters
+from bot.ops.watch import MEMBER as WATCH
+from bot.ops.watch import Watch
 from bot.settings import Settings
 from bot.staff.commands import Staff
 from bot.staff.roles import Roles
@@ -49,6 +51,7 @@ class Engine:
     coach: Coach
     conversation: Conversation
     staff: Staff
+    watch: Watch
     dispatcher: Dispatcher
     senders: dict[Channel, Sender] = field(default_factory=dict)
 
@@ -74,9 +77,14 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
             closing=deliveries.closing_items,
         )
         staff = Staff(deliveries, Roles(store, settings.operators, settings.trainers))
+        staff.ops.max_lag = settings.ready_max_lag_seconds
+        watch = Watch(
+            journey, staff.ops, settings.operators, senders, settings.operator_digest_time
+        )
+        deliveries.jobs[WATCH] = watch.run
         yield Engine(
             settings=settings, store=store, courses=courses, clock=clock, journey=journey,
-            deliveries=deliveries, coach=coach, staff=staff,
+            deliveries=deliveries, coach=coach, staff=staff, watch=watch,
             conversation=Conversation(coach, deliveries, staff),
             dispatcher=Dispatcher(store.due, clock, deliveries.on_due,
                                   lease_seconds=settings.lease_seconds),

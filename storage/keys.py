@@ -36,6 +36,8 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{bc:<id>}:todo                 list    participant ids still to be queued     broadcasts.py
     P:{bc:<id>}:stats                hash    sent / failed / blocked counts         broadcasts.py
     P:failures                       list    latest delivery failures, newest first failures.py
+    P:ops:incidents                  set     problems operators were alerted about  ops_state.py
+    P:ops:digest                     string  when the next daily digest is due      ops_state.py
     P:clock:anchor                   string  sped-up clock anchor (ISO time)        bot/wiring.py
     P:{rate:<channel>}:all           string  GCRA arrival time (ms), short-lived    ratelimit.py
     P:{rate:<channel>}:bulk          string  the same for unsolicited sends only     ratelimit.py
@@ -154,6 +156,12 @@ class Keys:
 
     def staff_draft(self, user_hash: str) -> str:
         return f"{self.prefix}:staff:{_part(user_hash, 'user')}:draft"
+
+    def ops_incidents(self) -> str:
+        return f"{self.prefix}:ops:incidents"
+
+    def ops_digest(self) -> str:
+        return f"{self.prefix}:ops:digest"
 
     def failures(self) -> str:
         return f"{self.prefix}:failures"

@@ -22,6 +22,7 @@ from storage.enrollments import EnrollmentRepo
 from storage.errors import RedisUnavailable
 from storage.failures import FailureLog
 from storage.keys import Keys, chat_member, enrollment_member
+from storage.ops_state import OpsState
 from storage.participants import ParticipantRepo
 from storage.queue import ChatQueue
 from storage.records import text
@@ -60,6 +61,7 @@ class Store:
         self.roles = Roles(redis, keys)
         self.broadcasts = Broadcasts(redis, keys, self.scripts)
         self.failures = FailureLog(redis, keys)
+        self.ops = OpsState(redis, keys)
 
     async def clock_anchor(self, candidate: str) -> str:
         """The sped-up clock's shared anchor: `candidate` if none was set, else the one set."""

@@ -8,7 +8,7 @@ the queue; for a chat we only drain. A crash anywhere leaves the queue for the n
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 from redis.asyncio.client import Pipeline
@@ -51,6 +51,8 @@ class Deliveries:
         )  # fmt: skip
         self.broadcasts = Runner(self.store, journey.clock, senders)
         self._missing_reported: set[str] = set()
+        #: Other work kept in the due index by name (the operators' watch), and what runs it.
+        self.jobs: dict[str, Callable[[], Awaitable[datetime | None]]] = {}
 
     async def render(self, pid: str, item: QueueItem) -> Outgoing | None:
         """The message a queued item names, read at the moment it is sent."""
@@ -77,6 +79,9 @@ class Deliveries:
 
     async def on_due(self, member: str) -> datetime | None:
         """Handle one claimed member; returns when it should next be looked at."""
+        job = self.jobs.get(member)
+        if job is not None:
+            return await job()
         bid = broadcast_id(member)
         if bid is not None:
             return await self.broadcasts.run(bid)

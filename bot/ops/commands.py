@@ -126,23 +126,7 @@ class OperatorCommands:
         return _say(*lines)
 
     def _problems(self, found: Health) -> list[str]:
-        if found.redis_error is not None:
-            return [texts_ops.PROBLEM_REDIS_DOWN.format(cause=found.redis_error)]
-        problems: list[str] = []
-        if found.redis_seconds is not None and found.redis_seconds > SLOW_PING:
-            problems.append(texts_ops.PROBLEM_REDIS_SLOW.format(ms=found.redis_seconds * 1000))
-        if found.lag_seconds > self.max_lag:
-            problems.append(texts_ops.PROBLEM_LAG.format(lag=found.lag_seconds, limit=self.max_lag))
-        if not found.processes:
-            problems.append(texts_ops.PROBLEM_NO_WORKERS)
-        problems += [
-            texts_ops.PROBLEM_SILENT.format(role=p.role, id=p.id, age=ago(p.age))
-            for p in found.processes
-            if p.silent
-        ]
-        if found.parked_last_day:
-            problems.append(texts_ops.PROBLEM_PARKED.format(parked=found.parked_last_day))
-        return problems
+        return [text for _, text in problems(found, self.max_lag)]
 
     # -- /errors ------------------------------------------------------------------------------
     async def errors(self) -> Replies:
@@ -235,6 +219,31 @@ class OperatorCommands:
 
     def _date(self, at: datetime) -> str:
         return at.astimezone(self.zone).strftime("%d-%m-%Y")
+
+
+def problems(found: Health, max_lag: float) -> list[tuple[str, str]]:
+    """What is wrong, as (a key naming the kind of problem, a line for operators); the key stays
+    the same while the problem lasts, so an alert goes out once per incident."""
+    if found.redis_error is not None:
+        return [("redis-down", texts_ops.PROBLEM_REDIS_DOWN.format(cause=found.redis_error))]
+    found_problems: list[tuple[str, str]] = []
+    if found.redis_seconds is not None and found.redis_seconds > SLOW_PING:
+        text = texts_ops.PROBLEM_REDIS_SLOW.format(ms=found.redis_seconds * 1000)
+        found_problems.append(("redis-slow", text))
+    if found.lag_seconds > max_lag:
+        text = texts_ops.PROBLEM_LAG.format(lag=found.lag_seconds, limit=max_lag)
+        found_problems.append(("lag", text))
+    if not found.processes:
+        found_problems.append(("no-workers", texts_ops.PROBLEM_NO_WORKERS))
+    found_problems += [
+        (f"silent:{p.id}", texts_ops.PROBLEM_SILENT.format(role=p.role, id=p.id, age=ago(p.age)))
+        for p in found.processes
+        if p.silent
+    ]
+    if found.parked_last_day:
+        text = texts_ops.PROBLEM_PARKED.format(parked=found.parked_last_day)
+        found_problems.append(("parked", text))
+    return found_problems
 
 
 def stats_text(found: Stats) -> str:
