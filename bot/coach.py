@@ -55,8 +55,10 @@ class Coach:
         journey: Journey,
         on_danger: Callable[[str], Awaitable[None]] | None = None,
         closing: Callable[[str, str], Awaitable[list[QueueItem]]] | None = None,
+        retention_days: int | None = None,
     ) -> None:
         self.journey = journey
+        self.retention_days = retention_days
         #: What follows the end of a course (the summary, their answers), as queue items.
         self.closing = closing or _nothing
         #: Told the category (never the words) of each message that signals danger, to count it.
@@ -106,7 +108,12 @@ class Coach:
         if event.kind is Kind.BUTTON and event.data == "h:praat":
             return _say(texts_care.TRUSTED)
         if event.kind is Kind.COMMAND and event.command == "privacy":
-            return _say(texts.PRIVACY)
+            how_long = (
+                texts.PRIVACY_RETENTION.format(days=self.retention_days)
+                if self.retention_days
+                else texts.PRIVACY_KEPT
+            )
+            return _say(texts.PRIVACY.format(how_long=how_long))
         if event.kind is Kind.COMMAND and event.command in ("wisgegevens", "delete"):
             if await self.store.participants.by_chat(event.channel, event.chat_id) is None:
                 return _say(texts.DELETE_NOTHING)

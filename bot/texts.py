@@ -253,8 +253,12 @@ PRIVACY = (
     "Waarom: om je lessen op jouw tijd te sturen, en zodat jij later kunt terugkijken.\n\n"
     "Wie je antwoorden leest: geen mens. Trainers en beheerders zien alleen aantallen, nooit "
     "wat jij schrijft.\n\n"
-    "Hoe lang: zolang je druppel gebruikt. Met /wisgegevens wis je alles over jou, meteen en "
-    "voorgoed."
+    "{how_long} Met /wisgegevens wis je alles over jou, meteen en voorgoed."
+)
+PRIVACY_KEPT = "Hoe lang: zolang je druppel gebruikt."
+PRIVACY_RETENTION = (
+    "Hoe lang: tot {days} dagen nadat je cursus is afgelopen; daarna wis ik je antwoorden en "
+    "scores vanzelf."
 )
 DELETE_ASK = (
     "Wil je echt alles over jou wissen: je cursus, je voortgang, je antwoorden en je scores? "

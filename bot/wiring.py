@@ -75,12 +75,14 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
             journey,
             on_danger=lambda _category: journey.count("danger_signals"),
             closing=deliveries.closing_items,
+            retention_days=settings.retention_days,
         )
         staff = Staff(deliveries, Roles(store, settings.operators, settings.trainers))
         staff.ops.max_lag = settings.ready_max_lag_seconds
         watch = Watch(
-            journey, staff.ops, settings.operators, senders, settings.operator_digest_time
-        )
+            journey, staff.ops, settings.operators, senders, settings.operator_digest_time,
+            retention_days=settings.retention_days,
+        )  # fmt: skip
         deliveries.jobs[WATCH] = watch.run
         yield Engine(
             settings=settings, store=store, courses=courses, clock=clock, journey=journey,

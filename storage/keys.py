@@ -38,6 +38,7 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:failures                       list    latest delivery failures, newest first failures.py
     P:ops:incidents                  set     problems operators were alerted about  ops_state.py
     P:ops:digest                     string  when the next daily digest is due      ops_state.py
+    P:ops:retention                  string  when answers were last trimmed         ops_state.py
     P:clock:anchor                   string  sped-up clock anchor (ISO time)        bot/wiring.py
     P:{rate:<channel>}:all           string  GCRA arrival time (ms), short-lived    ratelimit.py
     P:{rate:<channel>}:bulk          string  the same for unsolicited sends only     ratelimit.py
@@ -162,6 +163,9 @@ class Keys:
 
     def ops_digest(self) -> str:
         return f"{self.prefix}:ops:digest"
+
+    def ops_retention(self) -> str:
+        return f"{self.prefix}:ops:retention"
 
     def failures(self) -> str:
         return f"{self.prefix}:failures"

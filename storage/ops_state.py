@@ -15,6 +15,7 @@ class OpsState:
         self._redis = redis
         self._incidents = keys.ops_incidents()
         self._digest = keys.ops_digest()
+        self._retention = keys.ops_retention()
 
     async def incidents(self) -> set[str]:
         return {text(m) for m in await self._redis.smembers(self._incidents)}
@@ -32,3 +33,10 @@ class OpsState:
 
     async def set_digest_due(self, at: datetime) -> None:
         await self._redis.set(self._digest, at.isoformat())
+
+    async def retention_ran(self) -> datetime | None:
+        raw = await self._redis.get(self._retention)
+        return None if raw is None else datetime.fromisoformat(text(raw))
+
+    async def set_retention_ran(self, at: datetime) -> None:
+        await self._redis.set(self._retention, at.isoformat())

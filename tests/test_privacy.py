@@ -96,3 +96,23 @@ async def test_saying_no_keeps_everything(kit: Kit) -> None:
     [kept] = await kit.tap("1", "w:nee")
     assert kept.text == texts.DELETE_KEPT
     assert await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1") is not None
+
+
+async def test_with_a_retention_period_privacy_says_it_and_old_answers_go_by_themselves(
+    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
+) -> None:
+    async with journey_kit(redis_url, keys, tmp_path, START, retention_days="30") as kit:
+        [statement] = await kit.say("1", "/privacy")
+        assert texts.PRIVACY_RETENTION.format(days=30) in statement.text
+        await kit.sign_up("1")
+        await kit.run_until(START + timedelta(days=1))
+        await kit.say("1", "Iets wat na de cursus mag verdwijnen.")
+        await kit.say("1", "/stop")
+        p = await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1")
+        assert p is not None
+        await kit.engine.watch.run()
+        assert len(await kit.engine.store.reflections.all(p.id)) == 1  # not yet
+        kit.clock.advance(timedelta(days=31))
+        await kit.engine.watch.run()
+        assert await kit.engine.store.reflections.all(p.id) == []
+        assert await kit.engine.store.participants.get(p.id) is not None  # only the answers
