@@ -108,6 +108,9 @@ class Settings(BaseSettings):
         default=120.0, gt=0, le=86400, validation_alias=_env("DRUPPEL_READY_MAX_LAG_SECONDS")
     )
     operator_ids: str = Field(default="", validation_alias=_env("OPERATOR_IDS"))
+    preview_day_seconds: float = Field(
+        default=5.0, gt=0, le=3600, validation_alias=_env("DRUPPEL_PREVIEW_DAY_SECONDS")
+    )
     operator_digest_time: time | None = Field(
         default=time(8, 0), validation_alias=_env("OPERATOR_DIGEST_TIME")
     )

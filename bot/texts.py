@@ -172,6 +172,7 @@ MENU = [
 STAFF_MENU_TRAINER = [
     ("broadcast", "Een bericht aan deelnemers sturen"),
     ("broadcasts", "Recente berichten en hoe ze gingen"),
+    ("preview", "Een cursus lezen zoals deelnemers hem krijgen"),
 ]
 STAFF_MENU_OPERATOR = [
     ("trainer", "Trainer toevoegen of verwijderen"),
@@ -305,3 +306,13 @@ SUMMARY_NO_SCORES = (
     "Hieronder staat alles wat je deze dagen schreef, bij elkaar."
 )
 SUMMARY_STAND_IN = "Je persoonlijke overzicht van deze cursus."
+
+PREVIEW_CHOOSE = "Welke cursus wil je lezen zoals deelnemers hem krijgen?"
+PREVIEW_STARTED = (
+    "Je krijgt “{title}” nu dag voor dag, elke {seconds:g} seconden een dag, precies zoals "
+    "deelnemers hem krijgen. Met /preview stop houd ik op. Dit telt in geen enkele statistiek."
+)
+PREVIEW_STOPPED = "De voorvertoning is gestopt."
+PREVIEW_NONE = "Er loopt geen voorvertoning."
+PREVIEW_DONE = "Dat was de hele cursus “{title}”."
+PREVIEW_UNKNOWN = "Die cursus ken ik niet. Kies er een:"

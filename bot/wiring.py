@@ -77,7 +77,11 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
             closing=deliveries.closing_items,
             retention_days=settings.retention_days,
         )
-        staff = Staff(deliveries, Roles(store, settings.operators, settings.trainers))
+        staff = Staff(
+            deliveries,
+            Roles(store, settings.operators, settings.trainers),
+            preview_day_seconds=settings.preview_day_seconds,
+        )
         staff.ops.max_lag = settings.ready_max_lag_seconds
         watch = Watch(
             journey, staff.ops, settings.operators, senders, settings.operator_digest_time,

@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 
 from storage import records
 from storage.keys import Keys
-from storage.models import Broadcast, QueueItem, StaffDraft, TrainerGrant
+from storage.models import Broadcast, PreviewState, QueueItem, StaffDraft, TrainerGrant
 from storage.queue import new_item_id
 from storage.records import text
 from storage.scripts import Scripts
@@ -133,3 +133,20 @@ class Broadcasts:
         broadcast.finished_at = at
         await self.save(broadcast)
         await self._redis.delete(self._keys.broadcast_todo(broadcast.id))
+
+
+class Previews:
+    """Trainers' course previews in progress, one per trainer."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    async def get(self, user_hash: str) -> PreviewState | None:
+        return await records.load(self._redis, self._keys.staff_preview(user_hash), PreviewState)
+
+    async def save(self, user_hash: str, state: PreviewState) -> None:
+        await self._redis.set(self._keys.staff_preview(user_hash), state.model_dump_json())
+
+    async def drop(self, user_hash: str) -> bool:
+        return bool(await self._redis.delete(self._keys.staff_preview(user_hash)))

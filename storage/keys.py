@@ -30,7 +30,8 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{seg}:<course>:<status>        set     participant ids by course and status   segments.py
     P:{seg}:built                    string  set once the segment index is complete segments.py
     P:roles:trainers                 hash    user id -> who granted it and when     roles.py
-    P:staff:<hash>:draft             string  a trainer's broadcast being written    roles.py
+    P:staff:<hash>:draft             string  a trainer's broadcast being written    broadcasts.py
+    P:staff:<hash>:preview           string  a trainer's course preview in progress broadcasts.py
     P:broadcasts                     zset    broadcast id by creation time          broadcasts.py
     P:{bc:<id>}:record               string  Broadcast JSON                         broadcasts.py
     P:{bc:<id>}:todo                 list    participant ids still to be queued     broadcasts.py
@@ -169,6 +170,9 @@ class Keys:
 
     def failures(self) -> str:
         return f"{self.prefix}:failures"
+
+    def staff_preview(self, user_hash: str) -> str:
+        return f"{self.prefix}:staff:{_part(user_hash, 'user')}:preview"
 
     def broadcasts(self) -> str:
         return f"{self.prefix}:broadcasts"

@@ -230,3 +230,12 @@ class FailureEntry(BaseModel):
     participant: Annotated[str, StringConstraints(max_length=64)] | None = None
     message_kind: Annotated[str, StringConstraints(max_length=16)] | None = None
     at: UtcDatetime
+
+
+class PreviewState(Record):
+    """A trainer's preview of a course: which day comes next, and where it goes."""
+
+    course_id: CourseId
+    next_day: int = Field(ge=1)
+    chat_id: Annotated[str, StringConstraints(pattern=_ID)]
+    channel: Channel

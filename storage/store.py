@@ -14,7 +14,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from storage.answers import CheckinRepo, ReflectionRepo
-from storage.broadcasts import Broadcasts, Roles
+from storage.broadcasts import Broadcasts, Previews, Roles
 from storage.crypto import TextCipher
 from storage.due import DueIndex
 from storage.embedded import EmbeddedRedis
@@ -60,6 +60,7 @@ class Store:
         self.queue = ChatQueue(redis, keys, self.scripts)
         self.roles = Roles(redis, keys)
         self.broadcasts = Broadcasts(redis, keys, self.scripts)
+        self.previews = Previews(redis, keys)
         self.failures = FailureLog(redis, keys)
         self.ops = OpsState(redis, keys)
 

@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 
 from bot import texts
 from bot.messages import Incoming, Kind, Outgoing
+from courses.render import render_day
 from storage.keys import Keys
 from storage.models import BroadcastState, Channel
 from tests.journey_kit import Kit, journey_kit
@@ -20,7 +21,7 @@ from tests.journey_kit import Kit, journey_kit
 AMS = ZoneInfo("Europe/Amsterdam")
 START = datetime(2026, 11, 25, 10, 0, tzinfo=AMS).astimezone(UTC)
 OPERATOR, TRAINER, NEW_TRAINER = "900001", "900002", "900003"
-PRIVILEGED = ["/broadcast", "/broadcasts", "/trainer add 5", "/trainers"]
+PRIVILEGED = ["/broadcast", "/broadcasts", "/preview twijfel", "/trainer add 5", "/trainers"]
 
 
 @pytest.fixture
@@ -213,3 +214,29 @@ async def test_each_role_gets_its_own_command_menu(kit: Kit) -> None:
     assert "broadcast" in menus[NEW_TRAINER]
     await _type(kit, OPERATOR, f"/trainer remove {NEW_TRAINER}")
     assert "broadcast" not in menus[NEW_TRAINER]
+
+
+async def test_a_trainer_previews_a_course_day_by_day_and_can_stop_it(kit: Kit) -> None:
+    course = kit.engine.courses["twijfel"]
+    [started] = await _type(kit, TRAINER, "/preview twijfel")
+    assert course.title in started.text
+    await kit.tick()
+    assert [m.text for m in kit.channel.to(TRAINER)[1:]] == [
+        m.text for m in render_day(course, 1)
+    ]  # day 1 at once, exactly as participants get it, buttons included
+    kit.clock.advance(timedelta(seconds=5))
+    await kit.tick()
+    assert kit.channel.headings(TRAINER)[-1].startswith("Dag 2 van 9")
+    [stopped] = await _type(kit, TRAINER, "/preview stop")
+    assert stopped.text == texts.PREVIEW_STOPPED
+    seen = len(kit.channel.to(TRAINER))
+    kit.clock.advance(timedelta(seconds=30))
+    await kit.tick()
+    assert len(kit.channel.to(TRAINER)) == seen
+    assert kit.engine.journey.counters is not None
+    totals = await kit.engine.journey.counters.totals()
+    assert totals.get("messages_sent", 0) == 0  # counted in no statistic
+    [choose] = await _type(kit, TRAINER, "/preview")
+    assert sorted(b.data for row in choose.buttons for b in row) == ["b:pv:partner", "b:pv:twijfel"]
+    [denied] = await _type(kit, "12345", "/preview twijfel")
+    assert denied.text == texts.NOT_STARTED

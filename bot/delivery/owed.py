@@ -53,6 +53,8 @@ class Deliveries:
         self._missing_reported: set[str] = set()
         #: Other work kept in the due index by name (the operators' watch), and what runs it.
         self.jobs: dict[str, Callable[[], Awaitable[datetime | None]]] = {}
+        #: The same for families of members named by a prefix (a trainer's preview, "pv:...").
+        self.prefix_jobs: dict[str, Callable[[str], Awaitable[datetime | None]]] = {}
 
     async def render(self, pid: str, item: QueueItem) -> Outgoing | None:
         """The message a queued item names, read at the moment it is sent."""
@@ -82,6 +84,9 @@ class Deliveries:
         job = self.jobs.get(member)
         if job is not None:
             return await job()
+        for prefix, handler in self.prefix_jobs.items():
+            if member.startswith(prefix):
+                return await handler(member)
         bid = broadcast_id(member)
         if bid is not None:
             return await self.broadcasts.run(bid)

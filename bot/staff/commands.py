@@ -18,6 +18,8 @@ from bot.delivery.owed import Deliveries
 from bot.messages import Button, Incoming, Kind, Outgoing
 from bot.ops.commands import COMMANDS as OPERATOR_COMMANDS
 from bot.ops.commands import OperatorCommands
+from bot.staff.preview import PREFIX as PREVIEW_PREFIX
+from bot.staff.preview import Previews
 from bot.staff.roles import Role, Roles, user_hash
 from storage.models import Broadcast, BroadcastState, StaffDraft, TrainerGrant
 
@@ -44,10 +46,21 @@ def menu_for(role: Role | None) -> list[tuple[str, str]]:
 
 
 class Staff:
-    def __init__(self, deliveries: Deliveries, roles: Roles, menus: Menus | None = None) -> None:
+    def __init__(
+        self,
+        deliveries: Deliveries,
+        roles: Roles,
+        menus: Menus | None = None,
+        preview_day_seconds: float = 5.0,
+    ) -> None:
         self.deliveries = deliveries
         self.store = deliveries.store
         self.journey = deliveries.journey
+        self.previews = Previews(
+            self.store, self.journey.clock, self.journey.courses, deliveries.senders,
+            preview_day_seconds,
+        )  # fmt: skip
+        deliveries.prefix_jobs[PREVIEW_PREFIX] = self.previews.run
         self.roles = roles
         self.menus = menus
         self.ops = OperatorCommands(self.journey)
@@ -69,6 +82,8 @@ class Staff:
                 return await self._broadcast(event)
             if command == "broadcasts":
                 return await self._broadcasts()
+            if command == "preview":
+                return await self._preview(event)
             if role is Role.OPERATOR and command == "trainer":
                 return await self._trainer(event)
             if role is Role.OPERATOR and command == "trainers":
@@ -111,6 +126,8 @@ class Staff:
         courses = self.journey.courses
         if kind == "x":
             return await self._stop(event.chat_id, role, value)
+        if kind == "pv":
+            return await self._preview(event, value)
         if draft is None:
             return _say(texts.BROADCAST_STALE)
         if kind == "d" and value in courses:
@@ -222,6 +239,25 @@ class Staff:
                 )
             )
         return _say("\n".join(lines))
+
+    # -- previews -----------------------------------------------------------------------------
+    async def _preview(self, event: Incoming, chosen: str | None = None) -> Replies:
+        me = user_hash(event.chat_id)
+        wanted = chosen if chosen is not None else (event.args[0] if event.args else "")
+        if wanted.lower() == "stop":
+            stopped = await self.previews.stop(me)
+            return _say(texts.PREVIEW_STOPPED if stopped else texts.PREVIEW_NONE)
+        course = self.journey.courses.get(wanted.lower())
+        if course is None:
+            buttons = [
+                (Button(c.title, f"b:pv:{c.id}"),)
+                for c in sorted(self.journey.courses.values(), key=lambda c: c.title)
+            ]
+            text = texts.PREVIEW_UNKNOWN if wanted else texts.PREVIEW_CHOOSE
+            return _say(text, *buttons)
+        await self.previews.start(me, event.chat_id, event.channel, course.id)
+        seconds = self.previews.day_seconds
+        return _say(texts.PREVIEW_STARTED.format(title=course.title, seconds=seconds))
 
     # -- the trainer role ---------------------------------------------------------------------
     async def _trainer(self, event: Incoming) -> Replies:
