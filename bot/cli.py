@@ -98,6 +98,11 @@ async def _store(settings: Settings) -> AsyncIterator[Store]:
 async def _check(settings: Settings) -> int:
     courses = load_course_dir(settings.courses_dir)
     print(f"courses: {', '.join(sorted(courses))}")
+    from bot.channels.whatsapp.service import describe, problems
+
+    if wrong := problems(settings):
+        raise SetupError(f"WhatsApp settings: {'; '.join(wrong)}")
+    print(describe(settings))
     async with _store(settings) as store:
         info = await store.redis.info("server")
         where = settings.redis_url or f"embedded, in {settings.data_dir}"

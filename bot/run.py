@@ -16,6 +16,8 @@ import sys
 from collections.abc import Callable
 
 from bot.channels.telegram import TelegramChannel, chat_rate, overall_rate
+from bot.channels.whatsapp.service import configured as whatsapp_configured
+from bot.channels.whatsapp.service import whatsapp_channel
 from bot.errors import SetupError
 from bot.ops.workers import keep_beating, new_worker_id, retire
 from bot.settings import Settings
@@ -109,37 +111,50 @@ def _describe(eng: Engine, role: str) -> str:
     )
 
 
+def _telegram(settings: Settings, polling: bool) -> bool:
+    """Whether this process speaks Telegram: `run` always; a worker unless the installation is
+    WhatsApp only (no TELEGRAM_BOT_TOKEN, WhatsApp settings present)."""
+    secret = settings.telegram_bot_token
+    has_token = secret is not None and bool(secret.get_secret_value().strip())
+    return polling or has_token or not whatsapp_configured(settings)
+
+
 async def _serve(settings: Settings, *, polling: bool) -> int:
-    token = _token(settings)
+    telegram = _telegram(settings, polling)
+    token = _token(settings) if telegram else ""
     configure_logging(settings.log_level)
     role = "run" if polling else "worker"
-    async with engine(settings) as eng:
-        limiter = RateLimiter(
-            eng.store.redis, eng.store.keys, "telegram",
-            overall_rate(settings.telegram_max_per_second), chat_rate(settings.telegram_chat_burst),
-            bulk=overall_rate(min(settings.telegram_bulk_per_second,
-                                  settings.telegram_max_per_second)),
-        )  # fmt: skip
-        channel = TelegramChannel(
-            token, settings.telegram_api_base_url, eng.conversation, limiter=limiter
-        )
-        eng.senders[Channel.TELEGRAM] = channel
+    async with engine(settings) as eng, whatsapp_channel(eng):
+        channel: TelegramChannel | None = None
+        if telegram:
+            limiter = RateLimiter(
+                eng.store.redis, eng.store.keys, "telegram",
+                overall_rate(settings.telegram_max_per_second),
+                chat_rate(settings.telegram_chat_burst),
+                bulk=overall_rate(min(settings.telegram_bulk_per_second,
+                                      settings.telegram_max_per_second)),
+            )  # fmt: skip
+            channel = TelegramChannel(
+                token, settings.telegram_api_base_url, eng.conversation, limiter=limiter
+            )
+            eng.senders[Channel.TELEGRAM] = channel
         job = eng.tick_job()
         log.info("%s", _describe(eng, role))
         worker_id = new_worker_id(role)
         failed: str | None = None
         beating = asyncio.create_task(keep_beating(eng.store, role, worker_id))
         try:
-            eng.staff.menus = channel.set_menu
-            if polling:
-                await channel.start_polling()
-                await eng.staff.refresh_menus()
-            else:
-                await channel.start_sending_only()
+            if channel is not None:
+                eng.staff.menus = channel.set_menu
+                if polling:
+                    await channel.start_polling()
+                    await eng.staff.refresh_menus()
+                else:
+                    await channel.start_sending_only()
             job.start()
-            await eng.watch.start()
             log.info("druppel %s: started", role)
-            failed = await _until_signalled(channel.polling_ended if polling else lambda: None)
+            ended = channel.polling_ended if polling and channel is not None else lambda: None
+            failed = await _until_signalled(ended)
             if failed is None:
                 log.info("druppel %s: stopping", role)
             else:
@@ -151,7 +166,8 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
                     "druppel %s: handed back %d unfinished claims at exit",
                     role, eng.dispatcher.stats.handed_back,
                 )  # fmt: skip
-            await channel.stop()
+            if channel is not None:
+                await channel.stop()
             beating.cancel()
             await asyncio.wait([beating], timeout=2)  # never let a stuck beat keep us up
             try:

@@ -18,6 +18,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
+from bot.channels.whatsapp.service import webhook as whatsapp_webhook
 from bot.errors import SetupError
 from bot.ops.counters import Counters
 from bot.ops.gauges import scheduler_lag
@@ -107,11 +108,14 @@ def make_app(
     store: Store, clock: Clock, *, max_lag_seconds: float,
     webhooks: Mapping[str, Handler] | None = None,
 ) -> web.Application:  # fmt: skip
-    """The application: the fixed routes, and each webhook as POST /webhooks/<name>."""
+    """The application: the fixed routes, and each webhook at /webhooks/<name> for POST (the
+    platform's calls) and GET (the handshake some platforms make first)."""
     app = web.Application()
     app[WEB] = Web(store, clock, Counters(store), max_lag_seconds)
     app.add_routes(ROUTES)
-    app.add_routes([web.post(f"{WEBHOOKS}/{name}", h) for name, h in (webhooks or {}).items()])
+    for name, handler in (webhooks or {}).items():
+        app.add_routes([web.post(f"{WEBHOOKS}/{name}", handler),
+                        web.get(f"{WEBHOOKS}/{name}", handler, allow_head=False)])  # fmt: skip
     return app
 
 
@@ -147,7 +151,11 @@ async def serve_web(settings: Settings) -> int:
         settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster
     ) as store:
         clock = await shared_clock(store, settings.clock_speed)
-        app = make_app(store, clock, max_lag_seconds=settings.ready_max_lag_seconds)
+        whatsapp = whatsapp_webhook(settings, store, clock)
+        app = make_app(
+            store, clock, max_lag_seconds=settings.ready_max_lag_seconds,
+            webhooks={"whatsapp": whatsapp.handle} if whatsapp is not None else None,
+        )  # fmt: skip
         runner = await start(app, settings.port)
         where = redacted(settings.redis_url) if settings.redis_url else "embedded"
         log.info(

@@ -53,7 +53,7 @@ class Kind(StrEnum):
 
 
 _THROTTLED = {4, 80007, 130429, 131048, 131064}
-_GONE = {131026, 131021, 131030}
+GONE_CODES = {131026, 131021, 131030}
 _AUTH = {0, 3, 10, 190, *range(200, 300)}
 _ACCOUNT = {368, 131031, 130497, 131042, 131057}
 _TEMPLATE = {132000, 132001, 132005, 132007, 132008, 132012, 132015, 132016}
@@ -68,7 +68,7 @@ def classify(error: ApiError) -> Kind:
     if code == 131056:
         return Kind.PAIR
     for kind, codes in (
-        (Kind.THROTTLED, _THROTTLED), (Kind.GONE, _GONE), (Kind.AUTH, _AUTH),
+        (Kind.THROTTLED, _THROTTLED), (Kind.GONE, GONE_CODES), (Kind.AUTH, _AUTH),
         (Kind.ACCOUNT, _ACCOUNT), (Kind.TEMPLATE, _TEMPLATE), (Kind.TRANSIENT, _TRANSIENT),
     ):  # fmt: skip
         if code in codes:

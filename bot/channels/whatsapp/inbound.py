@@ -1,0 +1,222 @@
+"""What the webhook queued, handled by the workers: one chat at a time, in order, under a lease.
+
+`Inbox` claims chats whose inbox waits (a lease in Redis, kept alive while it works, so a worker
+that dies lets go within the lease), and hands each event to `InboundHandler`, which turns it
+into the coach's event and lets the conversation answer it through the chat's queue. A failed
+delivery status is counted, kept for operators' /errors, and stops the courses of a number that
+cannot be reached. An event is removed once handled; one whose handling raised is logged (never
+with its text) and removed too, so it cannot block the chat for ever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Collection
+from typing import Protocol
+
+from pydantic import ValidationError
+
+from bot.channels.whatsapp import texts
+from bot.channels.whatsapp.client import GONE_CODES
+from bot.channels.whatsapp.words import read
+from bot.delivery.replies import where
+from bot.messages import Incoming, Kind, Outgoing
+from bot.ops.counters import Counters, failure
+from scheduler.clock import Clock
+from storage.models import Channel, EnrollmentStatus, FailureEntry, Participant
+from storage.store import Store
+from storage.whatsapp import InboundEvent, WhatsAppRepo
+
+log = logging.getLogger(__name__)
+
+#: Chats one worker handles at once, and real seconds between two looks for news.
+CONCURRENT_CHATS = 16
+POLL_EVERY = 0.1
+
+#: Attachments, by WhatsApp's type name, as the coach's refusal names them.
+_WHAT = {"image": "photo", "sticker": "sticker", "audio": "voice", "video": "video",
+         "document": "document", "location": "location", "contacts": "contact"}  # fmt: skip
+#: What a participant may type to mean "yes, send it" after the invitation template.
+_YES = frozenset({"ja", "ok", "oké", "oke", "graag", "ja graag", "yes", "go", "👍", "verder"})
+_RATE_CODES = {4, 80007, 130429, 131048, 131056}
+
+
+class Answers(Protocol):
+    """The conversation as this channel sees it (bot/delivery/replies.py)."""
+
+    async def answer(self, event: Incoming) -> None: ...
+
+    async def send(self, pid: str, replies: list[Outgoing]) -> None: ...
+
+
+class InboundHandler:
+    """One queued event: a message for the coach, or a failed delivery."""
+
+    def __init__(
+        self, conversation: Answers, store: Store, repo: WhatsAppRepo, clock: Clock,
+        courses: Collection[str], counters: Counters,
+        on_gone: Callable[[Participant], Awaitable[None]],
+    ) -> None:  # fmt: skip
+        self.conversation = conversation
+        self.store = store
+        self.repo = repo
+        self.clock = clock
+        self.courses = courses
+        self.counters = counters
+        self.on_gone = on_gone
+
+    async def __call__(self, event: InboundEvent) -> None:
+        if event.kind == "failed":
+            await self.failed(event)
+        else:
+            await self.message(event)
+
+    def incoming(self, event: InboundEvent) -> Incoming:
+        chat, name = event.chat, event.name
+        if event.type == "text":
+            return read(chat, event.text, self.courses, name)
+        if event.type in ("interactive", "button") and event.data:
+            return Incoming(Channel.WHATSAPP, chat, Kind.BUTTON, data=event.data, first_name=name)
+        return Incoming(
+            Channel.WHATSAPP, chat, Kind.UNSUPPORTED, first_name=name, what=_WHAT.get(event.type)
+        )
+
+    async def message(self, event: InboundEvent) -> None:
+        participant = await self.store.participants.by_chat(Channel.WHATSAPP, event.chat)
+        invited = await self.repo.uninvite(event.chat)
+        incoming = self.incoming(event)
+        said = event.text.strip().lower().rstrip(".!")
+        if participant is not None and invited and (event.type == "button" or said in _YES):
+            # The answer to the invitation: what waited for the window comes now.
+            await self.conversation.send(participant.id, [])
+            return
+        if event.type == "button":  # an older invitation's button: say where they are
+            incoming = Incoming(
+                Channel.WHATSAPP, event.chat, Kind.COMMAND, command="voortgang",
+                first_name=event.name,
+            )  # fmt: skip
+        before = await self._started(participant)
+        await self.conversation.answer(incoming)
+        known = participant or await self.store.participants.by_chat(Channel.WHATSAPP, event.chat)
+        after = await self._started(known)
+        if known is not None and after is not None and after != before:
+            await self.conversation.send(known.id, [Outgoing(texts.WINDOW_NOTE)])
+
+    async def _started(self, participant: Participant | None) -> str | None:
+        """Which course the participant follows since when: it changes at a sign-up."""
+        if participant is None:
+            return None
+        for enrollment in await self.store.enrollments.for_participant(participant.id):
+            if enrollment.status is EnrollmentStatus.ACTIVE:
+                return f"{enrollment.course_id}@{enrollment.started_at.isoformat()}"
+        return None
+
+    async def failed(self, event: InboundEvent) -> None:
+        """A message we sent did not arrive: count it, keep it for operators, act on it."""
+        participant = await self.store.participants.by_chat(Channel.WHATSAPP, event.chat)
+        code = event.error_code
+        kind = (
+            "gone" if code in GONE_CODES else "rate_limited" if code in _RATE_CODES else "rejected"
+        )
+        if code == 131047:
+            await self.repo.close_window(event.chat)
+        await self.counters.add(failure(kind))
+        sent = await self.repo.statuses(event.id)
+        entry = FailureEntry(
+            kind=kind, cause=f"whatsapp status failed: #{code} {event.error_title or ''}"[:300],
+            participant=participant.id if participant else None,
+            message_kind=(sent.lane or "")[:16] or None, at=self.clock.now(),
+        )  # fmt: skip
+        await self.store.failures.record(entry)
+        who = participant.id if participant else "(unknown)"
+        log.warning("whatsapp: a message to participant %s failed: #%s", who, code)
+        if kind == "gone" and participant is not None:
+            await self.on_gone(participant)
+
+
+class Inbox:
+    """The loop that takes chats off the inbound queue; `run` until `stop`."""
+
+    def __init__(
+        self, repo: WhatsAppRepo, handle: Callable[[InboundEvent], Awaitable[None]],
+        lease_seconds: float, *, concurrency: int = CONCURRENT_CHATS, poll: float = POLL_EVERY,
+    ) -> None:  # fmt: skip
+        self.repo = repo
+        self.handle = handle
+        self.lease = lease_seconds
+        self.concurrency = concurrency
+        self.poll = poll
+        self.token = secrets.token_hex(8)
+        self._working: dict[str, asyncio.Task[None]] = {}
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            free = self.concurrency - len(self._working)
+            claimed: list[str] = []
+            try:
+                claimed = await self.repo.claim(self.token, self.lease, free) if free else []
+            except Exception as exc:  # Redis away: try again after the pause
+                log.warning("whatsapp: could not look at the inbound queue: %s", exc)
+            for chat in claimed:
+                task = asyncio.create_task(self._chat(chat))
+                self._working[chat] = task
+                task.add_done_callback(self._forget(chat))
+            if not claimed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self.poll)
+
+    def _forget(self, chat: str) -> Callable[[asyncio.Task[None]], None]:
+        def forget(_task: asyncio.Task[None]) -> None:
+            self._working.pop(chat, None)
+
+        return forget
+
+    async def _chat(self, chat: str) -> None:
+        beat = asyncio.create_task(self._beat(chat))
+        try:
+            while not self._stopping.is_set():
+                raw = await self.repo.first(chat)
+                if raw is not None:
+                    await self._one(raw)
+                left = await self.repo.done(chat, self.token, self.lease, pop=raw is not None)
+                if left <= 0:
+                    return
+            await self.repo.done(chat, self.token, 0, pop=False)  # stopping: hand it back now
+        except Exception as exc:
+            log.error("whatsapp: handling a chat's inbox failed: %s", where(exc))
+        finally:
+            beat.cancel()
+
+    async def _one(self, raw: str) -> None:
+        try:
+            event = InboundEvent.model_validate_json(raw)
+        except ValidationError:
+            log.warning("whatsapp: dropped an inbound event in a form not understood")
+            return
+        try:
+            await self.handle(event)
+        except Exception as exc:
+            log.error("whatsapp: handling an inbound %s failed: %s", event.kind, where(exc))
+
+    async def _beat(self, chat: str) -> None:
+        """Keep the chat's lease while its events are handled."""
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            with contextlib.suppress(Exception):
+                if await self.repo.done(chat, self.token, self.lease, pop=False) < 0:
+                    return
+
+    async def stop(self, grace: float) -> None:
+        """Claim nothing more; give the chats in hand `grace` seconds, then hand them back."""
+        self._stopping.set()
+        working = list(self._working.values())
+        if working:
+            _, late = await asyncio.wait(working, timeout=grace)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=2)

@@ -1,0 +1,169 @@
+"""The WhatsApp webhook over real HTTP: Meta's handshake, signatures checked in constant time,
+each message queued once however often it is retried, statuses recorded; and the inbox that
+workers take it from, in order and under a lease."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.channels.whatsapp.inbound import Inbox
+from bot.channels.whatsapp.webhook import WhatsAppWebhook, signature_valid
+from bot.channels.whatsapp.window import Window
+from bot.web.app import make_app, start
+from scheduler.clock import FixedClock
+from storage.store import Store
+from storage.whatsapp import InboundEvent, WhatsAppRepo
+from tests.fakes.whatsapp_api import encode, message_webhook, sign, status_webhook
+
+NOON = datetime(2031, 6, 2, 12, 0, tzinfo=UTC)
+SECRET = "app-secret"
+VERIFY = "verify-me"
+SANNE = "31612345678"
+
+
+@pytest.fixture
+async def hook(store: Store) -> AsyncIterator[tuple[str, WhatsAppRepo]]:
+    repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode())
+    handler = WhatsAppWebhook(
+        Window(repo, FixedClock(NOON)), app_secret=SECRET.encode(), verify_token=VERIFY,
+        phone_number_id="1099001",
+    )  # fmt: skip
+    app = make_app(
+        store, FixedClock(NOON), max_lag_seconds=120, webhooks={"whatsapp": handler.handle}
+    )
+    runner: web.AppRunner = await start(app, 0, "127.0.0.1")
+    host, port = runner.addresses[0][:2]
+    try:
+        yield f"http://{host}:{port}/webhooks/whatsapp", repo
+    finally:
+        await runner.cleanup()
+
+
+async def _post(url: str, body: bytes, signature: str | None) -> int:
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers["X-Hub-Signature-256"] = signature
+    async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
+        return r.status
+
+
+async def _keys(store: Store) -> list[str]:
+    return [k async for k in store.redis.scan_iter(match=store.keys.everything(), count=1000)]
+
+
+def test_a_signature_is_the_hmac_of_the_raw_body_with_the_app_secret() -> None:
+    body = b'{"object":"whatsapp_business_account"}'
+    assert signature_valid(body, sign(body, SECRET), SECRET.encode())
+    assert not signature_valid(body, sign(body, "another"), SECRET.encode())
+    assert not signature_valid(body + b" ", sign(body, SECRET), SECRET.encode())
+    assert not signature_valid(body, sign(body, SECRET).removeprefix("sha256="), SECRET.encode())
+    assert not signature_valid(body, None, SECRET.encode())
+
+
+async def test_the_handshake_echoes_the_challenge_only_for_our_verify_token(
+    hook: tuple[str, WhatsAppRepo],
+) -> None:
+    url, _ = hook
+    async with aiohttp.ClientSession() as http:
+        query = {"hub.mode": "subscribe", "hub.verify_token": VERIFY, "hub.challenge": "1158201444"}
+        async with http.get(url, params=query) as ok:
+            assert (ok.status, await ok.text()) == (200, "1158201444")
+        async with http.get(url, params={**query, "hub.verify_token": "guess"}) as refused:
+            assert refused.status == 403
+
+
+async def test_a_call_with_a_bad_signature_is_refused_and_changes_nothing(
+    hook: tuple[str, WhatsAppRepo], store: Store
+) -> None:
+    url, repo = hook
+    body = encode(message_webhook(SANNE, text="START"))
+    assert await _post(url, body, sign(body, "not-the-secret")) == 401
+    assert await _post(url, body, None) == 401
+    assert await repo.waiting() == 0
+    assert await _keys(store) == []
+
+
+async def test_a_retried_message_is_queued_once(
+    hook: tuple[str, WhatsAppRepo], store: Store
+) -> None:
+    url, repo = hook
+    body = encode(message_webhook(SANNE, text="Het voelt zwaar", message_id="wamid.once"))
+    for _ in range(3):
+        assert await _post(url, body, sign(body, SECRET)) == 200
+    (chat,) = await repo.claim("w1", 15, 10)
+    first = await repo.first(chat)
+    assert first is not None
+    event = InboundEvent.model_validate_json(first)
+    assert (event.chat, event.text, event.name) == (SANNE, "Het voelt zwaar", "Sanne")
+    assert await repo.done(chat, "w1", 15) == 0  # nothing else was queued
+    assert await repo.window_until(SANNE) is not None  # their message opened the window
+    assert not [k for k in await _keys(store) if SANNE in k or "wamid" in k]
+
+
+async def test_statuses_are_recorded_and_a_failure_is_queued_once(
+    hook: tuple[str, WhatsAppRepo],
+) -> None:
+    url, repo = hook
+    for state in ("sent", "read", "delivered"):  # out of order, as Meta may deliver them
+        body = encode(status_webhook(SANNE, "wamid.out1", state))
+        assert await _post(url, body, sign(body, SECRET)) == 200
+    assert (await repo.statuses("wamid.out1")).latest == "read"
+    assert await repo.waiting() == 0  # nothing for a worker to do
+
+    failed = encode(status_webhook(SANNE, "wamid.out2", "failed", code=131026))
+    for _ in range(2):
+        assert await _post(url, failed, sign(failed, SECRET)) == 200
+    status = await repo.statuses("wamid.out2")
+    assert (status.latest, status.error) == ("failed", "#131026 Message Undeliverable")
+    (chat,) = await repo.claim("w1", 15, 10)
+    raw = await repo.first(chat)
+    assert raw is not None
+    event = InboundEvent.model_validate_json(raw)
+    assert (event.kind, event.error_code) == ("failed", 131026)
+    assert await repo.done(chat, "w1", 15) == 0
+
+
+async def test_another_numbers_calls_and_reactions_are_ignored(
+    hook: tuple[str, WhatsAppRepo],
+) -> None:
+    url, repo = hook
+    other = encode(message_webhook(SANNE, text="hoi", phone_number_id="5550000"))
+    reaction = message_webhook(SANNE, kind="reaction")
+    for body in (other, encode(reaction)):
+        assert await _post(url, body, sign(body, SECRET)) == 200
+    assert await repo.waiting() == 0
+
+
+async def test_one_chats_events_are_handled_in_order_and_a_dead_workers_chat_is_taken_over(
+    store: Store,
+) -> None:
+    repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode())
+    for i in range(5):
+        event = InboundEvent(kind="message", id=f"m{i}", chat=SANNE, at=NOON, text=f"{i}")
+        await repo.receive(event)
+    assert await repo.claim("dead", 0.3, 10)  # a worker takes the chat and dies
+
+    seen: list[str] = []
+    all_seen = asyncio.Event()
+
+    async def handle(event: InboundEvent) -> None:
+        seen.append(event.text)
+        await asyncio.sleep(0.01)
+        if len(seen) == 5:
+            all_seen.set()
+
+    inbox = Inbox(repo, handle, lease_seconds=5, poll=0.02)
+    running = asyncio.create_task(inbox.run())
+    try:
+        await asyncio.wait_for(all_seen.wait(), 5)
+    finally:
+        await inbox.stop(1)
+        await asyncio.wait([running], timeout=2)
+    assert seen == ["0", "1", "2", "3", "4"]
+    assert await repo.waiting() == 0
