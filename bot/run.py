@@ -152,6 +152,7 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
                 else:
                     await channel.start_sending_only()
             job.start()
+            await eng.watch.start()
             log.info("druppel %s: started", role)
             ended = channel.polling_ended if polling and channel is not None else lambda: None
             failed = await _until_signalled(ended)
