@@ -316,3 +316,12 @@ PREVIEW_STOPPED = "De voorvertoning is gestopt."
 PREVIEW_NONE = "Er loopt geen voorvertoning."
 PREVIEW_DONE = "Dat was de hele cursus “{title}”."
 PREVIEW_UNKNOWN = "Die cursus ken ik niet. Kies er een:"
+BROADCAST_LATER = "Op ieders eigen tijd…"
+BROADCAST_ASK_TIME = (
+    "Om hoe laat? Typ een tijd, bijvoorbeeld 19:00. Iedereen krijgt het bericht om die tijd in "
+    "zijn eigen tijdzone, vandaag of, als die tijd daar al voorbij is, morgen."
+)
+BROADCAST_BAD_TIME = (
+    "Die tijd begrijp ik niet. Typ een tijd tussen 0:00 en 23:59, bijvoorbeeld 19:00."
+)
+BROADCAST_AT_CONFIRM = "Het bericht gaat om {time}, in ieders eigen tijdzone. Versturen?"

@@ -8,7 +8,7 @@ same step as the message enters their queue, so a restart mid-way never sends an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 
@@ -100,6 +100,25 @@ class Broadcasts:
     async def forget_recipient(self, bid: str, pid: str) -> None:
         """Someone who erased themselves leaves the broadcast's to-do list."""
         await self._redis.lrem(self._keys.broadcast_todo(bid), 0, pid)
+        await self._redis.zrem(self._keys.broadcast_later(bid), pid)
+
+    async def hold_until(self, bid: str, pid: str, at: datetime) -> None:
+        """A recipient whose own time has not come yet waits, by when it comes."""
+        await self._redis.zadd(self._keys.broadcast_later(bid), {pid: at.timestamp()})
+
+    async def ripe(self, bid: str, now: datetime, count: int) -> list[str]:
+        """Waiting recipients whose time has come (they stop waiting)."""
+        key = self._keys.broadcast_later(bid)
+        rows = await self._redis.zrangebyscore(key, "-inf", now.timestamp(), start=0, num=count)
+        pids = [text(p) for p in rows if isinstance(p, (str, bytes))]
+        if pids:
+            await self._redis.zrem(key, *pids)
+        return pids
+
+    async def next_ripe(self, bid: str) -> datetime | None:
+        rows = await self._redis.zrange(self._keys.broadcast_later(bid), 0, 0, withscores=True)
+        pairs: list[tuple[bytes | str, float]] = list(rows)  # type: ignore[arg-type]
+        return datetime.fromtimestamp(float(pairs[0][1]), UTC) if pairs else None
 
     async def to_go(self, bid: str) -> int:
         return int(await self._redis.llen(self._keys.broadcast_todo(bid)))
@@ -132,7 +151,9 @@ class Broadcasts:
     async def finish(self, broadcast: Broadcast, at: datetime) -> None:
         broadcast.finished_at = at
         await self.save(broadcast)
-        await self._redis.delete(self._keys.broadcast_todo(broadcast.id))
+        await self._redis.delete(
+            self._keys.broadcast_todo(broadcast.id), self._keys.broadcast_later(broadcast.id)
+        )
 
 
 class Previews:

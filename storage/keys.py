@@ -36,6 +36,7 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{bc:<id>}:record               string  Broadcast JSON                         broadcasts.py
     P:{bc:<id>}:todo                 list    participant ids still to be queued     broadcasts.py
     P:{bc:<id>}:stats                hash    sent / failed / blocked counts         broadcasts.py
+    P:{bc:<id>}:later                zset    recipients waiting for their own time  broadcasts.py
     P:failures                       list    latest delivery failures, newest first failures.py
     P:ops:incidents                  set     problems operators were alerted about  ops_state.py
     P:ops:digest                     string  when the next daily digest is due      ops_state.py
@@ -182,6 +183,9 @@ class Keys:
 
     def broadcast_todo(self, bid: str) -> str:
         return f"{self.prefix}:{{bc:{_part(bid, 'broadcast id')}}}:todo"
+
+    def broadcast_later(self, bid: str) -> str:
+        return f"{self.prefix}:{{bc:{_part(bid, 'broadcast id')}}}:later"
 
     def broadcast_stats(self, bid: str) -> str:
         return f"{self.prefix}:{{bc:{_part(bid, 'broadcast id')}}}:stats"

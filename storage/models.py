@@ -209,14 +209,17 @@ class Broadcast(Record):
     progress_message: Annotated[str, StringConstraints(max_length=32)] | None = None
     progress_shown: Annotated[str, StringConstraints(max_length=300)] = ""
     progress_at: UtcDatetime | None = None
+    #: Sent at this wall time in each participant's own time zone (None: now).
+    send_at: time | None = None
 
 
 class StaffDraft(Record):
     """A broadcast being written: the segment chosen, waiting for the text or the confirm."""
 
-    step: Annotated[str, StringConstraints(pattern=r"^(segment|day|text|confirm)$")]
+    step: Annotated[str, StringConstraints(pattern=r"^(segment|day|text|time|confirm)$")]
     segment: Annotated[str, StringConstraints(max_length=64)] = ""
     text: Annotated[str, StringConstraints(max_length=3500)] = ""
+    send_at: time | None = None
     at: UtcDatetime
 
 

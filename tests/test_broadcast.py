@@ -240,3 +240,37 @@ async def test_a_trainer_previews_a_course_day_by_day_and_can_stop_it(kit: Kit) 
     assert sorted(b.data for row in choose.buttons for b in row) == ["b:pv:partner", "b:pv:twijfel"]
     [denied] = await _type(kit, "12345", "/preview twijfel")
     assert denied.text == texts.NOT_STARTED
+
+
+async def test_a_broadcast_at_a_time_reaches_each_participant_at_that_hour_in_their_own_zone(
+    kit: Kit,
+) -> None:
+    await _people(kit, ["1"])  # Amsterdam
+    await kit.say("2", "/start twijfel")
+    await kit.tap("2", "t:07:00")
+    await kit.tap("2", "z:?")
+    await kit.say("2", "America/Paramaribo")  # four hours behind Amsterdam in winter
+    await _type(kit, TRAINER, "/broadcast")
+    await _tap(kit, TRAINER, "b:s:all")
+    await _type(kit, TRAINER, "Goedenavond!")
+    [ask] = await _tap(kit, TRAINER, "b:at")
+    assert ask.text == texts.BROADCAST_ASK_TIME
+    [bad] = await _type(kit, TRAINER, "straks")
+    assert bad.text == texts.BROADCAST_BAD_TIME
+    [confirm] = await _type(kit, TRAINER, "19:00")
+    assert "19:00" in confirm.text
+    await _tap(kit, TRAINER, "b:ok")
+    got: dict[str, datetime] = {}
+    while kit.clock.now() < datetime(2026, 11, 26, 2, 0, tzinfo=UTC) and len(got) < 2:
+        kit.clock.advance(timedelta(minutes=10))
+        await kit.tick()
+        for chat in ("1", "2"):
+            if chat not in got and any(
+                m.heading == texts.BROADCAST_HEADING for m in kit.channel.to(chat)
+            ):
+                got[chat] = kit.clock.now()
+    assert got["1"].astimezone(AMS).hour == 19
+    assert got["2"].astimezone(ZoneInfo("America/Paramaribo")).hour == 19
+    await _run_broadcast(kit)
+    [done] = await kit.engine.store.broadcasts.recent()
+    assert done.state is BroadcastState.DONE

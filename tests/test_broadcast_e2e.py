@@ -66,7 +66,7 @@ async def _compose(w: StaffWorld, segment: str, body: str) -> SentMessage:
     preview = await w.next(TRAINER)
     assert preview.text == f"{HEADING}\n\n{body}"  # exactly as participants will see it
     question = await w.next(TRAINER)
-    assert question.callback_data == ["b:ok", "b:no"]
+    assert question.callback_data == ["b:ok", "b:no", "b:at"]
     return question
 
 

@@ -18,6 +18,7 @@ from bot.delivery.drain import Editor, Sender
 from bot.delivery.errors import DeliveryError
 from bot.messages import Button, Outgoing
 from scheduler.clock import Clock
+from scheduler.localtime import next_delivery
 from storage.keys import chat_member, parse_member
 from storage.models import (
     Broadcast,
@@ -114,6 +115,10 @@ class Runner:
             await self._show(broadcast, force=True)
             return None
         await self._show(broadcast)
+        if not await self.store.broadcasts.to_go(bid):  # only those waiting for their time
+            ripe = await self.store.broadcasts.next_ripe(bid)
+            if ripe is not None:
+                return max(ripe, self._later(EVERY))
         return self._later(EVERY)
 
     async def _lessons_waiting(self) -> bool:
@@ -127,12 +132,21 @@ class Runner:
         )
 
     async def _queue_batch(self, broadcast: Broadcast) -> None:
-        pids = await self.store.broadcasts.take(broadcast.id, BATCH)
         now = self.clock.now()
+        ripe = await self.store.broadcasts.ripe(broadcast.id, now, BATCH)
+        pids = ripe + await self.store.broadcasts.take(broadcast.id, BATCH - len(ripe))
         for i, pid in enumerate(pids):
             try:
-                if await self.store.participants.get(pid) is None:
+                participant = await self.store.participants.get(pid)
+                own_time = (
+                    self._own_time(broadcast, participant.timezone)
+                    if participant is not None and pid not in ripe
+                    else None
+                )
+                if participant is None:
                     await self.store.broadcasts.count(broadcast.id, "skipped")
+                elif own_time is not None and own_time > now:
+                    await self.store.broadcasts.hold_until(broadcast.id, pid, own_time)
                 else:
                     # Queued once per participant, however often a cut-short run repeats this;
                     # its outcome is counted when the chat's queue sends it.
@@ -141,6 +155,14 @@ class Runner:
             except BaseException:
                 await self.store.broadcasts.give_back(broadcast.id, pids[i:])
                 raise
+
+    @staticmethod
+    def _own_time(broadcast: Broadcast, zone: str) -> datetime | None:
+        """When the participant's own clock first shows the broadcast's time after it was
+        confirmed (None: the broadcast goes now)."""
+        if broadcast.send_at is None:
+            return None
+        return next_delivery(broadcast.created_at - timedelta(seconds=1), zone, broadcast.send_at)
 
     async def _to_go(self, broadcast: Broadcast, counts: Mapping[str, int]) -> int:
         done = sum(counts.get(o, 0) for o in OUTCOMES)

@@ -21,6 +21,7 @@ from bot.ops.commands import OperatorCommands
 from bot.staff.preview import PREFIX as PREVIEW_PREFIX
 from bot.staff.preview import Previews
 from bot.staff.roles import Role, Roles, user_hash
+from scheduler.localtime import parse_time_of_day
 from storage.models import Broadcast, BroadcastState, StaffDraft, TrainerGrant
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,10 @@ class Staff:
         if kind == "no":
             await self.store.broadcasts.drop_draft(me)
             return _say(texts.BROADCAST_CANCELLED_DRAFT)
+        if kind == "at" and draft.step == "confirm":
+            draft.step = "time"
+            await self.store.broadcasts.save_draft(me, draft)
+            return _say(texts.BROADCAST_ASK_TIME)
         if kind == "ok" and draft.step == "confirm":
             return await self._confirm(event, draft)
         return _say(texts.BROADCAST_STALE)
@@ -149,6 +154,8 @@ class Staff:
     async def _text(self, event: Incoming) -> Replies | None:
         me = user_hash(event.chat_id)
         draft = await self.store.broadcasts.draft(me)
+        if draft is not None and draft.step == "time":
+            return await self._time(me, draft, event.text)
         if draft is None or draft.step != "text":
             return None  # not writing a broadcast: an ordinary message
         segment = parse(draft.segment, self.journey.courses)
@@ -177,9 +184,22 @@ class Staff:
                         Button(texts.BROADCAST_SEND, "b:ok"),
                         Button(texts.BROADCAST_CANCEL, "b:no"),
                     ),
+                    (Button(texts.BROADCAST_LATER, "b:at"),),
                 ),
             ),
         ]
+
+    async def _time(self, me: str, draft: StaffDraft, typed: str) -> Replies:
+        """The trainer chose a time: each participant gets it then, in their own time zone."""
+        at = parse_time_of_day(typed)
+        if at is None:
+            return _say(texts.BROADCAST_BAD_TIME)
+        draft.step, draft.send_at = "confirm", at
+        await self.store.broadcasts.save_draft(me, draft)
+        return _say(
+            texts.BROADCAST_AT_CONFIRM.format(time=texts.hhmm(at)),
+            (Button(texts.BROADCAST_SEND, "b:ok"), Button(texts.BROADCAST_CANCEL, "b:no")),
+        )
 
     def _broadcast_record(
         self, event: Incoming, segment: Segment, body: str, total: int
@@ -201,6 +221,7 @@ class Staff:
         if not people:
             return _say(texts.BROADCAST_NOBODY.format(segment=segment.label))
         broadcast = self._broadcast_record(event, segment, draft.text, len(people))
+        broadcast.send_at = draft.send_at
         await self.deliveries.broadcasts.start(broadcast, people)
         log.info("broadcast %s to %d participants started", broadcast.id, len(people))
         return []  # the progress message, edited as it goes, is the answer
