@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from scheduler.clock import Clock
+from scheduler.quiet import Quiet
 from storage.due import Claim, DueIndex
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Dispatcher:
         self._more_due = False
         self._heartbeat: asyncio.Task[None] | None = None
         self._refill = True  # fill a freed slot at once (off while `tick` steps by hand)
+        self._quiet = Quiet(log)
 
     # -- claiming -------------------------------------------------------------------------------
     def _lease(self) -> float:
@@ -146,7 +148,11 @@ class Dispatcher:
             except Exception as exc:
                 self.stats.failed += 1
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("handling %s failed; retrying later", member)
+                reason = str(exc).splitlines()[0] if str(exc) else ""
+                self._quiet.error(
+                    type(exc).__name__, "handling %s failed (%s: %s); retrying later",
+                    member, type(exc).__name__, reason,
+                )  # fmt: skip
                 retry = self.clock.to_course_seconds(self.retry_after_error)
                 next_due = self.clock.now() + timedelta(seconds=retry)
             if not await self.due.finish(member, next_due, self.token):
@@ -172,7 +178,7 @@ class Dispatcher:
                 task = asyncio.current_task()
                 if task is not None and task.cancelling():
                     raise asyncio.CancelledError from exc  # a stop the client turned into an error
-                log.warning("could not extend leases: %s", exc)
+                self._quiet.warning("extend", "could not extend leases: %s", exc)
                 continue
             for member in lost:
                 running = self._running.get(member)

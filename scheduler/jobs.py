@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from scheduler.quiet import Quiet
+
 log = logging.getLogger(__name__)
 
 
@@ -25,6 +27,7 @@ class TickJob:
         self._every = every
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._stopping = False
+        self._quiet = Quiet(log)
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -34,8 +37,11 @@ class TickJob:
         self._idle.clear()
         try:
             await self._tick()
-        except Exception:
-            log.exception("dispatcher tick failed")
+            self._quiet.recovered("tick", "dispatcher ticks again")
+        except Exception as exc:
+            # During a Redis outage this fails every tick: one line per interval, no traceback.
+            reason = str(exc).splitlines()[0] if str(exc) else ""
+            self._quiet.error("tick", "dispatcher tick failed: %s: %s", type(exc).__name__, reason)
         finally:
             self._idle.set()
 

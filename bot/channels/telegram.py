@@ -17,6 +17,7 @@ from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any, Protocol
 
+from redis.exceptions import RedisError
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
@@ -398,6 +399,8 @@ class TelegramChannel:
                 await self._limiter.acquire(chat_id, MAX_PACING_WAIT, lane)
             except Throttled as exc:
                 raise RateLimited(exc.retry_after, "paced", paced=True) from exc
+            except (RedisError, OSError):
+                pass  # the shared pacing lives in Redis; without it, this one reply goes unpaced
         await self._send(chat_id, message)
 
     async def _send(self, chat_id: str, message: Outgoing) -> str:

@@ -23,6 +23,7 @@ from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
 from bot.messages import Outgoing
 from bot.ops.counters import CounterName, Counters
 from scheduler.clock import Clock
+from scheduler.quiet import Quiet
 from storage.models import Channel, FailureEntry, Lane, Participant, QueueItem
 from storage.queue import Step
 from storage.store import Store
@@ -85,6 +86,7 @@ class Drainer:
     lock_seconds: float = 15.0  # real seconds a drain lock lasts without progress
     stats: DrainStats = field(default_factory=DrainStats)
     counters: Counters | None = None  # the operators' counters in Redis, shared by every worker
+    _quiet: Quiet = field(default_factory=lambda: Quiet(log), repr=False)
 
     async def count(self, name: CounterName) -> None:
         if self.counters is not None:
@@ -222,8 +224,8 @@ class Drainer:
             return None
         retry = self._later(backoff(attempts))
         await queue.retry_later(pid, retry.timestamp())
-        log.warning(
-            "sending to participant %s failed (try %d of %d), again in %s: %s",
-            pid, attempts, MAX_ATTEMPTS, retry - self.clock.now(), cause,
+        self._quiet.warning(
+            "transient", "a send failed and will be tried again (participant %s, try %d of %d): %s",
+            pid, attempts, MAX_ATTEMPTS, cause,
         )  # fmt: skip
         return retry

@@ -16,12 +16,15 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Protocol
 
+from redis.exceptions import RedisError
+
 from bot import texts
 from bot.delivery.drain import backoff
 from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected
 from bot.delivery.items import reply_items
 from bot.delivery.owed import Deliveries
 from bot.messages import Incoming, Outgoing
+from scheduler.quiet import Quiet
 from storage.keys import chat_member
 from storage.models import EnrollmentStatus, Lane
 
@@ -58,11 +61,25 @@ class Conversation:
         self.deliveries = deliveries
         self.store = deliveries.store
         self.staff = staff
+        self._quiet = Quiet(log)
 
     async def answer(self, event: Incoming) -> None:
         try:
+            await self._answer(event)
+        except (RedisError, OSError) as exc:
+            # Redis is away: nothing can be kept now, so say so kindly, without Redis.
+            self._quiet.warning(
+                "redis", "cannot reach Redis to answer a %s (%s); asked them to send it again",
+                event.kind, type(exc).__name__,
+            )  # fmt: skip
+            await self._direct(event, [Outgoing(texts.CANNOT_KEEP_NOW)])
+
+    async def _answer(self, event: Incoming) -> None:
+        try:
             staff = await self.staff.handle(event) if self.staff is not None else None
             replies = staff if staff is not None else await self.coach.handle(event)
+        except (RedisError, OSError):
+            raise
         except Exception as exc:
             log.error("handling a %s failed: %s", event.kind, where(exc))
             replies = [Outgoing(texts.SOMETHING_WRONG)]

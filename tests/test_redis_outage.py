@@ -1,0 +1,129 @@
+"""Redis goes away for a while under `druppel run` and `druppel worker`: both keep running, log
+about it in a line now and then instead of a traceback per tick, participants who write meanwhile
+are told kindly to send it again, and everything carries on when Redis is back."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from bot import texts
+from storage.embedded import redis_server_binary, server_args, socket_path_for
+from storage.keys import Keys
+from storage.store import Store, connect_redis
+from tests.fakes.telegram_api import FakeTelegram
+from tests.test_telegram_e2e import PRECISE, STARTUP, TOKEN, World
+
+#: Real seconds Redis is away.
+OUTAGE = 12.0
+
+
+class OwnRedis:
+    """A redis-server of the test's own, with its files in a folder, to stop and start again."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.socket = socket_path_for(folder)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [redis_server_binary(), *server_args(self.folder, self.socket)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis(unix_socket_path=str(self.socket), socket_timeout=1)
+        try:
+            for _ in range(200):
+                try:
+                    if client.ping():
+                        return
+                except (redis.RedisError, OSError):
+                    pass
+                subprocess.run(["sleep", "0.05"], check=True)
+            raise RuntimeError("the test's redis-server did not answer")
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    server = OwnRedis(tmp_path / "redis")
+    server.folder.mkdir()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def world(own_redis: OwnRedis, tmp_path: Path) -> AsyncIterator[World]:
+    client = await connect_redis(own_redis.url)
+    store = Store(client, Keys("outage"))
+    async with FakeTelegram(token=TOKEN) as tg:
+        w = World(tg, store, own_redis.url, tmp_path)
+        try:
+            yield w
+        finally:
+            for druppel in w.processes:
+                await druppel.stop()
+            for handle in w._logs:
+                handle.close()
+            await client.aclose()
+            print(w.logs())
+
+
+async def test_a_redis_outage_is_survived_quietly_and_kindly(
+    world: World, own_redis: OwnRedis
+) -> None:
+    w, tg = world, world.tg
+    w.speed = PRECISE
+    await w.set_clock()
+    bot = await w.start()
+    worker = await w.start("worker")
+    clock = await w.clock()
+    chats = [9101, 9102, 9103]
+    for chat in chats:
+        await w.sign_up(chat, "twijfel", clock, deep_link=True)
+    lines_before = [len(p.output().splitlines()) for p in (bot, worker)]
+
+    own_redis.stop()
+    mark = tg.mark()
+    for chat in chats:
+        tg.user_sends(chat, f"Een antwoord tijdens de storing van {chat}.")
+    kind = [await w.next(chat, within=STARTUP, since=mark) for chat in chats]
+    assert all(m.text == texts.CANNOT_KEEP_NOW for m in kind)  # told, without Redis
+    await asyncio.sleep(OUTAGE)
+    for p in (bot, worker):
+        assert p.process.returncode is None  # still running
+
+    own_redis.start()
+    await asyncio.sleep(3)
+    outage_lines = [
+        len(p.output().splitlines()) - before
+        for p, before in zip((bot, worker), lines_before, strict=True)
+    ]
+    # A line now and then per kind of trouble, never one per tick (a tick is 50 ms here).
+    assert all(n <= 4 + 3 * OUTAGE / 10 for n in outage_lines), outage_lines
+    for p in (bot, worker):
+        assert "Traceback" not in p.output()
+
+    after = tg.mark()
+    tg.user_sends(chats[0], "/voortgang")  # answered normally again
+    progress = await w.next(chats[0], within=STARTUP, since=after)
+    assert progress.text.startswith("“")
