@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts
 from storage.store import Store
 from tests.fakes.telegram_api import FakeTelegram
-from tests.test_telegram_e2e import STARTUP, TOKEN, World
+from tests.test_telegram_e2e import COURSES, PRECISE, STARTUP, TOKEN, World
 
 
 @pytest.fixture
@@ -58,3 +59,30 @@ async def test_sigterm_always_exits_0_without_a_traceback(world: World) -> None:
     await world.next(8002, within=STARTUP)
     assert await bot.stop() == 0
     assert "Traceback" not in bot.output()
+
+
+async def test_a_debug_log_of_a_whole_journey_names_no_chat_and_quotes_no_one(
+    world: World,
+) -> None:
+    w, tg = world, world.tg
+    w.speed = PRECISE
+    w.log_level = "DEBUG"
+    await w.set_clock()
+    bot = await w.start()
+    worker = await w.start("worker")
+    clock = await w.clock()
+    chat = 987_654_321
+    await w.sign_up(chat, "twijfel", clock, deep_link=True, name="Marijke")
+    await w.receive_day(chat, COURSES["twijfel"], 1)
+    secret = "Mijn geheime gedachte over Joost."
+    tg.user_sends(chat, secret)
+    await w.next(chat, lambda m: m.text.startswith(texts.REFLECTION_SAVED.format(day=1)))
+    tg.user_sends(chat, "ik ben bang voor mijn vriend")
+    await w.next(chat, lambda m: m.text.startswith("Dank je dat je dit"))
+    tg.user_sends(chat, "/pauze")
+    await w.next(chat, lambda m: m.text == texts.PAUSED)
+    await asyncio.sleep(1)
+    output = bot.output() + worker.output()
+    assert "DEBUG" in output  # the log really was at DEBUG
+    for never in (str(chat), "Marijke", "geheime", "bang voor mijn vriend", TOKEN):
+        assert never not in output, never
