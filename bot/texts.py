@@ -329,3 +329,7 @@ CANNOT_KEEP_NOW = (
     "Sorry, ik kan je bericht nu even niet bewaren. Stuur het over een paar minuten nog eens; "
     "je cursus loopt gewoon door."
 )
+SLOW_DOWN = (
+    "Rustig aan, ik kan het even niet bijhouden. Alles wat je stuurt bewaar ik; ik reageer weer "
+    "zodra het wat kalmer is."
+)

@@ -19,7 +19,7 @@ from bot import texts
 from bot.delivery.drain import MAX_ATTEMPTS, Drainer
 from bot.delivery.errors import Transient
 from bot.delivery.items import day_items, render, reply_items
-from bot.messages import Outgoing
+from bot.messages import Incoming, Outgoing
 from storage.keys import Keys, chat_member
 from storage.models import Channel, Lane, Participant, QueueItem
 from storage.store import Store, connect_redis
@@ -268,3 +268,28 @@ async def test_a_participant_deleted_with_a_queue_leaves_no_key(kit: Kit) -> Non
     # The chat is free again: signing up afresh makes a new participant.
     await kit.sign_up("1")
     assert await _pid(kit) != pid
+
+
+async def test_a_flood_from_one_person_is_kept_whole_and_answered_with_one_request_to_slow_down(
+    kit: Kit,
+) -> None:
+    from bot.delivery.replies import FloodWatch
+
+    moments = iter(float(i) * 0.01 for i in range(10_000))
+    kit.engine.conversation.flood = FloodWatch(now=lambda: next(moments))
+    await kit.sign_up("1")
+    await kit.sign_up("2")
+    kit.clock.set(LESSON_TIME)
+    await kit.tick()
+    before = len(kit.channel.to("1"))
+    for i in range(60):
+        await kit.engine.conversation.answer(
+            Incoming.from_text(Channel.CONSOLE, "1", f"regel {i} van een lange plak")
+        )
+    answers = [m.text for m in kit.channel.to("1")[before:]]
+    assert answers.count(texts.SLOW_DOWN) == 1
+    assert len(answers) == FloodWatch.LIMIT + 1  # the first ones answered, then one request
+    pid = await _pid(kit)
+    assert len(await kit.engine.store.reflections.all(pid)) == 60  # nothing lost
+    [other] = await kit.answer("2", "/voortgang")  # someone else is answered as usual
+    assert other.text.startswith("“")

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from enum import Enum
 from typing import Protocol
 
 from redis.exceptions import RedisError
@@ -51,6 +54,49 @@ def where(error: BaseException) -> str:
     return f"{type(error).__name__}\n{frames}".rstrip()
 
 
+class Flood(Enum):
+    CALM = "calm"
+    WARN = "warn"  # this message tips it: answer with one kind request to slow down
+    HUSH = "hush"  # still flooding: keep the message, hold back the answer
+
+
+class FloodWatch:
+    """Per chat, how many messages came in the last WINDOW seconds (in this process, which is
+    the one that receives them). Past LIMIT, one kind request to slow down, then silence until
+    the chat is calm again; every message is still handled, so no real answer is lost."""
+
+    WINDOW = 10.0
+    LIMIT = 12
+
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        self._now = now
+        self._seen: dict[tuple[str, str], deque[float]] = {}
+        self._warned: set[tuple[str, str]] = set()
+
+    def note(self, channel: str, chat_id: str) -> Flood:
+        now = self._now()
+        key = (channel, chat_id)
+        seen = self._seen.setdefault(key, deque())
+        seen.append(now)
+        while seen and seen[0] < now - self.WINDOW:
+            seen.popleft()
+        if len(seen) <= self.LIMIT:
+            self._warned.discard(key)
+            if len(seen) == 1 and len(self._seen) > 10_000:
+                self._forget(now)
+            return Flood.CALM
+        if key in self._warned:
+            return Flood.HUSH
+        self._warned.add(key)
+        return Flood.WARN
+
+    def _forget(self, now: float) -> None:
+        """Chats quiet for a whole window are forgotten, so memory follows activity."""
+        for key in [k for k, v in self._seen.items() if not v or v[-1] < now - self.WINDOW]:
+            del self._seen[key]
+            self._warned.discard(key)
+
+
 class Conversation:
     """One event in, its replies queued and sent in order."""
 
@@ -62,6 +108,7 @@ class Conversation:
         self.store = deliveries.store
         self.staff = staff
         self._quiet = Quiet(log)
+        self.flood = FloodWatch()
 
     async def answer(self, event: Incoming) -> None:
         try:
@@ -75,6 +122,7 @@ class Conversation:
             await self._direct(event, [Outgoing(texts.CANNOT_KEEP_NOW)])
 
     async def _answer(self, event: Incoming) -> None:
+        flooding = self.flood.note(event.channel, event.chat_id)
         try:
             staff = await self.staff.handle(event) if self.staff is not None else None
             replies = staff if staff is not None else await self.coach.handle(event)
@@ -83,6 +131,10 @@ class Conversation:
         except Exception as exc:
             log.error("handling a %s failed: %s", event.kind, where(exc))
             replies = [Outgoing(texts.SOMETHING_WRONG)]
+        if flooding is Flood.HUSH:
+            replies = []  # kept, as always; only the answers to a flood are held back
+        elif flooding is Flood.WARN:
+            replies = [Outgoing(texts.SLOW_DOWN)]
         participant = await self.store.participants.by_chat(event.channel, event.chat_id)
         if participant is None:
             await self._direct(event, replies)
