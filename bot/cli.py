@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -15,10 +15,11 @@ from pydantic import TypeAdapter, ValidationError
 from bot.errors import SetupError
 from bot.settings import Settings
 from courses.loader import CourseFileError, course_files, load_course, load_course_dir
+from courses.models import Course
 from courses.render import preview
 from storage.crypto import Resealed, UndecryptableText
 from storage.errors import RedisUnavailable
-from storage.models import ParticipantId
+from storage.models import EnrollmentStatus, ParticipantId
 from storage.retention import apply_retention
 from storage.store import Store, open_store
 
@@ -108,6 +109,8 @@ async def _check(settings: Settings) -> int:
         where = settings.redis_url or f"embedded, in {settings.data_dir}"
         print(f"redis {info['redis_version']} ({where}): ok")
         print(f"participants: {await store.participants.count()}")
+        for warning in await _uncovered(store, courses):
+            print(f"druppel: warning: {warning}", file=sys.stderr)
     if not settings.encryption_keys:
         print(
             "druppel: warning: DRUPPEL_ENCRYPTION_KEY is not set, so reflections are stored "
@@ -115,6 +118,35 @@ async def _check(settings: Settings) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+async def _uncovered(store: Store, courses: Mapping[str, Course]) -> list[str]:
+    """Enrollments the course files on disk no longer cover: a course that is gone, or one cut
+    below the day a participant is on."""
+    live = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
+    warnings: list[str] = []
+    for course_id in sorted(await store.enrollments.segments.course_ids()):
+        pids = [p async for p in store.enrollments.segments.members([course_id], live)]
+        if not pids:
+            continue
+        course = courses.get(course_id)
+        if course is None:
+            warnings.append(
+                f"{len(pids)} participants follow course {course_id!r}, which no course file "
+                "provides; they are paused with a message until it is back"
+            )
+            continue
+        beyond = 0
+        for pid in pids:
+            enrollment = await store.enrollments.get(pid, course_id)
+            if enrollment is not None and enrollment.last_delivered_day > course.length:
+                beyond += 1
+        if beyond:
+            warnings.append(
+                f"{beyond} participants of {course_id!r} are past its last day "
+                f"({course.length}); their course ends with its end message"
+            )
+    return warnings
 
 
 async def _rotate_key(settings: Settings) -> int:

@@ -56,6 +56,17 @@ class SegmentIndex:
     async def count(self, course_id: str, status: EnrollmentStatus) -> int:
         return int(await self._redis.scard(self._keys.segment(course_id, status.value)))
 
+    async def course_ids(self) -> set[str]:
+        """Every course someone is (or was) enrolled in, as the index knows it."""
+        pattern = self._keys.segment("x", "active").rsplit(":", 2)[0].replace("{", "\\{")
+        pattern = pattern.replace("}", "\\}") + ":*"
+        found: set[str] = set()
+        async for key in self._redis.scan_iter(match=pattern, count=1000):
+            parts = text(key).rsplit(":", 2)
+            if len(parts) == 3 and parts[2] in {s.value for s in EnrollmentStatus}:
+                found.add(parts[1])
+        return found
+
     async def built(self) -> bool:
         return bool(await self._redis.exists(self._keys.segments_built()))
 

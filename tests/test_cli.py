@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ import pytest
 from bot.cli import main
 from courses.loader import load_course_dir
 from courses.render import render_day
+from storage.keys import Keys
+from storage.models import Channel, Enrollment
+from storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +65,10 @@ def test_preview_of_a_missing_course_or_day_fails(
 
 def _druppel(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run `druppel` with only the settings a test names (the caller's REDIS_URL stays out)."""
-    settings = {"REDIS_URL", "DRUPPEL_DATA_DIR", "DRUPPEL_COURSES_DIR", "DEFAULT_TIMEZONE"}
+    settings = {
+        "REDIS_URL", "DRUPPEL_DATA_DIR", "DRUPPEL_COURSES_DIR", "DEFAULT_TIMEZONE",
+        "DRUPPEL_KEY_PREFIX",
+    }  # fmt: skip
     base = {k: v for k, v in os.environ.items() if k not in settings}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
@@ -103,3 +110,27 @@ def test_a_bad_setting_is_named(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "DEFAULT_TIMEZONE" in done.stderr
     assert "Europe/Atlantis" in done.stderr
+
+
+async def test_check_warns_when_course_files_no_longer_cover_the_enrollments(
+    tmp_path: Path, redis_url: str, keys: Keys, store: Store
+) -> None:
+    shipped = ROOT / "courses"
+    only_partner = tmp_path / "courses"
+    only_partner.mkdir()
+    (only_partner / "partner.yaml").write_text(
+        (shipped / "partner.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    for chat in ("1", "2"):
+        p, _ = await store.participants.get_or_create(Channel.TELEGRAM, chat, now=now)
+        await store.enrollments.save(
+            Enrollment(participant_id=p.id, course_id="twijfel", started_at=now)
+        )
+    done = _druppel(
+        "check",
+        env={"REDIS_URL": redis_url, "DRUPPEL_KEY_PREFIX": keys.prefix,
+             "DRUPPEL_COURSES_DIR": str(only_partner)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "2 participants follow course 'twijfel', which no course file provides" in done.stderr
