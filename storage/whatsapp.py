@@ -2,8 +2,9 @@
 
 The webhook (in `druppel web`) queues what arrives before it answers the platform, so nothing is
 lost when that process dies afterwards; workers take a chat's inbox under a lease and handle its
-events in order. Phone numbers and message ids (which may spell out a phone number) appear in key
-names only as a keyed hash, so a dump of the key space names nobody.
+events in order. What a participant wrote is sealed with the installation's encryption keys
+(when set) while it waits there. Phone numbers and message ids (which may spell out a phone
+number) appear in key names only as a keyed hash, so a dump of the key space names nobody.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Annotated, Literal
 import redis.asyncio as aioredis
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from storage.crypto import TextCipher
 from storage.keys import Keys
 from storage.models import UtcDatetime
 from storage.records import text
@@ -47,7 +49,8 @@ class InboundEvent(BaseModel):
     at: UtcDatetime
     type: Annotated[str, StringConstraints(max_length=32)] = "text"
     name: Annotated[str, StringConstraints(max_length=64)] | None = None
-    text: Annotated[str, StringConstraints(max_length=20_000)] = ""
+    #: What they wrote (at most 20,000 characters; longer while sealed).
+    text: Annotated[str, StringConstraints(max_length=120_000)] = ""
     data: Annotated[str, StringConstraints(max_length=512)] | None = None
     error_code: int | None = None
     error_title: Annotated[str, StringConstraints(max_length=300)] | None = None
@@ -76,12 +79,15 @@ def _ms(at: datetime) -> int:
 class WhatsAppRepo:
     """The WhatsApp keys of one installation; `secret` keys the hashes in key names."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, secret: bytes) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, keys: Keys, secret: bytes, cipher: TextCipher | None = None
+    ) -> None:
         if not secret:
             raise ValueError("a WhatsApp store needs a secret to hash phone numbers with")
         self._redis = redis
         self._keys = keys
         self._secret = secret
+        self._cipher = cipher or TextCipher()
         self._scripts = Scripts(redis)
 
     def hashed(self, value: str) -> str:
@@ -98,6 +104,8 @@ class WhatsAppRepo:
         Returns False for a repeat."""
         chat = self.hashed(event.chat)
         k = self._keys
+        if event.text:
+            event = event.model_copy(update={"text": self._cipher.seal(event.text)})
         until = _ms(window_until) if window_until is not None else 0
         queued = await self._scripts.run(
             "wa_inbound",
@@ -123,6 +131,14 @@ class WhatsAppRepo:
         """The oldest event still waiting in a chat's inbox, as stored."""
         raw = await self._redis.lindex(self._keys.wa_inbox(chat), 0)
         return None if raw is None else text(raw)
+
+    def read(self, raw: str) -> InboundEvent:
+        """An event as `first` returned it, its text opened. Raises ValueError when it is not
+        one, UndecryptableText when no configured key opens it."""
+        event = InboundEvent.model_validate_json(raw)
+        if event.text:
+            event = event.model_copy(update={"text": self._cipher.open(event.text)})
+        return event
 
     async def done(self, chat: str, token: str, lease_seconds: float, *, pop: bool = True) -> int:
         """Drop the chat's first event (`pop`) and extend the lease; -1 when the lease was lost,

@@ -11,12 +11,17 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 from aiohttp import web
+from cryptography.fernet import Fernet
 
-from bot.channels.whatsapp.inbound import Inbox
+from bot.channels.whatsapp.inbound import InboundHandler, Inbox
 from bot.channels.whatsapp.webhook import WhatsAppWebhook, signature_valid
 from bot.channels.whatsapp.window import Window
+from bot.messages import Incoming, Outgoing
+from bot.ops.counters import Counters
 from bot.web.app import make_app, start
 from scheduler.clock import FixedClock
+from storage.crypto import TextCipher
+from storage.models import Channel, Participant
 from storage.store import Store
 from storage.whatsapp import InboundEvent, WhatsAppRepo
 from tests.fakes.whatsapp_api import encode, message_webhook, sign, status_webhook
@@ -167,3 +172,52 @@ async def test_one_chats_events_are_handled_in_order_and_a_dead_workers_chat_is_
         await asyncio.wait([running], timeout=2)
     assert seen == ["0", "1", "2", "3", "4"]
     assert await repo.waiting() == 0
+
+
+async def test_what_a_participant_wrote_waits_in_the_inbox_sealed(store: Store) -> None:
+    cipher = TextCipher([Fernet.generate_key().decode()])
+    repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode(), cipher)
+    event = InboundEvent(kind="message", id="m1", chat=SANNE, at=NOON, text="Ik ben bang")
+    await repo.receive(event)
+    (chat,) = await repo.claim("w1", 15, 10)
+    raw = await repo.first(chat)
+    assert raw is not None
+    assert "Ik ben bang" not in raw
+    assert repo.read(raw).text == "Ik ben bang"
+
+
+class _Silent:
+    """A conversation that hears nothing (the failure path never answers)."""
+
+    async def answer(self, event: Incoming) -> None:
+        raise AssertionError("a failed status is not the coach's business")
+
+    async def send(self, pid: str, replies: list[Outgoing]) -> None:
+        raise AssertionError("a failed status sends nothing")
+
+
+async def test_a_failed_status_for_the_window_closes_it_and_is_kept_for_operators(
+    store: Store,
+) -> None:
+    clock = FixedClock(NOON)
+    repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode())
+    participant, _ = await store.participants.get_or_create(Channel.WHATSAPP, SANNE, now=NOON)
+    until, real = Window(repo, clock).opened_by(NOON)
+    opening = InboundEvent(kind="message", id="m1", chat=SANNE, at=NOON)
+    await repo.receive(opening, window_until=until, window_real_seconds=real)
+    gone: list[str] = []
+
+    async def on_gone(p: Participant) -> None:
+        gone.append(p.id)
+
+    handler = InboundHandler(_Silent(), store, repo, clock, {"partner"}, Counters(store), on_gone)
+    await handler(InboundEvent(
+        kind="failed", id="wamid.x", chat=SANNE, at=NOON, error_code=131047,
+        error_title="Re-engagement message",
+    ))  # fmt: skip
+    assert await repo.window_until(SANNE) is None  # the next message goes as the template
+    (entry,) = await store.failures.recent()
+    assert (entry.kind, entry.participant) == ("rejected", participant.id)
+    assert "131047" in entry.cause
+    assert gone == []
+    assert (await Counters(store).totals())["failures_rejected"] == 1

@@ -148,8 +148,9 @@ async def serve_web(settings: Settings) -> int:
     """`druppel web`: serve until SIGTERM or SIGINT, then exit 0."""
     configure_logging(settings.log_level)
     async with open_store(
-        settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster
-    ) as store:
+        settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster,
+        settings.encryption_keys,
+    ) as store:  # fmt: skip
         clock = await shared_clock(store, settings.clock_speed)
         whatsapp = whatsapp_webhook(settings, store, clock)
         app = make_app(

@@ -26,6 +26,7 @@ from bot.delivery.replies import where
 from bot.messages import Incoming, Kind, Outgoing
 from bot.ops.counters import Counters, failure
 from scheduler.clock import Clock
+from storage.crypto import UndecryptableText
 from storage.models import Channel, EnrollmentStatus, FailureEntry, Participant
 from storage.store import Store
 from storage.whatsapp import InboundEvent, WhatsAppRepo
@@ -193,9 +194,12 @@ class Inbox:
 
     async def _one(self, raw: str) -> None:
         try:
-            event = InboundEvent.model_validate_json(raw)
+            event = self.repo.read(raw)
         except ValidationError:
             log.warning("whatsapp: dropped an inbound event in a form not understood")
+            return
+        except UndecryptableText:
+            log.error("whatsapp: dropped an inbound event no DRUPPEL_ENCRYPTION_KEY opens")
             return
         try:
             await self.handle(event)

@@ -92,7 +92,8 @@ def _required(settings: Settings) -> None:
 
 
 def repo(store: Store, settings: Settings) -> WhatsAppRepo:
-    return WhatsAppRepo(store.redis, store.keys, _secret(settings.whatsapp_app_secret).encode())
+    secret = _secret(settings.whatsapp_app_secret).encode()
+    return WhatsAppRepo(store.redis, store.keys, secret, store.cipher)
 
 
 def template(settings: Settings) -> Template:
