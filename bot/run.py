@@ -60,6 +60,13 @@ def configure_logging(level_name: str) -> None:
     for name, floor in _FLOORS.items():
         logging.getLogger(name).setLevel(max(level, floor))
     logging.getLogger("telegram.ext").addFilter(_no_token_traceback)
+    logging.getLogger("telegram.request.BaseRequest").addFilter(_no_gateway_page)
+
+
+def _no_gateway_page(record: logging.LogRecord) -> bool:
+    """PTB logs a proxy's HTML error page (a 502 while Telegram has a bad minute) with a
+    traceback for every send; the send's failure is ours to report, once per interval."""
+    return not str(record.msg).startswith("Can not load invalid JSON data")
 
 
 def _no_token_traceback(record: logging.LogRecord) -> bool:

@@ -86,3 +86,27 @@ async def test_a_debug_log_of_a_whole_journey_names_no_chat_and_quotes_no_one(
     assert "DEBUG" in output  # the log really was at DEBUG
     for never in (str(chat), "Marijke", "geheime", "bang voor mijn vriend", TOKEN):
         assert never not in output, never
+
+
+async def test_a_bot_api_outage_is_a_few_log_lines_and_every_lesson_arrives_after_it(
+    world: World,
+) -> None:
+    w, tg = world, world.tg
+    w.speed = PRECISE
+    await w.set_clock()
+    await w.start()
+    worker = await w.start("worker")
+    clock = await w.clock()
+    chats = list(range(8101, 8111))
+    for chat in chats:
+        await w.sign_up(chat, "twijfel", clock, deep_link=True)
+    lines_before = len(worker.output().splitlines())
+    tg.fail_next("502", count=100_000)  # every send fails, for a while
+    await asyncio.sleep(8)
+    tg.stop_failing()
+    outage_lines = len(worker.output().splitlines()) - lines_before
+    for chat in chats:
+        await w.receive_day(chat, COURSES["twijfel"], 1)
+    assert "Traceback" not in worker.output()
+    # One line per kind of trouble per ten seconds, not one per participant per retry.
+    assert outage_lines <= 6, worker.output()

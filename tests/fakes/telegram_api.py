@@ -515,6 +515,10 @@ class FakeTelegram:
             raise ValueError(f"unknown failure kind {kind!r}; one of {sorted(_FAILURE_KINDS)}")
         self._forced_failures.extend([(kind, chat_id, delay)] * count)
 
+    def stop_failing(self) -> None:
+        """Forget every failure still planned by `fail_next`: the outage is over."""
+        self._forced_failures.clear()
+
     def block(self, chat_id: int, *, notify: bool = True) -> None:
         """The user blocks the bot: sends now fail with 403, and a my_chat_member update says so."""
         self._set_blocked(self._chat(chat_id), True, notify=notify)
