@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis.asyncio as aioredis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot import texts
 from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
@@ -515,3 +517,30 @@ async def test_a_removed_course_pauses_its_participants_once_with_a_kind_word(
     await kit.say("1", "/verder")
     await kit.run_until(local(30, 8))
     assert kit.channel.headings("1")[-1].startswith("Dag 2 van 9")
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.one_of(
+        st.text(max_size=80),
+        st.builds(
+            "{}:{}:{}:{}".format,
+            st.sampled_from(["k", "c", "t", "z", "r", "b", "h", "w", "x"]),
+            st.text(max_size=12),
+            st.one_of(st.integers(-(10**30), 10**30).map(str), st.text(max_size=6)),
+            st.text(max_size=6),
+        ),
+    )
+)
+async def test_any_button_data_at_all_gets_an_answer_and_never_breaks_the_participant(
+    kit: Kit, data: str
+) -> None:
+    if not await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1"):
+        await kit.sign_up("1")
+        await kit.run_until(local(27, 7, 30))
+    replies = await kit.tap("1", data)  # raising here fails the test
+    assert replies, "every tap gets an answer"
+    progress = await kit.say("1", "/voortgang")  # and what is stored still reads
+    assert progress[0].text.startswith("“")
