@@ -114,6 +114,12 @@ class Coach:
                 else texts.PRIVACY_KEPT
             )
             return _say(texts.PRIVACY.format(how_long=how_long))
+        if event.kind is Kind.COMMAND and event.command in ("mijngegevens", "export"):
+            known = await self.store.participants.by_chat(event.channel, event.chat_id)
+            if known is None:
+                return _say(texts.DELETE_NOTHING)
+            item = QueueItem(lane=Lane.REPLY, kind="export")
+            return [Outgoing(texts.EXPORT_CAPTION, named=item)]
         if event.kind is Kind.COMMAND and event.command in ("wisgegevens", "delete"):
             if await self.store.participants.by_chat(event.channel, event.chat_id) is None:
                 return _say(texts.DELETE_NOTHING)

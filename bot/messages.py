@@ -33,6 +33,8 @@ class Outgoing:
     heading: str | None = None
     buttons: tuple[tuple[Button, ...], ...] = ()
     image: bytes | None = field(default=None, repr=False)
+    #: A file the text goes with as its caption: (file name, content).
+    document: tuple[str, bytes] | None = field(default=None, repr=False)
     #: A message made when it is sent, from what is stored then (someone's own answers, their
     #: summary): queued by name, so their words are never copied into the queue. `text` is only
     #: a stand-in where such a message is shown directly.

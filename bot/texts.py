@@ -148,6 +148,7 @@ HELP = (
     "/help: dit overzicht\n"
     "/hulp: waar je terechtkunt als het niet goed gaat\n"
     "/privacy: wat ik bewaar en wie het leest\n"
+    "/mijngegevens: alles wat ik over jou bewaar, als bestand\n"
     "/wisgegevens: alles over jou wissen\n\n"
     "Na elke les kun je je antwoord gewoon hier typen.\n\n"
     f"{texts_care.HELP_POINTER}"
@@ -332,4 +333,8 @@ CANNOT_KEEP_NOW = (
 SLOW_DOWN = (
     "Rustig aan, ik kan het even niet bijhouden. Alles wat je stuurt bewaar ik; ik reageer weer "
     "zodra het wat kalmer is."
+)
+EXPORT_CAPTION = (
+    "Hier is alles wat ik over jou bewaar, als één bestand: je gegevens, je cursussen, je "
+    "antwoorden en je scores."
 )

@@ -157,7 +157,7 @@ class QueueItem(BaseModel):
 
     lane: Lane = Lane.LESSON
     kind: Annotated[
-        str, StringConstraints(pattern=r"^(day|nudge|end|followup|text|answers|summary)$")
+        str, StringConstraints(pattern=r"^(day|nudge|end|followup|text|answers|summary|export)$")
     ] = "day"
     #: The broadcast this item belongs to, so its outcome is counted there.
     broadcast_id: Annotated[str, StringConstraints(max_length=32)] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -116,3 +117,24 @@ async def test_with_a_retention_period_privacy_says_it_and_old_answers_go_by_the
         await kit.engine.watch.run()
         assert await kit.engine.store.reflections.all(p.id) == []
         assert await kit.engine.store.participants.get(p.id) is not None  # only the answers
+
+
+async def test_mijngegevens_sends_everything_held_as_one_json_file(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(START + timedelta(days=1))
+    await kit.say("1", "Wat ik dacht op dag één.")
+    got = await kit.answer("1", "/mijngegevens")
+    [file] = got
+    assert file.document is not None
+    name, content = file.document
+    assert name.endswith(".json")
+    data = json.loads(content)
+    assert data["profile"]["first_name"] == "Sanne"
+    assert [e["course_id"] for e in data["enrollments"]] == ["twijfel"]
+    assert [r["text"] for r in data["reflections"]] == ["Wat ik dacht op dag één."]
+    assert "checkins" in data
+    store = kit.engine.store
+    p = await store.participants.by_chat(Channel.CONSOLE, "1")
+    assert p is not None
+    # Nothing of it was copied into the chat's queue on the way.
+    assert "dag één" not in str(await store.redis.hgetall(store.keys.queue_items(p.id)))

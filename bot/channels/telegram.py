@@ -407,6 +407,13 @@ class TelegramChannel:
         try:
             if message.image is not None:
                 return await self._send_photo(chat_id, message, message.image)
+            if message.document is not None:
+                name, content = message.document
+                sent = await self._app.bot.send_document(
+                    chat_id=_chat_id(chat_id), document=content, filename=name,
+                    caption=html_text(message), parse_mode=ParseMode.HTML,
+                )  # fmt: skip
+                return str(sent.message_id)
             sent = await self._app.bot.send_message(
                 chat_id=_chat_id(chat_id),
                 text=html_text(message),

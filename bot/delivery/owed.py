@@ -17,6 +17,7 @@ from bot import texts
 from bot.broadcast.runner import Runner, broadcast_id
 from bot.delivery import answers
 from bot.delivery.drain import Drainer, Sender
+from bot.delivery.export import EXPORT_NAME, export
 from bot.delivery.items import course_item, day_items, render
 from bot.journey import Journey
 from bot.messages import Outgoing
@@ -60,6 +61,11 @@ class Deliveries:
         """The message a queued item names, read at the moment it is sent."""
         if item.kind == "answers":
             return await self._answers(pid, item)
+        if item.kind == "export":
+            content = await export(self.store, pid)
+            if content is None:
+                return None
+            return Outgoing(texts.EXPORT_CAPTION, document=(EXPORT_NAME, content))
         if item.kind == "summary":
             course = self.journey.courses.get(item.course_id or "")
             if course is None:

@@ -6,10 +6,10 @@ inject updates (``user_sends``, ``user_taps``, ...) that PTB fetches with real l
 everything the bot sends is recorded in :attr:`FakeTelegram.sent` for assertions.
 
 Known simplifications: only private chats; Markdown/MarkdownV2 are accepted without validation;
-inline-mode messages and webhooks are not implemented, and of media sending only sendPhoto is
+inline-mode messages and webhooks are not implemented, and of media sending only sendPhoto
 (PNG and JPEG uploads, file_ids of photos the fake knows, and http(s) URLs, which it accepts
-without fetching). An unknown method answers 404 like Telegram does, so a gap shows up loudly
-rather than silently.
+without fetching) and sendDocument (uploads) are. An unknown method answers 404 like Telegram
+does, so a gap shows up loudly rather than silently.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ MAX_MESSAGE_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 #: Telegram's limits for a photo: 10 MB, width plus height at most 10000, sides at most 1:20.
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 MAX_PHOTO_SIDES = 10_000
 MAX_PHOTO_RATIO = 20
 #: The longest side of each size Telegram keeps of a photo, smallest first.
@@ -115,7 +116,7 @@ _BUTTON_ACTIONS = (
 )
 # Methods that put a message on screen, so flood control applies to them.
 _FLOOD_METHODS = frozenset(
-    {"sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
+    {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
 )
 _FAILURE_KINDS = frozenset({"500", "502", "drop", "slow", "deactivated"})
 _BAD_GATEWAY = (
@@ -249,6 +250,8 @@ class SentMessage:
     entities: list[JSONDict] = field(default_factory=list)
     reply_markup: JSONDict | None = None
     photo: bytes | None = field(default=None, repr=False)
+    document: bytes | None = field(default=None, repr=False)
+    document_name: str | None = None
 
     @property
     def is_edit(self) -> bool:
@@ -412,6 +415,7 @@ class FakeTelegram:
                 ("deleteMyCommands", self._delete_my_commands),
                 ("sendMessage", self._send_message),
                 ("sendPhoto", self._send_photo),
+                ("sendDocument", self._send_document),
                 ("editMessageText", self._edit_message_text),
                 ("editMessageReplyMarkup", self._edit_message_reply_markup),
                 ("deleteMessage", self._delete_message),
@@ -1110,12 +1114,12 @@ class FakeTelegram:
         parse_mode: str | None,
         markup: JSONDict | None = None,
         photo: bytes | None = None,
+        document: bytes | None = None,
     ) -> None:
         """Append to :attr:`sent` and wake anyone waiting for the bot's output."""
         markup = markup if markup is not None else message.get("reply_markup")
-        text_key, entities_key = (
-            ("caption", "caption_entities") if "photo" in message else ("text", "entities")
-        )
+        media = "photo" in message or "document" in message
+        text_key, entities_key = ("caption", "caption_entities") if media else ("text", "entities")
         self.sent.append(
             SentMessage(
                 chat_id=int(chat.user["id"]),
@@ -1129,6 +1133,8 @@ class FakeTelegram:
                 entities=list(message.get(entities_key, [])),
                 reply_markup=markup,
                 photo=photo,
+                document=document,
+                document_name=(message.get("document") or {}).get("file_name"),
             )
         )
         self._notify()
@@ -1304,6 +1310,47 @@ class FakeTelegram:
         chat.bot_message_ids.append(message["message_id"])
         raw = raw_caption if isinstance(raw_caption, str) else ""
         self._record("sendPhoto", chat, message, raw, mode, markup, photo=content)
+        return copy.deepcopy(message)
+
+    def _send_document(self, params: JSONDict) -> JSONDict:
+        """sendDocument: an uploaded file (at most 50 MB for a bot), an optional caption of at
+        most 1024 characters; the Message carries the Document Telegram keeps."""
+        chat = self._writable_chat(params)
+        upload = params.get("document")
+        if not isinstance(upload, Upload):
+            raise _bad_request("there is no document in the request")
+        if not upload.content:
+            raise _bad_request("file must be non-empty")
+        if len(upload.content) > MAX_DOCUMENT_BYTES:
+            raise ApiError(413, "Request Entity Too Large")
+        caption: JSONDict = {}
+        raw_caption = params.get("caption")
+        mode = params.get("parse_mode") or None
+        if isinstance(raw_caption, str) and raw_caption:
+            text, entities = self._parse(raw_caption, params, "caption_entities")
+            if utf16_len(text) > MAX_CAPTION_LENGTH:
+                raise _bad_request("message caption is too long")
+            if text:
+                caption["caption"] = text
+            if entities:
+                caption["caption_entities"] = entities
+        file = self._new_file("documents", "", upload.content, "BQACAgQAAxkDAAI")
+        document = {
+            **file, "file_name": upload.filename or "document",
+            "mime_type": upload.content_type or "application/octet-stream",
+        }  # fmt: skip
+        message: JSONDict = {
+            "message_id": chat.allocate_message_id(),
+            "from": dict(self.bot_user),
+            "chat": chat.json,
+            "date": _now(),
+            "document": document,
+            **caption,
+        }
+        chat.messages[message["message_id"]] = message
+        chat.bot_message_ids.append(message["message_id"])
+        raw = raw_caption if isinstance(raw_caption, str) else ""
+        self._record("sendDocument", chat, message, raw, mode, document=upload.content)
         return copy.deepcopy(message)
 
     def _photo_input(self, photo: Any) -> tuple[bytes | None, int, int]:

@@ -1,0 +1,47 @@
+"""`/mijngegevens` over the real Telegram path: the participant receives a JSON document."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.store import Store
+from tests.fakes.telegram_api import FakeTelegram
+from tests.test_telegram_e2e import COURSES, PRECISE, TOKEN, World
+
+
+@pytest.fixture
+async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
+    async with FakeTelegram(token=TOKEN) as tg:
+        w = World(tg, store, redis_url, tmp_path)
+        try:
+            yield w
+        finally:
+            for druppel in w.processes:
+                await druppel.stop()
+            for handle in w._logs:
+                handle.close()
+            print(w.logs())
+
+
+async def test_mijngegevens_arrives_as_a_json_document(world: World) -> None:
+    w, tg = world, world.tg
+    w.speed = PRECISE
+    await w.set_clock()
+    await w.start()
+    clock = await w.clock()
+    chat = 8201
+    await w.sign_up(chat, "twijfel", clock, deep_link=True)
+    await w.receive_day(chat, COURSES["twijfel"], 1)
+    tg.user_sends(chat, "Mijn eerste antwoord.")
+    await w.next(chat)
+    tg.user_sends(chat, "/mijngegevens")
+    sent = await w.next(chat, lambda m: m.method == "sendDocument")
+    assert sent.document_name is not None
+    assert sent.document_name.endswith(".json")
+    assert sent.document is not None
+    data = json.loads(sent.document)
+    assert [r["text"] for r in data["reflections"]] == ["Mijn eerste antwoord."]
