@@ -544,3 +544,40 @@ async def test_any_button_data_at_all_gets_an_answer_and_never_breaks_the_partic
     assert replies, "every tap gets an answer"
     progress = await kit.say("1", "/voortgang")  # and what is stored still reads
     assert progress[0].text.startswith("“")
+
+
+HOSTILE = st.text(
+    alphabet=st.sampled_from(
+        [
+            *"abc /:0123456789",
+            "\u200f",
+            "\u200b",
+            "\u0301",
+            "\x00",
+            "\U0001f600",
+            "\u00df",
+            "\u0663",
+        ]
+    ),
+    max_size=200,
+) | st.text(max_size=9000)
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(typed=HOSTILE)
+async def test_anything_typed_gets_a_kind_answer_and_leaves_readable_state(
+    kit: Kit, typed: str
+) -> None:
+    if not await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1"):
+        await kit.sign_up("1")
+        await kit.run_until(local(26, 7, 30))
+    replies = await kit.say("1", typed)  # raising here fails the test
+    if typed.strip():
+        assert replies, "something typed gets an answer"
+    assert all(r.text != texts.SOMETHING_WRONG for r in replies)
+    p, _ = await _enrollment(kit, "1")
+    await kit.engine.store.reflections.all(p.id)  # what is stored still reads
+    [progress] = await kit.say("1", "/voortgang")
+    assert progress.text.startswith("“")
