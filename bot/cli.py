@@ -46,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("web", help="health checks and Prometheus metrics over HTTP on PORT")
     demo = commands.add_parser("demo", help="a sped-up course in the terminal, no account needed")
     demo.add_argument("--interactive", action="store_true", help="be the participant yourself")
+    demo.add_argument(
+        "--channel", choices=("console", "whatsapp"), default="console",
+        help="show the chat as the terminal (default) or as WhatsApp shows it",
+    )  # fmt: skip
 
     privacy = commands.add_parser("privacy", help="encryption keys, erasure and retention")
     privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True)
@@ -248,7 +252,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return asyncio.run(run_demo(settings, interactive=args.interactive))
+        return asyncio.run(run_demo(settings, interactive=args.interactive, channel=args.channel))
     raise SetupError(f"unknown command {args.command}")
 
 

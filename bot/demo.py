@@ -3,26 +3,37 @@
 An embedded Redis in a temporary folder, the console as the channel, and a course day that lasts
 a few seconds. A scripted participant signs up, reads every lesson of `twijfel`, answers the
 check-ins and prompts, pauses for two days and resumes. With --interactive, you are the
-participant.
+participant. With --channel whatsapp the same runs through the WhatsApp channel (its rendering,
+the 24-hour window and the invitation template), printed as the chat would show it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.channels.console import ConsoleChannel
+from bot.channels.whatsapp.inbound import InboundHandler, Inbox
+from bot.channels.whatsapp.preview import TEMPLATE_BUTTON, TEMPLATE_TAP, PrintedApi
+from bot.channels.whatsapp.sender import WhatsAppSender
+from bot.channels.whatsapp.window import Template, Window
+from bot.delivery.replies import Conversation
 from bot.messages import Incoming, Kind
+from bot.ops.counters import Counters
 from bot.settings import Settings
 from bot.wiring import Engine, engine
 from storage.models import Channel, EnrollmentStatus
+from storage.whatsapp import InboundEvent, WhatsAppRepo
 
 DEMO_SPEED = 28_800.0  # a course day lasts three real seconds
 INTERACTIVE_SPEED = 2_880.0  # thirty seconds: time to read and answer
 CHAT = "demo"
+PHONE = "31600000000"  # the WhatsApp demo's participant, a made-up number
 NAME = "Sanne"
 DEADLINE = 150.0  # real seconds; the scripted demo ends well within this
 
@@ -40,15 +51,80 @@ ANSWERS = [
 ]
 CHECKIN_SCORES = {2: "4", 3: "2", 4: "3", 5: "4", 6: "3", 7: "5", 8: "4"}
 PAUSE_AFTER_DAY = 3
+#: On WhatsApp the participant says nothing this day, so the 24-hour window closes before the
+#: next lesson and the invitation template comes first.
+SILENT_DAY = 5
+
+
+@dataclass
+class WhatsAppSide:
+    """The WhatsApp channel of the demo: the real sender printing instead of calling Meta, and
+    the inbox that the webhook would fill."""
+
+    repo: WhatsAppRepo
+    window: Window
+    inbox: Inbox
+    running: asyncio.Task[None]
+
+    @classmethod
+    def start(cls, eng: Engine, console: ConsoleChannel) -> WhatsAppSide:
+        repo = WhatsAppRepo(eng.store.redis, eng.store.keys, secrets.token_bytes(16))
+        window = Window(repo, eng.clock)
+        template = Template("druppel_verder", "nl", ("{first_name}",))
+        eng.senders[Channel.WHATSAPP] = WhatsAppSender(
+            PrintedApi(console), repo, window, eng.store, template=template
+        )
+        handler = InboundHandler(
+            Conversation(eng.coach, eng.deliveries), eng.store, repo, eng.clock, eng.courses,
+            eng.journey.counters or Counters(eng.store), eng.deliveries.recipient_gone,
+        )  # fmt: skip
+        inbox = Inbox(repo, handler, eng.settings.lease_seconds, poll=0.02)
+        return cls(repo, window, inbox, asyncio.create_task(inbox.run()))
+
+    async def writes(self, fields: dict[str, str], at_clock: Engine) -> None:
+        """What the webhook does with a message, then wait until a worker has answered it."""
+        at = at_clock.clock.now()
+        event = InboundEvent.model_validate(
+            {"kind": "message", "id": secrets.token_hex(8), "chat": PHONE, "at": at,
+             "name": NAME, **fields}
+        )  # fmt: skip
+        until, real = self.window.opened_by(at)
+        await self.repo.receive(event, window_until=until, window_real_seconds=real)
+        while await self.repo.waiting():  # noqa: ASYNC110 - the inbox lives in Redis
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        await self.inbox.stop(2)
+        await asyncio.wait([self.running], timeout=2)
 
 
 class Demo:
-    def __init__(self, eng: Engine, console: ConsoleChannel) -> None:
+    def __init__(
+        self, eng: Engine, console: ConsoleChannel, whatsapp: WhatsAppSide | None = None
+    ) -> None:
         self.eng = eng
         self.console = console
+        self.whatsapp = whatsapp
+        self.channel = Channel.WHATSAPP if whatsapp is not None else Channel.CONSOLE
+        self.chat = PHONE if whatsapp is not None else CHAT
+
+    async def command(self, name: str) -> None:
+        """A command as one types it: `/pauze` in the terminal, `PAUZE` on WhatsApp."""
+        await self.act(name.upper() if self.whatsapp is not None else f"/{name}")
 
     async def act(self, text: str | None = None, tap: str | None = None, label: str = "") -> None:
         """The participant types `text` or taps the button with data `tap`."""
+        if self.whatsapp is not None:
+            said = f"(tikt op “{label or tap}”)" if tap is not None else text or ""
+            self.console.participant_says(NAME, said)
+            if tap == TEMPLATE_TAP:
+                fields = {"type": "button", "data": TEMPLATE_BUTTON, "text": TEMPLATE_BUTTON}
+            elif tap is not None:
+                fields = {"type": "interactive", "data": tap, "text": label}
+            else:
+                fields = {"type": "text", "text": text or ""}
+            await self.whatsapp.writes(fields, self.eng)
+            return
         if tap is not None:
             self.console.participant_says(NAME, f"(tikt op “{label or tap}”)")
             event = Incoming(Channel.CONSOLE, CHAT, Kind.BUTTON, data=tap, first_name=NAME)
@@ -62,7 +138,7 @@ class Demo:
         await self.act(tap=button.data, label=button.label)
 
     async def delivered_day(self) -> tuple[int, EnrollmentStatus]:
-        participant = await self.eng.store.participants.by_chat(Channel.CONSOLE, CHAT)
+        participant = await self.eng.store.participants.by_chat(self.channel, self.chat)
         assert participant is not None
         enrollment = await self.eng.journey.current(participant.id)
         assert enrollment is not None
@@ -70,37 +146,43 @@ class Demo:
 
     async def wait_for_day(self, day: int) -> None:
         # The state lives in Redis, written by the dispatcher task: polling it is the honest check.
-        while (await self.delivered_day())[0] < day or await self._outbox_busy():  # noqa: ASYNC110
+        while (await self.delivered_day())[0] < day or await self._outbox_busy():
+            if self.whatsapp is not None and await self.whatsapp.repo.invited(self.chat) > 0:
+                await asyncio.sleep(0.3)  # the invitation came: the participant taps it
+                await self.act(tap=TEMPLATE_TAP, label=TEMPLATE_BUTTON)
             await asyncio.sleep(0.02)
 
     async def _outbox_busy(self) -> bool:
-        participant = await self.eng.store.participants.by_chat(Channel.CONSOLE, CHAT)
+        participant = await self.eng.store.participants.by_chat(self.channel, self.chat)
         return participant is not None and await self.eng.store.queue.size(participant.id) > 0
 
     async def script(self) -> int:
         course = self.eng.courses["twijfel"]
-        await self.act("/start")
+        await self.command("start")
         await self.tap_label("Ik twijfel")
         await self.tap_label("08:00")
         await self.tap_label("klopt")
         for day in range(1, course.length + 1):
             await self.wait_for_day(day)
+            if self.whatsapp is not None and day == SILENT_DAY:
+                self.console.note("een dag stilte: het venster van 24 uur gaat dicht")
+                continue
             if day in CHECKIN_SCORES:
                 await asyncio.sleep(0.2)
                 await self.tap_label(CHECKIN_SCORES[day])
             await asyncio.sleep(0.3)
             await self.act(ANSWERS[day - 1])
             if day == PAUSE_AFTER_DAY:
-                await self.act("/pauze")
+                await self.command("pauze")
                 await asyncio.sleep(self.eng.clock.to_real_seconds(2 * 86_400))
                 self.console.note("twee dagen stilte: op pauze komt er niets")
-                await self.act("/verder")
+                await self.command("verder")
         await asyncio.sleep(0.3)
-        await self.act("/voortgang")
+        await self.command("voortgang")
         return await self.summary()
 
     async def summary(self) -> int:
-        participant = await self.eng.store.participants.by_chat(Channel.CONSOLE, CHAT)
+        participant = await self.eng.store.participants.by_chat(self.channel, self.chat)
         assert participant is not None
         reflections = await self.eng.store.reflections.all(participant.id)
         checkins = await self.eng.store.checkins.all(participant.id)
@@ -110,12 +192,14 @@ class Demo:
             f"\nDemo klaar: {day} lessen ontvangen, {len(reflections)} antwoorden bewaard, "
             f"check-ins {scores}. Status: {status.value}."
         )
-        return 0 if status is EnrollmentStatus.COMPLETED and len(reflections) == day else 1
+        silent = 1 if self.whatsapp is not None else 0
+        done = status is EnrollmentStatus.COMPLETED
+        return 0 if done and len(reflections) == day - silent else 1
 
     async def interactive(self) -> int:
         print("Jij bent de deelnemer. Typ een bericht of een commando (/help); een cijfer tikt")
         print("op die knop van het laatste bericht. Ctrl-D of 'klaar' stopt de demo.\n")
-        await self.act("/start")
+        await self.command("start")
         loop = asyncio.get_running_loop()
         while True:
             line = await loop.run_in_executor(None, sys.stdin.readline)
@@ -130,7 +214,10 @@ class Demo:
                 await self.act(text)
 
 
-async def run_demo(settings: Settings, interactive: bool = False, speed: float = DEMO_SPEED) -> int:
+async def run_demo(
+    settings: Settings, interactive: bool = False, speed: float = DEMO_SPEED,
+    channel: str = "console",
+) -> int:  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="druppel-demo-") as folder:
         demo_settings = settings.model_copy(
             update={"redis_url": None, "data_dir": Path(folder), "clock_speed": speed,
@@ -144,10 +231,15 @@ async def run_demo(settings: Settings, interactive: bool = False, speed: float =
                 f"druppel demo: de echte motor op een versnelde klok (een dag duurt {seconds:g} s),"
             )
             print("met een ingebouwde Redis en de terminal als chat.")
+            whatsapp = WhatsAppSide.start(eng, console) if channel == "whatsapp" else None
+            if whatsapp is not None:
+                print(
+                    "Het kanaal is WhatsApp: knoppen, lijsten, het 24-uursvenster en het sjabloon."
+                )
             job = eng.tick_job()
             job.start()
             try:
-                demo = Demo(eng, console)
+                demo = Demo(eng, console, whatsapp)
                 if interactive:
                     return await demo.interactive()
                 return await asyncio.wait_for(demo.script(), timeout=DEADLINE)
@@ -156,3 +248,5 @@ async def run_demo(settings: Settings, interactive: bool = False, speed: float =
                 return 1
             finally:
                 await job.stop()
+                if whatsapp is not None:
+                    await whatsapp.stop()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -99,6 +99,12 @@ def _error(status: int, body: str) -> ApiError:
         str(error.get("message", ""))[:200],
         str(details)[:200],
     )
+
+
+class Api(Protocol):
+    """What sends one message object and returns its id: the Graph API, or the demo's print."""
+
+    async def send(self, to: str, payload: Payload) -> str: ...
 
 
 class CloudApi:

@@ -14,7 +14,7 @@ import time
 
 import aiohttp
 
-from bot.channels.whatsapp.client import ApiError, CloudApi, Kind, classify
+from bot.channels.whatsapp.client import Api, ApiError, Kind, classify
 from bot.channels.whatsapp.rendering import Payload, payloads, template
 from bot.channels.whatsapp.window import Template, Window
 from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected, Transient
@@ -76,7 +76,7 @@ class WhatsAppSender:
     """The WhatsApp channel as the drain sees it."""
 
     def __init__(
-        self, api: CloudApi, repo: WhatsAppRepo, window: Window, store: Store, *,
+        self, api: Api, repo: WhatsAppRepo, window: Window, store: Store, *,
         template: Template | None, limiter: RateLimiter | None = None,
     ) -> None:  # fmt: skip
         self.api = api

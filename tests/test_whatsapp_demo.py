@@ -1,0 +1,27 @@
+"""`druppel demo --channel whatsapp`: the course through the real WhatsApp sender, printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.channels.whatsapp import texts as wa_texts
+from bot.demo import run_demo
+from bot.settings import Settings
+
+
+async def test_the_whatsapp_demo_shows_lists_the_window_and_the_template(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(data_dir=tmp_path, redis_url="redis://ignored.invalid:1/0")
+    assert await run_demo(settings, speed=86_400 / 1.2, channel="whatsapp") == 0
+    out = capsys.readouterr().out
+    for day in range(1, 10):
+        assert out.count(f"*Dag {day} van 9 · ") == 1, f"day {day}"
+    assert "☰ Maak je keuze" in out  # the time choice and the check-ins come as lists
+    assert "Met HELP zie je" in out
+    assert wa_texts.WINDOW_NOTE.split(":")[0] in out
+    assert "[WhatsApp-sjabloon druppel_verder (nl): Sanne]" in out
+    assert "(tikt op “Verder”)" in out
+    assert "9 lessen ontvangen, 8 antwoorden bewaard" in out
