@@ -3,11 +3,13 @@ checks them (the fake Graph API's own validation), and typed words read as comma
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from bot import texts
+from bot import texts, texts_care
 from bot.channels.whatsapp.rendering import (
     MAX_BUTTON_BODY,
     MAX_TEXT,
@@ -16,7 +18,7 @@ from bot.channels.whatsapp.rendering import (
     split,
     template,
 )
-from bot.channels.whatsapp.words import as_words, read
+from bot.channels.whatsapp.words import COMMAND_WORDS, as_words, read
 from bot.coach import COMMON_TIMES
 from bot.delivery.items import outgoing
 from bot.messages import Button, Kind, Outgoing
@@ -26,6 +28,9 @@ from tests.fakes.whatsapp_api import GraphError, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSES = load_course_dir(ROOT / "courses")
+#: Trainers' and operators' commands: they stay in Telegram.
+STAFF_ONLY = {"broadcast", "broadcasts", "trainer", "trainers", "preview", "stats", "health",
+              "errors", "user"}  # fmt: skip
 
 
 def _valid(message: Outgoing) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
@@ -41,9 +46,22 @@ def test_slash_commands_in_the_bots_words_read_as_typed_words() -> None:
     assert as_words("Met /help zie je meer, met /hulp waar je terechtkunt.") == (
         "Met HELP zie je meer, met HULP waar je terechtkunt."
     )
-    assert as_words("en/of /onbekend blijft") == "en/of /onbekend blijft"
+    assert as_words("en/of 1/2 blijft") == "en/of 1/2 blijft"
     _, text, _ = _valid(Outgoing(texts.HELP))[0]
     assert "/" not in text.split("Dit kun je doen:")[1].split("Na elke les")[0]
+
+
+@pytest.mark.parametrize("catalogue", [texts, texts_care], ids=["texts", "texts_care"])
+def test_every_command_the_bot_names_can_be_typed_as_a_word(catalogue: ModuleType) -> None:
+    named = {
+        word
+        for name, value in vars(catalogue).items()
+        if isinstance(value, str) and not name.startswith("__")
+        for word in re.findall(r"(?<![\w/])/([a-z]+)\b", value)
+    }
+    missing = named - COMMAND_WORDS - STAFF_ONLY
+    assert named
+    assert not missing, f"not readable as words on WhatsApp: {missing}"
 
 
 def test_up_to_three_short_buttons_are_reply_buttons() -> None:

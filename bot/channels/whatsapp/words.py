@@ -19,7 +19,8 @@ PLAIN = {
     "stop": "stop", "pauze": "pauze", "pause": "pause", "verder": "verder", "resume": "resume",
     "vandaag": "vandaag", "today": "today", "voortgang": "voortgang", "progress": "progress",
     "help": "help", "menu": "help", "hulp": "hulp", "helpline": "helpline",
-    "privacy": "privacy", "wisgegevens": "wisgegevens", "delete": "delete",
+    "privacy": "privacy", "mijngegevens": "mijngegevens", "export": "export",
+    "wisgegevens": "wisgegevens", "delete": "delete",
     "antwoorden": "antwoorden", "answers": "answers",
 }  # fmt: skip
 #: Words that may take an argument: `START twijfel`, `TIJD 07:30`, `TIJDZONE Amsterdam`, `DAG 3`.
@@ -27,7 +28,7 @@ WITH_ARGUMENT = {
     "start": "start", "begin": "start", "tijd": "tijd", "time": "time",
     "tijdzone": "tijdzone", "timezone": "timezone", "dag": "dag", "day": "day",
 }  # fmt: skip
-#: Every word druppel reads as a command, for turning "/help" in the bot's texts into "HELP".
+#: Every word druppel reads as a command.
 COMMAND_WORDS = frozenset(PLAIN) | frozenset(WITH_ARGUMENT)
 
 _TRAILING = ".!?,;: "
@@ -74,6 +75,4 @@ _SLASH_COMMAND = re.compile(r"(?<![\w/])/([a-z]+)\b")
 
 def as_words(text: str) -> str:
     """The bot's text with `/help` written as `HELP`, the way one types it on WhatsApp."""
-    return _SLASH_COMMAND.sub(
-        lambda m: m.group(1).upper() if m.group(1) in COMMAND_WORDS else m.group(0), text
-    )
+    return _SLASH_COMMAND.sub(lambda m: m.group(1).upper(), text)
