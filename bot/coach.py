@@ -45,6 +45,15 @@ async def _nothing(_pid: str, _course_id: str) -> list[QueueItem]:
     return []
 
 
+def _first_told(replies: Replies, told: bool) -> Replies:
+    """With the first answer kept, the thanks also say plainly who reads it: no one."""
+    if not told or not replies:
+        return replies
+    first = replies[0]
+    noted = Outgoing(f"{first.text}\n\n{texts.PRIVACY_FIRST}", first.heading, first.buttons)
+    return [noted, *replies[1:]]
+
+
 def _say(text: str, *rows: tuple[Button, ...]) -> Replies:
     return [Outgoing(text, buttons=tuple(rows))]
 
@@ -399,13 +408,22 @@ class Coach:
             enrollment.status is EnrollmentStatus.COMPLETED
             and enrollment.followup_sent_at is not None
         )
+        told = False
+        if not participant.privacy_told:
+
+            def tell(p: Participant) -> Participant:
+                p.privacy_told = True
+                return p
+
+            await self.store.participants.update(participant.id, tell)
+            told = True
         entry = ReflectionEntry(
             course_id=enrollment.course_id, day=day, text=text, at=now, followup=followup
         )
         await self.store.reflections.add(participant.id, entry)
         await self.journey.count("reflections_received")
         if followup:
-            return _say(texts.FOLLOWUP_SAVED)
+            return _first_told(_say(texts.FOLLOWUP_SAVED), told)
 
         def reflected(e: Enrollment) -> Enrollment:
             e.reflected_day = max(e.reflected_day, e.last_delivered_day)
@@ -419,9 +437,16 @@ class Coach:
             return e
 
         updated = await self.journey.change(participant.id, enrollment.course_id, reflected)
+        return _first_told(await self._saved(participant, enrollment, updated, day), told)
+
+    async def _saved(
+        self, participant: Participant, before: Enrollment, updated: Enrollment | None, day: int
+    ) -> Replies:
+        """The thanks for an answer: with when the next lesson comes, or the end of the course."""
         replies = _say(texts.REFLECTION_SAVED.format(day=day))
         if updated is None:
             return replies
+        enrollment = before
         if (
             updated.status is EnrollmentStatus.COMPLETED
             and enrollment.status is EnrollmentStatus.ACTIVE

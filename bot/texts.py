@@ -338,3 +338,8 @@ EXPORT_CAPTION = (
     "Hier is alles wat ik over jou bewaar, als één bestand: je gegevens, je cursussen, je "
     "antwoorden en je scores."
 )
+PRIVACY_FIRST = (
+    "Goed om te weten nu ik je eerste antwoord bewaar: het is alleen voor jou. Geen mens leest "
+    "het, geen trainer en geen beheerder. Met /privacy lees je wat ik bewaar en hoe lang, met "
+    "/wisgegevens wis je alles."
+)

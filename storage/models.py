@@ -58,6 +58,8 @@ class Participant(Record):
     #: anywhere; with `pending_course`, this is what survives a restart mid-conversation.
     step: Annotated[str, StringConstraints(max_length=32)] | None = None
     pending_course: CourseId | None = None
+    #: Whether they were told, before their first answer was kept, what is kept and who reads it.
+    privacy_told: bool = False
 
 
 class EnrollmentStatus(StrEnum):

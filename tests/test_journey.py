@@ -254,7 +254,8 @@ async def test_the_last_answer_ends_the_course_and_a_follow_up_comes_two_weeks_l
     await kit.run_until(local(4, 7, 30, month=12), step=timedelta(minutes=30))
     course = kit.engine.courses["twijfel"]
     saved, done, *closing = await kit.say("1", "Ik ga het gesprek aan.")
-    assert saved.text == texts.REFLECTION_SAVED.format(day=9)
+    assert saved.text.startswith(texts.REFLECTION_SAVED.format(day=9))
+    assert texts.PRIVACY_FIRST in saved.text  # the first answer kept: who reads it, said once
     assert done.text == texts.COURSE_DONE.format(title=course.title)
     assert [m.named.kind for m in closing if m.named] == ["summary", "answers"]
     sent = len(kit.channel.to("1"))
