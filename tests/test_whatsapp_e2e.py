@@ -295,6 +295,13 @@ async def test_sign_up_by_buttons_and_by_words_then_a_lesson_inside_the_window(
     assert ack.text.startswith(texts.REFLECTION_SAVED.format(day=1))
     reflections = await w.store.reflections.all((await w.participant(SANNE)).id)
     assert [r.text for r in reflections] == ["Het voelt zwaar, maar ik wil het proberen."]
+
+    # Everything kept about her, as a file: the typed word, an uploaded document.
+    await w.writes(SANNE, text="MIJNGEGEVENS")
+    export = await w.next(SANNE)
+    assert (export.type, export.filename) == ("document", "druppel-mijn-gegevens.json")
+    assert export.media is not None
+    assert "Het voelt zwaar, maar ik wil het proberen." in export.media.decode()
     assert not w.wa.errors
 
 

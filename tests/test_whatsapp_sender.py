@@ -212,3 +212,35 @@ async def test_the_window_closes_a_little_before_meta_closes_it(rig: Rig) -> Non
     assert await rig.sender.window.is_open(SANNE)
     rig.clock.advance(timedelta(hours=23, minutes=50))
     assert not await rig.sender.window.is_open(SANNE)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_an_image_goes_uploaded_with_its_text_as_the_caption(rig: Rig) -> None:
+    await rig.writes(SANNE)
+    await rig.sender.send(SANNE, Outgoing("Je thema's op een rij.", image=PNG))
+    (sent,) = rig.wa.messages_to(SANNE)
+    assert (sent.type, sent.text, sent.media) == ("image", "Je thema's op een rij.", PNG)
+
+
+async def test_an_image_whose_text_is_too_long_for_a_caption_comes_first(rig: Rig) -> None:
+    await rig.writes(SANNE)
+    long = "Een zin over jouw week. " * 60
+    await rig.sender.send(SANNE, Outgoing(long, image=PNG))
+    image, text = rig.wa.messages_to(SANNE)
+    assert (image.type, image.text, text.type) == ("image", "", "text")
+    assert text.text == long.strip()
+
+
+async def test_a_file_goes_as_a_document_with_its_name(rig: Rig) -> None:
+    await rig.writes(SANNE)
+    content = b'{"participant": {"first_name": "Sanne"}}'
+    message = Outgoing("Alles wat ik bewaar.", document=("druppel-mijn-gegevens.json", content))
+    await rig.sender.send(SANNE, message)
+    (sent,) = rig.wa.messages_to(SANNE)
+    assert (sent.type, sent.filename, sent.media) == (
+        "document", "druppel-mijn-gegevens.json", content,
+    )  # fmt: skip
+    assert sent.text == "Alles wat ik bewaar."
+    assert rig.wa.media[sent.payload["document"]["id"]][0] == "text/plain"

@@ -15,9 +15,14 @@ the same envelopes and error shapes (``{"error": {"message", "type", "code", "er
 - 130429 (HTTP 429) past ``throughput`` messages a second, 131026 for a blocked number, and any
   code on demand with ``fail_next``.
 
+Media are uploaded to ``/<phone number id>/media`` (images: PNG or JPEG up to 5 MB; documents:
+plain text, PDF or office files up to 100 MB; anything else 131053) and sent by id, with a
+caption of at most 1024 characters.
+
 Simplifications: Meta reports some refusals (131047, 131026 among them) for some accounts only
 later, as a failed status webhook; the fake always answers at once, and tests send failed
-statuses through the webhook themselves (``status_webhook``). Media are not implemented (404).
+statuses through the webhook themselves (``status_webhook``). Media are sent by id only, not by
+link, and cannot be downloaded again.
 
 Simulated people write through ``user_writes`` (which opens their window here; the test posts
 the matching webhook to druppel with ``message_webhook`` and ``sign``). Everything accepted is
@@ -39,7 +44,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 JSONDict = dict[str, Any]
 
@@ -48,6 +53,16 @@ WINDOW_SECONDS = 24 * 3600.0
 MAX_TEXT = 4096
 MAX_BUTTON_BODY = 1024
 MAX_LIST_BODY = 4096
+MAX_CAPTION = 1024
+IMAGE_TYPES = {"image/png": 5 * 1024 * 1024, "image/jpeg": 5 * 1024 * 1024}
+DOCUMENT_TYPES = {
+    t: 100 * 1024 * 1024
+    for t in ("text/plain", "application/pdf", "application/msword",
+              "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+              "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+              "application/vnd.openxmlformats-officedocument.presentationml.presentation")
+}  # fmt: skip
 
 
 class GraphError(Exception):
@@ -93,6 +108,9 @@ class Sent:
     template: str | None = None
     parameters: tuple[str, ...] = ()
     payload: JSONDict = field(default_factory=dict, repr=False)
+    #: An image's or a document's file name (documents only) and content.
+    filename: str | None = None
+    media: bytes | None = field(default=None, repr=False)
 
     @property
     def ids(self) -> list[str]:
@@ -122,6 +140,13 @@ def validate(payload: JSONDict) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     if kind == "template":
         template = payload.get("template") or {}
         return kind, _text_of(template.get("name"), "template['name']"), ()
+    if kind in ("image", "document"):
+        content = payload.get(kind) or {}
+        _text_of(content.get("id"), f"{kind}['id']")
+        caption = content.get("caption") or ""
+        if _length(caption) > MAX_CAPTION:
+            raise _too_long(f"{kind}['caption']", MAX_CAPTION)
+        return kind, caption, ()
     raise GraphError(400, 131051, "Unsupported message type", f"type {kind!r} is not supported")
 
 
@@ -204,6 +229,8 @@ class FakeWhatsApp:
         self.requests = 0
         self._last_inbound: dict[str, float] = {}
         self._blocked: set[str] = set()
+        #: Uploaded media: id -> (MIME type, file name, content).
+        self.media: dict[str, tuple[str, str, bytes]] = {}
         self._failures: list[_Failure] = []
         self._expired = False
         self._recent: list[float] = []
@@ -220,6 +247,7 @@ class FakeWhatsApp:
     async def __aenter__(self) -> Self:
         app = web.Application()
         app.router.add_post("/{version}/{phone}/messages", self._messages)
+        app.router.add_post("/{version}/{phone}/media", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         sock = socket.socket()
@@ -307,6 +335,42 @@ class FakeWhatsApp:
              "messages": [{"id": sent.id}]}
         )  # fmt: skip
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        try:
+            self._authorize(request)
+            fields: dict[str, str] = {}
+            file: tuple[str, str, bytes] | None = None
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                if not isinstance(part, BodyPartReader):
+                    continue
+                if part.filename is not None:
+                    mime = part.headers.get("Content-Type", "application/octet-stream")
+                    file = (mime, part.filename, bytes(await part.read()))
+                elif part.name:
+                    fields[part.name] = await part.text()
+            if fields.get("messaging_product") != "whatsapp":
+                raise GraphError(400, 100, "The parameter messaging_product is required.")
+            if file is None:
+                raise GraphError(400, 100, "The parameter file is required.")
+            mime, name, content = file
+            limit = {**IMAGE_TYPES, **DOCUMENT_TYPES}.get(mime)
+            if limit is None:
+                raise GraphError(
+                    400, 131053, "Media upload error",
+                    f"Param file must be a file with one of the following types: "
+                    f"{', '.join([*IMAGE_TYPES, *DOCUMENT_TYPES])}. Received file of type {mime}",
+                )  # fmt: skip
+            if len(content) > limit:
+                raise GraphError(400, 131053, "Media upload error", "the file is too large")
+        except GraphError as error:
+            self.errors.append(("", error.code))
+            return web.json_response(error.body(), status=error.status)
+        media_id = str(10**15 + next(self._ids))
+        self.media[media_id] = (mime, name, content)
+        return web.json_response({"id": media_id})
+
     def _authorize(self, request: web.Request) -> None:
         if request.match_info["phone"] != self.phone_number_id:
             raise GraphError(
@@ -356,11 +420,17 @@ class FakeWhatsApp:
             )  # fmt: skip
         if to in self._blocked:
             raise GraphError(400, 131026, "Message Undeliverable", "Unable to deliver message")
+        filename, media = None, None
+        if kind in ("image", "document"):
+            stored = self.media.get(payload[kind]["id"])
+            if stored is None or stored[0].startswith("image/") != (kind == "image"):
+                raise GraphError(400, 131053, "Media upload error", "unknown media id")
+            filename, media = payload[kind].get("filename"), stored[2]
         message_id = f"wamid.{secrets.token_urlsafe(24)}{next(self._ids)}"
         return Sent(
             message_id, to, kind, text=text if kind != "template" else "", choices=choices,
             template=text if kind == "template" else None, parameters=parameters,
-            payload=payload,
+            payload=payload, filename=filename, media=media,
         )  # fmt: skip
 
     def _template(self, content: JSONDict) -> tuple[str, ...]:

@@ -106,12 +106,17 @@ class Api(Protocol):
 
     async def send(self, to: str, payload: Payload) -> str: ...
 
+    async def upload(self, content: bytes, mime: str, filename: str) -> str:
+        """Store a file with the platform for a message to refer to; returns its media id."""
+        ...
+
 
 class CloudApi:
     """POST /<phone number id>/messages on the Graph API at `base_url` (version included)."""
 
     def __init__(self, base_url: str, phone_number_id: str, token: str) -> None:
         self._url = f"{base_url.rstrip('/')}/{phone_number_id}/messages"
+        self._media_url = f"{base_url.rstrip('/')}/{phone_number_id}/media"
         self._headers = {"Authorization": f"Bearer {token}"}
         self._session: aiohttp.ClientSession | None = None
 
@@ -139,6 +144,22 @@ class CloudApi:
             return str(json.loads(body)["messages"][0]["id"])
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise ApiError(response.status, None, "an answer without a message id") from exc
+
+    async def upload(self, content: bytes, mime: str, filename: str) -> str:
+        """POST /<phone number id>/media: a file (an image, a document) for a message to send by
+        its id. Raises like `send`."""
+        form = aiohttp.FormData()
+        form.add_field("messaging_product", "whatsapp")
+        form.add_field("type", mime)
+        form.add_field("file", content, filename=filename, content_type=mime)
+        async with self._http().post(self._media_url, data=form) as response:
+            body = await response.text()
+            if response.status >= 400:
+                raise _error(response.status, body)
+        try:
+            return str(json.loads(body)["id"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ApiError(response.status, None, "an upload answer without a media id") from exc
 
     async def close(self) -> None:
         if self._session is not None:

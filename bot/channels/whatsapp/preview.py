@@ -25,6 +25,11 @@ def shown(payload: Payload) -> Outgoing:
     kind = payload.get("type")
     if kind == "text":
         return Outgoing(str(payload["text"]["body"]))
+    if kind in ("image", "document"):
+        attached: dict[str, Any] = payload[kind]
+        what = "afbeelding" if kind == "image" else f"bestand {attached.get('filename', '')}"
+        caption = attached.get("caption")
+        return Outgoing(f"[{what.strip()}]" + (f"\n{caption}" if caption else ""))
     if kind == "template":
         content: dict[str, Any] = payload["template"]
         values = [
@@ -59,3 +64,6 @@ class PrintedApi:
     async def send(self, to: str, payload: Payload) -> str:
         await self.console.send(to, shown(payload), Lane.REPLY)
         return f"wamid.demo{next(self._ids)}"
+
+    async def upload(self, content: bytes, mime: str, filename: str) -> str:
+        return f"media.demo{next(self._ids)}"

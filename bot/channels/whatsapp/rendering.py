@@ -30,6 +30,7 @@ MAX_ROW_TITLE = 24
 MAX_ROW_DESCRIPTION = 72
 MAX_ROW_ID = 200
 MAX_LIST_BUTTON = 20
+MAX_CAPTION = 1024  # the caption of an image or a document
 
 #: Where a long text is preferably cut, best first.
 _BREAKS = ("\n\n", "\n", ". ", "? ", "! ", " ")
@@ -138,11 +139,26 @@ def _list(body_text: str, buttons: list[Button]) -> Payload:
     }
 
 
-def payloads(message: Outgoing) -> list[Payload]:
-    """The message objects that show `message` on WhatsApp, in order.
+def caption_fits(message: Outgoing) -> bool:
+    """Whether the text can go as the caption of the message's image or file."""
+    return not message.buttons and length(body(message)) <= MAX_CAPTION
 
-    An image is not sent here (WhatsApp wants it uploaded first, and only operators' charts
-    carry one, whose operators read Telegram): its text goes alone.
+
+def media(kind: str, media_id: str, message: Outgoing, filename: str | None = None) -> Payload:
+    """An uploaded image or document, with the message's text as its caption when it fits."""
+    content: Payload = {"id": media_id}
+    if filename is not None:
+        content["filename"] = filename
+    if caption_fits(message) and message.text.strip():
+        content["caption"] = body(message)
+    return {"type": kind, kind: content}
+
+
+def payloads(message: Outgoing) -> list[Payload]:
+    """The message objects that show the text and buttons of `message` on WhatsApp, in order.
+
+    An image or a file goes before these, once uploaded (see the sender); when the text fit in
+    its caption, there is nothing more to send.
     """
     text = body(message)
     buttons = [b for row in message.buttons for b in row]

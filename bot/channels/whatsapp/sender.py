@@ -15,7 +15,7 @@ import time
 import aiohttp
 
 from bot.channels.whatsapp.client import Api, ApiError, Kind, classify
-from bot.channels.whatsapp.rendering import Payload, payloads, template
+from bot.channels.whatsapp.rendering import Payload, caption_fits, media, payloads, template
 from bot.channels.whatsapp.window import Template, Window
 from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected, Transient
 from bot.messages import Outgoing
@@ -41,6 +41,8 @@ OPERATOR_WAIT = 60.0
 TEMPLATE_WAIT = 600.0
 #: Real seconds between two error lines about the same operator problem.
 ALERT_EVERY = 300.0
+
+IMAGE_NAME = "druppel.png"
 
 HELD = "held for the 24-hour window: waiting for the participant to answer the invitation"
 
@@ -91,9 +93,33 @@ class WhatsAppSender:
         """Send one message, or raise the DeliveryError that says what to do about it."""
         if not await self.window.is_open(chat_id):
             raise await self._invite(chat_id)
-        for i, payload in enumerate(payloads(message)):
+        parts: list[Payload | None] = []
+        if message.image is not None or message.document is not None:
+            parts.append(None)  # the attachment, uploaded when its turn comes
+        if not parts or not caption_fits(message):
+            parts += payloads(message)
+        for i, payload in enumerate(parts):
             await self._pace(chat_id, lane, MAX_PACING_WAIT if i == 0 else MAX_PART_WAIT)
-            await self._call(chat_id, payload, lane.value)
+            await self._call(
+                chat_id, payload or await self._attachment(chat_id, message), lane.value
+            )
+
+    async def _attachment(self, chat_id: str, message: Outgoing) -> Payload:
+        """The message's image or file, uploaded; its text as the caption when it fits."""
+        try:
+            if message.image is not None:
+                media_id = await self.api.upload(message.image, "image/png", IMAGE_NAME)
+                return media("image", media_id, message)
+            if message.document is None:
+                raise ValueError("a message without an attachment has none to upload")
+            name, content = message.document
+            # WhatsApp takes plain text files, not JSON as such; the name keeps its extension.
+            media_id = await self.api.upload(content, "text/plain", name)
+            return media("document", media_id, message, filename=name)
+        except ApiError as exc:
+            raise await self._failed(chat_id, exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise Transient(f"whatsapp upload: {type(exc).__name__}: {exc}"[:300]) from exc
 
     async def _pace(self, chat_id: str, lane: Lane, max_wait: float) -> None:
         if self.limiter is None:
