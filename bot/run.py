@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
 import signal
 import sys
@@ -74,7 +76,7 @@ def _no_token_traceback(record: logging.LogRecord) -> bool:
     return not (record.exc_info and type(record.exc_info[1]).__name__ == "InvalidToken")
 
 
-def _token(settings: Settings) -> str:
+def bot_token(settings: Settings) -> str:
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
     if not token.strip():
         raise SetupError(
@@ -118,6 +120,30 @@ def _describe(eng: Engine, role: str) -> str:
     )
 
 
+def telegram_channel(eng: Engine, token: str) -> TelegramChannel:
+    """The Telegram channel of a process, paced by the limits every process shares."""
+    settings = eng.settings
+    limiter = RateLimiter(
+        eng.store.redis, eng.store.keys, "telegram",
+        overall_rate(settings.telegram_max_per_second), chat_rate(settings.telegram_chat_burst),
+        bulk=overall_rate(min(settings.telegram_bulk_per_second,
+                              settings.telegram_max_per_second)),
+    )  # fmt: skip
+    channel = TelegramChannel(
+        token, settings.telegram_api_base_url, eng.conversation, limiter=limiter
+    )
+    eng.senders[Channel.TELEGRAM] = channel
+    return channel
+
+
+def webhook_secret(settings: Settings, token: str) -> str:
+    """The secret Telegram sends with every webhook call: TELEGRAM_WEBHOOK_SECRET, or one
+    derived from the token, so a process restarted with the same settings expects the same."""
+    if settings.telegram_webhook_secret is not None:
+        return settings.telegram_webhook_secret.get_secret_value()
+    return hmac.new(token.encode(), b"druppel telegram webhook", hashlib.sha256).hexdigest()
+
+
 def _telegram(settings: Settings, polling: bool) -> bool:
     """Whether this process speaks Telegram: `run` always; a worker unless the installation is
     WhatsApp only (no TELEGRAM_BOT_TOKEN, WhatsApp settings present)."""
@@ -128,23 +154,14 @@ def _telegram(settings: Settings, polling: bool) -> bool:
 
 async def _serve(settings: Settings, *, polling: bool) -> int:
     telegram = _telegram(settings, polling)
-    token = _token(settings) if telegram else ""
+    token = bot_token(settings) if telegram else ""
     configure_logging(settings.log_level)
     role = "run" if polling else "worker"
     async with engine(settings) as eng, whatsapp_channel(eng):
-        channel: TelegramChannel | None = None
-        if telegram:
-            limiter = RateLimiter(
-                eng.store.redis, eng.store.keys, "telegram",
-                overall_rate(settings.telegram_max_per_second),
-                chat_rate(settings.telegram_chat_burst),
-                bulk=overall_rate(min(settings.telegram_bulk_per_second,
-                                      settings.telegram_max_per_second)),
-            )  # fmt: skip
-            channel = TelegramChannel(
-                token, settings.telegram_api_base_url, eng.conversation, limiter=limiter
-            )
-            eng.senders[Channel.TELEGRAM] = channel
+        channel = telegram_channel(eng, token) if telegram else None
+        if polling and settings.telegram_webhook_url:
+            polling = False  # updates come by webhook, to `druppel web`
+            log.info("druppel run: Telegram sends updates to the webhook; this process sends")
         job = eng.tick_job()
         log.info("%s", _describe(eng, role))
         worker_id = new_worker_id(role)

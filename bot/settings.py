@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = Field(
         default=None, validation_alias=_env("TELEGRAM_BOT_TOKEN")
     )
+    telegram_webhook_url: str | None = Field(
+        default=None, validation_alias=_env("TELEGRAM_WEBHOOK_URL")
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias=_env("TELEGRAM_WEBHOOK_SECRET")
+    )
     telegram_api_base_url: str = Field(
         default="https://api.telegram.org", validation_alias=_env("TELEGRAM_API_BASE_URL")
     )

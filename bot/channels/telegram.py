@@ -324,6 +324,37 @@ class TelegramChannel:
         await self._app.start()
         log.info("telegram: polling as @%s", self._app.bot.username)
 
+    async def start_webhook(self, url: str, secret: str) -> None:
+        """Receive updates from Telegram's webhook (`druppel web`) instead of by polling: the
+        application runs and handles what `feed` gives it; Telegram calls `url` with `secret`."""
+        await self._checked(self._app.initialize())
+        self._app_ready = True
+        await self._register_commands()
+        try:
+            await self._app.bot.set_webhook(
+                url=url, secret_token=secret,
+                allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+            )  # fmt: skip
+        except TelegramError as exc:
+            raise SetupError(
+                f"Telegram refused the webhook: {translate(exc, self._token)}"
+            ) from exc
+        await self._app.start()
+        log.info("telegram: receiving by webhook as @%s", self._app.bot.username)
+
+    async def feed(self, data: object) -> bool:
+        """One update as Telegram posted it to the webhook; False when it is not an update."""
+        if not isinstance(data, dict):
+            return False
+        try:
+            update = Update.de_json(data, self._app.bot)
+        except (TypeError, ValueError, KeyError):
+            return False
+        if update is None:
+            return False
+        await self._app.update_queue.put(update)
+        return True
+
     async def start_sending_only(self) -> None:
         """Only the bot, for a worker: it sends what is due while `druppel run` polls."""
         await self._checked(self._app.bot.initialize())

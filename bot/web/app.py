@@ -9,6 +9,8 @@ must answer fast and from the same public address) are mounted under `/webhooks/
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hmac
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,14 +20,15 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
+from bot.channels.telegram import TelegramChannel
 from bot.channels.whatsapp.service import webhook as whatsapp_webhook
 from bot.errors import SetupError
 from bot.ops.counters import Counters
 from bot.ops.gauges import scheduler_lag
-from bot.run import configure_logging
+from bot.run import bot_token, configure_logging, telegram_channel, webhook_secret
 from bot.settings import Settings
 from bot.web.metrics import exposition, take_snapshot
-from bot.wiring import shared_clock
+from bot.wiring import engine, shared_clock
 from scheduler.clock import Clock
 from storage.health import ping
 from storage.store import Store, open_store, redacted
@@ -39,6 +42,8 @@ REDIS_TIMEOUT = 2.0
 #: Real seconds open requests get to finish once the process is told to stop.
 SHUTDOWN_GRACE = 5.0
 WEBHOOKS = "/webhooks"
+#: The header in which Telegram repeats the webhook's secret_token.
+TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,24 +149,68 @@ async def _until_signalled() -> None:
             loop.remove_signal_handler(sig)
 
 
+def telegram_webhook(channel: TelegramChannel, secret: str) -> Handler:
+    """Telegram's webhook: only calls carrying our secret (compared in constant time) are
+    taken; anything else is refused and changes nothing."""
+
+    async def handle(request: web.Request) -> web.Response:
+        if request.method != "POST":
+            return web.Response(status=405, text="method not allowed\n")
+        given = request.headers.get(TELEGRAM_SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.Response(status=401, text="unauthorized\n")
+        try:
+            data = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="not json\n")
+        if not await channel.feed(data):
+            return web.Response(status=400, text="not an update\n")
+        return web.Response(text="ok\n")
+
+    return handle
+
+
 async def serve_web(settings: Settings) -> int:
-    """`druppel web`: serve until SIGTERM or SIGINT, then exit 0."""
+    """`druppel web`: serve until SIGTERM or SIGINT, then exit 0. With TELEGRAM_WEBHOOK_URL it
+    also receives Telegram's updates and answers them, in place of `druppel run`'s polling."""
     configure_logging(settings.log_level)
-    async with open_store(
-        settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster,
-        settings.encryption_keys,
-    ) as store:  # fmt: skip
-        clock = await shared_clock(store, settings.clock_speed)
+    async with contextlib.AsyncExitStack() as stack:
+        telegram: TelegramChannel | None = None
+        secret = ""
+        if settings.telegram_webhook_url:
+            eng = await stack.enter_async_context(engine(settings))
+            store, clock = eng.store, eng.clock
+            token = bot_token(settings)
+            telegram = telegram_channel(eng, token)
+            secret = webhook_secret(settings, token)
+            await telegram.start_webhook(settings.telegram_webhook_url, secret)
+            stack.push_async_callback(telegram.stop)
+        else:
+            store = await stack.enter_async_context(
+                open_store(
+                    settings.redis_url,
+                    settings.data_dir,
+                    settings.key_prefix,
+                    settings.redis_cluster,
+                    settings.encryption_keys,
+                )
+            )
+            clock = await shared_clock(store, settings.clock_speed)
+        webhooks: dict[str, Handler] = {}
         whatsapp = whatsapp_webhook(settings, store, clock)
+        if whatsapp is not None:
+            webhooks["whatsapp"] = whatsapp.handle
+        if telegram is not None:
+            webhooks["telegram"] = telegram_webhook(telegram, secret)
         app = make_app(
-            store, clock, max_lag_seconds=settings.ready_max_lag_seconds,
-            webhooks={"whatsapp": whatsapp.handle} if whatsapp is not None else None,
-        )  # fmt: skip
+            store, clock, max_lag_seconds=settings.ready_max_lag_seconds, webhooks=webhooks
+        )
         runner = await start(app, settings.port)
         where = redacted(settings.redis_url) if settings.redis_url else "embedded"
         log.info(
-            "druppel web: listening on port %d; redis %s, key prefix %r",
+            "druppel web: listening on port %d; redis %s, key prefix %r%s",
             settings.port, where, settings.key_prefix,
+            "; Telegram updates by webhook" if telegram is not None else "",
         )  # fmt: skip
         try:
             await _until_signalled()

@@ -21,6 +21,7 @@ import inspect
 import itertools
 import json
 import math
+import re
 import socket
 import struct
 import time
@@ -372,6 +373,8 @@ class FakeTelegram:
         self.callback_answers: dict[str, JSONDict] = {}
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.dropped_updates: list[JSONDict] = []
+        #: The webhook the bot set (url and secret_token), or None while it polls.
+        self.webhook: JSONDict | None = None
 
         # Chats, updates and files.
         self._chats: dict[int, _Chat] = {}
@@ -409,6 +412,7 @@ class FakeTelegram:
                 ("getMe", self._get_me),
                 ("getUpdates", self._get_updates),
                 ("deleteWebhook", self._delete_webhook),
+                ("setWebhook", self._set_webhook),
                 ("getWebhookInfo", self._get_webhook_info),
                 ("setMyCommands", self._set_my_commands),
                 ("getMyCommands", self._get_my_commands),
@@ -1153,15 +1157,32 @@ class FakeTelegram:
         }
 
     def _delete_webhook(self, params: JSONDict) -> bool:
-        """deleteWebhook: no webhook exists here; honours drop_pending_updates."""
+        """deleteWebhook: back to getUpdates; honours drop_pending_updates."""
+        self.webhook = None
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
 
+    def _set_webhook(self, params: JSONDict) -> bool:
+        """setWebhook: an https URL (the fake also takes http on loopback) and an optional
+        secret_token of 1-256 characters A-Z, a-z, 0-9, _ and -. The fake records it; it does
+        not call the URL itself: tests post updates to the bot as Telegram would."""
+        url = str(params.get("url") or "")
+        if not url:
+            self.webhook = None
+            return True
+        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise _bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise _bad_request("secret token contains unallowed characters")
+        self.webhook = {"url": url, "secret_token": secret}
+        return True
+
     def _get_webhook_info(self, params: JSONDict) -> JSONDict:
-        """getWebhookInfo: always polling mode."""
+        """getWebhookInfo: the webhook set, if any."""
         return {
-            "url": "",
+            "url": (self.webhook or {}).get("url", ""),
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
@@ -1215,6 +1236,11 @@ class FakeTelegram:
         A newer getUpdates call terminates a pending one with 409, as Telegram does when two
         bot instances poll at once.
         """
+        if self.webhook is not None:
+            raise ApiError(
+                409, "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )  # fmt: skip
         offset = params.get("offset")
         limit = min(max(int(params.get("limit") or 100), 1), 100)
         timeout = min(max(float(params.get("timeout") or 0), 0.0), MAX_POLL_TIMEOUT)
