@@ -62,6 +62,7 @@ class Dispatcher:
         self._heartbeat: asyncio.Task[None] | None = None
         self._refill = True  # fill a freed slot at once (off while `tick` steps by hand)
         self._quiet = Quiet(log)
+        self._refills: set[asyncio.Task[int]] = set()
 
     # -- claiming -------------------------------------------------------------------------------
     def _lease(self) -> float:
@@ -161,7 +162,9 @@ class Dispatcher:
             self._running.pop(member, None)
             if self._more_due and self._refill and not self._stopping:
                 self._more_due = False
-                asyncio.get_running_loop().create_task(self.pulse())
+                refill = asyncio.get_running_loop().create_task(self.pulse())
+                self._refills.add(refill)  # held, so the loop cannot lose it half-way
+                refill.add_done_callback(self._refills.discard)
 
     async def _beat(self) -> None:
         """Extend the leases in hand every third of a lease; cancel handlers that lost theirs."""

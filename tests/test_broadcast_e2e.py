@@ -18,7 +18,7 @@ from bot import texts
 from storage.models import BroadcastState
 from storage.store import Store
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
-from tests.test_telegram_e2e import PRECISE, REPLY, STARTUP, TOKEN, World, eventually
+from tests.test_telegram_e2e import PRECISE, REPLY, STARTUP, World, eventually, running_world
 
 TRAINER = 5_000_001
 HEADING = texts.BROADCAST_HEADING
@@ -38,16 +38,8 @@ class StaffWorld(World):
 
 @pytest.fixture
 async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[StaffWorld]:
-    async with FakeTelegram(token=TOKEN) as tg:
-        w = StaffWorld(tg, store, redis_url, tmp_path)
-        try:
-            yield w
-        finally:
-            for druppel in w.processes:
-                await druppel.stop()
-            for handle in w._logs:
-                handle.close()
-            print(w.logs())  # shown by pytest only when the test failed
+    async with running_world(store, redis_url, tmp_path, StaffWorld) as w:
+        yield w
 
 
 def _broadcasts(tg: FakeTelegram, chat: int) -> list[SentMessage]:

@@ -9,22 +9,13 @@ from pathlib import Path
 import pytest
 
 from storage.store import Store
-from tests.fakes.telegram_api import FakeTelegram
-from tests.test_telegram_e2e import COURSES, PRECISE, TOKEN, World
+from tests.test_telegram_e2e import COURSES, PRECISE, World, running_world
 
 
 @pytest.fixture
 async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    async with FakeTelegram(token=TOKEN) as tg:
-        w = World(tg, store, redis_url, tmp_path)
-        try:
-            yield w
-        finally:
-            for druppel in w.processes:
-                await druppel.stop()
-            for handle in w._logs:
-                handle.close()
-            print(w.logs())
+    async with running_world(store, redis_url, tmp_path, World) as w:
+        yield w
 
 
 async def test_mijngegevens_arrives_as_a_json_document(world: World) -> None:

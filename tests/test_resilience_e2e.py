@@ -12,22 +12,13 @@ import pytest
 
 from bot import texts
 from storage.store import Store
-from tests.fakes.telegram_api import FakeTelegram
-from tests.test_telegram_e2e import COURSES, PRECISE, STARTUP, TOKEN, World
+from tests.test_telegram_e2e import COURSES, PRECISE, STARTUP, TOKEN, World, running_world
 
 
 @pytest.fixture
 async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    async with FakeTelegram(token=TOKEN) as tg:
-        w = World(tg, store, redis_url, tmp_path)
-        try:
-            yield w
-        finally:
-            for druppel in w.processes:
-                await druppel.stop()
-            for handle in w._logs:
-                handle.close()
-            print(w.logs())  # shown by pytest only when the test failed
+    async with running_world(store, redis_url, tmp_path, World) as w:
+        yield w
 
 
 async def test_a_token_refused_for_six_seconds_ends_the_process_instead_of_leaving_it_deaf(
@@ -110,3 +101,26 @@ async def test_a_bot_api_outage_is_a_few_log_lines_and_every_lesson_arrives_afte
     assert "Traceback" not in worker.output()
     # One line per kind of trouble per ten seconds, not one per participant per retry.
     assert outage_lines <= 6, worker.output()
+
+
+async def test_one_persons_flood_of_200_messages_does_not_hold_up_anyone_elses_answer(
+    world: World,
+) -> None:
+    w, tg = world, world.tg
+    w.speed = PRECISE
+    await w.set_clock()
+    await w.start()
+    clock = await w.clock()
+    flooding, other = 8401, 8402
+    await w.sign_up(flooding, "twijfel", clock, deep_link=True)
+    tg.user_sends(other, "/start")
+    await w.next(other, within=STARTUP)
+    for i in range(200):
+        tg.user_sends(flooding, f"regel {i}")
+    asked = asyncio.get_running_loop().time()
+    tg.user_sends(other, "/help")
+    await w.next(other, lambda m: m.text.startswith(texts.HELP.split("\n")[0]))
+    took = asyncio.get_running_loop().time() - asked
+    assert took < 1.0, f"someone else's /help waited {took:.2f}s behind a flood"
+    slow_down = await w.next(flooding, lambda m: m.text == texts.SLOW_DOWN, within=STARTUP)
+    assert slow_down.text == texts.SLOW_DOWN  # told once, kindly

@@ -17,6 +17,7 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, TypeVar
@@ -298,11 +299,17 @@ class World:
         return at
 
 
-@pytest.fixture
-async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    """A fake Telegram on loopback; every druppel process started is stopped afterwards."""
+W = TypeVar("W", bound=World)
+
+
+@asynccontextmanager
+async def running_world(
+    store: Store, redis_url: str, tmp_path: Path, kind: type[W]
+) -> AsyncIterator[W]:
+    """A fake Telegram on loopback and a world of `kind` around it; every druppel process
+    started in it is stopped afterwards, and its logs are shown if the test failed."""
     async with FakeTelegram(token=TOKEN) as tg:
-        w = World(tg, store, redis_url, tmp_path)
+        w = kind(tg, store, redis_url, tmp_path)
         try:
             yield w
         finally:
@@ -311,6 +318,12 @@ async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[W
             for handle in w._logs:
                 handle.close()
             print(w.logs())  # shown by pytest only when the test failed
+
+
+@pytest.fixture
+async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
+    async with running_world(store, redis_url, tmp_path, World) as w:
+        yield w
 
 
 async def test_sign_up_by_buttons_and_deep_link_then_the_first_lesson_on_time(

@@ -15,8 +15,7 @@ import pytest
 from bot import texts
 from storage.models import Channel
 from storage.store import Store
-from tests.fakes.telegram_api import FakeTelegram
-from tests.test_telegram_e2e import STARTUP, TOKEN, World
+from tests.test_telegram_e2e import STARTUP, World, running_world
 
 SECRET = "een-geheim_van-druppel"
 
@@ -40,17 +39,9 @@ class WebhookWorld(World):
 
 @pytest.fixture
 async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[WebhookWorld]:
-    async with FakeTelegram(token=TOKEN) as tg:
-        w = WebhookWorld(tg, store, redis_url, tmp_path)
+    async with running_world(store, redis_url, tmp_path, WebhookWorld) as w:
         w.port = _free_port()
-        try:
-            yield w
-        finally:
-            for druppel in w.processes:
-                await druppel.stop()
-            for handle in w._logs:
-                handle.close()
-            print(w.logs())
+        yield w
 
 
 def _update(update_id: int, chat: int, text: str) -> dict[str, Any]:
