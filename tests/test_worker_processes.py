@@ -28,6 +28,8 @@ from storage.models import Channel, Enrollment
 from storage.store import Store
 from tests.fakes.telegram_api import FakeTelegram
 
+pytestmark = pytest.mark.processes
+
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = load_course_dir(ROOT / "courses")["twijfel"]
 DAY1 = [
