@@ -12,11 +12,12 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot import texts
+from bot.delivery.errors import Transient
 from bot.messages import Incoming, Kind, Outgoing
 from courses.render import render_day
 from storage.keys import Keys
-from storage.models import BroadcastState, Channel
-from tests.journey_kit import Kit, journey_kit
+from storage.models import BroadcastState, Channel, Lane
+from tests.journey_kit import Kit, RecordingChannel, journey_kit
 
 AMS = ZoneInfo("Europe/Amsterdam")
 START = datetime(2026, 11, 25, 10, 0, tzinfo=AMS).astimezone(UTC)
@@ -44,6 +45,13 @@ async def _tap(kit: Kit, chat: str, data: str) -> list[Outgoing]:
     before = len(kit.channel.to(chat))
     await kit.engine.conversation.answer(Incoming(Channel.CONSOLE, chat, Kind.BUTTON, data=data))
     return kit.channel.to(chat)[before:]
+
+
+class Unreachable(RecordingChannel):
+    """A channel whose every send fails for now (the network is away)."""
+
+    async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
+        raise Transient("the network is away")
 
 
 async def _people(kit: Kit, chats: list[str], course: str = "twijfel") -> None:
@@ -274,3 +282,28 @@ async def test_a_broadcast_at_a_time_reaches_each_participant_at_that_hour_in_th
     await _run_broadcast(kit)
     [done] = await kit.engine.store.broadcasts.recent()
     assert done.state is BroadcastState.DONE
+
+
+async def test_a_broadcast_whose_recipient_erased_themselves_still_ends(kit: Kit) -> None:
+    await _people(kit, ["1", "2"])
+    await _type(kit, TRAINER, "/broadcast")
+    await _tap(kit, TRAINER, "b:s:all")
+    await _type(kit, TRAINER, "Tot ziens!")
+    await _tap(kit, TRAINER, "b:ok")
+    [broadcast] = await kit.engine.store.broadcasts.recent()
+    kit.engine.senders[Channel.CONSOLE] = Unreachable()  # nothing goes out for a while
+    for _ in range(3):
+        kit.clock.advance(timedelta(seconds=5))
+        await kit.tick()
+    # "1" erases everything while the message still waits in their queue.
+    p = await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1")
+    assert p is not None
+    await kit.engine.store.delete_participant(p.id)
+    kit.engine.senders[Channel.CONSOLE] = kit.channel
+    await _run_broadcast(kit)
+    kit.clock.advance(timedelta(minutes=11))
+    await _run_broadcast(kit)
+    [done] = await kit.engine.store.broadcasts.recent()
+    assert done.id == broadcast.id
+    assert done.state is BroadcastState.DONE
+    assert await kit.engine.store.broadcasts.outcomes(done.id) == {"sent": 1}

@@ -39,6 +39,9 @@ EVERY = 1.0
 LESSON_SLACK = 2.0
 #: Real seconds between a confirm and the first recipients: lessons due at that moment go first.
 START_DELAY = 1.0
+#: Real seconds without any change in the counts after which the outcomes still missing are
+#: taken to be lost (their recipient erased themselves meanwhile).
+STALLED = 600.0
 #: Real seconds between two edits of the progress message (Telegram allows about one a second).
 EDIT_EVERY = 3.0
 #: Outcomes counted per broadcast.
@@ -107,6 +110,11 @@ class Runner:
             await self._queue_batch(broadcast)
         counts = await self.store.broadcasts.outcomes(bid)
         to_go = await self._to_go(broadcast, counts)
+        if broadcast.state is BroadcastState.RUNNING and to_go and await self._stalled(broadcast):
+            # Everyone was queued, but some outcomes will never come (a recipient erased
+            # themselves with the message still in their queue): done, with the counts as they are.
+            log.info("broadcast %s done with %d outcomes that will not come", bid, to_go)
+            to_go = 0
         if broadcast.state is BroadcastState.RUNNING and to_go == 0:
             broadcast.state = BroadcastState.DONE
             await self.store.broadcasts.finish(broadcast, self.clock.now())
@@ -120,6 +128,16 @@ class Runner:
             if ripe is not None:
                 return max(ripe, self._later(EVERY))
         return self._later(EVERY)
+
+    async def _stalled(self, broadcast: Broadcast) -> bool:
+        """Nobody left to queue or to wait for, and no count has moved for STALLED seconds."""
+        if await self.store.broadcasts.to_go(broadcast.id):
+            return False
+        if await self.store.broadcasts.next_ripe(broadcast.id) is not None:
+            return False
+        since = broadcast.progress_at
+        stalled = timedelta(seconds=self.clock.to_course_seconds(STALLED))
+        return since is not None and self.clock.now() - since > stalled
 
     async def _lessons_waiting(self) -> bool:
         """Whether lessons come first: an enrollment due more than LESSON_SLACK ago is still
