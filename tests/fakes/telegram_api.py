@@ -1305,17 +1305,9 @@ class FakeTelegram:
         of at most 1024 characters after parsing; the Message carries the sizes Telegram keeps."""
         chat = self._writable_chat(params)
         content, width, height = self._photo_input(params.get("photo"))
-        caption: JSONDict = {}
+        caption = self._caption(params)
         raw_caption = params.get("caption")
         mode = params.get("parse_mode") or None
-        if isinstance(raw_caption, str) and raw_caption:
-            text, entities = self._parse(raw_caption, params, "caption_entities")
-            if utf16_len(text) > MAX_CAPTION_LENGTH:
-                raise _bad_request("message caption is too long")
-            if text:
-                caption["caption"] = text
-            if entities:
-                caption["caption_entities"] = entities
         markup = self._check_markup(params.get("reply_markup"), inline_only=False)
         reply_to = self._reply_target(chat, params)
         message: JSONDict = {
@@ -1338,6 +1330,21 @@ class FakeTelegram:
         self._record("sendPhoto", chat, message, raw, mode, markup, photo=content)
         return copy.deepcopy(message)
 
+    def _caption(self, params: JSONDict) -> JSONDict:
+        """A media message's caption and its entities, parsed like a text and at most 1024
+        characters after parsing; empty when there is none."""
+        caption: JSONDict = {}
+        raw = params.get("caption")
+        if isinstance(raw, str) and raw:
+            text, entities = self._parse(raw, params, "caption_entities")
+            if utf16_len(text) > MAX_CAPTION_LENGTH:
+                raise _bad_request("message caption is too long")
+            if text:
+                caption["caption"] = text
+            if entities:
+                caption["caption_entities"] = entities
+        return caption
+
     def _send_document(self, params: JSONDict) -> JSONDict:
         """sendDocument: an uploaded file (at most 50 MB for a bot), an optional caption of at
         most 1024 characters; the Message carries the Document Telegram keeps."""
@@ -1349,17 +1356,9 @@ class FakeTelegram:
             raise _bad_request("file must be non-empty")
         if len(upload.content) > MAX_DOCUMENT_BYTES:
             raise ApiError(413, "Request Entity Too Large")
-        caption: JSONDict = {}
+        caption = self._caption(params)
         raw_caption = params.get("caption")
         mode = params.get("parse_mode") or None
-        if isinstance(raw_caption, str) and raw_caption:
-            text, entities = self._parse(raw_caption, params, "caption_entities")
-            if utf16_len(text) > MAX_CAPTION_LENGTH:
-                raise _bad_request("message caption is too long")
-            if text:
-                caption["caption"] = text
-            if entities:
-                caption["caption_entities"] = entities
         file = self._new_file("documents", "", upload.content, "BQACAgQAAxkDAAI")
         document = {
             **file, "file_name": upload.filename or "document",
