@@ -585,7 +585,7 @@ class Coach:
         ]  # fmt: skip
         clock = self.journey.clock
         later = clock.now() + timedelta(seconds=clock.to_course_seconds(QUEUE_SAFETY))
-        await self.store.due.wake(chat_member(participant.id), later)
+        await self.store.due.recheck(chat_member(participant.id), later)
         await self.store.queue.put(participant.id, items)
         return []
 

@@ -41,12 +41,13 @@ class DueIndex:
         self._due = keys.due()
         self._lease = keys.lease()
         self._owner = keys.lease_owner()
+        self._recheck = keys.recheck()
 
     async def schedule(self, member: str, at: datetime | None) -> None:
         """Set when a member is next due (None: not at all), overruling any worker's claim."""
         await self._scripts.run(
             "schedule",
-            [self._due, self._lease, self._owner],
+            [self._due, self._lease, self._owner, self._recheck],
             [member, "" if at is None else _epoch(at)],
         )
 
@@ -61,9 +62,29 @@ class DueIndex:
         """
         await self._redis.zadd(self._due, {member: _epoch(at)}, lt=True)
 
+    async def recheck(self, member: str, at: datetime) -> None:
+        """Look at a member again by `at`, before the backlog of the due index.
+
+        For a chat whose drain could not finish (another drainer's lock, a failure's backoff):
+        its messages are already late, so once `at` has come it is claimed ahead of members
+        that are merely due. Like `wake`, an earlier time wins and a claim is left alone.
+        """
+        await self._redis.zadd(self._recheck, {member: _epoch(at)}, lt=True)
+
+    async def rechecks(self) -> int:
+        return int(await self._redis.zcard(self._recheck))
+
     async def due_at(self, member: str) -> datetime | None:
-        score = await self._redis.zscore(self._due, member)
-        return None if score is None else datetime.fromtimestamp(float(score), UTC)
+        """When a member is next looked at: its due time or its recheck, whichever is first."""
+        scores = [
+            float(score)
+            for score in (
+                await self._redis.zscore(self._due, member),
+                await self._redis.zscore(self._recheck, member),
+            )
+            if score is not None
+        ]
+        return datetime.fromtimestamp(min(scores), UTC) if scores else None
 
     async def due_before(self, now: datetime, limit: int = 100) -> list[Claim]:
         """What is due by `now`, earliest first, without claiming it."""
@@ -81,7 +102,7 @@ class DueIndex:
             return []
         flat = await self._scripts.run(
             "claim_due",
-            [self._due, self._lease, self._owner],
+            [self._due, self._lease, self._owner, self._recheck],
             [_epoch(now), limit, _epoch(now) + lease_seconds, token],
         )
         return [

@@ -26,6 +26,7 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{sched}:due                    zset    member by next-due epoch               due.py
     P:{sched}:lease                  zset    member by lease expiry                 due.py
     P:{sched}:owner                  hash    member -> token of the worker holding it due.py
+    P:{sched}:recheck                zset    chats to look at again first, by epoch due.py
     P:{p:<pid>}:broadcasts           set     broadcast ids already queued for them  broadcasts.py
     P:{seg}:<course>:<status>        set     participant ids by course and status   segments.py
     P:{seg}:built                    string  set once the segment index is complete segments.py
@@ -60,14 +61,14 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
 The two indexes share `{idx}`, so linking a chat and counting its participant is one step.
 Per-participant keys share the tag `{p:<pid>}`: deleting or exporting a participant touches one
 slot, and an enrollment advances and its lesson enters the chat's queue in one transaction, so a
-crash never loses a lesson that was counted as sent. The due index, its lease set and the lease
-owners share `{sched}` because one Lua script moves members between them. A due member is an
-enrollment (`<pid>/<course>`: a lesson or nudge may be owed) or a chat (`<pid>`: its queue
-needs draining, e.g. after a failure or a crash); a channel's rate keys share `{rate:<channel>}`
-because one script checks the overall and the per-chat limit together. WhatsApp's inbound
-keys share `{wa}` because one script dedupes an event, queues it and opens the chat's window at
-once; `<hash>` there is a keyed hash (HMAC) of a phone number or of a message id (which may hold
-a phone number), so neither ever appears in a key name.
+crash never loses a lesson that was counted as sent. The due index, its lease set, the lease
+owners and the rechecks share `{sched}` because one Lua script moves members between them. A
+due member is an enrollment (`<pid>/<course>`: a lesson or nudge may be owed) or a chat
+(`<pid>`: its queue needs draining, e.g. after a failure or a crash); a channel's rate keys
+share `{rate:<channel>}` because one script checks the overall and the per-chat limit together.
+WhatsApp's inbound keys share `{wa}` because one script dedupes an event, queues it and opens
+the chat's window at once; `<hash>` there is a keyed hash (HMAC) of a phone number or of a
+message id (which may hold a phone number), so neither ever appears in a key name.
 """
 
 from __future__ import annotations
@@ -213,6 +214,9 @@ class Keys:
 
     def lease_owner(self) -> str:
         return f"{self.prefix}:{{sched}}:owner"
+
+    def recheck(self) -> str:
+        return f"{self.prefix}:{{sched}}:recheck"
 
     def rate_overall(self, channel: str) -> str:
         return f"{self.prefix}:{{rate:{_part(channel, 'channel')}}}:all"

@@ -60,6 +60,45 @@ async def test_an_expired_lease_comes_back_to_due(store: Store) -> None:
     assert again.member == claim.member
 
 
+async def test_what_a_dead_worker_held_and_rechecks_go_before_the_backlog(store: Store) -> None:
+    # A worker claims a chat and dies; meanwhile 50 lessons fell due earlier than anything else.
+    await store.due.schedule("dead/twijfel", NOW)
+    await store.due.claim(NOW, limit=1, lease_seconds=30, token="dead")
+    for i in range(50):
+        await store.due.schedule(f"p{i}/twijfel", NOW - timedelta(minutes=1))
+    await store.due.recheck("waiting", NOW + timedelta(seconds=10))
+    later = NOW + timedelta(seconds=31)
+    first = await store.due.claim(later, limit=3, lease_seconds=30, token="new")
+    assert [c.member for c in first] == ["dead/twijfel", "waiting", "p0/twijfel"]
+    assert await store.due.rechecks() == 0
+    # Its finish as the late owner changes nothing; the new owner's does.
+    assert not await store.due.finish("dead/twijfel", None, token="dead")
+    assert await store.due.finish("dead/twijfel", None, token="new")
+
+
+async def test_a_recheck_waits_for_its_time(store: Store) -> None:
+    await store.due.recheck("chat", NOW + timedelta(seconds=10))
+    assert await store.due.claim(NOW + timedelta(seconds=9), 10, 30) == []
+    [claim] = await store.due.claim(NOW + timedelta(seconds=10), 10, 30)
+    assert claim.member == "chat"
+
+
+async def test_a_recheck_leaves_a_live_workers_claim_alone(store: Store) -> None:
+    await store.due.schedule("chat", NOW)
+    await store.due.claim(NOW, limit=1, lease_seconds=30, token="live")
+    await store.due.recheck("chat", NOW + timedelta(seconds=1))
+    assert await store.due.claim(NOW + timedelta(seconds=2), 10, 30, token="other") == []
+    assert await store.due.finish("chat", None, token="live")
+    [again] = await store.due.claim(NOW + timedelta(seconds=3), 10, 30, token="other")
+    assert again.member == "chat"
+
+
+async def test_unschedule_drops_a_recheck_too(store: Store) -> None:
+    await store.due.recheck("gone", NOW)
+    await store.due.unschedule("gone")
+    assert await store.due.claim(NOW, 10, 30) == []
+
+
 async def test_concurrent_claims_never_hand_out_a_member_twice(store: Store) -> None:
     members = [f"p{i}/twijfel" for i in range(300)]
     for i, member in enumerate(members):

@@ -98,15 +98,16 @@ class Deliveries:
             return await self.broadcasts.run(bid)
         pid, course_id = parse_member(member)
         if course_id is None:
-            return await self.drainer.drain(pid)
+            await self.drain(pid)
+            return None
         return await self._on_enrollment(pid, course_id)
 
     async def drain(self, pid: str) -> None:
         """Send what the chat is owed now; if that cannot finish, the due index comes back to
-        it (a wake-up for the chat, at the time the drain asks for)."""
+        it at the time the drain asks for, ahead of what is merely due (a recheck)."""
         retry = await self.drainer.drain(pid)
         if retry is not None:
-            await self.store.due.wake(chat_member(pid), retry)
+            await self.store.due.recheck(chat_member(pid), retry)
 
     async def _on_enrollment(self, pid: str, course_id: str) -> datetime | None:
         participant = await self.store.participants.get(pid)

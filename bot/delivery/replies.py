@@ -147,7 +147,7 @@ class Conversation:
             clock = self.deliveries.journey.clock
             safety = clock.to_course_seconds(self.deliveries.drainer.lock_seconds)
             # Should this process die before the queue is drained, the chat is looked at again.
-            await self.store.due.wake(chat_member(pid), clock.now() + timedelta(seconds=safety))
+            await self.store.due.recheck(chat_member(pid), clock.now() + timedelta(seconds=safety))
             await self.store.queue.put(pid, reply_items(replies))
             await self._restore_resumed(pid)
         await self.deliveries.drain(pid)

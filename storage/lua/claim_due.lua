@@ -1,18 +1,47 @@
 -- Claim due members for one worker: move them from the due index to the lease set, owned.
--- KEYS[1] due index, KEYS[2] lease set, KEYS[3] owners (member -> worker token); one hash slot.
+-- KEYS[1] due index, KEYS[2] lease set, KEYS[3] owners (member -> worker token), KEYS[4]
+-- rechecks (chats whose drain must be looked at again by a time); one hash slot.
 -- ARGV[1] now (epoch), ARGV[2] max members, ARGV[3] lease expiry (epoch), ARGV[4] worker token.
--- Leases that expired (their worker died or hung) go back to due first, due now.
+-- Leases that expired (their worker died or hung) are taken first, due now: what a dead worker
+-- left half done must not wait behind a backlog of work nobody has started. Rechecks that are
+-- due come next, for the same reason (a chat whose lesson is half sent waits for a dead drainer's
+-- lock to run out); one a live worker holds stays for later. Then the due index, earliest first.
 -- Returns a flat list: member, due score, member, due score, ...
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+local limit = tonumber(ARGV[2])
+local out = {}
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, limit)
 for _, member in ipairs(expired) do
-  redis.call('ZREM', KEYS[2], member)
-  redis.call('HDEL', KEYS[3], member)
-  redis.call('ZADD', KEYS[1], 'NX', ARGV[1], member)
+  redis.call('ZREM', KEYS[1], member)  -- a wake-up meanwhile: this claim covers it
+  redis.call('ZADD', KEYS[2], ARGV[3], member)
+  redis.call('HSET', KEYS[3], member, ARGV[4])
+  out[#out + 1] = member
+  out[#out + 1] = ARGV[1]
 end
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])
+local room = limit - #expired
+if room <= 0 then
+  return out
+end
+local rechecks = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[1], 'LIMIT', 0, room + 32)
+for _, member in ipairs(rechecks) do
+  if room > 0 and not redis.call('ZSCORE', KEYS[2], member) then
+    redis.call('ZREM', KEYS[4], member)
+    redis.call('ZREM', KEYS[1], member)
+    redis.call('ZADD', KEYS[2], ARGV[3], member)
+    redis.call('HSET', KEYS[3], member, ARGV[4])
+    out[#out + 1] = member
+    out[#out + 1] = ARGV[1]
+    room = room - 1
+  end
+end
+if room <= 0 then
+  return out
+end
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, room)
 for i = 1, #due, 2 do
   redis.call('ZREM', KEYS[1], due[i])
   redis.call('ZADD', KEYS[2], ARGV[3], due[i])
   redis.call('HSET', KEYS[3], due[i], ARGV[4])
+  out[#out + 1] = due[i]
+  out[#out + 1] = due[i + 1]
 end
-return due
+return out
