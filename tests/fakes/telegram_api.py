@@ -10,6 +10,12 @@ inline-mode messages and webhooks are not implemented, and of media sending only
 (PNG and JPEG uploads, file_ids of photos the fake knows, and http(s) URLs, which it accepts
 without fetching) and sendDocument (uploads) are. An unknown method answers 404 like Telegram
 does, so a gap shows up loudly rather than silently.
+
+Paid broadcasting: a send with ``allow_paid_broadcast`` counts against a paid bucket of 1000
+messages a second instead of the free global one (see :class:`RateLimits`) and is recorded as
+``SentMessage.paid``; with :attr:`FakeTelegram.stars_too_low` it is refused with
+BALANCE_TOO_LOW, the error MTProto documents for a Stars balance too low to pay. Stars are not
+counted.
 """
 
 from __future__ import annotations
@@ -119,6 +125,8 @@ _BUTTON_ACTIONS = (
 _FLOOD_METHODS = frozenset(
     {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
 )
+# Methods of those that take `allow_paid_broadcast` (edits do not).
+_PAID_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 _FAILURE_KINDS = frozenset({"500", "502", "drop", "slow", "deactivated"})
 _BAD_GATEWAY = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -196,12 +204,19 @@ def _flood(retry_after: int) -> ApiError:
 
 @dataclass(frozen=True)
 class RateLimits:
-    """Telegram's documented flood limits; tests may tighten them to provoke 429s quickly."""
+    """Telegram's documented flood limits; tests may tighten them to provoke 429s quickly.
+
+    A send carrying ``allow_paid_broadcast`` counts against the paid bucket (Telegram allows
+    up to 1000 such messages a second) instead of the free global one; the per-chat limit
+    applies to every send either way.
+    """
 
     global_per_second: float = 30.0
     global_burst: int = 30
     per_chat_per_second: float = 1.0
     per_chat_burst: int = 3
+    paid_per_second: float = 1000.0
+    paid_burst: int = 1000
 
 
 @dataclass
@@ -253,6 +268,8 @@ class SentMessage:
     photo: bytes | None = field(default=None, repr=False)
     document: bytes | None = field(default=None, repr=False)
     document_name: str | None = None
+    #: Whether it was sent with ``allow_paid_broadcast`` (a paid broadcast).
+    paid: bool = False
 
     @property
     def is_edit(self) -> bool:
@@ -286,6 +303,7 @@ class SentMessage:
     def describe(self) -> str:
         """A one-line summary for failure messages."""
         kind = "edit" if self.is_edit else "photo" if self.is_photo else "msg"
+        kind += " paid" if self.paid else ""
         buttons = f" buttons={self.buttons}" if self.buttons else ""
         return f"[{kind} #{self.message_id} chat={self.chat_id}] {self.text!r}{buttons}"
 
@@ -397,9 +415,13 @@ class FakeTelegram:
         self._forced_failures: list[tuple[str, int | None, float]] = []
         #: Seconds every send call takes before it is answered, as a far-away API would.
         self.answer_delay = 0.0
+        #: When True, a send with ``allow_paid_broadcast`` is refused as Telegram refuses it
+        #: when the bot's Stars balance cannot pay (400 "Bad Request: BALANCE_TOO_LOW").
+        self.stars_too_low = False
         self._global_bucket: _Bucket | None = None
+        self._paid_bucket: _Bucket | None = None
         self._chat_buckets: dict[int, _Bucket] = {}
-        self._penalty_until: dict[int | None, float] = {}
+        self._penalty_until: dict[int | str | None, float] = {}
         self.set_rate_limits(rate_limits)
 
         self._changed = asyncio.Event()
@@ -503,6 +525,7 @@ class FakeTelegram:
         else:
             self._limits = None
         self._global_bucket = None
+        self._paid_bucket = None
         self._chat_buckets = {}
         self._penalty_until = {}
 
@@ -559,6 +582,13 @@ class FakeTelegram:
                 {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
             ]
         return self._user_message(chat_id, first_name, language_code, username, content)
+
+    def open_chat(self, chat_id: int, first_name: str = "Deelnemer") -> None:
+        """A user who started the bot long ago: the bot may write to them, and nothing of that
+        first contact is still waiting in getUpdates (for benchmarks with thousands of chats)."""
+        if chat_id not in self._chats:
+            user: JSONDict = {"id": chat_id, "is_bot": False, "first_name": first_name}
+            self._chats[chat_id] = _Chat(user=user)
 
     def user_sends_sticker(
         self,
@@ -866,8 +896,11 @@ class FakeTelegram:
                     raise ApiError(500, "Internal Server Error")
                 if kind == "deactivated":
                     raise ApiError(403, "Forbidden: user is deactivated")
+            paid = name in _PAID_METHODS and params.get("allow_paid_broadcast") is True
+            if paid and self.stars_too_low:
+                raise _bad_request("BALANCE_TOO_LOW")
             if name in _FLOOD_METHODS:
-                self._check_flood(params.get("chat_id"))
+                self._check_flood(params.get("chat_id"), paid=paid)
                 if self.answer_delay:
                     await asyncio.sleep(self.answer_delay)
             result = handler(params)
@@ -948,8 +981,9 @@ class FakeTelegram:
 
     # ------------------------------------------------------------------ internals: flood
 
-    def _check_flood(self, chat_id: Any) -> None:
-        """Serve forced 429s first, then apply the global and per-chat buckets if enabled."""
+    def _check_flood(self, chat_id: Any, *, paid: bool = False) -> None:
+        """Serve forced 429s first, then apply the global (or, for a paid broadcast, the paid)
+        and the per-chat bucket if enabled."""
         key = chat_id if isinstance(chat_id, int) else 0
         for i, (retry_after, only_chat) in enumerate(self._forced_floods):
             if only_chat is None or only_chat == key:
@@ -960,7 +994,8 @@ class FakeTelegram:
         if limits is None:
             return
         now = self._clock()
-        until = max(self._penalty_until.get(None, 0.0), self._penalty_until.get(key, 0.0))
+        whole: str | None = "paid" if paid else None  # the penalty scope of the bot-wide bucket
+        until = max(self._penalty_until.get(whole, 0.0), self._penalty_until.get(key, 0.0))
         if now < until:
             self._count_flood(key)
             raise _flood(max(1, math.ceil(until - now)))
@@ -968,11 +1003,16 @@ class FakeTelegram:
             self._global_bucket = _Bucket(
                 limits.global_per_second, limits.global_burst, float(limits.global_burst), now
             )
+        if self._paid_bucket is None:
+            self._paid_bucket = _Bucket(
+                limits.paid_per_second, limits.paid_burst, float(limits.paid_burst), now
+            )
+        bot_bucket = self._paid_bucket if paid else self._global_bucket
         chat_bucket = self._chat_buckets.setdefault(
             key,
             _Bucket(limits.per_chat_per_second, limits.per_chat_burst, limits.per_chat_burst, now),
         )
-        for scope, bucket in ((None, self._global_bucket), (key, chat_bucket)):
+        for scope, bucket in ((whole, bot_bucket), (key, chat_bucket)):
             bucket.refill(now)
             if bucket.tokens < 1.0:
                 retry_after = max(1, math.ceil(bucket.seconds_until_token()))
@@ -980,7 +1020,7 @@ class FakeTelegram:
                 self._penalty_until[scope] = now + retry_after
                 self._count_flood(key)
                 raise _flood(retry_after)
-        self._global_bucket.tokens -= 1.0
+        bot_bucket.tokens -= 1.0
         chat_bucket.tokens -= 1.0
 
     def _take_failure(self, chat_id: Any) -> tuple[str, float] | None:
@@ -1119,6 +1159,7 @@ class FakeTelegram:
         markup: JSONDict | None = None,
         photo: bytes | None = None,
         document: bytes | None = None,
+        paid: bool = False,
     ) -> None:
         """Append to :attr:`sent` and wake anyone waiting for the bot's output."""
         markup = markup if markup is not None else message.get("reply_markup")
@@ -1139,6 +1180,7 @@ class FakeTelegram:
                 photo=photo,
                 document=document,
                 document_name=(message.get("document") or {}).get("file_name"),
+                paid=paid,
             )
         )
         self._notify()
@@ -1297,7 +1339,10 @@ class FakeTelegram:
             message["reply_markup"] = markup
         chat.messages[message["message_id"]] = message
         chat.bot_message_ids.append(message["message_id"])
-        self._record("sendMessage", chat, message, str(params["text"]), parse_mode, markup)
+        self._record(
+            "sendMessage", chat, message, str(params["text"]), parse_mode, markup,
+            paid=params.get("allow_paid_broadcast") is True,
+        )  # fmt: skip
         return copy.deepcopy(message)
 
     def _send_photo(self, params: JSONDict) -> JSONDict:
@@ -1327,7 +1372,10 @@ class FakeTelegram:
         chat.messages[message["message_id"]] = message
         chat.bot_message_ids.append(message["message_id"])
         raw = raw_caption if isinstance(raw_caption, str) else ""
-        self._record("sendPhoto", chat, message, raw, mode, markup, photo=content)
+        self._record(
+            "sendPhoto", chat, message, raw, mode, markup, photo=content,
+            paid=params.get("allow_paid_broadcast") is True,
+        )  # fmt: skip
         return copy.deepcopy(message)
 
     def _caption(self, params: JSONDict) -> JSONDict:
@@ -1375,7 +1423,10 @@ class FakeTelegram:
         chat.messages[message["message_id"]] = message
         chat.bot_message_ids.append(message["message_id"])
         raw = raw_caption if isinstance(raw_caption, str) else ""
-        self._record("sendDocument", chat, message, raw, mode, document=upload.content)
+        self._record(
+            "sendDocument", chat, message, raw, mode, document=upload.content,
+            paid=params.get("allow_paid_broadcast") is True,
+        )  # fmt: skip
         return copy.deepcopy(message)
 
     def _photo_input(self, photo: Any) -> tuple[bytes | None, int, int]:
