@@ -108,6 +108,8 @@ async def _check(settings: Settings) -> int:
     if wrong := problems(settings):
         raise SetupError(f"WhatsApp settings: {'; '.join(wrong)}")
     print(describe(settings))
+    if settings.telegram_paid_broadcast:
+        print(_paid_broadcasting(settings))
     async with _store(settings) as store:
         info = await store.redis.info("server")
         where = settings.redis_url or f"embedded, in {settings.data_dir}"
@@ -122,6 +124,17 @@ async def _check(settings: Settings) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _paid_broadcasting(settings: Settings) -> str:
+    from bot.channels.telegram import PAID_FEE_STARS, paid_rate
+
+    pace = paid_rate(settings.telegram_paid_per_second).per_second
+    return (
+        f"telegram: paid broadcasting is on: lessons and broadcasts go up to {pace:g} a second, "
+        f"at up to {PAID_FEE_STARS:g} Telegram Stars a message, withdrawn from the bot's "
+        "balance; replies stay free"
+    )
 
 
 async def _uncovered(store: Store, courses: Mapping[str, Course]) -> list[str]:

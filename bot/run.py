@@ -17,7 +17,13 @@ import signal
 import sys
 from collections.abc import Callable
 
-from bot.channels.telegram import TelegramChannel, chat_rate, overall_rate
+from bot.channels.telegram import (
+    PAID_CEILING,
+    TelegramChannel,
+    chat_rate,
+    overall_rate,
+    paid_rate,
+)
 from bot.channels.whatsapp.service import configured as whatsapp_configured
 from bot.channels.whatsapp.service import whatsapp_channel
 from bot.errors import SetupError
@@ -26,7 +32,7 @@ from bot.settings import Settings
 from bot.wiring import Engine, engine
 from scheduler.ratelimit import RateLimiter
 from storage.models import Channel
-from storage.store import redacted
+from storage.store import Store, redacted
 
 log = logging.getLogger("druppel")
 
@@ -114,24 +120,49 @@ def _describe(eng: Engine, role: str) -> str:
     clock = (
         "real time" if settings.clock_speed == 1 else f"{settings.clock_speed:g}x ({eng.clock!r})"
     )
+    paid = (
+        f", paid broadcasting at {paid_rate(settings.telegram_paid_per_second).per_second:g}/s"
+        if settings.telegram_paid_broadcast
+        else ""
+    )
     return (
         f"druppel {role}: redis {where}, key prefix {settings.key_prefix!r}, clock {clock}, "
-        f"tick every {settings.tick_seconds:g}s, courses {', '.join(sorted(eng.courses))}"
+        f"tick every {settings.tick_seconds:g}s, courses {', '.join(sorted(eng.courses))}{paid}"
     )
+
+
+def telegram_limiters(settings: Settings, store: Store) -> tuple[RateLimiter, RateLimiter | None]:
+    """The Telegram channel's pacing, shared through Redis by every process: the limiter every
+    send waits for, and, with TELEGRAM_PAID_BROADCAST, the one that keeps unpaid sends
+    (replies) at the free pace on top of it.
+
+    Without paid broadcasting the bot keeps Telegram's free limits: TELEGRAM_MAX_PER_SECOND in
+    all, TELEGRAM_BULK_PER_SECOND of it for lessons and broadcasts. With it, lessons and
+    broadcasts go at TELEGRAM_PAID_PER_SECOND and the bot as a whole up to Telegram's paid
+    ceiling, while replies, sent unpaid, keep the free limits. Each chat's pace is the same
+    either way.
+    """
+    redis, keys = store.redis, store.keys
+    overall = overall_rate(settings.telegram_max_per_second)
+    bulk = overall_rate(min(settings.telegram_bulk_per_second, settings.telegram_max_per_second))
+    per_chat = chat_rate(settings.telegram_chat_burst)
+    if not settings.telegram_paid_broadcast:
+        return RateLimiter(redis, keys, "telegram", overall, per_chat, bulk=bulk), None
+    paid = RateLimiter(
+        redis, keys, "telegram", overall_rate(PAID_CEILING), per_chat,
+        bulk=paid_rate(settings.telegram_paid_per_second),
+    )  # fmt: skip
+    return paid, RateLimiter(redis, keys, "telegram-unpaid", overall, per_chat, bulk=bulk)
 
 
 def telegram_channel(eng: Engine, token: str) -> TelegramChannel:
     """The Telegram channel of a process, paced by the limits every process shares."""
     settings = eng.settings
-    limiter = RateLimiter(
-        eng.store.redis, eng.store.keys, "telegram",
-        overall_rate(settings.telegram_max_per_second), chat_rate(settings.telegram_chat_burst),
-        bulk=overall_rate(min(settings.telegram_bulk_per_second,
-                              settings.telegram_max_per_second)),
-    )  # fmt: skip
+    limiter, unpaid = telegram_limiters(settings, eng.store)
     channel = TelegramChannel(
-        token, settings.telegram_api_base_url, eng.conversation, limiter=limiter
-    )
+        token, settings.telegram_api_base_url, eng.conversation, limiter=limiter,
+        paid_broadcast=settings.telegram_paid_broadcast, unpaid_limiter=unpaid,
+    )  # fmt: skip
     eng.senders[Channel.TELEGRAM] = channel
     return channel
 

@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     telegram_chat_burst: int = Field(
         default=3, ge=1, le=100, validation_alias=_env("TELEGRAM_CHAT_BURST")
     )
+    #: Telegram's paid broadcasting: lessons and broadcasts carry `allow_paid_broadcast`, so the
+    #: bot may send up to 1000 a second, for up to 0.1 Telegram Stars a message from its balance.
+    telegram_paid_broadcast: bool = Field(
+        default=False, validation_alias=_env("TELEGRAM_PAID_BROADCAST")
+    )
+    #: The pace of lessons and broadcasts while paid broadcasting is on (Telegram allows 1000).
+    telegram_paid_per_second: float = Field(
+        default=500.0, gt=0, le=1000, validation_alias=_env("TELEGRAM_PAID_PER_SECOND")
+    )
     #: WhatsApp Cloud API: the access token, the business number's id, the app's secret (it
     #: signs webhooks and keys the hashes of phone numbers), and the webhook's verify token.
     whatsapp_access_token: SecretStr | None = Field(

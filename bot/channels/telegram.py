@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import math
+import time
 import warnings
 from collections.abc import Awaitable
 from datetime import timedelta
@@ -76,6 +78,16 @@ IMAGE_NAME = "druppel.png"
 
 #: Telegram's 400 answers that mean the participant is gone rather than the message being bad.
 _GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
+
+#: Messages a second Telegram allows a bot with paid broadcasting (`allow_paid_broadcast`), and
+#: the most it costs a message, in Telegram Stars from the bot's balance.
+PAID_CEILING = 1000.0
+PAID_FEE_STARS = 0.1
+#: Telegram's answer to a paid send when the bot's Stars balance cannot pay for it (documented
+#: for the underlying messages.sendMessage as 400 BALANCE_TOO_LOW).
+_BALANCE_TOO_LOW = "BALANCE_TOO_LOW"
+#: Real seconds lessons and broadcasts go unpaid, at the free pace, after that answer.
+PAID_PAUSE = 600.0
 
 #: Message contents druppel cannot read, in the order they are checked (an animation also
 #: carries a document, so it comes first).
@@ -253,6 +265,17 @@ def overall_rate(per_second: float) -> Rate:
     return Rate(per_second, burst=max(1, int(per_second / 5)))
 
 
+def paid_rate(per_second: float) -> Rate:
+    """The pace of paid lessons and broadcasts, at most `per_second`, with a burst of a fifth.
+
+    The shared limiter spaces messages by whole milliseconds, so the pace is the fastest such
+    spacing that does not go over `per_second`: 500 stays 500, 900 becomes 500, 1000 stays 1000.
+    """
+    step_ms = max(1, math.ceil(1000 / per_second - 1e-9))
+    pace = 1000 / step_ms
+    return Rate(pace, burst=max(1, int(pace / 5)))
+
+
 class TelegramChannel:
     """A Telegram bot: it polls for updates (in `druppel run`) and sends messages (everywhere)."""
 
@@ -264,9 +287,17 @@ class TelegramChannel:
         *,
         poll_timeout: float = POLL_TIMEOUT,
         limiter: RateLimiter | None = None,
+        paid_broadcast: bool = False,
+        unpaid_limiter: RateLimiter | None = None,
     ) -> None:
+        """`limiter` paces every send; with `paid_broadcast`, lessons and broadcasts are sent
+        with `allow_paid_broadcast`, and `unpaid_limiter` keeps every other send (replies) at
+        the free pace on top of `limiter`."""
         self._answers = answers
         self._limiter = limiter
+        self._paid = paid_broadcast
+        self._unpaid_limiter = unpaid_limiter
+        self._paid_paused_until = 0.0
         # PTB warns on every 429 that `retry_after` will become a timedelta; we read both kinds
         # (retry_seconds), so the warning is noise in the log, and an error where warnings are.
         warnings.filterwarnings(
@@ -418,31 +449,72 @@ class TelegramChannel:
             log.warning("telegram: could not set the command menu: %s", translate(exc, self._token))
 
     # -- sending --------------------------------------------------------------------------------
+    @property
+    def paid_broadcast(self) -> bool:
+        """Whether lessons and broadcasts are sent as paid broadcasts (TELEGRAM_PAID_BROADCAST)."""
+        return self._paid
+
     async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
         """Send one message, or raise the DeliveryError that says what to do about it.
 
         With a limiter, every message first waits its turn under the limits shared by all
         workers; a turn further off than MAX_PACING_WAIT is handed back as RateLimited. A 429
         from Telegram pauses every worker's sends for the time Telegram asked.
+
+        With paid broadcasting, lessons and broadcasts (never replies) go as paid broadcasts.
+        Should the bot's Stars run short, that message and the next PAID_PAUSE seconds of them
+        go unpaid at the free pace, with one warning in the log.
         """
-        if self._limiter is not None:
+        paid = self._paid_for(lane)
+        await self._pace(chat_id, lane, paid=paid)
+        try:
+            await self._send(chat_id, message, paid=paid)
+        except Rejected as exc:
+            if not (paid and _BALANCE_TOO_LOW in exc.cause.upper()):
+                raise
+            self._pause_paid()
+            await self._pace(chat_id, lane, paid=False)
+            await self._send(chat_id, message, paid=False)
+
+    def _paid_for(self, lane: Lane) -> bool:
+        """Whether a message of this lane goes as a paid broadcast now: replies never do."""
+        return self._paid and lane is not Lane.REPLY and time.monotonic() >= self._paid_paused_until
+
+    async def _pace(self, chat_id: str, lane: Lane, *, paid: bool) -> None:
+        """Wait for this message's turn: unpaid sends also keep the free pace when paid
+        broadcasting raised the bot's own (checked last: it is the one that binds them)."""
+        limiters = [self._limiter] if paid else [self._limiter, self._unpaid_limiter]
+        for limiter in limiters:
+            if limiter is None:
+                continue
             try:
-                await self._limiter.acquire(chat_id, MAX_PACING_WAIT, lane)
+                await limiter.acquire(chat_id, MAX_PACING_WAIT, lane)
             except Throttled as exc:
                 raise RateLimited(exc.retry_after, "paced", paced=True) from exc
             except (RedisError, OSError):
                 pass  # the shared pacing lives in Redis; without it, this one reply goes unpaced
-        await self._send(chat_id, message)
 
-    async def _send(self, chat_id: str, message: Outgoing) -> str:
+    def _pause_paid(self) -> None:
+        if time.monotonic() >= self._paid_paused_until:
+            log.warning(
+                "telegram: a paid broadcast was refused, the bot's Telegram Stars balance is too "
+                "low (%s); lessons and broadcasts go unpaid, at the free pace, for %g seconds",
+                _BALANCE_TOO_LOW, PAID_PAUSE,
+            )  # fmt: skip
+        self._paid_paused_until = time.monotonic() + PAID_PAUSE
+
+    async def _send(self, chat_id: str, message: Outgoing, *, paid: bool = False) -> str:
+        # None leaves the parameter out, so an unpaid call is what it was without the setting.
+        flag = True if paid else None
         try:
             if message.image is not None:
-                return await self._send_photo(chat_id, message, message.image)
+                return await self._send_photo(chat_id, message, message.image, flag)
             if message.document is not None:
                 name, content = message.document
                 sent = await self._app.bot.send_document(
                     chat_id=_chat_id(chat_id), document=content, filename=name,
                     caption=html_text(message), parse_mode=ParseMode.HTML,
+                    allow_paid_broadcast=flag,
                 )  # fmt: skip
                 return str(sent.message_id)
             sent = await self._app.bot.send_message(
@@ -451,28 +523,34 @@ class TelegramChannel:
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(message),
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                allow_paid_broadcast=flag,
             )
         except TelegramError as exc:
             raise await self._failed(exc) from exc
         return str(sent.message_id)
 
-    async def _send_photo(self, chat_id: str, message: Outgoing, image: bytes) -> str:
+    async def _send_photo(
+        self, chat_id: str, message: Outgoing, image: bytes, flag: bool | None
+    ) -> str:
         """The image with the text as its caption; a text too long for a caption follows the
         image as a message of its own (should that second send fail, a retry repeats both)."""
         if caption_fits(message):
             sent = await self._app.bot.send_photo(
                 chat_id=_chat_id(chat_id), photo=image, filename=IMAGE_NAME,
                 caption=html_text(message), parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(message),
+                reply_markup=keyboard(message), allow_paid_broadcast=flag,
             )  # fmt: skip
             return str(sent.message_id)
-        await self._app.bot.send_photo(chat_id=_chat_id(chat_id), photo=image, filename=IMAGE_NAME)
+        await self._app.bot.send_photo(
+            chat_id=_chat_id(chat_id), photo=image, filename=IMAGE_NAME, allow_paid_broadcast=flag
+        )
         sent = await self._app.bot.send_message(
             chat_id=_chat_id(chat_id),
             text=html_text(message),
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard(message),
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            allow_paid_broadcast=flag,
         )
         return str(sent.message_id)
 
@@ -484,11 +562,7 @@ class TelegramChannel:
 
     async def post(self, chat_id: str, message: Outgoing) -> str:
         """Send a reply now and return its message id, to edit it later."""
-        if self._limiter is not None:
-            try:
-                await self._limiter.acquire(chat_id, MAX_PACING_WAIT, Lane.REPLY)
-            except Throttled as exc:
-                raise RateLimited(exc.retry_after, "paced", paced=True) from exc
+        await self._pace(chat_id, Lane.REPLY, paid=False)
         return await self._send(chat_id, message)
 
     async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None:
