@@ -1,70 +1,63 @@
-"""`make bench`: what the engine costs, measured on a real Redis.
+"""`make bench`: druppel against the platform's ceiling, every ratio's two sides in one run.
 
-- tick cost with nothing due, as the number of scheduled participants grows (should stay flat:
-  the due index is read from its head, never scanned);
-- dispatch throughput: due lessons claimed, counted and handed to a channel per second, by two
-  workers on separate connections;
-- Redis memory per participant with a course in progress and nine reflections.
-
-Runs on the embedded Redis unless REDIS_URL is set; works under its own key prefix and removes
-its keys afterwards.
+Real `druppel` processes send through python-telegram-bot to the fake Bot API (a process of
+its own on loopback) on a real Redis (embedded unless REDIS_URL is set); see bench/delivery.py
+and bench/storage.py for what each figure means. Prints a table and writes bench/results.json.
+`python -m bench --quick` runs everything smaller, to try the harness.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import platform
 import secrets
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.delivery.owed import Deliveries
-from bot.journey import Journey
-from bot.messages import Outgoing
-from bot.settings import BUILTIN_COURSES_DIR, Settings
-from courses.loader import load_course_dir
-from scheduler.clock import FixedClock
-from scheduler.dispatcher import Dispatcher
+from bench import delivery
+from bench.delivery import Druppel, Platform
+from bot.settings import Settings
 from storage.embedded import socket_path_for
-from storage.keys import Keys, enrollment_member
-from storage.models import Channel, Enrollment, Lane, ReflectionEntry
-from storage.store import Store, connect_redis, open_store
+from storage.store import Store, open_store
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
-NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
-COURSES = load_course_dir(BUILTIN_COURSES_DIR)
 
-
-class NullChannel:
-    """Accepts every message at once, so we measure druppel and Redis, not a network."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    async def send(self, chat_id: str, message: Outgoing, lane: Lane) -> None:
-        self.count += 1
-
-
-async def _participants(store: Store, count: int, due_at: datetime) -> None:
-    for start in range(0, count, 500):
-        batch = []
-        for i in range(start, min(count, start + 500)):
-            p, _ = await store.participants.get_or_create(Channel.CONSOLE, str(i), now=NOW)
-            enrollment = Enrollment(participant_id=p.id, course_id="twijfel", started_at=NOW,
-                                    next_due=due_at)  # fmt: skip
-            batch.append(enrollment)
-        for enrollment in batch:
-            await store.enrollments.save(enrollment)
-        async with store.redis.pipeline(transaction=False) as pipe:
-            for e in batch:
-                pipe.zadd(store.keys.due(), {enrollment_member(e.participant_id, e.course_id):
-                                             due_at.timestamp()})  # fmt: skip
-            await pipe.execute()
+#: (key, goal, "min" when the figure must reach the goal, "max" when it must stay under it).
+GOALS: list[tuple[str, float, str]] = [
+    ("dispatch_vs_bare_ratio", 0.9, "min"),
+    ("claim_1m_vs_1k_ratio", 1.5, "max"),
+    ("redis_bytes_per_participant", 600, "max"),
+    ("two_workers_vs_one_ratio", 1.6, "min"),
+    ("broadcast_rate_vs_budget", 0.95, "min"),
+    ("broadcast_429s", 0, "max"),
+    ("lateness_floor_ratio", 1.1, "max"),
+    ("first_message_p99_ratio", 1.1, "max"),
+    ("reply_latency_p99_s", 1.0, "max"),
+]
+REPORTED = [
+    "redis_bytes_per_reflection",
+    "redis_bytes_per_reflection_encrypted",
+    "dispatch_druppel_msgs_per_s",
+    "dispatch_bare_msgs_per_s",
+    "one_worker_msgs_per_s",
+    "two_workers_msgs_per_s",
+    "broadcast_msgs_per_s",
+    "lateness_last_whole_lesson_s",
+    "lateness_floor_s",
+    "lateness_p50_s",
+    "lateness_p99_s",
+    "first_message_p99_s",
+    "reply_latency_p50_s",
+    "paid_broadcast_rate",
+    "paid_broadcast_429s",
+]
 
 
 async def _clear(store: Store) -> None:
@@ -73,105 +66,89 @@ async def _clear(store: Store) -> None:
         await store.redis.delete(*keys[i : i + 5000])
 
 
-async def tick_cost(store: Store) -> dict[str, float]:
-    """Median microseconds of one claim with nothing due, by scheduled participants."""
-    out: dict[str, float] = {}
-    scheduled = 0
-    for size in (1_000, 10_000, 50_000):
-        await _participants_future(store, scheduled, size)
-        scheduled = size
-        for _ in range(100):  # warm up: let Redis settle after the bulk insert
-            await store.due.claim(NOW, 200, 120)
-        samples = []
-        for _ in range(500):
-            t0 = time.perf_counter()
-            await store.due.claim(NOW, 200, 120)
-            samples.append(time.perf_counter() - t0)
-        samples.sort()
-        out[str(size)] = round(samples[len(samples) // 2] * 1e6, 1)
-        print(f"  tick with nothing due, {size:>6} scheduled: {out[str(size)]:8.1f} µs (median)")
-    return out
+def table(results: dict[str, Any]) -> str:
+    rows = ["", f"{'figure':<38} {'value':>12} {'goal':>10}  ", "-" * 66]
+    for key, goal, kind in GOALS:
+        if key not in results:
+            rows.append(f"{key:<38} {'(not run)':>12}")
+            continue
+        value = float(results[key])
+        met = value >= goal if kind == "min" else value <= goal
+        sign = "≥" if kind == "min" else "≤"
+        rows.append(f"{key:<38} {value:>12g} {sign + format(goal, 'g'):>10}  "
+                    f"{'met' if met else 'NOT MET'}")  # fmt: skip
+    for key in REPORTED:
+        if key in results:
+            rows.append(f"{key:<38} {float(results[key]):>12g}")
+    return "\n".join(rows)
 
 
-async def _participants_future(store: Store, have: int, want: int) -> None:
-    later = (NOW + timedelta(days=1)).timestamp()
-    async with store.redis.pipeline(transaction=False) as pipe:
-        for i in range(have, want):
-            pipe.zadd(store.keys.due(), {f"idle{i}/twijfel": later + i})
-        await pipe.execute()
-
-
-async def throughput(url: str, keys: Keys, store: Store, count: int = 2_000) -> dict[str, float]:
-    await _participants(store, count, NOW)
-    clock = FixedClock(NOW)
-    channel = NullChannel()
-    clients = [await connect_redis(url) for _ in range(2)]
-    try:
-        workers = []
-        for client in clients:
-            s = Store(client, keys)
-            deliveries = Deliveries(Journey(s, COURSES, clock, "Europe/Amsterdam"),
-                                    {Channel.CONSOLE: channel})  # fmt: skip
-            workers.append(Dispatcher(s.due, clock, deliveries.on_due, batch=200))
-        t0 = time.perf_counter()
-        handled = await asyncio.gather(*(w.tick() for w in workers))
-        elapsed = time.perf_counter() - t0
-    finally:
-        for client in clients:
-            await client.aclose()
-    result = {
-        "enrollments": float(sum(handled)),
-        "seconds": round(elapsed, 3),
-        "lessons_per_second": round(sum(handled) / elapsed, 1),
-        "messages_per_second": round(channel.count / elapsed, 1),
-    }
-    print(f"  dispatch: {sum(handled)} lessons ({channel.count} messages) in {elapsed:.2f} s "
-          f"= {result['lessons_per_second']:.0f} lessons/s with two workers")  # fmt: skip
-    return result
-
-
-async def memory(store: Store, count: int = 2_000) -> dict[str, float]:
-    await _clear(store)
-    before = int((await store.redis.info("memory"))["used_memory"])
-    await _participants(store, count, NOW + timedelta(days=1))
-    text = "Een eerlijk antwoord van een paar zinnen, zoals deelnemers ze schrijven. " * 3
-    async with store.redis.pipeline(transaction=False) as pipe:
-        async for pid in store.participants.ids():
-            for day in range(1, 10):
-                entry = ReflectionEntry(course_id="twijfel", day=day, text=text, at=NOW)
-                pipe.rpush(store.keys.reflections(pid), entry.model_dump_json())
-        await pipe.execute()
-    after = int((await store.redis.info("memory"))["used_memory"])
-    per = (after - before) / count
-    print(f"  Redis memory: {per / 1024:.1f} KiB per participant (course + 9 reflections)")
-    return {"participants": float(count), "bytes_per_participant": round(per, 1)}
-
-
-async def main() -> int:
+async def main(quick: bool) -> int:
     settings = Settings()
     prefix = f"bench{secrets.token_hex(3)}"
+    scale = 0.1 if quick else 1.0
+    started = time.monotonic()
+    results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="druppel-bench-") as folder:
-        async with open_store(settings.redis_url, Path(folder), prefix) as store:
+        async with open_store(
+            settings.redis_url, Path(folder), prefix, settings.redis_cluster
+        ) as store:
             info = await store.redis.info("server")
             url = settings.redis_url or f"unix://{socket_path_for(Path(folder))}"
-            print(f"druppel bench on Redis {info['redis_version']}")
-            results: dict[str, Any] = {
-                "when": datetime.now(UTC).isoformat(timespec="seconds"),
-                "python": platform.python_version(),
-                "redis": info["redis_version"],
-                "redis_where": "url" if settings.redis_url else "embedded",
-            }
+            print(f"druppel bench on Redis {info['redis_version']}, Python "
+                  f"{platform.python_version()}")  # fmt: skip
+            results.update(
+                when=datetime.now(UTC).isoformat(timespec="seconds"),
+                python=platform.python_version(),
+                redis=info["redis_version"],
+                redis_where="url" if settings.redis_url else "embedded",
+                quick=quick,
+            )
+            fake = Platform()
+            await fake.start()
+            druppel = Druppel(url, prefix, Path(folder), fake.api)
+
+            def n(count: int) -> int:
+                return max(50, int(count * scale))
+
+            steps: list[tuple[str, Callable[[], Awaitable[dict[str, Any]]]]] = [
+                ("dispatch", lambda: delivery.dispatch_vs_bare(store, druppel, fake, n(5_000))),
+                ("scale-out", lambda: delivery.two_workers_vs_one(store, druppel, fake, n(1_500))),
+                ("07:00", lambda: delivery.lateness(store, druppel, fake, n(3_000))),
+                ("broadcast", lambda: delivery.broadcast(store, druppel, fake, n(3_000))),
+                (
+                    "paid",
+                    lambda: delivery.broadcast(
+                        store, druppel, fake, n(3_000), budget=900.0, paid=True
+                    ),
+                ),
+            ]
             try:
-                results["tick_us_nothing_due_by_scheduled"] = await tick_cost(store)
-                await _clear(store)
-                results["dispatch"] = await throughput(url, store.keys, store)
-                results["memory"] = await memory(store)
+                more: Any = importlib.import_module("bench.storage")
+                steps.append(("memory", lambda: more.participant_memory(store)))
+                steps.append(("claims", lambda: more.claim_scaling(store)))
+            except ImportError:
+                print("  (bench/storage.py not present: memory and claim figures skipped)")
+            try:
+                for name, step in steps:
+                    t0 = time.monotonic()
+                    await _clear(store)
+                    try:
+                        results.update(await step())
+                    except Exception as exc:  # one broken step must not hide the others
+                        print(f"  {name}: FAILED ({type(exc).__name__}: {exc})")
+                        results[f"{name}_error"] = f"{type(exc).__name__}: {exc}"
+                    print(f"    ({name} took {time.monotonic() - t0:.0f} s)")
             finally:
+                await fake.close()
                 await _clear(store)
+    results["bench_seconds"] = round(time.monotonic() - started, 1)
+    print(table(results))
+    print(f"\nall in {results['bench_seconds']:.0f} s")
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.name}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(asyncio.run(main("--quick" in sys.argv[1:])))

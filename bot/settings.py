@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     )
     #: The pace of lessons and broadcasts while paid broadcasting is on (Telegram allows 1000).
     telegram_paid_per_second: float = Field(
-        default=500.0, gt=0, le=1000, validation_alias=_env("TELEGRAM_PAID_PER_SECOND")
+        default=900.0, gt=0, le=1000, validation_alias=_env("TELEGRAM_PAID_PER_SECOND")
     )
     #: WhatsApp Cloud API: the access token, the business number's id, the app's secret (it
     #: signs webhooks and keys the hashes of phone numbers), and the webhook's verify token.

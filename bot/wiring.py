@@ -71,6 +71,12 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         journey = Journey(store, courses, clock, settings.default_timezone, Counters(store))
         senders: dict[Channel, Sender] = {}
         deliveries = Deliveries(journey, senders, lock_seconds=settings.lease_seconds)
+        # Broadcasts keep their chats' queues filled at the pace the platform allows them.
+        deliveries.broadcasts.budget = (
+            settings.telegram_paid_per_second
+            if settings.telegram_paid_broadcast
+            else settings.telegram_bulk_per_second
+        )
         coach = Coach(
             journey,
             on_danger=lambda _category: journey.count("danger_signals"),

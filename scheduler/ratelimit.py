@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
@@ -31,12 +32,24 @@ class Rate:
             raise ValueError(f"not a usable rate: {self}")
 
     @property
-    def interval_ms(self) -> int:
-        return max(1, round(1000 / self.per_second))
+    def interval_us(self) -> int:
+        """Microseconds between two messages: fine enough that any pace up to 1000 a second
+        is kept as set (900 a second is 1111 µs, not a whole millisecond's 1000)."""
+        return max(1, round(1_000_000 / self.per_second))
 
     @property
-    def tolerance_ms(self) -> int:
-        return self.interval_ms * (self.burst - 1)
+    def tolerance_us(self) -> int:
+        return self.interval_us * (self.burst - 1)
+
+
+#: Whether the last message this task paced had to wait for the shared budget (the whole bot's
+#: or the bulk lane's pace), not only for its own chat's: the channel is at its limit, and the
+#: sender should let other chats have their turn before this one's next message.
+at_budget: ContextVar[bool] = ContextVar("at_budget", default=False)
+
+#: Slots of the whole bot's burst that lessons and broadcasts leave to replies: under a crowd's
+#: lessons, a participant's answer still goes at once.
+REPLY_HEADROOM = 2
 
 
 class Throttled(Exception):
@@ -71,26 +84,55 @@ class RateLimiter:
         self._per_chat = per_chat
         self._bulk = bulk or overall
         self._scripts = Scripts(redis)
+        #: Lessons and broadcasts of this process ask the shared limits one at a time, in the
+        #: order they came: no herd of waiters polling Redis for every free slot, and the first
+        #: to wait is the first to go.
+        self._gate = asyncio.Lock()
 
     async def try_acquire(self, chat_id: str, lane: Lane = Lane.REPLY) -> float:
         """Take a slot for one message to `chat_id`: 0.0 when granted, else seconds to wait."""
+        wait, _ = await self._try(chat_id, lane)
+        return wait
+
+    async def _try(self, chat_id: str, lane: Lane) -> tuple[float, bool]:
+        """The wait, and whether it is the shared budget (not the chat's own pace) that binds."""
         chat = hashlib.sha256(chat_id.encode()).hexdigest()[:16]  # no chat id in key names
         k, ch = self._keys, self._channel
-        buckets = [(k.rate_overall(ch), self._overall), (k.rate_chat(ch, chat), self._per_chat)]
+        overall = self._overall
+        args = [overall.interval_us, overall.tolerance_us]
         if lane is not Lane.REPLY:
-            buckets.append((k.rate_bulk(ch), self._bulk))
-        args: list[int] = []
-        for _, rate in buckets:
-            args += [rate.interval_ms, rate.tolerance_ms]
-        wait_ms = await self._scripts.run(
-            "rate_gcra", [k.rate_pause(ch), *(key for key, _ in buckets)], args
-        )
-        return int(wait_ms) / 1000
+            headroom = min(REPLY_HEADROOM, overall.burst - 1) * overall.interval_us
+            args[1] -= headroom
+        keys = [k.rate_pause(ch), k.rate_overall(ch), k.rate_chat(ch, chat)]
+        args += [self._per_chat.interval_us, self._per_chat.tolerance_us]
+        if lane is not Lane.REPLY:
+            keys.append(k.rate_bulk(ch))
+            args += [self._bulk.interval_us, self._bulk.tolerance_us]
+        reply = await self._scripts.run("rate_gcra", keys, args)
+        wait_us, binding = (int(reply[0]), int(reply[1])) if isinstance(reply, list) else (0, 0)
+        return wait_us / 1_000_000, binding != 3  # 3: the chat's own bucket (KEYS[3])
 
     async def acquire(self, chat_id: str, max_wait: float, lane: Lane = Lane.REPLY) -> None:
-        """Wait for a slot, up to `max_wait` real seconds; past that raise Throttled."""
-        while (wait := await self.try_acquire(chat_id, lane)) > 0:
-            if wait > max_wait:
+        """Wait for a slot, up to `max_wait` real seconds; past that raise Throttled.
+
+        A lesson or broadcast never waits for its own chat's pace: Throttled at once, so the
+        sender can serve other chats meanwhile. Sets `at_budget` for the calling task when the
+        wait was for the shared budget.
+        """
+        if lane is Lane.REPLY:
+            await self._acquire(chat_id, max_wait, lane)
+            return
+        async with self._gate:
+            await self._acquire(chat_id, max_wait, lane)
+
+    async def _acquire(self, chat_id: str, max_wait: float, lane: Lane) -> None:
+        while True:
+            wait, shared = await self._try(chat_id, lane)
+            if wait <= 0:
+                return
+            if shared:
+                at_budget.set(True)
+            if wait > max_wait or (not shared and lane is not Lane.REPLY):
                 raise Throttled(wait)
             await asyncio.sleep(wait)
 

@@ -123,6 +123,10 @@ class Broadcasts:
     async def to_go(self, bid: str) -> int:
         return int(await self._redis.llen(self._keys.broadcast_todo(bid)))
 
+    async def held(self, bid: str) -> int:
+        """Recipients waiting for their own time to come."""
+        return int(await self._redis.zcard(self._keys.broadcast_later(bid)))
+
     async def queue_for(self, pid: str, bid: str, item: QueueItem) -> bool:
         """Queue the broadcast's message for one participant, unless they already had it."""
         k = self._keys

@@ -101,6 +101,9 @@ async def test_a_trainer_broadcasts_to_one_course_and_sees_the_final_counts(
 async def test_a_restart_mid_broadcast_finishes_it_without_repeats(world: StaffWorld) -> None:
     w, tg = world, world.tg
     w.speed = PRECISE
+    # Broadcasts paced at 5 a second with no burst: the kill lands in the middle, and at most
+    # the message or two in flight at that moment can come twice.
+    w.extra_env["TELEGRAM_BULK_PER_SECOND"] = "5"
     await w.set_clock()
     bot = await w.start()
     clock = await w.clock()
@@ -111,7 +114,7 @@ async def test_a_restart_mid_broadcast_finishes_it_without_repeats(world: StaffW
     await w.next(TRAINER, within=STARTUP)
     question = await _compose(w, "active", "Een bericht dat een herstart overleeft.")
     assert f"{len(chats)} deelnemers" in question.text
-    tg.answer_delay = 0.1  # slow enough that the kill lands in the middle
+    tg.answer_delay = 0.2
     w.tap(TRAINER, "b:ok")
     await eventually(
         lambda: asyncio.sleep(0.05, sum(1 for c in chats if _broadcasts(tg, c)) >= 5),
@@ -128,7 +131,7 @@ async def test_a_restart_mid_broadcast_finishes_it_without_repeats(world: StaffW
         "everyone has the broadcast",
     )
     repeats = [c for c in chats if len(_broadcasts(tg, c)) > 1]
-    assert len(repeats) <= 1, f"{len(repeats)} got it twice"  # only one can have been in flight
+    assert len(repeats) <= 2, f"{len(repeats)} got it twice"  # only those in flight at the kill
     [broadcast] = await w.store.broadcasts.recent()
 
     async def finished() -> bool:

@@ -99,13 +99,11 @@ async def until(done: Callable[[], bool], step: Callable[[], Awaitable[object]])
         await asyncio.sleep(0.05)
 
 
-def test_paid_rate_keeps_to_whole_milliseconds_and_never_goes_over() -> None:
-    assert (paid_rate(500).per_second, paid_rate(500).interval_ms, paid_rate(500).burst) == (
-        500, 2, 100,
+def test_the_paid_pace_is_kept_as_set() -> None:
+    assert (paid_rate(900).per_second, paid_rate(900).interval_us, paid_rate(900).burst) == (
+        900, 1111, 180,
     )  # fmt: skip
-    assert paid_rate(1000).interval_ms == 1
-    assert paid_rate(900).per_second == 500  # 1.1 ms cannot be counted; 2 ms can
-    assert paid_rate(300).per_second == 250
+    assert paid_rate(1000).interval_us == 1000
 
 
 def test_paid_broadcasting_is_off_by_default_and_read_from_the_environment(
@@ -113,7 +111,7 @@ def test_paid_broadcasting_is_off_by_default_and_read_from_the_environment(
 ) -> None:
     settings = Settings()
     assert settings.telegram_paid_broadcast is False
-    assert settings.telegram_paid_per_second == 500
+    assert settings.telegram_paid_per_second == 900
     monkeypatch.setenv("TELEGRAM_PAID_BROADCAST", "1")
     monkeypatch.setenv("TELEGRAM_PAID_PER_SECOND", "1000")
     settings = Settings()
@@ -135,7 +133,7 @@ def test_druppel_check_says_paid_broadcasting_is_on(
     assert main(["check"]) == 0
     out = capsys.readouterr().out
     assert "telegram: paid broadcasting is on" in out
-    assert "500 a second" in out
+    assert "900 a second" in out
     assert "0.1 Telegram Stars" in out
 
 

@@ -9,6 +9,7 @@ lesson. The trainer sees one progress message, edited as the counts change.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -32,9 +33,15 @@ from storage.store import Store
 
 log = logging.getLogger(__name__)
 
-#: Recipients queued per run (about one run a second), and real seconds between runs.
+#: The fewest recipients queued per run, and real seconds between runs.
 BATCH = 25
 EVERY = 1.0
+#: Real seconds of sending kept queued ahead, at the channels' budget: enough that the chats'
+#: queues never run dry between two runs, so a broadcast goes at the full budget; little enough
+#: that a lesson falling due meanwhile waits at most about that long behind it.
+AHEAD = 2.0
+#: Recipients queued at once, concurrently (each is a few Redis calls).
+CHUNK = 50
 #: Real seconds a due lesson may wait for a worker before broadcasts make way for lessons.
 LESSON_SLACK = 2.0
 #: Real seconds between a confirm and the first recipients: lessons due at that moment go first.
@@ -81,10 +88,18 @@ def progress_text(broadcast: Broadcast, counts: Mapping[str, int], to_go: int) -
 
 
 class Runner:
-    def __init__(self, store: Store, clock: Clock, senders: Mapping[Channel, Sender]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        senders: Mapping[Channel, Sender],
+        budget: float = BATCH / EVERY,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.senders = senders
+        #: Messages a second the channels may carry for broadcasts (their bulk pace).
+        self.budget = budget
 
     def _later(self, real_seconds: float) -> datetime:
         return self.clock.now() + timedelta(seconds=self.clock.to_course_seconds(real_seconds))
@@ -107,7 +122,7 @@ class Runner:
                 log.debug("broadcast %s makes way for lessons that are late", bid)
                 await self._show(broadcast)
                 return self._later(EVERY)
-            await self._queue_batch(broadcast)
+            await self._queue_batch(broadcast, await self._room(broadcast))
         counts = await self.store.broadcasts.outcomes(bid)
         to_go = await self._to_go(broadcast, counts)
         if broadcast.state is BroadcastState.RUNNING and to_go and await self._stalled(broadcast):
@@ -149,30 +164,50 @@ class Runner:
             parse_member(c.member)[1] is not None for c in due if broadcast_id(c.member) is None
         )
 
-    async def _queue_batch(self, broadcast: Broadcast) -> None:
-        now = self.clock.now()
-        ripe = await self.store.broadcasts.ripe(broadcast.id, now, BATCH)
-        pids = ripe + await self.store.broadcasts.take(broadcast.id, BATCH - len(ripe))
-        for i, pid in enumerate(pids):
+    async def _room(self, broadcast: Broadcast) -> int:
+        """How many more recipients to queue now: the queued ones not yet sent are kept at
+        about AHEAD seconds of the budget."""
+        counts = await self.store.broadcasts.outcomes(broadcast.id)
+        done = sum(counts.get(o, 0) for o in OUTCOMES)
+        waiting = await self.store.broadcasts.to_go(broadcast.id)
+        waiting += await self.store.broadcasts.held(broadcast.id)
+        in_flight = max(0, broadcast.total - waiting - done)
+        return max(0, max(BATCH, round(self.budget * AHEAD)) - in_flight)
+
+    async def _queue_batch(self, broadcast: Broadcast, room: int) -> None:
+        while room > 0:
+            now = self.clock.now()
+            ripe = await self.store.broadcasts.ripe(broadcast.id, now, min(room, CHUNK))
+            pids = ripe + await self.store.broadcasts.take(
+                broadcast.id, min(room, CHUNK) - len(ripe)
+            )
+            if not pids:
+                return
+            room -= len(pids)
             try:
-                participant = await self.store.participants.get(pid)
-                own_time = (
-                    self._own_time(broadcast, participant.timezone)
-                    if participant is not None and pid not in ripe
-                    else None
-                )
-                if participant is None:
-                    await self.store.broadcasts.count(broadcast.id, "skipped")
-                elif own_time is not None and own_time > now:
-                    await self.store.broadcasts.hold_until(broadcast.id, pid, own_time)
-                else:
-                    # Queued once per participant, however often a cut-short run repeats this;
-                    # its outcome is counted when the chat's queue sends it.
-                    await self.store.broadcasts.queue_for(pid, broadcast.id, item(broadcast))
-                    await self.store.due.wake(chat_member(pid), now)
+                await asyncio.gather(*(self._queue_one(broadcast, pid, pid in ripe, now)
+                                       for pid in pids))  # fmt: skip
             except BaseException:
-                await self.store.broadcasts.give_back(broadcast.id, pids[i:])
+                # Queueing is once per participant, however often this repeats: all go back.
+                await self.store.broadcasts.give_back(broadcast.id, pids)
                 raise
+
+    async def _queue_one(self, broadcast: Broadcast, pid: str, ripe: bool, now: datetime) -> None:
+        participant = await self.store.participants.get(pid)
+        own_time = (
+            self._own_time(broadcast, participant.timezone)
+            if participant is not None and not ripe
+            else None
+        )
+        if participant is None:
+            await self.store.broadcasts.count(broadcast.id, "skipped")
+        elif own_time is not None and own_time > now:
+            await self.store.broadcasts.hold_until(broadcast.id, pid, own_time)
+        else:
+            # Queued once per participant, however often a cut-short run repeats this; its
+            # outcome is counted when the chat's queue sends it.
+            await self.store.broadcasts.queue_for(pid, broadcast.id, item(broadcast))
+            await self.store.due.wake(chat_member(pid), now)
 
     @staticmethod
     def _own_time(broadcast: Broadcast, zone: str) -> datetime | None:

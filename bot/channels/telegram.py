@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import math
 import time
 import warnings
 from collections.abc import Awaitable
@@ -266,14 +265,8 @@ def overall_rate(per_second: float) -> Rate:
 
 
 def paid_rate(per_second: float) -> Rate:
-    """The pace of paid lessons and broadcasts, at most `per_second`, with a burst of a fifth.
-
-    The shared limiter spaces messages by whole milliseconds, so the pace is the fastest such
-    spacing that does not go over `per_second`: 500 stays 500, 900 becomes 500, 1000 stays 1000.
-    """
-    step_ms = max(1, math.ceil(1000 / per_second - 1e-9))
-    pace = 1000 / step_ms
-    return Rate(pace, burst=max(1, int(pace / 5)))
+    """The pace of paid lessons and broadcasts: `per_second`, with a burst of a fifth."""
+    return Rate(per_second, burst=max(1, int(per_second / 5)))
 
 
 class TelegramChannel:

@@ -24,6 +24,8 @@ from bot.messages import Outgoing
 from bot.ops.counters import CounterName, Counters
 from scheduler.clock import Clock
 from scheduler.quiet import Quiet
+from scheduler.ratelimit import at_budget
+from storage.keys import chat_member
 from storage.models import Channel, FailureEntry, Lane, Participant, QueueItem
 from storage.queue import Step
 from storage.store import Store
@@ -61,6 +63,14 @@ class Editor(Protocol):
         ...
 
     async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """The chat gives its turn to others and queues up again in the due index, behind what
+    fell due before `at` (its own pace or the channel's budget holds it back)."""
+
+    at: datetime
 
 
 @dataclass
@@ -126,13 +136,17 @@ class Drainer:
         if held_for:  # the holder sends it; should it have died, we do once its lock runs out
             return self._later(held_for + 0.1)
         try:
-            return await self._send_all(participant, sender, token, ttl_ms)
+            again = await self._send_all(participant, sender, token, ttl_ms)
         finally:
             await self.store.queue.release(pid, token)
+        if isinstance(again, Turn):  # woken only now that the lock is free for whoever comes
+            await self.store.due.wake(chat_member(pid), again.at)
+            return None
+        return again
 
     async def _send_all(
         self, participant: Participant, sender: Sender, token: str, ttl_ms: int
-    ) -> datetime | None:
+    ) -> datetime | Turn | None:
         pid, queue = participant.id, self.store.queue
         while True:
             step = await queue.next(pid, token, ttl_ms)
@@ -147,16 +161,22 @@ class Drainer:
             if bid is not None and await self.store.broadcasts.cancelled(bid):
                 message = None  # its trainer stopped it before it reached this chat
             outcome = "sent"
+            give_turn = False
             if item is not None and message is not None:
                 try:
+                    at_budget.set(False)
                     await sender.send(participant.chat_id, message, item.lane)
+                    # At the channel's limit, a lesson or broadcast gives the other chats their
+                    # turn: everyone's first message goes before anyone's next.
+                    give_turn = item.lane is not Lane.REPLY and at_budget.get()
                     self.stats.sent += 1
                     await self.count("messages_sent")
                 except RateLimited as exc:
-                    if not exc.paced:
-                        self.stats.rate_limited += 1
-                        await self.count("failures_rate_limited")
-                        await self.note("rate_limited", exc.cause, pid, item)
+                    if exc.paced:  # our own pacing: its turn comes again with everyone else's
+                        return Turn(self._later(exc.retry_after))
+                    self.stats.rate_limited += 1
+                    await self.count("failures_rate_limited")
+                    await self.note("rate_limited", exc.cause, pid, item)
                     return self._later(exc.retry_after)
                 except Gone as exc:
                     self.stats.gone += 1
@@ -187,6 +207,8 @@ class Drainer:
                 return self._later(self.lock_seconds)
             if bid is not None:
                 await self.store.broadcasts.count(bid, outcome if message else "skipped")
+            if give_turn:
+                return Turn(self.clock.now())
 
     def _parse(self, pid: str, raw: str | None) -> QueueItem | None:
         if raw is None:

@@ -1,33 +1,39 @@
 -- Shared pacing (GCRA, the generic cell rate algorithm) for every worker at once.
 -- KEYS[1] the channel's pause key (epoch ms until which nothing may be sent: the platform said
 -- "retry after"), KEYS[2..n] bucket keys (the whole bot, a lane, one chat); one hash slot.
--- For bucket j (KEYS[j+1]): ARGV[2j-1] emission interval (ms), ARGV[2j] tolerance (ms) =
--- interval * (burst - 1).
+-- For bucket j (KEYS[j+1]): ARGV[2j-1] emission interval (µs), ARGV[2j] tolerance (µs) =
+-- interval * (burst - 1). Times are microseconds, so any pace is kept as set.
 -- The server's clock is the one clock here, so workers on different machines agree.
--- Returns 0 when a message may go now (and counts it in every bucket), else the milliseconds
--- to wait (and counts nothing).
+-- Returns {0, 0} when a message may go now (and counts it in every bucket), else {the
+-- microseconds to wait, the index in KEYS of the bucket that binds (1: a pause)}, counting
+-- nothing.
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 
-local paused = tonumber(redis.call('GET', KEYS[1]) or 0)
+local paused = tonumber(redis.call('GET', KEYS[1]) or 0) * 1000  -- kept in ms
 if paused > now then
-  return paused - now
+  return {paused - now, 1}
 end
 
 local wait = 0
+local binding = 0
 local tats = {}
 for i = 2, #KEYS do
   local tat = tonumber(redis.call('GET', KEYS[i]) or now)
   if tat < now then tat = now end
   tats[i] = tat
   local w = tat - tonumber(ARGV[2 * (i - 1)]) - now
-  if w > wait then wait = w end
+  if w > wait then
+    wait = w
+    binding = i
+  end
 end
 if wait > 0 then
-  return wait
+  return {wait, binding}
 end
 for i = 2, #KEYS do
   local next_tat = tats[i] + tonumber(ARGV[2 * (i - 1) - 1])
-  redis.call('SET', KEYS[i], next_tat, 'PX', next_tat - now + 1000)
+  redis.call('SET', KEYS[i], string.format('%d', next_tat), 'PX',
+             math.floor((next_tat - now) / 1000) + 1000)
 end
-return 0
+return {0, 0}

@@ -1,0 +1,434 @@
+"""Delivery benchmarks: real `druppel worker` processes sending through python-telegram-bot to
+the fake Bot API (`bench.platform`, a process of its own), with everything on a real Redis.
+
+Every figure is timed on the fake's clock, from the moment the work became due (or the first
+message arrived) to the message that completes it, so process start-up is not counted. Each
+ratio's two sides run in the same `make bench`, one after the other, on the same servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from datetime import time as day_time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.bare import lesson
+from bench.platform import TOKEN
+from storage.keys import enrollment_member
+from storage.models import Channel, Enrollment
+from storage.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=30)
+#: Messages in one day-1 lesson as druppel sends it (lesson parts, check-in, question).
+PARTS = len(lesson())
+
+
+@dataclass
+class Sent:
+    chat: int
+    at: float
+    method: str
+    paid: bool
+
+
+@dataclass
+class Report:
+    now: float
+    floods: int
+    sent: list[Sent]
+
+
+class Platform:
+    """The fake Bot API process and its control API."""
+
+    def __init__(self) -> None:
+        self._process: asyncio.subprocess.Process | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self.api = ""
+        self._control = ""
+        self._sent: list[Sent] = []
+
+    async def start(self) -> None:
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.platform", cwd=ROOT,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )  # fmt: skip
+        assert self._process.stdout is not None
+        line = await asyncio.wait_for(self._process.stdout.readline(), 30)
+        where = json.loads(line)
+        self.api, self._control = where["api"], where["control"]
+        self._http = aiohttp.ClientSession(timeout=HTTP_TIMEOUT)
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+        if self._process is not None and self._process.returncode is None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            try:
+                await asyncio.wait_for(self._process.wait(), 10)
+            except TimeoutError:
+                self._process.kill()
+                await self._process.wait()
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        assert self._http is not None
+        async with self._http.post(self._control + path, json=body) as response:
+            response.raise_for_status()
+            answer: dict[str, Any] = await response.json()
+            return answer
+
+    async def setup(
+        self, first: int, chats: int, delay: float = 0.0, limits: dict[str, float] | None = None
+    ) -> float:
+        """Forget what was sent, open the chats; returns the fake's clock now."""
+        self._sent = []
+        answer = await self._post("/setup", {"chats": [first, chats], "delay": delay,
+                                             "limits": limits})  # fmt: skip
+        return float(answer["now"])
+
+    async def say(self, chat: int, text: str) -> float:
+        return float((await self._post("/say", {"chat": chat, "text": text}))["at"])
+
+    async def report(self) -> Report:
+        """Everything sent since the last setup (fetched in pieces: only what is new)."""
+        assert self._http is not None
+        async with self._http.get(
+            self._control + "/report", params={"since": str(len(self._sent))}
+        ) as response:
+            response.raise_for_status()
+            raw = await response.json()
+        self._sent += [Sent(int(c), float(at), str(m), bool(p)) for c, at, m, p in raw["sent"]]
+        return Report(float(raw["now"]), int(raw["floods"]), list(self._sent))
+
+    async def wait_for(self, messages: int, within: float, what: str) -> Report:
+        """Poll until `messages` new messages have arrived."""
+        deadline = time.monotonic() + within
+        while True:
+            report = await self.report()
+            if len([s for s in report.sent if not s.method.startswith("edit")]) >= messages:
+                return report
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what}: {len(report.sent)} of {messages} after {within:.0f}s")
+            await asyncio.sleep(0.25)
+
+
+async def seed(store: Store, first_chat: int, people: int, due: datetime) -> list[str]:
+    """`people` Telegram participants, each with day 1 of a course due at `due`."""
+    sem = asyncio.Semaphore(64)
+
+    async def one(chat: int) -> str:
+        async with sem:
+            p, _ = await store.participants.get_or_create(
+                Channel.TELEGRAM, str(chat), now=due, delivery_time=day_time(due.hour, due.minute)
+            )
+            await store.enrollments.save(
+                Enrollment(participant_id=p.id, course_id="twijfel", started_at=due, next_due=due)
+            )
+            return p.id
+
+    pids = await asyncio.gather(*(one(first_chat + i) for i in range(people)))
+    async with store.redis.pipeline(transaction=False) as pipe:
+        for pid in pids:
+            pipe.zadd(store.keys.due(), {enrollment_member(pid, "twijfel"): due.timestamp()})
+        await pipe.execute()
+    return list(pids)
+
+
+@dataclass
+class Druppel:
+    """Where the druppel processes find Redis and the platform, and their limits."""
+
+    redis_url: str
+    prefix: str
+    folder: Path
+    api: str
+
+    def env(self, **settings: str) -> dict[str, str]:
+        ours = ("DRUPPEL_", "TELEGRAM_", "REDIS_", "DEFAULT_TIMEZONE", "OPERATOR_", "TRAINER_")
+        env = {k: v for k, v in os.environ.items() if not k.upper().startswith(ours)}
+        env.update(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=self.api,
+            REDIS_URL=self.redis_url,
+            DRUPPEL_KEY_PREFIX=self.prefix,
+            DRUPPEL_DATA_DIR=str(self.folder / "var"),
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        )
+        env.update(settings)
+        return env
+
+    async def start(self, command: str, log: str, **settings: str) -> asyncio.subprocess.Process:
+        with (self.folder / f"{log}.log").open("ab") as out:
+            return await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", command, env=self.env(**settings),
+                cwd=self.folder, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+            )  # fmt: skip
+
+
+async def stop(processes: Sequence[asyncio.subprocess.Process]) -> None:
+    for process in processes:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            await asyncio.wait_for(process.wait(), 30)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+def rate(sent: Sequence[Sent]) -> float:
+    """Messages a second from the first arrival to the last."""
+    if len(sent) < 2:
+        return 0.0
+    times = sorted(s.at for s in sent)
+    return (len(times) - 1) / (times[-1] - times[0])
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+NO_LIMITS = {
+    "TELEGRAM_MAX_PER_SECOND": "1000",
+    "TELEGRAM_BULK_PER_SECOND": "1000",
+    "TELEGRAM_CHAT_BURST": "100",
+}
+
+
+#: Handlers one druppel worker runs at once (scheduler.dispatcher.Dispatcher.concurrency), and
+#: so the chats the bare sender serves at once.
+CONCURRENCY = 32
+
+
+async def dispatch_vs_bare(
+    store: Store, druppel: Druppel, platform: Platform, people: int = 5_000, delay: float = 0.005
+) -> dict[str, float]:
+    """One worker sending `people` due lessons, against plain PTB sending as many messages."""
+    messages = people * PARTS
+    first = 1_000_000
+    await platform.setup(first, people, delay)
+    await seed(store, first, people, datetime.now(UTC))
+    worker = await druppel.start("worker", "dispatch", **NO_LIMITS)
+    try:
+        ours = await platform.wait_for(messages, 600, "druppel's dispatch")
+    finally:
+        await stop([worker])
+    first = 2_000_000
+    await platform.setup(first, people, delay)
+    bare = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.bare", platform.api, str(first), str(people),
+        str(CONCURRENCY), cwd=ROOT,
+    )  # fmt: skip
+    await asyncio.wait_for(bare.wait(), 600)
+    theirs = await platform.wait_for(messages, 10, "bare PTB")
+    druppel_rate, bare_rate = rate(ours.sent), rate(theirs.sent)
+    out = {
+        "dispatch_messages": float(messages),
+        "dispatch_druppel_msgs_per_s": round(druppel_rate, 1),
+        "dispatch_bare_msgs_per_s": round(bare_rate, 1),
+        "dispatch_vs_bare_ratio": round(druppel_rate / bare_rate, 3),
+    }
+    print(f"  dispatch: {messages} messages ({people} lessons), one worker "
+          f"{druppel_rate:.0f}/s vs bare PTB {bare_rate:.0f}/s")  # fmt: skip
+    return out
+
+
+def limits(budget: float, **more: float) -> dict[str, float]:
+    """The fake's flood control at `budget` messages a second, with a burst of a second's worth
+    (as it models Telegram: 30/s, 30 at once) and Telegram's per-chat pace."""
+    return {"global_per_second": budget, "global_burst": max(1, int(budget)),
+            "per_chat_per_second": 1.0, "per_chat_burst": 3, **more}  # fmt: skip
+
+
+def paced(budget: float) -> dict[str, str]:
+    """druppel's limiter at the same budget, for lessons and broadcasts alike."""
+    return {"TELEGRAM_MAX_PER_SECOND": f"{budget:g}", "TELEGRAM_BULK_PER_SECOND": f"{budget:g}",
+            "TELEGRAM_CHAT_BURST": "3"}  # fmt: skip
+
+
+async def _throughput(
+    store: Store, druppel: Druppel, platform: Platform, first: int, people: int, workers: int,
+    delay: float,
+) -> float:  # fmt: skip
+    await platform.setup(first, people, delay)
+    await seed(store, first, people, datetime.now(UTC))
+    running = [await druppel.start("worker", f"scale-{workers}-{n}", **NO_LIMITS)
+               for n in range(workers)]  # fmt: skip
+    try:
+        report = await platform.wait_for(people * PARTS, 600, f"{workers} worker(s)")
+    finally:
+        await stop(running)
+    return rate(report.sent)
+
+
+async def two_workers_vs_one(
+    store: Store, druppel: Druppel, platform: Platform, people: int = 2_000, delay: float = 0.030
+) -> dict[str, float]:
+    one = await _throughput(store, druppel, platform, 3_000_000, people, 1, delay)
+    two = await _throughput(store, druppel, platform, 4_000_000, people, 2, delay)
+    print(f"  scale-out: one worker {one:.0f} messages/s, two {two:.0f}/s "
+          f"(the platform answering after {delay * 1000:.0f} ms)")  # fmt: skip
+    return {
+        "one_worker_msgs_per_s": round(one, 1),
+        "two_workers_msgs_per_s": round(two, 1),
+        "two_workers_vs_one_ratio": round(two / one, 3),
+    }
+
+
+async def lateness(
+    store: Store, druppel: Druppel, platform: Platform, people: int = 3_000,
+    budget: float = 150.0, workers: int = 2,
+) -> dict[str, float]:  # fmt: skip
+    """`people` lessons due at one moment, with druppel and the fake at the same budget."""
+    first = 5_000_000
+    start = await platform.setup(first, people, 0.0, limits(budget))
+    await seed(store, first, people, datetime.now(UTC))
+    running = [await druppel.start("worker", f"late-{n}", **paced(budget))
+               for n in range(workers)]  # fmt: skip
+    try:
+        report = await platform.wait_for(people * PARTS, 900, "the 07:00 crowd")
+    finally:
+        await stop(running)
+    sent = sorted(report.sent, key=lambda s: s.at)
+    t0 = sent[0].at  # the moment the first worker was up: its start-up is not druppel's lateness
+    firsts: dict[int, float] = {}
+    wholes: dict[int, float] = {}
+    for s in sent:
+        firsts.setdefault(s.chat, s.at - t0)
+        wholes[s.chat] = s.at - t0
+    messages = people * PARTS
+    floor = messages / budget
+    last = max(wholes.values())
+    first_p99 = percentile(list(firsts.values()), 0.99)
+    out = {
+        "lateness_people": float(people),
+        "lateness_budget_per_s": budget,
+        "lateness_last_whole_lesson_s": round(last, 2),
+        "lateness_floor_s": round(floor, 2),
+        "lateness_floor_ratio": round(last / floor, 3),
+        "first_message_p99_s": round(first_p99, 2),
+        "first_message_p99_ratio": round(first_p99 / (people / budget), 3),
+        "lateness_p50_s": round(percentile(list(wholes.values()), 0.50), 2),
+        "lateness_p99_s": round(percentile(list(wholes.values()), 0.99), 2),
+        "lateness_429s": float(report.floods),
+    }
+    del start
+    if os.environ.get("BENCH_DEBUG"):
+        nth: dict[int, int] = {}
+        order = []
+        for s in sent:
+            nth[s.chat] = nth.get(s.chat, 0) + 1
+            order.append(nth[s.chat])
+        last_first = max(i for i, k in enumerate(order) if k == 1)
+        before = order[:last_first]
+        print("  before the last first message:", {k: before.count(k) for k in range(1, 8)})
+    print(f"  07:00: {people} lessons ({messages} messages) at {budget:g}/s: the last whole "
+          f"lesson after {last:.1f} s (floor {floor:.1f} s); first messages p99 "
+          f"{first_p99:.1f} s; {report.floods} 429s")  # fmt: skip
+    return out
+
+
+async def broadcast(
+    store: Store, druppel: Druppel, platform: Platform, people: int = 3_000,
+    budget: float = 150.0, paid: bool = False, askers: int = 20,
+) -> dict[str, float]:  # fmt: skip
+    """A broadcast to `people` through a polling `druppel run`, with the fake at the same
+    budget; meanwhile `askers` participants each type a command and wait for the answer."""
+    from bot.broadcast.runner import Runner
+    from scheduler.clock import RealClock
+    from storage.models import Broadcast
+
+    first = 6_000_000 if not paid else 7_000_000
+    trainer = first - 1
+    fake = limits(30.0, paid_per_second=budget) if paid else limits(budget)
+    await platform.setup(trainer, people + 1, 0.0, fake)
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=12)
+    pids = await seed(store, first, people, later)
+    settings = {"TELEGRAM_PAID_BROADCAST": "true", "TELEGRAM_PAID_PER_SECOND": f"{budget:g}",
+                **paced(30.0)} if paid else paced(budget)  # fmt: skip
+    bot = await druppel.start("run", "broadcast" + ("-paid" if paid else ""), **settings)
+    latencies: list[float] = []
+    try:
+        await asyncio.sleep(3)  # the bot is up and polling
+        now = datetime.now(UTC)
+        bid = secrets.token_hex(8)
+        b = Broadcast(id=bid, by=str(trainer), segment="active", segment_label="Iedereen",
+                      text="Een bericht van je trainer: morgen is er een extra sessie.",
+                      total=people, created_at=now, progress_chat=str(trainer))  # fmt: skip
+        await Runner(store, RealClock(), {}).start(b, pids)
+        recipients = range(first, first + people)
+
+        def received(report: Report) -> list[Sent]:
+            return [s for s in report.sent if s.chat in recipients and s.method == "sendMessage"]
+
+        # Replies while it runs: the askers are recipients, so their chats are busy too.
+        seen = 0
+        for n in range(askers if not paid else 0):
+            await asyncio.sleep(0.4)
+            chat = first + people // 2 + n
+            at = await platform.say(chat, "/help")
+            while True:
+                report = await platform.report()
+                answers = [s for s in report.sent if s.chat == chat and s.at >= at]
+                if answers:
+                    latencies.append(answers[0].at - at)
+                    break
+                if report.now - at > 30:
+                    latencies.append(30.0)
+                    break
+                await asyncio.sleep(0.02)
+            seen = len(received(report))
+        deadline = time.monotonic() + 900
+        while True:
+            report = await platform.report()
+            got = received(report)
+            if len({s.chat for s in got}) >= people:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"broadcast: {len(got)} of {people} after 900 s")
+            await asyncio.sleep(0.25)
+    finally:
+        await stop([bot])
+    del seen
+    firsts: dict[int, float] = {}
+    for s in sorted(got, key=lambda s: s.at):
+        firsts.setdefault(s.chat, s.at)
+    achieved = rate([Sent(c, at, "sendMessage", False) for c, at in firsts.items()])
+    key = "paid_broadcast" if paid else "broadcast"
+    out = {
+        f"{key}_people": float(people),
+        f"{key}_budget_per_s": budget,
+        f"{key}_msgs_per_s": round(achieved, 1),
+        f"{key}_rate_vs_budget": round(achieved / budget, 3),
+        f"{key}_429s": float(report.floods),
+    }
+    if paid:
+        out["paid_broadcast_rate"] = round(achieved, 1)
+        out["paid_broadcast_messages_paid"] = float(sum(1 for s in got if s.paid))
+    else:
+        out["reply_latency_p50_s"] = round(percentile(latencies, 0.5), 3)
+        out["reply_latency_p99_s"] = round(percentile(latencies, 0.99), 3)
+    print(
+        f"  {'paid ' if paid else ''}broadcast to {people}: {achieved:.0f}/s against a budget "
+        f"of {budget:g}/s, {report.floods} 429s"
+        + ("" if paid else f"; replies meanwhile p99 {out['reply_latency_p99_s']:.2f} s")
+    )
+    return out
