@@ -68,7 +68,9 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         settings.encryption_keys,
     ) as store:  # fmt: skip
         clock = clock or await shared_clock(store, settings.clock_speed)
-        journey = Journey(store, courses, clock, settings.default_timezone, Counters(store))
+        counters = Counters(store)
+        counters.coalesced = frozenset({"messages_sent"})  # one per message: added up first
+        journey = Journey(store, courses, clock, settings.default_timezone, counters)
         senders: dict[Channel, Sender] = {}
         deliveries = Deliveries(journey, senders, lock_seconds=settings.lease_seconds)
         # Broadcasts keep their chats' queues filled at the pace the platform allows them.
@@ -94,11 +96,14 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
             retention_days=settings.retention_days,
         )  # fmt: skip
         deliveries.jobs[WATCH] = watch.run
-        yield Engine(
-            settings=settings, store=store, courses=courses, clock=clock, journey=journey,
-            deliveries=deliveries, coach=coach, staff=staff, watch=watch,
-            conversation=Conversation(coach, deliveries, staff),
-            dispatcher=Dispatcher(store.due, clock, deliveries.on_due,
-                                  lease_seconds=settings.lease_seconds),
-            senders=senders,
-        )  # fmt: skip
+        try:
+            yield Engine(
+                settings=settings, store=store, courses=courses, clock=clock, journey=journey,
+                deliveries=deliveries, coach=coach, staff=staff, watch=watch,
+                conversation=Conversation(coach, deliveries, staff),
+                dispatcher=Dispatcher(store.due, clock, deliveries.on_due,
+                                      lease_seconds=settings.lease_seconds),
+                senders=senders,
+            )  # fmt: skip
+        finally:
+            await counters.close()

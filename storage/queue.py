@@ -98,8 +98,10 @@ class ChatQueue:
         )
         return int(left_ms) / 1000
 
-    async def next(self, pid: str, token: str, ttl_ms: int) -> Next:
-        reply = await self._scripts.run("queue_next", self._lockset(pid), [token, ttl_ms])
+    async def next(self, pid: str, token: str, ttl_ms: int, sent: str | None = None) -> Next:
+        """The next item to send; `sent` names the item just sent, removed in the same step."""
+        keys = [*self._lockset(pid), self._keys.queue_state(pid)]
+        reply = await self._scripts.run("queue_next", keys, [token, ttl_ms, sent or ""])
         code = int(reply[0])
         if code < 0:
             return Next(Step.LOST)

@@ -37,6 +37,22 @@ async def test_counts_from_two_clients_add_up(store: Store, redis_url: str) -> N
         await other.aclose()
 
 
+async def test_a_busy_counter_is_added_up_and_written_within_its_delay(store: Store) -> None:
+    counters = Counters(store)
+    counters.coalesced = frozenset({"messages_sent"})
+    counters.coalesce = 0.05
+    for _ in range(40):
+        await counters.add("messages_sent", at=NOON)
+    await counters.add("signups", at=NOON)  # not coalesced: written at once
+    assert (await counters.totals())["signups"] == 1
+    await asyncio.sleep(0.2)
+    assert (await counters.totals())["messages_sent"] == 40
+    assert (await counters.window(1, NOON))["messages_sent"] == 40
+    await counters.add("messages_sent", 2, at=NOON)
+    await counters.close()  # a process on its way out writes what is pending
+    assert (await counters.totals())["messages_sent"] == 42
+
+
 async def test_totals_name_every_counter_even_when_never_counted(store: Store) -> None:
     assert await Counters(store).totals() == dict.fromkeys(COUNTER_NAMES, 0)
 

@@ -484,6 +484,7 @@ async def test_operators_counters_add_up_what_happened(kit: Kit) -> None:
     await kit.run_until(local(27, 7, 30))
     await kit.tap("1", "k:twijfel:2:4")
     assert kit.engine.journey.counters is not None
+    await kit.engine.journey.counters.flush()  # messages sent are written in bunches
     totals = await kit.engine.journey.counters.totals()
     day = len(render_day(kit.engine.courses["twijfel"], 1)) + len(
         render_day(kit.engine.courses["twijfel"], 2)

@@ -148,8 +148,10 @@ class Drainer:
         self, participant: Participant, sender: Sender, token: str, ttl_ms: int
     ) -> datetime | Turn | None:
         pid, queue = participant.id, self.store.queue
+        sent: str | None = None  # the item just sent, removed by the next step
         while True:
-            step = await queue.next(pid, token, ttl_ms)
+            step = await queue.next(pid, token, ttl_ms, sent)
+            sent = None
             if step.step is Step.LOST:
                 log.warning("lost the drain lock of participant %s; stopping this drain", pid)
                 return self._later(self.lock_seconds)
@@ -202,6 +204,9 @@ class Drainer:
                     if retry is not None:
                         return retry
                     continue
+            if bid is None and not give_turn:
+                sent = step.id
+                continue
             if not await queue.ack(pid, token, step.id):
                 log.warning("lost the drain lock of participant %s after a send", pid)
                 return self._later(self.lock_seconds)

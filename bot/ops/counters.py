@@ -53,6 +53,8 @@ _FAILURES: dict[str, CounterName] = {
 
 #: Real seconds an increment may take before it is given up; a slow Redis must not slow sends.
 ADD_TIMEOUT = 1.0
+#: Real seconds a coalesced counter waits before it is written.
+COALESCE = 0.5
 #: Real seconds between two warnings about counters that could not be written.
 WARN_EVERY = 10.0
 #: The longest window there are buckets for.
@@ -100,18 +102,52 @@ class Counters:
         self._clock = clock or RealClock()
         self._warned_at: float | None = None
         self._unwritten = 0
+        #: Counters added up here and written together at most `coalesce` seconds later (the
+        #: busiest ones: one Redis call per message sent would cost more than the counting is
+        #: worth). `flush` writes them at once; a process that is killed loses at most that.
+        self.coalesced: frozenset[CounterName] = frozenset()
+        self.coalesce = COALESCE
+        self._pending: dict[tuple[CounterName, str], int] = {}
+        self._flusher: asyncio.Task[None] | None = None
 
     async def add(self, name: CounterName, n: int = 1, at: datetime | None = None) -> None:
         """Count `n` events of `name` at `at` (now). Never raises for Redis trouble."""
         if name not in COUNTER_NAMES:
             raise ValueError(f"unknown counter {name!r}; known: {', '.join(COUNTER_NAMES)}")
         hour = hour_of(at or self._clock.now())
+        if name in self.coalesced:
+            self._pending[(name, hour)] = self._pending.get((name, hour), 0) + n
+            if self._flusher is None or self._flusher.done():
+                self._flusher = asyncio.create_task(self._flush_later(), name="counters")
+            return
+        await self._write({name: n}, hour)
+
+    async def _write(self, counts: dict[str, int], hour: str) -> None:
         try:
             async with asyncio.timeout(ADD_TIMEOUT):
-                await self._repo.add({name: n}, hour)
+                await self._repo.add(counts, hour)
         except (RedisError, OSError, TimeoutError) as exc:
-            self._unwritten += n
-            self._warn(name, exc)
+            self._unwritten += sum(counts.values())
+            self._warn(", ".join(counts), exc)
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.coalesce)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write what was added up so far."""
+        pending, self._pending = self._pending, {}
+        by_hour: dict[str, dict[str, int]] = {}
+        for (name, hour), n in pending.items():
+            by_hour.setdefault(hour, {})[name] = n
+        for hour, counts in by_hour.items():
+            await self._write(counts, hour)
+
+    async def close(self) -> None:
+        """Write what is pending and stop the timer; for a process on its way out."""
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+        await self.flush()
 
     def _warn(self, name: str, exc: BaseException) -> None:
         now = time.monotonic()
