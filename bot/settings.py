@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(
         default=1.0, gt=0, le=60, validation_alias=_env("DRUPPEL_TICK_SECONDS")
     )
+    #: Participants one process sends to at once (lessons being handled in parallel).
+    worker_concurrency: int = Field(
+        default=32, ge=1, le=1000, validation_alias=_env("DRUPPEL_WORKER_CONCURRENCY")
+    )
     lease_seconds: float = Field(
         default=15.0, gt=0, le=3600, validation_alias=_env("DRUPPEL_LEASE_SECONDS")
     )

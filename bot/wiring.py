@@ -102,6 +102,7 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
                 deliveries=deliveries, coach=coach, staff=staff, watch=watch,
                 conversation=Conversation(coach, deliveries, staff),
                 dispatcher=Dispatcher(store.due, clock, deliveries.on_due,
+                                      concurrency=settings.worker_concurrency,
                                       lease_seconds=settings.lease_seconds),
                 senders=senders,
             )  # fmt: skip
