@@ -6,6 +6,7 @@ keys set it is encrypted before it reaches Redis (see storage/crypto.py).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from redis.exceptions import WatchError
 
 from storage.crypto import Resealed, TextCipher, sealed_length
 from storage.errors import Conflict
+from storage.fields import decode_time, encode_time
 from storage.keys import Keys
 from storage.models import MAX_REFLECTION_CHARS, CheckIn, ReflectionEntry
 from storage.records import text
@@ -31,6 +33,28 @@ class StoredReflection(ReflectionEntry):
     ]
 
 
+def _compact(stored: StoredReflection) -> str:
+    """A reflection as kept in the list: `[course, day, time, text]`, with a fifth element 1
+    for an answer to the follow-up, the time in microseconds since the epoch. Without names
+    for the fields, the words themselves are nearly all an answer costs."""
+    row: list[str | int] = [stored.course_id, stored.day, int(encode_time(stored.at)), stored.text]
+    if stored.followup:
+        row.append(1)
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+
+
+def stored_reflection(raw: bytes | str) -> StoredReflection:
+    """A kept reflection, in this release's form or as an older one kept it (a JSON object)."""
+    value = text(raw)
+    if not value.startswith("["):
+        return StoredReflection.model_validate_json(value)
+    course_id, day, at, words, *rest = json.loads(value)
+    return StoredReflection.model_validate(
+        {"course_id": course_id, "day": day, "text": words, "at": decode_time(at),
+         "followup": bool(rest and rest[0])}
+    )  # fmt: skip
+
+
 class ReflectionRepo:
     """Reflections are appended, never overwritten: a second message the same day adds to it."""
 
@@ -43,7 +67,7 @@ class ReflectionRepo:
         stored = StoredReflection.model_validate(
             {**entry.model_dump(), "text": self._cipher.seal(entry.text)}
         )
-        await self._redis.rpush(self._keys.reflections(pid), stored.model_dump_json())
+        await self._redis.rpush(self._keys.reflections(pid), _compact(stored))
 
     async def count(self, pid: str) -> int:
         return int(await self._redis.llen(self._keys.reflections(pid)))
@@ -51,7 +75,7 @@ class ReflectionRepo:
     async def all(self, pid: str) -> list[ReflectionEntry]:
         """Oldest first, as written. Raises UndecryptableText when no configured key opens one."""
         raws = await self._redis.lrange(self._keys.reflections(pid), 0, -1)
-        return [self._opened(StoredReflection.model_validate_json(raw)) for raw in raws]
+        return [self._opened(stored_reflection(raw)) for raw in raws]
 
     def _opened(self, stored: StoredReflection) -> ReflectionEntry:
         return ReflectionEntry.model_validate(
@@ -70,12 +94,12 @@ class ReflectionRepo:
                     done: Counter[Resealed] = Counter()
                     pipe.multi()  # type: ignore[no-untyped-call]
                     for index, raw in enumerate(raws):
-                        stored = StoredReflection.model_validate_json(raw)
+                        stored = stored_reflection(raw)
                         sealed, what = self._cipher.reseal(stored.text)
                         done[what] += 1
                         if sealed != stored.text:
                             changed = stored.model_copy(update={"text": sealed})
-                            pipe.lset(key, index, changed.model_dump_json())
+                            pipe.lset(key, index, _compact(changed))
                     await pipe.execute()
                     return done
                 except WatchError:
@@ -90,11 +114,7 @@ class ReflectionRepo:
                 try:
                     await pipe.watch(key)
                     raws = [text(raw) for raw in await pipe.lrange(key, 0, -1)]
-                    kept = [
-                        raw
-                        for raw in raws
-                        if StoredReflection.model_validate_json(raw).course_id != course_id
-                    ]
+                    kept = [raw for raw in raws if stored_reflection(raw).course_id != course_id]
                     if len(kept) == len(raws):
                         await pipe.reset()  # type: ignore[no-untyped-call]
                         return 0
@@ -112,8 +132,19 @@ class ReflectionRepo:
         return [e for e in await self.all(pid) if e.course_id == course_id and e.day == day]
 
 
+def _checkin(field: str, raw: str) -> CheckIn:
+    """A stored check-in: its field names the course and day, the value holds the rest (an
+    older release's value holds all of it)."""
+    course_id, _, day = field.rpartition(":")
+    return CheckIn.model_validate({"course_id": course_id, "day": day, **json.loads(raw)})
+
+
 class CheckinRepo:
-    """One score per course day; tapping again changes it."""
+    """One score per course day; tapping again changes it.
+
+    The field is `<course>:<day>` and the value only the score and when, so each value stays
+    within what Redis packs into one small hash (64 bytes).
+    """
 
     def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
         self._redis = redis
@@ -121,15 +152,17 @@ class CheckinRepo:
 
     async def record(self, pid: str, checkin: CheckIn) -> None:
         field = f"{checkin.course_id}:{checkin.day}"
-        await self._redis.hset(self._keys.checkins(pid), field, checkin.model_dump_json())
+        value = checkin.model_dump_json(include={"score", "at"})
+        await self._redis.hset(self._keys.checkins(pid), field, value)
 
     async def get(self, pid: str, course_id: str, day: int) -> CheckIn | None:
-        raw = await self._redis.hget(self._keys.checkins(pid), f"{course_id}:{day}")
-        return None if raw is None else CheckIn.model_validate_json(raw)
+        field = f"{course_id}:{day}"
+        raw = await self._redis.hget(self._keys.checkins(pid), field)
+        return None if raw is None else _checkin(field, text(raw))
 
     async def all(self, pid: str) -> list[CheckIn]:
-        raws = await self._redis.hvals(self._keys.checkins(pid))
-        found = [CheckIn.model_validate_json(raw) for raw in raws]
+        stored = await self._redis.hgetall(self._keys.checkins(pid))
+        found = [_checkin(text(field), text(raw)) for field, raw in stored.items()]
         return sorted(found, key=lambda c: (c.course_id, c.day))
 
     async def remove_course(self, pid: str, course_id: str) -> int:

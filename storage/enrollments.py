@@ -1,4 +1,8 @@
-"""Enrollments: a participant's progress through a course."""
+"""Enrollments: a participant's progress through a course.
+
+Each enrollment is a group of fields in the participant's hash (see storage/profile.py), so
+starting a course, ending the others and advancing a day each change one key.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from redis.exceptions import WatchError
 from storage import records
 from storage.errors import Conflict
 from storage.keys import Keys
-from storage.models import Enrollment, EnrollmentStatus
+from storage.models import Enrollment
+from storage.profile import Profiles
 from storage.segments import SegmentIndex
 
 
@@ -19,17 +24,26 @@ class EnrollmentRepo:
     def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
         self._redis = redis
         self._keys = keys
+        self._profiles = Profiles(redis, keys)
         self.segments = SegmentIndex(redis, keys)
 
     async def get(self, pid: str, course_id: str) -> Enrollment | None:
-        return await records.load(self._redis, self._keys.enrollment(pid, course_id), Enrollment)
+        return await self._profiles.enrollment(pid, course_id)
 
     async def save(self, enrollment: Enrollment) -> None:
         pid = enrollment.participant_id
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._keys.enrollment(pid, enrollment.course_id), enrollment.model_dump_json())
-            pipe.sadd(self._keys.enrollments(pid), enrollment.course_id)
-            await pipe.execute()
+            for _ in range(records.UPDATE_ATTEMPTS):
+                try:
+                    before = await self._profiles.watch(pipe, pid, [enrollment.course_id])
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    self._profiles.write(pipe, before, enrollments=[enrollment])
+                    await pipe.execute()
+                    break
+                except WatchError:
+                    continue
+            else:
+                raise Conflict(f"participant {pid} kept changing; gave up saving an enrollment")
         await self.segments.move(pid, enrollment.course_id, None, enrollment.status)
 
     async def update(
@@ -40,17 +54,30 @@ class EnrollmentRepo:
         also: Callable[[Pipeline, Enrollment, Enrollment], None] | None = None,
     ) -> Enrollment | None:
         """Change the stored enrollment atomically; `also` commits with it (see records.update)."""
-        key = self._keys.enrollment(pid, course_id)
-        seen: list[EnrollmentStatus] = []
-
-        def noting(e: Enrollment) -> Enrollment | None:
-            seen.append(e.status)
-            return change(e)
-
-        after = await records.update(self._redis, key, Enrollment, noting, also)
-        if after is not None and seen:
-            await self.segments.move(pid, course_id, seen[-1], after.status)
-        return after
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for _ in range(records.UPDATE_ATTEMPTS):
+                try:
+                    before = await self._profiles.watch(pipe, pid, [course_id])
+                    current = before.enrollment(course_id)
+                    if current is None:
+                        await pipe.reset()  # type: ignore[no-untyped-call]
+                        return None
+                    changed = change(current.model_copy(deep=True))
+                    if changed is None:
+                        await pipe.reset()  # type: ignore[no-untyped-call]
+                        return current
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    self._profiles.write(pipe, before, enrollments=[changed])
+                    if also is not None:
+                        also(pipe, current, changed)
+                    await pipe.execute()
+                except WatchError:
+                    continue
+                await self.segments.move(pid, course_id, current.status, changed.status)
+                return changed
+        raise Conflict(
+            f"participant {pid} kept changing; gave up after {records.UPDATE_ATTEMPTS} attempts"
+        )
 
     async def start(
         self, new: Enrollment, end: Callable[[Enrollment], Enrollment | None]
@@ -61,47 +88,34 @@ class EnrollmentRepo:
         by the new one rather than ended). A crash leaves either the old state or the new one.
         """
         pid = new.participant_id
-        index = self._keys.enrollments(pid)
         async with self._redis.pipeline(transaction=True) as pipe:
             for _ in range(records.UPDATE_ATTEMPTS):
                 try:
-                    await pipe.watch(index)
-                    course_ids = sorted(records.text(c) for c in await pipe.smembers(index))
-                    keys = [self._keys.enrollment(pid, c) for c in course_ids]
-                    if keys:
-                        await pipe.watch(*keys)
-                    stored = [
-                        Enrollment.model_validate_json(raw)
-                        for raw in [await pipe.get(k) for k in keys]
-                        if raw is not None
-                    ]
-                    before = {e.course_id: e.status for e in stored}
+                    before = await self._profiles.watch(pipe, pid, courses=None)
+                    stored = before.enrollments()
+                    statuses = {e.course_id: e.status for e in stored}
                     ended = [
                         e
                         for old in stored
                         if old.course_id != new.course_id and (e := end(old)) is not None
                     ]
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    for e in ended:
-                        pipe.set(self._keys.enrollment(pid, e.course_id), e.model_dump_json())
-                    pipe.set(self._keys.enrollment(pid, new.course_id), new.model_dump_json())
-                    pipe.sadd(index, new.course_id)
+                    self._profiles.write(pipe, before, enrollments=[*ended, new])
                     await pipe.execute()
                 except WatchError:
                     continue
                 after = {e.course_id: e.status for e in ended} | {new.course_id: new.status}
                 for course_id, status in after.items():
-                    await self.segments.move(pid, course_id, before.get(course_id), status)
+                    await self.segments.move(pid, course_id, statuses.get(course_id), status)
                 return ended
-        raise Conflict(f"{index} kept changing; gave up starting {new.course_id}")
+        raise Conflict(f"participant {pid} kept changing; gave up starting {new.course_id}")
 
     async def for_participant(self, pid: str) -> list[Enrollment]:
         """All of a participant's enrollments, oldest first."""
-        course_ids = sorted(
-            records.text(c) for c in await self._redis.smembers(self._keys.enrollments(pid))
-        )
-        if not course_ids:
-            return []
-        raws = await self._redis.mget([self._keys.enrollment(pid, c) for c in course_ids])
-        found = [Enrollment.model_validate_json(raw) for raw in raws if raw is not None]
+        found = (await self._profiles.everything(pid)).enrollments()
         return sorted(found, key=lambda e: e.started_at)
+
+    async def course_ids(self, pid: str) -> set[str]:
+        """Every course the participant has (or an older release listed) an enrollment in."""
+        stored = await self._profiles.everything(pid)
+        return stored.courses() | stored.legacy_courses

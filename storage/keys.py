@@ -8,13 +8,11 @@ schema survives a move to Redis Cluster unchanged.
 The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id):
 
     key                              type    holds                                  written by
-    P:{idx}:participants             set     every participant id                   participants.py
-    P:{idx}:chat:<channel>           hash    chat id -> participant id              participants.py
-    P:{p:<pid>}:participant          string  Participant JSON                       participants.py
-    P:{p:<pid>}:enrollments          set     course ids the participant enrolled in enrollments.py
-    P:{p:<pid>}:enrollment:<course>  string  Enrollment JSON                        enrollments.py
-    P:{p:<pid>}:reflections          list    ReflectionEntry JSON, oldest first     answers.py
-    P:{p:<pid>}:checkins             hash    "<course>:<day>" -> CheckIn JSON       answers.py
+    P:{idx}:chat:<channel>           hash    chat id -> participant id (counts them) participants.py
+    P:{p:<pid>}:participant          hash    Participant fields, and each           profile.py
+                                             enrollment's as "<course>:<field>"
+    P:{p:<pid>}:reflections          list    [course, day, time, text] JSON, oldest answers.py
+    P:{p:<pid>}:checkins             hash    "<course>:<day>" -> score and time JSON answers.py
     P:{p:<pid>}:queue                list    ids of what the chat is owed, in order queue.py
     P:{p:<pid>}:items                hash    id -> QueueItem JSON                   queue.py
     P:{p:<pid>}:held                 list    ids held while a course is paused      queue.py
@@ -58,7 +56,12 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{wa}:invited:<hash>            string  a template invitation stands (PX)      whatsapp.py
     P:{wa}:msg:<hash>                hash    status -> when, of one sent message    whatsapp.py
 
-The two indexes share `{idx}`, so linking a chat and counting its participant is one step.
+Read but no longer written, from an older release: `P:{p:<pid>}:participant` as a Participant
+JSON string, `P:{p:<pid>}:enrollments` (set of course ids) and `P:{p:<pid>}:enrollment:<course>`
+(Enrollment JSON), which the first change rewrites into the hash (see profile.py), and
+`P:{idx}:participants` (set of every participant id), which deleting a participant still empties.
+
+The chat indexes and that older set share `{idx}`, so one script links a chat and tidies the set.
 Per-participant keys share the tag `{p:<pid>}`: deleting or exporting a participant touches one
 slot, and an enrollment advances and its lesson enters the chat's queue in one transaction, so a
 crash never loses a lesson that was counted as sent. The due index, its lease set, the lease
@@ -97,6 +100,7 @@ class Keys:
 
     # -- participants -------------------------------------------------------------------------
     def participants(self) -> str:
+        """Where an older release kept every participant id; deleting one still empties it."""
         return f"{self.prefix}:{{idx}}:participants"
 
     def chat_index(self, channel: str) -> str:
@@ -109,9 +113,11 @@ class Keys:
         return f"{self._p(pid)}:participant"
 
     def enrollments(self, pid: str) -> str:
+        """An older release's set of a participant's courses (see profile.py)."""
         return f"{self._p(pid)}:enrollments"
 
     def enrollment(self, pid: str, course_id: str) -> str:
+        """An older release's Enrollment JSON for one course (see profile.py)."""
         return f"{self._p(pid)}:enrollment:{_part(course_id, 'course id')}"
 
     def reflections(self, pid: str) -> str:

@@ -1,4 +1,9 @@
-"""Participants: one person on one channel, found by id or by their chat."""
+"""Participants: one person on one channel, found by id or by their chat.
+
+A participant is the plain fields of their hash (see storage/profile.py). The chat index of each
+channel leads from a chat to its participant, and is also what counts them: every participant
+is linked to exactly one chat.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 import redis.asyncio as aioredis
+from redis.exceptions import WatchError
 
 from storage import records
+from storage.errors import Conflict
 from storage.keys import Keys
 from storage.models import Channel, Participant
+from storage.profile import Profiles, participant_fields
 from storage.scripts import Scripts
 
 
@@ -24,9 +32,10 @@ class ParticipantRepo:
         self._redis = redis
         self._keys = keys
         self._scripts = scripts
+        self._profiles = Profiles(redis, keys)
 
     async def get(self, pid: str) -> Participant | None:
-        return await records.load(self._redis, self._keys.participant(pid), Participant)
+        return await self._profiles.participant(pid)
 
     async def by_chat(self, channel: Channel, chat_id: str) -> Participant | None:
         pid = await self._redis.hget(self._keys.chat_index(channel), chat_id)
@@ -52,9 +61,8 @@ class ParticipantRepo:
                 {"id": new_participant_id(), "channel": channel, "chat_id": chat_id,
                  "created_at": now, **fields}
             )  # fmt: skip
-            await self._redis.set(
-                self._keys.participant(candidate.id), candidate.model_dump_json(), nx=True
-            )
+            if not await self._create(candidate):
+                continue  # the random id is taken: draw another
             owner = records.text(
                 await self._scripts.run(
                     "register_chat",
@@ -67,6 +75,22 @@ class ParticipantRepo:
             await self._redis.delete(self._keys.participant(candidate.id))  # lost a race
         raise RuntimeError(f"could not settle who owns a {channel} chat")
 
+    async def _create(self, participant: Participant) -> bool:
+        """Store a new participant's record, unless their id is already in use."""
+        key = self._keys.participant(participant.id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(key)
+                if await pipe.exists(key):
+                    await pipe.reset()  # type: ignore[no-untyped-call]
+                    return False
+                pipe.multi()  # type: ignore[no-untyped-call]
+                pipe.hset(key, mapping={k: v for k, v in participant_fields(participant).items()})
+                await pipe.execute()
+            except WatchError:
+                return False
+        return True
+
     async def unregister(self, pid: str, channel: Channel | None, chat_id: str | None) -> None:
         """The last step of a delete: the chat no longer leads to `pid`, and it is uncounted."""
         index = self._keys.chat_index(channel or Channel.TELEGRAM)
@@ -75,16 +99,50 @@ class ParticipantRepo:
         )
 
     async def save(self, participant: Participant) -> None:
-        await self._redis.set(self._keys.participant(participant.id), participant.model_dump_json())
+        """Store the participant as given (their enrollments stay as they are)."""
+        await self._change(participant.id, lambda _: participant)
 
     async def update(
         self, pid: str, change: Callable[[Participant], Participant | None]
     ) -> Participant | None:
-        return await records.update(self._redis, self._keys.participant(pid), Participant, change)
+        """Apply `change` to the stored participant and write the result atomically; see
+        records.update for what `change` gets and returns. None when there is no such one."""
+        return await self._change(pid, lambda p: None if p is None else change(p), need=True)
+
+    async def _change(
+        self,
+        pid: str,
+        change: Callable[[Participant | None], Participant | None],
+        need: bool = False,
+    ) -> Participant | None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for _ in range(records.UPDATE_ATTEMPTS):
+                try:
+                    before = await self._profiles.watch(pipe, pid, courses=())
+                    current = before.participant()
+                    changed = change(None if current is None else current.model_copy(deep=True))
+                    if changed is None:
+                        await pipe.reset()  # type: ignore[no-untyped-call]
+                        return None if need and current is None else current
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    self._profiles.write(pipe, before, participant=changed)
+                    await pipe.execute()
+                    return changed
+                except WatchError:
+                    continue
+        raise Conflict(
+            f"participant {pid} kept changing; gave up after {records.UPDATE_ATTEMPTS} attempts"
+        )
 
     async def count(self) -> int:
-        return int(await self._redis.scard(self._keys.participants()))
+        """Everyone with a chat: the chat indexes hold one entry per participant."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for channel in Channel:
+                pipe.hlen(self._keys.chat_index(channel))
+            return sum(int(n) for n in await pipe.execute())
 
     async def ids(self) -> AsyncIterator[str]:
-        async for pid in self._redis.sscan_iter(self._keys.participants(), count=500):
-            yield records.text(pid)
+        for channel in Channel:
+            index = self._keys.chat_index(channel)
+            async for _chat, pid in self._redis.hscan_iter(index, count=500):
+                yield records.text(pid)

@@ -82,7 +82,7 @@ class Store:
         Returns False when there was no such participant. Safe to run twice.
         """
         participant = await self.participants.get(pid)
-        course_ids = [text(c) for c in await self.redis.smembers(self.keys.enrollments(pid))]
+        course_ids = sorted(await self.enrollments.course_ids(pid))
         enrollments = await self.enrollments.for_participant(pid)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(*self.keys.participant_keys(pid, course_ids))

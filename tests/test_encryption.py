@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
 from bot.settings import Settings
-from storage.answers import StoredReflection
+from storage.answers import stored_reflection
 from storage.crypto import Resealed, TextCipher, UndecryptableText
 from storage.keys import Keys
 from storage.models import MAX_REFLECTION_CHARS, Channel, ReflectionEntry
@@ -62,7 +62,7 @@ async def test_with_a_key_redis_holds_no_reflection_text(
     [raw] = await raw_reflections(redis_client, keys)
     assert words not in raw
     assert "weggaat" not in raw
-    stored = StoredReflection.model_validate_json(raw)
+    stored = stored_reflection(raw)
     assert stored.text.startswith("fernet:")
     assert (stored.course_id, stored.day) == ("twijfel", 1)  # the record keeps its shape
     assert [e.text for e in await store.reflections.all(PID)] == [words]
