@@ -122,7 +122,8 @@ class ChatQueue:
         return int(reply) >= 0
 
     async def release(self, pid: str, token: str) -> None:
-        await self._scripts.run("queue_release", [self._keys.queue_lock(pid)], [token])
+        keys = [self._keys.queue_lock(pid), self._keys.queue_sending(pid)]
+        await self._scripts.run("queue_release", keys, [token])
 
     async def count_failure(self, pid: str) -> int:
         """Count one more failure of the head item; returns how many it has had."""

@@ -27,7 +27,7 @@ from scheduler.quiet import Quiet
 from scheduler.ratelimit import at_budget
 from storage.keys import chat_member
 from storage.models import Channel, FailureEntry, Lane, Participant, QueueItem
-from storage.queue import Step
+from storage.queue import Next, Step
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -149,9 +149,10 @@ class Drainer:
     ) -> datetime | Turn | None:
         pid, queue = participant.id, self.store.queue
         sent: str | None = None  # the item just sent, removed by the next step
+        ahead: Next | None = None  # the next step, already taken
         while True:
-            step = await queue.next(pid, token, ttl_ms, sent)
-            sent = None
+            step = ahead or await queue.next(pid, token, ttl_ms, sent)
+            sent, ahead = None, None
             if step.step is Step.LOST:
                 log.warning("lost the drain lock of participant %s; stopping this drain", pid)
                 return self._later(self.lock_seconds)
@@ -207,12 +208,16 @@ class Drainer:
             if bid is None and not give_turn:
                 sent = step.id
                 continue
-            if not await queue.ack(pid, token, step.id):
+            # Removed now (a broadcast counts its outcome only once it is), looking ahead.
+            ahead = await queue.next(pid, token, ttl_ms, step.id)
+            if ahead.step is Step.LOST:
                 log.warning("lost the drain lock of participant %s after a send", pid)
                 return self._later(self.lock_seconds)
             if bid is not None:
                 await self.store.broadcasts.count(bid, outcome if message else "skipped")
-            if give_turn:
+            if ahead.step is Step.EMPTY:
+                return None
+            if give_turn:  # the item looked at stays first in the queue for the next turn
                 return Turn(self.clock.now())
 
     def _parse(self, pid: str, raw: str | None) -> QueueItem | None:
