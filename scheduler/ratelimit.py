@@ -95,7 +95,8 @@ class RateLimiter:
         return wait
 
     async def _try(self, chat_id: str, lane: Lane) -> tuple[float, bool]:
-        """The wait, and whether it is the shared budget (not the chat's own pace) that binds."""
+        """The wait, and whether the shared budget binds: it is what the wait is for (not the
+        chat's own pace), or the slot granted came out of its burst."""
         chat = hashlib.sha256(chat_id.encode()).hexdigest()[:16]  # no chat id in key names
         k, ch = self._keys, self._channel
         overall = self._overall
@@ -109,7 +110,11 @@ class RateLimiter:
             keys.append(k.rate_bulk(ch))
             args += [self._bulk.interval_us, self._bulk.tolerance_us]
         reply = await self._scripts.run("rate_gcra", keys, args)
-        wait_us, binding = (int(reply[0]), int(reply[1])) if isinstance(reply, list) else (0, 0)
+        if not isinstance(reply, list):
+            return 0.0, False
+        wait_us, binding = int(reply[0]), int(reply[1])
+        if wait_us <= 0:  # granted: "shared" says whether it came out of a shared burst
+            return 0.0, len(reply) > 2 and int(reply[2]) == 1
         return wait_us / 1_000_000, binding != 3  # 3: the chat's own bucket (KEYS[3])
 
     async def acquire(self, chat_id: str, max_wait: float, lane: Lane = Lane.REPLY) -> None:
@@ -117,7 +122,7 @@ class RateLimiter:
 
         A lesson or broadcast never waits for its own chat's pace: Throttled at once, so the
         sender can serve other chats meanwhile. Sets `at_budget` for the calling task when the
-        wait was for the shared budget.
+        shared budget binds (it waited for it, or took a slot out of its burst).
         """
         if lane is Lane.REPLY:
             await self._acquire(chat_id, max_wait, lane)
@@ -128,10 +133,10 @@ class RateLimiter:
     async def _acquire(self, chat_id: str, max_wait: float, lane: Lane) -> None:
         while True:
             wait, shared = await self._try(chat_id, lane)
-            if wait <= 0:
-                return
             if shared:
                 at_budget.set(True)
+            if wait <= 0:
+                return
             if wait > max_wait or (not shared and lane is not Lane.REPLY):
                 raise Throttled(wait)
             await asyncio.sleep(wait)

@@ -105,3 +105,47 @@ async def test_replies_find_room_when_lessons_have_used_the_bulk_budget(
     assert lessons[:2] == [0.0, 0.0]
     assert lessons[2] > 0  # the bulk budget is spent...
     assert await limiter.try_acquire("99", Lane.REPLY) == 0.0  # ...but a reply goes at once
+
+
+async def test_lessons_leave_the_last_slots_of_the_burst_to_replies(
+    redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    # One a second with a burst of five: lessons get three at once, a reply still goes twice.
+    limiter = _limiter(redis_client, keys, Rate(1, 5), Rate(100, 100))
+    lessons = [await limiter.try_acquire(str(i), Lane.LESSON) for i in range(4)]
+    assert lessons[:3] == [0.0, 0.0, 0.0]
+    assert lessons[3] > 0
+    assert [await limiter.try_acquire(f"r{i}") for i in range(2)] == [0.0, 0.0]
+    assert await limiter.try_acquire("r3") > 0
+
+
+async def test_a_lesson_never_sleeps_on_its_own_chats_pace_and_says_when_the_budget_binds(
+    redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    from scheduler.ratelimit import at_budget
+
+    limiter = _limiter(redis_client, keys, Rate(20, 1), Rate(1, 1))
+    await limiter.acquire("42", max_wait=5, lane=Lane.LESSON)
+    started = time.monotonic()
+    with pytest.raises(Throttled) as caught:  # the chat's next slot is a second away
+        await limiter.acquire("42", max_wait=5, lane=Lane.LESSON)
+    assert time.monotonic() - started < 0.2
+    assert 0.5 < caught.value.retry_after <= 1.0
+    at_budget.set(False)
+    await limiter.acquire("43", max_wait=5, lane=Lane.LESSON)  # waits ~50 ms for the bot's pace
+    assert at_budget.get()
+
+
+async def test_waiting_lessons_of_one_process_go_in_the_order_they_came(
+    redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    limiter = _limiter(redis_client, keys, Rate(40, 1), Rate(100, 100))
+    order: list[int] = []
+
+    async def one(n: int) -> None:
+        await asyncio.sleep(n * 0.002)  # they arrive in this order
+        await limiter.acquire(str(n), max_wait=5, lane=Lane.BROADCAST)
+        order.append(n)
+
+    await asyncio.gather(*(one(n) for n in range(12)))
+    assert order == list(range(12))

@@ -2,7 +2,8 @@
 
 Forty participants are due at the same moment and two workers send to a fake Bot API that
 enforces Telegram's limits (about 30 messages a second per bot, about one a second per chat
-after a burst of three). Everyone gets their lesson exactly once, and no request is refused.
+after a burst of three). Everyone gets their lesson exactly once, no request is refused, and
+the wait is shared: everyone's first message goes before anyone's third.
 """
 
 from __future__ import annotations
@@ -87,3 +88,11 @@ async def test_forty_lessons_due_at_once_go_out_without_a_single_429(
         assert len(tg.sent) == PEOPLE * per_day
         # 200 messages at 25 a second take about 8 seconds; flat out they would take one.
         assert elapsed >= (len(tg.sent) - 5) / 25 * 0.9
+        # At the limit the wait is shared fairly: everyone's first message before anyone's third.
+        nth: Counter[int] = Counter()
+        order = []
+        for m in tg.sent:
+            nth[m.chat_id] += 1
+            order.append(nth[m.chat_id])
+        last_first = max(i for i, n in enumerate(order) if n == 1)
+        assert 3 not in order[:last_first], f"{order[:last_first].count(3)} thirds came first"

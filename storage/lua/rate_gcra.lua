@@ -4,7 +4,8 @@
 -- For bucket j (KEYS[j+1]): ARGV[2j-1] emission interval (µs), ARGV[2j] tolerance (µs) =
 -- interval * (burst - 1). Times are microseconds, so any pace is kept as set.
 -- The server's clock is the one clock here, so workers on different machines agree.
--- Returns {0, 0} when a message may go now (and counts it in every bucket), else {the
+-- Returns {0, 0, busy} when a message may go now (and counts it in every bucket; busy is 1 when
+-- a shared bucket's burst was in use), else {the
 -- microseconds to wait, the index in KEYS of the bucket that binds (1: a pause)}, counting
 -- nothing.
 local t = redis.call('TIME')
@@ -31,9 +32,13 @@ end
 if wait > 0 then
   return {wait, binding}
 end
+-- Granted out of a shared bucket's burst (it was already ahead of now): the channel is at its
+-- limit, so the sender should let other chats have their turn.
+local busy = 0
 for i = 2, #KEYS do
+  if i ~= 3 and tats[i] > now then busy = 1 end
   local next_tat = tats[i] + tonumber(ARGV[2 * (i - 1) - 1])
   redis.call('SET', KEYS[i], string.format('%d', next_tat), 'PX',
              math.floor((next_tat - now) / 1000) + 1000)
 end
-return {0, 0}
+return {0, 0, busy}
