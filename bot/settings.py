@@ -44,8 +44,9 @@ class Settings(BaseSettings):
     telegram_max_per_second: float = Field(
         default=25.0, gt=0, le=1000, validation_alias=_env("TELEGRAM_MAX_PER_SECOND")
     )
+    #: Lessons and broadcasts may use the whole budget: replies keep the last slots of its burst.
     telegram_bulk_per_second: float = Field(
-        default=20.0, gt=0, le=1000, validation_alias=_env("TELEGRAM_BULK_PER_SECOND")
+        default=25.0, gt=0, le=1000, validation_alias=_env("TELEGRAM_BULK_PER_SECOND")
     )
     telegram_chat_burst: int = Field(
         default=3, ge=1, le=100, validation_alias=_env("TELEGRAM_CHAT_BURST")
