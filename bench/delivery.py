@@ -26,6 +26,7 @@ from typing import Any
 
 import aiohttp
 
+from bench import profile
 from bench.bare import lesson
 from bench.platform import TOKEN
 from storage.keys import enrollment_member
@@ -220,16 +221,19 @@ CONCURRENCY = 32
 
 async def dispatch_vs_bare(
     store: Store, druppel: Druppel, platform: Platform, people: int = 5_000, delay: float = 0.005
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """One worker sending `people` due lessons, against plain PTB sending as many messages."""
     messages = people * PARTS
     first = 1_000_000
     await platform.setup(first, people, delay)
     await seed(store, first, people, datetime.now(UTC))
     worker = await druppel.start("worker", "dispatch", **NO_LIMITS)
+    raw = druppel.folder / "dispatch-profile.txt"
+    sampling = asyncio.create_task(profile.record(worker.pid, 10, raw))
     try:
         ours = await platform.wait_for(messages, 600, "druppel's dispatch")
     finally:
+        sampled = await sampling
         await stop([worker])
     first = 2_000_000
     await platform.setup(first, people, delay)
@@ -240,7 +244,7 @@ async def dispatch_vs_bare(
     await asyncio.wait_for(bare.wait(), 600)
     theirs = await platform.wait_for(messages, 10, "bare PTB")
     druppel_rate, bare_rate = rate(ours.sent), rate(theirs.sent)
-    out = {
+    out: dict[str, Any] = {
         "dispatch_messages": float(messages),
         "dispatch_druppel_msgs_per_s": round(druppel_rate, 1),
         "dispatch_bare_msgs_per_s": round(bare_rate, 1),
@@ -248,6 +252,14 @@ async def dispatch_vs_bare(
     }
     print(f"  dispatch: {messages} messages ({people} lessons), one worker "
           f"{druppel_rate:.0f}/s vs bare PTB {bare_rate:.0f}/s")  # fmt: skip
+    if sampled:
+        shares = profile.summarize(raw)
+        out["dispatch_profile"] = shares
+        print("  where one worker's time goes (py-spy, while it holds the GIL):")
+        for name, share in shares.items():
+            print(f"    {share * 100:5.1f}%  {name}")
+    else:
+        print("  (no profile: py-spy is not installed or may not attach here)")
     return out
 
 
