@@ -42,9 +42,9 @@ class Rate:
         return self.interval_us * (self.burst - 1)
 
 
-#: Whether the last message this task paced had to wait for the shared budget (the whole bot's
-#: or the bulk lane's pace), not only for its own chat's: the channel is at its limit, and the
-#: sender should let other chats have their turn before this one's next message.
+#: Whether the shared budget (the whole bot's or the bulk lane's pace, not the chat's own) bound
+#: a message this task paced: it waited for it, or took its slot out of the burst. The channel
+#: is at its limit, and the sender should let other chats have their turn before the next one.
 at_budget: ContextVar[bool] = ContextVar("at_budget", default=False)
 
 #: Slots of the whole bot's burst that lessons and broadcasts leave to replies: under a crowd's
@@ -64,9 +64,10 @@ class RateLimiter:
     """One channel's limits, shared through Redis by every worker.
 
     Every message counts against the whole bot's rate and its chat's rate; unsolicited ones
-    (lessons, broadcasts) also against the bulk rate, which is set lower than the whole, so
-    replies to what a participant just did always find room and never wait behind a crowd's
-    lessons. When the platform says "retry after", `pause` stops every worker's sends.
+    (lessons, broadcasts) also against the bulk rate, and they may not use the last
+    REPLY_HEADROOM slots of the bot's burst, so replies to what a participant just did always
+    find room and never wait behind a crowd's lessons. When the platform says "retry after",
+    `pause` stops every worker's sends.
     """
 
     def __init__(

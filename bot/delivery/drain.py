@@ -175,12 +175,14 @@ class Drainer:
                     self.stats.sent += 1
                     await self.count("messages_sent")
                 except RateLimited as exc:
-                    if exc.paced:  # our own pacing: its turn comes again with everyone else's
+                    if exc.paced and item.lane is not Lane.REPLY:
+                        # Our own pacing: its turn comes again with everyone else's.
                         return Turn(self._later(exc.retry_after))
-                    self.stats.rate_limited += 1
-                    await self.count("failures_rate_limited")
-                    await self.note("rate_limited", exc.cause, pid, item)
-                    return self._later(exc.retry_after)
+                    if not exc.paced:
+                        self.stats.rate_limited += 1
+                        await self.count("failures_rate_limited")
+                        await self.note("rate_limited", exc.cause, pid, item)
+                    return self._later(exc.retry_after)  # looked at again first
                 except Gone as exc:
                     self.stats.gone += 1
                     await self.count("failures_gone")
