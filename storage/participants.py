@@ -81,7 +81,9 @@ class ParticipantRepo:
         async with self._redis.pipeline(transaction=True) as pipe:
             try:
                 await pipe.watch(key)
-                if await pipe.exists(key):
+                # TYPE, not EXISTS: a cluster pipeline cannot run EXISTS (a multi-key command)
+                # while it watches.
+                if records.text(await pipe.type(key)) != "none":
                     await pipe.reset()  # type: ignore[no-untyped-call]
                     return False
                 pipe.multi()  # type: ignore[no-untyped-call]
