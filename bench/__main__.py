@@ -9,7 +9,6 @@ and bench/storage.py for what each figure means. Prints a table and writes bench
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import platform
 import secrets
@@ -22,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import delivery
+from bench import storage as storage_bench
 from bench.delivery import Druppel, Platform
 from bot.settings import Settings
 from storage.embedded import socket_path_for
-from storage.store import Store, open_store
+from storage.store import open_store
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -58,12 +58,6 @@ REPORTED = [
     "paid_broadcast_rate",
     "paid_broadcast_429s",
 ]
-
-
-async def _clear(store: Store) -> None:
-    keys = [k async for k in store.redis.scan_iter(match=store.keys.everything(), count=5000)]
-    for i in range(0, len(keys), 5000):
-        await store.redis.delete(*keys[i : i + 5000])
 
 
 def table(results: dict[str, Any]) -> str:
@@ -123,16 +117,12 @@ async def main(quick: bool) -> int:
                     ),
                 ),
             ]
-            try:
-                more: Any = importlib.import_module("bench.storage")
-                steps.append(("memory", lambda: more.participant_memory(store)))
-                steps.append(("claims", lambda: more.claim_scaling(store)))
-            except ImportError:
-                print("  (bench/storage.py not present: memory and claim figures skipped)")
+            steps.append(("memory", lambda: storage_bench.participant_memory(store)))
+            steps.append(("claims", lambda: storage_bench.claim_scaling(store)))
             try:
                 for name, step in steps:
                     t0 = time.monotonic()
-                    await _clear(store)
+                    await storage_bench.clear(store)
                     try:
                         results.update(await step())
                     except Exception as exc:  # one broken step must not hide the others
@@ -141,7 +131,7 @@ async def main(quick: bool) -> int:
                     print(f"    ({name} took {time.monotonic() - t0:.0f} s)")
             finally:
                 await fake.close()
-                await _clear(store)
+                await storage_bench.clear(store)
     results["bench_seconds"] = round(time.monotonic() - started, 1)
     print(table(results))
     print(f"\nall in {results['bench_seconds']:.0f} s")

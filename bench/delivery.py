@@ -29,8 +29,10 @@ import aiohttp
 from bench import profile
 from bench.bare import lesson
 from bench.platform import TOKEN
+from bot.broadcast.runner import Runner
+from scheduler.clock import RealClock
 from storage.keys import enrollment_member
-from storage.models import Channel, Enrollment
+from storage.models import Broadcast, Channel, Enrollment
 from storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,6 +221,24 @@ NO_LIMITS = {
 CONCURRENCY = 32
 
 
+PROFILE = "dispatch-profile.txt"
+
+
+async def _profile(
+    store: Store, druppel: Druppel, platform: Platform, first: int, people: int, delay: float
+) -> bool:
+    """The same dispatch once more, sampled by py-spy: apart from the measured one, as sampling
+    pauses the process it samples."""
+    await platform.setup(first, people, delay)
+    await seed(store, first, people, datetime.now(UTC))
+    worker = await druppel.start("worker", "dispatch-profiled", **NO_LIMITS)
+    try:
+        await asyncio.sleep(1)  # past start-up
+        return await profile.record(worker.pid, 8, druppel.folder / PROFILE)
+    finally:
+        await stop([worker])
+
+
 async def dispatch_vs_bare(
     store: Store, druppel: Druppel, platform: Platform, people: int = 5_000, delay: float = 0.005
 ) -> dict[str, Any]:
@@ -228,12 +248,9 @@ async def dispatch_vs_bare(
     await platform.setup(first, people, delay)
     await seed(store, first, people, datetime.now(UTC))
     worker = await druppel.start("worker", "dispatch", **NO_LIMITS)
-    raw = druppel.folder / "dispatch-profile.txt"
-    sampling = asyncio.create_task(profile.record(worker.pid, 10, raw))
     try:
         ours = await platform.wait_for(messages, 600, "druppel's dispatch")
     finally:
-        sampled = await sampling
         await stop([worker])
     first = 2_000_000
     await platform.setup(first, people, delay)
@@ -252,8 +269,8 @@ async def dispatch_vs_bare(
     }
     print(f"  dispatch: {messages} messages ({people} lessons), one worker "
           f"{druppel_rate:.0f}/s vs bare PTB {bare_rate:.0f}/s")  # fmt: skip
-    if sampled:
-        shares = profile.summarize(raw)
+    if await _profile(store, druppel, platform, 2_500_000, min(people, 2_000), delay):
+        shares = profile.summarize(druppel.folder / PROFILE)
         out["dispatch_profile"] = shares
         print("  where one worker's time goes (py-spy, while it holds the GIL):")
         for name, share in shares.items():
@@ -320,7 +337,7 @@ async def lateness(
 ) -> dict[str, float]:  # fmt: skip
     """`people` lessons due at one moment, with druppel and the fake at the same budget."""
     first = 5_000_000
-    start = await platform.setup(first, people, 0.0, limits(budget))
+    await platform.setup(first, people, 0.0, limits(budget))
     await seed(store, first, people, datetime.now(UTC))
     running = [await druppel.start("worker", f"late-{n}", **paced(budget))
                for n in range(workers)]  # fmt: skip
@@ -351,16 +368,6 @@ async def lateness(
         "lateness_p99_s": round(percentile(list(wholes.values()), 0.99), 2),
         "lateness_429s": float(report.floods),
     }
-    del start
-    if os.environ.get("BENCH_DEBUG"):
-        nth: dict[int, int] = {}
-        order = []
-        for s in sent:
-            nth[s.chat] = nth.get(s.chat, 0) + 1
-            order.append(nth[s.chat])
-        last_first = max(i for i, k in enumerate(order) if k == 1)
-        before = order[:last_first]
-        print("  before the last first message:", {k: before.count(k) for k in range(1, 8)})
     print(f"  07:00: {people} lessons ({messages} messages) at {budget:g}/s: the last whole "
           f"lesson after {last:.1f} s (floor {floor:.1f} s); first messages p99 "
           f"{first_p99:.1f} s; {report.floods} 429s")  # fmt: skip
@@ -373,10 +380,6 @@ async def broadcast(
 ) -> dict[str, float]:  # fmt: skip
     """A broadcast to `people` through a polling `druppel run`, with the fake at the same
     budget; meanwhile `askers` participants each type a command and wait for the answer."""
-    from bot.broadcast.runner import Runner
-    from scheduler.clock import RealClock
-    from storage.models import Broadcast
-
     first = 6_000_000 if not paid else 7_000_000
     trainer = first - 1
     # Paid: the fake allows Telegram's 1,000 a second to paid sends, 30 to the rest.
@@ -406,7 +409,6 @@ async def broadcast(
             return [s for s in report.sent if s.chat in recipients and s.method == "sendMessage"]
 
         # Replies while it runs.
-        seen = 0
         for n in range(askers if not paid else 0):
             await asyncio.sleep(0.4)
             chat = first + people + n
@@ -421,7 +423,6 @@ async def broadcast(
                     latencies.append(30.0)
                     break
                 await asyncio.sleep(0.02)
-            seen = len(received(report))
         deadline = time.monotonic() + 900
         while True:
             report = await platform.report()
@@ -433,7 +434,6 @@ async def broadcast(
             await asyncio.sleep(0.25)
     finally:
         await stop([bot, worker])
-    del seen
     firsts: dict[int, float] = {}
     for s in sorted(got, key=lambda s: s.at):
         firsts.setdefault(s.chat, s.at)
@@ -452,12 +452,6 @@ async def broadcast(
     elif latencies:
         out["reply_latency_p50_s"] = round(percentile(latencies, 0.5), 3)
         out["reply_latency_p99_s"] = round(percentile(latencies, 0.99), 3)
-    if os.environ.get("BENCH_DEBUG"):
-        t0 = min(firsts.values())
-        per = [0] * (int(max(firsts.values()) - t0) + 1)
-        for at in firsts.values():
-            per[int(at - t0)] += 1
-        print("  per second:", per)
     print(
         f"  {'paid ' if paid else ''}broadcast to {people}: {achieved:.0f}/s against a budget "
         f"of {budget:g}/s, {report.floods} 429s"
