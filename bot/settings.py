@@ -5,6 +5,7 @@ Every other module receives what it needs as arguments, so no module reads `os.e
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 
@@ -157,6 +158,22 @@ class Settings(BaseSettings):
     def encryption_keys(self) -> list[str]:
         secret = self.encryption_key
         return parse_keys(secret.get_secret_value() if secret else None)
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """A webhook secret that is set must be one: a blank or short one would let anyone post
+        updates as any chat. Telegram allows A-Z, a-z, 0-9, _ and - in it."""
+        if value is None:
+            return None
+        secret = value.get_secret_value()
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+            raise ValueError(
+                "must be 16 to 256 characters of A-Z, a-z, 0-9, _ and - (it is "
+                f"{'empty' if not secret.strip() else f'{len(secret)} characters'}); leave it "
+                "unset to derive one from the bot token"
+            )
+        return value
 
     @field_validator("operator_ids", "trainer_ids")
     @classmethod

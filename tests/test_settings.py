@@ -63,3 +63,35 @@ def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, valu
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
         Settings()
+
+
+@pytest.mark.parametrize("secret", ["", "   ", "short", "has spaces in it, sixteen+", "é" * 20])
+def test_a_blank_short_or_odd_webhook_secret_is_refused(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", secret)
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert "16 to 256 characters" in str(refused.value)
+
+
+def test_a_real_webhook_secret_or_none_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().telegram_webhook_secret is None
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "a_Good-secret_0123456789")
+    found = Settings().telegram_webhook_secret
+    assert found is not None
+    assert found.get_secret_value() == "a_Good-secret_0123456789"
+
+
+@pytest.mark.parametrize("secret", ["", "tooshort"])
+def test_druppel_refuses_to_start_with_a_weak_webhook_secret_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], secret: str
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", secret)
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("druppel: setting TELEGRAM_WEBHOOK_SECRET: ")
+    assert "\n" not in err
+    assert "tooshort" not in err  # the secret itself is never shown

@@ -90,3 +90,16 @@ async def test_only_calls_with_the_secret_are_taken_and_then_answered(world: Web
     reply = await w.next(chat, within=STARTUP)
     assert reply.text.startswith(texts.HELP.split("\n")[0])
     assert web.process.returncode is None
+
+
+@pytest.mark.parametrize("secret", ["", "0123456789abcde"])
+def test_a_webhook_is_never_served_without_a_real_secret(secret: str) -> None:
+    """Even were the settings bypassed: a blank secret would match a call without the header."""
+    from typing import cast
+
+    from bot.channels.telegram import TelegramChannel
+    from bot.errors import SetupError
+    from bot.web.app import telegram_webhook
+
+    with pytest.raises(SetupError):
+        telegram_webhook(cast(TelegramChannel, None), secret)

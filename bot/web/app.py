@@ -44,6 +44,8 @@ SHUTDOWN_GRACE = 5.0
 WEBHOOKS = "/webhooks"
 #: The header in which Telegram repeats the webhook's secret_token.
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+#: The shortest webhook secret taken (the settings refuse shorter ones before this is reached).
+MIN_SECRET = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +153,9 @@ async def _until_signalled() -> None:
 
 def telegram_webhook(channel: TelegramChannel, secret: str) -> Handler:
     """Telegram's webhook: only calls carrying our secret (compared in constant time) are
-    taken; anything else is refused and changes nothing."""
+    taken; anything else is refused and changes nothing. A blank secret is never one."""
+    if len(secret) < MIN_SECRET:
+        raise SetupError("the Telegram webhook secret is too short to keep anyone out")
 
     async def handle(request: web.Request) -> web.Response:
         if request.method != "POST":
