@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import delivery
+from bench import safety as safety_bench
 from bench import storage as storage_bench
 from bench.delivery import Druppel, Platform
 from bot.settings import Settings
@@ -40,6 +41,7 @@ GOALS: list[tuple[str, float, str]] = [
     ("lateness_floor_ratio", 1.1, "max"),
     ("first_message_p99_ratio", 1.1, "max"),
     ("reply_latency_p99_s", 1.0, "max"),
+    ("safety_scan_ms_p99", 5.0, "max"),
 ]
 REPORTED = [
     "redis_bytes_per_reflection",
@@ -57,6 +59,7 @@ REPORTED = [
     "reply_latency_p50_s",
     "paid_broadcast_rate",
     "paid_broadcast_429s",
+    "safety_scan_ms_p50",
 ]
 
 
@@ -119,6 +122,7 @@ async def main(quick: bool) -> int:
             ]
             steps.append(("memory", lambda: storage_bench.participant_memory(store)))
             steps.append(("claims", lambda: storage_bench.claim_scaling(store)))
+            steps.append(("safety", lambda: asyncio.to_thread(safety_bench.scan_speed, n(400))))
             try:
                 for name, step in steps:
                     t0 = time.monotonic()

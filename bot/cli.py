@@ -6,13 +6,14 @@ import argparse
 import asyncio
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
 from bot.errors import SetupError
+from bot.safety.vocabulary import VocabularyError
 from bot.settings import Settings
 from courses.loader import CourseFileError, course_files, load_course, load_course_dir
 from courses.models import Course
@@ -49,6 +50,19 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--channel", choices=("console", "whatsapp"), default="console",
         help="show the chat as the terminal (default) or as WhatsApp shows it",
+    )  # fmt: skip
+
+    safety = commands.add_parser("safety", help="try the safety net on messages")
+    safety_commands = safety.add_subparsers(dest="safety_command", required=True)
+    scan = safety_commands.add_parser(
+        "scan", help="one message a line in; TIER, CATEGORY and WHY (tab-separated) a line out"
+    )
+    scan.add_argument(
+        "file", nargs="?", type=Path, help="messages, one a line (default: standard input)"
+    )
+    scan.add_argument(
+        "--vocabulary", type=Path, metavar="DIR",
+        help="read the vocabulary files (*.yaml) in DIR instead of the shipped ones",
     )  # fmt: skip
 
     privacy = commands.add_parser("privacy", help="encryption keys, erasure and retention")
@@ -239,8 +253,32 @@ def _privacy(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_retention(settings, args.days))
 
 
+def _safety_scan(file: Path | None, vocabulary: Path | None) -> int:
+    from bot.safety import Detector, load
+    from bot.safety.scan import scan
+
+    files = None if vocabulary is None else sorted(vocabulary.glob("*.yaml"))
+    if files is not None and not files:
+        raise SetupError(f"no vocabulary files (*.yaml) in {vocabulary}")
+    detector = Detector(load(files))
+    if file is None:
+        lines: Iterable[str] = sys.stdin
+        for out in scan(lines, detector):
+            print(out, flush=True)
+        return 0
+    try:
+        with file.open(encoding="utf-8") as messages:
+            for out in scan(messages, detector):
+                print(out)
+    except OSError as error:
+        raise SetupError(f"cannot read {file}: {error.strerror}") from error
+    return 0
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "safety":
+        return _safety_scan(args.file, args.vocabulary)
     settings = Settings()
     if args.command == "courses" and args.courses_command == "validate":
         return _validate(settings, args.files)
@@ -273,7 +311,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: errors a person can act on become one line on stderr, not a traceback."""
     try:
         return run(argv)
-    except (CourseFileError, RedisUnavailable, SetupError, UndecryptableText) as exc:
+    except (
+        CourseFileError,
+        RedisUnavailable,
+        SetupError,
+        UndecryptableText,
+        VocabularyError,
+    ) as exc:
         print(f"druppel: {exc}", file=sys.stderr)
         return 2
     except ValidationError as exc:

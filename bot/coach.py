@@ -16,7 +16,8 @@ from bot.delivery import answers
 from bot.delivery.items import outgoing
 from bot.journey import Journey
 from bot.messages import Button, Incoming, Kind, Outgoing
-from bot.safety import danger
+from bot.safety import NONE, Assessment, assess
+from bot.safety import reply as care
 from courses.models import Course
 from courses.render import render_day
 from scheduler.localtime import parse_time_of_day, suggest_zone
@@ -54,6 +55,14 @@ def _first_told(replies: Replies, told: bool) -> Replies:
     return [noted, *replies[1:]]
 
 
+def _ask_how_they_are(e: Enrollment) -> Enrollment | None:
+    """After a danger signal, the next lesson of a running course starts by asking how they are."""
+    if e.status not in (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED) or e.care_check:
+        return None
+    e.care_check = True
+    return e
+
+
 def _say(text: str, *rows: tuple[Button, ...]) -> Replies:
     return [Outgoing(text, buttons=tuple(rows))]
 
@@ -62,7 +71,7 @@ class Coach:
     def __init__(
         self,
         journey: Journey,
-        on_danger: Callable[[str], Awaitable[None]] | None = None,
+        on_danger: Callable[[Assessment], Awaitable[None]] | None = None,
         closing: Callable[[str, str], Awaitable[list[QueueItem]]] | None = None,
         retention_days: int | None = None,
     ) -> None:
@@ -70,7 +79,7 @@ class Coach:
         self.retention_days = retention_days
         #: What follows the end of a course (the summary, their answers), as queue items.
         self.closing = closing or _nothing
-        #: Told the category (never the words) of each message that signals danger, to count it.
+        #: Told the tier and category (never the words) of each message that signals danger.
         self.on_danger = on_danger
         self.store = journey.store
         self.courses = journey.courses
@@ -90,32 +99,34 @@ class Coach:
     async def handle(self, event: Incoming) -> Replies:
         """Answer one thing a participant did. Unknown people only get a pointer to /start.
 
-        A message that signals danger gets help first, before anything else is said, and is
-        still kept as the answer it was meant to be (see bot/safety.py).
+        Every free text is read by the safety net first, whatever the step. A message that
+        signals danger gets help and nothing routine in the same turn: what it was meant to be
+        still happens (an answer is kept, a sign-up step stays where it was), but its thanks and
+        "your next lesson comes" are held back, and the next lesson starts by asking how they are.
         """
-        signal = danger(event.text) if event.kind is Kind.TEXT else None
-        if signal is None:
+        found = assess(event.text) if event.kind is Kind.TEXT else NONE
+        if not found.danger:
             return await self._handle(event)
         if self.on_danger is not None:
-            await self.on_danger(signal.category)
+            await self.on_danger(found)
+        routine = await self._handle(event)
         known = await self.store.participants.by_chat(event.channel, event.chat_id)
-        before = await self.store.reflections.count(known.id) if known else 0
-        replies = await self._handle(event)
-        kept = known is not None and await self.store.reflections.count(known.id) > before
-        care = texts_care.DANGER_REPLY if kept else texts.DANGER_REPLY_NOT_KEPT
-        buttons = (
-            (Button(texts_care.GROUNDING_BUTTON, "h:rust"),),
-            (Button(texts_care.TRUSTED_BUTTON, "h:praat"),),
-        )
-        return [Outgoing(care, buttons=buttons), *replies]
+        live = await self._live(known.id) if known is not None else None
+        if known is not None and live is not None:
+            await self.journey.change(known.id, live.course_id, _ask_how_they_are)
+        active = live is not None and live.status is EnrollmentStatus.ACTIVE
+        country = care.country_of(known.timezone if known else self.journey.default_timezone)
+        replies = care.replies(found, country, can_pause=active)
+        # What the course owes at its end (the summary) is not routine chatter: it still comes,
+        # after the help, unless the moment is acute.
+        owed = [r for r in routine if r.named is not None] if found.tier == "concern" else []
+        return [*replies, *owed]
 
     async def _handle(self, event: Incoming) -> Replies:
         if event.kind is Kind.COMMAND and event.command in ("hulp", "helpline"):
-            return _say(texts_care.HULP)
-        if event.kind is Kind.BUTTON and event.data == "h:rust":
-            return _say(texts_care.GROUNDING)
-        if event.kind is Kind.BUTTON and event.data == "h:praat":
-            return _say(texts_care.TRUSTED)
+            return care.hulp()
+        if event.kind is Kind.BUTTON and (event.data or "").startswith(("h:", "v:")):
+            return await self._care_button(event)
         if event.kind is Kind.COMMAND and event.command == "privacy":
             how_long = (
                 texts.PRIVACY_RETENTION.format(days=self.retention_days)
@@ -162,6 +173,26 @@ class Coach:
             return _say(texts.UNSUPPORTED.format(what=what))
         return await self._text(known, event.text)
 
+    async def _care_button(self, event: Incoming) -> Replies:
+        """The buttons under a help reply: an exercise, someone to reach, a pause, and the
+        answers to "Ben je nu veilig?"."""
+        kind, _, value = (event.data or "").partition(":")
+        if kind == care.HELP and value == care.GROUNDING:
+            return _say(texts_care.GROUNDING)
+        if kind == care.HELP and value == care.TRUSTED:
+            return _say(texts_care.TRUSTED)
+        known = await self.store.participants.by_chat(event.channel, event.chat_id)
+        if kind == care.HELP and value == care.PAUSE:
+            if known is None or await self._live(known.id) is None:
+                return _say(texts.NO_COURSE)
+            paused = await self._pause(known, ())
+            return _say(texts_care.PAUSED_FOR_CARE) if paused == _say(texts.PAUSED) else paused
+        live = await self._live(known.id) if known is not None else None
+        active = live is not None and live.status is EnrollmentStatus.ACTIVE
+        country = care.country_of(known.timezone if known else self.journey.default_timezone)
+        answered = care.safe_answer(value, country, can_pause=active) if kind == care.SAFE else None
+        return answered if answered is not None else _say(texts.STALE_BUTTON)
+
     async def _delete(self, event: Incoming, *, confirmed: bool) -> Replies:
         """Erase everything about the participant, after they confirmed it."""
         known = await self.store.participants.by_chat(event.channel, event.chat_id)
@@ -185,7 +216,7 @@ class Coach:
         return await self.store.participants.update(participant.id, change) or participant
 
     def _course_buttons(self) -> tuple[tuple[Button, ...], ...]:
-        return tuple((Button(c.title, f"c:{c.id}"),) for c in self.courses.values())
+        return tuple((Button(c.button, f"c:{c.id}"),) for c in self.courses.values())
 
     def _time_buttons(self) -> tuple[tuple[Button, ...], ...]:
         buttons = [Button(t, f"t:{t}") for t in COMMON_TIMES] + [Button(texts.OTHER_TIME, "t:?")]
@@ -380,7 +411,7 @@ class Coach:
         if step == "course":
             wanted = text.strip().lower()
             for course in self.courses.values():
-                if wanted in (course.id, course.title.lower()):
+                if wanted in (course.id, course.title.lower(), course.button.lower()):
                     return await self._choose_course(participant, course.id)
             return _say(texts.UNKNOWN_COURSE, *self._course_buttons())
         if step == "restart":

@@ -30,8 +30,12 @@ def themes(course: Course, checkins: Sequence[CheckIn]) -> list[tuple[str, int]]
     return [(course.day(d).title, scores[d]) for d in sorted(scores) if d <= course.length]
 
 
-def sentences(scored: Sequence[tuple[str, int]]) -> str:
-    """A few warm words on what stood out, from their scores alone."""
+def sentences(scored: Sequence[tuple[str, int]], nothing_strong: str | None = None) -> str:
+    """A few warm words on what stood out, from their scores alone.
+
+    `nothing_strong` is the course's own sentence for when no theme scored high (a course for the
+    partner of the one who doubts needs other words); without it the general one is used.
+    """
     if not scored:
         return texts.SUMMARY_NO_SCORES
     top = max(score for _, score in scored)
@@ -40,7 +44,7 @@ def sentences(scored: Sequence[tuple[str, int]]) -> str:
     named = f"{named} en “{strongest[-1]}”" if named else f"“{strongest[-1]}”"
     lines = [texts.SUMMARY_STRONGEST.format(themes=named, score=top)]
     if top < STRONG:
-        lines.append(texts.SUMMARY_NOTHING_STRONG)
+        lines.append(nothing_strong or texts.SUMMARY_NOTHING_STRONG)
     lines.append(texts.SUMMARY_CLOSING)
     return " ".join(lines)
 
@@ -74,7 +78,7 @@ def chart(course_title: str, scored: Sequence[tuple[str, int]]) -> bytes:
 async def summary(course: Course, checkins: Sequence[CheckIn]) -> Outgoing:
     """The summary message: the chart (when there are scores) with the sentences as caption."""
     scored = themes(course, checkins)
-    text = sentences(scored)
+    text = sentences(scored, course.summary_nothing_strong)
     if not scored:
         return Outgoing(text)
     image = await asyncio.to_thread(chart, course.title, scored)

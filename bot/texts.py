@@ -240,15 +240,6 @@ TRAINERS_LINE = "{user}: {source}"
 TRAINERS_SOURCE_SETTINGS = "uit de instellingen"
 TRAINERS_SOURCE_GRANT = "toegevoegd door {by} op {when}"
 
-DANGER_REPLY_NOT_KEPT = (
-    "Dank je dat je dit schrijft. Wat je vertelt klinkt zwaar, en je hoeft het niet alleen te "
-    "dragen. Praat er vandaag nog over met iemand die kan helpen:\n\n"
-    f"{texts_care.HELP_NUMBERS}\n\n"
-    "Er leest geen mens mee, dus neem zelf contact op: met een van deze nummers, of met iemand "
-    "die je vertrouwt.\n\n"
-    "You are not alone. In danger right now? Call 112."
-)
-
 PRIVACY = (
     "Wat ik bewaar: je voornaam zoals Telegram die doorgeeft, je cursus en hoe ver je bent, je "
     "tijd en tijdzone, je antwoorden en je scores.\n\n"
@@ -295,12 +286,12 @@ SUMMARY_TITLE = "Wat je herkende in “{title}”"
 SUMMARY_AXIS = "Hoe sterk je het herkende (1 tot 5)"
 SUMMARY_STRONGEST = "Het sterkst herkende je {themes} ({score} van 5)."
 SUMMARY_NOTHING_STRONG = (
-    "Geen van de thema's sprong er echt uit; ook dat zegt iets: misschien zit je twijfel "
-    "ergens anders, of heb je al veel van deze patronen doorzien."
+    "Geen van de thema's sprong er echt uit. Ook dat zegt iets: misschien speelt er iets wat "
+    "deze cursus niet noemt, of heb je veel van deze patronen al doorzien."
 )
 SUMMARY_CLOSING = (
-    "Daar zit waarschijnlijk het meeste voor je om mee verder te gaan. Hieronder staat alles wat "
-    "je deze dagen schreef, bij elkaar."
+    "Wat je het sterkst herkende, is een goed begin om verder te kijken. Hieronder staat alles "
+    "wat je deze dagen schreef, bij elkaar."
 )
 SUMMARY_NO_SCORES = (
     "Je gaf deze cursus geen scores, dus een overzicht van wat je herkende kan ik niet maken. "

@@ -32,6 +32,23 @@ STATS_LAST_DAY = "Laatste 24 uur"
 STATS_LAST_WEEK = "Laatste 7 dagen"
 STATS_FAILURES = "Mislukt (24 uur / 7 dagen): {kinds}"
 STATS_FAILURE_KIND = "{kind} {day}/{week}"
+STATS_DANGER = (
+    "Hulp geboden (24 uur / 7 dagen): {day}/{week}, waarvan acuut {acute_day}/{acute_week}"
+)
+STATS_DANGER_KINDS = "  per soort: {kinds}"
+#: The safety net's categories as operators read them (counts only, never words).
+DANGER_KIND = {
+    "suicide_plan": "plan tot zelfdoding",
+    "violence": "geweld",
+    "threat": "bedreiging",
+    "children": "kinderen in gevaar",
+    "sexual": "seksueel geweld",
+    "suicide": "gedachten aan zelfdoding",
+    "selfharm": "zelfbeschadiging",
+    "stalking": "stalking",
+    "fear": "angst voor iemand",
+    "control": "controle",
+}
 FAILURE_KIND = {
     "transient": "tijdelijk",
     "rate_limited": "te snel",
@@ -104,5 +121,7 @@ ALERT_RESOLVED = (
 DIGEST_HEADING = "Dagoverzicht van druppel (laatste 24 uur):"
 DIGEST_NUMBERS = (
     "{lessons} lessen · {reflections} reflecties · {signups} aanmeldingen · "
-    "{completions} afgerond · {failed} mislukt · {danger} keer hulp geboden"
+    "{completions} afgerond · {failed} mislukt · {danger} keer hulp geboden "
+    "(acuut {acute})"
 )
+DIGEST_DANGER_KINDS = "Hulp geboden per soort: {kinds}"

@@ -17,8 +17,10 @@ from bot.delivery.owed import Deliveries
 from bot.delivery.replies import Conversation
 from bot.journey import Journey
 from bot.ops.counters import Counters
+from bot.ops.counters import danger as danger_counters
 from bot.ops.watch import MEMBER as WATCH
 from bot.ops.watch import Watch
+from bot.safety import Assessment, detector
 from bot.settings import Settings
 from bot.staff.commands import Staff
 from bot.staff.roles import Roles
@@ -59,10 +61,17 @@ class Engine:
         return TickJob(self.dispatcher.pulse, every=self.settings.tick_seconds)
 
 
+async def count_danger(journey: Journey, found: Assessment) -> None:
+    """Count a message that signalled danger by tier and category; never its words."""
+    for name in danger_counters(found.tier, found.category):
+        await journey.count(name)
+
+
 @asynccontextmanager
 async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Engine]:
     """The whole engine on its storage. Add channels to `senders` before anything is due."""
     courses = load_course_dir(settings.courses_dir)
+    detector()  # the safety net's vocabulary, checked and compiled before the first message
     async with open_store(
         settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster,
         settings.encryption_keys,
@@ -81,7 +90,7 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         )
         coach = Coach(
             journey,
-            on_danger=lambda _category: journey.count("danger_signals"),
+            on_danger=lambda found: count_danger(journey, found),
             closing=deliveries.closing_items,
             retention_days=settings.retention_days,
         )

@@ -30,8 +30,10 @@ MAX_MESSAGE_CHARS = 4096
 MAX_PART_CHARS = 700
 #: A day's lesson, check-in and prompt together: about two minutes of reading on a phone.
 MAX_DAY_WORDS = 350
-#: A course title becomes a row in a WhatsApp list, which holds 24 characters.
-MAX_COURSE_TITLE_CHARS = 24
+#: A course's name on a button becomes a row in a WhatsApp list, which holds 24 characters.
+MAX_COURSE_LABEL_CHARS = 24
+#: A course title stands in sentences and headings, on one line.
+MAX_COURSE_TITLE_CHARS = 60
 #: A day title sits in the heading above the first lesson part, on one line.
 MAX_DAY_TITLE_CHARS = 60
 #: The audience line fits the description under a WhatsApp list row.
@@ -168,9 +170,15 @@ class Course(_Strict):
     """A multi-day course, as read from one file under courses/."""
 
     id: CourseId
-    title: Annotated[
-        Text, AfterValidator(_at_most(MAX_COURSE_TITLE_CHARS, "it becomes a WhatsApp list row"))
-    ]
+    title: Annotated[Text, AfterValidator(_at_most(MAX_COURSE_TITLE_CHARS))]
+    #: The course's name on a button, where the title is too long for one; the title by default.
+    label: (
+        Annotated[
+            Text,
+            AfterValidator(_at_most(MAX_COURSE_LABEL_CHARS, "it becomes a WhatsApp list row")),
+        ]
+        | None
+    ) = None
     audience: Annotated[Text, AfterValidator(_at_most(MAX_AUDIENCE_CHARS))]
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")] = "nl"
     description: MessageText
@@ -179,6 +187,9 @@ class Course(_Strict):
     nudge_window: NudgeWindow = NudgeWindow()
     checkin_scale: CheckinScale | None = None
     followup: Followup | None = None
+    #: The end-of-course summary's sentence for when no theme was recognised strongly; without
+    #: it the summary uses a general one (texts.SUMMARY_NOTHING_STRONG).
+    summary_nothing_strong: MessageText | None = None
     days: list[Day] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -190,6 +201,13 @@ class Course(_Strict):
     @property
     def length(self) -> int:
         return len(self.days)
+
+    @property
+    def button(self) -> str:
+        """The course's name on a button: its label, or its title when that is short enough."""
+        if self.label is not None:
+            return self.label
+        return self.title if len(self.title) <= MAX_COURSE_LABEL_CHARS else self.title[:24]
 
     def day(self, number: int) -> Day:
         """Day `number`, counting from 1 as participants do."""

@@ -92,6 +92,8 @@ class Enrollment(Record):
     #: When the follow-up some days after the end is due (None: not, or already sent).
     followup_due: UtcDatetime | None = None
     followup_sent_at: UtcDatetime | None = None
+    #: A message of the participant's signalled danger: the next lesson first asks how they are.
+    care_check: bool = False
 
     def wake_at(self) -> UtcDatetime | None:
         """When the dispatcher should next look at this enrollment: a lesson, a nudge, the end
@@ -159,7 +161,8 @@ class QueueItem(BaseModel):
 
     lane: Lane = Lane.LESSON
     kind: Annotated[
-        str, StringConstraints(pattern=r"^(day|nudge|end|followup|text|answers|summary|export)$")
+        str,
+        StringConstraints(pattern=r"^(day|nudge|end|followup|care|text|answers|summary|export)$"),
     ] = "day"
     #: The broadcast this item belongs to, so its outcome is counted there.
     broadcast_id: Annotated[str, StringConstraints(max_length=32)] | None = None

@@ -56,6 +56,7 @@ ENROLLMENT = FieldCodec(
         "end_reason": None,
         "followup_due": None,
         "followup_sent_at": None,
+        "care_check": False,
     },
     derived=("participant_id", "course_id"),
 )

@@ -10,16 +10,19 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator
-from datetime import time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from bot import texts
+from bot.summary import sentences, summary
 from courses.loader import CourseFileError, load_course, load_course_dir
 from courses.models import MAX_DAY_WORDS, MAX_PART_CHARS, Course, utf16_len
 from courses.render import render_day, render_nudge
+from storage.models import CheckIn
 
 COURSES = load_course_dir(Path(__file__).resolve().parent.parent / "courses")
 
@@ -48,6 +51,8 @@ def _texts(course: Course) -> Iterator[str]:
         yield from (text for text in (day.checkin, day.nudge) if text is not None)
     if course.followup is not None:
         yield from (course.followup.text, course.followup.prompt)
+    if course.summary_nothing_strong is not None:
+        yield course.summary_nothing_strong
 
 
 @each_course
@@ -60,6 +65,95 @@ def test_first_and_last_day_say_where_to_get_help(course: Course, which: str) ->
     assert "Veilig Thuis" in text
     assert "/hulp" in text
     assert "weggaan" in text.lower(), f"day {number} does not say leaving can be a choice"
+
+
+def _help_list(course: Course, number: int) -> str:
+    """The lesson part of a day that lists the help numbers."""
+    [part] = [text for text in course.day(number).lesson if "1712" in text]
+    return part
+
+
+@each_course
+@pytest.mark.parametrize("which", ["first", "last"])
+def test_help_numbers_come_in_order_and_belgium_is_right(course: Course, which: str) -> None:
+    number = 1 if which == "first" else course.length
+    part = _help_list(course, number)
+    order = [part.index(needle) for needle in ("112", "113", "0800-2000", "1712")]
+    assert order == sorted(order), f"day {number}: 112, 113, Veilig Thuis, then Belgium"
+    assert "113.nl" in part
+    # 1712 answers the phone on weekdays in office hours and is no emergency number.
+    for needle in ("werkdagen 9\u201317 uur", "geen noodnummer", "101", "zelfmoord1813.be"):
+        assert needle in part, f"day {number} does not mention {needle}"
+
+
+@each_course
+@pytest.mark.parametrize("which", ["first", "last"])
+def test_leaving_a_violent_partner_comes_with_a_safety_plan(course: Course, which: str) -> None:
+    """Leaving is the most dangerous moment: say so, and that Veilig Thuis helps plan it."""
+    number = 1 if which == "first" else course.length
+    [part] = [text for text in course.day(number).lesson if "Weggaan" in text]
+    assert "gevaar" in part
+    assert "Veilig Thuis helpt je" in part
+    assert "veilig te plannen" in part
+
+
+def test_fear_of_the_partner_is_no_anxiety_example_and_the_week_test_excludes_safety() -> None:
+    day = "\n".join(COURSES["twijfel"].day(2).lesson)
+    assert "ik moet hier weg" not in day.lower()
+    fear = day.index("bang voor je partner")
+    assert fear < day.index("Angst klinkt"), "fear of the partner comes before the examples"
+    assert "/hulp" in day[fear : day.index("Angst klinkt")]
+    assert "niets met je veiligheid te maken" in day
+    assert "rustige week niets" in day
+
+
+def test_a_boundary_is_stated_only_when_that_is_safe() -> None:
+    course = COURSES["partner"]
+    [boundary] = [text for text in course.day(course.length).lesson if "Een grens" in text]
+    assert "alleen als het veilig is" in boundary
+    assert "/hulp" in boundary
+    assert course.followup is not None
+    assert "alleen als dat veilig is" in course.followup.text
+    assert "/hulp" in course.followup.text
+
+
+@each_course
+def test_no_guilt_lever_and_no_clumsy_phrases(course: Course) -> None:
+    text = "\n".join(_texts(course)).lower()
+    for phrase in (
+        "betaalt mee",
+        "iets wat belangrijk is",
+        "over je levend voelen",
+        "elektrisch voelen",
+        "dan wie ook",
+        "hoe gezien voel",
+        "minder dan het voelt",
+        "weg te kopen",
+    ):
+        assert phrase not in text
+    assert not re.search(r"iemand nieuw\b", text)
+
+
+def test_the_summary_says_nothing_stood_out_in_words_that_fit_each_course() -> None:
+    scored = [("Een thema", 3), ("Een ander", 2)]
+    doubter = sentences(scored, COURSES["twijfel"].summary_nothing_strong)
+    assert texts.SUMMARY_NOTHING_STRONG in doubter
+    partner = COURSES["partner"].summary_nothing_strong
+    assert partner is not None
+    assert "je partner" in partner
+    assert "je twijfel" not in partner.replace("de twijfel van je partner", "")
+    assert partner in sentences(scored, partner)
+    assert texts.SUMMARY_NOTHING_STRONG not in sentences(scored, partner)
+    assert partner not in sentences([("Een thema", 4)], partner)  # something did stand out
+
+
+async def test_the_partner_course_summary_uses_its_own_sentence() -> None:
+    course = COURSES["partner"]
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    checkins = [CheckIn(course_id="partner", day=day, score=2, at=at) for day in (2, 3)]
+    message = await summary(course, checkins)
+    assert course.summary_nothing_strong is not None
+    assert course.summary_nothing_strong in message.text
 
 
 @each_course
@@ -226,11 +320,21 @@ def test_a_prompt_checkin_or_nudge_over_700_characters_is_refused(
     assert _refusal(tmp_path, data).startswith(f"day 2, field {field}: is 701 characters")
 
 
-def test_a_course_title_over_24_characters_is_refused(tmp_path: Path) -> None:
-    message = _refusal(tmp_path, _with(title="Help! Mijn partner twijfelt"))
+def test_a_course_label_over_24_characters_is_refused(tmp_path: Path) -> None:
+    message = _refusal(tmp_path, _with(label="Help! Mijn partner twijfelt"))
     assert message == (
-        "field title: is 27 characters; keep it at 24 or fewer (it becomes a WhatsApp list row)"
+        "field label: is 27 characters; keep it at 24 or fewer (it becomes a WhatsApp list row)"
     )
+
+
+def test_a_long_title_goes_on_buttons_by_its_label(tmp_path: Path) -> None:
+    path = tmp_path / "proef.yaml"
+    path.write_text(
+        yaml.safe_dump(_with(title="Help! Mijn partner twijfelt", label="Partner twijfelt")),
+        encoding="utf-8",
+    )
+    course = load_course(path)
+    assert (course.title, course.button) == ("Help! Mijn partner twijfelt", "Partner twijfelt")
 
 
 def test_a_long_day_title_or_description_is_refused(tmp_path: Path) -> None:

@@ -9,7 +9,16 @@ from typing import Any
 import pytest
 import yaml
 
-from courses.loader import CourseFileError, load_course, load_courses
+from courses.loader import CourseFileError, load_course, load_course_dir, load_courses
+from courses.models import Course, utf16_len
+from courses.render import render_day, render_nudge
+
+#: Stricter than the loader's limits (350 words, 700 characters): what the shipped courses hold
+#: to, so a day reads on a phone in two minutes and every part fits a screen.
+SHIPPED_DAY_WORDS = 320
+SHIPPED_PART_CHARS = 550
+
+SHIPPED = load_course_dir(Path(__file__).resolve().parent.parent / "courses")
 
 GOOD: dict[str, Any] = {
     "id": "proef",
@@ -111,3 +120,25 @@ def test_two_files_with_one_id_are_refused(tmp_path: Path) -> None:
     second = _write(tmp_path / "b", GOOD)
     with pytest.raises(CourseFileError, match="used by two files"):
         load_courses([first, second])
+
+
+@pytest.mark.parametrize("course", SHIPPED.values(), ids=lambda c: c.id)
+def test_every_shipped_day_and_part_stays_short(course: Course) -> None:
+    """Words as the loader counts them (lesson, check-in and prompt); parts as they are sent."""
+    for number in range(1, course.length + 1):
+        day = course.day(number)
+        assert day.words <= SHIPPED_DAY_WORDS, f"day {number}: {day.words} words"
+        nudge = render_nudge(course, number)
+        messages = [*render_day(course, number), *([nudge] if nudge else [])]
+        for message in messages:
+            length = utf16_len(message.text)
+            assert length <= SHIPPED_PART_CHARS, f"day {number}, {message.part}: {length} chars"
+    if course.followup is not None:
+        assert utf16_len(course.followup.text) <= SHIPPED_PART_CHARS
+
+
+def test_a_course_may_bring_its_own_summary_sentence(tmp_path: Path) -> None:
+    assert load_course(_write(tmp_path, GOOD)).summary_nothing_strong is None
+    sentence = "Niets sprong eruit bij je partner."
+    course = load_course(_write(tmp_path, _broken(summary_nothing_strong=sentence)))
+    assert course.summary_nothing_strong == sentence

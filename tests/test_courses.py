@@ -18,7 +18,8 @@ TWO_MINUTES_OF_READING = 450  # words; Dutch on a phone reads at roughly 200-250
 def test_both_courses_ship() -> None:
     assert set(COURSES) == {"twijfel", "partner"}
     assert COURSES["twijfel"].title == "Help! Ik twijfel"
-    assert COURSES["partner"].title == "Mijn partner twijfelt"
+    assert COURSES["partner"].title == "Help! Mijn partner twijfelt"
+    assert COURSES["partner"].button == "Mijn partner twijfelt"
 
 
 @pytest.mark.parametrize("course", COURSES.values(), ids=lambda c: c.id)

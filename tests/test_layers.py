@@ -17,13 +17,17 @@ MAY_IMPORT = {
 }
 
 
-def _imports(path: Path) -> set[str]:
+def _imports(path: Path, *, by_name: bool = False) -> set[str]:
+    """Every module a file imports; with `by_name`, `from bot import texts` reads `bot.texts`."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
+            if by_name:
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+            else:
+                names.add(node.module)
     return names
 
 
@@ -43,3 +47,13 @@ def test_only_the_telegram_adapter_imports_telegram() -> None:
         if any(name.split(".")[0] == "telegram" for name in _imports(path))
     }
     assert speakers == {"bot/channels/telegram.py"}
+
+
+def test_the_safety_net_stands_on_its_own() -> None:
+    """The safety net reads words and says what to answer; it leans on nothing of the
+    conversation or delivery, so it can be tried alone (`druppel safety scan`)."""
+    allowed = {"bot.safety", "bot.messages", "bot.texts_care"}
+    for path in (ROOT / "bot" / "safety").rglob("*.py"):
+        ours = {name for name in _imports(path, by_name=True) if name.split(".")[0] in OURS}
+        wrong = {n for n in ours if not any(n == a or n.startswith(f"{a}.") for a in allowed)}
+        assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"

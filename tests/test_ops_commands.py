@@ -113,6 +113,18 @@ async def test_stats_sends_a_chart_and_numbers_that_match_what_happened(kit: Kit
     assert len(chart.text) <= 1024
 
 
+async def test_stats_counts_help_by_tier_and_kind_and_never_shows_the_words(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(local(26, 8))
+    danger = ["hij slaat me nu, help", "ik ben bang voor mijn vriend"]
+    for words in danger:
+        await kit.say("1", words)
+    _, numbers = await _type(kit, OPERATOR, "/stats")
+    assert "Hulp geboden (24 uur / 7 dagen): 2/2, waarvan acuut 1/1" in numbers.text
+    assert "per soort: geweld 1/1 · angst voor iemand 1/1" in numbers.text
+    assert not [words for words in danger if words in numbers.text]
+
+
 async def test_stats_on_an_empty_installation_still_draws_a_chart(kit: Kit) -> None:
     chart, numbers = await _type(kit, OPERATOR, "/stats")
     _is_png(chart.image)

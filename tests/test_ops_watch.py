@@ -61,6 +61,7 @@ async def test_the_daily_digest_comes_once_at_the_operators_time(kit: Kit) -> No
     kit.engine.watch.real_clock = real  # heartbeats and the digest go by real time
     await heartbeat(kit.engine.store, "worker", "w1", real.now())
     assert await _watch_once(kit) == []  # the first look plans the digest for 08:00
+    await kit.say("9", "hij slaat me nu, help")
     real.advance(timedelta(minutes=59))
     await heartbeat(kit.engine.store, "worker", "w1", real.now())
     assert await _watch_once(kit) == []
@@ -69,6 +70,9 @@ async def test_the_daily_digest_comes_once_at_the_operators_time(kit: Kit) -> No
     [digest] = await _watch_once(kit)
     assert digest.startswith(texts_ops.DIGEST_HEADING)
     assert texts_ops.HEALTH_OK in digest
+    assert "1 keer hulp geboden (acuut 1)" in digest
+    assert texts_ops.DIGEST_DANGER_KINDS.format(kinds="geweld 1") in digest
+    assert "slaat" not in digest
     assert await _watch_once(kit) == []  # not again until tomorrow
 
 

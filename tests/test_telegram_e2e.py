@@ -586,40 +586,59 @@ async def _stopped(w: World, chat: int, course_id: str) -> Enrollment | None:
 
 
 DANGER_PHRASES = [
-    "ik wil er niet meer zijn",
-    "Hij SLAAT me soms",
-    "ik ben bang voor mijn man",
-    "i want to kill myself",
-    "ze bedreigt me",
-    "zelf moord",
+    # (what they type, the tier, the category): every category, in chat spelling too
+    ("ik wil er niet meer zijn", "concern", "suicide"),
+    ("ik heb een afscheidsbrief geschreven, morgen is het klaar", "acute", "suicide_plan"),
+    ("ik snij mezelf weer", "concern", "selfharm"),
+    ("Hij SLAAT me soms", "concern", "violence"),
+    ("ze bedreigt me", "concern", "threat"),
+    ("ik ben bang voor mijn man", "concern", "fear"),
+    ("he checks my phone every night", "concern", "control"),
+    ("hij heeft me verkracht", "concern", "sexual"),
+    ("mn ex volgt me overal", "concern", "stalking"),
+    ("de kinderen zijn doodsbang voor hun vader", "concern", "children"),
+    ("i want to kill myself", "concern", "suicide"),
+    ("hij staat met een mes voor me, help", "acute", "violence"),
 ]
 
 
-async def test_danger_in_any_phrasing_gets_the_help_reply_first_over_telegram(
+async def test_danger_in_any_phrasing_gets_help_first_and_nothing_routine_over_telegram(
     world: World,
 ) -> None:
     """Through the real bot over HTTP: whatever a participant types that signals danger, the
-    first thing back is the help reply with its numbers and two buttons."""
+    first thing back is help (the action first when acute, "Ben je nu veilig?" otherwise), with
+    its buttons, and nothing routine in that turn."""
     w, tg = world, world.tg
     w.speed = PRECISE  # sign-ups take a few seconds: at FAST that can cross midnight
     await w.set_clock()
     await w.start()
     clock = await w.clock()
     chats = list(range(1301, 1301 + len(DANGER_PHRASES)))
-    for chat in chats:
+    before: dict[int, int] = {}
+    for chat, (words, tier, category) in zip(chats, DANGER_PHRASES, strict=True):
+        # Each right after its own sign-up: the first lesson is hours away.
         await w.sign_up(chat, "twijfel", clock, deep_link=True)
-    for chat, words in zip(chats, DANGER_PHRASES, strict=True):
+        before[chat] = len(tg.messages_to(chat))
         tg.user_sends(chat, words)
-    for chat in chats:
         first = await w.next(chat)
-        # Before the first lesson there is no question to answer yet, so nothing is kept.
-        assert first.text == texts.DANGER_REPLY_NOT_KEPT
-        assert "0800-2000" in first.text
-        assert "112" in first.text
-        assert first.callback_data == ["h:rust", "h:praat"]
+        if tier == "acute":
+            assert first.text == texts_care.acute(category, "nl"), words
+            assert first.callback_data == ["h:rust", "h:praat", "h:pauze"]
+        else:
+            assert first.text == texts_care.concern(category, "nl"), words
+            assert first.callback_data == [f"v:{a}:{category}" for a in ("ja", "nee", "stil")]
+            helps = await w.next(chat)
+            assert helps.text == texts_care.WHAT_HELPS
+            assert helps.callback_data == ["h:rust", "h:praat", "h:pauze"]
     tg.user_taps(chats[0], "h:rust")
     grounding = await w.next(chats[0], lambda m: m.text == texts_care.GROUNDING)
     assert grounding.text == texts_care.GROUNDING
+    tg.user_taps(chats[3], "v:nee:violence")
+    acute = await w.next(chats[3], lambda m: m.text.startswith(texts_care.ACT_112))
+    assert acute.text == texts_care.acute("violence", "nl")
+    for chat in chats:
+        after = tg.messages_to(chat)[before[chat] :]
+        assert not [m for m in after if "bewaard" in m.text or "les komt" in m.text]
 
 
 async def test_typing_while_a_lesson_arrives_is_answered_after_it_and_pause_means_pause(

@@ -22,7 +22,7 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.ops.counters import Counters
+from bot.ops.counters import Counters, danger
 from bot.ops.workers import druppel_version, heartbeat
 from bot.web.app import make_app, start
 from scheduler.clock import Clock, FixedClock, RealClock
@@ -128,7 +128,8 @@ async def test_metrics_show_what_every_process_counted(
     counters = Counters(store)
     await counters.add("messages_sent", 3)
     await counters.add("failures_gone", 2)
-    await counters.add("danger_signals")
+    for name in danger("acute", "suicide_plan"):
+        await counters.add(name)
     await store.due.schedule("late/twijfel", NOON - timedelta(seconds=45))
     await store.due.schedule("later/twijfel", NOON + timedelta(hours=1))
     await heartbeat(store, "worker", "host:worker:7", RealClock().now() - timedelta(seconds=5))
@@ -143,6 +144,12 @@ async def test_metrics_show_what_every_process_counted(
     assert samples["druppel_send_failures_total", (("kind", "gone"),)] == 2
     assert samples["druppel_send_failures_total", (("kind", "parked"),)] == 0
     assert samples["druppel_danger_signals_total", ()] == 1
+    by_tier = "druppel_danger_signals_by_tier_total"
+    assert samples[by_tier, (("tier", "acute"),)] == 1
+    assert samples[by_tier, (("tier", "concern"),)] == 0
+    by_category = "druppel_danger_signals_by_category_total"
+    assert samples[by_category, (("category", "suicide_plan"),)] == 1
+    assert samples[by_category, (("category", "violence"),)] == 0
     assert samples["druppel_signups_total", ()] == 0
     assert samples["druppel_due_members", ()] == 2
     assert samples["druppel_leases_in_flight", ()] == 0

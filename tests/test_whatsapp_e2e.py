@@ -24,12 +24,13 @@ from typing import IO, Any
 import aiohttp
 import pytest
 
-from bot import texts
+from bot import texts, texts_care
 from bot.channels.whatsapp import texts as wa_texts
 from bot.channels.whatsapp.rendering import body
 from bot.channels.whatsapp.words import as_words
 from bot.coach import COMMON_TIMES
 from bot.delivery.items import outgoing
+from bot.messages import Outgoing
 from bot.ops.counters import Counters
 from courses.models import Course
 from courses.render import render_day
@@ -412,3 +413,71 @@ async def test_a_failed_status_is_shown_to_operators_and_stops_an_unreachable_nu
     for process in w.processes:
         assert SANNE not in process.output()
         assert "Het voelt" not in process.output()
+
+
+WHATSAPP_DANGER = [
+    # (what they type, the tier, the category), every category once
+    ("Eerlijk gezegd wil ik er gewoon niet meer zijn.", "concern", "suicide"),
+    ("ik heb pillen gespaard en vanavond neem ik ze allemaal in", "acute", "suicide_plan"),
+    ("ik ben gisteren weer begonnen met krassen in mijn armen", "concern", "selfharm"),
+    ("hij slaat me als hij gedronken heeft", "concern", "violence"),
+    ("hij dreigt dat hij me iets aandoet als ik wegga", "concern", "threat"),
+    ("ik ben echt bang voor mijn vriend", "concern", "fear"),
+    ("hij controleert elke avond mijn telefoon en mijn bankrekening", "concern", "control"),
+    ("hij dwingt me tot seks als ik geen zin heb", "concern", "sexual"),
+    ("mijn ex staat elke dag bij mijn werk en volgt me naar huis", "concern", "stalking"),
+    ("hij slaat onze zoon als hij boos is", "concern", "children"),
+    ("hij slaat me nu, help", "acute", "violence"),
+]
+
+
+async def test_danger_over_whatsapp_gets_help_first_and_nothing_routine(world: World) -> None:
+    """Over the real webhook and Graph API: every category is answered with help and nothing
+    routine; "Nee" to "Ben je nu veilig?" is answered as acute; a paused participant is heard; the
+    next lesson starts by asking how they are."""
+    w = world
+    clock = await w.up()
+    await w.writes(BRAM, text="START twijfel", name="Bram")
+    await w.next(BRAM, within=STARTUP)  # the course chosen
+    await w.next(BRAM)  # the time list
+    await w.writes(BRAM, text=next_slot(clock, ahead=timedelta(hours=2)), name="Bram")
+    await w.next(BRAM)  # the zone question
+    await w.writes(BRAM, text="Amsterdam", name="Bram")
+    await w.next(BRAM)  # enrolled
+    await w.next(BRAM)  # the window note
+    await w.receive_day(BRAM, COURSES["twijfel"], 1)
+
+    for words, tier, category in WHATSAPP_DANGER:
+        await w.writes(BRAM, text=words, name="Bram")
+        first = await w.next(BRAM)
+        if tier == "acute":
+            assert first.text.split("\n")[0] in (texts_care.ACT_112, texts_care.ACT_113), words
+            assert first.ids == ["h:rust", "h:praat", "h:pauze"]
+        else:
+            assert first.text == texts_care.concern(category, "nl"), words
+            assert first.ids == [f"v:ja:{category}", f"v:nee:{category}", f"v:stil:{category}"]
+            helps = await w.next(BRAM)
+            assert (helps.text, helps.type) == (texts_care.WHAT_HELPS, "button")
+    assert not [m for m in w.wa.messages_to(BRAM) if "bewaard" in m.text]
+    kept = await w.store.reflections.all((await w.participant(BRAM)).id)
+    assert len(kept) == len(WHATSAPP_DANGER)
+
+    # The next day's lesson starts by asking how they are (after the template, should the
+    # 24-hour window have closed meanwhile).
+    check = body(Outgoing(texts_care.CARE_CHECK))
+    came = await w.next(BRAM, lambda m: m.type == "template" or m.text == check, within=25)
+    if came.type == "template":
+        await w.writes(BRAM, text="ja", name="Bram")
+        came = await w.next(BRAM, lambda m: m.text == check, within=25)
+    heading = await w.next(BRAM)
+    assert heading.text.startswith("*Dag 2 van ")
+
+    # Paused, they are heard too; "Nee" to "Ben je nu veilig?" is answered as acute.
+    await w.writes(BRAM, text="PAUZE", name="Bram")
+    await w.next(BRAM, lambda m: m.text == body(Outgoing(texts.PAUSED)), within=25)
+    await w.writes(BRAM, text="ik wil dood", name="Bram")
+    heard = await w.next(BRAM, lambda m: m.ids[:1] == ["v:ja:suicide"], within=25)
+    assert heard.text == texts_care.concern("suicide", "nl")
+    await w.taps(BRAM, heard, "v:nee:suicide")
+    acute = await w.next(BRAM, lambda m: m.text.startswith(texts_care.ACT_113), within=25)
+    assert acute.text == texts_care.acute("suicide", "nl")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 
-from bot import texts
+from bot import texts, texts_care
 from bot.messages import Button, Outgoing
 from courses.models import Course
 from courses.render import DayMessage, render_day, render_nudge
@@ -35,7 +35,8 @@ def day_items(course: Course, day: int, lane: Lane = Lane.LESSON) -> list[QueueI
 
 
 def course_item(kind: str, course_id: str, day: int, index: int = 0) -> QueueItem:
-    """A nudge, the end message of a course, or a part of the follow-up after it."""
+    """A nudge, the end message of a course, a part of the follow-up after it, or the question
+    how someone is before a lesson (after a message of theirs signalled danger)."""
     return QueueItem(lane=Lane.LESSON, kind=kind, course_id=course_id, day=day, index=index)
 
 
@@ -78,6 +79,8 @@ def render(item: QueueItem, courses: Mapping[str, Course]) -> Outgoing | None:
     course = courses.get(item.course_id or "")
     if course is None or item.day is None or not 1 <= item.day <= course.length:
         return None
+    if item.kind == "care":
+        return Outgoing(texts_care.CARE_CHECK)
     if item.kind == "end":
         return Outgoing(texts.COURSE_DONE.format(title=course.title))
     if item.kind == "nudge":

@@ -152,6 +152,7 @@ class Deliveries:
                 return None
             e.last_delivered_day = day
             e.current_day = day + 1
+            e.care_check = False  # asked, just before this lesson (see `queue` below)
             e.last_delivered_at = now
             if last or self.journey.awaits_reflection(e):
                 e.next_due = None  # the last day ends after its answer, or with its nudge
@@ -160,8 +161,10 @@ class Deliveries:
             e.nudge_due = self.journey.nudge_time(participant, e, day, now, e.next_due)
             return e
 
-        def queue(pipe: Pipeline, _before: Enrollment, _after: Enrollment) -> None:
-            self.store.queue.queue(pipe, participant.id, items)
+        def queue(pipe: Pipeline, before: Enrollment, _after: Enrollment) -> None:
+            # After a message that signalled danger, the lesson starts by asking how they are.
+            ask = [course_item("care", course_id, day)] if before.care_check else []
+            self.store.queue.queue(pipe, participant.id, [*ask, *items])
 
         after = await self.store.enrollments.update(participant.id, course_id, advance, queue)
         if after is not None and after.last_delivered_day == day and after.last_delivered_at == now:

@@ -27,6 +27,7 @@ from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected
 from bot.delivery.items import reply_items
 from bot.delivery.owed import Deliveries
 from bot.messages import Incoming, Outgoing
+from bot.safety.reply import never_hushed
 from scheduler.quiet import Quiet
 from storage.keys import chat_member
 from storage.models import EnrollmentStatus, Lane
@@ -131,7 +132,9 @@ class Conversation:
         except Exception as exc:
             log.error("handling a %s failed: %s", event.kind, where(exc))
             replies = [Outgoing(texts.SOMETHING_WRONG)]
-        if flooding is Flood.HUSH:
+        if flooding is not Flood.CALM and never_hushed(event):
+            pass  # help is never held back, flood or not
+        elif flooding is Flood.HUSH:
             replies = []  # kept, as always; only the answers to a flood are held back
         elif flooding is Flood.WARN:
             replies = [Outgoing(texts.SLOW_DOWN)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from bot import texts, texts_ops
 from bot.journey import Journey
 from bot.messages import Incoming, Kind, Outgoing
 from bot.ops.charts import stats_chart
-from bot.ops.counters import Counters
+from bot.ops.counters import DANGER_CATEGORIES, DANGER_PREFIX, Counters
 from bot.ops.health import MAX_LAG, SLOW_PING, Health, check
 from bot.ops.stats import STATUSES, Stats, collect
 from scheduler.clock import Clock, RealClock
@@ -295,4 +296,26 @@ def stats_text(found: Stats) -> str:
         for kind, label in texts_ops.FAILURE_KIND.items()
     )
     lines.append(texts_ops.STATS_FAILURES.format(kinds=kinds))
+    lines.append(
+        texts_ops.STATS_DANGER.format(
+            day=found.last_day["danger_signals"], week=found.last_week["danger_signals"],
+            acute_day=found.last_day["danger_acute"], acute_week=found.last_week["danger_acute"],
+        )
+    )  # fmt: skip
+    seen = danger_kinds(found.last_week, found.last_day)
+    if seen:
+        lines.append(texts_ops.STATS_DANGER_KINDS.format(kinds=seen))
     return "\n".join(lines)
+
+
+def danger_kinds(counts: Mapping[str, int], also: Mapping[str, int] | None = None) -> str:
+    """The safety net's categories that were counted, as operators read them: "geweld 2"
+    (or "geweld 1/2" with a shorter window beside it). Never words, only numbers."""
+    shown = []
+    for name in DANGER_CATEGORIES:
+        count = counts.get(name, 0)
+        if not count:
+            continue
+        label = texts_ops.DANGER_KIND[name.removeprefix(DANGER_PREFIX)]
+        shown.append(f"{label} {count}" if also is None else f"{label} {also.get(name, 0)}/{count}")
+    return " · ".join(shown)

@@ -37,6 +37,19 @@ CounterName = Literal[
     "signups",  # a participant started a course
     "completions",  # a participant reached the end of a course
     "danger_signals",  # a message suggested danger; only the count is kept, never the words
+    # ...and by tier and by category (bot/safety): counts only, never the words
+    "danger_acute",
+    "danger_concern",
+    "danger_suicide_plan",
+    "danger_violence",
+    "danger_threat",
+    "danger_children",
+    "danger_sexual",
+    "danger_suicide",
+    "danger_selfharm",
+    "danger_stalking",
+    "danger_fear",
+    "danger_control",
 ]
 """Every counter druppel keeps. Add a name here (and its help in bot/web/metrics.py) to add one."""
 
@@ -67,6 +80,22 @@ def failure(kind: FailureKind | str) -> CounterName:
         return _FAILURES[kind]
     except KeyError:
         raise ValueError(f"unknown failure kind {kind!r}; known: {', '.join(_FAILURES)}") from None
+
+
+DANGER_PREFIX = "danger_"
+DANGER_TIERS: tuple[CounterName, ...] = ("danger_acute", "danger_concern")
+DANGER_CATEGORIES: tuple[CounterName, ...] = tuple(
+    n
+    for n in COUNTER_NAMES
+    if n.startswith(DANGER_PREFIX) and n not in (*DANGER_TIERS, "danger_signals")
+)
+
+
+def danger(tier: str, category: str | None) -> list[CounterName]:
+    """The counters one message that signalled danger adds to: the total, its tier, its
+    category."""
+    names = [n for n in (f"danger_{tier}", f"danger_{category}") if n in COUNTER_NAMES]
+    return ["danger_signals", *names]
 
 
 def hour_of(at: datetime) -> str:

@@ -20,7 +20,7 @@ from bot.delivery.drain import Sender
 from bot.delivery.errors import DeliveryError
 from bot.journey import Journey
 from bot.messages import Outgoing
-from bot.ops.commands import OperatorCommands, problems
+from bot.ops.commands import OperatorCommands, danger_kinds, problems
 from bot.ops.counters import Counters
 from bot.ops.health import check
 from scheduler.clock import Clock, RealClock
@@ -131,6 +131,12 @@ class Watch:
                 completions=day.get("completions", 0),
                 failed=sum(day.get(name, 0) for name in FAILURES),
                 danger=day.get("danger_signals", 0),
+                acute=day.get("danger_acute", 0),
+            ),
+            *(
+                [texts_ops.DIGEST_DANGER_KINDS.format(kinds=kinds)]
+                if (kinds := danger_kinds(day))
+                else []
             ),
             texts_ops.HEALTH_OK if not found else texts_ops.HEALTH_PROBLEMS,
             *(f"• {text}" for text in found.values()),

@@ -109,10 +109,9 @@ class Staff:
             ),
         ]
         for course in sorted(self.journey.courses.values(), key=lambda c: c.title):
-            rows.append((Button(course.title, f"b:s:course:{course.id}"),))
-            rows.append(
-                (Button(texts.BROADCAST_BUTTON_DAY.format(title=course.title), f"b:d:{course.id}"),)
-            )
+            rows.append((Button(course.button, f"b:s:course:{course.id}"),))
+            one_day = texts.BROADCAST_BUTTON_DAY.format(title=course.button)
+            rows.append((Button(one_day, f"b:d:{course.id}"),))
         return tuple(rows)
 
     async def _broadcast(self, event: Incoming) -> Replies:
@@ -271,7 +270,7 @@ class Staff:
         course = self.journey.courses.get(wanted.lower())
         if course is None:
             buttons = [
-                (Button(c.title, f"b:pv:{c.id}"),)
+                (Button(c.button, f"b:pv:{c.id}"),)
                 for c in sorted(self.journey.courses.values(), key=lambda c: c.title)
             ]
             text = texts.PREVIEW_UNKNOWN if wanted else texts.PREVIEW_CHOOSE

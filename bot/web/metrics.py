@@ -15,7 +15,14 @@ from datetime import datetime
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from bot.ops.counters import COUNTER_NAMES, CounterName, Counters
+from bot.ops.counters import (
+    COUNTER_NAMES,
+    DANGER_CATEGORIES,
+    DANGER_PREFIX,
+    DANGER_TIERS,
+    CounterName,
+    Counters,
+)
 from bot.ops.gauges import Gauges, read_gauges
 from bot.ops.workers import workers
 from scheduler.clock import Clock, RealClock
@@ -36,6 +43,8 @@ HELP: dict[CounterName, str] = {
     "danger_signals": "Messages that suggested danger (a count only).",
 }
 FAILURES_HELP = "Sends that failed, by kind: transient, rate_limited, gone, rejected, parked."
+DANGER_TIER_HELP = "Messages that suggested danger, by tier: acute or concern (counts only)."
+DANGER_CATEGORY_HELP = "Messages that suggested danger, by category (counts only)."
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +76,25 @@ class SnapshotCollector:
     def collect(self) -> Iterator[Metric]:
         snap = self._snapshot
         failures = CounterMetricFamily(f"{NAMESPACE}_send_failures", FAILURES_HELP, labels=["kind"])
+        tiers = CounterMetricFamily(
+            f"{NAMESPACE}_danger_signals_by_tier", DANGER_TIER_HELP, labels=["tier"]
+        )
+        categories = CounterMetricFamily(
+            f"{NAMESPACE}_danger_signals_by_category", DANGER_CATEGORY_HELP, labels=["category"]
+        )
         for name in COUNTER_NAMES:
             count = snap.totals.get(name, 0)
             if name.startswith(FAILURE_PREFIX):
                 failures.add_metric([name.removeprefix(FAILURE_PREFIX)], count)
+            elif name in DANGER_TIERS:
+                tiers.add_metric([name.removeprefix(DANGER_PREFIX)], count)
+            elif name in DANGER_CATEGORIES:
+                categories.add_metric([name.removeprefix(DANGER_PREFIX)], count)
             else:
                 yield CounterMetricFamily(f"{NAMESPACE}_{name}", HELP[name], value=count)
         yield failures
+        yield tiers
+        yield categories
 
         g = snap.gauges
         yield GaugeMetricFamily(

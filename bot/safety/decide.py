@@ -1,0 +1,252 @@
+"""Decide what a message signals: a tier, a category and which vocabulary entries said so.
+
+The rules that matched are weighed with what surrounds them:
+- a denial next to the words ("hij slaat me niet", "ik wil niet dood") cancels a rule, within its
+  clause; the next clause is read afresh ("hij slaat me niet, hij duwt me tegen de muur");
+- a past that is over and safe now ("vroeger ... maar nu ben ik veilig") cancels a concern, unless
+  the message says it came back ("weer", "opnieuw", "again");
+- a story told at a distance (a film, a book, the news) cancels a concern in its own clause;
+- a story about someone else ("mijn zus vertelde dat haar ex haar volgde", "een collega heeft
+  zelfmoord gepleegd") cancels a concern in its clause when the writer is not in it ("ik", "me");
+- laughter ("haha", a laughing emoji) cancels a rule marked `hyperbole` ("ze vermoordt me 😅");
+- escalations make a signal acute (a suicide signal with a means, a place or a time).
+
+Recall wins: only these things cancel, never an acute signal, and never a child in danger.
+"""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass
+from functools import cached_property
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.safety.match import Found, Pattern, Span, Terms, masked_by
+from bot.safety.normalise import Reader, Token
+from bot.safety.vocabulary import (
+    CATEGORIES,
+    MODIFIERS,
+    OPTIONAL_MODIFIERS,
+    Category,
+    Rule,
+    Tier,
+    Vocabulary,
+    load,
+)
+
+#: Words a denial reaches on either side of the words of a rule.
+_DENIAL_BEFORE = 2
+_DENIAL_AFTER = 1
+#: Longer messages are read up to here; Telegram's own limit is 4,096 characters.
+_MAX_CHARS = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What a message signals; never what it says."""
+
+    tier: Tier
+    category: Category | None
+    #: The vocabulary entries that matched, for `druppel safety scan` and reviews.
+    why: tuple[str, ...] = ()
+
+    @property
+    def danger(self) -> bool:
+        return self.tier != "none"
+
+
+NONE = Assessment("none", None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    rule: Rule
+    span: Span
+
+
+class Detector:
+    """The vocabulary compiled once; `assess` reads one message."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self._terms = Terms(vocabulary)
+        self._rules = [
+            (rule, [self._terms.piece(p) for p in rule.when]) for rule in vocabulary.rules
+        ]
+        self._lookalikes: dict[str, Pattern] = {
+            lk.id: self._terms.piece(lk.pattern) for lk in vocabulary.lookalikes
+        }
+        self._escalations = [
+            (e, [self._terms.piece(p) for p in e.with_]) for e in vocabulary.escalations
+        ]
+        self._modifier = {name: self._terms.term(f"@{name}") for name in MODIFIERS}
+        self._modifier.update(
+            (name, self._terms.term(f"@{name}"))
+            for name in OPTIONAL_MODIFIERS
+            if name in vocabulary.concepts
+        )
+        self._partner = self._terms.term("@partner") if "partner" in vocabulary.concepts else None
+        typo_words = sorted(vocabulary.typo_words)
+        known = self._terms.words() | set(vocabulary.spelling.values())
+
+        def near(word: str) -> str | None:
+            cutoff = 1 if len(word) < 8 else 2
+            best = process.extractOne(
+                word, typo_words, scorer=Levenshtein.distance, score_cutoff=cutoff
+            )
+            return None if best is None else str(best[0])
+
+        def matches(word: str) -> bool:
+            return bool(self._terms.ids_of(frozenset((word,))))
+
+        self._reader = Reader(vocabulary.spelling, known, near, matches)
+
+    def assess(self, text: str) -> Assessment:
+        """The tier and category `text` signals, with the entries that said so."""
+        tokens = self._reader.tokens(text[:_MAX_CHARS])
+        if not tokens:
+            return NONE
+        found = Found(tokens, self._terms)
+        masked = masked_by(found, self._lookalikes)
+        if masked:
+            found = found.without(masked)
+        raw = self._hits(found)
+        if not raw:
+            return NONE
+        sentences = {hit.span.sentence for hit in raw}
+        hits = [hit for hit in raw if self._stands(hit, found, tokens, sentences)]
+        if not hits:
+            return NONE
+        return self._decided(hits, found)
+
+    def _hits(self, found: Found) -> list[_Hit]:
+        hits = []
+        for rule, pieces in self._rules:
+            for span in found.together(pieces, rule.window, rule.across):
+                if not (rule.negatable and self._denied(span, found)):
+                    hits.append(_Hit(rule, span))
+                    break
+        return hits
+
+    def _denied(self, span: Span, found: Found) -> bool:
+        """Whether a denial stands next to the rule's words, in one of their clauses."""
+        tokens = found.tokens
+        clauses = {tokens[u].clause for u in span.used}
+        for at in found.positions(self._modifier["negation"]):
+            if at in span.used or tokens[at].clause not in clauses:
+                continue
+            if not span.start - _DENIAL_BEFORE <= at <= span.end + _DENIAL_AFTER:
+                continue
+            if at + 1 in found.positions(self._modifier["not_negation"]):
+                continue
+            return True
+        return False
+
+    def _stands(self, hit: _Hit, found: Found, tokens: list[Token], sentences: set[int]) -> bool:
+        """Whether a concern holds once the past, distance, other people and jokes are read."""
+        clauses = {tokens[u].clause for u in hit.span.used}
+        distance = any(
+            tokens[at].clause in clauses and at not in hit.span.used
+            for at in self._at("distance", found)
+        )
+        others = hit.rule.category != "children" and self._about_others(hit, found, clauses)
+        if hit.rule.tier == "acute":
+            # Only a story told at a distance without the writer in it ("in de film sprong
+            # iemand van een brug"); chat drops "ik", so other people alone never cancel a plan.
+            return not (distance and not self._writer_in(found, clauses))
+        if distance or others:
+            return False
+        if hit.rule.hyperbole and self._at("joke", found):
+            return False
+        sentence = {tokens[u].sentence for u in hit.span.used}
+        past = any(tokens[at].sentence in sentence for at in self._at("past", found))
+        if not past or not self._at("safe_now", found):
+            return True
+        # "weer", "nog steeds" count where something was heard, not in "nu durf ik weer".
+        return any(tokens[at].sentence in sentences for at in self._at("again", found))
+
+    def _at(self, modifier: str, found: Found) -> list[int]:
+        term = self._modifier.get(modifier)
+        return [] if term is None else found.positions(term)
+
+    def _about_others(self, hit: _Hit, found: Found, clauses: set[int]) -> bool:
+        """Whether the hit's clause tells of someone else and the writer is not in it."""
+        if self._writer_in(found, clauses):
+            return False
+        tokens = found.tokens
+        if any(tokens[at].clause in clauses for at in self._at("others", found)):
+            return True
+        partners = self._people(found, partner_only=True)
+        return any(
+            tokens[at].clause in clauses and (at + 1 in partners or at + 2 in partners)
+            for at in self._at("their", found)
+        )
+
+    def _writer_in(self, found: Found, clauses: set[int]) -> bool:
+        """Whether the writer stands in the clauses as themselves ("ik", "me", "mijn arm"), not
+        only as the owner of someone else ("mijn zus", "mijn beste vriendin", "my friend's")."""
+        tokens = found.tokens
+        people = self._people(found)
+        return any(
+            tokens[at].clause in clauses and not (at + 1 in people or at + 2 in people)
+            for at in self._at("first_person", found)
+        )
+
+    def _people(self, found: Found, partner_only: bool = False) -> set[int]:
+        at = set() if self._partner is None else set(found.positions(self._partner))
+        if not partner_only:
+            at.update(self._at("others", found))
+        return at
+
+    def _decided(self, hits: list[_Hit], found: Found) -> Assessment:
+        categories = {hit.rule.category for hit in hits}
+        acute = {hit.rule.category for hit in hits if hit.rule.tier == "acute"}
+        why = [hit.rule.id for hit in hits]
+        for escalation, pieces in self._escalations:
+            signals = [hit.span for hit in hits if hit.rule.category in escalation.found]
+            if signals and any(
+                _near(span, signals, escalation.within)
+                for piece in pieces
+                for span in found.spans(piece)
+            ):
+                acute.add(escalation.to)
+                why.append(escalation.id)
+        named = acute or categories
+        category = next(c for c in CATEGORIES if c in named)
+        return Assessment("acute" if acute else "concern", category, tuple(dict.fromkeys(why)))
+
+
+def _near(span: Span, signals: list[Span], within: int | None) -> bool:
+    if within is None:
+        return True
+    return any(
+        span.start - within <= signal.end and signal.start <= span.end + within
+        for signal in signals
+    )
+
+
+class _Shipped:
+    @cached_property
+    def detector(self) -> Detector:
+        compiled = Detector(load())
+        # Read one message so the lemma tables load, then move everything built so far out of
+        # the garbage collector's reach: a full collection over those tables would otherwise
+        # pause an assessment for ~10 ms now and then.
+        compiled.assess("ik wil weten of alles werkt, I want to know it works")
+        gc.freeze()
+        return compiled
+
+
+_shipped = _Shipped()
+
+
+def detector() -> Detector:
+    """The detector of the shipped vocabulary, compiled on first use."""
+    return _shipped.detector
+
+
+def assess(text: str) -> Assessment:
+    """What `text` signals, read with the shipped vocabulary."""
+    return detector().assess(text)

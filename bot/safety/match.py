@@ -1,0 +1,258 @@
+"""Find where the vocabulary's pieces and rules occur in a message's tokens.
+
+Every word of a piece (``slaan``, ``@hit``, ``zelfmoord*``, ``a|b``) is compiled once into a term
+id; an alternative of several words joined by ``+`` (``nog+steeds|altijd``) makes the piece a
+set of alternative word sequences, the joined words standing next to each other. A token is
+looked up once for the ids it carries (by its forms, then by the beginnings and
+ends of its forms for the ``*`` words). A piece is then found by walking the positions of its
+first term; a rule by taking its rarest piece as the anchor and looking for the others near it,
+in the same sentence. Everything is linear in the length of the message.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.safety.normalise import Token
+from bot.safety.vocabulary import GAP, Vocabulary
+
+#: A piece's words in order, as term ids, each a number of words after the last at most.
+Piece = tuple[tuple[int, int], ...]
+#: A piece as written: its alternative word sequences (one, unless a word has ``a+b``).
+Pattern = tuple[Piece, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a piece or a rule was found: its first and last token and the tokens it used."""
+
+    start: int
+    end: int
+    used: tuple[int, ...]
+    sentence: int
+
+
+class Terms:
+    """Every word the vocabulary uses, compiled: which ids a token's forms carry."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self._concepts = vocabulary.concepts
+        self._ids: dict[str, int] = {}
+        self._exact: dict[str, set[int]] = {}
+        self._prefix: dict[str, set[int]] = {}
+        self._suffix: dict[str, set[int]] = {}
+        self._infix: list[tuple[str, int]] = []
+        self.ids_of = lru_cache(maxsize=65536)(self._ids_of)
+
+    def words(self) -> set[str]:
+        """Every whole word the compiled terms match."""
+        return set(self._exact)
+
+    def term(self, word: str) -> int:
+        """The id of one word of a piece (``@concept``, ``a|b``, ``stem*``, a plain word)."""
+        if word in self._ids:
+            return self._ids[word]
+        number = len(self._ids)
+        self._ids[word] = number
+        for alternative in word.split("|"):
+            for entry in self._expand(alternative):
+                self._add(entry, number)
+        return number
+
+    def _expand(self, word: str) -> Iterable[str]:
+        if word.startswith("@"):
+            return self._concepts[word[1:]]
+        return (word,)
+
+    def _add(self, entry: str, number: int) -> None:
+        if entry.startswith("*") and entry.endswith("*") and len(entry) > 2:
+            self._infix.append((entry[1:-1], number))
+        elif entry.endswith("*"):
+            self._prefix.setdefault(entry[:-1], set()).add(number)
+        elif entry.startswith("*"):
+            self._suffix.setdefault(entry[1:], set()).add(number)
+        else:
+            self._exact.setdefault(entry, set()).add(number)
+
+    def piece(self, text: str) -> Pattern:
+        """A piece compiled: its alternative word sequences, each word a term id with the gap
+        allowed before it (none inside an ``a+b`` sequence)."""
+        pieces: list[list[tuple[int, int]]] = [[]]
+        gap = 0
+        for word in text.split():
+            if word == "...":
+                gap = GAP * 2
+                continue
+            single = [a for a in word.split("|") if "+" not in a]
+            options: list[list[int]] = [[self.term("|".join(single))]] if single else []
+            options += [[self.term(w) for w in a.split("+")] for a in word.split("|") if "+" in a]
+            pieces = [
+                [
+                    *done,
+                    *(
+                        (term, (gap if done else 0) if i == 0 else 0)
+                        for i, term in enumerate(option)
+                    ),
+                ]
+                for done in pieces
+                for option in options
+            ]
+            gap = GAP
+        return tuple(tuple(p) for p in pieces)
+
+    def _ids_of(self, forms: frozenset[str]) -> frozenset[int]:
+        ids: set[int] = set()
+        for form in forms:
+            ids.update(self._exact.get(form, ()))
+            for cut in range(3, len(form) + 1):
+                ids.update(self._prefix.get(form[:cut], ()))
+            for cut in range(0, len(form) - 2):
+                ids.update(self._suffix.get(form[cut:], ()))
+            ids.update(number for part, number in self._infix if part in form)
+        return frozenset(ids)
+
+
+class Found:
+    """Where each term occurs in one message, and the pieces found there."""
+
+    def __init__(
+        self,
+        tokens: Sequence[Token],
+        terms: Terms,
+        masked: frozenset[int] = frozenset(),
+        ids: Sequence[frozenset[int]] | None = None,
+    ) -> None:
+        self.tokens = tokens
+        self.ids = [terms.ids_of(t.forms) for t in tokens] if ids is None else ids
+        # Tokens that carry the same ids (the same word, mostly) are grouped first, so each
+        # term's positions grow by whole lists.
+        groups: defaultdict[frozenset[int], list[int]] = defaultdict(list)
+        for i, numbers in enumerate(self.ids):
+            if numbers and not (masked and i in masked):
+                groups[numbers].append(i)
+        where: defaultdict[int, list[int]] = defaultdict(list)
+        for numbers, at in groups.items():
+            for number in numbers:
+                where[number].extend(at)
+        for places in where.values():
+            places.sort()
+        self.where: dict[int, list[int]] = dict(where)
+        self._terms = terms
+
+    def without(self, masked: frozenset[int]) -> Found:
+        """The same message with some tokens set aside (an everyday phrase)."""
+        return Found(self.tokens, self._terms, masked, self.ids)
+
+    def has(self, term: int) -> bool:
+        return term in self.where
+
+    def positions(self, term: int) -> list[int]:
+        return self.where.get(term, [])
+
+    def spans(self, pattern: Pattern) -> list[Span]:
+        """Every place the pattern occurs, earliest first, never across a sentence."""
+        if len(pattern) == 1:
+            return self._spans(pattern[0], 0, len(self.tokens))
+        found = [s for piece in pattern for s in self._spans(piece, 0, len(self.tokens))]
+        found.sort(key=_start)
+        return found
+
+    def possible(self, pattern: Pattern) -> bool:
+        """Whether every word of one of the pattern's sequences occurs somewhere."""
+        where = self.where
+        for piece in pattern:
+            for term, _ in piece:
+                if term not in where:
+                    break
+            else:
+                return True
+        return False
+
+    def _count(self, pattern: Pattern) -> int:
+        return sum(len(self.where.get(piece[0][0], ())) for piece in pattern)
+
+    def _spans(self, piece: Piece, low: int, high: int) -> list[Span]:
+        """The piece's occurrences that start between `low` and `high`."""
+        where = self.where
+        if any(term not in where for term, _ in piece):
+            return []
+        (first, _), rest = piece[0], piece[1:]
+        starts = where[first]
+        tokens = self.tokens
+        begin = bisect_left(starts, low)
+        if not rest:
+            stop = bisect_left(starts, high + 1, begin)
+            return [Span(at, at, (at,), tokens[at].sentence) for at in starts[begin:stop]]
+        found: list[Span] = []
+        for k in range(begin, len(starts)):
+            start = starts[k]
+            if start > high:
+                break
+            used = [start]
+            sentence = tokens[start].sentence
+            for term, gap in rest:
+                places = where[term]
+                last = used[-1]
+                at = bisect_left(places, last + 1)
+                if (
+                    at == len(places)
+                    or places[at] > last + 1 + gap
+                    or tokens[places[at]].sentence != sentence
+                ):
+                    break
+                used.append(places[at])
+            else:
+                found.append(Span(start, used[-1], tuple(used), sentence))
+        return found
+
+    def together(
+        self, pieces: Sequence[Pattern], window: int, across: bool = False
+    ) -> Iterator[Span]:
+        """Where all the pieces occur in one sentence (or, `across`, in neighbouring ones)
+        within `window` words of each other; the rarest piece is found first and the others
+        are looked for only near it."""
+        for piece in pieces:
+            if not self.possible(piece):
+                return
+        order = sorted(range(len(pieces)), key=lambda i: self._count(pieces[i]))
+        for span in self.spans(pieces[order[0]]):
+            chosen = [span]
+            for i in order[1:]:
+                near = self._near(pieces[i], span, window, across)
+                if near is None:
+                    break
+                chosen.append(near)
+            else:
+                start = min(s.start for s in chosen)
+                end = max(s.end for s in chosen)
+                if end - start <= window:
+                    used = tuple(sorted({u for s in chosen for u in s.used}))
+                    yield Span(start, end, used, span.sentence)
+
+    def _near(self, pattern: Pattern, anchor: Span, window: int, across: bool) -> Span | None:
+        """The occurrence of the pattern within `window` words of the anchor, in its sentence
+        (any sentence, `across`), that starts nearest to it."""
+        best: Span | None = None
+        low, high = anchor.end - window, anchor.start + window
+        for piece in pattern:
+            for c in self._spans(piece, max(0, low - 1), high):
+                if not across and c.sentence != anchor.sentence:
+                    continue
+                if max(c.end, anchor.end) - min(c.start, anchor.start) > window:
+                    continue
+                if best is None or abs(c.start - anchor.start) < abs(best.start - anchor.start):
+                    best = c
+        return best
+
+
+def _start(span: Span) -> int:
+    return span.start
+
+
+def masked_by(found: Found, lookalikes: Mapping[str, Pattern]) -> frozenset[int]:
+    """The tokens that belong to an everyday phrase, which no rule may use."""
+    return frozenset(u for piece in lookalikes.values() for s in found.spans(piece) for u in s.used)

@@ -1,0 +1,156 @@
+"""From a message as typed to sentences of words the vocabulary can be matched against.
+
+People write to the bot as they chat: Flemish ("'k zie da nie zitten"), chat spelling ("mn vriend",
+"kwil"), letters repeated for weight ("doooood"), digits for letters ("z3lfm00rd"), words run
+together ("ikwildood") and typos. Each word becomes a `Token` that carries every form it may be
+read as: its plain spelling, its Dutch and English lemma (simplemma), the spelling the chat and
+Flemish tables give it, its squeezed forms and, for an unknown word near a vocabulary word, that
+word. Matching then asks only "is this form among the token's forms".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
+from typing import NamedTuple
+
+import simplemma
+
+#: Ends a sentence; words in different sentences are never read together.
+_SENTENCE_END = re.compile(r"[.!?;\n]+|\s[-\u2013\u2014]\s|\u2026")
+#: Parts a sentence into clauses, for negation: a denial holds within its own clause.
+_CLAUSE_MARK = ","
+# Letters and digits stay; apostrophes join ("m'n" reads "mn"); the rest parts words.
+_WORD = re.compile(r"[a-z0-9]+(?:['\u2019`][a-z0-9]+)*|['\u2019`][a-z]+")
+_LEET = str.maketrans("013457@$", "oieastas")
+#: The combining accents NFKD splits off letters ("é" is "e" and an accent): dropped.
+_ACCENTS = dict.fromkeys(range(0x0300, 0x0370))
+_RUN = re.compile(r"([a-z])\1{2,}")
+#: Laughing and embarrassed emoji, read as the word "haha" (a joke, for `hyperbole` rules).
+_LAUGH = re.compile(
+    "[\U0001f602\U0001f923\U0001f605\U0001f606\U0001f604"
+    "\U0001f601\U0001f648\U0001f61c\U0001f61d\U0001f92a]"
+)
+
+
+class Token(NamedTuple):
+    """One word of a message and every form it may be read as."""
+
+    text: str
+    forms: frozenset[str]
+    #: Where its sentence and clause begin, as indexes into the message's tokens.
+    sentence: int
+    clause: int
+
+
+def plain(text: str) -> str:
+    """Lower case, accents dropped; what every form is built from."""
+    text = text.casefold()
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKD", text).translate(_ACCENTS)
+
+
+class Reader:
+    """Turns messages into tokens, with the spelling tables and vocabulary words it was given.
+
+    `spelling` maps a typed word to the words it stands for ("kzie" -> "ik zie"); `known` are the
+    vocabulary's own words, which unknown words may be read as when they differ by a typo.
+    """
+
+    def __init__(
+        self,
+        spelling: Mapping[str, str],
+        known: Iterable[str],
+        near: Callable[[str], str | None],
+        matches: Callable[[str], bool] = lambda word: False,
+    ) -> None:
+        self._spelling = dict(spelling)
+        self._known = frozenset(known)
+        self._near = near
+        self._matches = matches
+        self._forms = lru_cache(maxsize=65536)(self._forms_of)
+        self._read = lru_cache(maxsize=65536)(self._read_word)
+        self._words_of = lru_cache(maxsize=65536)(self._words_and_forms)
+
+    def tokens(self, text: str) -> list[Token]:
+        """The message's words, each with its forms, in order."""
+        tokens: list[Token] = []
+        text = _LAUGH.sub(" haha ", text)
+        for sentence in _SENTENCE_END.split(plain(text)):
+            start = len(tokens)
+            for clause in sentence.split(_CLAUSE_MARK):
+                clause_start = len(tokens)
+                for raw in _WORD.findall(clause):
+                    for word, forms in self._words_of(raw):
+                        tokens.append(Token(word, forms, start, clause_start))
+        return tokens
+
+    def _words_and_forms(self, raw: str) -> tuple[tuple[str, frozenset[str]], ...]:
+        """What one typed word stands for, each word with its forms (read once per word)."""
+        return tuple((word, self._forms(word)) for word in self._read(raw))
+
+    def _read_word(self, raw: str) -> tuple[str, ...]:
+        """What one typed word stands for: itself, its spelling, or its parts."""
+        word = raw.replace("\u2019", "'").replace("`", "'")
+        if not word.isalpha() and any(c.isalpha() for c in word.replace("'", "")):
+            word = word.translate(_LEET)
+        spelled = self._spelling.get(word) or self._spelling.get(word.replace("'", ""))
+        if spelled is not None:
+            return tuple(spelled.split())
+        if word.endswith("'s") and len(word) > 3:
+            # English "it's", "tonight's", "my ex's": the word and "s"
+            return (*self._split(word[:-2].replace("'", "")), "s")
+        word = word.replace("'", "")
+        return tuple(self._split(word)) if word else ()
+
+    def _split(self, word: str, depth: int = 0) -> list[str]:
+        """Words run together ("ikwil", "ikwildood") apart, when every part is a word and one
+        is the vocabulary's; any other word as it is."""
+        if len(word) < 5 or depth > 1 or word in self._known or not self._holds_known(word):
+            return [word]
+        if _is_word(word) or self._matches(word):
+            return [word]
+        for cut in range(2, len(word) - 1):
+            head, tail = word[:cut], word[cut:]
+            if not _is_word(head):
+                continue
+            tails = [tail] if _is_word(tail) else self._split(tail, depth + 1)
+            if len(tails) == 1 and not _is_word(tails[0]):
+                continue
+            parts = [*self._spelling.get(head, head).split(), *tails]
+            if any(part in self._known for part in parts):
+                return parts
+        return [word]
+
+    def _holds_known(self, word: str) -> bool:
+        """Whether a vocabulary word of three letters or more stands somewhere inside `word`."""
+        known = self._known
+        return any(
+            word[i:j] in known for i in range(len(word) - 2) for j in range(i + 3, len(word) + 1)
+        )
+
+    def _forms_of(self, word: str) -> frozenset[str]:
+        forms = {word}
+        if word.isdigit() and len(word) >= 2:
+            forms.add("#num")  # any number from 10 up ("50 gemiste oproepen")
+        squeezed = {_RUN.sub(r"\1\1", word), _RUN.sub(r"\1", word)} - {word}
+        forms |= squeezed
+        for form in [word, *squeezed]:
+            forms.add(simplemma.lemmatize(form, lang="nl"))
+            forms.add(simplemma.lemmatize(form, lang="en"))
+        if len(word) >= 5 and forms.isdisjoint(self._known) and not _is_word(word):
+            typo = self._near(word)
+            if typo is not None:
+                forms.add(typo)
+        return frozenset(forms)
+
+
+@lru_cache(maxsize=65536)
+def _is_word(word: str) -> bool:
+    """Whether Dutch or English knows the word (a short word always counts as one)."""
+    if len(word) <= 2:
+        return word.isalpha()
+    return bool(simplemma.is_known(word, lang="nl") or simplemma.is_known(word, lang="en"))

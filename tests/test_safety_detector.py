@@ -1,0 +1,240 @@
+"""The safety net's detector: danger is heard in Dutch, Flemish, English and chat spelling, by
+tier and category, and everyday doubt, idioms and stories told at a distance are not.
+
+The phrasings an earlier detector was built on live on in the corpus
+(tests/safety/corpus/dev/regression.tsv); how well the net generalises is measured there
+(`make safety-report`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.cli import main
+from bot.safety import CATEGORIES, NONE, Assessment, Detector, VocabularyError, assess, load
+from bot.safety.vocabulary import shipped
+
+REFLECTION = (
+    "Als ik eerlijk ben, merk ik dat de twijfel vooral opkomt na een fijn weekend. Dan wordt het "
+    "me te veel en trek ik me terug. Mijn vader liet nooit zien wat hij voelde, en ik heb geleerd "
+    "om alles zelf op te lossen. Ik vergelijk haar soms met mijn ex, die veel avontuurlijker was, "
+    "en dat voelt oneerlijk. Eigenlijk verlang ik naar rust en naar vrijheid tegelijk. Ik ben "
+    "bang om me te binden, en tegelijk bang om haar kwijt te raken. Deze week wil ik één keer "
+    "hardop zeggen wat ik voel, ook als dat spannend is. "
+)
+
+
+def _reflection(length: int) -> str:
+    """A long, ordinary answer to a course question."""
+    return (REFLECTION * (length // len(REFLECTION) + 1))[:length]
+
+
+@pytest.mark.parametrize(
+    ("message", "tier", "category"),
+    [
+        ("ik wil dood", "concern", "suicide"),
+        ("ik spaar pillen", "acute", "suicide_plan"),
+        ("ik wil er niet meer zijn, vanavond neem ik al mijn pillen", "acute", "suicide_plan"),
+        ("ik heb afscheidsbrieven geschreven", "acute", "suicide_plan"),
+        ("I want to jump off the bridge tonight", "acute", "suicide_plan"),
+        ("ik snij mezelf", "concern", "selfharm"),
+        ("hij slaat me", "concern", "violence"),
+        ("hij slaat me nu, help", "acute", "violence"),
+        ("hij staat met een mes in de keuken en schreeuwt dat hij me afmaakt", "acute", "violence"),
+        ("hij bedreigt me", "concern", "threat"),
+        ("ik ben bang voor mijn vriend", "concern", "fear"),
+        ("hij controleert elke avond mijn telefoon", "concern", "control"),
+        ("hij heeft me verkracht", "concern", "sexual"),
+        ("mijn ex volgt me overal naartoe", "concern", "stalking"),
+        ("hij slaat onze zoon", "concern", "children"),
+    ],
+)
+def test_a_signal_has_its_tier_and_category(message: str, tier: str, category: str) -> None:
+    found = assess(message)
+    assert (found.tier, found.category) == (tier, category), found.why
+
+
+@pytest.mark.parametrize(
+    ("message", "heard"),
+    [
+        ("ik wil niet dood", False),
+        ("hij heeft me nog nooit geslagen", False),
+        ("hij slaat me niet, hij duwt me alleen heel hard tegen de muur", True),
+        ("ik weet niet waarom hij me slaat", True),
+        ("vroeger sloeg mijn ex me, maar dat is voorbij en nu ben ik veilig", False),
+        ("vroeger sloeg mijn ex me, ik dacht dat het voorbij was maar gisteren weer", True),
+        ("in de serie die we keken sloeg de man zijn vrouw, dat maakte veel los", False),
+        ("ik was drie maanden clean maar gisteren heb ik weer gesneden", True),
+    ],
+)
+def test_denial_time_and_distance_are_read_with_care(message: str, heard: bool) -> None:
+    assert assess(message).danger is heard, assess(message).why
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [("ik wil dood", "suicide"), ("hij slaat me", "violence"), ("he checks my phone", "control")],
+)
+def test_a_signal_inside_a_long_reflection_is_still_heard(
+    message: str, category: str, where: str
+) -> None:
+    filler = _reflection(2000)
+    text = {
+        "start": f"{message}. {filler}",
+        "middle": f"{filler} {message}. {filler}",
+        "end": f"{filler} {message}",
+    }[where]
+    assert assess(text).category == category
+
+
+def test_a_long_ordinary_reflection_raises_no_alarm() -> None:
+    assert assess(_reflection(8000)) == NONE
+
+
+def test_the_most_urgent_category_of_the_highest_tier_is_named() -> None:
+    assert assess("hij controleert mijn telefoon en ik wil dood").category == "suicide"
+    assert assess("he checks my phone and he hits me").category == "violence"
+    assert CATEGORIES[0] == "suicide_plan"
+
+
+def test_an_assessment_names_entries_and_never_the_words() -> None:
+    found = assess("ik wil dood")
+    assert [f.name for f in dataclasses.fields(Assessment)] == ["tier", "category", "why"]
+    assert found.why
+    assert all("." in entry for entry in found.why)
+    assert "ik wil dood" not in repr(found)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.tier = "none"  # type: ignore[misc]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=2000))
+def test_any_text_is_read_without_error(text: str) -> None:
+    found = assess(text)
+    assert found.tier in ("acute", "concern", "none")
+    assert (found.category is None) == (found.tier == "none")
+
+
+def test_a_4096_character_message_is_read_in_milliseconds() -> None:
+    """A loose guard only; `make bench` measures the p99 (safety_scan_ms_p99)."""
+    words = _reflection(40000).split()
+    texts = [" ".join(words[i : i + 700])[:4096] + f" woord{i}" for i in range(0, 2800, 70)]
+    took = []
+    for text in texts:
+        started = time.perf_counter()
+        assess(text)
+        took.append(time.perf_counter() - started)
+    assert statistics.median(took) < 0.05
+
+
+# -- the vocabulary as data ------------------------------------------------------------------------
+VOCABULARY = load()
+
+
+@pytest.mark.parametrize("rule", [r for r in VOCABULARY.rules if r.examples], ids=lambda r: r.id)
+def test_every_rule_hears_its_own_examples(rule: object) -> None:
+    from bot.safety.vocabulary import Rule
+
+    assert isinstance(rule, Rule)
+    for example in rule.examples:
+        found = assess(example)
+        assert found.danger, (rule.id, example)
+
+
+@pytest.mark.parametrize(
+    "lookalike", [lk for lk in VOCABULARY.lookalikes if lk.examples], ids=lambda lk: lk.id
+)
+def test_every_lookalike_stays_harmless(lookalike: object) -> None:
+    from bot.safety.vocabulary import Lookalike
+
+    assert isinstance(lookalike, Lookalike)
+    for example in lookalike.examples:
+        assert assess(example) == NONE, (lookalike.id, example, assess(example).why)
+
+
+def test_every_entry_says_why_it_is_there() -> None:
+    entries = [*VOCABULARY.rules, *VOCABULARY.lookalikes, *VOCABULARY.escalations]
+    assert entries
+    assert all(len(entry.why) >= 3 for entry in entries)
+
+
+def _write(folder: Path, text: str) -> list[Path]:
+    folder.mkdir(exist_ok=True)
+    for path in shipped():
+        (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "extra.yaml").write_text(text, encoding="utf-8")
+    return sorted(folder.glob("*.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        (
+            "language: nl\nrules:\n  - id: x.1\n    category: fear\n    when: ['@nobody']\n"
+            "    why: a concept that is not there\n",
+            "extra.yaml: x.1: no concept named '@nobody'",
+        ),
+        (
+            "language: nl\nrules:\n  - id: x.2\n    category: fear\n    when: [bang]\n",
+            "extra.yaml: rules.0.why: Field required",
+        ),
+        (
+            "language: nl\nrules:\n  - id: x.3\n    category: panic\n    when: [bang]\n"
+            "    why: an unknown category\n",
+            "extra.yaml: rules.0.category",
+        ),
+        (
+            "language: nl\nconcepts:\n  twee:\n    why: a phrase in a concept\n"
+            "    words: [twee woorden]\n",
+            "extra.yaml: concepts.twee.words",
+        ),
+        ("language: nl\nrules: [\n", "extra.yaml: while parsing"),
+    ],
+)
+def test_a_broken_vocabulary_file_is_refused_with_where_and_what(
+    tmp_path: Path, extra: str, problem: str
+) -> None:
+    with pytest.raises(VocabularyError) as refused:
+        load(_write(tmp_path / "v", extra))
+    assert problem in str(refused.value)
+
+
+def test_a_trainer_can_add_a_word_and_the_net_hears_it(tmp_path: Path) -> None:
+    extra = (
+        "language: nl\nrules:\n  - id: x.boe\n    category: fear\n    when: [boeman]\n"
+        "    why: a word a trainer added\n"
+    )
+    assert assess("de boeman komt") == NONE
+    net = Detector(load(_write(tmp_path / "v", extra)))
+    assert net.assess("de boeman komt") == Assessment("concern", "fear", ("x.boe",))
+
+
+# -- druppel safety scan ---------------------------------------------------------------------------
+def test_safety_scan_prints_tier_category_and_why_a_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    messages = tmp_path / "messages.txt"
+    messages.write_text("ik wil dood\nwe hadden een fijne dag\nik spaar pillen\n", "utf-8")
+    assert main(["safety", "scan", str(messages)]) == 0
+    lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [line[:2] for line in lines] == [
+        ["concern", "suicide"], ["none", "-"], ["acute", "suicide_plan"],
+    ]  # fmt: skip
+    assert lines[0][2]
+    assert lines[1][2] == ""
+    assert lines[2][2]
+
+
+def test_safety_scan_says_kindly_when_the_file_is_not_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["safety", "scan", str(tmp_path / "nope.txt")]) == 2
+    assert capsys.readouterr().err.startswith("druppel: cannot read")
