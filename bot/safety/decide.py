@@ -39,6 +39,8 @@ from bot.safety.vocabulary import (
 #: Words a denial reaches on either side of the words of a rule.
 _DENIAL_BEFORE = 2
 _DENIAL_AFTER = 1
+#: The writer's own words that may stand for an owner ("mijn zus") rather than the writer.
+_POSSESSIVES = frozenset({"mijn", "my", "mn", "mine", "onze", "our", "ons"})
 #: Longer messages are read up to here; Telegram's own limit is 4,096 characters.
 _MAX_CHARS = 8192
 
@@ -190,7 +192,8 @@ class Detector:
         tokens = found.tokens
         people = self._people(found)
         return any(
-            tokens[at].clause in clauses and not (at + 1 in people or at + 2 in people)
+            tokens[at].clause in clauses
+            and (tokens[at].text not in _POSSESSIVES or not (at + 1 in people or at + 2 in people))
             for at in self._at("first_person", found)
         )
 
