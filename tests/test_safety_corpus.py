@@ -16,7 +16,7 @@ from tests.safety.report import PARTS, STYLES, Figures, lines, measure
 #: short of the bar (see README, "When someone is not safe"). Raise them as it rises.
 FLOOR = {
     "dev": {"recall": 0.97, "plans": 0.96, "false_alarms": 0.055},
-    "heldout": {"recall": 0.78, "plans": 0.71, "false_alarms": 0.135},
+    "heldout": {"recall": 0.79, "plans": 0.71, "false_alarms": 0.14},
 }
 
 
