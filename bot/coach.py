@@ -18,6 +18,7 @@ from bot.journey import Journey
 from bot.messages import Button, Incoming, Kind, Outgoing
 from bot.safety import NONE, Assessment, assess
 from bot.safety import reply as care
+from bot.texts_care import Country
 from courses.models import Course
 from courses.render import render_day
 from scheduler.localtime import parse_time_of_day, suggest_zone
@@ -61,6 +62,11 @@ def _ask_how_they_are(e: Enrollment) -> Enrollment | None:
         return None
     e.care_check = True
     return e
+
+
+def _running(enrollment: Enrollment | None) -> bool:
+    """Whether a course is sending lessons now, so that pausing it means something."""
+    return enrollment is not None and enrollment.status is EnrollmentStatus.ACTIVE
 
 
 def _say(text: str, *rows: tuple[Button, ...]) -> Replies:
@@ -110,13 +116,10 @@ class Coach:
         if self.on_danger is not None:
             await self.on_danger(found)
         routine = await self._handle(event)
-        known = await self.store.participants.by_chat(event.channel, event.chat_id)
-        live = await self._live(known.id) if known is not None else None
+        known, live, country = await self._care_context(event)
         if known is not None and live is not None:
             await self.journey.change(known.id, live.course_id, _ask_how_they_are)
-        active = live is not None and live.status is EnrollmentStatus.ACTIVE
-        country = care.country_of(known.timezone if known else self.journey.default_timezone)
-        replies = care.replies(found, country, can_pause=active)
+        replies = care.replies(found, country, can_pause=_running(live))
         # What the course owes at its end (the summary) is not routine chatter: it still comes,
         # after the help, unless the moment is acute.
         owed = [r for r in routine if r.named is not None] if found.tier == "concern" else []
@@ -125,7 +128,7 @@ class Coach:
     async def _handle(self, event: Incoming) -> Replies:
         if event.kind is Kind.COMMAND and event.command in ("hulp", "helpline"):
             return care.hulp()
-        if event.kind is Kind.BUTTON and (event.data or "").startswith(("h:", "v:")):
+        if event.kind is Kind.BUTTON and (event.data or "").startswith(care.PREFIXES):
             return await self._care_button(event)
         if event.kind is Kind.COMMAND and event.command == "privacy":
             how_long = (
@@ -181,17 +184,27 @@ class Coach:
             return _say(texts_care.GROUNDING)
         if kind == care.HELP and value == care.TRUSTED:
             return _say(texts_care.TRUSTED)
-        known = await self.store.participants.by_chat(event.channel, event.chat_id)
+        known, live, country = await self._care_context(event)
         if kind == care.HELP and value == care.PAUSE:
-            if known is None or await self._live(known.id) is None:
+            if known is None or live is None:
                 return _say(texts.NO_COURSE)
             paused = await self._pause(known, ())
-            return _say(texts_care.PAUSED_FOR_CARE) if paused == _say(texts.PAUSED) else paused
-        live = await self._live(known.id) if known is not None else None
-        active = live is not None and live.status is EnrollmentStatus.ACTIVE
-        country = care.country_of(known.timezone if known else self.journey.default_timezone)
-        answered = care.safe_answer(value, country, can_pause=active) if kind == care.SAFE else None
+            done = [r.text for r in paused] == [texts.PAUSED]
+            return _say(texts_care.PAUSED_FOR_CARE) if done else paused
+        answered = None
+        if kind == care.SAFE:
+            answered = care.safe_answer(value, country, can_pause=_running(live))
         return answered if answered is not None else _say(texts.STALE_BUTTON)
+
+    async def _care_context(
+        self, event: Incoming
+    ) -> tuple[Participant | None, Enrollment | None, Country]:
+        """Who wrote (if known), their running course (if any), and the country whose services
+        fit them (Belgium for Europe/Brussels)."""
+        known = await self.store.participants.by_chat(event.channel, event.chat_id)
+        live = await self._live(known.id) if known is not None else None
+        zone = known.timezone if known is not None else self.journey.default_timezone
+        return known, live, care.country_of(zone)
 
     async def _delete(self, event: Incoming, *, confirmed: bool) -> Replies:
         """Erase everything about the participant, after they confirmed it."""

@@ -207,7 +207,7 @@ class Course(_Strict):
         """The course's name on a button: its label, or its title when that is short enough."""
         if self.label is not None:
             return self.label
-        return self.title if len(self.title) <= MAX_COURSE_LABEL_CHARS else self.title[:24]
+        return self.title[:MAX_COURSE_LABEL_CHARS]
 
     def day(self, number: int) -> Day:
         """Day `number`, counting from 1 as participants do."""

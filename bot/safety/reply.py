@@ -20,6 +20,8 @@ from bot.texts_care import Country
 #: Button data: the prefix of the help buttons and of the answers to "Ben je nu veilig?".
 HELP = "h"
 SAFE = "v"
+#: What every button of the safety net's replies starts with.
+PREFIXES = (f"{HELP}:", f"{SAFE}:")
 GROUNDING, TRUSTED, PAUSE = "rust", "praat", "pauze"
 YES, NO, QUIET = "ja", "nee", "stil"
 
@@ -90,5 +92,5 @@ def never_hushed(event: Incoming) -> bool:
     """Whether an event is answered even in a flood: a message that signals danger, or a tap
     on a help reply's buttons (an answer to "Ben je nu veilig?" above all)."""
     if event.kind is Kind.BUTTON:
-        return (event.data or "").startswith((f"{HELP}:", f"{SAFE}:"))
+        return (event.data or "").startswith(PREFIXES)
     return event.kind is Kind.TEXT and assess(event.text).danger
