@@ -101,6 +101,10 @@ ACUTE_AFTER: dict[str, tuple[str, str]] = {
 
 # -- concern: the service that fits, and whether they are safe now --------------------------------
 CONCERN_WARM = "Dank je dat je dit met me deelt. Wat je vertelt is zwaar, en het ligt niet aan jou."
+#: For thoughts of suicide and self-harm: nobody is to blame, the weight is the point.
+CONCERN_WARM_SELF = (
+    "Dank je dat je dit met me deelt. Wat je voelt is zwaar, en je hoeft het niet alleen te dragen."
+)
 #: The one service for a category, by country.
 SERVICE: dict[str, tuple[str, str]] = {
     "suicide": (
@@ -169,4 +173,5 @@ def acute(category: str, country: Country) -> str:
 
 def concern(category: str, country: Country) -> str:
     """The concern reply: warm, the service that fits, and the question whether they are safe."""
-    return f"{CONCERN_WARM}\n\n{service(category, country)}\n\n{NOBODY_READS}\n\n{SAFE_NOW}"
+    warm = CONCERN_WARM_SELF if category in ("suicide", "selfharm") else CONCERN_WARM
+    return f"{warm}\n\n{service(category, country)}\n\n{NOBODY_READS}\n\n{SAFE_NOW}"
