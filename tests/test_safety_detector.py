@@ -196,6 +196,10 @@ def _write(folder: Path, text: str) -> list[Path]:
             "    words: [twee woorden]\n",
             "extra.yaml: concepts.twee.words",
         ),
+        (
+            "language: nl\nspelling:\n  - why: a word read as itself\n    words: {ik: ik}\n",
+            "extra.yaml: spelling.0.words",
+        ),
         ("language: nl\nrules: [\n", "extra.yaml: while parsing"),
     ],
 )

@@ -84,6 +84,8 @@ class SpellingGroup(_Entry):
         for typed, meant in words.items():
             if typed != typed.lower() or meant != meant.lower():
                 raise ValueError(f"write {typed!r}: {meant!r} in lower case")
+            if typed == meant:
+                raise ValueError(f"{typed!r} stands for itself: leave it out")
         return words
 
 
