@@ -90,18 +90,25 @@ class Detector:
             if name in vocabulary.concepts
         )
         self._partner = self._terms.term("@partner") if "partner" in vocabulary.concepts else None
-        typo_words = sorted(vocabulary.typo_words)
+        # The typo words by length: a word is compared only with those a typo away in length.
+        by_length: dict[int, list[str]] = {}
+        for typo_word in sorted(vocabulary.typo_words):
+            by_length.setdefault(len(typo_word), []).append(typo_word)
         known = self._terms.words() | set(vocabulary.spelling.values())
 
         def near(word: str) -> str | None:
             cutoff = 1 if len(word) < 8 else 2
+            choices = [
+                w for n in range(len(word) - cutoff, len(word) + cutoff + 1)
+                for w in by_length.get(n, ())
+            ]  # fmt: skip
             best = process.extractOne(
-                word, typo_words, scorer=Levenshtein.distance, score_cutoff=cutoff
+                word, choices, scorer=Levenshtein.distance, score_cutoff=cutoff
             )
             return None if best is None else str(best[0])
 
         def matches(word: str) -> bool:
-            return bool(self._terms.ids_of(frozenset((word,))))
+            return bool(self._terms.ids_of((word,)))
 
         self._reader = Reader(vocabulary.spelling, known, near, matches)
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from bot.safety.normalise import Token
 from bot.safety.vocabulary import GAP, Vocabulary
@@ -26,8 +26,7 @@ Piece = tuple[tuple[int, int], ...]
 Pattern = tuple[Piece, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """Where a piece or a rule was found: its first and last token and the tokens it used."""
 
     start: int
@@ -104,7 +103,7 @@ class Terms:
             gap = GAP
         return tuple(tuple(p) for p in pieces)
 
-    def _ids_of(self, forms: frozenset[str]) -> frozenset[int]:
+    def _ids_of(self, forms: tuple[str, ...]) -> tuple[int, ...]:
         ids: set[int] = set()
         for form in forms:
             ids.update(self._exact.get(form, ()))
@@ -113,39 +112,92 @@ class Terms:
             for cut in range(0, len(form) - 2):
                 ids.update(self._suffix.get(form[cut:], ()))
             ids.update(number for part, number in self._infix if part in form)
-        return frozenset(ids)
+        return tuple(sorted(ids))
 
 
 class Found:
-    """Where each term occurs in one message, and the pieces found there."""
+    """Where each term occurs in one message, and the pieces found there.
+
+    Besides each term's positions, every term has a bit mask of the sentences it occurs in
+    (bit n: the n-th sentence), so a rule whose pieces never share a sentence is set aside with
+    a few integer operations, however long the message.
+    """
 
     def __init__(
         self,
         tokens: Sequence[Token],
         terms: Terms,
         masked: frozenset[int] = frozenset(),
-        ids: Sequence[frozenset[int]] | None = None,
+        ids: Sequence[tuple[int, ...]] | None = None,
     ) -> None:
         self.tokens = tokens
         self.ids = [terms.ids_of(t.forms) for t in tokens] if ids is None else ids
+        self._terms = terms
+        # The sentence bit of every token: the n-th sentence of the message is bit n.
+        self._bit: list[int] = []
+        bit, sentence = 0, -1
+        for token in tokens:
+            if token.sentence != sentence:
+                sentence = token.sentence
+                bit = 1 if not self._bit else bit << 1
+            self._bit.append(bit)
         # Tokens that carry the same ids (the same word, mostly) are grouped first, so each
         # term's positions grow by whole lists.
-        groups: defaultdict[frozenset[int], list[int]] = defaultdict(list)
+        groups: defaultdict[tuple[int, ...], list[int]] = defaultdict(list)
         for i, numbers in enumerate(self.ids):
             if numbers and not (masked and i in masked):
                 groups[numbers].append(i)
         where: defaultdict[int, list[int]] = defaultdict(list)
+        bits: defaultdict[int, int] = defaultdict(int)
         for numbers, at in groups.items():
+            mask = 0
+            for i in at:
+                mask |= self._bit[i]
             for number in numbers:
                 where[number].extend(at)
+                bits[number] |= mask
         for places in where.values():
             places.sort()
         self.where: dict[int, list[int]] = dict(where)
-        self._terms = terms
+        self.bits: dict[int, int] = dict(bits)
 
     def without(self, masked: frozenset[int]) -> Found:
-        """The same message with some tokens set aside (an everyday phrase)."""
-        return Found(self.tokens, self._terms, masked, self.ids)
+        """The same message with some tokens set aside (an everyday phrase): only the terms
+        those tokens carry are counted again."""
+        other = Found.__new__(Found)
+        other.tokens, other.ids, other._terms, other._bit = (
+            self.tokens,
+            self.ids,
+            self._terms,
+            self._bit,
+        )
+        where, bits = dict(self.where), dict(self.bits)
+        for number in {n for i in masked for n in self.ids[i]}:
+            kept = [i for i in where[number] if i not in masked]
+            if kept:
+                where[number] = kept
+                mask = 0
+                for i in kept:
+                    mask |= self._bit[i]
+                bits[number] = mask
+            else:
+                del where[number], bits[number]
+        other.where, other.bits = where, bits
+        return other
+
+    def sentences(self, pattern: Pattern) -> int:
+        """The sentences (as bits) in which every word of one of the pattern's sequences
+        occurs; 0 when the pattern cannot be found."""
+        bits = self.bits
+        total = 0
+        for piece in pattern:
+            mask = -1
+            for term, _ in piece:
+                mask &= bits.get(term, 0)
+                if not mask:
+                    break
+            total |= mask
+        return total
 
     def has(self, term: int) -> bool:
         return term in self.where
@@ -215,11 +267,19 @@ class Found:
         """Where all the pieces occur in one sentence (or, `across`, in neighbouring ones)
         within `window` words of each other; the rarest piece is found first and the others
         are looked for only near it."""
+        shared = -1
         for piece in pieces:
-            if not self.possible(piece):
+            mask = self.sentences(piece)
+            if not mask:
                 return
+            shared &= mask
+        if not across and not shared:
+            return
+        bit = self._bit
         order = sorted(range(len(pieces)), key=lambda i: self._count(pieces[i]))
         for span in self.spans(pieces[order[0]]):
+            if not across and not bit[span.start] & shared:
+                continue
             chosen = [span]
             for i in order[1:]:
                 near = self._near(pieces[i], span, window, across)

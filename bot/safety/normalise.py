@@ -39,7 +39,9 @@ class Token(NamedTuple):
     """One word of a message and every form it may be read as."""
 
     text: str
-    forms: frozenset[str]
+    #: A sorted tuple, not a set: cached tokens of strings alone are left out of the garbage
+    #: collector's scans, which would otherwise grow with every new word the process reads.
+    forms: tuple[str, ...]
     #: Where its sentence and clause begin, as indexes into the message's tokens.
     sentence: int
     clause: int
@@ -88,7 +90,7 @@ class Reader:
                         tokens.append(Token(word, forms, start, clause_start))
         return tokens
 
-    def _words_and_forms(self, raw: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    def _words_and_forms(self, raw: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """What one typed word stands for, each word with its forms (read once per word)."""
         return tuple((word, self._forms(word)) for word in self._read(raw))
 
@@ -132,7 +134,7 @@ class Reader:
             word[i:j] in known for i in range(len(word) - 2) for j in range(i + 3, len(word) + 1)
         )
 
-    def _forms_of(self, word: str) -> frozenset[str]:
+    def _forms_of(self, word: str) -> tuple[str, ...]:
         forms = {word}
         if word.isdigit() and len(word) >= 2:
             forms.add("#num")  # any number from 10 up ("50 gemiste oproepen")
@@ -145,7 +147,7 @@ class Reader:
             typo = self._near(word)
             if typo is not None:
                 forms.add(typo)
-        return frozenset(forms)
+        return tuple(sorted(forms))
 
 
 @lru_cache(maxsize=65536)
