@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench safety-report clean
+.PHONY: install demo test lint bench safety-report safety-model clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ bench: $(STAMP)
 
 safety-report: $(STAMP)
 	$(BIN)/python -m tests.safety.report
+
+# Learn the safety net's second opinion again from the tuned part of the corpus.
+safety-model: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
+	$(BIN)/python -m tests.safety.train
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

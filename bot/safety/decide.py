@@ -23,6 +23,7 @@ from functools import cached_property
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from bot.safety.learned import Model, load_model
 from bot.safety.match import Found, Pattern, Span, Terms, masked_by
 from bot.safety.normalise import Reader, Token
 from bot.safety.vocabulary import (
@@ -39,8 +40,13 @@ from bot.safety.vocabulary import (
 #: Words a denial reaches on either side of the words of a rule.
 _DENIAL_BEFORE = 2
 _DENIAL_AFTER = 1
+#: How far a denial reaches over the reason it leads ("niet omdat ...") and over a list.
+_DENIAL_REASON = 12
+_DENIAL_LIST = 5
 #: The writer's own words that may stand for an owner ("mijn zus") rather than the writer.
 _POSSESSIVES = frozenset({"mijn", "my", "mn", "mine", "onze", "our", "ons"})
+#: The fewest words the learned model alone goes by: below, the rules decide on their own.
+_MODEL_WORDS = 5
 #: Longer messages are read up to here; Telegram's own limit is 4,096 characters.
 _MAX_CHARS = 8192
 
@@ -71,8 +77,13 @@ class _Hit:
 class Detector:
     """The vocabulary compiled once; `assess` reads one message."""
 
-    def __init__(self, vocabulary: Vocabulary) -> None:
+    def __init__(
+        self, vocabulary: Vocabulary, learned: Model | None = None, *, rules_only: bool = False
+    ) -> None:
+        """`learned` is the second opinion (the shipped model unless given); `rules_only`
+        reads with the vocabulary alone, as the model's training does."""
         self.vocabulary = vocabulary
+        self.learned = None if rules_only else (learned or load_model())
         self._terms = Terms(vocabulary)
         self._rules = [
             (rule, [self._terms.piece(p) for p in rule.when]) for rule in vocabulary.rules
@@ -112,32 +123,74 @@ class Detector:
 
         self._reader = Reader(vocabulary.spelling, known, near, matches)
 
+    def tokens(self, text: str) -> list[Token]:
+        """The message as the net reads it (what the learned model is trained on, too)."""
+        return self._reader.tokens(text[:_MAX_CHARS])
+
     def assess(self, text: str) -> Assessment:
         """The tier and category `text` signals, with the entries that said so."""
-        tokens = self._reader.tokens(text[:_MAX_CHARS])
+        tokens = self.tokens(text)
         if not tokens:
             return NONE
         found = Found(tokens, self._terms)
         masked = masked_by(found, self._lookalikes)
         if masked:
             found = found.without(masked)
-        raw = self._hits(found)
-        if not raw:
-            return NONE
+        raw, denied = self._hits(found)
         sentences = {hit.span.sentence for hit in raw}
         hits = [hit for hit in raw if self._stands(hit, found, tokens, sentences)]
-        if not hits:
+        learned = self.learned
+        if learned is None:
+            return self._decided(hits, found) if hits else NONE
+        if hits:
+            decided = self._decided(hits, found)
+            if decided.tier == "concern":
+                # The words matched a rule, but the sentences they stand in read as clearly
+                # ordinary ("ik vermoord je als je de finale verklapt"): only those sentences
+                # are weighed, so a signal in a long ordinary reflection is not thinned out.
+                # An acute rule is never overruled.
+                said = {hit.span.sentence for hit in hits}
+                local = [t for t in tokens if t.sentence in said]
+                if learned.opinion(local).danger < learned.veto:
+                    return Assessment("none", None, (*decided.why, "learned.ordinary"))
+            return decided
+        # The model alone reads the sentences the rules left open: not one holding an
+        # everyday phrase, nor one where a rule was read as denied, past, distance or someone
+        # else's story (the rules know those words better); and only enough words to go by.
+        spoken_for = {tokens[i].sentence for i in masked}
+        spoken_for.update(span.sentence for span in denied)
+        spoken_for.update(hit.span.sentence for hit in raw)
+        if spoken_for:
+            tokens = [t for t in tokens if t.sentence not in spoken_for]
+        if len(tokens) < _MODEL_WORDS:
             return NONE
-        return self._decided(hits, found)
+        opinion = learned.opinion(tokens)
+        if opinion.danger < learned.alone:
+            return NONE
+        why = [f"learned.{opinion.category}"]
+        category: Category = opinion.category
+        tier: Tier = "acute" if category == "suicide_plan" else "concern"
+        for escalation, pieces in self._escalations:
+            if opinion.category in escalation.found and any(found.spans(p) for p in pieces):
+                first = CATEGORIES.index(escalation.to) < CATEGORIES.index(category)
+                if tier == "concern" or first:
+                    category = escalation.to
+                tier = "acute"
+                why.append(escalation.id)
+        return Assessment(tier, category, tuple(why))
 
-    def _hits(self, found: Found) -> list[_Hit]:
+    def _hits(self, found: Found) -> tuple[list[_Hit], list[Span]]:
+        """The rules that match, each at its first place not denied, and the places where a
+        rule matched but is denied ("hij heeft me nooit geslagen")."""
         hits = []
+        denied: list[Span] = []
         for rule, pieces in self._rules:
             for span in found.together(pieces, rule.window, rule.across):
                 if not (rule.negatable and self._denied(span, found)):
                     hits.append(_Hit(rule, span))
                     break
-        return hits
+                denied.append(span)
+        return hits, denied
 
     def _denied(self, span: Span, found: Found) -> bool:
         """Whether a denial stands next to the rule's words, in one of their clauses."""
@@ -146,11 +199,16 @@ class Detector:
         for at in found.positions(self._modifier["negation"]):
             if at in span.used or tokens[at].clause not in clauses:
                 continue
-            if not span.start - _DENIAL_BEFORE <= at <= span.end + _DENIAL_AFTER:
-                continue
             if at + 1 in found.positions(self._modifier["not_negation"]):
                 continue
-            return True
+            if span.start - _DENIAL_BEFORE <= at <= span.end + _DENIAL_AFTER:
+                return True
+            if at < span.start <= at + _DENIAL_REASON and at + 1 in self._at("because", found):
+                return True  # "niet omdat ik bang voor hem ben"
+            if span.start - _DENIAL_LIST <= at < span.start and any(
+                between in self._at("coordinator", found) for between in range(at + 1, span.start)
+            ):
+                return True  # "hij heeft me nooit geslagen of bedreigd"
         return False
 
     def _stands(self, hit: _Hit, found: Found, tokens: list[Token], sentences: set[int]) -> bool:

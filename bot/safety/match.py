@@ -281,11 +281,14 @@ class Found:
             if not across and not bit[span.start] & shared:
                 continue
             chosen = [span]
+            taken = set(span.used)
             for i in order[1:]:
-                near = self._near(pieces[i], span, window, across)
+                # Each piece needs words of its own: one word never stands for two pieces.
+                near = self._near(pieces[i], span, window, across, taken)
                 if near is None:
                     break
                 chosen.append(near)
+                taken.update(near.used)
             else:
                 start = min(s.start for s in chosen)
                 end = max(s.end for s in chosen)
@@ -293,14 +296,18 @@ class Found:
                     used = tuple(sorted({u for s in chosen for u in s.used}))
                     yield Span(start, end, used, span.sentence)
 
-    def _near(self, pattern: Pattern, anchor: Span, window: int, across: bool) -> Span | None:
+    def _near(
+        self, pattern: Pattern, anchor: Span, window: int, across: bool, taken: set[int]
+    ) -> Span | None:
         """The occurrence of the pattern within `window` words of the anchor, in its sentence
-        (any sentence, `across`), that starts nearest to it."""
+        (any sentence, `across`), that starts nearest to it and uses no `taken` word."""
         best: Span | None = None
         low, high = anchor.end - window, anchor.start + window
         for piece in pattern:
             for c in self._spans(piece, max(0, low - 1), high):
                 if not across and c.sentence != anchor.sentence:
+                    continue
+                if not taken.isdisjoint(c.used):
                     continue
                 if max(c.end, anchor.end) - min(c.start, anchor.start) > window:
                     continue

@@ -58,8 +58,12 @@ MODIFIERS = ("negation", "not_negation", "past", "safe_now", "again", "distance"
 #:   and ``their``: "haar", "zijn", "hun" before a partner word ("haar man"): a story about
 #:   someone else, which cancels a concern when the writer ("ik", "me") is not in its clause;
 #: - ``first_person``: the writer as subject or object ("ik", "me", "mij", "i", "me");
-#: - ``joke``: laughter ("haha", "lol", a laughing emoji), which cancels a `hyperbole` rule.
-OPTIONAL_MODIFIERS = ("others", "their", "first_person", "joke")
+#: - ``joke``: laughter ("haha", "lol", a laughing emoji), which cancels a `hyperbole` rule;
+#: - ``because``: a reason a denial leads ("niet omdat ik bang voor hem ben"), which the denial
+#:   then covers to the end of its clause;
+#: - ``coordinator``: the words of a list ("nooit geslagen of bedreigd"), over which a denial
+#:   reaches a few words further.
+OPTIONAL_MODIFIERS = ("others", "their", "first_person", "joke", "because", "coordinator")
 
 #: How many words a piece may skip between two of its words, and a rule's pieces may span.
 GAP = 3

@@ -1,0 +1,149 @@
+"""A second opinion learned from how people write: a small linear model over the message's words.
+
+The vocabulary hears what it was written for; people also write what nobody wrote a rule for
+("the rope is in the boot of my car"), and use danger words in harmless ways no lookalike
+foresaw. A logistic regression over the tokens the `normalise` step already made (every form of
+every word, and each pair of neighbouring words) gives a probability that a message signals
+danger, and the danger category it resembles most. `decide` weighs it with the rules:
+
+- a rule's concern stands unless the model finds the message clearly ordinary (below `veto`);
+  an acute rule always stands;
+- with no rule, the model alone is heard when it is confident (above `alone`).
+
+The model is data like the vocabulary: `model.json`, written by `make safety-model` from the
+tuned part of the evaluation corpus (``tests/safety/train.py``); it keeps the digest of the
+corpus it learnt from, so a test notices when the corpus moved on without it. Nothing here
+keeps or logs a word: features live only while one message is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, cast
+
+from bot.safety.normalise import Token
+from bot.safety.vocabulary import CATEGORIES, Category, VocabularyError
+
+#: Bumped whenever `features` changes: a model learnt on other features refuses to load.
+FEATURES_VERSION = 1
+
+
+def features(tokens: Sequence[Token]) -> list[str]:
+    """What the model reads of a message: every form of every word (``f:``) and each pair of
+    neighbouring words of one sentence (``b:``), as typed after normalising."""
+    found: list[str] = []
+    last = len(tokens) - 1
+    for i, token in enumerate(tokens):
+        found.extend("f:" + form for form in token.forms)
+        if i < last and tokens[i + 1].sentence == token.sentence:
+            found.append(f"b:{token.text}_{tokens[i + 1].text}")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Opinion:
+    """The model's reading of one message."""
+
+    #: How likely the message signals danger, 0 to 1.
+    danger: float
+    #: The danger category it resembles most.
+    category: Category
+
+
+class Model:
+    """A learnt model, ready to read messages."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        if data.get("features_version") != FEATURES_VERSION:
+            raise VocabularyError(
+                f"the learned model reads features version {data.get('features_version')}, "
+                f"druppel makes version {FEATURES_VERSION}: run `make safety-model`"
+            )
+        self.categories: tuple[Category, ...] = tuple(data["categories"])
+        unknown = set(self.categories) - set(CATEGORIES)
+        if unknown:
+            raise VocabularyError(f"the learned model names unknown categories: {unknown}")
+        self.veto = float(data["veto"])
+        self.alone = float(data["alone"])
+        self.corpus = str(data["corpus"])
+        self._intercept = float(data["intercept"])
+        self._category_intercepts = [float(x) for x in data["category_intercepts"]]
+        # feature -> (idf, weight for danger, weights per category)
+        self._weights: dict[str, tuple[float, float, tuple[float, ...]]] = {
+            name: (float(row[0]), float(row[1]), tuple(float(x) for x in row[2:]))
+            for name, row in data["weights"].items()
+        }
+
+    def opinion(self, tokens: Sequence[Token]) -> Opinion:
+        """The probability of danger and the closest category, as trained: term counts made
+        sublinear (1 + log), times their idf, scaled to unit length, through a logistic
+        regression (danger) and a multinomial one (which category)."""
+        counts: dict[str, int] = {}
+        for name in features(tokens):
+            counts[name] = counts.get(name, 0) + 1
+        weights = self._weights
+        squares = 0.0
+        danger = 0.0
+        per_category = [0.0] * len(self.categories)
+        for name, count in counts.items():
+            row = weights.get(name)
+            if row is None:
+                continue
+            idf, weight, category_weights = row
+            value = (1.0 + math.log(count)) * idf
+            squares += value * value
+            danger += value * weight
+            for k, w in enumerate(category_weights):
+                per_category[k] += value * w
+        norm = math.sqrt(squares) or 1.0
+        score = self._intercept + danger / norm
+        best = max(
+            range(len(self.categories)),
+            key=lambda k: self._category_intercepts[k] + per_category[k] / norm,
+        )
+        return Opinion(_sigmoid(score), self.categories[best])
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+MODEL_FILE = "model.json"
+
+
+def model_path() -> Path:
+    """Where the shipped model lies."""
+    return Path(str(resources.files("bot.safety").joinpath(MODEL_FILE)))
+
+
+def load_model(path: Path | None = None) -> Model:
+    """The model at `path` (the shipped one by default), checked."""
+    path = path or model_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise VocabularyError(f"{path.name}: cannot read the learned model ({error})") from None
+    if not isinstance(data, dict):
+        raise VocabularyError(f"{path.name}: the learned model is not an object")
+    try:
+        return Model(cast(dict[str, Any], data))
+    except (KeyError, TypeError, ValueError, IndexError) as error:
+        raise VocabularyError(f"{path.name}: the learned model is malformed ({error})") from None
+
+
+def corpus_digest(paths: Iterable[Path]) -> str:
+    """A digest of the corpus files a model learns from, to tell when they changed."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

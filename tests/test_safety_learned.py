@@ -1,0 +1,105 @@
+"""The safety net's learned second opinion: it is the one learnt from today's corpus, it is read
+as trained, and it only ever adds help where the rules stay silent or are clearly wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.safety import Category, Detector, VocabularyError, assess, detector, load
+from bot.safety.learned import (
+    FEATURES_VERSION,
+    Model,
+    corpus_digest,
+    features,
+    load_model,
+    model_path,
+)
+from tests.safety.report import CORPUS
+
+
+def test_the_shipped_model_was_learnt_from_the_current_corpus() -> None:
+    model = load_model()
+    assert model.corpus == corpus_digest((CORPUS / "dev").glob("*.tsv")), (
+        "the tuned corpus changed since the model was learnt: run `make safety-model`"
+    )
+
+
+def test_the_model_reads_every_form_and_neighbouring_words_of_one_sentence() -> None:
+    tokens = detector().tokens("Hij slaat me. Echt")
+    names = features(tokens)
+    assert {"f:hij", "f:slaan"} <= set(names)  # a lemma, not only the typed word
+    assert {"b:hij_slaat", "b:slaat_me"} <= set(names)
+    assert "b:me_echt" not in names  # never across a sentence
+
+
+def test_a_model_of_other_features_or_malformed_refuses_to_load(tmp_path: Path) -> None:
+    data = json.loads(model_path().read_text(encoding="utf-8"))
+    data["features_version"] = FEATURES_VERSION + 1
+    other = tmp_path / "model.json"
+    other.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(VocabularyError, match="make safety-model"):
+        load_model(other)
+    other.write_text('{"features_version": 1}', encoding="utf-8")
+    with pytest.raises(VocabularyError, match=r"model\.json"):
+        load_model(other)
+
+
+def _made_up(words: dict[str, Category]) -> Model:
+    """A model written by hand: each of `words` means danger of its category; nothing else
+    does (an intercept of -3 reads any other message as clearly ordinary)."""
+    data = json.loads(model_path().read_text(encoding="utf-8"))
+    categories = data["categories"]
+    data["intercept"] = -3.0
+    data["category_intercepts"] = [0.0] * len(categories)
+    data["weights"] = {
+        f"f:{word}": [1.0, 12.0, *(5.0 if c == category else 0.0 for c in categories)]
+        for word, category in words.items()
+    }
+    return Model(data)
+
+
+@pytest.fixture
+def net() -> Detector:
+    # "zolder" and "kluis" mean danger to this model, "zolder" a plan, "kluis" control.
+    model = _made_up({"zolder": "suicide_plan", "kluis": "control"})
+    return Detector(load(), model)
+
+
+def test_the_model_alone_is_heard_where_no_rule_is(net: Detector) -> None:
+    assert not Detector(load(), rules_only=True).assess("ze bewaart alles in de kluis thuis").danger
+    found = net.assess("ze bewaart alles in de kluis thuis")
+    assert (found.tier, found.category, found.why) == ("concern", "control", ("learned.control",))
+    plan = net.assess("morgen ga ik naar de zolder van het huis")
+    assert (plan.tier, plan.category) == ("acute", "suicide_plan")
+
+
+def test_the_model_alone_needs_enough_words(net: Detector) -> None:
+    assert not net.assess("de kluis").danger
+
+
+def test_the_model_does_not_read_a_sentence_the_rules_read_as_ordinary(net: Detector) -> None:
+    # A denial and an everyday phrase in the same sentence as the model's danger word.
+    assert not net.assess("hij heeft me nooit geslagen, ook niet bij de kluis").danger
+    assert not net.assess("hij sloeg de deur dicht en liep naar de kluis").danger
+    # In a sentence of its own, the model is heard again.
+    assert net.assess("hij sloeg de deur dicht. Ze bewaart alles in de kluis thuis.").danger
+
+
+def test_a_rule_stands_unless_its_own_sentences_read_clearly_ordinary() -> None:
+    # A model that finds everything ordinary overrules a concern, never an acute rule.
+    calm = Detector(load(), _made_up({}))
+    concern = calm.assess("hij slaat me")
+    assert not concern.danger
+    assert concern.why[-1] == "learned.ordinary"
+    assert calm.assess("ik heb de pillen gespaard en vanavond neem ik ze allemaal in").tier == (
+        "acute"
+    )
+
+
+def test_an_acute_rule_is_never_overruled() -> None:
+    found = assess("ik heb de pillen gespaard en vanavond neem ik ze allemaal in")
+    assert found.tier == "acute"
+    assert not any(w == "learned.ordinary" for w in found.why)
