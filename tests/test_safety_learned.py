@@ -69,15 +69,17 @@ def net() -> Detector:
 
 
 def test_the_model_alone_is_heard_where_no_rule_is(net: Detector) -> None:
-    assert not Detector(load(), rules_only=True).assess("ze bewaart alles in de kluis thuis").danger
-    found = net.assess("ze bewaart alles in de kluis thuis")
+    safe = "ze bewaart al mijn spullen in de kluis bij haar thuis"
+    assert not Detector(load(), rules_only=True).assess(safe).danger
+    found = net.assess(safe)
     assert (found.tier, found.category, found.why) == ("concern", "control", ("learned.control",))
-    plan = net.assess("morgen ga ik naar de zolder van het huis")
+    plan = net.assess("morgen ga ik naar de zolder van het oude huis")
     assert (plan.tier, plan.category) == ("acute", "suicide_plan")
 
 
 def test_the_model_alone_needs_enough_words(net: Detector) -> None:
-    assert not net.assess("de kluis").danger
+    # A short message is the rules' to read: one word does not make a model's case.
+    assert not net.assess("ze bewaart het in de kluis").danger
 
 
 def test_the_model_does_not_read_a_sentence_the_rules_read_as_ordinary(net: Detector) -> None:
@@ -85,15 +87,17 @@ def test_the_model_does_not_read_a_sentence_the_rules_read_as_ordinary(net: Dete
     assert not net.assess("hij heeft me nooit geslagen, ook niet bij de kluis").danger
     assert not net.assess("hij sloeg de deur dicht en liep naar de kluis").danger
     # In a sentence of its own, the model is heard again.
-    assert net.assess("hij sloeg de deur dicht. Ze bewaart alles in de kluis thuis.").danger
+    assert net.assess("hij sloeg de deur dicht. Ze bewaart al mijn spullen in de kluis.").danger
 
 
 def test_a_rule_stands_unless_its_own_sentences_read_clearly_ordinary() -> None:
     # A model that finds everything ordinary overrules a concern, never an acute rule.
     calm = Detector(load(), _made_up({}))
-    concern = calm.assess("hij slaat me")
+    concern = calm.assess("hij duwt me altijd opzij als hij als eerste de trein in wil")
     assert not concern.danger
     assert concern.why[-1] == "learned.ordinary"
+    # A short plain statement is left to the rules.
+    assert calm.assess("hij slaat me").tier == "concern"
     assert calm.assess("ik heb de pillen gespaard en vanavond neem ik ze allemaal in").tier == (
         "acute"
     )

@@ -45,8 +45,14 @@ _DENIAL_REASON = 12
 _DENIAL_LIST = 5
 #: The writer's own words that may stand for an owner ("mijn zus") rather than the writer.
 _POSSESSIVES = frozenset({"mijn", "my", "mn", "mine", "onze", "our", "ons"})
+#: The categories that are about the writer's own life and death: a clause about someone else
+#: ("ze is er niet meer") is their story.
+_OWN_STORY = frozenset({"suicide", "selfharm"})
+#: The fewest words in a rule's sentences for the model to overrule it: a short plain
+#: statement ("hij wil niet dat ik werk") is left to the rules.
+_VETO_WORDS = 8
 #: The fewest words the learned model alone goes by: below, the rules decide on their own.
-_MODEL_WORDS = 5
+_MODEL_WORDS = 8
 #: Longer messages are read up to here; Telegram's own limit is 4,096 characters.
 _MAX_CHARS = 8192
 
@@ -151,7 +157,7 @@ class Detector:
                 # An acute rule is never overruled.
                 said = {hit.span.sentence for hit in hits}
                 local = [t for t in tokens if t.sentence in said]
-                if learned.opinion(local).danger < learned.veto:
+                if len(local) >= _VETO_WORDS and learned.danger(local) < learned.veto:
                     return Assessment("none", None, (*decided.why, "learned.ordinary"))
             return decided
         # The model alone reads the sentences the rules left open: not one holding an
@@ -164,13 +170,17 @@ class Detector:
             tokens = [t for t in tokens if t.sentence not in spoken_for]
         if len(tokens) < _MODEL_WORDS:
             return NONE
-        opinion = learned.opinion(tokens)
-        if opinion.danger < learned.alone:
+        if learned.danger(tokens) < learned.alone:
             return NONE
+        opinion = learned.opinion(tokens)
         why = [f"learned.{opinion.category}"]
         category: Category = opinion.category
         tier: Tier = "acute" if category == "suicide_plan" else "concern"
         for escalation, pieces in self._escalations:
+            # The model alone is escalated only from thoughts of suicide to a plan: the time
+            # words that make violence acute ("vanavond", "nu") are too common on their own.
+            if escalation.to != "suicide_plan":
+                continue
             if opinion.category in escalation.found and any(found.spans(p) for p in pieces):
                 first = CATEGORIES.index(escalation.to) < CATEGORIES.index(category)
                 if tier == "concern" or first:
@@ -219,6 +229,10 @@ class Detector:
             for at in self._at("distance", found)
         )
         others = hit.rule.category != "children" and self._about_others(hit, found, clauses)
+        if hit.rule.category in _OWN_STORY and not others and not self._writer_in(found, clauses):
+            # "Oma is overleden ... dat zij er niet meer is": thoughts of death or harm
+            # are the writer's only when the writer is in them.
+            others = any(tokens[at].clause in clauses for at in self._at("third_person", found))
         if hit.rule.tier == "acute":
             # Only a story told at a distance without the writer in it ("in de film sprong
             # iemand van een brug"); chat drops "ik", so other people alone never cancel a plan.

@@ -81,33 +81,40 @@ class Model:
         }
 
     def opinion(self, tokens: Sequence[Token]) -> Opinion:
-        """The probability of danger and the closest category, as trained: term counts made
-        sublinear (1 + log), times their idf, scaled to unit length, through a logistic
-        regression (danger) and a multinomial one (which category)."""
+        """The probability of danger and the closest category."""
+        return Opinion(self.danger(tokens), self.category(tokens))
+
+    def danger(self, tokens: Sequence[Token]) -> float:
+        """The probability of danger, as trained: term counts made sublinear (1 + log), times
+        their idf, scaled to unit length, through a logistic regression."""
+        values = self._values(tokens)
+        weights = self._weights
+        norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
+        score = sum(v * weights[name][1] for name, v in values.items())
+        return _sigmoid(self._intercept + score / norm)
+
+    def category(self, tokens: Sequence[Token]) -> Category:
+        """The danger category the message resembles most (a multinomial regression)."""
+        values = self._values(tokens)
+        weights = self._weights
+        norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
+        scores = list(self._category_intercepts)
+        for name, value in values.items():
+            for k, w in enumerate(weights[name][2]):
+                scores[k] += value * w / norm
+        return self.categories[max(range(len(scores)), key=scores.__getitem__)]
+
+    def _values(self, tokens: Sequence[Token]) -> dict[str, float]:
+        """Each known feature of the message with its weighed value."""
         counts: dict[str, int] = {}
         for name in features(tokens):
             counts[name] = counts.get(name, 0) + 1
         weights = self._weights
-        squares = 0.0
-        danger = 0.0
-        per_category = [0.0] * len(self.categories)
-        for name, count in counts.items():
-            row = weights.get(name)
-            if row is None:
-                continue
-            idf, weight, category_weights = row
-            value = (1.0 + math.log(count)) * idf
-            squares += value * value
-            danger += value * weight
-            for k, w in enumerate(category_weights):
-                per_category[k] += value * w
-        norm = math.sqrt(squares) or 1.0
-        score = self._intercept + danger / norm
-        best = max(
-            range(len(self.categories)),
-            key=lambda k: self._category_intercepts[k] + per_category[k] / norm,
-        )
-        return Opinion(_sigmoid(score), self.categories[best])
+        return {
+            name: (1.0 + math.log(count)) * weights[name][0]
+            for name, count in counts.items()
+            if name in weights
+        }
 
 
 def _sigmoid(x: float) -> float:

@@ -62,8 +62,18 @@ MODIFIERS = ("negation", "not_negation", "past", "safe_now", "again", "distance"
 #: - ``because``: a reason a denial leads ("niet omdat ik bang voor hem ben"), which the denial
 #:   then covers to the end of its clause;
 #: - ``coordinator``: the words of a list ("nooit geslagen of bedreigd"), over which a denial
-#:   reaches a few words further.
-OPTIONAL_MODIFIERS = ("others", "their", "first_person", "joke", "because", "coordinator")
+#:   reaches a few words further;
+#: - ``third_person``: someone else as subject ("ze is er niet meer"): a suicide or self-harm
+#:   concern in a clause about them without the writer is their story.
+OPTIONAL_MODIFIERS = (
+    "others",
+    "their",
+    "first_person",
+    "joke",
+    "because",
+    "coordinator",
+    "third_person",
+)
 
 #: How many words a piece may skip between two of its words, and a rule's pieces may span.
 GAP = 3
