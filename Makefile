@@ -19,8 +19,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/druppel demo
 
+# Four workers on two cores: most of the suite waits on fake platforms, restarts and timers.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 4
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
