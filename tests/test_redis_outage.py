@@ -100,6 +100,12 @@ async def test_a_redis_outage_is_survived_quietly_and_kindly(
     chats = [9101, 9102, 9103]
     for chat in chats:
         await w.sign_up(chat, "twijfel", clock, deep_link=True)
+    # Both are up (not still starting: a process that never reached Redis stops, as it should).
+    for _ in range(int(STARTUP * 10)):
+        if all(f"druppel {p.command}: started" in p.output() for p in (bot, worker)):
+            break
+        await asyncio.sleep(0.1)
+    assert all(f"druppel {p.command}: started" in p.output() for p in (bot, worker)), w.logs()
     lines_before = [len(p.output().splitlines()) for p in (bot, worker)]
 
     own_redis.stop()

@@ -211,6 +211,8 @@ class Detector:
                 continue
             if at + 1 in found.positions(self._modifier["not_negation"]):
                 continue
+            if any(at < c < span.end for c in self._at("contrast", found)):
+                continue  # "niet genomen maar bewaard": what follows "maar" is said
             if span.start - _DENIAL_BEFORE <= at <= span.end + _DENIAL_AFTER:
                 return True
             if at < span.start <= at + _DENIAL_REASON and at + 1 in self._at("because", found):
