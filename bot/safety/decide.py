@@ -241,6 +241,10 @@ class Detector:
             return not (distance and not self._writer_in(found, clauses))
         if distance or others:
             return False
+        if hit.rule.category == "control" and any(
+            tokens[at].sentence == hit.span.sentence for at in self._at("mutual", found)
+        ):
+            return False  # "ze kijkt in mijn telefoon en ik in de hare, allebei nieuwsgierig"
         if hit.rule.hyperbole and self._at("joke", found):
             return False
         sentence = {tokens[u].sentence for u in hit.span.used}

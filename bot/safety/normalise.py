@@ -25,6 +25,8 @@ _CLAUSE_MARK = ","
 # Letters and digits stay; apostrophes join ("m'n" reads "mn"); the rest parts words.
 _WORD = re.compile(r"[a-z0-9]+(?:['\u2019`][a-z0-9]+)*|['\u2019`][a-z]+")
 _LEET = str.maketrans("013457@$", "oieastas")
+#: "3x", "50x": a count of times, not letters written as digits.
+_TIMES = re.compile(r"\d+x")
 #: The combining accents NFKD splits off letters ("é" is "e" and an accent): dropped.
 _ACCENTS = dict.fromkeys(range(0x0300, 0x0370))
 _RUN = re.compile(r"([a-z])\1{2,}")
@@ -97,7 +99,11 @@ class Reader:
     def _read_word(self, raw: str) -> tuple[str, ...]:
         """What one typed word stands for: itself, its spelling, or its parts."""
         word = raw.replace("\u2019", "'").replace("`", "'")
-        if not word.isalpha() and any(c.isalpha() for c in word.replace("'", "")):
+        if (
+            not word.isalpha()
+            and any(c.isalpha() for c in word.replace("'", ""))
+            and not _TIMES.fullmatch(word)
+        ):
             word = word.translate(_LEET)
         spelled = self._spelling.get(word) or self._spelling.get(word.replace("'", ""))
         if spelled is not None:

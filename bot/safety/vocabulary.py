@@ -63,6 +63,8 @@ MODIFIERS = ("negation", "not_negation", "past", "safe_now", "again", "distance"
 #:   then covers to the end of its clause;
 #: - ``coordinator``: the words of a list ("nooit geslagen of bedreigd"), over which a denial
 #:   reaches a few words further;
+#: - ``mutual``: control that goes both ways or was agreed ("en ik bij hem ook"), which cancels
+#:   a control concern in its sentence;
 #: - ``contrast``: "maar" after a denial, which ends its reach ("niet genomen maar bewaard");
 #: - ``third_person``: someone else as subject ("ze is er niet meer"): a suicide or self-harm
 #:   concern in a clause about them without the writer is their story.
@@ -75,6 +77,7 @@ OPTIONAL_MODIFIERS = (
     "coordinator",
     "third_person",
     "contrast",
+    "mutual",
 )
 
 #: How many words a piece may skip between two of its words, and a rule's pieces may span.
