@@ -125,13 +125,17 @@ class ChatQueue:
         keys = [self._keys.queue_lock(pid), self._keys.queue_sending(pid)]
         await self._scripts.run("queue_release", keys, [token])
 
-    async def count_failure(self, pid: str) -> int:
-        """Count one more failure of the head item; returns how many it has had."""
-        return int(await self._redis.hincrby(self._keys.queue_state(pid), "attempts", 1))
+    async def count_failure(self, pid: str, token: str) -> int:
+        """Count one more failure of the head item; returns how many it has had, or -1 when
+        the lock is no longer `token`'s (nothing is written then)."""
+        keys = [self._keys.queue_lock(pid), self._keys.queue_state(pid)]
+        return int(await self._scripts.run("queue_failed", keys, [token, ""]))
 
-    async def retry_later(self, pid: str, at: float) -> None:
-        """No drain sends before `at` (epoch): the head item is backing off."""
-        await self._redis.hset(self._keys.queue_state(pid), "retry_at", repr(at))
+    async def retry_later(self, pid: str, token: str, at: float) -> bool:
+        """No drain sends before `at` (epoch): the head item is backing off. False (and
+        nothing written) when the lock is no longer `token`'s."""
+        keys = [self._keys.queue_lock(pid), self._keys.queue_state(pid)]
+        return int(await self._scripts.run("queue_failed", keys, [token, repr(at)])) >= 0
 
     async def retry_at(self, pid: str) -> float | None:
         """When the head item may be tried again after a failure (epoch), if it failed."""
@@ -149,7 +153,10 @@ class ChatQueue:
 
     async def _hold(self, pid: str, course_id: str, mode: str) -> int:
         k = self._keys
-        keys = [k.queue(pid), k.queue_items(pid), k.queue_held(pid), k.queue_sending(pid)]
+        keys = [
+            k.queue(pid), k.queue_items(pid), k.queue_held(pid), k.queue_sending(pid),
+            k.queue_state(pid),
+        ]  # fmt: skip
         return int(await self._scripts.run("queue_hold", keys, [course_id, mode]))
 
     async def restore(self, pid: str) -> int:

@@ -293,3 +293,34 @@ async def test_a_flood_from_one_person_is_kept_whole_and_answered_with_one_reque
     assert len(await kit.engine.store.reflections.all(pid)) == 60  # nothing lost
     [other] = await kit.answer("2", "/voortgang")  # someone else is answered as usual
     assert other.text.startswith("“")
+
+
+async def test_a_pause_takes_the_failing_lessons_backoff_with_it(kit: Kit) -> None:
+    """A lesson backing off after failures is taken out by /pauze: its retry time and failure
+    count go with it, so what comes next (the confirmation) is not held up by them."""
+    store = kit.engine.store
+    p = await _participant(store)
+    course = kit.engine.courses["twijfel"]
+    await store.queue.put(p.id, day_items(course, 1)[:1])
+    channel = RecordingChannel(failures={"1": [Transient("502")]})
+    drainer = _drainer(store, channel, kit)
+    retry = await drainer.drain(p.id)
+    assert retry is not None
+    assert await store.queue.retry_at(p.id) is not None
+    assert await store.queue.hold(p.id, "twijfel") == 1
+    assert await store.queue.retry_at(p.id) is None
+    await store.queue.put(p.id, reply_items([Outgoing("Je cursus staat op pauze.")]))
+    assert await drainer.drain(p.id) is None  # at once, not at the old retry time
+    assert [m.text for m in channel.to("1")] == ["Je cursus staat op pauze."]
+
+
+async def test_a_drainer_that_lost_the_lock_writes_no_failure(kit: Kit) -> None:
+    store = kit.engine.store
+    p = await _participant(store)
+    await store.queue.put(p.id, reply_items([Outgoing("een")]))
+    assert await store.queue.acquire(p.id, "mine", 15_000) >= 0
+    await store.redis.set(store.keys.queue_lock(p.id), "someone else")
+    assert await store.queue.count_failure(p.id, "mine") == -1
+    assert not await store.queue.retry_later(p.id, "mine", 2_000_000_000.0)
+    assert await store.queue.retry_at(p.id) is None
+    assert await store.redis.hget(store.keys.queue_state(p.id), "attempts") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot import texts
-from bot.delivery.answers import CHUNK
+from bot.delivery.answers import CHUNK, pieces, units
 from courses.render import render_day
 from storage.keys import Keys
 from storage.models import Channel
@@ -75,6 +76,47 @@ async def test_a_long_answer_is_split_over_messages_each_fit_for_a_phone(kit: Ki
     joined = " ".join(m.text for m in back)
     assert "zin0 " in joined
     assert "zin1129" in joined
+
+
+async def test_an_answer_full_of_emoji_is_split_in_telegrams_units(kit: Kit) -> None:
+    """Telegram counts UTF-16 code units: an emoji is two. Every part must fit, whatever the
+    participant typed, so no part of their own words is refused and lost."""
+    await kit.sign_up("1")
+    await kit.run_until(local(26, 7, 30))
+    words = [f"woord{i} 💛😭👍🏽" for i in range(500)]
+    await kit.say("1", " ".join(words))
+    back = await kit.answer("1", "/antwoorden")
+    assert len(back) >= 3
+    assert all(units(m.text) <= CHUNK for m in back)
+    joined = " ".join(m.text for m in back)
+    assert all(w in joined for w in words)  # nothing lost, no emoji torn from its skin tone
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "👨‍👩‍👧" * 900,  # a family: three emoji joined
+        "é" * 4000,  # é as a letter and its accent
+        "שלום" * 1200,  # Hebrew, right to left, no spaces
+        "👍🏽" * 1600,  # a thumb with its skin tone
+    ],
+)
+def test_a_text_without_spaces_is_cut_between_whole_characters(text: str) -> None:
+    parts = pieces(text)
+    assert len(parts) >= 2
+    assert all(units(part) <= CHUNK for part in parts)
+    assert "".join(parts) == text
+    for part in parts[1:]:
+        first = part[0]
+        assert not unicodedata.combining(first)
+        assert first not in "\u200d\ufe0f"
+        assert not 0x1F3FB <= ord(first) <= 0x1F3FF
+
+
+def test_units_count_as_telegram_does() -> None:
+    assert units("hallo") == 5
+    assert units("💛") == 2  # outside the basic plane: a surrogate pair
+    assert units("é") == 2
 
 
 async def test_a_day_that_arrived_can_be_read_again_and_a_later_one_cannot(kit: Kit) -> None:

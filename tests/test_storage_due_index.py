@@ -126,3 +126,28 @@ async def test_unschedule_removes_a_claimed_member_for_good(store: Store) -> Non
     await store.due.unschedule("a/twijfel")
     assert await store.due.finish("a/twijfel", NOW + timedelta(days=1)) is False
     assert await store.due.due_at("a/twijfel") is None
+
+
+async def test_a_wake_up_never_hands_a_held_member_to_a_second_worker(store: Store) -> None:
+    """A member one worker holds is woken (a new message for a chat being drained): a second
+    worker must not claim it too, or both send; it is looked at again once the lease is gone."""
+    member = "chat:p1"
+    await store.due.schedule(member, NOW)
+    [first] = await store.due.claim(NOW, limit=10, lease_seconds=30, token="A")
+    assert first.member == member
+    await store.due.wake(member, NOW)
+    assert await store.due.claim(NOW, limit=10, lease_seconds=30, token="B") == []
+    assert await store.due.finish(member, None, token="A")
+    [again] = await store.due.claim(
+        NOW + timedelta(seconds=1), limit=10, lease_seconds=30, token="B"
+    )
+    assert again.member == member
+
+
+async def test_a_wake_up_during_a_lease_is_kept_when_the_lease_ends(store: Store) -> None:
+    member = enrollment_member("p1", "twijfel")
+    await store.due.schedule(member, NOW)
+    await store.due.claim(NOW, limit=10, lease_seconds=30, token="A")
+    await store.due.wake(member, NOW + timedelta(minutes=1))
+    assert await store.due.finish(member, NOW + timedelta(days=1), token="A")
+    assert await store.due.due_at(member) == NOW + timedelta(minutes=1)

@@ -547,7 +547,10 @@ async def test_sigkill_restart_block_and_flood_lose_and_repeat_nothing(world: Wo
         day_long = w.real(timedelta(days=1)) + 15  # room for a busy machine
         await w.next(chat, text_is(course.day(2).prompt), day_long, since=down)
         lessons = [m.text for m in tg.sent[down:] if m.chat_id == chat and not is_progress(m)]
-        assert lessons == day_texts(course, 2)
+        # On a busy machine the day's nudge may follow before we look: it comes after, once.
+        if len(lessons) > len(day_texts(course, 2)):
+            assert lessons[len(day_texts(course, 2)) :] == [course.day(2).nudge]
+        assert lessons[: len(day_texts(course, 2))] == day_texts(course, 2)
     gone = await eventually(
         lambda: _stopped(w, blocked, people[blocked]),
         w.real(timedelta(days=1)) + 5,

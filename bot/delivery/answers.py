@@ -7,14 +7,48 @@ at the moment it is sent. So the queue holds no one's words, encrypted at rest o
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from bot import texts
 from courses.models import Course
 from storage.models import CheckIn, ReflectionEntry
 
-#: Characters per message: well under Telegram's 4096, read on a phone.
+#: Units per message (see `units`): well under the platforms' 4,096, read on a phone.
 CHUNK = 3000
+
+
+def units(text: str) -> int:
+    """A text's length as the platforms count it: Telegram counts UTF-16 code units (an emoji
+    is two), WhatsApp characters; the UTF-16 count is never the smaller, so it holds for both."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fits(text: str, size: int) -> int:
+    """How many characters of `text` fit in `size` units."""
+    total = 0
+    for i, char in enumerate(text):
+        total += 2 if ord(char) > 0xFFFF else 1
+        if total > size:
+            return i
+    return len(text)
+
+
+def _clean_cut(text: str, cut: int) -> int:
+    """`cut` moved back so it never parts a letter from its accents, an emoji from its
+    modifiers, or the halves of a joined emoji."""
+    while 0 < cut < len(text) and (
+        unicodedata.combining(text[cut])
+        or text[cut] in _JOINERS
+        or text[cut - 1] == "\u200d"
+        or 0x1F3FB <= ord(text[cut]) <= 0x1F3FF  # skin tones
+    ):
+        cut -= 1
+    return cut
+
+
+#: Characters that belong to the one before them: a zero-width joiner, variation selectors.
+_JOINERS = frozenset({"\u200d", "\ufe0e", "\ufe0f"})
 
 
 def day_block(
@@ -30,14 +64,16 @@ def day_block(
 
 
 def pieces(text: str, size: int = CHUNK) -> list[str]:
-    """The text in parts of at most `size` characters, split at a line or a space if it can."""
+    """The text in parts of at most `size` units, split at a line or a space if it can, and
+    never inside a letter with its accents or an emoji."""
     parts: list[str] = []
-    while len(text) > size:
-        cut = text.rfind("\n", 0, size)
-        if cut < size // 2:
-            cut = text.rfind(" ", 0, size)
-        if cut < size // 2:
-            cut = size
+    while units(text) > size:
+        room = _fits(text, size)
+        cut = text.rfind("\n", 0, room)
+        if cut < room // 2:
+            cut = text.rfind(" ", 0, room)
+        if cut < room // 2:
+            cut = _clean_cut(text, room) or room
         parts.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     parts.append(text)
@@ -66,17 +102,17 @@ def plan(blocks: dict[int, str]) -> list[tuple[int, int, int]]:
     run: list[int] = []
     size = 0
     for day, block in blocks.items():
-        if len(block) > CHUNK:
+        if units(block) > CHUNK:
             if run:
                 messages.append((run[0], run[-1], 0))
                 run, size = [], 0
             messages += [(day, day, part) for part in range(len(pieces(block)))]
             continue
-        if run and size + len(block) + 2 > CHUNK:
+        if run and size + units(block) + 2 > CHUNK:
             messages.append((run[0], run[-1], 0))
             run, size = [], 0
         run.append(day)
-        size += len(block) + 2
+        size += units(block) + 2
     if run:
         messages.append((run[0], run[-1], 0))
     return messages
@@ -87,7 +123,7 @@ def render(blocks: dict[int, str], first: int, last: int, part: int) -> str | No
     chosen = [blocks[d] for d in range(first, last + 1) if d in blocks]
     if not chosen:
         return None
-    if first == last and len(chosen[0]) > CHUNK:
+    if first == last and units(chosen[0]) > CHUNK:
         split = pieces(chosen[0])
         return split[part] if part < len(split) else None
     return "\n\n".join(chosen)

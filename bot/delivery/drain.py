@@ -240,7 +240,9 @@ class Drainer:
         """A transient failure: back off, or park the item after too many. Returns when to try
         again, or None to go on with the rest of the queue."""
         pid, queue = participant.id, self.store.queue
-        attempts = await queue.count_failure(pid)
+        attempts = await queue.count_failure(pid, token)
+        if attempts < 0:
+            return None  # another drainer holds the chat now; it decides
         if attempts >= MAX_ATTEMPTS:
             self.stats.parked += 1
             await self.count("failures_parked")
@@ -257,7 +259,8 @@ class Drainer:
                 await self.store.broadcasts.count(item.broadcast_id, "failed")
             return None
         retry = self._later(backoff(attempts))
-        await queue.retry_later(pid, retry.timestamp())
+        if not await queue.retry_later(pid, token, retry.timestamp()):
+            return None
         self._quiet.warning(
             "transient", "a send failed and will be tried again (participant %s, try %d of %d): %s",
             pid, attempts, MAX_ATTEMPTS, cause,

@@ -5,7 +5,8 @@
 -- Leases that expired (their worker died or hung) are taken first, due now: what a dead worker
 -- left half done must not wait behind a backlog of work nobody has started. Rechecks that are
 -- due come next, for the same reason (a chat whose lesson is half sent waits for a dead drainer's
--- lock to run out); one a live worker holds stays for later. Then the due index, earliest first.
+-- lock to run out); one a live worker holds stays for later. Then the due index, earliest first;
+-- a member there that a live worker holds (a wake-up during its lease) becomes a recheck.
 -- Returns a flat list: member, due score, member, due score, ...
 local limit = tonumber(ARGV[2])
 local out = {}
@@ -39,9 +40,16 @@ end
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, room)
 for i = 1, #due, 2 do
   redis.call('ZREM', KEYS[1], due[i])
-  redis.call('ZADD', KEYS[2], ARGV[3], due[i])
-  redis.call('HSET', KEYS[3], due[i], ARGV[4])
-  out[#out + 1] = due[i]
-  out[#out + 1] = due[i + 1]
+  local held = redis.call('ZSCORE', KEYS[2], due[i])
+  if held and tonumber(held) > tonumber(ARGV[1]) then
+    -- A wake-up for a member a live worker holds: never take it from that worker (it would
+    -- send what the other is sending); look at it again once the lease is gone.
+    redis.call('ZADD', KEYS[4], 'LT', due[i + 1], due[i])
+  else
+    redis.call('ZADD', KEYS[2], ARGV[3], due[i])
+    redis.call('HSET', KEYS[3], due[i], ARGV[4])
+    out[#out + 1] = due[i]
+    out[#out + 1] = due[i + 1]
+  end
 end
 return out
