@@ -11,6 +11,9 @@ The rules that matched are weighed with what surrounds them:
 - laughter ("haha", a laughing emoji) cancels a rule marked `hyperbole` ("ze vermoordt me 😅");
 - escalations make a signal acute (a suicide signal with a means, a place or a time).
 
+Then the learned second opinion (`learned`) is weighed: heard alone where no rule spoke and it
+is confident, and able to overrule a rule's concern whose own sentences read clearly ordinary.
+
 Recall wins: only these things cancel, never an acute signal, and never a child in danger.
 """
 
@@ -172,22 +175,18 @@ class Detector:
             return NONE
         if learned.danger(tokens) < learned.alone:
             return NONE
-        opinion = learned.opinion(tokens)
-        why = [f"learned.{opinion.category}"]
-        category: Category = opinion.category
-        tier: Tier = "acute" if category == "suicide_plan" else "concern"
+        category = learned.category(tokens)
+        why = [f"learned.{category}"]
+        if category == "suicide_plan":
+            return Assessment("acute", category, tuple(why))
+        # The model alone is escalated only from thoughts of suicide to a plan (a means, a
+        # place, a time): the words that make violence acute ("vanavond", "nu") are too common
+        # to stand on a model's reading.
         for escalation, pieces in self._escalations:
-            # The model alone is escalated only from thoughts of suicide to a plan: the time
-            # words that make violence acute ("vanavond", "nu") are too common on their own.
-            if escalation.to != "suicide_plan":
-                continue
-            if opinion.category in escalation.found and any(found.spans(p) for p in pieces):
-                first = CATEGORIES.index(escalation.to) < CATEGORIES.index(category)
-                if tier == "concern" or first:
-                    category = escalation.to
-                tier = "acute"
-                why.append(escalation.id)
-        return Assessment(tier, category, tuple(why))
+            plan = escalation.to == "suicide_plan" and category in escalation.found
+            if plan and any(found.spans(piece) for piece in pieces):
+                return Assessment("acute", "suicide_plan", (*why, escalation.id))
+        return Assessment("concern", category, tuple(why))
 
     def _hits(self, found: Found) -> tuple[list[_Hit], list[Span]]:
         """The rules that match, each at its first place not denied, and the places where a

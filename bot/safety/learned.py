@@ -22,7 +22,6 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -44,16 +43,6 @@ def features(tokens: Sequence[Token]) -> list[str]:
         if i < last and tokens[i + 1].sentence == token.sentence:
             found.append(f"b:{token.text}_{tokens[i + 1].text}")
     return found
-
-
-@dataclass(frozen=True, slots=True)
-class Opinion:
-    """The model's reading of one message."""
-
-    #: How likely the message signals danger, 0 to 1.
-    danger: float
-    #: The danger category it resembles most.
-    category: Category
 
 
 class Model:
@@ -79,10 +68,6 @@ class Model:
             name: (float(row[0]), float(row[1]), tuple(float(x) for x in row[2:]))
             for name, row in data["weights"].items()
         }
-
-    def opinion(self, tokens: Sequence[Token]) -> Opinion:
-        """The probability of danger and the closest category."""
-        return Opinion(self.danger(tokens), self.category(tokens))
 
     def danger(self, tokens: Sequence[Token]) -> float:
         """The probability of danger, as trained: term counts made sublinear (1 + log), times
