@@ -324,3 +324,15 @@ async def test_a_drainer_that_lost_the_lock_writes_no_failure(kit: Kit) -> None:
     assert not await store.queue.retry_later(p.id, "mine", 2_000_000_000.0)
     assert await store.queue.retry_at(p.id) is None
     assert await store.redis.hget(store.keys.queue_state(p.id), "attempts") is None
+
+
+async def test_a_chat_whose_channel_this_process_lacks_is_looked_at_again(kit: Kit) -> None:
+    """A WhatsApp chat drained by a process without WhatsApp: not forgotten, but looked at
+    again a minute on (by a process that has the channel, or this one once it has it)."""
+    store = kit.engine.store
+    p, _ = await store.participants.get_or_create(Channel.WHATSAPP, "31612345678", now=START)
+    await store.queue.put(p.id, reply_items([Outgoing("een")]))
+    again = await _drainer(store, RecordingChannel(), kit).drain(p.id)
+    assert again is not None
+    assert again > kit.clock.now()
+    assert await store.queue.size(p.id) == 1

@@ -133,6 +133,8 @@ async def test_mijngegevens_sends_everything_held_as_one_json_file(kit: Kit) -> 
     assert [e["course_id"] for e in data["enrollments"]] == ["twijfel"]
     assert [r["text"] for r in data["reflections"]] == ["Wat ik dacht op dag één."]
     assert "checkins" in data
+    # Made at druppel's own time (the course clock), not the machine's.
+    assert datetime.fromisoformat(data["exported_at"]) == kit.clock.now()
     store = kit.engine.store
     p = await store.participants.by_chat(Channel.CONSOLE, "1")
     assert p is not None

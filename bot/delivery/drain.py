@@ -65,6 +65,10 @@ class Editor(Protocol):
     async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None: ...
 
 
+#: Seconds before a chat whose channel this process lacks is looked at again.
+NO_CHANNEL_RECHECK = 60
+
+
 @dataclass(frozen=True, slots=True)
 class Turn:
     """The chat gives its turn to others and queues up again in the due index, behind what
@@ -125,8 +129,13 @@ class Drainer:
             return None
         sender = self.senders.get(participant.channel)
         if sender is None:
-            log.error("no %s channel here to reach participant %s", participant.channel, pid)
-            return None
+            # Another process may have the channel (or this one, once configured): look again
+            # later rather than leave the chat's messages waiting for ever.
+            self._quiet.error(
+                "no-channel", "no %s channel here to reach participant %s; looking again in %d s",
+                participant.channel, pid, NO_CHANNEL_RECHECK,
+            )  # fmt: skip
+            return self._later(NO_CHANNEL_RECHECK)
         retry = await self.store.queue.retry_at(pid)
         if retry is not None and retry > self.clock.now().timestamp():
             return datetime.fromtimestamp(retry, UTC)  # still backing off after a failure

@@ -14,13 +14,14 @@ from storage.store import Store
 EXPORT_NAME = "druppel-mijn-gegevens.json"
 
 
-async def export(store: Store, pid: str) -> bytes | None:
-    """The participant's profile, enrollments, reflections and check-ins; None if they are gone."""
+async def export(store: Store, pid: str, now: datetime) -> bytes | None:
+    """The participant's profile, enrollments, reflections and check-ins; None if they are gone.
+    `now` is the course clock's time, so the file says when it was made in druppel's time."""
     participant = await store.participants.get(pid)
     if participant is None:
         return None
     data = {
-        "exported_at": datetime.now(UTC).isoformat(),
+        "exported_at": now.astimezone(UTC).isoformat(),
         "about": "Alles wat druppel over jou bewaart. Geen mens leest je antwoorden.",
         "profile": participant.model_dump(mode="json", exclude={"step", "pending_course"}),
         "enrollments": [
