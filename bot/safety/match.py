@@ -12,7 +12,6 @@ in the same sentence. Everything is linear in the length of the message.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import NamedTuple
@@ -133,44 +132,41 @@ class Found:
         self.tokens = tokens
         self.ids = [terms.ids_of(t.forms) for t in tokens] if ids is None else ids
         self._terms = terms
-        # The sentence bit of every token: the n-th sentence of the message is bit n.
-        self._bit: list[int] = []
-        bit, sentence = 0, -1
-        for token in tokens:
-            if token.sentence != sentence:
-                sentence = token.sentence
-                bit = 1 if not self._bit else bit << 1
-            self._bit.append(bit)
         # Tokens that carry the same ids (the same word, mostly) are grouped first, so each
-        # term's positions grow by whole lists.
-        groups: defaultdict[tuple[int, ...], list[int]] = defaultdict(list)
+        # term's positions grow by whole lists and its sentences by one mask per word.
+        groups: dict[tuple[int, ...], list[int]] = {}
         for i, numbers in enumerate(self.ids):
             if numbers and not (masked and i in masked):
-                groups[numbers].append(i)
-        where: defaultdict[int, list[int]] = defaultdict(list)
-        bits: defaultdict[int, int] = defaultdict(int)
+                group = groups.get(numbers)
+                if group is None:
+                    groups[numbers] = [i]
+                else:
+                    group.append(i)
+        where: dict[int, list[int]] = {}
+        bits: dict[int, int] = {}
         for numbers, at in groups.items():
             mask = 0
             for i in at:
-                mask |= self._bit[i]
+                mask |= 1 << tokens[i].sentence
             for number in numbers:
-                where[number].extend(at)
-                bits[number] |= mask
+                places = where.get(number)
+                if places is None:
+                    where[number] = list(at)
+                    bits[number] = mask
+                else:
+                    places.extend(at)
+                    bits[number] |= mask
         for places in where.values():
             places.sort()
-        self.where: dict[int, list[int]] = dict(where)
-        self.bits: dict[int, int] = dict(bits)
+        self.where = where
+        self.bits = bits
 
     def without(self, masked: frozenset[int]) -> Found:
         """The same message with some tokens set aside (an everyday phrase): only the terms
         those tokens carry are counted again."""
         other = Found.__new__(Found)
-        other.tokens, other.ids, other._terms, other._bit = (
-            self.tokens,
-            self.ids,
-            self._terms,
-            self._bit,
-        )
+        other.tokens, other.ids, other._terms = self.tokens, self.ids, self._terms
+        tokens = self.tokens
         where, bits = dict(self.where), dict(self.bits)
         for number in {n for i in masked for n in self.ids[i]}:
             kept = [i for i in where[number] if i not in masked]
@@ -178,7 +174,7 @@ class Found:
                 where[number] = kept
                 mask = 0
                 for i in kept:
-                    mask |= self._bit[i]
+                    mask |= 1 << tokens[i].sentence
                 bits[number] = mask
             else:
                 del where[number], bits[number]
@@ -275,10 +271,9 @@ class Found:
             shared &= mask
         if not across and not shared:
             return
-        bit = self._bit
         order = sorted(range(len(pieces)), key=lambda i: self._count(pieces[i]))
         for span in self.spans(pieces[order[0]]):
-            if not across and not bit[span.start] & shared:
+            if not across and not (1 << span.sentence) & shared:
                 continue
             chosen = [span]
             taken = set(span.used)

@@ -44,7 +44,8 @@ class Token(NamedTuple):
     #: A sorted tuple, not a set: cached tokens of strings alone are left out of the garbage
     #: collector's scans, which would otherwise grow with every new word the process reads.
     forms: tuple[str, ...]
-    #: Where its sentence and clause begin, as indexes into the message's tokens.
+    #: Which sentence of the message it is in (0, 1, ...), and where its clause begins (an
+    #: index into the message's tokens).
     sentence: int
     clause: int
 
@@ -83,13 +84,15 @@ class Reader:
         """The message's words, each with its forms, in order."""
         tokens: list[Token] = []
         text = _LAUGH.sub(" haha ", text)
+        number = 0  # sentences that hold a word so far
         for sentence in _SENTENCE_END.split(plain(text)):
-            start = len(tokens)
+            before = len(tokens)
             for clause in sentence.split(_CLAUSE_MARK):
                 clause_start = len(tokens)
                 for raw in _WORD.findall(clause):
                     for word, forms in self._words_of(raw):
-                        tokens.append(Token(word, forms, start, clause_start))
+                        tokens.append(Token(word, forms, number, clause_start))
+            number += len(tokens) > before
         return tokens
 
     def _words_and_forms(self, raw: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
