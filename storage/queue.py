@@ -121,6 +121,11 @@ class ChatQueue:
         reply = await self._scripts.run("queue_park", keys, [token, item_id, json.dumps(why)])
         return int(reply) >= 0
 
+    async def renew(self, pid: str, token: str, ttl_ms: int) -> bool:
+        """Keep the drain lock `token` holds for `ttl_ms` more; False when it is not ours."""
+        keys = [self._keys.queue_lock(pid)]
+        return bool(await self._scripts.run("queue_renew", keys, [token, ttl_ms]))
+
     async def release(self, pid: str, token: str) -> None:
         keys = [self._keys.queue_lock(pid), self._keys.queue_sending(pid)]
         await self._scripts.run("queue_release", keys, [token])

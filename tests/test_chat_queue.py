@@ -336,3 +336,37 @@ async def test_a_chat_whose_channel_this_process_lacks_is_looked_at_again(kit: K
     assert again is not None
     assert again > kit.clock.now()
     assert await store.queue.size(p.id) == 1
+
+
+async def test_a_send_slower_than_the_lock_is_not_sent_again_by_another_drainer(
+    redis_url: str, keys: Keys, kit: Kit
+) -> None:
+    """The platform takes longer to answer than the drain lock lasts without progress (WhatsApp
+    waits up to 30 s): the lock is kept while the send is under way, so a second drainer that
+    comes meanwhile does not take the chat and send the same message again."""
+    store = kit.engine.store
+    p = await _participant(store)
+    await store.queue.put(p.id, reply_items([Outgoing("een"), Outgoing("twee")]))
+
+    @dataclass
+    class Slow(RecordingChannel):
+        async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
+            await asyncio.sleep(1.0)  # three times the lock's life
+            await super().send(chat_id, message, lane)
+
+    channel = Slow()
+    other = await connect_redis(redis_url)
+    try:
+        first = _drainer(store, channel, kit)
+        second = _drainer(Store(other, keys), channel, kit)
+        first.lock_seconds = second.lock_seconds = 0.3
+
+        async def later() -> None:
+            await asyncio.sleep(0.6)
+            await second.drain(p.id)
+
+        await asyncio.gather(first.drain(p.id), later())
+        await second.drain(p.id)
+    finally:
+        await other.aclose()
+    assert [m.text for m in channel.to("1")] == ["een", "twee"]

@@ -9,10 +9,12 @@ dies, its lock expires and the chat's wake-up in the due index brings another dr
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
@@ -102,6 +104,39 @@ class Drainer:
     counters: Counters | None = None  # the operators' counters in Redis, shared by every worker
     _quiet: Quiet = field(default_factory=lambda: Quiet(log), repr=False)
 
+    @asynccontextmanager
+    async def _holding(self, pid: str, token: str, ttl_ms: int) -> AsyncIterator[None]:
+        """Keep the chat's drain lock while a send is under way: a platform may take longer to
+        answer (WhatsApp up to 30 s, a full rate bucket) than the lock lasts without progress,
+        and another drainer must not take the chat and send the same message again."""
+
+        every = self.lock_seconds / 3
+
+        async def keep() -> None:
+            while True:
+                try:
+                    if not await self.store.queue.renew(pid, token, ttl_ms):
+                        return
+                except Exception as exc:  # Redis away: the send goes on, the lock may lapse
+                    self._quiet.warning("renew", "could not keep a drain lock: %s", exc)
+                    return
+                await asyncio.sleep(every)
+
+        # Most sends are answered long before the lock needs keeping: only a timer is set, and
+        # a task starts only for a send that is still under way by then.
+        keeper: list[asyncio.Task[None]] = []
+        timer = asyncio.get_running_loop().call_later(
+            every, lambda: keeper.append(asyncio.ensure_future(keep()))
+        )
+        try:
+            yield
+        finally:
+            timer.cancel()
+            for task in keeper:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+
     async def count(self, name: CounterName) -> None:
         if self.counters is not None:
             await self.counters.add(name)
@@ -177,7 +212,8 @@ class Drainer:
             if item is not None and message is not None:
                 try:
                     at_budget.set(False)
-                    await sender.send(participant.chat_id, message, item.lane)
+                    async with self._holding(pid, token, ttl_ms):
+                        await sender.send(participant.chat_id, message, item.lane)
                     # At the channel's limit, a lesson or broadcast gives the other chats their
                     # turn: everyone's first message goes before anyone's next.
                     give_turn = item.lane is not Lane.REPLY and at_budget.get()
