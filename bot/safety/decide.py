@@ -233,7 +233,12 @@ class Detector:
         if hit.rule.category in _OWN_STORY and not others and not self._writer_in(found, clauses):
             # "Oma is overleden ... dat zij er niet meer is": thoughts of death or harm
             # are the writer's only when the writer is in them.
-            others = any(tokens[at].clause in clauses for at in self._at("third_person", found))
+            # Only as the subject, before the words ("ze is er niet meer"): chat drops "ik",
+            # and "cut again after he didnt answer" is the writer's own.
+            others = any(
+                tokens[at].clause in clauses and at < hit.span.start
+                for at in self._at("third_person", found)
+            )
         if hit.rule.tier == "acute":
             # Only a story told at a distance without the writer in it ("in de film sprong
             # iemand van een brug"); chat drops "ik", so other people alone never cancel a plan.
