@@ -156,15 +156,25 @@ class Dispatcher:
                 )  # fmt: skip
                 retry = self.clock.to_course_seconds(self.retry_after_error)
                 next_due = self.clock.now() + timedelta(seconds=retry)
-            if not await self.due.finish(member, next_due, self.token):
-                log.debug("%s was rescheduled while handled; the newer schedule stands", member)
+            try:
+                if not await self.due.finish(member, next_due, self.token):
+                    log.debug("%s was rescheduled while handled; the newer schedule stands", member)
+            except Exception as exc:  # Redis away: the lease runs out and the member is due again
+                self._quiet.warning("finish", "could not finish the claim of %s: %s", member, exc)
         finally:
             self._running.pop(member, None)
             if self._more_due and self._refill and not self._stopping:
                 self._more_due = False
                 refill = asyncio.get_running_loop().create_task(self.pulse())
                 self._refills.add(refill)  # held, so the loop cannot lose it half-way
-                refill.add_done_callback(self._refills.discard)
+                refill.add_done_callback(self._refilled)
+
+    def _refilled(self, task: asyncio.Task[int]) -> None:
+        """A refill is done: its failure (Redis away) is said once in a while, never left for
+        the loop to print as a task exception nobody retrieved."""
+        self._refills.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            self._quiet.warning("refill", "could not claim more: %s: %s", type(exc).__name__, exc)
 
     async def _beat(self) -> None:
         """Extend the leases in hand every third of a lease; cancel handlers that lost theirs."""

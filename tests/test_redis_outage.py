@@ -5,14 +5,20 @@ are told kindly to send it again, and everything carries on when Redis is back."
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
+import logging
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import redis
 
 from bot import texts
+from scheduler.clock import FixedClock
+from scheduler.dispatcher import Dispatcher
 from storage.embedded import redis_server_binary, server_args, socket_path_for
 from storage.keys import Keys
 from storage.store import Store, connect_redis
@@ -133,3 +139,41 @@ async def test_a_redis_outage_is_survived_quietly_and_kindly(
     tg.user_sends(chats[0], "/voortgang")  # answered normally again
     progress = await w.next(chats[0], within=STARTUP, since=after)
     assert progress.text.startswith("“")
+
+
+async def test_redis_lost_while_handling_leaves_no_task_error_unretrieved(
+    own_redis: OwnRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis goes away while handlers run: finishing their claims and claiming more fail.
+    Every such failure is said in a quiet log line; none is left for the loop to print as
+    'Task exception was never retrieved' with a traceback."""
+    loop = asyncio.get_running_loop()
+    unretrieved: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: unretrieved.append(context))
+    client = await connect_redis(own_redis.url)
+    store = Store(client, Keys("lost"))
+    now = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
+    for i in range(40):
+        await store.due.schedule(f"m{i}", now)
+
+    async def handler(member: str) -> datetime | None:
+        if member == "m0":
+            own_redis.stop()
+        await asyncio.sleep(0.05)
+        return None
+
+    dispatcher = Dispatcher(store.due, FixedClock(now), handler, batch=10, concurrency=10)
+    try:
+        with caplog.at_level(logging.WARNING):
+            with contextlib.suppress(Exception):
+                await dispatcher.pulse()
+            await dispatcher.settle()
+            for _ in range(20):  # the refills a finished handler starts
+                await asyncio.sleep(0.05)
+            gc.collect()  # an unretrieved task exception is reported when its task is freed
+            await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(None)
+        await client.aclose()
+    assert unretrieved == []
+    assert "could not finish the claim" in caplog.text
