@@ -147,6 +147,9 @@ def test_every_rule_hears_its_own_examples(rule: object) -> None:
     for example in rule.examples:
         found = assess(example)
         assert found.danger, (rule.id, example)
+        # Heard by the rule itself, not only by a neighbour or the learned model: a rule that
+        # no longer matches its own example is broken, whatever else covers for it today.
+        assert rule.id in found.why, (rule.id, example, found.why)
 
 
 @pytest.mark.parametrize(
