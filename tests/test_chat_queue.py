@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -162,6 +162,17 @@ async def _participant(store: Store, chat: str = "1") -> Participant:
     return p
 
 
+@dataclass
+class _First(RecordingChannel):
+    """A channel that does something of the test's first, every time it sends."""
+
+    before: Callable[[], Awaitable[object]] = field(default=lambda: asyncio.sleep(0))
+
+    async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
+        await self.before()
+        await super().send(chat_id, message, lane)
+
+
 def _drainer(store: Store, channel: RecordingChannel, courses: Kit) -> Drainer:
     async def gone(_: Participant) -> None:
         return None
@@ -242,13 +253,10 @@ async def test_a_drain_that_loses_its_lock_stops_instead_of_looping(kit: Kit) ->
     p = await _participant(store)
     await store.queue.put(p.id, reply_items([Outgoing("een"), Outgoing("twee")]))
 
-    @dataclass
-    class Stealing(RecordingChannel):
-        async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
-            await store.redis.set(store.keys.queue_lock(p.id), "someone else")
-            await super().send(chat_id, message, lane)
+    async def steal() -> None:
+        await store.redis.set(store.keys.queue_lock(p.id), "someone else")
 
-    channel = Stealing()
+    channel = _First(before=steal)
     retry = await _drainer(store, channel, kit).drain(p.id)
     assert retry is not None
     assert [m.text for m in channel.to("1")] == ["een"]  # the new holder sends the rest
@@ -348,13 +356,7 @@ async def test_a_send_slower_than_the_lock_is_not_sent_again_by_another_drainer(
     p = await _participant(store)
     await store.queue.put(p.id, reply_items([Outgoing("een"), Outgoing("twee")]))
 
-    @dataclass
-    class Slow(RecordingChannel):
-        async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
-            await asyncio.sleep(1.0)  # three times the lock's life
-            await super().send(chat_id, message, lane)
-
-    channel = Slow()
+    channel = _First(before=lambda: asyncio.sleep(1.0))  # three times the lock's life
     other = await connect_redis(redis_url)
     try:
         first = _drainer(store, channel, kit)
