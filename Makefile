@@ -20,11 +20,11 @@ demo: $(STAMP)
 	$(BIN)/druppel demo
 
 # Four workers on two cores: most of the suite waits on fake platforms, restarts and timers.
-# The tests that kill worker processes and time the take-over need a quiet machine: they run
-# after, on their own.
+# The tests that time an order or a take-over in real seconds (marked `quiet`) need a quiet
+# machine: they run after, on their own.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 4 -m "not processes"
-	$(BIN)/python -m pytest -m processes
+	$(BIN)/python -m pytest -n 4 -m "not quiet"
+	$(BIN)/python -m pytest -m quiet
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import redis.asyncio as aioredis
 
 from bot.channels.telegram import TelegramChannel, chat_rate, overall_rate
@@ -53,6 +54,7 @@ async def _worker(
     return Dispatcher(store.due, clock, deliveries.on_due, batch=20, concurrency=8), channel
 
 
+@pytest.mark.quiet  # the order of first and later messages is timed: not beside other tests
 async def test_forty_lessons_due_at_once_go_out_without_a_single_429(
     redis_url: str, keys: Keys, store: Store
 ) -> None:

@@ -28,7 +28,7 @@ from storage.models import Channel, Enrollment
 from storage.store import Store
 from tests.fakes.telegram_api import FakeTelegram
 
-pytestmark = pytest.mark.processes
+pytestmark = [pytest.mark.processes, pytest.mark.quiet]
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = load_course_dir(ROOT / "courses")["twijfel"]
