@@ -195,9 +195,6 @@ class Found:
             total |= mask
         return total
 
-    def has(self, term: int) -> bool:
-        return term in self.where
-
     def positions(self, term: int) -> list[int]:
         return self.where.get(term, [])
 
@@ -208,17 +205,6 @@ class Found:
         found = [s for piece in pattern for s in self._spans(piece, 0, len(self.tokens))]
         found.sort(key=_start)
         return found
-
-    def possible(self, pattern: Pattern) -> bool:
-        """Whether every word of one of the pattern's sequences occurs somewhere."""
-        where = self.where
-        for piece in pattern:
-            for term, _ in piece:
-                if term not in where:
-                    break
-            else:
-                return True
-        return False
 
     def _count(self, pattern: Pattern) -> int:
         return sum(len(self.where.get(piece[0][0], ())) for piece in pattern)
