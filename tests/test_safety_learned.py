@@ -4,6 +4,7 @@ as trained, and it only ever adds help where the rules stay silent or are clearl
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,28 @@ def test_the_model_reads_every_form_and_neighbouring_words_of_one_sentence() -> 
     assert {"f:hij", "f:slaan"} <= set(names)  # a lemma, not only the typed word
     assert {"b:hij_slaat", "b:slaat_me"} <= set(names)
     assert "b:me_echt" not in names  # never across a sentence
+
+
+def test_the_model_reads_a_message_as_it_was_trained_on_it() -> None:
+    """The quick reading (known features only, each word looked up once) gives the score the
+    training's features give: the logistic regression over sublinear tf-idf, unit length."""
+    model = load_model()
+    weights = json.loads(model_path().read_text(encoding="utf-8"))["weights"]
+    text = "Hij slaat me soms, en dan zegt hij sorry. Ik ben bang, bang, bang voor vanavond."
+    tokens = detector().tokens(text)
+    counts: dict[str, int] = {}
+    for name in features(tokens):
+        if name in weights:
+            counts[name] = counts.get(name, 0) + 1
+    values = {n: (1 + math.log(c)) * weights[n][0] for n, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in values.values()))
+    score = model_intercept() + sum(v * weights[n][1] for n, v in values.items()) / norm
+    assert model.danger(tokens) == pytest.approx(1 / (1 + math.exp(-score)))
+    assert counts["f:bang"] == 3  # a repeated word counts sublinearly, as trained
+
+
+def model_intercept() -> float:
+    return float(json.loads(model_path().read_text(encoding="utf-8"))["intercept"])
 
 
 def test_a_model_of_other_features_or_malformed_refuses_to_load(tmp_path: Path) -> None:

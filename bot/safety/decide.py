@@ -110,18 +110,27 @@ class Detector:
             if name in vocabulary.concepts
         )
         self._partner = self._terms.term("@partner") if "partner" in vocabulary.concepts else None
-        # The typo words by length: a word is compared only with those a typo away in length.
+        # The typo words by length: a word is compared only with those a typo away in length
+        # (one letter under eight letters, two from eight), the lists made once.
         by_length: dict[int, list[str]] = {}
         for typo_word in sorted(vocabulary.typo_words):
             by_length.setdefault(len(typo_word), []).append(typo_word)
+        longest = max(by_length, default=0) + 3
+        choices_for = {
+            size: [
+                w
+                for n in range(size - _typos(size), size + _typos(size) + 1)
+                for w in by_length.get(n, ())
+            ]
+            for size in range(longest)
+        }
         known = self._terms.words() | set(vocabulary.spelling.values())
 
         def near(word: str) -> str | None:
-            cutoff = 1 if len(word) < 8 else 2
-            choices = [
-                w for n in range(len(word) - cutoff, len(word) + cutoff + 1)
-                for w in by_length.get(n, ())
-            ]  # fmt: skip
+            cutoff = _typos(len(word))
+            choices = choices_for.get(len(word))
+            if not choices:
+                return None
             best = process.extractOne(
                 word, choices, scorer=Levenshtein.distance, score_cutoff=cutoff
             )
@@ -130,7 +139,7 @@ class Detector:
         def matches(word: str) -> bool:
             return bool(self._terms.ids_of((word,)))
 
-        self._reader = Reader(vocabulary.spelling, known, near, matches)
+        self._reader = Reader(vocabulary.spelling, known, near, matches, self._terms.ids_of)
 
     def tokens(self, text: str) -> list[Token]:
         """The message as the net reads it (what the learned model is trained on, too)."""
@@ -308,6 +317,11 @@ class Detector:
         named = acute or categories
         category = next(c for c in CATEGORIES if c in named)
         return Assessment("acute" if acute else "concern", category, tuple(dict.fromkeys(why)))
+
+
+def _typos(length: int) -> int:
+    """How many letters a word of `length` may differ from a vocabulary word it is read as."""
+    return 1 if length < 8 else 2
 
 
 def _near(span: Span, signals: list[Span], within: int | None) -> bool:

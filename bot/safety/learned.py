@@ -23,6 +23,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -69,6 +70,7 @@ class Model:
             name: (float(row[0]), float(row[1]), tuple(float(x) for x in row[2:]))
             for name, row in data["weights"].items()
         }
+        self._known_forms = lru_cache(maxsize=65536)(self._forms_known)
 
     def danger(self, tokens: Sequence[Token]) -> float:
         """The probability of danger, as trained: term counts made sublinear (1 + log), times
@@ -91,16 +93,29 @@ class Model:
         return self.categories[max(range(len(scores)), key=scores.__getitem__)]
 
     def _values(self, tokens: Sequence[Token]) -> dict[str, float]:
-        """Each known feature of the message with its weighed value."""
+        """Each known feature of the message with its weighed value (what `features` makes,
+        the unknown left out early: a word's known forms are looked up once per word)."""
         counts: dict[str, int] = {}
-        for name in features(tokens):
-            counts[name] = counts.get(name, 0) + 1
         weights = self._weights
+        known_forms = self._known_forms
+        last = len(tokens) - 1
+        for i, token in enumerate(tokens):
+            for name in known_forms(token.forms):
+                counts[name] = counts.get(name, 0) + 1
+            if i < last:
+                following = tokens[i + 1]
+                if following.sentence == token.sentence:
+                    name = f"b:{token.text}_{following.text}"
+                    if name in weights:
+                        counts[name] = counts.get(name, 0) + 1
         return {
-            name: (1.0 + math.log(count)) * weights[name][0]
+            name: weights[name][0] if count == 1 else (1.0 + math.log(count)) * weights[name][0]
             for name, count in counts.items()
-            if name in weights
         }
+
+    def _forms_known(self, forms: tuple[str, ...]) -> tuple[str, ...]:
+        weights = self._weights
+        return tuple(name for name in ("f:" + form for form in forms) if name in weights)
 
 
 def _sigmoid(x: float) -> float:

@@ -130,7 +130,8 @@ class Found:
         ids: Sequence[tuple[int, ...]] | None = None,
     ) -> None:
         self.tokens = tokens
-        self.ids = [terms.ids_of(t.forms) for t in tokens] if ids is None else ids
+        # The reader looked the ids up once per word (`Reader(ids=terms.ids_of)`).
+        self.ids = [t.ids for t in tokens] if ids is None else ids
         self._terms = terms
         # Tokens that carry the same ids (the same word, mostly) are grouped first, so each
         # term's positions grow by whole lists and its sentences by one mask per word.
