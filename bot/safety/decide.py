@@ -51,6 +51,8 @@ _POSSESSIVES = frozenset({"mijn", "my", "mn", "mine", "onze", "our", "ons"})
 #: The categories that are about the writer's own life and death: a clause about someone else
 #: ("ze is er niet meer") is their story.
 _OWN_STORY = frozenset({"suicide", "selfharm"})
+#: The categories that something both partners chose cancels ("we delen allebei onze locatie").
+_MUTUAL = frozenset({"control", "stalking"})
 #: The fewest words in a rule's sentences for the model to overrule it: a short plain
 #: statement ("hij wil niet dat ik werk") is left to the rules.
 _VETO_WORDS = 8
@@ -221,6 +223,11 @@ class Detector:
                 continue
             if any(at < c < span.end for c in self._at("contrast", found)):
                 continue  # "niet genomen maar bewaard": what follows "maar" is said
+            if at < span.start and any(
+                c < at and tokens[c].clause == tokens[at].clause
+                for c in self._at("condition", found)
+            ):
+                continue  # "als hij niet terugbelt, rij ik ...": the denial is the condition's
             if span.start - _DENIAL_BEFORE <= at <= span.end + _DENIAL_AFTER:
                 return True
             if at < span.start <= at + _DENIAL_REASON and at + 1 in self._at("because", found):
@@ -248,24 +255,62 @@ class Detector:
                 tokens[at].clause in clauses and at < hit.span.start
                 for at in self._at("third_person", found)
             )
+        sentence = {tokens[u].sentence for u in hit.span.used}
         if hit.rule.tier == "acute":
             # Only a story told at a distance without the writer in it ("in de film sprong
-            # iemand van een brug"); chat drops "ik", so other people alone never cancel a plan.
-            return not (distance and not self._writer_in(found, clauses))
+            # iemand van een brug"); chat drops "ik", so other people alone never cancel a plan;
+            # and a plan of the writer's own told as a past long over ("als tiener nam ik
+            # pillen; dat is twintig jaar voorbij en het gaat goed").
+            if distance and not self._writer_in(found, clauses):
+                return False
+            own = hit.rule.category in _OWN_STORY or hit.rule.category == "suicide_plan"
+            # Someone else as the subject, before the words ("hij springt van het dak van de
+            # schuur in het zwembad"): their act, not the writer's plan.
+            if (
+                own
+                and not self._writer_in(found, clauses)
+                and any(
+                    tokens[at].clause in clauses and at < hit.span.start
+                    for at in self._at("third_person", found)
+                )
+            ):
+                return False
+            return not (own and self._long_over(found, sentence, sentences))
         if distance or others:
             return False
-        if hit.rule.category == "control" and any(
+        if hit.rule.category in _MUTUAL and any(
             tokens[at].sentence == hit.span.sentence for at in self._at("mutual", found)
         ):
             return False  # "ze kijkt in mijn telefoon en ik in de hare, allebei nieuwsgierig"
         if hit.rule.hyperbole and self._at("joke", found):
             return False
-        sentence = {tokens[u].sentence for u in hit.span.used}
+        if self._long_over(found, sentence, sentences):
+            return False
         past = any(tokens[at].sentence in sentence for at in self._at("past", found))
         if not past or not self._at("safe_now", found):
             return True
         # "weer", "nog steeds" count where something was heard, not in "nu durf ik weer".
         return any(tokens[at].sentence in sentences for at in self._at("again", found))
+
+    def _long_over(self, found: Found, sentence: set[int], sentences: set[int]) -> bool:
+        """Whether the words tell of a past far behind ("vroeger", "als tiener", in their own
+        sentence or the next) that is over now ("het gaat nu goed", "I'm safe"), and nothing
+        says it came back ("weer", "still")."""
+        tokens = found.tokens
+        if not any(
+            tokens[at].sentence in sentence or tokens[at].sentence - 1 in sentence
+            for at in self._at("long_ago", found)
+        ):
+            return False
+        if any(tokens[at].sentence in sentences for at in self._at("again", found)):
+            return False
+        if self._at("safe_now", found):
+            return True
+        negations = set(self._at("negation", found))
+        # "het wordt nooit beter" is no sign of it being over.
+        return any(
+            not negations.intersection(range(at - 2, at)) for at in self._at("better_now", found)
+        )
 
     def _at(self, modifier: str, found: Found) -> list[int]:
         term = self._modifier.get(modifier)

@@ -67,7 +67,12 @@ MODIFIERS = ("negation", "not_negation", "past", "safe_now", "again", "distance"
 #:   a control concern in its sentence;
 #: - ``contrast``: "maar" after a denial, which ends its reach ("niet genomen maar bewaard");
 #: - ``third_person``: someone else as subject ("ze is er niet meer"): a suicide or self-harm
-#:   concern in a clause about them without the writer is their story.
+#:   concern in a clause about them without the writer is their story;
+#: - ``long_ago``: a past far behind ("vroeger", "als tiener", "decade"), which, in the words'
+#:   sentence or the next ("... Dat is jaren voorbij."), with ``better_now`` ("nu gaat het
+#:   goed", "I'm fine now") or ``safe_now``, cancels a concern, and a plan told as the past;
+#: - ``condition``: "als", "if": a denial after it belongs to the condition ("als hij niet
+#:   belt, rij ik ..."), not to what follows.
 OPTIONAL_MODIFIERS = (
     "others",
     "their",
@@ -78,6 +83,9 @@ OPTIONAL_MODIFIERS = (
     "third_person",
     "contrast",
     "mutual",
+    "long_ago",
+    "better_now",
+    "condition",
 )
 
 #: How many words a piece may skip between two of its words, and a rule's pieces may span.
