@@ -78,6 +78,60 @@ def test_denial_time_and_distance_are_read_with_care(message: str, heard: bool) 
     assert assess(message).danger is heard, assess(message).why
 
 
+@pytest.mark.parametrize(
+    ("message", "heard"),
+    [
+        # A past far behind that goes well now, also said in the next sentence.
+        ("Vroeger sneed ik mezelf. Nu gaat het al jaren goed met me.", False),
+        ("I self-harmed as a teenager. I'm fine now and have been for a decade.", False),
+        ("Als tiener wilde ik dood. Dat is twintig jaar voorbij en ik ben gelukkig.", False),
+        # ... but not when it came back, or when "better" is denied.
+        ("Vroeger sneed ik mezelf, en nu is het weer begonnen.", True),
+        ("Vroeger wilde ik dood en het wordt nooit beter.", True),
+        # A denial inside a condition does not reach what follows it.
+        ("als hij mij vanavond nie terugbelt rij ik mijn auto tegen nen boom", True),
+        # Someone else's act, and tracking both partners chose.
+        ("hij springt van het dak van de schuur in het zwembad, echt een kind", False),
+        ("we volgen elkaars locatie op Find My, allebei akkoord", False),
+        ("hij volgt mijn locatie zonder dat ik het weet", True),
+    ],
+)
+def test_a_past_long_over_a_condition_and_someone_else_are_read(message: str, heard: bool) -> None:
+    assert assess(message).danger is heard, assess(message).why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ik heb pils gekocht voor het feest vanavond",
+        "I bought a new pillow for his side of the bed",
+        "hoe laat gaat de trein naar Gent morgen?",
+        "we hebben gas gekocht voor de barbecue",
+        "ik ga het mes slijpen voor de kerstkalkoen",
+        "ik heb een riem gekocht voor zijn verjaardag",
+        "I took an ibuprofen for my back and went to bed early",
+        "de strips van Suske en Wiske heb ik bewaard voor later",
+    ],
+)
+def test_an_everyday_object_is_no_plan(message: str) -> None:
+    """A means or a place alone is not a plan: the act, a stockpile or a time makes one."""
+    assert assess(message).tier != "acute", assess(message).why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "de pillen liggen klaar voor vannacht",
+        "ik heb mijn slaappillen gespaard, het zijn er nu genoeg",
+        "ik weet wanneer de sneltrein hier voorbij raast",
+        "Ik heb een koord gekocht in de Brico en ik heb al een plek gezocht",
+        "I've been saving up my sleeping pills",
+    ],
+)
+def test_a_plan_without_the_word_for_it_is_acute(message: str) -> None:
+    assert assess(message).tier == "acute", assess(message).why
+
+
 @pytest.mark.parametrize("where", ["start", "middle", "end"])
 @pytest.mark.parametrize(
     ("message", "category"),
