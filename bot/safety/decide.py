@@ -55,7 +55,7 @@ _OWN_STORY = frozenset({"suicide", "selfharm"})
 _MUTUAL = frozenset({"control", "stalking"})
 #: The fewest words in a rule's sentences for the model to overrule it: a short plain
 #: statement ("hij wil niet dat ik werk") is left to the rules.
-_VETO_WORDS = 8
+_VETO_WORDS = 12
 #: The fewest words the learned model alone goes by: below, the rules decide on their own.
 _MODEL_WORDS = 8
 #: Longer messages are read up to here; Telegram's own limit is 4,096 characters.
