@@ -379,6 +379,36 @@ async def test_a_bad_signature_is_refused_and_a_retried_webhook_counts_once(
     assert len(acks) == 1
 
 
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        (131064, "rate_limited"),
+        (131056, "rate_limited"),
+        (131000, "transient"),
+        (131047, "rejected"),
+    ],
+)
+async def test_a_failed_status_is_read_as_the_send_path_reads_its_code(
+    world: World, code: int, kind: str
+) -> None:
+    """One reading of Meta's codes: a "failed" status later means what a refused call means."""
+    w = world
+    clock = await w.up()
+    await w.sign_up_by_buttons(SANNE, clock)
+    last = w.wa.messages_to(SANNE)[-1]
+    failed = status_webhook(SANNE, last.id, "failed", code=code, phone_number_id=NUMBER_ID)
+    assert await w.post(failed) == 200
+    pid = (await w.participant(SANNE)).id
+
+    async def reported() -> bool:
+        return any(f.participant == pid for f in await w.store.failures.recent())
+
+    await eventually(reported, REPLY, "the failure in operators' /errors")
+    (entry,) = [f for f in await w.store.failures.recent() if f.participant == pid]
+    assert entry.kind == kind
+    assert (await w.enrollment(SANNE)).status is EnrollmentStatus.ACTIVE
+
+
 async def test_a_failed_status_is_shown_to_operators_and_stops_an_unreachable_number(
     world: World,
 ) -> None:

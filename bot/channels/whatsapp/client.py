@@ -60,9 +60,9 @@ _TEMPLATE = {132000, 132001, 132005, 132007, 132008, 132012, 132015, 132016}
 _TRANSIENT = {1, 2, 131000, 131016, 133004}
 
 
-def classify(error: ApiError) -> Kind:
-    """What Meta's code means; the HTTP status only where there is no code."""
-    code = error.code
+def classify_code(code: int | None) -> Kind | None:
+    """What one of Meta's error codes means, wherever it comes from: a refused call, or a
+    "failed" status on the webhook later. None for a code not known here."""
     if code == 131047:
         return Kind.WINDOW
     if code == 131056:
@@ -73,6 +73,15 @@ def classify(error: ApiError) -> Kind:
     ):  # fmt: skip
         if code in codes:
             return kind
+    return None
+
+
+def classify(error: ApiError) -> Kind:
+    """What Meta's code means; the HTTP status only where there is no code."""
+    code = error.code
+    known = classify_code(code)
+    if known is not None:
+        return known
     if error.status == 429:
         return Kind.THROTTLED
     if error.status == 401:

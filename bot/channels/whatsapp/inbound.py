@@ -20,11 +20,12 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from bot.channels.whatsapp import texts
-from bot.channels.whatsapp.client import GONE_CODES
+from bot.channels.whatsapp.client import Kind as ErrorKind
+from bot.channels.whatsapp.client import classify_code
 from bot.channels.whatsapp.words import read
 from bot.delivery.replies import where
 from bot.messages import Incoming, Kind, Outgoing
-from bot.ops.counters import Counters, failure
+from bot.ops.counters import Counters, FailureKind, failure
 from scheduler.clock import Clock
 from storage.crypto import UndecryptableText
 from storage.models import Channel, EnrollmentStatus, FailureEntry, Participant
@@ -42,7 +43,14 @@ _WHAT = {"image": "photo", "sticker": "sticker", "audio": "voice", "video": "vid
          "document": "document", "location": "location", "contacts": "contact"}  # fmt: skip
 #: What a participant may type to mean "yes, send it" after the invitation template.
 _YES = frozenset({"ja", "ok", "oké", "oke", "graag", "ja graag", "yes", "go", "👍", "verder"})
-_RATE_CODES = {4, 80007, 130429, 131048, 131056}
+#: How a "failed" status is counted, from the one reading of Meta's codes the send path uses
+#: too; any other code counts as rejected.
+_FAILURE: dict[ErrorKind, FailureKind] = {
+    ErrorKind.GONE: "gone",
+    ErrorKind.THROTTLED: "rate_limited",
+    ErrorKind.PAIR: "rate_limited",
+    ErrorKind.TRANSIENT: "transient",
+}
 
 
 class Answers(Protocol):
@@ -119,9 +127,8 @@ class InboundHandler:
         """A message we sent did not arrive: count it, keep it for operators, act on it."""
         participant = await self.store.participants.by_chat(Channel.WHATSAPP, event.chat)
         code = event.error_code
-        kind = (
-            "gone" if code in GONE_CODES else "rate_limited" if code in _RATE_CODES else "rejected"
-        )
+        read = classify_code(code)
+        kind: FailureKind = "rejected" if read is None else _FAILURE.get(read, "rejected")
         if code == 131047:
             await self.repo.close_window(event.chat)
         await self.counters.add(failure(kind))
