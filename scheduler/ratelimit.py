@@ -31,6 +31,12 @@ class Rate:
         if self.per_second <= 0 or self.burst < 1:
             raise ValueError(f"not a usable rate: {self}")
 
+    @classmethod
+    def steady(cls, per_second: float) -> Rate:
+        """A platform-wide pace: the burst is a fifth of a second's worth, so no one second
+        sees more than `per_second` and a fifth (25/s gives at most 30 in any second)."""
+        return cls(per_second, burst=max(1, int(per_second / 5)))
+
     @property
     def interval_us(self) -> int:
         """Microseconds between two messages: fine enough that any pace up to 1000 a second

@@ -16,14 +16,13 @@ from bot.channels.whatsapp.rendering import MAX_TEXT, length
 from bot.channels.whatsapp.sender import (
     OPERATOR_WAIT,
     WhatsAppSender,
-    overall_rate,
     pair_rate,
 )
 from bot.channels.whatsapp.window import WINDOW, Template, Window
 from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
 from bot.messages import Button, Outgoing
 from scheduler.clock import FixedClock
-from scheduler.ratelimit import RateLimiter
+from scheduler.ratelimit import Rate, RateLimiter
 from storage.models import Channel, Lane
 from storage.store import Store
 from storage.whatsapp import InboundEvent, WhatsAppRepo
@@ -58,7 +57,7 @@ async def rig(store: Store) -> AsyncIterator[Rig]:
     async with FakeWhatsApp(token="tok", phone_number_id="1099001") as wa:
         clock = FixedClock(NOON)
         repo = WhatsAppRepo(store.redis, store.keys, SECRET)
-        limiter = RateLimiter(store.redis, store.keys, "whatsapp", overall_rate(80), pair_rate(10))
+        limiter = RateLimiter(store.redis, store.keys, "whatsapp", Rate.steady(80), pair_rate(10))
         api = CloudApi(wa.base_url, "1099001", "tok")
         sender = WhatsAppSender(
             api, repo, Window(repo, clock), store, limiter=limiter,

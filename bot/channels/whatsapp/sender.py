@@ -47,11 +47,6 @@ IMAGE_NAME = "druppel.png"
 HELD = "held for the 24-hour window: waiting for the participant to answer the invitation"
 
 
-def overall_rate(per_second: float) -> Rate:
-    """The number's throughput, with a burst of a fifth of a second's worth."""
-    return Rate(per_second, burst=max(1, int(per_second / 5)))
-
-
 def pair_rate(burst: int) -> Rate:
     """One person: a message every six seconds after `burst` at once (Meta allows bursts)."""
     return Rate(1 / 6, burst=burst)

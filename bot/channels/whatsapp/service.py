@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 
 from bot.channels.whatsapp.client import CloudApi
 from bot.channels.whatsapp.inbound import InboundHandler, Inbox
-from bot.channels.whatsapp.sender import WhatsAppSender, overall_rate, pair_rate
+from bot.channels.whatsapp.sender import WhatsAppSender, pair_rate
 from bot.channels.whatsapp.webhook import WhatsAppWebhook
 from bot.channels.whatsapp.window import Template, Window
 from bot.delivery.replies import Conversation
@@ -23,7 +23,7 @@ from bot.ops.counters import Counters
 from bot.settings import Settings
 from bot.wiring import Engine
 from scheduler.clock import Clock
-from scheduler.ratelimit import RateLimiter
+from scheduler.ratelimit import Rate, RateLimiter
 from storage.models import Channel
 from storage.store import Store
 from storage.whatsapp import WhatsAppRepo
@@ -115,8 +115,8 @@ async def whatsapp_channel(eng: Engine) -> AsyncIterator[bool]:
     wa = repo(eng.store, settings)
     mps = settings.whatsapp_max_per_second
     limiter = RateLimiter(
-        eng.store.redis, eng.store.keys, Channel.WHATSAPP.value, overall_rate(mps),
-        pair_rate(settings.whatsapp_chat_burst), bulk=overall_rate(mps * BULK_SHARE),
+        eng.store.redis, eng.store.keys, Channel.WHATSAPP.value, Rate.steady(mps),
+        pair_rate(settings.whatsapp_chat_burst), bulk=Rate.steady(mps * BULK_SHARE),
     )  # fmt: skip
     api = CloudApi(
         settings.whatsapp_api_base_url, settings.whatsapp_phone_number_id or "",
