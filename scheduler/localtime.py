@@ -22,6 +22,8 @@ import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
+from scheduler.places import zone_for_place
+
 _ONE_DAY = timedelta(days=1)
 _ONE_SECOND = timedelta(seconds=1)
 
@@ -119,12 +121,18 @@ _TIME_OF_DAY = re.compile(
 )
 
 
+#: Longer text is no zone or place name.
+MAX_ZONE_CHARS = 100
+
+
 def parse_time_of_day(text: str) -> time | None:
     """Read a delivery time the way Dutch speakers type one, or None if it is not a time.
 
     Accepts "7:30", "07:30", "7.30", "19u30", "19u", "19 uur", "7", "0730"; hours 0-23 and
     minutes 0-59, so "24:00" and "7:60" are refused rather than guessed at.
     """
+    if len(text) > 40:
+        return None
     match = _TIME_OF_DAY.fullmatch(text.strip().lower())
     if match is None:
         return None
@@ -170,13 +178,16 @@ def _zone_lookup() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def suggest_zone(text: str) -> str | None:
-    """The zone a participant most likely means by a city or zone name, or None.
+    """The zone a participant most likely means by a place or zone name, or None.
 
-    "amsterdam", "Europe/Amsterdam", "new york" and "São Paulo" all work; where several zones
-    share a city name the current-scheme one wins, and all of them keep the same time anyway.
+    "amsterdam", "Europe/Amsterdam", "new york" and "São Paulo" all work, and so do places in
+    Dutch or English (`scheduler.places`: "Brussel", "Den Haag", "België", "Curaçao"); where
+    several zones share a city name the current-scheme one wins, and all keep the same time.
     """
+    if len(text) > MAX_ZONE_CHARS:
+        return None  # no place is named in more; and nothing longer reaches a pattern
     folded = _fold_name(text)
     if not folded:
         return None
     by_key, by_city = _zone_lookup()
-    return by_key.get(folded) or by_city.get(folded)
+    return by_key.get(folded) or by_city.get(folded) or zone_for_place(text)
