@@ -33,7 +33,7 @@ from cryptography.fernet import Fernet
 from redis.asyncio.cluster import RedisCluster
 from redis.typing import EncodableT, FieldT
 
-from bot.coach import Coach
+from bot.conversation import Coach
 from bot.delivery.owed import Deliveries
 from bot.journey import Journey
 from bot.messages import Incoming, Kind, Outgoing

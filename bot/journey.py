@@ -1,7 +1,7 @@
 """What the coach and the deliveries both need to know about a participant's journey.
 
 The rules of time live here once: when the next lesson is due, how that reads in Dutch, and
-where an enrollment stands in the due index.
+where an enrollment stands in the due index; and how a course pauses or ends, whoever asks.
 """
 
 from __future__ import annotations
@@ -26,6 +26,41 @@ NUDGE_BEFORE_LESSON = timedelta(hours=1)
 
 #: Statuses that still belong to the participant's current course (a stopped one does not).
 CURRENT = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED, EnrollmentStatus.COMPLETED)
+#: Statuses of a course that still sends lessons, or will again after a pause.
+LIVE = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
+
+#: A change to an enrollment: the changed record, or None to leave it as it is.
+Change = Callable[[Enrollment], Enrollment | None]
+
+
+def stopping(reason: str, now: datetime) -> Change:
+    """End a course that still runs (active or paused) for `reason`: no lesson or nudge comes
+    any more, and everything they wrote is kept. A course that already ended stays as it is."""
+
+    def stop(e: Enrollment) -> Enrollment | None:
+        if e.status not in LIVE:
+            return None
+        e.status, e.end_reason, e.ended_at = EnrollmentStatus.STOPPED, reason, now
+        e.next_due = e.nudge_due = None
+        return e
+
+    return stop
+
+
+def pausing(reason: str | None = None) -> Change:
+    """Pause a course that sends lessons, until it is resumed; `reason` says why when it was
+    not the participant who asked (its course file is gone)."""
+
+    def pause(e: Enrollment) -> Enrollment | None:
+        if e.status is not EnrollmentStatus.ACTIVE:
+            return None
+        e.status = EnrollmentStatus.PAUSED
+        if reason is not None:
+            e.end_reason = reason
+        e.next_due = e.nudge_due = None
+        return e
+
+    return pause
 
 
 @dataclass(frozen=True)
@@ -135,9 +170,7 @@ class Journey:
         course = self.courses.get(enrollment.course_id)
         return course is not None and enrollment.current_day > course.length
 
-    async def change(
-        self, pid: str, course_id: str, change: Callable[[Enrollment], Enrollment | None]
-    ) -> Enrollment | None:
+    async def change(self, pid: str, course_id: str, change: Change) -> Enrollment | None:
         """Change an enrollment and its place in the due index, so that no crash between the
         two leaves an active enrollment the dispatcher never looks at.
 

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.coach import Coach
+from bot.conversation import Coach
 from bot.delivery.drain import Sender
 from bot.delivery.owed import Deliveries
 from bot.delivery.replies import Conversation

@@ -57,3 +57,13 @@ def test_the_safety_net_stands_on_its_own() -> None:
         ours = {name for name in _imports(path, by_name=True) if name.split(".")[0] in OURS}
         wrong = {n for n in ours if not any(n == a or n.startswith(f"{a}.") for a in allowed)}
         assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+
+
+def test_what_the_conversation_stands_on_never_leans_on_it() -> None:
+    """Delivery renders the lessons and the check-in buttons the conversation reads; it and the
+    safety net sit below the conversation, so neither imports it."""
+    below = [ROOT / "bot" / "delivery", ROOT / "bot" / "safety"]
+    for path in (p for folder in below for p in folder.rglob("*.py")):
+        ours = _imports(path, by_name=True)
+        wrong = {n for n in ours if n == "bot.conversation" or n.startswith("bot.conversation.")}
+        assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"

@@ -28,7 +28,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot import texts, texts_care, texts_ops
 from bot.channels.telegram import html_text, translate
-from bot.coach import COMMON_TIMES
+from bot.conversation.buttons import COMMON_TIMES
 from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected, Transient
 from bot.messages import Outgoing
 from courses.loader import load_course_dir

@@ -28,7 +28,7 @@ from bot import texts, texts_care
 from bot.channels.whatsapp import texts as wa_texts
 from bot.channels.whatsapp.rendering import body
 from bot.channels.whatsapp.words import as_words
-from bot.coach import COMMON_TIMES
+from bot.conversation.buttons import COMMON_TIMES
 from bot.delivery.items import outgoing
 from bot.messages import Outgoing
 from bot.ops.counters import Counters

@@ -19,7 +19,7 @@ from bot.channels.whatsapp.rendering import (
     template,
 )
 from bot.channels.whatsapp.words import COMMAND_WORDS, as_words, read
-from bot.coach import COMMON_TIMES
+from bot.conversation.buttons import COMMON_TIMES
 from bot.delivery.items import outgoing
 from bot.messages import Button, Kind, Outgoing
 from courses.loader import load_course_dir

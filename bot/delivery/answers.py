@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from bot import texts
 from courses.models import Course
-from storage.models import CheckIn, ReflectionEntry
+from storage.models import CheckIn, Lane, QueueItem, ReflectionEntry
 
 #: Units per message (see `units`): well under the platforms' 4,096, read on a phone.
 CHUNK = 3000
@@ -116,6 +116,14 @@ def plan(blocks: dict[int, str]) -> list[tuple[int, int, int]]:
     if run:
         messages.append((run[0], run[-1], 0))
     return messages
+
+
+def queued(course_id: str, blocks: dict[int, str], lane: Lane) -> list[QueueItem]:
+    """The queue items that name the planned messages: the days, never the words."""
+    return [
+        QueueItem(lane=lane, kind="answers", course_id=course_id, day=first, index=last, part=part)
+        for first, last, part in plan(blocks)
+    ]
 
 
 def render(blocks: dict[int, str], first: int, last: int, part: int) -> str | None:

@@ -9,19 +9,35 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
+from typing import Annotated, ClassVar
+
+from pydantic import Field
 
 from bot import texts, texts_care
+from bot.button_data import ButtonData
 from bot.messages import Button, Outgoing
 from courses.models import Course
 from courses.render import DayMessage, render_day, render_nudge
 from storage.models import Lane, QueueItem, StoredButton, StoredMessage
 
 
+class CheckInScore(ButtonData):
+    """A tap on a check-in's scale, "k:partner:2:4": the course, the day, and the score."""
+
+    prefix: ClassVar[str] = "k"
+    course: str
+    day: Annotated[int, Field(ge=1)]
+    score: Annotated[int, Field(ge=1, le=5)]
+
+
 def outgoing(message: DayMessage, course_id: str, day: int) -> Outgoing:
     """A rendered course message as a channel-neutral one; check-in choices become buttons."""
     buttons: tuple[tuple[Button, ...], ...] = ()
     if message.choices:
-        row = tuple(Button(c.label, f"k:{course_id}:{day}:{c.value}") for c in message.choices)
+        row = tuple(
+            CheckInScore(course=course_id, day=day, score=int(c.value)).button(c.label)
+            for c in message.choices
+        )
         buttons = (row,)
     return Outgoing(message.text, heading=message.heading, buttons=buttons)
 

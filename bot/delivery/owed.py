@@ -19,7 +19,7 @@ from bot.delivery import answers
 from bot.delivery.drain import Drainer, Sender
 from bot.delivery.export import EXPORT_NAME, export
 from bot.delivery.items import course_item, day_items, render
-from bot.journey import Journey
+from bot.journey import Journey, pausing, stopping
 from bot.messages import Outgoing
 from bot.summary import summary
 from storage.keys import chat_member, parse_member
@@ -186,17 +186,12 @@ class Deliveries:
         note = QueueItem(lane=Lane.LESSON, kind="text", message=StoredMessage(
             text=texts.COURSE_CHANGED))  # fmt: skip
 
-        def park(e: Enrollment) -> Enrollment | None:
-            if e.status is not EnrollmentStatus.ACTIVE:
-                return None
-            e.status, e.end_reason = EnrollmentStatus.PAUSED, "course_missing"
-            e.next_due = e.nudge_due = None
-            return e
-
         def queue(pipe: Pipeline, _before: Enrollment, _after: Enrollment) -> None:
             self.store.queue.queue(pipe, participant.id, [note])
 
-        await self.store.enrollments.update(participant.id, course_id, park, queue)
+        await self.store.enrollments.update(
+            participant.id, course_id, pausing("course_missing"), queue
+        )
 
     async def _complete(
         self, participant: Participant, course_id: str, day: int, now: datetime
@@ -255,18 +250,13 @@ class Deliveries:
         course = self.journey.courses.get(course_id)
         if course is None:
             return []
-        items = [
-            QueueItem(lane=Lane.LESSON, kind="summary", course_id=course_id, day=course.length)
-        ]
         blocks = answers.by_day(
             course, await self.store.reflections.all(pid), await self.store.checkins.all(pid)
         )
-        items += [
-            QueueItem(lane=Lane.LESSON, kind="answers", course_id=course_id, day=first,
-                      index=last, part=part)
-            for first, last, part in answers.plan(blocks)
-        ]  # fmt: skip
-        return items
+        summary_item = QueueItem(
+            lane=Lane.LESSON, kind="summary", course_id=course_id, day=course.length
+        )
+        return [summary_item, *answers.queued(course_id, blocks, Lane.LESSON)]
 
     async def _followup(self, participant: Participant, enrollment: Enrollment) -> None:
         """Some days after the end: one message asking how it goes, and one question."""
@@ -296,17 +286,7 @@ class Deliveries:
 
     async def recipient_gone(self, participant: Participant) -> None:
         """The participant blocked us or left: stop their courses quietly, keep what they wrote."""
-        now = self.journey.clock.now()
-
-        def stop(e: Enrollment) -> Enrollment | None:
-            if e.status not in (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED):
-                return None
-            e.status = EnrollmentStatus.STOPPED
-            e.end_reason = "unreachable"
-            e.ended_at = now
-            e.next_due = e.nudge_due = None
-            return e
-
+        stop = stopping("unreachable", self.journey.clock.now())
         for enrollment in await self.store.enrollments.for_participant(participant.id):
             await self.journey.change(participant.id, enrollment.course_id, stop)
         for queued in await self.store.queue.items(participant.id):

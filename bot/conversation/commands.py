@@ -1,0 +1,98 @@
+"""The commands that steer a running course: /tijd, /tijdzone, /pauze, /verder, /stop; and /help.
+
+Each answers whatever state the participant is in: with no course running they hear so, kindly.
+"""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.conversation.buttons import time_rows
+from bot.conversation.context import Context, Replies, say
+from bot.conversation.signup import set_time, set_zone
+from bot.conversation.steps import Step, set_step
+from bot.journey import pausing, stopping
+from bot.messages import Incoming
+from scheduler.localtime import parse_time_of_day, suggest_zone
+from storage.models import Enrollment, EnrollmentStatus, Participant
+
+
+async def show_help(_ctx: Context, _event: Incoming) -> Replies:
+    """/help: what one can do, for anyone."""
+    return say(texts.HELP)
+
+
+async def time(ctx: Context, participant: Participant, args: tuple[str, ...]) -> Replies:
+    """/tijd 07:30 sets the time; /tijd alone shows it and offers the common ones."""
+    if args:
+        at = parse_time_of_day(" ".join(args))
+        return say(texts.BAD_TIME) if at is None else await set_time(ctx, participant, at)
+    await set_step(ctx.store, participant, Step.TIME)
+    current = texts.CURRENT_TIME.format(
+        time=texts.hhmm(participant.delivery_time), zone=participant.timezone
+    )
+    return say(current, *time_rows())
+
+
+async def zone(ctx: Context, participant: Participant, args: tuple[str, ...]) -> Replies:
+    """/tijdzone Amsterdam sets the zone; /tijdzone alone asks for one."""
+    if args:
+        found = suggest_zone(" ".join(args))
+        return say(texts.BAD_ZONE) if found is None else await set_zone(ctx, participant, found)
+    await set_step(ctx.store, participant, Step.TYPE_ZONE)
+    return say(texts.TYPE_ZONE)
+
+
+async def pause(ctx: Context, participant: Participant, _args: tuple[str, ...]) -> Replies:
+    live = await ctx.live(participant.id)
+    if live is None:
+        return say(texts.NO_COURSE)
+    if live.status is EnrollmentStatus.PAUSED:
+        return say(texts.ALREADY_PAUSED)
+    await ctx.journey.change(participant.id, live.course_id, pausing())
+    # Whatever of the course is still queued waits for /verder: nothing of it may arrive
+    # after the confirmation below.
+    await ctx.store.queue.hold(participant.id, live.course_id)
+    return say(texts.PAUSED)
+
+
+async def resume(ctx: Context, participant: Participant, _args: tuple[str, ...]) -> Replies:
+    live = await ctx.live(participant.id)
+    if live is None:
+        return say(texts.NO_COURSE)
+    if live.course_id not in ctx.courses:
+        return say(texts.COURSE_CHANGED)
+    journey = ctx.journey
+    now = journey.clock.now()
+
+    def resume(e: Enrollment) -> Enrollment | None:
+        if e.status is not EnrollmentStatus.PAUSED:
+            return None
+        e.status = EnrollmentStatus.ACTIVE
+        awaiting = journey.awaits_reflection(e)
+        e.next_due = None if awaiting else journey.next_lesson_time(participant, e, now)
+        return e
+
+    was_paused = live.status is EnrollmentStatus.PAUSED
+    resumed = await journey.change(participant.id, live.course_id, resume)
+    if resumed is None:
+        return say(texts.NO_COURSE)
+    when = ctx.next_when(participant, resumed)
+    if when is None:
+        return say(texts.WAITING_FOR_REFLECTION.format(day=resumed.last_delivered_day))
+    if not was_paused:
+        return say(texts.NOT_PAUSED.format(when=when))
+    resumed_text = texts.RESUMED.format(day=resumed.current_day, when=when)
+    if await ctx.store.queue.held(participant.id):
+        resumed_text = f"{resumed_text} {texts.REST_OF_LESSON}"
+    return say(resumed_text)
+
+
+async def stop(ctx: Context, participant: Participant, _args: tuple[str, ...]) -> Replies:
+    live = await ctx.live(participant.id)
+    if live is None:
+        return say(texts.NO_COURSE)
+    stopped = stopping("participant", ctx.journey.clock.now())
+    await ctx.journey.change(participant.id, live.course_id, stopped)
+    await ctx.store.queue.drop(participant.id, live.course_id)
+    await set_step(ctx.store, participant, None)
+    return say(texts.STOPPED)

@@ -1,0 +1,50 @@
+"""What every part of the conversation works with: the journey (store, courses, clock), what
+the wiring hands in, the participant's running course, and how an answer is written."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.journey import LIVE, Journey
+from bot.messages import Button, Outgoing
+from courses.models import Course
+from storage.models import Enrollment, EnrollmentStatus, Participant, QueueItem
+from storage.store import Store
+
+Replies = list[Outgoing]
+#: What follows the end of a course (the summary, their answers), as queue items.
+Closing = Callable[[str, str], Awaitable[list[QueueItem]]]
+
+
+def say(text: str, *rows: tuple[Button, ...]) -> Replies:
+    """One message, with rows of buttons under it."""
+    return [Outgoing(text, buttons=tuple(rows))]
+
+
+@dataclass(frozen=True)
+class Context:
+    journey: Journey
+    #: How many days answers are kept, as /privacy says (None: until they are deleted).
+    retention_days: int | None = None
+    #: Given a participant and a course, what follows its end (None: nothing).
+    closing: Closing | None = None
+
+    @property
+    def store(self) -> Store:
+        return self.journey.store
+
+    @property
+    def courses(self) -> dict[str, Course]:
+        return self.journey.courses
+
+    async def live(self, pid: str) -> Enrollment | None:
+        """The enrollment that still sends lessons (active or paused), if any."""
+        current = await self.journey.current(pid)
+        return current if current is not None and current.status in LIVE else None
+
+    def next_when(self, participant: Participant, enrollment: Enrollment) -> str | None:
+        """When the next lesson comes, in words; None when none is planned."""
+        if enrollment.status is not EnrollmentStatus.ACTIVE or enrollment.next_due is None:
+            return None
+        return self.journey.when(participant, enrollment.next_due)

@@ -1,0 +1,120 @@
+"""Looking back: today's lesson again (/vandaag), any day that came (/dag N), one's own answers
+(/antwoorden), and how far one is (/voortgang)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot import texts
+from bot.conversation.context import Context, Replies, say
+from bot.delivery import answers as own_answers
+from bot.delivery.items import outgoing
+from courses.models import Course
+from courses.render import render_day
+from storage.keys import chat_member
+from storage.models import Enrollment, EnrollmentStatus, Lane, Participant
+
+#: Real seconds after which a chat whose queue was filled here is looked at again, should the
+#: process die before it was drained.
+QUEUE_SAFETY = 15.0
+
+
+async def _following(ctx: Context, participant: Participant) -> tuple[Enrollment, Course] | None:
+    """Their current enrollment and its course, while both exist."""
+    enrollment = await ctx.journey.current(participant.id)
+    course = ctx.courses.get(enrollment.course_id) if enrollment else None
+    return None if enrollment is None or course is None else (enrollment, course)
+
+
+async def today(ctx: Context, participant: Participant, _args: tuple[str, ...]) -> Replies:
+    following = await _following(ctx, participant)
+    if following is None:
+        return say(texts.NO_COURSE)
+    enrollment, course = following
+    day = min(enrollment.last_delivered_day, course.length)  # a course may have shrunk
+    if day == 0:
+        when = ctx.next_when(participant, enrollment)
+        if when is None:
+            return say(texts.PROGRESS_PAUSED)
+        return say(texts.FIRST_LESSON_COMING.format(when=when))
+    return [outgoing(m, course.id, day) for m in render_day(course, day)]
+
+
+async def answers(ctx: Context, participant: Participant, _args: tuple[str, ...]) -> Replies:
+    """Every answered day of the current course: the question, then their own words.
+
+    The words are not put in the queue: it names the days, and they are read from the
+    stored answers when the message is sent (see bot/delivery/answers.py).
+    """
+    following = await _following(ctx, participant)
+    if following is None:
+        return say(texts.NO_COURSE)
+    _, course = following
+    blocks = own_answers.by_day(
+        course,
+        await ctx.store.reflections.all(participant.id),
+        await ctx.store.checkins.all(participant.id),
+    )
+    if not blocks:
+        return say(texts.ANSWERS_NONE)
+    clock = ctx.journey.clock
+    later = clock.now() + timedelta(seconds=clock.to_course_seconds(QUEUE_SAFETY))
+    await ctx.store.due.recheck(chat_member(participant.id), later)
+    await ctx.store.queue.put(participant.id, own_answers.queued(course.id, blocks, Lane.REPLY))
+    return []
+
+
+async def day(ctx: Context, participant: Participant, args: tuple[str, ...]) -> Replies:
+    """Read a day again that has already arrived."""
+    following = await _following(ctx, participant)
+    if following is None:
+        return say(texts.NO_COURSE)
+    enrollment, course = following
+    received = min(enrollment.last_delivered_day, course.length)
+    number = args[0] if len(args) == 1 else ""
+    if not (number.isascii() and number.isdigit() and len(number) <= 3):
+        return say(texts.DAY_USAGE.format(last=max(received, 1)))
+    wanted = int(number)
+    if not 1 <= wanted <= received:
+        if received == 0:
+            return say(texts.DAY_NONE_YET)
+        return say(texts.DAY_NOT_YET.format(day=wanted, last=received))
+    return [outgoing(m, course.id, wanted) for m in render_day(course, wanted)]
+
+
+async def progress(ctx: Context, participant: Participant, _args: tuple[str, ...]) -> Replies:
+    following = await _following(ctx, participant)
+    if following is None:
+        return say(texts.NO_COURSE)
+    enrollment, course = following
+    answered = {
+        r.day for r in await ctx.store.reflections.all(participant.id)
+        if r.course_id == course.id
+    }  # fmt: skip
+    scores = [c for c in await ctx.store.checkins.all(participant.id) if c.course_id == course.id]
+    summary = texts.PROGRESS.format(
+        title=course.title, done=min(enrollment.last_delivered_day, course.length),
+        length=course.length, answers=len(answered),
+        status=_status_line(ctx, participant, enrollment, course),
+    )  # fmt: skip
+    if scores:
+        listed = ", ".join(texts.PROGRESS_SCORE.format(day=c.day, score=c.score) for c in scores)
+        summary = f"{summary}\n\n{texts.PROGRESS_SCORES.format(scores=listed)}"
+    if answered:
+        summary = f"{summary}\n\n{texts.PROGRESS_LOOK_BACK}"
+    return say(summary)
+
+
+def _status_line(ctx: Context, participant: Participant, e: Enrollment, course: Course) -> str:
+    if e.status is EnrollmentStatus.ACTIVE and e.current_day > course.length:
+        return texts.PROGRESS_LAST_ANSWER.format(day=course.length)
+    if e.status is EnrollmentStatus.COMPLETED:
+        return texts.PROGRESS_DONE
+    if e.status is EnrollmentStatus.PAUSED:
+        return texts.PROGRESS_PAUSED
+    if e.status is EnrollmentStatus.STOPPED:
+        return texts.PROGRESS_STOPPED
+    when = ctx.next_when(participant, e)
+    if when is None:
+        return texts.PROGRESS_AWAITING.format(day=e.last_delivered_day)
+    return texts.PROGRESS_ACTIVE.format(when=when)

@@ -1,0 +1,199 @@
+"""One entry for everything a participant does: the safety net reads it first, then a command
+finds its answer in the table, a tapped button by its kind, and free text by the step they are
+in (with no step, it is a reflection).
+
+Commands are declared once, with their Dutch and English names, as python-telegram-bot's
+CommandHandler does. Some answer anyone (/start, /help, /hulp, the privacy commands); the rest
+answer a participant, and to someone unknown say how to start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from bot import texts
+from bot.button_data import SEPARATOR, ButtonData
+from bot.conversation import care, commands, looking_back, privacy, reflections, signup
+from bot.conversation.buttons import (
+    CourseChoice,
+    RestartAnswer,
+    TimeChoice,
+    WipeAnswer,
+    ZoneChoice,
+)
+from bot.conversation.context import Closing, Context, Replies, say
+from bot.conversation.steps import Step, set_step, step_of
+from bot.delivery.items import CheckInScore
+from bot.journey import Journey
+from bot.messages import Incoming, Kind
+from bot.safety import NONE, Assessment, assess
+from storage.models import Participant
+
+T = TypeVar("T", bound=ButtonData)
+
+
+@dataclass(frozen=True)
+class ForAnyone:
+    """A command answered before we know who asks."""
+
+    names: tuple[str, ...]
+    answer: Callable[[Context, Incoming], Awaitable[Replies]]
+
+
+@dataclass(frozen=True)
+class ForParticipant:
+    """A command answered for a participant, with the words typed after it."""
+
+    names: tuple[str, ...]
+    answer: Callable[[Context, Participant, tuple[str, ...]], Awaitable[Replies]]
+
+
+Command = ForAnyone | ForParticipant
+
+COMMANDS: tuple[Command, ...] = (
+    ForAnyone(("start",), signup.start),
+    ForAnyone(("help",), commands.show_help),
+    ForAnyone(("hulp", "helpline"), care.hulp),
+    ForAnyone(("privacy",), privacy.privacy),
+    ForAnyone(("mijngegevens", "export"), privacy.export),
+    ForAnyone(("wisgegevens", "delete"), privacy.delete),
+    ForParticipant(("tijd", "time"), commands.time),
+    ForParticipant(("tijdzone", "timezone"), commands.zone),
+    ForParticipant(("pauze", "pause"), commands.pause),
+    ForParticipant(("verder", "resume"), commands.resume),
+    ForParticipant(("stop",), commands.stop),
+    ForParticipant(("vandaag", "today"), looking_back.today),
+    ForParticipant(("dag", "day"), looking_back.day),
+    ForParticipant(("antwoorden", "answers"), looking_back.answers),
+    ForParticipant(("voortgang", "progress"), looking_back.progress),
+)
+
+
+@dataclass(frozen=True)
+class OnTap(Generic[T]):
+    """A kind of button a participant taps, and what answers it; a payload of that kind that
+    does not read is answered with `refused`."""
+
+    kind: type[T]
+    answer: Callable[[Context, Participant, T], Awaitable[Replies]]
+    refused: str = texts.STALE_BUTTON
+
+    async def __call__(self, ctx: Context, participant: Participant, data: str) -> Replies:
+        tapped = self.kind.read(data)
+        return say(self.refused) if tapped is None else await self.answer(ctx, participant, tapped)
+
+
+TAPS: tuple[OnTap[Any], ...] = (
+    OnTap(CourseChoice, signup.course_tapped),
+    OnTap(TimeChoice, signup.time_tapped),
+    OnTap(ZoneChoice, signup.zone_tapped),
+    OnTap(RestartAnswer, signup.restart_answered),
+    OnTap(CheckInScore, reflections.checked_in, refused=texts.CHECKIN_STALE),
+)
+
+#: Free text in a step of a sign-up (or of changing the time) answers that step.
+TYPED: dict[Step, Callable[[Context, Participant, str], Awaitable[Replies]]] = {
+    Step.COURSE: signup.typed_course,
+    Step.TIME: signup.typed_time,
+    Step.TYPE_TIME: signup.typed_time,
+    Step.ZONE: signup.typed_zone,
+    Step.TYPE_ZONE: signup.typed_zone,
+}
+
+
+def by_name(table: Iterable[Command]) -> dict[str, Command]:
+    """Every name of every command; a name declared twice is a mistake."""
+    named: dict[str, Command] = {}
+    for command in table:
+        for name in command.names:
+            if name in named:
+                raise ValueError(f"/{name} is declared twice")
+            named[name] = command
+    return named
+
+
+class Coach:
+    """The conversation with a participant, on any channel: `Incoming` in, `Outgoing` out."""
+
+    def __init__(
+        self,
+        journey: Journey,
+        on_danger: Callable[[Assessment], Awaitable[None]] | None = None,
+        closing: Closing | None = None,
+        retention_days: int | None = None,
+    ) -> None:
+        self.ctx = Context(journey, retention_days, closing)
+        #: Told the tier and category (never the words) of each message that signals danger.
+        self.on_danger = on_danger
+        self.commands = by_name(COMMANDS)
+        self.taps: dict[str, OnTap[Any]] = {tap.kind.prefix: tap for tap in TAPS}
+        if len(self.taps) != len(TAPS):
+            raise ValueError("two kinds of button share a prefix")
+
+    async def handle(self, event: Incoming) -> Replies:
+        """Answer one thing a participant did. Unknown people only get a pointer to /start.
+
+        Every free text is read by the safety net first, whatever the step. A message that
+        signals danger gets help and nothing routine in the same turn (see care.py).
+        """
+        found = assess(event.text) if event.kind is Kind.TEXT else NONE
+        if not found.danger:
+            return await self.route(event)
+        if self.on_danger is not None:
+            await self.on_danger(found)
+        routine = await self.route(event)
+        return await care.in_danger(self.ctx, event, found, routine)
+
+    async def route(self, event: Incoming) -> Replies:
+        """The routine answer to an event, whatever the safety net heard in it."""
+        if event.kind is Kind.COMMAND:
+            return await self._command(event)
+        if event.kind is Kind.BUTTON:
+            return await self._button(event)
+        known = await self._known(event)
+        if known is None:
+            return say(texts.NOT_STARTED)
+        if event.kind is Kind.UNSUPPORTED:
+            what = texts.UNSUPPORTED_WHAT.get(event.what or "", "bijlagen")
+            return say(texts.UNSUPPORTED.format(what=what))
+        return await self._typed(known, event.text)
+
+    async def _known(self, event: Incoming) -> Participant | None:
+        return await self.ctx.store.participants.by_chat(event.channel, event.chat_id)
+
+    async def _command(self, event: Incoming) -> Replies:
+        command = self.commands.get(event.command or "")
+        if isinstance(command, ForAnyone):
+            return await command.answer(self.ctx, event)
+        known = await self._known(event)
+        if known is None:
+            return say(texts.NOT_STARTED)
+        if command is None:
+            return say(texts.UNKNOWN_COMMAND)
+        return await command.answer(self.ctx, known, event.args)
+
+    async def _button(self, event: Incoming) -> Replies:
+        data = event.data or ""
+        if care.is_care_button(data):
+            return await care.tapped(self.ctx, event)
+        wipe = WipeAnswer.read(data)
+        if wipe is not None:
+            return await privacy.wipe_answered(self.ctx, event, wipe)
+        known = await self._known(event)
+        if known is None:
+            return say(texts.NOT_STARTED)
+        on_tap = self.taps.get(data.partition(SEPARATOR)[0])
+        if on_tap is None:
+            return say(texts.STALE_BUTTON)
+        return await on_tap(self.ctx, known, data)
+
+    async def _typed(self, participant: Participant, text: str) -> Replies:
+        step = step_of(participant)
+        answer = TYPED.get(step) if step is not None else None
+        if answer is not None:
+            return await answer(self.ctx, participant, text)
+        if step is Step.RESTART:  # a text instead of an answer: the question lapses
+            await set_step(self.ctx.store, participant, None)
+        return await reflections.reflection(self.ctx, participant, text)
