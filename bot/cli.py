@@ -141,7 +141,7 @@ async def _check(settings: Settings) -> int:
 
 
 def _paid_broadcasting(settings: Settings) -> str:
-    from bot.channels.telegram import PAID_FEE_STARS, paid_rate
+    from bot.channels.telegram.rates import PAID_FEE_STARS, paid_rate
 
     pace = paid_rate(settings.telegram_paid_per_second).per_second
     return (

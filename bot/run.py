@@ -17,13 +17,8 @@ import signal
 import sys
 from collections.abc import Callable
 
-from bot.channels.telegram import (
-    PAID_CEILING,
-    TelegramChannel,
-    chat_rate,
-    overall_rate,
-    paid_rate,
-)
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.rates import PAID_CEILING, chat_rate, overall_rate, paid_rate
 from bot.channels.whatsapp.service import configured as whatsapp_configured
 from bot.channels.whatsapp.service import whatsapp_channel
 from bot.errors import SetupError

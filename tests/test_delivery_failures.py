@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-import bot.channels.telegram as telegram_module
-from bot.channels.telegram import TelegramChannel, chat_rate, overall_rate
+from bot.channels.telegram import connections
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.rates import chat_rate, overall_rate
 from bot.delivery.owed import Deliveries
 from bot.journey import Journey
 from bot.messages import Incoming
@@ -113,7 +114,7 @@ async def test_a_transient_failure_backs_off_then_the_lesson_arrives_whole_and_o
 async def test_an_answer_slower_than_the_read_timeout_is_retried_and_at_most_repeated_once(
     tg: FakeTelegram, redis_client: aioredis.Redis, keys: Keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(telegram_module, "READ_TIMEOUT", 0.3)
+    monkeypatch.setattr(connections, "READ_TIMEOUT", 0.3)
     clock = FixedClock(NOW)
     async with worker(redis_client, keys, clock, tg) as w:
         pid = await _due(w.store, tg, 502)

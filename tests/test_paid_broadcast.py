@@ -24,8 +24,10 @@ from telegram import Bot
 from telegram.error import RetryAfter
 
 from bot import texts
-from bot.channels import telegram as telegram_module
-from bot.channels.telegram import CONCURRENT_UPDATES, TelegramChannel, paid_rate
+from bot.channels.telegram import pacing
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.order import CONCURRENT_UPDATES
+from bot.channels.telegram.rates import paid_rate
 from bot.cli import main
 from bot.messages import Incoming, Outgoing
 from bot.run import telegram_channel
@@ -265,7 +267,7 @@ async def test_a_stars_balance_too_low_sends_lessons_unpaid_and_warns_once(
     redis_url: str, keys: Keys, store: Store, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(telegram_module, "PAID_PAUSE", 0.5)
+    monkeypatch.setattr(pacing, "PAID_PAUSE", 0.5)
     async with (
         FakeTelegram(TOKEN, rate_limits=LIMITS) as tg,
         druppel(tg, redis_url, keys, tmp_path, TELEGRAM_PAID_BROADCAST="1") as (_, channel),

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from bot.channels.telegram import TelegramChannel, chat_rate, overall_rate
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.rates import chat_rate, overall_rate
 from bot.delivery.owed import Deliveries
 from bot.journey import Journey
 from bot.messages import Incoming
