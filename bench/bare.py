@@ -16,7 +16,8 @@ from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 
 from bench.platform import TOKEN
-from bot.channels.telegram import CONNECTIONS, TelegramChannel, html_text, keyboard
+from bot.channels.telegram.connections import CONNECTIONS, Connections
+from bot.channels.telegram.render import html_text, keyboard
 from bot.delivery.items import outgoing
 from bot.settings import BUILTIN_COURSES_DIR
 from courses.loader import load_course_dir
@@ -41,7 +42,7 @@ async def send_all(api_root: str, first: int, chats: int, concurrency: int) -> N
     async with Bot(
         TOKEN,
         base_url=f"{api_root}/bot",
-        request=TelegramChannel._request(CONNECTIONS),
+        request=Connections(CONNECTIONS),
     ) as bot:
 
         async def one_at_a_time() -> None:

@@ -141,9 +141,10 @@ async def _check(settings: Settings) -> int:
 
 
 def _paid_broadcasting(settings: Settings) -> str:
-    from bot.channels.telegram import PAID_FEE_STARS, paid_rate
+    from bot.channels.telegram.rates import PAID_FEE_STARS
+    from scheduler.ratelimit import Rate
 
-    pace = paid_rate(settings.telegram_paid_per_second).per_second
+    pace = Rate.steady(settings.telegram_paid_per_second).per_second
     return (
         f"telegram: paid broadcasting is on: lessons and broadcasts go up to {pace:g} a second, "
         f"at up to {PAID_FEE_STARS:g} Telegram Stars a message, withdrawn from the bot's "

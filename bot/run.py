@@ -17,20 +17,15 @@ import signal
 import sys
 from collections.abc import Callable
 
-from bot.channels.telegram import (
-    PAID_CEILING,
-    TelegramChannel,
-    chat_rate,
-    overall_rate,
-    paid_rate,
-)
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.rates import PAID_CEILING, chat_rate
 from bot.channels.whatsapp.service import configured as whatsapp_configured
 from bot.channels.whatsapp.service import whatsapp_channel
 from bot.errors import SetupError
 from bot.ops.workers import keep_beating, new_worker_id, retire
 from bot.settings import Settings
 from bot.wiring import Engine, engine
-from scheduler.ratelimit import RateLimiter
+from scheduler.ratelimit import Rate, RateLimiter
 from storage.models import Channel
 from storage.store import Store, redacted
 
@@ -121,7 +116,7 @@ def _describe(eng: Engine, role: str) -> str:
         "real time" if settings.clock_speed == 1 else f"{settings.clock_speed:g}x ({eng.clock!r})"
     )
     paid = (
-        f", paid broadcasting at {paid_rate(settings.telegram_paid_per_second).per_second:g}/s"
+        f", paid broadcasting at {Rate.steady(settings.telegram_paid_per_second).per_second:g}/s"
         if settings.telegram_paid_broadcast
         else ""
     )
@@ -143,14 +138,14 @@ def telegram_limiters(settings: Settings, store: Store) -> tuple[RateLimiter, Ra
     either way.
     """
     redis, keys = store.redis, store.keys
-    overall = overall_rate(settings.telegram_max_per_second)
-    bulk = overall_rate(min(settings.telegram_bulk_per_second, settings.telegram_max_per_second))
+    overall = Rate.steady(settings.telegram_max_per_second)
+    bulk = Rate.steady(min(settings.telegram_bulk_per_second, settings.telegram_max_per_second))
     per_chat = chat_rate(settings.telegram_chat_burst)
     if not settings.telegram_paid_broadcast:
         return RateLimiter(redis, keys, "telegram", overall, per_chat, bulk=bulk), None
     paid = RateLimiter(
-        redis, keys, "telegram", overall_rate(PAID_CEILING), per_chat,
-        bulk=paid_rate(settings.telegram_paid_per_second),
+        redis, keys, "telegram", Rate.steady(PAID_CEILING), per_chat,
+        bulk=Rate.steady(settings.telegram_paid_per_second),
     )  # fmt: skip
     return paid, RateLimiter(redis, keys, "telegram-unpaid", overall, per_chat, bulk=bulk)
 

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-import bot.channels.telegram as telegram_module
-from bot.channels.telegram import TelegramChannel, chat_rate, overall_rate
+from bot.channels.telegram import connections
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.rates import chat_rate
 from bot.delivery.owed import Deliveries
 from bot.journey import Journey
 from bot.messages import Incoming
@@ -27,7 +28,7 @@ from courses.loader import load_course_dir
 from courses.render import render_day
 from scheduler.clock import FixedClock
 from scheduler.dispatcher import Dispatcher
-from scheduler.ratelimit import RateLimiter
+from scheduler.ratelimit import Rate, RateLimiter
 from storage.keys import Keys, chat_member, enrollment_member
 from storage.models import Channel, Enrollment, EnrollmentStatus
 from storage.store import Store, connect_redis
@@ -55,7 +56,7 @@ class Worker:
 @asynccontextmanager
 async def worker(client: aioredis.Redis, keys: Keys, clock: FixedClock, tg: FakeTelegram):  # type: ignore[no-untyped-def]
     store = Store(client, keys)
-    limiter = RateLimiter(client, keys, "telegram", overall_rate(1000), chat_rate(100))
+    limiter = RateLimiter(client, keys, "telegram", Rate.steady(1000), chat_rate(100))
     channel = TelegramChannel(TOKEN, tg.root, NoConversation(), limiter=limiter)
     await channel.start_sending_only()
     deliveries = Deliveries(Journey(store, COURSES, clock, "Europe/Amsterdam"),
@@ -113,7 +114,7 @@ async def test_a_transient_failure_backs_off_then_the_lesson_arrives_whole_and_o
 async def test_an_answer_slower_than_the_read_timeout_is_retried_and_at_most_repeated_once(
     tg: FakeTelegram, redis_client: aioredis.Redis, keys: Keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(telegram_module, "READ_TIMEOUT", 0.3)
+    monkeypatch.setattr(connections, "READ_TIMEOUT", 0.3)
     clock = FixedClock(NOW)
     async with worker(redis_client, keys, clock, tg) as w:
         pid = await _due(w.store, tg, 502)

@@ -19,7 +19,7 @@ from matplotlib.image import imread
 
 from bot import texts, texts_ops
 from bot.channels.console import ConsoleChannel
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.adapter import TelegramChannel
 from bot.delivery.errors import Gone, Rejected
 from bot.delivery.items import render, reply_item
 from bot.journey import Journey

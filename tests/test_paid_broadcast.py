@@ -24,13 +24,15 @@ from telegram import Bot
 from telegram.error import RetryAfter
 
 from bot import texts
-from bot.channels import telegram as telegram_module
-from bot.channels.telegram import CONCURRENT_UPDATES, TelegramChannel, paid_rate
+from bot.channels.telegram import pacing
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.order import CONCURRENT_UPDATES
 from bot.cli import main
 from bot.messages import Incoming, Outgoing
 from bot.run import telegram_channel
 from bot.settings import Settings
 from bot.wiring import Engine, engine
+from scheduler.ratelimit import Rate
 from storage.keys import Keys, enrollment_member
 from storage.models import Broadcast, Channel, Enrollment, Lane
 from storage.store import Store
@@ -100,10 +102,10 @@ async def until(done: Callable[[], bool], step: Callable[[], Awaitable[object]])
 
 
 def test_the_paid_pace_is_kept_as_set() -> None:
-    assert (paid_rate(900).per_second, paid_rate(900).interval_us, paid_rate(900).burst) == (
+    assert (Rate.steady(900).per_second, Rate.steady(900).interval_us, Rate.steady(900).burst) == (
         900, 1111, 180,
     )  # fmt: skip
-    assert paid_rate(1000).interval_us == 1000
+    assert Rate.steady(1000).interval_us == 1000
 
 
 def test_paid_broadcasting_is_off_by_default_and_read_from_the_environment(
@@ -265,7 +267,7 @@ async def test_a_stars_balance_too_low_sends_lessons_unpaid_and_warns_once(
     redis_url: str, keys: Keys, store: Store, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(telegram_module, "PAID_PAUSE", 0.5)
+    monkeypatch.setattr(pacing, "PAID_PAUSE", 0.5)
     async with (
         FakeTelegram(TOKEN, rate_limits=LIMITS) as tg,
         druppel(tg, redis_url, keys, tmp_path, TELEGRAM_PAID_BROADCAST="1") as (_, channel),

@@ -27,7 +27,8 @@ import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot import texts, texts_care, texts_ops
-from bot.channels.telegram import html_text, translate
+from bot.channels.telegram.errors import translate
+from bot.channels.telegram.render import html_text
 from bot.conversation.buttons import COMMON_TIMES
 from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected, Transient
 from bot.messages import Outgoing

@@ -6,7 +6,7 @@ import asyncio
 
 from telegram import Update
 
-from bot.channels.telegram import PerChatOrder
+from bot.channels.telegram.order import PerChatOrder
 
 
 def _update(update_id: int, chat_id: int) -> Update:

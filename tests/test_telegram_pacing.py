@@ -17,14 +17,15 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from bot.channels.telegram import TelegramChannel, chat_rate, overall_rate
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.rates import chat_rate
 from bot.delivery.owed import Deliveries
 from bot.journey import Journey
 from bot.messages import Incoming
 from courses.loader import load_course_dir
 from scheduler.clock import FixedClock
 from scheduler.dispatcher import Dispatcher
-from scheduler.ratelimit import RateLimiter
+from scheduler.ratelimit import Rate, RateLimiter
 from storage.keys import Keys, enrollment_member
 from storage.models import Channel, Enrollment
 from storage.store import Store, connect_redis
@@ -45,7 +46,7 @@ async def _worker(
     client: aioredis.Redis, keys: Keys, clock: FixedClock, tg: FakeTelegram
 ) -> tuple[Dispatcher, TelegramChannel]:
     store = Store(client, keys)
-    limiter = RateLimiter(client, keys, "telegram", overall_rate(25), chat_rate(3))
+    limiter = RateLimiter(client, keys, "telegram", Rate.steady(25), chat_rate(3))
     channel = TelegramChannel(TOKEN, tg.root, NoConversation(), limiter=limiter)
     await channel.start_sending_only()
     deliveries = Deliveries(Journey(store, COURSES, clock, "Europe/Amsterdam"),

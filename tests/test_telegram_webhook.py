@@ -97,7 +97,7 @@ def test_a_webhook_is_never_served_without_a_real_secret(secret: str) -> None:
     """Even were the settings bypassed: a blank secret would match a call without the header."""
     from typing import cast
 
-    from bot.channels.telegram import TelegramChannel
+    from bot.channels.telegram.adapter import TelegramChannel
     from bot.errors import SetupError
     from bot.web.app import telegram_webhook
 

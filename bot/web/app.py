@@ -20,7 +20,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.adapter import TelegramChannel
 from bot.channels.whatsapp.service import webhook as whatsapp_webhook
 from bot.errors import SetupError
 from bot.ops.counters import Counters

@@ -1,0 +1,224 @@
+"""The Telegram channel the processes wire in: it starts and stops the bot, receives updates
+by long polling or by webhook, and hands sending to `send`.
+
+Privacy: what participants write is never logged here; only update ids and kinds of events are.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from datetime import timedelta
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.channels.telegram.connections import CONNECTIONS, POLL_TIMEOUT, Connections
+from bot.channels.telegram.errors import scrub, translate
+from bot.channels.telegram.order import CONCURRENT_UPDATES, PerChatOrder
+from bot.channels.telegram.pacing import Pacing
+from bot.channels.telegram.render import chat_ref
+from bot.channels.telegram.send import Sender
+from bot.channels.telegram.updates import WANTED, Answers, hand_over
+from bot.delivery.replies import where
+from bot.errors import SetupError
+from bot.messages import Outgoing
+from bot.texts import MENU
+from scheduler.ratelimit import RateLimiter
+from storage.models import Lane
+
+log = logging.getLogger(__name__)
+
+
+class TelegramChannel:
+    """A Telegram bot: it polls for updates (in `druppel run`) and sends messages (everywhere)."""
+
+    def __init__(
+        self,
+        token: str,
+        api_root: str,
+        answers: Answers,
+        *,
+        poll_timeout: float = POLL_TIMEOUT,
+        limiter: RateLimiter | None = None,
+        paid_broadcast: bool = False,
+        unpaid_limiter: RateLimiter | None = None,
+    ) -> None:
+        """`limiter` paces every send; with `paid_broadcast`, lessons and broadcasts are sent
+        with `allow_paid_broadcast`, and `unpaid_limiter` keeps every other send (replies) at
+        the free pace on top of `limiter`."""
+        self._answers = answers
+        self._token = token
+        self._poll_timeout = poll_timeout
+        api_root = api_root.rstrip("/")
+        self._polling_connection = Connections(1)
+        self._app = (
+            Application.builder()
+            .token(token)
+            .base_url(f"{api_root}/bot")
+            .base_file_url(f"{api_root}/file/bot")
+            .request(Connections(CONNECTIONS))
+            .get_updates_request(self._polling_connection)
+            .job_queue(None)  # the dispatcher schedules; PTB must not start a scheduler of its own
+            .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES))
+            .build()
+        )
+        self._app.add_handler(TypeHandler(Update, self._on_update))
+        self._app.add_error_handler(self._on_error)
+        self._pacing = Pacing(limiter, paid_broadcast=paid_broadcast, unpaid_limiter=unpaid_limiter)
+        self._sender = Sender(self._app.bot, token, self._pacing)
+        self._api_root = api_root
+        self._app_ready = False
+        self._bot_ready = False
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def start_polling(self) -> None:
+        """Receive updates by long polling, and register the command menu.
+
+        Pending updates are kept (not dropped), so what participants sent while the bot was
+        down is still answered after a restart.
+        """
+        await self._checked(self._app.initialize())
+        self._app_ready = True
+        await self._register_commands()
+        updater = self._app.updater
+        if updater is None:  # pragma: no cover - the builder always makes one
+            raise RuntimeError("the Telegram application has no updater")
+        await updater.start_polling(
+            timeout=timedelta(seconds=self._poll_timeout),
+            allowed_updates=WANTED,
+            drop_pending_updates=False,
+        )
+        await self._app.start()
+        log.info("telegram: polling as @%s", self._app.bot.username)
+
+    async def start_webhook(self, url: str, secret: str) -> None:
+        """Receive updates from Telegram's webhook (`druppel web`) instead of by polling: the
+        application runs and handles what `feed` gives it; Telegram calls `url` with `secret`."""
+        await self._checked(self._app.initialize())
+        self._app_ready = True
+        await self._register_commands()
+        try:
+            await self._app.bot.set_webhook(url=url, secret_token=secret, allowed_updates=WANTED)
+        except TelegramError as exc:
+            raise SetupError(
+                f"Telegram refused the webhook: {translate(exc, self._token)}"
+            ) from exc
+        await self._app.start()
+        log.info("telegram: receiving by webhook as @%s", self._app.bot.username)
+
+    async def feed(self, data: object) -> bool:
+        """One update as Telegram posted it to the webhook; False when it is not an update."""
+        if not isinstance(data, dict):
+            return False
+        try:
+            update = Update.de_json(data, self._app.bot)
+        except (TypeError, ValueError, KeyError):
+            return False
+        if update is None:
+            return False
+        await self._app.update_queue.put(update)
+        return True
+
+    async def start_sending_only(self) -> None:
+        """Only the bot, for a worker: it sends what is due while `druppel run` polls."""
+        await self._checked(self._app.bot.initialize())
+        self._bot_ready = True
+        log.info("telegram: sending as @%s (no polling)", self._app.bot.username)
+
+    async def _checked(self, starting: Awaitable[None]) -> None:
+        """Start-up against Telegram; a refused token or an unreachable API is one clear line."""
+        try:
+            await starting
+        except InvalidToken as exc:  # its message quotes the token: not repeated here
+            raise SetupError(
+                "Telegram refused TELEGRAM_BOT_TOKEN; check the token BotFather gave you"
+            ) from exc
+        except NetworkError as exc:
+            reason = scrub(exc.message, self._token)
+            raise SetupError(
+                f"cannot reach the Telegram Bot API at {self._api_root}: {reason}"
+            ) from exc
+
+    def polling_ended(self) -> str | None:
+        """Why receiving stopped for good, if it did (None while polling runs or never ran).
+
+        python-telegram-bot gives up polling when Telegram refuses the token, even for a moment,
+        and keeps the process up: deaf. The caller ends the process instead, so a process
+        manager restarts it. (Every other failure of getUpdates PTB retries; the connection
+        polling runs on is the one that sees the refusal.)
+        """
+        if self._polling_connection.refused:
+            return "Telegram refused TELEGRAM_BOT_TOKEN while polling"
+        return None
+
+    async def stop(self) -> None:
+        """Stop polling, finish the update in hand, and close the connections. Safe to repeat."""
+        updater = self._app.updater
+        if updater is not None and updater.running:
+            try:
+                await updater.stop()
+            except TelegramError as exc:  # the polling task's own end (a refused token), said
+                log.debug("telegram: polling had ended: %s", type(exc).__name__)
+        if self._app.running:
+            await self._app.stop()
+        if self._app_ready:
+            self._app_ready = False
+            await self._app.shutdown()
+        if self._bot_ready:
+            self._bot_ready = False
+            await self._app.bot.shutdown()
+
+    # -- command menus --------------------------------------------------------------------------
+    async def _register_commands(self) -> None:
+        """The command menu, for everyone and explicitly for Dutch clients."""
+        commands = [BotCommand(name, description) for name, description in MENU]
+        try:
+            await self._app.bot.set_my_commands(commands)
+            await self._app.bot.set_my_commands(commands, language_code="nl")
+        except TelegramError as exc:  # a missing menu must not keep the bot from running
+            log.warning("telegram: could not set the command menu: %s", translate(exc, self._token))
+
+    async def set_menu(self, chat_id: str, commands: list[tuple[str, str]]) -> None:
+        """The command menu one chat sees (a trainer's or an operator's), in every language."""
+        menu = [BotCommand(name, description) for name, description in commands]
+        scope = BotCommandScopeChat(chat_ref(chat_id))
+        try:
+            await self._app.bot.set_my_commands(menu, scope=scope)
+            await self._app.bot.set_my_commands(menu, scope=scope, language_code="nl")
+        except TelegramError as exc:
+            log.warning("telegram: could not set a role's menu: %s", translate(exc, self._token))
+
+    # -- sending --------------------------------------------------------------------------------
+    @property
+    def paid_broadcast(self) -> bool:
+        """Whether lessons and broadcasts are sent as paid broadcasts (TELEGRAM_PAID_BROADCAST)."""
+        return self._pacing.paid_broadcast
+
+    async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
+        """Send one message, or raise the DeliveryError that says what to do about it."""
+        await self._sender.send(chat_id, message, lane)
+
+    async def post(self, chat_id: str, message: Outgoing) -> str:
+        """Send a reply now and return its message id, to edit it later."""
+        return await self._sender.post(chat_id, message)
+
+    async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None:
+        """Change a message sent before (a broadcast's progress). Unchanged text is no error."""
+        await self._sender.edit(chat_id, message_id, message)
+
+    # -- receiving ------------------------------------------------------------------------------
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await hand_over(update, self._answers)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """PTB's own failures (polling, handlers): logged by update id, never with contents."""
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        if error is None:
+            return
+        if isinstance(error, TelegramError):
+            log.warning("telegram: error (update %s): %s", update_id, translate(error, self._token))
+        else:
+            log.error("telegram: error (update %s): %s", update_id, where(error))
