@@ -24,7 +24,7 @@ from bench import delivery
 from bench import safety as safety_bench
 from bench import storage as storage_bench
 from bench.delivery import Druppel, Platform
-from bot.settings import Settings
+from bot.app.settings import Settings
 from storage.embedded import socket_path_for
 from storage.store import open_store
 

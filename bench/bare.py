@@ -16,10 +16,10 @@ from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 
 from bench.platform import TOKEN
+from bot.app.settings import BUILTIN_COURSES_DIR
 from bot.channels.telegram.connections import CONNECTIONS, Connections
 from bot.channels.telegram.render import html_text, keyboard
 from bot.delivery.items import outgoing
-from bot.settings import BUILTIN_COURSES_DIR
 from courses.loader import load_course_dir
 from courses.render import render_day
 

@@ -179,7 +179,7 @@ class Druppel:
     async def start(self, command: str, log: str, **settings: str) -> asyncio.subprocess.Process:
         with (self.folder / f"{log}.log").open("ab") as out:
             return await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", command, env=self.env(**settings),
+                sys.executable, "-m", "bot.app.cli", command, env=self.env(**settings),
                 cwd=self.folder, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
             )  # fmt: skip
 

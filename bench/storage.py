@@ -33,11 +33,11 @@ from cryptography.fernet import Fernet
 from redis.asyncio.cluster import RedisCluster
 from redis.typing import EncodableT, FieldT
 
+from bot.app.settings import BUILTIN_COURSES_DIR, Settings
 from bot.conversation import Coach
+from bot.core.messages import Incoming, Kind, Outgoing
+from bot.delivery.journey import Journey
 from bot.delivery.owed import Deliveries
-from bot.journey import Journey
-from bot.messages import Incoming, Kind, Outgoing
-from bot.settings import BUILTIN_COURSES_DIR, Settings
 from courses.loader import load_course_dir
 from scheduler.clock import FixedClock
 from scheduler.dispatcher import Dispatcher

@@ -40,7 +40,7 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:ops:incidents                  set     problems operators were alerted about  ops_state.py
     P:ops:digest                     string  when the next daily digest is due      ops_state.py
     P:ops:retention                  string  when answers were last trimmed         ops_state.py
-    P:clock:anchor                   string  sped-up clock anchor (ISO time)        bot/wiring.py
+    P:clock:anchor                   string  sped-up clock anchor (ISO time)        app/wiring.py
     P:{rate:<channel>}:all           string  GCRA arrival time (ms), short-lived    ratelimit.py
     P:{rate:<channel>}:bulk          string  the same for unsolicited sends only     ratelimit.py
     P:{rate:<channel>}:chat:<hash>   string  the same for one chat (hashed id)      ratelimit.py

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.app.settings import BUILTIN_COURSES_DIR, Settings
+from bot.app.wiring import Engine, engine
+from bot.core.messages import Incoming, Kind, Outgoing
 from bot.delivery.errors import DeliveryError
-from bot.messages import Incoming, Kind, Outgoing
-from bot.settings import BUILTIN_COURSES_DIR, Settings
-from bot.wiring import Engine, engine
 from scheduler.clock import FixedClock
 from storage.keys import Keys
 from storage.models import Channel, Lane

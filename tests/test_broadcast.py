@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis.asyncio as aioredis
 
-from bot import texts
+from bot.core import texts
+from bot.core.messages import Incoming, Kind, Outgoing
 from bot.delivery.errors import Transient
-from bot.messages import Incoming, Kind, Outgoing
 from courses.render import render_day
 from storage.keys import Keys
 from storage.models import BroadcastState, Channel, Lane

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
+from bot.core import texts
 from storage.models import BroadcastState
 from storage.store import Store
 from tests.fakes.telegram_api import FakeTelegram, SentMessage

@@ -11,8 +11,6 @@ from typing import ClassVar
 import pytest
 import redis.asyncio as aioredis
 
-from bot import texts
-from bot.button_data import ButtonData
 from bot.channels.whatsapp.words import PLAIN, WITH_ARGUMENT
 from bot.conversation.buttons import (
     COMMON_TIMES,
@@ -26,6 +24,8 @@ from bot.conversation.buttons import (
     time_rows,
 )
 from bot.conversation.router import COMMANDS, TAPS, by_name
+from bot.core import texts
+from bot.core.button_data import ButtonData
 from bot.delivery.items import CheckInScore
 from bot.safety import assess
 from bot.safety import reply as safety_reply

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis.asyncio as aioredis
 
-from bot import texts
+from bot.core import texts
+from bot.core.messages import Incoming, Outgoing
 from bot.delivery.drain import MAX_ATTEMPTS, Drainer
 from bot.delivery.errors import Transient
 from bot.delivery.items import day_items, render, reply_items
-from bot.messages import Incoming, Outgoing
 from storage.keys import Keys, chat_member
 from storage.models import Channel, Lane, Participant, QueueItem
 from storage.store import Store, connect_redis
@@ -281,7 +281,7 @@ async def test_a_participant_deleted_with_a_queue_leaves_no_key(kit: Kit) -> Non
 async def test_a_flood_from_one_person_is_kept_whole_and_answered_with_one_request_to_slow_down(
     kit: Kit,
 ) -> None:
-    from bot.delivery.replies import FloodWatch
+    from bot.conversation.replies import FloodWatch
 
     moments = iter(float(i) * 0.01 for i in range(10_000))
     kit.engine.conversation.flood = FloodWatch(now=lambda: next(moments))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.app.cli import main
 from courses.loader import load_course_dir
 from courses.render import render_day
 from storage.keys import Keys
@@ -71,7 +71,7 @@ def _druppel(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str
     }  # fmt: skip
     base = {k: v for k, v in os.environ.items() if k not in settings}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.app.cli", *args],
         cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis.asyncio as aioredis
 
-from bot.ops.counters import COUNTER_NAMES, Counters, failure
+from bot.core.counters import COUNTER_NAMES, Counters, failure
 from bot.ops.gauges import read_gauges, scheduler_lag
 from bot.ops.workers import druppel_version, heartbeat, retire, workers
 from scheduler.clock import FixedClock
@@ -115,12 +115,12 @@ async def test_counting_against_an_unreachable_redis_never_raises_and_warns_once
     dead = aioredis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
     try:
         counters = Counters(dead, Keys("nowhere"))
-        with caplog.at_level(logging.WARNING, logger="bot.ops.counters"):
+        with caplog.at_level(logging.WARNING, logger="bot.core.counters"):
             for _ in range(5):
                 await counters.add("messages_sent")
     finally:
         await dead.aclose()
-    warnings = [r for r in caplog.records if r.name == "bot.ops.counters"]
+    warnings = [r for r in caplog.records if r.name == "bot.core.counters"]
     assert len(warnings) == 1
     assert "could not count messages_sent" in warnings[0].getMessage()
 

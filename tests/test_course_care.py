@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import texts
-from bot.summary import sentences, summary
+from bot.core import texts
+from bot.delivery.summary import sentences, summary
 from courses.loader import CourseFileError, load_course, load_course_dir
 from courses.models import MAX_DAY_WORDS, MAX_PART_CHARS, Course, utf16_len
 from courses.render import render_day, render_nudge

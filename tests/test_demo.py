@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import run_demo
-from bot.settings import Settings
+from bot.app.demo import run_demo
+from bot.app.settings import Settings
 
 
 async def test_scripted_demo_completes_the_course(

@@ -10,8 +10,8 @@ from pathlib import Path
 import redis.asyncio as aioredis
 
 from bot.delivery.items import day_items
+from bot.delivery.journey import Journey
 from bot.delivery.owed import Deliveries
-from bot.journey import Journey
 from courses.loader import load_course_dir
 from scheduler.clock import FixedClock, RealClock
 from scheduler.dispatcher import Dispatcher

@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
-from bot.settings import Settings
+from bot.app.settings import Settings
 from storage.answers import stored_reflection
 from storage.crypto import Resealed, TextCipher, UndecryptableText
 from storage.keys import Keys

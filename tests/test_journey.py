@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import texts
+from bot.core import texts
 from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
 from courses.render import render_day
 from storage.keys import Keys
@@ -371,7 +371,7 @@ async def test_someone_unknown_gets_a_pointer_and_nothing_is_stored(kit: Kit) ->
 
 
 async def test_unsupported_content_gets_a_kind_sentence(kit: Kit) -> None:
-    from bot.messages import Incoming, Kind
+    from bot.core.messages import Incoming, Kind
 
     await kit.sign_up("1")
     event = Incoming(Channel.CONSOLE, "1", Kind.UNSUPPORTED, what="sticker")

@@ -18,7 +18,8 @@ MAY_IMPORT = {
 
 
 def _imports(path: Path, *, by_name: bool = False) -> set[str]:
-    """Every module a file imports; with `by_name`, `from bot import texts` reads `bot.texts`."""
+    """Every module a file imports; with `by_name`, `from bot.core import texts` reads
+    `bot.core.texts`."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -54,18 +55,44 @@ def test_only_the_telegram_adapter_imports_telegram() -> None:
 def test_the_safety_net_stands_on_its_own() -> None:
     """The safety net reads words and says what to answer; it leans on nothing of the
     conversation or delivery, so it can be tried alone (`druppel safety scan`)."""
-    allowed = {"bot.safety", "bot.messages", "bot.texts_care"}
+    allowed = {"bot.safety", "bot.core.messages", "bot.core.texts_care"}
     for path in (ROOT / "bot" / "safety").rglob("*.py"):
         ours = {name for name in _imports(path, by_name=True) if name.split(".")[0] in OURS}
         wrong = {n for n in ours if not any(n == a or n.startswith(f"{a}.") for a in allowed)}
         assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
 
 
-def test_what_the_conversation_stands_on_never_leans_on_it() -> None:
-    """Delivery renders the lessons and the check-in buttons the conversation reads; it and the
-    safety net sit below the conversation, so neither imports it."""
-    below = [ROOT / "bot" / "delivery", ROOT / "bot" / "safety"]
-    for path in (p for folder in below for p in folder.rglob("*.py")):
-        ours = _imports(path, by_name=True)
-        wrong = {n for n in ours if n == "bot.conversation" or n.startswith("bot.conversation.")}
-        assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+#: Inside `bot`, each folder and what it may import of `bot` besides itself. Arrows point down:
+#: the app wires everything; channels, the conversation, broadcasts, operators and staff stand
+#: on delivery; delivery on the safety net and the core; the core on nothing of `bot`.
+BOT_MAY_IMPORT: dict[str, set[str]] = {
+    "core": set(),
+    "safety": {"core"},
+    "delivery": {"core", "safety"},
+    "conversation": {"core", "safety", "delivery"},
+    "broadcast": {"core", "delivery"},
+    "ops": {"core", "delivery"},
+    "staff": {"core", "delivery", "broadcast", "ops"},
+    "channels": {"core", "delivery"},
+    "app": {"core", "safety", "delivery", "conversation", "broadcast", "ops", "staff",
+            "channels"},
+}  # fmt: skip
+
+
+def test_every_folder_of_bot_is_placed_in_the_layers() -> None:
+    folders = {p.name for p in (ROOT / "bot").iterdir() if (p / "__init__.py").exists()}
+    modules = {p.stem for p in (ROOT / "bot").glob("*.py")} - {"__init__"}
+    assert folders == set(BOT_MAY_IMPORT), "a new folder of bot/ needs its place in the layers"
+    assert not modules, f"every module of bot/ lives in a folder: {sorted(modules)}"
+
+
+@pytest.mark.parametrize("folder", sorted(BOT_MAY_IMPORT))
+def test_a_folder_of_bot_imports_only_what_lies_below_it(folder: str) -> None:
+    for path in (ROOT / "bot" / folder).rglob("*.py"):
+        used = {
+            name.split(".")[1]
+            for name in _imports(path, by_name=True)
+            if name.startswith("bot.") and name.count(".") >= 1
+        }
+        wrong = used - BOT_MAY_IMPORT[folder] - {folder}
+        assert not wrong, f"{path.relative_to(ROOT)} imports bot.{sorted(wrong)}, above it"

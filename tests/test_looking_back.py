@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis.asyncio as aioredis
 
-from bot import texts
+from bot.core import texts
 from bot.delivery.answers import CHUNK, pieces, units
 from courses.render import render_day
 from storage.keys import Keys

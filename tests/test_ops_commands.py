@@ -17,13 +17,13 @@ import pytest
 import redis.asyncio as aioredis
 from matplotlib.image import imread
 
-from bot import texts, texts_ops
 from bot.channels.console import ConsoleChannel
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.core import texts, texts_ops
+from bot.core.messages import Incoming, Outgoing
 from bot.delivery.errors import Gone, Rejected
 from bot.delivery.items import render, reply_item
-from bot.journey import Journey
-from bot.messages import Incoming, Outgoing
+from bot.delivery.journey import Journey
 from bot.ops.charts import CourseSeries, stats_chart
 from bot.ops.commands import OperatorCommands
 from bot.ops.workers import heartbeat

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis.asyncio as aioredis
 
-from bot import texts_ops
+from bot.core import texts_ops
 from bot.ops.watch import MEMBER
 from bot.ops.workers import heartbeat
 from scheduler.clock import FixedClock

@@ -23,15 +23,15 @@ from pydantic import ValidationError
 from telegram import Bot
 from telegram.error import RetryAfter
 
-from bot import texts
+from bot.app.cli import main
+from bot.app.run import telegram_channel
+from bot.app.settings import Settings
+from bot.app.wiring import Engine, engine
 from bot.channels.telegram import pacing
 from bot.channels.telegram.adapter import TelegramChannel
 from bot.channels.telegram.order import CONCURRENT_UPDATES
-from bot.cli import main
-from bot.messages import Incoming, Outgoing
-from bot.run import telegram_channel
-from bot.settings import Settings
-from bot.wiring import Engine, engine
+from bot.core import texts
+from bot.core.messages import Incoming, Outgoing
 from scheduler.ratelimit import Rate
 from storage.keys import Keys, enrollment_member
 from storage.models import Broadcast, Channel, Enrollment, Lane
@@ -198,7 +198,7 @@ async def test_lessons_and_broadcasts_are_paid_broadcasts_and_replies_never_are(
             text="Vanavond is er een vragenuur.", total=1, created_at=now,
             progress_chat=str(TRAINER),
         )  # fmt: skip
-        await eng.deliveries.broadcasts.start(broadcast, [p.id])
+        await eng.staff.broadcasts.start(broadcast, [p.id])
         await until(
             lambda: any(m.text.startswith(texts.BROADCAST_HEADING) for m in tg.messages_to(SANNE)),
             eng.dispatcher.tick,

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis.asyncio as aioredis
 
-from bot import texts
-from bot.messages import Incoming, Kind
+from bot.core import texts
+from bot.core.messages import Incoming, Kind
 from storage.keys import Keys
 from storage.models import Channel
 from storage.store import Store

@@ -39,7 +39,7 @@ def druppel(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     """Run `druppel` with only the settings a test names."""
     base = {k: v for k, v in os.environ.items() if k not in _OURS}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.app.cli", *args],
         cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 

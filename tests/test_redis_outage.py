@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot import texts
+from bot.core import texts
 from scheduler.clock import FixedClock
 from scheduler.dispatcher import Dispatcher
 from storage.embedded import redis_server_binary, server_args, socket_path_for

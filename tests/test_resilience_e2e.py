@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
+from bot.core import texts
 from storage.store import Store
 from tests.test_telegram_e2e import COURSES, PRECISE, STARTUP, TOKEN, World, running_world
 

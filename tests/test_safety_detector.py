@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.cli import main
+from bot.app.cli import main
 from bot.safety import CATEGORIES, NONE, Assessment, Detector, VocabularyError, assess, load
 from bot.safety.vocabulary import shipped
 

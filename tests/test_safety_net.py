@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis.asyncio as aioredis
 
-from bot import texts, texts_care
-from bot.messages import Outgoing
-from bot.ops.counters import Counters
+from bot.core import texts, texts_care
+from bot.core.counters import Counters
+from bot.core.messages import Outgoing
 from storage.keys import Keys
 from storage.models import Channel, Enrollment, EnrollmentStatus
 from tests.journey_kit import Kit, journey_kit

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot import texts_care
-from bot.messages import Outgoing
+from bot.core import texts_care
+from bot.core.messages import Outgoing
+from bot.core.texts_care import Country
 from bot.safety import CATEGORIES, Assessment
 from bot.safety import reply as care
-from bot.texts_care import Country
 
 COUNTRIES: tuple[Country, ...] = ("nl", "be")
 LONGEST = 700  # characters: a phone screen, and under every channel's limit

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import BUILTIN_COURSES_DIR, Settings
+from bot.app.settings import BUILTIN_COURSES_DIR, Settings
 
 ALL_SETTINGS = [
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "REDIS_URL", "DRUPPEL_DATA_DIR",
@@ -87,7 +87,7 @@ def test_a_real_webhook_secret_or_none_is_taken(monkeypatch: pytest.MonkeyPatch)
 def test_druppel_refuses_to_start_with_a_weak_webhook_secret_in_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], secret: str
 ) -> None:
-    from bot.cli import main
+    from bot.app.cli import main
 
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", secret)
     assert main(["check"]) == 2

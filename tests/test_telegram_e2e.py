@@ -1,6 +1,6 @@
 """End to end: `druppel run` as a real process, talking HTTP to a fake Telegram on loopback.
 
-Nothing inside druppel is replaced: the test starts `python -m bot.cli run`, plays participants
+Nothing inside druppel is replaced: the test starts `python -m bot.app.cli run`, plays participants
 through FakeTelegram (real python-telegram-bot long polling on the bot's side), and checks what
 they see and what Redis keeps. The course clock runs thousands of times faster than real time so
 a course day takes seconds; the test reads the same clock (its anchor lives in Redis) to know
@@ -26,12 +26,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot import texts, texts_care, texts_ops
 from bot.channels.telegram.errors import translate
 from bot.channels.telegram.render import html_text
 from bot.conversation.buttons import COMMON_TIMES
+from bot.core import texts, texts_care, texts_ops
+from bot.core.messages import Outgoing
 from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected, Transient
-from bot.messages import Outgoing
 from courses.loader import load_course_dir
 from courses.models import Course
 from courses.render import render_day
@@ -202,7 +202,7 @@ class World:
         handle = log.open("wb")
         self._logs.append(handle)
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", command,
+            sys.executable, "-m", "bot.app.cli", command,
             env=self.env(), cwd=self.tmp, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle,
         )  # fmt: skip
         druppel = Druppel(command, process, log)
@@ -744,7 +744,7 @@ def test_without_a_token_druppel_says_so_in_one_line(command: str, tmp_path: Pat
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("TELEGRAM_")}
     env["PYTHONPATH"] = str(ROOT)
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", command],
+        [sys.executable, "-m", "bot.app.cli", command],
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 2

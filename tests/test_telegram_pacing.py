@@ -19,9 +19,9 @@ import redis.asyncio as aioredis
 
 from bot.channels.telegram.adapter import TelegramChannel
 from bot.channels.telegram.rates import chat_rate
+from bot.core.messages import Incoming
+from bot.delivery.journey import Journey
 from bot.delivery.owed import Deliveries
-from bot.journey import Journey
-from bot.messages import Incoming
 from courses.loader import load_course_dir
 from scheduler.clock import FixedClock
 from scheduler.dispatcher import Dispatcher

@@ -14,8 +14,8 @@ from collections.abc import Callable
 import pytest
 
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.core.messages import Incoming, Outgoing
 from bot.delivery.errors import DeliveryError
-from bot.messages import Incoming, Outgoing
 from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "5550003:polling"

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot import texts
+from bot.core import texts
 from storage.models import Channel
 from storage.store import Store
 from tests.test_telegram_e2e import STARTUP, World, running_world
@@ -97,9 +97,9 @@ def test_a_webhook_is_never_served_without_a_real_secret(secret: str) -> None:
     """Even were the settings bypassed: a blank secret would match a call without the header."""
     from typing import cast
 
+    from bot.app.web.app import telegram_webhook
     from bot.channels.telegram.adapter import TelegramChannel
-    from bot.errors import SetupError
-    from bot.web.app import telegram_webhook
+    from bot.core.errors import SetupError
 
     with pytest.raises(SetupError):
         telegram_webhook(cast(TelegramChannel, None), secret)

@@ -1,6 +1,6 @@
 """`druppel web` over real HTTP: probes a process manager can trust, metrics Prometheus can read.
 
-The app runs on a loopback port against the test's Redis; one test starts `python -m bot.cli
+The app runs on a loopback port against the test's Redis; one test starts `python -m bot.app.cli
 web` as a real process and stops it the way a process manager does.
 """
 
@@ -22,9 +22,9 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.ops.counters import Counters, danger
+from bot.app.web.app import make_app, start
+from bot.core.counters import Counters, danger
 from bot.ops.workers import druppel_version, heartbeat
-from bot.web.app import make_app, start
 from scheduler.clock import Clock, FixedClock, RealClock
 from storage.keys import Keys
 from storage.store import Store
@@ -228,7 +228,7 @@ async def test_druppel_web_serves_until_signalled_then_exits_0_without_a_traceba
     log = tmp_path / "web.log"
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "web",
+            sys.executable, "-m", "bot.app.cli", "web",
             env=env, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.demo import run_demo
+from bot.app.settings import Settings
 from bot.channels.whatsapp import texts as wa_texts
-from bot.demo import run_demo
-from bot.settings import Settings
 
 
 async def test_the_whatsapp_demo_shows_lists_the_window_and_the_template(

@@ -24,14 +24,14 @@ from typing import IO, Any
 import aiohttp
 import pytest
 
-from bot import texts, texts_care
 from bot.channels.whatsapp import texts as wa_texts
 from bot.channels.whatsapp.rendering import body
 from bot.channels.whatsapp.words import as_words
 from bot.conversation.buttons import COMMON_TIMES
+from bot.core import texts, texts_care
+from bot.core.counters import Counters
+from bot.core.messages import Outgoing
 from bot.delivery.items import outgoing
-from bot.messages import Outgoing
-from bot.ops.counters import Counters
 from courses.models import Course
 from courses.render import render_day
 from scheduler.clock import Clock, make_clock
@@ -135,7 +135,7 @@ class World:
         handle = log.open("wb")
         self._logs.append(handle)
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", command,
+            sys.executable, "-m", "bot.app.cli", command,
             env=self.env(), cwd=self.tmp, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle,
         )  # fmt: skip
         druppel = Druppel(command, process, log)

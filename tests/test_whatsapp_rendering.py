@@ -9,7 +9,6 @@ from types import ModuleType
 
 import pytest
 
-from bot import texts, texts_care
 from bot.channels.whatsapp.rendering import (
     MAX_BUTTON_BODY,
     MAX_TEXT,
@@ -20,8 +19,9 @@ from bot.channels.whatsapp.rendering import (
 )
 from bot.channels.whatsapp.words import COMMAND_WORDS, as_words, read
 from bot.conversation.buttons import COMMON_TIMES
+from bot.core import texts, texts_care
+from bot.core.messages import Button, Kind, Outgoing
 from bot.delivery.items import outgoing
-from bot.messages import Button, Kind, Outgoing
 from courses.loader import load_course_dir
 from courses.render import render_day
 from tests.fakes.whatsapp_api import GraphError, validate

@@ -19,8 +19,8 @@ from bot.channels.whatsapp.sender import (
     pair_rate,
 )
 from bot.channels.whatsapp.window import WINDOW, Template, Window
+from bot.core.messages import Button, Outgoing
 from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
-from bot.messages import Button, Outgoing
 from scheduler.clock import FixedClock
 from scheduler.ratelimit import Rate, RateLimiter
 from storage.models import Channel, Lane

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.whatsapp.service import configured, describe, problems
-from bot.settings import Settings
+from bot.app.settings import Settings
+from bot.app.whatsapp import configured, describe, problems
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL = {
@@ -74,7 +74,7 @@ def _check(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[s
     base = {k: v for k, v in os.environ.items()
             if not k.startswith(("WHATSAPP_", "REDIS_URL", "DRUPPEL_"))}  # fmt: skip
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "check"], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "bot.app.cli", "check"], cwd=ROOT, capture_output=True, text=True,
         env={**base, "DRUPPEL_DATA_DIR": str(tmp_path / "var"), **env}, timeout=60,
     )  # fmt: skip
 

@@ -13,12 +13,12 @@ import pytest
 from aiohttp import web
 from cryptography.fernet import Fernet
 
+from bot.app.web.app import make_app, start
 from bot.channels.whatsapp.inbound import InboundHandler, Inbox
 from bot.channels.whatsapp.webhook import WhatsAppWebhook, signature_valid
 from bot.channels.whatsapp.window import Window
-from bot.messages import Incoming, Outgoing
-from bot.ops.counters import Counters
-from bot.web.app import make_app, start
+from bot.core.counters import Counters
+from bot.core.messages import Incoming, Outgoing
 from scheduler.clock import FixedClock
 from storage.crypto import TextCipher
 from storage.models import Channel, Participant

@@ -75,7 +75,7 @@ async def _start(tg: FakeTelegram, store: Store, redis_url: str, tmp: Path, n: i
     log = tmp / f"worker-{n}.log"
     with log.open("wb") as handle:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "worker",
+            sys.executable, "-m", "bot.app.cli", "worker",
             env=env, cwd=tmp, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle,
         )  # fmt: skip
     return Worker(process, log)

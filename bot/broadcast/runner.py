@@ -14,10 +14,10 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from bot import texts
+from bot.core import texts
+from bot.core.messages import Button, Outgoing
 from bot.delivery.drain import Editor, Sender
 from bot.delivery.errors import DeliveryError
-from bot.messages import Button, Outgoing
 from scheduler.clock import Clock
 from scheduler.localtime import next_delivery
 from storage.keys import chat_member, parse_member
@@ -55,12 +55,16 @@ EDIT_EVERY = 3.0
 OUTCOMES = ("sent", "failed", "blocked", "skipped")
 
 
+#: How a broadcast's steps are named in the due index ("bc:<id>").
+PREFIX = "bc:"
+
+
 def member(bid: str) -> str:
-    return f"bc:{bid}"
+    return f"{PREFIX}{bid}"
 
 
 def broadcast_id(due_member: str) -> str | None:
-    return due_member[3:] if due_member.startswith("bc:") else None
+    return due_member.removeprefix(PREFIX) if due_member.startswith(PREFIX) else None
 
 
 def message(broadcast: Broadcast) -> Outgoing:
@@ -107,6 +111,11 @@ class Runner:
     async def start(self, broadcast: Broadcast, recipients: list[str]) -> None:
         await self.store.broadcasts.create(broadcast, recipients)
         await self.store.due.schedule(member(broadcast.id), self._later(START_DELAY))
+
+    async def run_member(self, due_member: str) -> datetime | None:
+        """One step of the broadcast a due member ("bc:<id>") names."""
+        bid = broadcast_id(due_member)
+        return None if bid is None else await self.run(bid)
 
     async def run(self, bid: str) -> datetime | None:
         """One step of a broadcast; returns when to take the next."""

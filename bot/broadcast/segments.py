@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot import texts
+from bot.core import texts
 from courses.models import Course
 from storage.models import EnrollmentStatus
 from storage.store import Store

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.messages import Button, Outgoing
-from bot.texts import MONTHS, WEEKDAYS
+from bot.core.messages import Button, Outgoing
+from bot.core.texts import MONTHS, WEEKDAYS
 from scheduler.clock import Clock
 from storage.models import Lane
 

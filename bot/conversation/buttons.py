@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from datetime import time
 from typing import ClassVar, Final, Literal
 
-from bot import texts
-from bot.button_data import ButtonData
-from bot.messages import Button
+from bot.core import texts
+from bot.core.button_data import ButtonData
+from bot.core.messages import Button
 from bot.safety import reply
 from courses.models import Course
 

@@ -8,15 +8,15 @@ lesson starts by asking how they are. /hulp and the buttons under a help reply w
 
 from __future__ import annotations
 
-from bot import texts, texts_care
 from bot.conversation.buttons import HelpChoice, SafetyAnswer
 from bot.conversation.commands import pause
 from bot.conversation.context import Context, Replies, say
-from bot.journey import LIVE
-from bot.messages import Incoming
+from bot.core import texts, texts_care
+from bot.core.messages import Incoming
+from bot.core.texts_care import Country
+from bot.delivery.journey import LIVE
 from bot.safety import Assessment
 from bot.safety import reply as safety_reply
-from bot.texts_care import Country
 from storage.models import Enrollment, EnrollmentStatus, Participant
 
 

@@ -5,13 +5,13 @@ Each answers whatever state the participant is in: with no course running they h
 
 from __future__ import annotations
 
-from bot import texts
 from bot.conversation.buttons import time_rows
 from bot.conversation.context import Context, Replies, say
 from bot.conversation.signup import set_time, set_zone
 from bot.conversation.steps import Step, set_step
-from bot.journey import pausing, stopping
-from bot.messages import Incoming
+from bot.core import texts
+from bot.core.messages import Incoming
+from bot.delivery.journey import pausing, stopping
 from scheduler.localtime import parse_time_of_day, suggest_zone
 from storage.models import Enrollment, EnrollmentStatus, Participant
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.journey import LIVE, Journey
-from bot.messages import Button, Outgoing
+from bot.core.messages import Button, Outgoing
+from bot.delivery.journey import LIVE, Journey
 from courses.models import Course
 from storage.models import Enrollment, EnrollmentStatus, Participant, QueueItem
 from storage.store import Store

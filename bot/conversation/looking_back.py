@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import texts
 from bot.conversation.context import Context, Replies, say
+from bot.core import texts
 from bot.delivery import answers as own_answers
 from bot.delivery.items import outgoing
 from courses.models import Course

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from bot import texts
 from bot.conversation.buttons import WipeAnswer, wipe_rows
 from bot.conversation.context import Context, Replies, say
-from bot.messages import Incoming, Outgoing
+from bot.core import texts
+from bot.core.messages import Incoming, Outgoing
 from storage.models import Lane, QueueItem
 
 log = logging.getLogger(__name__)

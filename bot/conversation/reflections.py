@@ -6,10 +6,10 @@ when the next lesson comes; the answer to the last day ends the course, with wha
 
 from __future__ import annotations
 
-from bot import texts
 from bot.conversation.context import Context, Replies, say
+from bot.core import texts
+from bot.core.messages import Outgoing
 from bot.delivery.items import CheckInScore
-from bot.messages import Outgoing
 from storage.models import (
     MAX_REFLECTION_CHARS,
     CheckIn,

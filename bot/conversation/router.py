@@ -13,8 +13,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from bot import texts
-from bot.button_data import SEPARATOR, ButtonData
 from bot.conversation import care, commands, looking_back, privacy, reflections, signup
 from bot.conversation.buttons import (
     CourseChoice,
@@ -25,9 +23,11 @@ from bot.conversation.buttons import (
 )
 from bot.conversation.context import Closing, Context, Replies, say
 from bot.conversation.steps import Step, set_step, step_of
+from bot.core import texts
+from bot.core.button_data import SEPARATOR, ButtonData
+from bot.core.messages import Incoming, Kind
 from bot.delivery.items import CheckInScore
-from bot.journey import Journey
-from bot.messages import Incoming, Kind
+from bot.delivery.journey import Journey
 from bot.safety import NONE, Assessment, assess
 from storage.models import Participant
 

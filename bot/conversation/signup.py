@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import time
 
-from bot import texts
 from bot.conversation.buttons import (
     OTHER,
     CourseChoice,
@@ -23,8 +22,9 @@ from bot.conversation.buttons import (
 )
 from bot.conversation.context import Context, Replies, say
 from bot.conversation.steps import TIME_STEPS, ZONE_STEPS, Step, set_step, step_of
-from bot.journey import stopping
-from bot.messages import Incoming, Outgoing
+from bot.core import texts
+from bot.core.messages import Incoming, Outgoing
+from bot.delivery.journey import stopping
 from scheduler.localtime import parse_time_of_day, suggest_zone
 from storage.keys import enrollment_member
 from storage.models import Enrollment, EnrollmentStatus, Participant

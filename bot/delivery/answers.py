@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from bot import texts
+from bot.core import texts
 from courses.models import Course
 from storage.models import CheckIn, Lane, QueueItem, ReflectionEntry
 

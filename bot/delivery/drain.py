@@ -21,9 +21,9 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import ValidationError
 
+from bot.core.counters import CounterName, Counters
+from bot.core.messages import Outgoing
 from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
-from bot.messages import Outgoing
-from bot.ops.counters import CounterName, Counters
 from scheduler.clock import Clock
 from scheduler.quiet import Quiet
 from scheduler.ratelimit import at_budget

@@ -13,9 +13,9 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from bot import texts, texts_care
-from bot.button_data import ButtonData
-from bot.messages import Button, Outgoing
+from bot.core import texts, texts_care
+from bot.core.button_data import ButtonData
+from bot.core.messages import Button, Outgoing
 from courses.models import Course
 from courses.render import DayMessage, render_day, render_nudge
 from storage.models import Lane, QueueItem, StoredButton, StoredMessage

@@ -13,15 +13,14 @@ from datetime import datetime
 
 from redis.asyncio.client import Pipeline
 
-from bot import texts
-from bot.broadcast.runner import Runner, broadcast_id
+from bot.core import texts
+from bot.core.messages import Outgoing
 from bot.delivery import answers
 from bot.delivery.drain import Drainer, Sender
 from bot.delivery.export import EXPORT_NAME, export
 from bot.delivery.items import course_item, day_items, render
-from bot.journey import Journey, pausing, stopping
-from bot.messages import Outgoing
-from bot.summary import summary
+from bot.delivery.journey import Journey, pausing, stopping
+from bot.delivery.summary import summary
 from storage.keys import chat_member, parse_member
 from storage.models import (
     Channel,
@@ -50,11 +49,11 @@ class Deliveries:
             self.store, journey.clock, senders, self.render, self.recipient_gone, lock_seconds,
             counters=journey.counters,
         )  # fmt: skip
-        self.broadcasts = Runner(self.store, journey.clock, senders)
         self._missing_reported: set[str] = set()
         #: Other work kept in the due index by name (the operators' watch), and what runs it.
         self.jobs: dict[str, Callable[[], Awaitable[datetime | None]]] = {}
-        #: The same for families of members named by a prefix (a trainer's preview, "pv:...").
+        #: The same for families of members named by a prefix (a trainer's preview, "pv:...",
+        #: a broadcast, "bc:...").
         self.prefix_jobs: dict[str, Callable[[str], Awaitable[datetime | None]]] = {}
 
     async def render(self, pid: str, item: QueueItem) -> Outgoing | None:
@@ -93,9 +92,6 @@ class Deliveries:
         for prefix, handler in self.prefix_jobs.items():
             if member.startswith(prefix):
                 return await handler(member)
-        bid = broadcast_id(member)
-        if bid is not None:
-            return await self.broadcasts.run(bid)
         pid, course_id = parse_member(member)
         if course_id is None:
             await self.drain(pid)

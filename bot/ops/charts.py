@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot import texts_ops
+from bot.core import texts_ops
 
 #: Inches per course row, and the resolution: a phone shows 800 pixels wide sharply.
 ROW_HEIGHT = 2.8

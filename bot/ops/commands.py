@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import texts, texts_ops
-from bot.journey import Journey
-from bot.messages import Incoming, Kind, Outgoing
+from bot.core import texts, texts_ops
+from bot.core.counters import DANGER_CATEGORIES, DANGER_PREFIX, Counters
+from bot.core.messages import Incoming, Kind, Outgoing
+from bot.delivery.journey import Journey
 from bot.ops.charts import stats_chart
-from bot.ops.counters import DANGER_CATEGORIES, DANGER_PREFIX, Counters
 from bot.ops.health import MAX_LAG, SLOW_PING, Health, check
 from bot.ops.stats import STATUSES, Stats, collect
 from scheduler.clock import Clock, RealClock

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 
-from bot.ops.counters import Counters
+from bot.core.counters import Counters
 from bot.ops.gauges import due_size, leases_in_flight, scheduler_lag
 from bot.ops.workers import druppel_version, workers
 from scheduler.clock import Clock

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.core.counters import Counters
 from bot.ops.charts import CourseSeries
-from bot.ops.counters import Counters
 from courses.models import Course
 from storage.models import Enrollment, EnrollmentStatus
 from storage.store import Store

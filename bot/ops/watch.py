@@ -15,13 +15,13 @@ import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime, time, timedelta
 
-from bot import texts_ops
+from bot.core import texts_ops
+from bot.core.counters import Counters
+from bot.core.messages import Outgoing
 from bot.delivery.drain import Sender
 from bot.delivery.errors import DeliveryError
-from bot.journey import Journey
-from bot.messages import Outgoing
+from bot.delivery.journey import Journey
 from bot.ops.commands import OperatorCommands, danger_kinds, problems
-from bot.ops.counters import Counters
 from bot.ops.health import check
 from scheduler.clock import Clock, RealClock
 from scheduler.localtime import next_delivery

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import get_args
 
-from bot import texts_care
-from bot.messages import Button, Incoming, Kind, Outgoing
+from bot.core import texts_care
+from bot.core.messages import Button, Incoming, Kind, Outgoing
+from bot.core.texts_care import Country
 from bot.safety.decide import Assessment, assess
 from bot.safety.vocabulary import Category
-from bot.texts_care import Country
 
 #: Button data: the prefix of the help buttons and of the answers to "Ben je nu veilig?".
 HELP = "h"

@@ -11,11 +11,13 @@ import secrets
 from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
-from bot import texts
 from bot.broadcast import runner
+from bot.broadcast.runner import PREFIX as BROADCAST_PREFIX
+from bot.broadcast.runner import Runner
 from bot.broadcast.segments import Segment, parse, recipients
+from bot.core import texts
+from bot.core.messages import Button, Incoming, Kind, Outgoing
 from bot.delivery.owed import Deliveries
-from bot.messages import Button, Incoming, Kind, Outgoing
 from bot.ops.commands import COMMANDS as OPERATOR_COMMANDS
 from bot.ops.commands import OperatorCommands
 from bot.staff.preview import PREFIX as PREVIEW_PREFIX
@@ -62,6 +64,10 @@ class Staff:
             preview_day_seconds,
         )  # fmt: skip
         deliveries.prefix_jobs[PREVIEW_PREFIX] = self.previews.run
+        #: Broadcasts keep their recipients' queues filled, a step at a time, through the due
+        #: index; `budget` is set by the wiring to the channels' bulk pace.
+        self.broadcasts = Runner(self.store, self.journey.clock, deliveries.senders)
+        deliveries.prefix_jobs[BROADCAST_PREFIX] = self.broadcasts.run_member
         self.roles = roles
         self.menus = menus
         self.ops = OperatorCommands(self.journey)
@@ -221,7 +227,7 @@ class Staff:
             return _say(texts.BROADCAST_NOBODY.format(segment=segment.label))
         broadcast = self._broadcast_record(event, segment, draft.text, len(people))
         broadcast.send_at = draft.send_at
-        await self.deliveries.broadcasts.start(broadcast, people)
+        await self.broadcasts.start(broadcast, people)
         log.info("broadcast %s to %d participants started", broadcast.id, len(people))
         return []  # the progress message, edited as it goes, is the answer
 

@@ -12,11 +12,11 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from bot import texts
+from bot.core import texts
+from bot.core.messages import Outgoing
 from bot.delivery.drain import Sender
 from bot.delivery.errors import DeliveryError
 from bot.delivery.items import outgoing
-from bot.messages import Outgoing
 from courses.models import Course
 from courses.render import render_day
 from scheduler.clock import Clock

@@ -21,10 +21,10 @@ from bot.channels.telegram.pacing import Pacing
 from bot.channels.telegram.render import chat_ref
 from bot.channels.telegram.send import Sender
 from bot.channels.telegram.updates import WANTED, Answers, hand_over
-from bot.delivery.replies import where
-from bot.errors import SetupError
-from bot.messages import Outgoing
-from bot.texts import MENU
+from bot.core.errors import SetupError
+from bot.core.logs import where
+from bot.core.messages import Outgoing
+from bot.core.texts import MENU
 from scheduler.ratelimit import RateLimiter
 from storage.models import Lane
 

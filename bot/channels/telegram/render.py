@@ -9,7 +9,7 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
-from bot.messages import Outgoing
+from bot.core.messages import Outgoing
 
 #: The longest photo caption Telegram accepts (characters after parsing), and the file name an
 #: uploaded image gets.

@@ -17,8 +17,8 @@ from bot.channels.telegram.render import (
     html_text,
     keyboard,
 )
+from bot.core.messages import Outgoing
 from bot.delivery.errors import DeliveryError, RateLimited, Rejected
-from bot.messages import Outgoing
 from storage.models import Lane
 
 

@@ -12,7 +12,7 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.messages import Incoming, Kind
+from bot.core.messages import Incoming, Kind
 from storage.models import Channel
 
 log = logging.getLogger(__name__)

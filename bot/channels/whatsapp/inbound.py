@@ -23,9 +23,9 @@ from bot.channels.whatsapp import texts
 from bot.channels.whatsapp.client import Kind as ErrorKind
 from bot.channels.whatsapp.client import classify_code
 from bot.channels.whatsapp.words import read
-from bot.delivery.replies import where
-from bot.messages import Incoming, Kind, Outgoing
-from bot.ops.counters import Counters, FailureKind, failure
+from bot.core.counters import Counters, FailureKind, failure
+from bot.core.logs import where
+from bot.core.messages import Incoming, Kind, Outgoing
 from scheduler.clock import Clock
 from storage.crypto import UndecryptableText
 from storage.models import Channel, EnrollmentStatus, FailureEntry, Participant
@@ -54,7 +54,7 @@ _FAILURE: dict[ErrorKind, FailureKind] = {
 
 
 class Answers(Protocol):
-    """The conversation as this channel sees it (bot/delivery/replies.py)."""
+    """The conversation as this channel sees it (bot/conversation/replies.py)."""
 
     async def answer(self, event: Incoming) -> None: ...
 

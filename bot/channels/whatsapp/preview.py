@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.channels.console import ConsoleChannel
 from bot.channels.whatsapp.rendering import Payload
-from bot.messages import Button, Outgoing
+from bot.core.messages import Button, Outgoing
 from storage.models import Lane
 
 #: The data of the template's quick reply button, as the demo taps it.

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.channels.whatsapp import texts
 from bot.channels.whatsapp.words import as_words
-from bot.messages import Button, Outgoing
+from bot.core.messages import Button, Outgoing
 
 Payload = dict[str, Any]
 

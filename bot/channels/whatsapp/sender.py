@@ -17,8 +17,8 @@ import aiohttp
 from bot.channels.whatsapp.client import Api, ApiError, Kind, classify
 from bot.channels.whatsapp.rendering import Payload, caption_fits, media, payloads, template
 from bot.channels.whatsapp.window import Template, Window
+from bot.core.messages import Outgoing
 from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected, Transient
-from bot.messages import Outgoing
 from scheduler.ratelimit import Rate, RateLimiter, Throttled
 from storage.models import Channel, Lane
 from storage.store import Store

@@ -1,4 +1,4 @@
-"""The bot's own words that only WhatsApp needs (Dutch, like the main catalogue in bot/texts.py)."""
+"""The bot's own words that only WhatsApp needs (Dutch, like the catalogue in bot/core/texts.py)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from bot.messages import Incoming, Kind
+from bot.core.messages import Incoming, Kind
 from scheduler.localtime import parse_time_of_day, suggest_zone
 from storage.models import Channel
 

@@ -20,15 +20,15 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
+from bot.app.run import bot_token, configure_logging, telegram_channel, webhook_secret
+from bot.app.settings import Settings
+from bot.app.web.metrics import exposition, take_snapshot
+from bot.app.whatsapp import webhook as whatsapp_webhook
+from bot.app.wiring import engine, shared_clock
 from bot.channels.telegram.adapter import TelegramChannel
-from bot.channels.whatsapp.service import webhook as whatsapp_webhook
-from bot.errors import SetupError
-from bot.ops.counters import Counters
+from bot.core.counters import Counters
+from bot.core.errors import SetupError
 from bot.ops.gauges import scheduler_lag
-from bot.run import bot_token, configure_logging, telegram_channel, webhook_secret
-from bot.settings import Settings
-from bot.web.metrics import exposition, take_snapshot
-from bot.wiring import engine, shared_clock
 from scheduler.clock import Clock
 from storage.health import ping
 from storage.store import Store, open_store, redacted

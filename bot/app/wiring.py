@@ -11,17 +11,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.app.settings import Settings
 from bot.conversation import Coach
+from bot.conversation.replies import Conversation
+from bot.core.counters import Counters
+from bot.core.counters import danger as danger_counters
 from bot.delivery.drain import Sender
+from bot.delivery.journey import Journey
 from bot.delivery.owed import Deliveries
-from bot.delivery.replies import Conversation
-from bot.journey import Journey
-from bot.ops.counters import Counters
-from bot.ops.counters import danger as danger_counters
 from bot.ops.watch import MEMBER as WATCH
 from bot.ops.watch import Watch
 from bot.safety import Assessment, detector
-from bot.settings import Settings
 from bot.staff.commands import Staff
 from bot.staff.roles import Roles
 from courses.loader import load_course_dir
@@ -82,12 +82,6 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         journey = Journey(store, courses, clock, settings.default_timezone, counters)
         senders: dict[Channel, Sender] = {}
         deliveries = Deliveries(journey, senders, lock_seconds=settings.lease_seconds)
-        # Broadcasts keep their chats' queues filled at the pace the platform allows them.
-        deliveries.broadcasts.budget = (
-            settings.telegram_paid_per_second
-            if settings.telegram_paid_broadcast
-            else settings.telegram_bulk_per_second
-        )
         coach = Coach(
             journey,
             on_danger=lambda found: count_danger(journey, found),
@@ -100,6 +94,12 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
             preview_day_seconds=settings.preview_day_seconds,
         )
         staff.ops.max_lag = settings.ready_max_lag_seconds
+        # Broadcasts keep their chats' queues filled at the pace the platform allows them.
+        staff.broadcasts.budget = (
+            settings.telegram_paid_per_second
+            if settings.telegram_paid_broadcast
+            else settings.telegram_bulk_per_second
+        )
         watch = Watch(
             journey, staff.ops, settings.operators, senders, settings.operator_digest_time,
             retention_days=settings.retention_days,

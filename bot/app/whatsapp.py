@@ -12,16 +12,16 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from bot.app.settings import Settings
+from bot.app.wiring import Engine
 from bot.channels.whatsapp.client import CloudApi
 from bot.channels.whatsapp.inbound import InboundHandler, Inbox
 from bot.channels.whatsapp.sender import WhatsAppSender, pair_rate
 from bot.channels.whatsapp.webhook import WhatsAppWebhook
 from bot.channels.whatsapp.window import Template, Window
-from bot.delivery.replies import Conversation
-from bot.errors import SetupError
-from bot.ops.counters import Counters
-from bot.settings import Settings
-from bot.wiring import Engine
+from bot.conversation.replies import Conversation
+from bot.core.counters import Counters
+from bot.core.errors import SetupError
 from scheduler.clock import Clock
 from scheduler.ratelimit import Rate, RateLimiter
 from storage.models import Channel

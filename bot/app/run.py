@@ -17,14 +17,14 @@ import signal
 import sys
 from collections.abc import Callable
 
+from bot.app.settings import Settings
+from bot.app.whatsapp import configured as whatsapp_configured
+from bot.app.whatsapp import whatsapp_channel
+from bot.app.wiring import Engine, engine
 from bot.channels.telegram.adapter import TelegramChannel
 from bot.channels.telegram.rates import PAID_CEILING, chat_rate
-from bot.channels.whatsapp.service import configured as whatsapp_configured
-from bot.channels.whatsapp.service import whatsapp_channel
-from bot.errors import SetupError
+from bot.core.errors import SetupError
 from bot.ops.workers import keep_beating, new_worker_id, retire
-from bot.settings import Settings
-from bot.wiring import Engine, engine
 from scheduler.ratelimit import Rate, RateLimiter
 from storage.models import Channel
 from storage.store import Store, redacted

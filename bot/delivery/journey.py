@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import texts
-from bot.ops.counters import CounterName, Counters
+from bot.core import texts
+from bot.core.counters import CounterName, Counters
 from courses.models import Course, Pacing
 from scheduler.clock import Clock
 from scheduler.localtime import local_day, next_delivery

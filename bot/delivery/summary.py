@@ -13,8 +13,8 @@ import io
 import textwrap
 from collections.abc import Sequence
 
-from bot import texts
-from bot.messages import Outgoing
+from bot.core import texts
+from bot.core.messages import Outgoing
 from courses.models import Course
 from storage.models import CheckIn
 

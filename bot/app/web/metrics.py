@@ -15,7 +15,7 @@ from datetime import datetime
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from bot.ops.counters import (
+from bot.core.counters import (
     COUNTER_NAMES,
     DANGER_CATEGORIES,
     DANGER_PREFIX,

@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.app.settings import Settings
+from bot.app.wiring import Engine, engine
 from bot.channels.console import ConsoleChannel
 from bot.channels.whatsapp.inbound import InboundHandler, Inbox
 from bot.channels.whatsapp.preview import TEMPLATE_BUTTON, TEMPLATE_TAP, PrintedApi
 from bot.channels.whatsapp.sender import WhatsAppSender
 from bot.channels.whatsapp.window import Template, Window
-from bot.delivery.replies import Conversation
-from bot.messages import Incoming, Kind
-from bot.ops.counters import Counters
-from bot.settings import Settings
-from bot.wiring import Engine, engine
+from bot.conversation.replies import Conversation
+from bot.core.counters import Counters
+from bot.core.messages import Incoming, Kind
 from storage.models import Channel, EnrollmentStatus
 from storage.whatsapp import InboundEvent, WhatsAppRepo
 

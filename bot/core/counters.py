@@ -51,7 +51,8 @@ CounterName = Literal[
     "danger_fear",
     "danger_control",
 ]
-"""Every counter druppel keeps. Add a name here (and its help in bot/web/metrics.py) to add one."""
+"""Every counter druppel keeps. Add a name here (and its help in bot/app/web/metrics.py) to
+add one."""
 
 COUNTER_NAMES: tuple[CounterName, ...] = get_args(CounterName)
 

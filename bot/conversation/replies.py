@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -21,12 +20,13 @@ from typing import Protocol
 
 from redis.exceptions import RedisError
 
-from bot import texts
+from bot.core import texts
+from bot.core.logs import where
+from bot.core.messages import Incoming, Outgoing
 from bot.delivery.drain import backoff
 from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected
 from bot.delivery.items import reply_items
 from bot.delivery.owed import Deliveries
-from bot.messages import Incoming, Outgoing
 from bot.safety.reply import never_hushed
 from scheduler.quiet import Quiet
 from storage.keys import chat_member
@@ -47,12 +47,6 @@ class StaffCommands(Protocol):
     """Trainers' and operators' commands: None when the event is not one of theirs."""
 
     async def handle(self, event: Incoming) -> list[Outgoing] | None: ...
-
-
-def where(error: BaseException) -> str:
-    """The traceback without the exception's message, which may quote what someone wrote."""
-    frames = "".join(traceback.format_tb(error.__traceback__))
-    return f"{type(error).__name__}\n{frames}".rstrip()
 
 
 class Flood(Enum):

@@ -16,7 +16,7 @@ from storage.crypto import TextCipher, parse_keys
 from storage.models import TimeZoneName
 
 #: The courses that ship with druppel.
-BUILTIN_COURSES_DIR = Path(__file__).resolve().parent.parent / "courses"
+BUILTIN_COURSES_DIR = Path(__file__).resolve().parents[2] / "courses"
 
 
 def _env(name: str) -> AliasChoices:

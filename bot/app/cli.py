@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-from bot.errors import SetupError
+from bot.app.settings import Settings
+from bot.core.errors import SetupError
 from bot.safety.vocabulary import VocabularyError
-from bot.settings import Settings
 from courses.loader import CourseFileError, course_files, load_course, load_course_dir
 from courses.models import Course
 from courses.render import preview
@@ -117,7 +117,7 @@ async def _store(settings: Settings) -> AsyncIterator[Store]:
 async def _check(settings: Settings) -> int:
     courses = load_course_dir(settings.courses_dir)
     print(f"courses: {', '.join(sorted(courses))}")
-    from bot.channels.whatsapp.service import describe, problems
+    from bot.app.whatsapp import describe, problems
 
     if wrong := problems(settings):
         raise SetupError(f"WhatsApp settings: {'; '.join(wrong)}")
@@ -234,7 +234,7 @@ async def _retention(settings: Settings, days: int | None) -> int:
         raise SetupError("DRUPPEL_RETENTION_DAYS is not set (or pass --days N)")
     if days < 1:
         raise SetupError(f"--days must be at least 1, not {days}")
-    from bot.wiring import shared_clock
+    from bot.app.wiring import shared_clock
 
     async with _store(settings) as store:
         clock = await shared_clock(store, settings.clock_speed)
@@ -290,19 +290,19 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "privacy":
         return _privacy(settings, args)
     if args.command == "run":
-        from bot.run import run_bot
+        from bot.app.run import run_bot
 
         return asyncio.run(run_bot(settings))
     if args.command == "worker":
-        from bot.run import run_worker
+        from bot.app.run import run_worker
 
         return asyncio.run(run_worker(settings))
     if args.command == "web":
-        from bot.web.app import serve_web
+        from bot.app.web.app import serve_web
 
         return asyncio.run(serve_web(settings))
     if args.command == "demo":
-        from bot.demo import run_demo
+        from bot.app.demo import run_demo
 
         return asyncio.run(run_demo(settings, interactive=args.interactive, channel=args.channel))
     raise SetupError(f"unknown command {args.command}")

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.messages import Button
+from bot.core.messages import Button
 
 #: Telegram's limit on a button's data, in bytes (WhatsApp allows more).
 MAX_BYTES = 64
