@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from typing import Annotated
 
 import redis.asyncio as aioredis
 from pydantic import StringConstraints
+from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
 from storage.crypto import Resealed, TextCipher, sealed_length
@@ -85,45 +87,50 @@ class ReflectionRepo:
     async def reseal(self, pid: str) -> Counter[Resealed]:
         """Put every reflection of a participant under the newest key (plain ones encrypted),
         in one transaction that starts over when a new answer arrives meanwhile."""
-        key = self._keys.reflections(pid)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            for _ in range(REWRITE_ATTEMPTS):
-                try:
-                    await pipe.watch(key)
-                    raws = [text(raw) for raw in await pipe.lrange(key, 0, -1)]
-                    done: Counter[Resealed] = Counter()
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    for index, raw in enumerate(raws):
-                        stored = stored_reflection(raw)
-                        sealed, what = self._cipher.reseal(stored.text)
-                        done[what] += 1
-                        if sealed != stored.text:
-                            changed = stored.model_copy(update={"text": sealed})
-                            pipe.lset(key, index, _compact(changed))
-                    await pipe.execute()
-                    return done
-                except WatchError:
-                    continue
-        raise Conflict(f"{key} kept changing; gave up after {REWRITE_ATTEMPTS} attempts")
+        done: Counter[Resealed] = Counter()
+
+        def reseal_all(pipe: Pipeline, raws: list[str]) -> None:
+            done.clear()
+            for index, raw in enumerate(raws):
+                stored = stored_reflection(raw)
+                sealed, what = self._cipher.reseal(stored.text)
+                done[what] += 1
+                if sealed != stored.text:
+                    changed = stored.model_copy(update={"text": sealed})
+                    pipe.lset(self._keys.reflections(pid), index, _compact(changed))
+
+        await self._rewrite(self._keys.reflections(pid), reseal_all)
+        return done
 
     async def remove_course(self, pid: str, course_id: str) -> int:
         """Forget a participant's reflections on one course; returns how many there were."""
         key = self._keys.reflections(pid)
+        removed = 0
+
+        def remove(pipe: Pipeline, raws: list[str]) -> None:
+            nonlocal removed
+            kept = [raw for raw in raws if stored_reflection(raw).course_id != course_id]
+            removed = len(raws) - len(kept)
+            if removed:
+                pipe.delete(key)
+                if kept:
+                    pipe.rpush(key, *kept)
+
+        await self._rewrite(key, remove)
+        return removed
+
+    async def _rewrite(self, key: str, change: Callable[[Pipeline, list[str]], None]) -> None:
+        """Read the list at `key` and write `change`'s commands in one transaction, starting
+        over when the list changed meanwhile (a new answer arrived)."""
         async with self._redis.pipeline(transaction=True) as pipe:
             for _ in range(REWRITE_ATTEMPTS):
                 try:
                     await pipe.watch(key)
                     raws = [text(raw) for raw in await pipe.lrange(key, 0, -1)]
-                    kept = [raw for raw in raws if stored_reflection(raw).course_id != course_id]
-                    if len(kept) == len(raws):
-                        await pipe.reset()  # type: ignore[no-untyped-call]
-                        return 0
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.delete(key)
-                    if kept:
-                        pipe.rpush(key, *kept)
+                    change(pipe, raws)
                     await pipe.execute()
-                    return len(raws) - len(kept)
+                    return
                 except WatchError:
                     continue
         raise Conflict(f"{key} kept changing; gave up after {REWRITE_ATTEMPTS} attempts")

@@ -87,7 +87,7 @@ def bot_token(settings: Settings) -> str:
     return token.strip()
 
 
-async def _until_signalled(ended: Callable[[], str | None] = lambda: None) -> str | None:
+async def until_signalled(ended: Callable[[], str | None] = lambda: None) -> str | None:
     """Wait for SIGTERM (process managers) or SIGINT (Ctrl-C); returns None then. Returns why
     instead when `ended` reports that the process can no longer do its work."""
     loop = asyncio.get_running_loop()
@@ -205,7 +205,7 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
             await eng.watch.start()
             log.info("druppel %s: started", role)
             ended = channel.polling_ended if polling and channel is not None else lambda: None
-            failed = await _until_signalled(ended)
+            failed = await until_signalled(ended)
             if failed is None:
                 log.info("druppel %s: stopping", role)
             else:

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import hmac
 import logging
-import signal
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
@@ -20,7 +19,13 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
-from bot.app.run import bot_token, configure_logging, telegram_channel, webhook_secret
+from bot.app.run import (
+    bot_token,
+    configure_logging,
+    telegram_channel,
+    until_signalled,
+    webhook_secret,
+)
 from bot.app.settings import Settings
 from bot.app.web.metrics import exposition, take_snapshot
 from bot.app.whatsapp import webhook as whatsapp_webhook
@@ -138,19 +143,6 @@ async def start(app: web.Application, port: int, host: str | None = None) -> web
     return runner
 
 
-async def _until_signalled() -> None:
-    loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
-    signals = (signal.SIGTERM, signal.SIGINT)
-    for sig in signals:
-        loop.add_signal_handler(sig, stopping.set)
-    try:
-        await stopping.wait()
-    finally:
-        for sig in signals:
-            loop.remove_signal_handler(sig)
-
-
 def telegram_webhook(channel: TelegramChannel, secret: str) -> Handler:
     """Telegram's webhook: only calls carrying our secret (compared in constant time) are
     taken; anything else is refused and changes nothing. A blank secret is never one."""
@@ -217,7 +209,7 @@ async def serve_web(settings: Settings) -> int:
             "; Telegram updates by webhook" if telegram is not None else "",
         )  # fmt: skip
         try:
-            await _until_signalled()
+            await until_signalled()
             log.info("druppel web: stopping")
         finally:
             await runner.cleanup()
