@@ -55,7 +55,7 @@ async def test_sign_up_by_buttons_confirms_when_the_first_lesson_comes(kit: Kit)
     assert "Help! Ik twijfel" in chosen.text
     assert ask_time.buttons[0][0].data == "t:07:00"
     [ask_zone] = await kit.tap("1", "t:07:00")
-    assert "Europe/Amsterdam" in ask_zone.text
+    assert "Amsterdam (UTC+1)" in ask_zone.text  # the place and its offset, not a zone key
     [done] = await kit.tap("1", "z:ok")
     assert "morgen om 07:00" in done.text
     _, enrollment = await _enrollment(kit, "1")
@@ -334,10 +334,29 @@ async def test_typing_a_time_and_a_zone(kit: Kit) -> None:
     [bad_zone] = await kit.say("1", "Atlantis")
     assert "vind ik niet" in bad_zone.text
     [done] = await kit.say("1", "new york")
-    assert "America/New_York" in done.text
+    assert "New York (UTC-5)" in done.text
     _, e = await _enrollment(kit, "1")
     # 10:00 in Amsterdam is 04:00 in New York: 06:45 there is still to come today.
     assert e.next_due == datetime(2026, 11, 25, 6, 45, tzinfo=ZoneInfo("America/New_York"))
+
+
+async def test_a_spoken_time_is_asked_about_once_and_a_place_is_a_zone(kit: Kit) -> None:
+    await kit.say("1", "/start twijfel")
+    await kit.tap("1", "t:?")
+    [which] = await kit.say("1", "half 8")
+    assert which.text == texts.WHICH_TIME
+    assert [b.data for b in which.buttons[0]] == ["t:07:30", "t:19:30"]
+    [ask_zone] = await kit.tap("1", "t:19:30")
+    assert "Amsterdam (UTC+1)" in ask_zone.text
+    await kit.tap("1", "z:?")
+    [done] = await kit.say("1", "Brussel")
+    assert "Brussel (UTC+1)" in done.text
+    p, _ = await _enrollment(kit, "1")
+    assert (p.delivery_time, p.timezone) == (time(19, 30), "Europe/Brussels")
+    [moved] = await kit.say("1", "/tijd kwart voor 8 's ochtends")
+    assert "07:45" in moved.text
+    [bad] = await kit.say("1", "/tijdzone Atlantis")
+    assert bad.text == texts.BAD_ZONE
 
 
 async def test_changing_the_time_moves_the_next_lesson_but_never_gives_two_in_a_day(

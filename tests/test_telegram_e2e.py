@@ -37,6 +37,7 @@ from courses.models import Course
 from courses.render import render_day
 from scheduler.clock import Clock, make_clock
 from scheduler.localtime import parse_time_of_day
+from scheduler.places import zone_label
 from storage.models import Channel, Enrollment, EnrollmentStatus, Participant
 from storage.store import Store
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
@@ -47,6 +48,13 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "5550001:e2e-SECRET-token"
 ZONE = "Europe/Amsterdam"
 TZ = ZoneInfo(ZONE)
+
+
+def shown(zone: str, now: datetime) -> str:
+    """A zone as the bot shows it at course time `now` ("Amsterdam (UTC+1)")."""
+    return zone_label(zone, now)
+
+
 COURSES = load_course_dir(ROOT / "courses")
 PARTNER = COURSES["partner"]
 
@@ -285,7 +293,7 @@ class World:
         at = next_slot(clock, ahead=timedelta(hours=3))
         self.tap(chat, f"t:{at}")
         ask_zone = await self.next(chat)
-        assert ask_zone.text == texts.ASK_ZONE.format(zone=ZONE)
+        assert ask_zone.text == texts.ASK_ZONE.format(zone=shown(ZONE, clock.now()))
         self.tap(chat, "z:ok")
         confirmed = await self.next(chat)
         enrollment = await self.enrollment(chat, course_id)
@@ -296,7 +304,9 @@ class World:
             enrollment.next_due.astimezone(TZ), enrollment.started_at.astimezone(TZ).date()
         )
         title = COURSES[course_id].title
-        assert confirmed.text == texts.ENROLLED.format(title=title, when=when, zone=ZONE)
+        assert confirmed.text == texts.ENROLLED.format(
+            title=title, when=when, zone=shown(ZONE, clock.now())
+        )
         return at
 
 
@@ -351,14 +361,16 @@ async def test_sign_up_by_buttons_and_deep_link_then_the_first_lesson_on_time(
     assert (await w.next(sanne)).text == texts.ASK_TIME
     sanne_at = next_slot(clock, ahead=timedelta(hours=2))
     w.tap(sanne, f"t:{sanne_at}")
-    assert (await w.next(sanne)).text == texts.ASK_ZONE.format(zone=ZONE)
+    assert (await w.next(sanne)).text == texts.ASK_ZONE.format(zone=shown(ZONE, clock.now()))
     w.tap(sanne, "z:ok")
     confirmed = await w.next(sanne)
     enrolled = await w.enrollment(sanne)
     assert enrolled.next_due is not None
     assert local_hhmm(enrolled.next_due) == sanne_at
     when = texts.when(enrolled.next_due.astimezone(TZ), enrolled.started_at.astimezone(TZ).date())
-    assert confirmed.text == texts.ENROLLED.format(title=PARTNER.title, when=when, zone=ZONE)
+    assert confirmed.text == texts.ENROLLED.format(
+        title=PARTNER.title, when=when, zone=shown(ZONE, clock.now())
+    )
 
     # Bram follows a deep link: no course choice, straight to the time.
     await w.sign_up(bram, "partner", clock, deep_link=True, name="Bram")

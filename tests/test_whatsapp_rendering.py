@@ -66,7 +66,7 @@ def test_every_command_the_bot_names_can_be_typed_as_a_word(catalogue: ModuleTyp
 
 def test_up_to_three_short_buttons_are_reply_buttons() -> None:
     message = Outgoing(
-        texts.ASK_ZONE.format(zone="Europe/Amsterdam"),
+        texts.ASK_ZONE.format(zone="Amsterdam (UTC+1)"),
         buttons=((Button(texts.ZONE_OK, "z:ok"),), (Button(texts.OTHER_ZONE, "z:?"),)),
     )
     ((kind, _, choices),) = _valid(message)

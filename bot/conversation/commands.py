@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from bot.conversation.buttons import time_rows
 from bot.conversation.context import Context, Replies, say
-from bot.conversation.signup import set_time, set_zone
+from bot.conversation.signup import set_zone, typed_time
 from bot.conversation.steps import Step, set_step
 from bot.core import texts
 from bot.core.messages import Incoming
 from bot.delivery.journey import pausing, stopping
-from scheduler.localtime import parse_time_of_day, suggest_zone
+from scheduler.localtime import suggest_zone
 from storage.models import Enrollment, EnrollmentStatus, Participant
 
 
@@ -24,11 +24,10 @@ async def show_help(_ctx: Context, _event: Incoming) -> Replies:
 async def time(ctx: Context, participant: Participant, args: tuple[str, ...]) -> Replies:
     """/tijd 07:30 sets the time; /tijd alone shows it and offers the common ones."""
     if args:
-        at = parse_time_of_day(" ".join(args))
-        return say(texts.BAD_TIME) if at is None else await set_time(ctx, participant, at)
+        return await typed_time(ctx, participant, " ".join(args))
     await set_step(ctx.store, participant, Step.TIME)
     current = texts.CURRENT_TIME.format(
-        time=texts.hhmm(participant.delivery_time), zone=participant.timezone
+        time=texts.hhmm(participant.delivery_time), zone=ctx.zone(participant.timezone)
     )
     return say(current, *time_rows())
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.core.messages import Button, Outgoing
 from bot.delivery.journey import LIVE, Journey
 from courses.models import Course
+from scheduler.places import zone_label
 from storage.models import Enrollment, EnrollmentStatus, Participant, QueueItem
 from storage.store import Store
 
@@ -42,6 +43,11 @@ class Context:
         """The enrollment that still sends lessons (active or paused), if any."""
         current = await self.journey.current(pid)
         return current if current is not None and current.status in LIVE else None
+
+    def zone(self, zone: str) -> str:
+        """A time zone as people know it: its Dutch place name and offset now ("Amsterdam
+        (UTC+1)")."""
+        return zone_label(zone, self.journey.clock.now())
 
     def next_when(self, participant: Participant, enrollment: Enrollment) -> str | None:
         """When the next lesson comes, in words; None when none is planned."""

@@ -25,7 +25,8 @@ from bot.conversation.steps import TIME_STEPS, ZONE_STEPS, Step, set_step, step_
 from bot.core import texts
 from bot.core.messages import Incoming, Outgoing
 from bot.delivery.journey import stopping
-from scheduler.localtime import parse_time_of_day, suggest_zone
+from scheduler.localtime import suggest_zone
+from scheduler.phrases import read_time
 from storage.keys import enrollment_member
 from storage.models import Enrollment, EnrollmentStatus, Participant
 
@@ -87,7 +88,7 @@ async def set_time(ctx: Context, participant: Participant, at: time) -> Replies:
 
     updated = await ctx.store.participants.update(participant.id, change) or participant
     if signing_up:
-        return say(texts.ASK_ZONE.format(zone=updated.timezone), *zone_rows())
+        return say(texts.ASK_ZONE.format(zone=ctx.zone(updated.timezone)), *zone_rows())
     return await rescheduled(ctx, updated, texts.TIME_SET)
 
 
@@ -109,7 +110,7 @@ async def rescheduled(ctx: Context, participant: Participant, template: str) -> 
     """After a change of time or zone: move the next lesson, and say when it comes."""
     await set_step(ctx.store, participant, None)
     live = await ctx.live(participant.id)
-    at, zone = texts.hhmm(participant.delivery_time), participant.timezone
+    at, zone = texts.hhmm(participant.delivery_time), ctx.zone(participant.timezone)
     if live is None or live.status is not EnrollmentStatus.ACTIVE or live.next_due is None:
         return say(texts.TIME_SET_NO_COURSE.format(time=at, zone=zone))
     now = ctx.journey.clock.now()
@@ -148,7 +149,9 @@ async def enroll(ctx: Context, participant: Participant, course_id: str) -> Repl
     log.info("participant %s enrolled in %s", participant.id, course.id)
     await journey.count("signups")
     when = journey.when(participant, enrollment.next_due or now)
-    return say(texts.ENROLLED.format(title=course.title, when=when, zone=participant.timezone))
+    return say(
+        texts.ENROLLED.format(title=course.title, when=when, zone=ctx.zone(participant.timezone))
+    )
 
 
 # -- taps ---------------------------------------------------------------------------------------
@@ -196,8 +199,21 @@ async def restart_answered(ctx: Context, participant: Participant, tap: RestartA
 
 # -- typed --------------------------------------------------------------------------------------
 async def typed_time(ctx: Context, participant: Participant, text: str) -> Replies:
-    at = parse_time_of_day(text)
-    return say(texts.BAD_TIME) if at is None else await set_time(ctx, participant, at)
+    """A time as people type it ("7:30", "half 8", "kwart voor 8 's avonds"); a spoken time
+    that may be morning or evening is asked about once, with a button for each."""
+    options = read_time(text)
+    if not options:
+        return say(texts.BAD_TIME)
+    if len(options) == 1:
+        return await set_time(ctx, participant, options[0])
+    morning, evening = options
+    return say(
+        texts.WHICH_TIME,
+        (
+            TimeChoice(at=morning).button(texts.TIME_MORNING.format(time=texts.hhmm(morning))),
+            TimeChoice(at=evening).button(texts.TIME_EVENING.format(time=texts.hhmm(evening))),
+        ),
+    )
 
 
 async def typed_zone(ctx: Context, participant: Participant, text: str) -> Replies:

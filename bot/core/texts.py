@@ -47,20 +47,23 @@ ASK_TIME = (
     "(bijvoorbeeld 7:30)."
 )
 OTHER_TIME = "Andere tijd"
-TYPE_TIME = "Typ de tijd waarop je je les wilt krijgen, bijvoorbeeld 7:30 of 21:15."
+TYPE_TIME = "Typ de tijd waarop je je les wilt krijgen, bijvoorbeeld 7:30, half 8 of 21:15."
 BAD_TIME = (
-    "Die tijd begrijp ik niet. Typ een tijd tussen 0:00 en 23:59, bijvoorbeeld 7:30 of 21:15."
+    "Die tijd begrijp ik niet. Typ een tijd zoals 7:30, 19.30, half 8 of kwart over 7 's avonds."
 )
+WHICH_TIME = "Bedoel je 's ochtends of 's avonds?"
+TIME_MORNING = "{time} 's ochtends"
+TIME_EVENING = "{time} 's avonds"
 ASK_ZONE = "Ik ga uit van de tijdzone {zone}. Klopt dat?"
 ZONE_OK = "Ja, klopt"
 OTHER_ZONE = "Andere tijdzone"
 TYPE_ZONE = (
-    "In welke tijdzone woon je? Typ een stad of een tijdzone, bijvoorbeeld Amsterdam, "
-    "Brussel, Paramaribo of Europe/Amsterdam."
+    "Waar woon je? Typ je land of een stad, bijvoorbeeld Nederland, België, Antwerpen, "
+    "Den Haag of Paramaribo."
 )
 BAD_ZONE = (
-    "Die tijdzone vind ik niet. Probeer een grote stad bij jou in de buurt, of een naam als "
-    "Europe/Amsterdam."
+    "Die plaats vind ik niet. Typ je land of een grote stad bij jou in de buurt, bijvoorbeeld "
+    "Nederland, België, Antwerpen of Paramaribo."
 )
 ENROLLED = (
     "Je bent ingeschreven voor “{title}”. Je eerste les komt {when} ({zone}).\n\n"
