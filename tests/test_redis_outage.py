@@ -17,6 +17,8 @@ import pytest
 import redis
 
 from bot.core import texts
+from bot.safety import assess
+from bot.safety import reply as care
 from scheduler.clock import FixedClock
 from scheduler.dispatcher import Dispatcher
 from storage.embedded import redis_server_binary, server_args, socket_path_for
@@ -119,12 +121,27 @@ async def test_a_redis_outage_is_survived_quietly_and_kindly(
     for chat in chats:
         tg.user_sends(chat, f"Een antwoord tijdens de storing van {chat}.")
     kind = [await w.next(chat, within=STARTUP, since=mark) for chat in chats]
-    assert all(m.text == texts.CANNOT_KEEP_NOW for m in kind)  # told, without Redis
+    assert all(m.text == texts.KEPT_FOR_LATER for m in kind)  # told once, without Redis
+    # Help for danger does not wait for Redis; the message itself waits with the rest.
+    danger = "ik wil niet meer leven, de pillen liggen klaar voor vannacht"
+    helped = tg.mark()
+    tg.user_sends(chats[0], danger)
+    expected = care.replies(assess(danger), "nl", can_pause=False)
+    got = [await w.next(chats[0], within=STARTUP, since=helped) for _ in expected]
+    assert [m.text for m in got] == [m.text for m in expected]
     await asyncio.sleep(OUTAGE)
     for p in (bot, worker):
         assert p.process.returncode is None  # still running
 
+    back = tg.mark()
     own_redis.start()
+    # What waited is handled once Redis is back, in order: every answer is kept and thanked.
+    for chat in chats:
+        # Lessons that fell due meanwhile may come first: the thanks is among what follows.
+        await w.next(chat, lambda m: m.text.startswith("Dank je wel"), STARTUP, since=back)
+        pid = (await w.participant(chat)).id
+        kept = [r.text for r in await w.store.reflections.all(pid)]
+        assert f"Een antwoord tijdens de storing van {chat}." in kept
     await asyncio.sleep(3)
     outage_lines = [
         len(p.output().splitlines()) - before

@@ -22,18 +22,24 @@ from redis.exceptions import RedisError
 
 from bot.core import texts
 from bot.core.logs import where
-from bot.core.messages import Incoming, Outgoing
+from bot.core.messages import Incoming, Kind, Outgoing
 from bot.delivery.drain import backoff
 from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected
 from bot.delivery.items import reply_items
 from bot.delivery.owed import Deliveries
-from bot.safety.reply import never_hushed
+from bot.safety import NONE, assess
+from bot.safety import reply as care
+from bot.safety.reply import country_of, never_hushed
 from scheduler.quiet import Quiet
 from storage.keys import chat_member
 from storage.models import EnrollmentStatus, Lane
 
 log = logging.getLogger(__name__)
 
+#: Messages that wait in one process while Redis is away, at most, and real seconds between
+#: two tries to handle them.
+MAX_WAITING = 10_000
+REPLAY_EVERY = 2.0
 #: A reply to someone without a record is tried this often, waiting at most this long.
 DIRECT_ATTEMPTS = 3
 MAX_DIRECT_WAIT = 30.0
@@ -104,20 +110,66 @@ class Conversation:
         self.staff = staff
         self._quiet = Quiet(log)
         self.flood = FloodWatch()
+        #: What chats sent while Redis was away, in order, to handle when it is back.
+        self._waiting: dict[tuple[str, str], deque[Incoming]] = {}
+        self._held = 0
+        self._replaying: asyncio.Task[None] | None = None
 
     async def answer(self, event: Incoming) -> None:
-        try:
-            await self._answer(event)
-        except (RedisError, OSError) as exc:
-            # Redis is away: nothing can be kept now, so say so kindly, without Redis.
-            self._quiet.warning(
-                "redis", "cannot reach Redis to answer a %s (%s); asked them to send it again",
-                event.kind, type(exc).__name__,
-            )  # fmt: skip
-            await self._direct(event, [Outgoing(texts.CANNOT_KEEP_NOW)])
+        chat = (event.channel, event.chat_id)
+        if chat not in self._waiting:
+            try:
+                await self._answer(event)
+                return
+            except (RedisError, OSError) as exc:
+                self._quiet.warning(
+                    "redis", "cannot reach Redis to answer a %s (%s); it waits in this process",
+                    event.kind, type(exc).__name__,
+                )  # fmt: skip
+        # Redis is away (or this chat still waits behind what it sent then): the message waits
+        # here, in order, and is handled when Redis is back. Help for danger does not wait;
+        # the writer hears once that we wait.
+        first = chat not in self._waiting
+        held = self._hold(event)
+        found = assess(event.text) if event.kind is Kind.TEXT else NONE
+        told = care.replies(found, country_of(None), can_pause=False) if found.danger else []
+        if first or not held:
+            told.append(Outgoing(texts.KEPT_FOR_LATER if held else texts.CANNOT_KEEP_NOW))
+        if told:
+            await self._direct(event, told)
 
-    async def _answer(self, event: Incoming) -> None:
-        flooding = self.flood.note(event.channel, event.chat_id)
+    def _hold(self, event: Incoming) -> bool:
+        """Keep an event for when Redis is back; False when too many already wait."""
+        if self._held >= MAX_WAITING:
+            return False
+        self._waiting.setdefault((event.channel, event.chat_id), deque()).append(event)
+        self._held += 1
+        if self._replaying is None or self._replaying.done():
+            self._replaying = asyncio.create_task(self._replay())
+        return True
+
+    async def _replay(self) -> None:
+        """Handle what waited, chat by chat and in order, once Redis answers again."""
+        while self._waiting:
+            await asyncio.sleep(REPLAY_EVERY)
+            for chat in list(self._waiting):
+                queue = self._waiting[chat]
+                while queue:
+                    try:
+                        await self._answer(queue[0], replayed=True)
+                    except (RedisError, OSError):
+                        break  # still away: try again next round
+                    except Exception as exc:  # one event must not stop the rest
+                        log.error("replaying a %s failed: %s", queue[0].kind, where(exc))
+                    queue.popleft()
+                    self._held -= 1
+                if queue:
+                    break
+                del self._waiting[chat]
+
+    async def _answer(self, event: Incoming, *, replayed: bool = False) -> None:
+        # What waited through an outage comes in a burst that is no flood.
+        flooding = Flood.CALM if replayed else self.flood.note(event.channel, event.chat_id)
         try:
             staff = await self.staff.handle(event) if self.staff is not None else None
             replies = staff if staff is not None else await self.coach.handle(event)

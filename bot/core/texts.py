@@ -320,6 +320,10 @@ BROADCAST_BAD_TIME = (
     "Die tijd begrijp ik niet. Typ een tijd tussen 0:00 en 23:59, bijvoorbeeld 19:00."
 )
 BROADCAST_AT_CONFIRM = "Het bericht gaat om {time}, in ieders eigen tijdzone. Versturen?"
+KEPT_FOR_LATER = (
+    "Ik kan je bericht nu even niet verwerken. Ik houd het vast en verwerk het zodra het weer "
+    "kan; je hoeft niets opnieuw te sturen."
+)
 CANNOT_KEEP_NOW = (
     "Sorry, ik kan je bericht nu even niet bewaren. Stuur het over een paar minuten nog eens; "
     "je cursus loopt gewoon door."
