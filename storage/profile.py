@@ -37,6 +37,8 @@ PARTICIPANT = FieldCodec(
         "step": None,
         "pending_course": None,
         "privacy_told": False,
+        "answer_day": None,
+        "answer_after": None,
     },
     derived=("id",),
 )

@@ -359,6 +359,74 @@ async def test_a_spoken_time_is_asked_about_once_and_a_place_is_a_zone(kit: Kit)
     assert bad.text == texts.BAD_ZONE
 
 
+async def test_an_answer_after_dag_belongs_to_that_day_and_says_so(kit: Kit) -> None:
+    await kit.sign_up("1", at="07:00")
+    await kit.run_until(local(28, 8))  # days 1 to 3 came
+    p, e = await _enrollment(kit, "1")
+    assert e.last_delivered_day == 3
+    *_, invite = await kit.say("1", "/dag 2")
+    assert invite.text == texts.ANSWER_FOR_DAY.format(day=2)
+    [saved] = await kit.say("1", "Voor dag twee: ik merk dat ik vooral bang ben.")
+    assert saved.text == texts.REFLECTION_SAVED.format(day=2)
+    [later] = await kit.say("1", "En dit gaat over vandaag.")
+    assert later.text.startswith(texts.REFLECTION_SAVED.format(day=3))
+    days = [r.day for r in await kit.engine.store.reflections.all(p.id)]
+    assert days == [2, 3]
+    [scored] = await kit.tap("1", "k:twijfel:2:4")
+    assert scored.text == texts.CHECKIN_SAVED.format(score=4, day=2)
+
+
+async def test_a_greeting_or_a_sign_is_not_kept_as_an_answer_unasked(kit: Kit) -> None:
+    await kit.sign_up("1", at="07:00")
+    await kit.run_until(local(26, 8))
+    p, _ = await _enrollment(kit, "1")
+    for typed in ("hallo?", "test", "?"):
+        [told] = await kit.say("1", typed)
+        assert told.text == texts.NOT_AN_ANSWER.format(day=1)
+    [asked] = await kit.say("1", "👍")
+    assert asked.text == texts.KEEP_THIS.format(day=1)
+    keep, drop = asked.buttons[0]
+    assert await kit.engine.store.reflections.all(p.id) == []
+    [let_go] = await kit.tap("1", drop.data)
+    assert let_go.text == texts.KEEP_NOT
+    [kept] = await kit.tap("1", keep.data)
+    assert kept.text.startswith(texts.REFLECTION_SAVED.format(day=1))
+    assert [r.text for r in await kit.engine.store.reflections.all(p.id)] == ["👍"]
+
+
+async def test_a_command_a_typo_away_is_offered_and_runs_with_a_tap(kit: Kit) -> None:
+    await kit.sign_up("1", at="07:00")
+    [offer] = await kit.say("1", "/paze")
+    assert offer.text == texts.DID_YOU_MEAN.format(command="pauze")
+    [(button,)] = offer.buttons
+    [paused] = await kit.tap("1", button.data)
+    assert paused.text == texts.PAUSED
+    [unknown] = await kit.say("1", "/xyzzy")
+    assert unknown.text == texts.UNKNOWN_COMMAND
+
+
+def test_help_lists_every_command_a_participant_has_and_points_to_hulp_first() -> None:
+    first, *rest = texts.HELP.split("\n")
+    assert "/hulp" in first
+    for name in (
+        "start",
+        "vandaag",
+        "dag",
+        "antwoorden",
+        "voortgang",
+        "tijd",
+        "tijdzone",
+        "pauze",
+        "verder",
+        "stop",
+        "privacy",
+        "mijngegevens",
+        "wisgegevens",
+        "help",
+    ):
+        assert any(line.startswith(f"/{name}") for line in rest), name
+
+
 async def test_changing_the_time_moves_the_next_lesson_but_never_gives_two_in_a_day(
     kit: Kit,
 ) -> None:

@@ -124,9 +124,10 @@ async def test_a_day_that_arrived_can_be_read_again_and_a_later_one_cannot(kit: 
     [none_yet] = await kit.say("1", "/dag 1")
     assert none_yet.text == texts.DAY_NONE_YET
     await kit.run_until(local(27, 7, 30))
-    again = await kit.say("1", "/dag 1")
+    *again, invite = await kit.say("1", "/dag 1")
     course = kit.engine.courses["twijfel"]
     assert [m.text for m in again] == [m.text for m in render_day(course, 1)]
+    assert invite.text == texts.ANSWER_FOR_DAY.format(day=1)  # an earlier day: answer it now
     [later] = await kit.say("1", "/dag 5")
     assert later.text == texts.DAY_NOT_YET.format(day=5, last=2)
     for odd in ("/dag", "/dag twee", "/dag ²", "/dag 1 2"):

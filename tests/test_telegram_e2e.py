@@ -450,7 +450,7 @@ async def test_a_course_day_by_day_with_check_in_pause_resume_and_stop(world: Wo
     assert checkin.callback_data == [f"k:partner:2:{score}" for score in range(1, 6)]
     assert prompt.text == PARTNER.day(2).prompt
     w.tap(chat, "k:partner:2:4")
-    assert (await w.next(chat)).text == texts.CHECKIN_SAVED.format(score=4)
+    assert (await w.next(chat)).text == texts.CHECKIN_SAVED.format(score=4, day=2)
     stored = await w.store.checkins.get(pid, "partner", 2)
     assert stored is not None
     assert stored.score == 4

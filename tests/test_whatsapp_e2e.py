@@ -332,7 +332,7 @@ async def test_outside_the_window_a_template_then_the_lesson_after_the_answer(
     checkin = next(m for m in day_two if m.ids)
     assert (checkin.type, checkin.ids) == ("list", [f"k:partner:2:{s}" for s in range(1, 6)])
     await w.taps(SANNE, checkin, "k:partner:2:4")
-    assert (await w.next(SANNE)).text == texts.CHECKIN_SAVED.format(score=4)
+    assert (await w.next(SANNE)).text == texts.CHECKIN_SAVED.format(score=4, day=2)
     (saved,) = await w.store.checkins.all((await w.participant(SANNE)).id)
     assert (saved.day, saved.score) == (2, 4)
 

@@ -48,7 +48,7 @@ def test_slash_commands_in_the_bots_words_read_as_typed_words() -> None:
     )
     assert as_words("en/of 1/2 blijft") == "en/of 1/2 blijft"
     _, text, _ = _valid(Outgoing(texts.HELP))[0]
-    assert "/" not in text.split("Dit kun je doen:")[1].split("Na elke les")[0]
+    assert "/" not in text.split("Dit kun je hier doen:")[1].split("Na elke les")[0]
 
 
 @pytest.mark.parametrize("catalogue", [texts, texts_care], ids=["texts", "texts_care"])

@@ -34,6 +34,23 @@ class CourseChoice(ButtonData):
     course: str
 
 
+class RunCommand(ButtonData):
+    """A command suggested for a typo ("/paze": "Bedoel je /pauze?"), run by a tap: "do:pauze"."""
+
+    prefix: ClassVar[str] = "do"
+    name: str
+
+
+class KeepAnswer(ButtonData):
+    """Keep (or not) a short answer of signs only as a day's answer: "a:3:ja:👍". The text is
+    the participant's own, handed back to their own chat; it is never more than a few signs."""
+
+    prefix: ClassVar[str] = "a"
+    day: int
+    keep: Literal["ja", "nee"]
+    text: str
+
+
 class TimeChoice(ButtonData):
     """A delivery time from the list ("t:07:00"), or "t:?" to type another."""
 

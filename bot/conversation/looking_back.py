@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.conversation.context import Context, Replies, say
 from bot.core import texts
+from bot.core.messages import Outgoing
 from bot.delivery import answers as own_answers
 from bot.delivery.items import outgoing
 from courses.models import Course
@@ -79,7 +80,17 @@ async def day(ctx: Context, participant: Participant, args: tuple[str, ...]) -> 
         if received == 0:
             return say(texts.DAY_NONE_YET)
         return say(texts.DAY_NOT_YET.format(day=wanted, last=received))
-    return [outgoing(m, course.id, wanted) for m in render_day(course, wanted)]
+    shown = [outgoing(m, course.id, wanted) for m in render_day(course, wanted)]
+    if wanted == enrollment.last_delivered_day:
+        return shown
+
+    def answer_there(p: Participant) -> Participant:
+        p.answer_day, p.answer_after = wanted, enrollment.last_delivered_day
+        return p
+
+    # What they type next answers the day they read again, not the last one.
+    await ctx.store.participants.update(participant.id, answer_there)
+    return [*shown, Outgoing(texts.ANSWER_FOR_DAY.format(day=wanted))]
 
 
 async def progress(ctx: Context, participant: Participant, _args: tuple[str, ...]) -> Replies:

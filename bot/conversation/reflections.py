@@ -6,8 +6,10 @@ when the next lesson comes; the answer to the last day ends the course, with wha
 
 from __future__ import annotations
 
+from bot.conversation.buttons import KeepAnswer
 from bot.conversation.context import Context, Replies, say
 from bot.core import texts
+from bot.core.button_data import MAX_BYTES
 from bot.core.messages import Outgoing
 from bot.delivery.items import CheckInScore
 from storage.models import (
@@ -29,8 +31,12 @@ def _first_told(replies: Replies, told: bool) -> Replies:
     return [noted, *replies[1:]]
 
 
-async def reflection(ctx: Context, participant: Participant, text: str) -> Replies:
-    """Free text with no step to answer: a reflection on the last day that came."""
+async def reflection(
+    ctx: Context, participant: Participant, text: str, *, confirmed: bool = False
+) -> Replies:
+    """Free text with no step to answer: a reflection on the last day that came (or the day
+    /dag opened). A greeting or a test is no answer; signs alone are kept when they say so
+    (`confirmed`)."""
     journey = ctx.journey
     enrollment = await journey.current(participant.id)
     if enrollment is None:
@@ -44,7 +50,20 @@ async def reflection(ctx: Context, participant: Participant, text: str) -> Repli
         return say(texts.TOO_LONG.format(limit=MAX_REFLECTION_CHARS))
     if not text.strip():
         return []
-    day = enrollment.last_delivered_day
+    day = answering(participant, enrollment)
+    if not confirmed:
+        if _no_answer(text):
+            return say(texts.NOT_AN_ANSWER.format(day=day))
+        if _signs_only(text):
+            keep = KeepAnswer(day=day, keep="ja", text=text.strip())
+            if len(keep.pack().encode()) <= MAX_BYTES:
+                drop = KeepAnswer(day=day, keep="nee", text=text.strip())
+                return say(
+                    texts.KEEP_THIS.format(day=day),
+                    (keep.button(texts.KEEP_YES), drop.button(texts.KEEP_NO)),
+                )
+    if day != enrollment.last_delivered_day:
+        return await _earlier(ctx, participant, enrollment, day, text)
     now = journey.clock.now()
     followup = (
         enrollment.status is EnrollmentStatus.COMPLETED and enrollment.followup_sent_at is not None
@@ -78,7 +97,74 @@ async def reflection(ctx: Context, participant: Participant, text: str) -> Repli
         return e
 
     updated = await journey.change(participant.id, enrollment.course_id, reflected)
+    await _answered(ctx, participant)
     return _first_told(await _saved(ctx, participant, enrollment, updated, day), told)
+
+
+def answering(participant: Participant, enrollment: Enrollment) -> int:
+    """The day an answer belongs to: the one /dag opened while no newer lesson came, or the
+    last day that came."""
+    chosen = participant.answer_day
+    last = enrollment.last_delivered_day
+    if chosen is not None and participant.answer_after == last and 1 <= chosen <= last:
+        return chosen
+    return last
+
+
+async def _answered(ctx: Context, participant: Participant) -> None:
+    if participant.answer_day is None:
+        return
+
+    def done(p: Participant) -> Participant:
+        p.answer_day = p.answer_after = None
+        return p
+
+    await ctx.store.participants.update(participant.id, done)
+
+
+async def _earlier(
+    ctx: Context, participant: Participant, enrollment: Enrollment, day: int, text: str
+) -> Replies:
+    """An answer to a day before the last one (after /dag): kept with that day; the course's
+    pace does not change."""
+    entry = ReflectionEntry(
+        course_id=enrollment.course_id, day=day, text=text, at=ctx.journey.clock.now()
+    )
+    await ctx.store.reflections.add(participant.id, entry)
+    await ctx.journey.count("reflections_received")
+    await _answered(ctx, participant)
+    return say(texts.REFLECTION_SAVED.format(day=day))
+
+
+#: Short messages that say hello or test the bot, not answer a question.
+_GREETINGS = frozenset(
+    {"hallo", "hoi", "hey", "hi", "hello", "hallo daar", "test", "testing", "testje", "ben je er",
+     "werkt dit", "werkt het", "is er iemand", "yo", "dag", "goedemorgen", "goedenavond", "ok",
+     "oke", "oké", "okay"}
+)  # fmt: skip
+
+
+def _no_answer(text: str) -> bool:
+    """A greeting, a test or only question marks: no answer to a day's question."""
+    plain = text.strip().lower().rstrip("?!. ").strip()
+    return not plain.strip("?") or plain in _GREETINGS
+
+
+def _signs_only(text: str) -> bool:
+    """Only emoji or signs, no word: it may be an answer, or not; asked first."""
+    return not any(c.isalnum() for c in text)
+
+
+async def keep_tapped(ctx: Context, participant: Participant, tap: KeepAnswer) -> Replies:
+    """The answer to "keep this as your answer?": kept with its day, or let go."""
+    if tap.keep == "nee":
+        return say(texts.KEEP_NOT)
+    enrollment = await ctx.journey.current(participant.id)
+    if enrollment is None or not 1 <= tap.day <= enrollment.last_delivered_day:
+        return say(texts.STALE_BUTTON)
+    if tap.day != answering(participant, enrollment):
+        return await _earlier(ctx, participant, enrollment, tap.day, tap.text)
+    return await reflection(ctx, participant, tap.text, confirmed=True)
 
 
 async def _saved(
@@ -113,4 +199,4 @@ async def checked_in(ctx: Context, participant: Participant, tap: CheckInScore) 
     )
     await ctx.store.checkins.record(participant.id, checkin)
     await ctx.journey.count("checkins_received")
-    return say(texts.CHECKIN_SAVED.format(score=checkin.score))
+    return say(texts.CHECKIN_SAVED.format(score=checkin.score, day=tap.day))

@@ -10,13 +10,17 @@ answer a participant, and to someone unknown say how to start.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
+
+from rapidfuzz.distance import Levenshtein
 
 from bot.conversation import care, commands, looking_back, privacy, reflections, signup
 from bot.conversation.buttons import (
     CourseChoice,
+    KeepAnswer,
     RestartAnswer,
+    RunCommand,
     TimeChoice,
     WipeAnswer,
     ZoneChoice,
@@ -91,6 +95,7 @@ TAPS: tuple[OnTap[Any], ...] = (
     OnTap(ZoneChoice, signup.zone_tapped),
     OnTap(RestartAnswer, signup.restart_answered),
     OnTap(CheckInScore, reflections.checked_in, refused=texts.CHECKIN_STALE),
+    OnTap(KeepAnswer, reflections.keep_tapped),
 )
 
 #: Free text in a step of a sign-up (or of changing the time) answers that step.
@@ -171,11 +176,30 @@ class Coach:
         if known is None:
             return say(texts.NOT_STARTED)
         if command is None:
-            return say(texts.UNKNOWN_COMMAND)
+            return self._unknown(event.command or "")
         return await command.answer(self.ctx, known, event.args)
+
+    def _unknown(self, typed: str) -> Replies:
+        """An unknown command; one a typo away from a known one is offered with a button."""
+        typed = typed.lower()
+        allowed = 1 if len(typed) <= 5 else 2  # a typo: a letter or two, not another word
+        close = sorted(
+            (Levenshtein.distance(typed, name), name)
+            for name in self.commands
+            if abs(len(name) - len(typed)) <= allowed
+        )
+        if not typed or not close or close[0][0] > allowed:
+            return say(texts.UNKNOWN_COMMAND)
+        name = close[0][1]
+        return say(
+            texts.DID_YOU_MEAN.format(command=name), (RunCommand(name=name).button(f"/{name}"),)
+        )
 
     async def _button(self, event: Incoming) -> Replies:
         data = event.data or ""
+        run = RunCommand.read(data)
+        if run is not None and run.name in self.commands:
+            return await self._command(replace(event, kind=Kind.COMMAND, command=run.name, args=()))
         if care.is_care_button(data):
             return await care.tapped(self.ctx, event)
         wipe = WipeAnswer.read(data)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from bot.core import texts_care
-
 WEEKDAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december"]  # fmt: skip
@@ -101,7 +99,7 @@ WAITING_FOR_REFLECTION = "De volgende les komt zodra je op de vraag van dag {day
 
 REFLECTION_SAVED = "Dank je wel. Ik heb je antwoord bij dag {day} bewaard."
 NEXT_LESSON = "Je volgende les komt {when}."
-CHECKIN_SAVED = "Genoteerd: {score} van 5."
+CHECKIN_SAVED = "Genoteerd: {score} van 5, bij dag {day}."
 CHECKIN_STALE = "Deze vraag hoort bij een les die je nog niet hebt gehad of die niet meer bestaat."
 UNSUPPORTED = (
     "Dank je! Ik kan alleen tekst lezen, dus geen {what}. Typ je antwoord gerust in een bericht."
@@ -139,23 +137,38 @@ COURSE_DONE = (
 )
 
 HELP = (
-    "Dit kun je doen:\n"
+    "Gaat het niet goed met je? Typ /hulp: daar staan de nummers van wie je meteen helpt.\n\n"
+    "Dit kun je hier doen:\n"
     "/start: een cursus kiezen of opnieuw beginnen\n"
     "/vandaag: de les van vandaag nog eens\n"
+    "/dag 3: een eerdere dag nog eens lezen (en je antwoord erop geven)\n"
+    "/antwoorden: je eigen antwoorden teruglezen\n"
     "/voortgang: waar je bent in je cursus\n"
     "/tijd: het tijdstip van je les veranderen\n"
     "/tijdzone: je tijdzone veranderen\n"
     "/pauze: even niets ontvangen\n"
     "/verder: weer verdergaan\n"
     "/stop: de cursus stoppen\n"
-    "/help: dit overzicht\n"
-    "/hulp: waar je terechtkunt als het niet goed gaat\n"
     "/privacy: wat ik bewaar en wie het leest\n"
     "/mijngegevens: alles wat ik over jou bewaar, als bestand\n"
-    "/wisgegevens: alles over jou wissen\n\n"
-    "Na elke les kun je je antwoord gewoon hier typen.\n\n"
-    f"{texts_care.HELP_POINTER}"
+    "/wisgegevens: alles over jou wissen\n"
+    "/help: dit overzicht\n\n"
+    "Na elke les kun je je antwoord gewoon hier typen."
 )
+#: An unknown command that is a typo away from one we know.
+DID_YOU_MEAN = "Dat commando ken ik niet. Bedoel je /{command}?"
+#: A short message that is no answer ("hallo?", "test", "?"): what the bot is for, kept nowhere.
+NOT_AN_ANSWER = (
+    "Hoi! Ik ben er. Je antwoord op de vraag van dag {day} typ je gewoon hier, in je eigen "
+    "woorden. Wil je weten wat ik nog meer kan? Typ /help."
+)
+#: Only an emoji or a sign: asked before it is kept as the day's answer.
+KEEP_THIS = "Wil je dit bewaren als je antwoord op dag {day}?"
+KEEP_YES = "Ja, bewaar het"
+KEEP_NO = "Nee"
+KEEP_NOT = "Goed, ik bewaar het niet. Je antwoord typ je gewoon hier, wanneer je wilt."
+#: After /dag N: the next answer belongs to that day.
+ANSWER_FOR_DAY = "Wil je hier nog op antwoorden? Typ je antwoord; ik bewaar het bij dag {day}."
 
 #: The command menu Telegram shows, Dutch first; English aliases work but are not listed.
 MENU = [
