@@ -38,7 +38,7 @@ HULP = (
     "Ben je bang voor je partner, bepaalt je partner met wie je omgaat, wat je uitgeeft of waar "
     "je bent, of word je vernederd, bedreigd of pijn gedaan? Dan ligt het niet aan jou, en je "
     "hoeft het niet alleen uit te zoeken.\n\n"
-    "Not in the Netherlands or Belgium? In danger, call your local emergency number."
+    "Elders in Europa is het alarmnummer ook 112."
 )
 
 GROUNDING_BUTTON = "Even tot rust komen"
