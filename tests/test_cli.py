@@ -96,10 +96,24 @@ def test_unreachable_redis_is_one_line_not_a_traceback(tmp_path: Path) -> None:
 
 
 def test_check_with_embedded_redis_reports_ok(tmp_path: Path) -> None:
-    done = _druppel("check", env={"DRUPPEL_DATA_DIR": str(tmp_path / "var")})
+    done = _druppel(
+        "check",
+        env={"DRUPPEL_DATA_DIR": str(tmp_path / "var"), "TELEGRAM_BOT_TOKEN": "5550001:check",
+             "TELEGRAM_MAX_PER_SECOND": "1000"},
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "courses: partner, twijfel" in done.stdout
     assert "embedded" in done.stdout
+    # The lessons' pace follows the overall one unless set: no trap at 25 a second.
+    assert "at most 1000 messages a second, lessons and broadcasts 1000 a second" in done.stdout
+
+
+def test_check_without_any_channel_says_which_setting_is_missing(tmp_path: Path) -> None:
+    env = {"DRUPPEL_DATA_DIR": str(tmp_path / "var"), "TELEGRAM_BOT_TOKEN": ""}
+    done = _druppel("check", env=env)
+    assert done.returncode == 2
+    assert "no channel is configured: set TELEGRAM_BOT_TOKEN" in done.stderr
+    assert "@BotFather" in done.stderr
 
 
 def test_a_bad_setting_is_named(tmp_path: Path) -> None:
@@ -130,7 +144,7 @@ async def test_check_warns_when_course_files_no_longer_cover_the_enrollments(
     done = _druppel(
         "check",
         env={"REDIS_URL": redis_url, "DRUPPEL_KEY_PREFIX": keys.prefix,
-             "DRUPPEL_COURSES_DIR": str(only_partner)},
+             "DRUPPEL_COURSES_DIR": str(only_partner), "TELEGRAM_BOT_TOKEN": "5550001:check"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "2 participants follow course 'twijfel', which no course file provides" in done.stderr

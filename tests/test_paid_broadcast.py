@@ -129,6 +129,7 @@ def test_druppel_check_says_paid_broadcasting_is_on(
 ) -> None:
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("DRUPPEL_KEY_PREFIX", f"t{secrets.token_hex(4)}")  # only reads
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "5550009:paid")
     assert main(["check"]) == 0
     assert "paid broadcasting" not in capsys.readouterr().out
     monkeypatch.setenv("TELEGRAM_PAID_BROADCAST", "true")

@@ -117,11 +117,19 @@ async def _store(settings: Settings) -> AsyncIterator[Store]:
 async def _check(settings: Settings) -> int:
     courses = load_course_dir(settings.courses_dir)
     print(f"courses: {', '.join(sorted(courses))}")
-    from bot.app.whatsapp import describe, problems
+    from bot.app.whatsapp import configured, describe, problems
 
     if wrong := problems(settings):
         raise SetupError(f"WhatsApp settings: {'; '.join(wrong)}")
     print(describe(settings))
+    telegram = settings.telegram_bot_token is not None and bool(
+        settings.telegram_bot_token.get_secret_value().strip()
+    )
+    if telegram:
+        print(
+            f"telegram: token set; at most {settings.telegram_max_per_second:g} messages a "
+            f"second, lessons and broadcasts {settings.bulk_per_second:g} a second"
+        )
     if settings.telegram_paid_broadcast:
         print(_paid_broadcasting(settings))
     async with _store(settings) as store:
@@ -137,6 +145,13 @@ async def _check(settings: Settings) -> int:
             "in plain text",
             file=sys.stderr,
         )
+    if not telegram and not configured(settings):
+        print(
+            "druppel: no channel is configured: set TELEGRAM_BOT_TOKEN (the token @BotFather "
+            "gives you in Telegram) or the WHATSAPP_* settings (see README, WhatsApp)",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

@@ -139,7 +139,7 @@ def telegram_limiters(settings: Settings, store: Store) -> tuple[RateLimiter, Ra
     """
     redis, keys = store.redis, store.keys
     overall = Rate.steady(settings.telegram_max_per_second)
-    bulk = Rate.steady(min(settings.telegram_bulk_per_second, settings.telegram_max_per_second))
+    bulk = Rate.steady(settings.bulk_per_second)
     per_chat = chat_rate(settings.telegram_chat_burst)
     if not settings.telegram_paid_broadcast:
         return RateLimiter(redis, keys, "telegram", overall, per_chat, bulk=bulk), None

@@ -46,8 +46,9 @@ class Settings(BaseSettings):
         default=25.0, gt=0, le=1000, validation_alias=_env("TELEGRAM_MAX_PER_SECOND")
     )
     #: Lessons and broadcasts may use the whole budget: replies keep the last slots of its burst.
-    telegram_bulk_per_second: float = Field(
-        default=25.0, gt=0, le=1000, validation_alias=_env("TELEGRAM_BULK_PER_SECOND")
+    #: Unset, it follows TELEGRAM_MAX_PER_SECOND (see `bulk_per_second`).
+    telegram_bulk_per_second: float | None = Field(
+        default=None, gt=0, le=1000, validation_alias=_env("TELEGRAM_BULK_PER_SECOND")
     )
     telegram_chat_burst: int = Field(
         default=3, ge=1, le=100, validation_alias=_env("TELEGRAM_CHAT_BURST")
@@ -158,6 +159,17 @@ class Settings(BaseSettings):
     def encryption_keys(self) -> list[str]:
         secret = self.encryption_key
         return parse_keys(secret.get_secret_value() if secret else None)
+
+    @property
+    def bulk_per_second(self) -> float:
+        """The pace of lessons and broadcasts: TELEGRAM_BULK_PER_SECOND, never above the overall
+        pace, which it follows when unset (raising the overall pace raises lessons with it)."""
+        bulk = self.telegram_bulk_per_second
+        return (
+            self.telegram_max_per_second
+            if bulk is None
+            else min(bulk, self.telegram_max_per_second)
+        )
 
     @field_validator("telegram_webhook_secret")
     @classmethod

@@ -98,7 +98,7 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         staff.broadcasts.budget = (
             settings.telegram_paid_per_second
             if settings.telegram_paid_broadcast
-            else settings.telegram_bulk_per_second
+            else settings.bulk_per_second
         )
         watch = Watch(
             journey, staff.ops, settings.operators, senders, settings.operator_digest_time,
