@@ -15,8 +15,10 @@ order can turn one into another:
 
 from __future__ import annotations
 
+from bot.core.errors import DruppelError
 
-class DeliveryError(Exception):
+
+class DeliveryError(DruppelError):
     """Base of every delivery error; `cause` is fit for a log line (never message text)."""
 
     def __init__(self, cause: str = "") -> None:

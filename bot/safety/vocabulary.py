@@ -32,6 +32,8 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.core.errors import DruppelError
+
 #: Most urgent first: when a message fits several categories of one tier, the first is named
 #: (it decides which service the participant is pointed to).
 Category = Literal[
@@ -93,7 +95,7 @@ GAP = 3
 WINDOW = 10
 
 
-class VocabularyError(ValueError):
+class VocabularyError(DruppelError, ValueError):
     """The vocabulary files are not valid; the message names every problem."""
 
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import aiohttp
 
 from bot.channels.whatsapp.rendering import Payload
+from bot.core.errors import DruppelError
 
 #: Seconds for one call: connecting, and the whole exchange.
 CONNECT_TIMEOUT = 5.0
@@ -22,7 +23,7 @@ TOTAL_TIMEOUT = 15.0
 CONNECTIONS = 64
 
 
-class ApiError(Exception):
+class ApiError(DruppelError):
     """The Graph API refused a call: its HTTP status, Meta's error code and what it said."""
 
     def __init__(self, status: int, code: int | None, message: str, details: str = "") -> None:
