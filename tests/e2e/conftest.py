@@ -34,6 +34,7 @@ def world_redis(store: Store, redis_url: str) -> WorldRedis:
 async def world(
     request: pytest.FixtureRequest, world_redis: WorldRedis, tmp_path: Path
 ) -> AsyncIterator[Processes]:
+    """A world of the kind the test is marked with (Telegram's by default), stopped after."""
     marker = request.node.get_closest_marker("world")
     kind: type[Processes] = marker.kwargs["kind"] if marker else TelegramWorld
     async with kind.opened(world_redis.store, world_redis.url, tmp_path) as w:
