@@ -1,8 +1,13 @@
-"""Shared fixtures: a real Redis for every test that needs one, isolated by key prefix.
+"""Shared fixtures: a real Redis for every test that needs one, isolated by key prefix, and the
+journey kit on it.
 
 With REDIS_URL set the tests use that server; otherwise they start the embedded redis-server once
 per session. Each test gets its own key prefix and its keys are removed afterwards, so tests never
 see each other's data and a shared server is left as it was found.
+
+`kit` is a journey on the real engine (tests/journey_kit.py), its clock at START; a module or
+test marked ``pytest.mark.kit(operator_ids=..., ...)`` gets those settings on top. The end-to-end
+tests' `world` is in tests/e2e/conftest.py.
 """
 
 from __future__ import annotations
@@ -21,6 +26,13 @@ import redis.asyncio as aioredis
 from storage.embedded import redis_server_binary, server_args, socket_path_for
 from storage.keys import Keys
 from storage.store import Store, connect_redis
+from tests.journey_kit import START, Kit, journey_kit
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "kit(**settings): settings (and courses_dir) for the `kit` fixture's engine"
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -90,3 +102,17 @@ def store(redis_client: aioredis.Redis, keys: Keys) -> Store:
 @pytest.fixture
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def kit(
+    request: pytest.FixtureRequest,
+    redis_url: str,
+    keys: Keys,
+    tmp_path: Path,
+    redis_client: aioredis.Redis,
+) -> AsyncIterator[Kit]:
+    marker = request.node.get_closest_marker("kit")
+    overrides = marker.kwargs if marker else {}
+    async with journey_kit(redis_url, keys, tmp_path, START, **overrides) as k:
+        yield k

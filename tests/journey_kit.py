@@ -1,12 +1,17 @@
-"""A journey without any app: the real engine, a fixed clock and a recording channel."""
+"""A journey without any app: the real engine, a fixed clock and a recording channel.
+
+The `kit` fixture (tests/conftest.py) gives a test one started at START; tests that need another
+start, other courses or other settings open `journey_kit` themselves.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.app.settings import BUILTIN_COURSES_DIR, Settings
 from bot.app.wiring import Engine, engine
@@ -15,6 +20,9 @@ from bot.delivery.errors import DeliveryError
 from scheduler.clock import FixedClock
 from storage.keys import Keys
 from storage.models import Channel, Lane
+
+#: When the `kit` fixture's clock starts: a Wednesday, ten in the morning in Amsterdam.
+START = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam")).astimezone(UTC)
 
 
 @dataclass

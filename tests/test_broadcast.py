@@ -3,36 +3,24 @@ lessons, with live progress; operators grant the role; nobody else learns the co
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import redis.asyncio as aioredis
 
 from bot.core import texts
 from bot.core.messages import Incoming, Kind, Outgoing
 from bot.delivery.errors import Transient
 from courses.render import render_day
-from storage.keys import Keys
 from storage.models import BroadcastState, Channel, Lane
-from tests.journey_kit import Kit, RecordingChannel, journey_kit
+from tests.journey_kit import Kit, RecordingChannel
 
 AMS = ZoneInfo("Europe/Amsterdam")
-START = datetime(2026, 11, 25, 10, 0, tzinfo=AMS).astimezone(UTC)
 OPERATOR, TRAINER, NEW_TRAINER = "900001", "900002", "900003"
 PRIVILEGED = ["/broadcast", "/broadcasts", "/preview twijfel", "/trainer add 5", "/trainers"]
 
 
-@pytest.fixture
-async def kit(
-    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
-) -> AsyncIterator[Kit]:
-    async with journey_kit(
-        redis_url, keys, tmp_path, START, operator_ids=OPERATOR, trainer_ids=TRAINER
-    ) as k:
-        yield k
+pytestmark = pytest.mark.kit(operator_ids=OPERATOR, trainer_ids=TRAINER)
 
 
 async def _type(kit: Kit, chat: str, text: str) -> list[Outgoing]:

@@ -3,13 +3,10 @@ one of ours is refused rather than guessed at, and every command is declared onc
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, time
-from pathlib import Path
+from datetime import time
 from typing import ClassVar
 
 import pytest
-import redis.asyncio as aioredis
 
 from bot.channels.whatsapp.words import PLAIN, WITH_ARGUMENT
 from bot.conversation.buttons import (
@@ -29,10 +26,7 @@ from bot.core.button_data import ButtonData
 from bot.delivery.items import CheckInScore
 from bot.safety import assess
 from bot.safety import reply as safety_reply
-from storage.keys import Keys
-from tests.journey_kit import Kit, journey_kit
-
-START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+from tests.journey_kit import Kit
 
 ON_THE_WIRE: list[tuple[ButtonData, str]] = [
     (CourseChoice(course="partner"), "c:partner"),
@@ -131,14 +125,6 @@ def test_every_command_is_declared_once_and_every_typed_word_finds_it() -> None:
     table = by_name(COMMANDS)
     assert set(PLAIN.values()) | set(WITH_ARGUMENT.values()) <= set(table)
     assert len({tap.kind.prefix for tap in TAPS}) == len(TAPS)
-
-
-@pytest.fixture
-async def kit(
-    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
-) -> AsyncIterator[Kit]:
-    async with journey_kit(redis_url, keys, tmp_path, START) as k:
-        yield k
 
 
 async def test_a_malformed_tap_gets_the_stale_answer_of_its_kind(kit: Kit) -> None:

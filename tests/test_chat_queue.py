@@ -6,14 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import redis.asyncio as aioredis
 
 from bot.core import texts
 from bot.core.messages import Incoming, Outgoing
@@ -23,10 +21,9 @@ from bot.delivery.items import day_items, render, reply_items
 from storage.keys import Keys, chat_member
 from storage.models import Channel, Lane, Participant, QueueItem
 from storage.store import Store, connect_redis
-from tests.journey_kit import Kit, RecordingChannel, journey_kit
+from tests.journey_kit import START, Kit, RecordingChannel
 
 AMS = ZoneInfo("Europe/Amsterdam")
-START = datetime(2026, 11, 25, 10, 0, tzinfo=AMS).astimezone(UTC)
 LESSON_TIME = datetime(2026, 11, 26, 7, 0, tzinfo=AMS).astimezone(UTC)
 
 
@@ -46,14 +43,6 @@ class GatedChannel(RecordingChannel):
             self.waiting.set()
             await self.release.wait()
         await super().send(chat_id, message, lane)
-
-
-@pytest.fixture
-async def kit(
-    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
-) -> AsyncIterator[Kit]:
-    async with journey_kit(redis_url, keys, tmp_path, START) as k:
-        yield k
 
 
 async def _gated(kit: Kit) -> GatedChannel:

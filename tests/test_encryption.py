@@ -4,7 +4,6 @@ its append-only file, and rotating keys loses nothing."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,13 +19,16 @@ from storage.crypto import Resealed, TextCipher, UndecryptableText
 from storage.keys import Keys
 from storage.models import MAX_REFLECTION_CHARS, Channel, ReflectionEntry
 from storage.store import Store, open_store
-from tests.journey_kit import Kit, journey_kit
+from tests.journey_kit import Kit
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 AMS = ZoneInfo("Europe/Amsterdam")
 PID = "p-enc"
 KEY_A = Fernet.generate_key().decode()
 KEY_B = Fernet.generate_key().decode()
+
+#: The `kit` of these tests seals what participants write with KEY_A.
+pytestmark = pytest.mark.kit(encryption_key=KEY_A)
 
 
 def secret_words() -> str:
@@ -160,15 +162,6 @@ def test_settings_read_keys_newest_first_and_refuse_a_bad_one_without_showing_it
     with pytest.raises(ValidationError, match="key 2 of 2 is not a Fernet key") as refused:
         Settings.model_validate({"DRUPPEL_ENCRYPTION_KEY": f"{KEY_A},geheimpje"})
     assert "geheimpje" not in str(refused.value.errors(include_url=False)[0]["msg"])
-
-
-@pytest.fixture
-async def kit(
-    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
-) -> AsyncIterator[Kit]:
-    start = datetime(2026, 11, 25, 10, 0, tzinfo=AMS).astimezone(UTC)
-    async with journey_kit(redis_url, keys, tmp_path, start, encryption_key=KEY_A) as k:
-        yield k
 
 
 async def test_a_participants_answer_is_encrypted_on_its_way_in_and_shown_back_to_them(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,24 +16,15 @@ from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
 from courses.render import render_day
 from storage.keys import Keys
 from storage.models import Channel, EnrollmentStatus
-from tests.journey_kit import Kit, journey_kit
+from tests.journey_kit import START, Kit, journey_kit
 
 AMS = ZoneInfo("Europe/Amsterdam")
 TWIJFEL_FILE = Path(__file__).resolve().parent.parent / "courses" / "twijfel.yaml"
 # Wednesday 25 November 2026, 10:00 in Amsterdam.
-START = datetime(2026, 11, 25, 10, 0, tzinfo=AMS).astimezone(UTC)
 
 
 def local(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=AMS).astimezone(UTC)
-
-
-@pytest.fixture
-async def kit(
-    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
-) -> AsyncIterator[Kit]:
-    async with journey_kit(redis_url, keys, tmp_path, START) as k:
-        yield k
 
 
 async def _enrollment(kit: Kit, chat: str, course: str = "twijfel"):  # type: ignore[no-untyped-def]

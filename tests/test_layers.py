@@ -1,4 +1,5 @@
-"""The arrows between the packages point one way, and only one package speaks Telegram."""
+"""The arrows between the packages point one way, only one package speaks Telegram, and no
+test module is imported as a library."""
 
 from __future__ import annotations
 
@@ -96,3 +97,34 @@ def test_a_folder_of_bot_imports_only_what_lies_below_it(folder: str) -> None:
         }
         wrong = used - BOT_MAY_IMPORT[folder] - {folder}
         assert not wrong, f"{path.relative_to(ROOT)} imports bot.{sorted(wrong)}, above it"
+
+
+def _test_modules_imported(path: Path) -> set[str]:
+    """The test modules (`test_*`) of ours a file imports, relative imports included."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            prefix = "." * node.level + (f"{node.module}." if node.module else "")
+            names = [prefix + alias.name for alias in node.names]
+        else:
+            continue
+        for name in names:
+            ours = name.startswith((".", "tests."))
+            if ours and any(part.startswith("test_") for part in name.split(".")):
+                found.add(name)
+    return found
+
+
+def test_no_test_module_imports_another() -> None:
+    """What tests share lives in helper modules and conftest.py files (tests/journey_kit.py,
+    tests/e2e/, tests/fakes/); a test module is never a library, so each can be read, moved or
+    removed on its own."""
+    wrong = {
+        f"{path.relative_to(ROOT)} imports {name}"
+        for folder in ("tests", "bench")
+        for path in (ROOT / folder).rglob("*.py")
+        for name in _test_modules_imported(path)
+    }
+    assert not wrong, sorted(wrong)

@@ -3,35 +3,22 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import redis.asyncio as aioredis
 
 from bot.core import texts
 from bot.delivery.answers import CHUNK, pieces, units
 from courses.render import render_day
-from storage.keys import Keys
 from storage.models import Channel
-from tests.journey_kit import Kit, journey_kit
+from tests.journey_kit import Kit
 
 AMS = ZoneInfo("Europe/Amsterdam")
-START = datetime(2026, 11, 25, 10, 0, tzinfo=AMS).astimezone(UTC)
 
 
 def local(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=AMS).astimezone(UTC)
-
-
-@pytest.fixture
-async def kit(
-    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
-) -> AsyncIterator[Kit]:
-    async with journey_kit(redis_url, keys, tmp_path, START) as k:
-        yield k
 
 
 async def test_answers_come_back_with_each_days_question_in_order(kit: Kit) -> None:

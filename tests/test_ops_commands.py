@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,10 +31,9 @@ from storage.keys import Keys
 from storage.models import Channel, FailureEntry, Participant, QueueItem
 from storage.store import Store
 from tests.fakes.telegram_api import FakeTelegram
-from tests.journey_kit import Kit, journey_kit
+from tests.journey_kit import START, Kit
 
 AMS = ZoneInfo("Europe/Amsterdam")
-START = datetime(2026, 11, 25, 10, 0, tzinfo=AMS).astimezone(UTC)
 OPERATOR, TRAINER = "900001", "900002"
 OPERATOR_ONLY = ["/stats", "/health", "/errors", "/user x"]
 SECRET = "Ik twijfel aan Sam sinds de zomer"
@@ -46,14 +44,7 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=AMS).astimezone(UTC)
 
 
-@pytest.fixture
-async def kit(
-    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
-) -> AsyncIterator[Kit]:
-    async with journey_kit(
-        redis_url, keys, tmp_path, START, operator_ids=OPERATOR, trainer_ids=TRAINER
-    ) as k:
-        yield k
+pytestmark = pytest.mark.kit(operator_ids=OPERATOR, trainer_ids=TRAINER)
 
 
 async def _type(kit: Kit, chat: str, text: str) -> list[Outgoing]:

@@ -3,33 +3,23 @@ passes, and a daily digest at their time."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import redis.asyncio as aioredis
 
 from bot.core import texts_ops
 from bot.ops.watch import MEMBER
 from bot.ops.workers import heartbeat
 from scheduler.clock import FixedClock
-from storage.keys import Keys
 from storage.models import Channel
-from tests.journey_kit import Kit, journey_kit
+from tests.journey_kit import Kit
 
 AMS = ZoneInfo("Europe/Amsterdam")
-START = datetime(2026, 11, 25, 10, 0, tzinfo=AMS).astimezone(UTC)
 OPERATOR = "900001"
 
 
-@pytest.fixture
-async def kit(
-    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
-) -> AsyncIterator[Kit]:
-    async with journey_kit(redis_url, keys, tmp_path, START, operator_ids=OPERATOR) as k:
-        yield k
+pytestmark = pytest.mark.kit(operator_ids=OPERATOR)
 
 
 async def _watch_once(kit: Kit) -> list[str]:

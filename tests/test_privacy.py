@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,19 +15,13 @@ from bot.core.messages import Incoming, Kind
 from storage.keys import Keys
 from storage.models import Channel
 from storage.store import Store
-from tests.journey_kit import Kit, journey_kit
+from tests.journey_kit import START, Kit, journey_kit
 
 AMS = ZoneInfo("Europe/Amsterdam")
 TRAINER = "424242"
-START = datetime(2026, 11, 25, 10, 0, tzinfo=AMS).astimezone(UTC)
 
 
-@pytest.fixture
-async def kit(
-    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
-) -> AsyncIterator[Kit]:
-    async with journey_kit(redis_url, keys, tmp_path, START, trainer_ids=TRAINER) as k:
-        yield k
+pytestmark = pytest.mark.kit(trainer_ids=TRAINER)
 
 
 async def _staff(kit: Kit, event: Incoming) -> None:

@@ -8,23 +8,18 @@ the course, from someone without a course at all.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import redis.asyncio as aioredis
 
 from bot.core import texts, texts_care
 from bot.core.counters import Counters
 from bot.core.messages import Outgoing
-from storage.keys import Keys
 from storage.models import Channel, Enrollment, EnrollmentStatus
-from tests.journey_kit import Kit, journey_kit
+from tests.journey_kit import Kit
 
 AMS = ZoneInfo("Europe/Amsterdam")
-START = datetime(2026, 11, 25, 10, 0, tzinfo=AMS).astimezone(UTC)
 AFTER_DAY_ONE = datetime(2026, 11, 26, 7, 30, tzinfo=AMS).astimezone(UTC)
 AFTER_DAY_TWO = datetime(2026, 11, 27, 7, 30, tzinfo=AMS).astimezone(UTC)
 AFTER_DAY_THREE = datetime(2026, 11, 28, 7, 30, tzinfo=AMS).astimezone(UTC)
@@ -33,14 +28,6 @@ ROUTINE = ("bewaard", "volgende les", "Dank je wel.")
 CONCERN = "Ik wil eigenlijk niet meer leven."
 PLAN = "ik heb pillen gespaard en vanavond neem ik ze allemaal in"
 VIOLENCE_NOW = "hij slaat me nu, help"
-
-
-@pytest.fixture
-async def kit(
-    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
-) -> AsyncIterator[Kit]:
-    async with journey_kit(redis_url, keys, tmp_path, START) as k:
-        yield k
 
 
 def _data(message: Outgoing) -> list[str]:

@@ -2,7 +2,7 @@
 
 python-telegram-bot stops polling for good once Telegram refuses the token, and the process
 would stay up, deaf; the channel says so (`polling_ended`) for the process to end and be
-restarted. (`test_resilience_e2e.py` follows it through to the process's exit.)
+restarted. (`tests/e2e/test_resilience_e2e.py` follows it through to the process's exit.)
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,9 @@ import pytest
 from bot.core import texts
 from storage.models import Channel
 from storage.store import Store
-from tests.test_telegram_e2e import STARTUP, World, running_world
+from tests.e2e.processes import STARTUP
+from tests.e2e.telegram_world import TelegramWorld
+from tests.fakes.telegram_api import FakeTelegram
 
 SECRET = "een-geheim_van-druppel"
 
@@ -26,22 +27,22 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class WebhookWorld(World):
-    port = 0
+class WebhookWorld(TelegramWorld):
+    """The usual world, with `druppel web` taking Telegram's updates on a port of its own."""
 
-    def env(self) -> dict[str, str]:
-        env = super().env()
+    def __init__(self, tg: FakeTelegram, store: Store, redis_url: str, tmp: Path) -> None:
+        super().__init__(tg, store, redis_url, tmp)
+        self.port = _free_port()
+
+    def world_env(self) -> dict[str, str]:
+        env = super().world_env()
         env["PORT"] = str(self.port)
         env["TELEGRAM_WEBHOOK_URL"] = f"http://127.0.0.1:{self.port}/webhooks/telegram"
         env["TELEGRAM_WEBHOOK_SECRET"] = SECRET
         return env
 
 
-@pytest.fixture
-async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[WebhookWorld]:
-    async with running_world(store, redis_url, tmp_path, WebhookWorld) as w:
-        w.port = _free_port()
-        yield w
+pytestmark = pytest.mark.world(kind=WebhookWorld)
 
 
 def _update(update_id: int, chat: int, text: str) -> dict[str, Any]:

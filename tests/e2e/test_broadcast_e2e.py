@@ -9,38 +9,32 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.core import texts
 from storage.models import BroadcastState
-from storage.store import Store
+from tests.e2e.processes import PRECISE, REPLY, STARTUP, eventually
+from tests.e2e.telegram_world import TelegramWorld
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
-from tests.test_telegram_e2e import PRECISE, REPLY, STARTUP, World, eventually, running_world
 
 TRAINER = 5_000_001
 HEADING = texts.BROADCAST_HEADING
 
 
-class StaffWorld(World):
+class StaffWorld(TelegramWorld):
     """The usual world, with a trainer named in the processes' settings."""
 
-    def env(self) -> dict[str, str]:
-        env = super().env()
+    def world_env(self) -> dict[str, str]:
+        env = super().world_env()
         env["TRAINER_IDS"] = str(TRAINER)
         # Course days last seconds here; at Telegram's real budget the lessons alone would run
         # late, and a broadcast rightly waits while lessons are late.
         env["TELEGRAM_MAX_PER_SECOND"] = env["TELEGRAM_BULK_PER_SECOND"] = "1000"
-        env.update(self.extra_env)  # a test's own settings still win
-        return env
+        return env  # a test's own settings (extra_env) still win
 
 
-@pytest.fixture
-async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[StaffWorld]:
-    async with running_world(store, redis_url, tmp_path, StaffWorld) as w:
-        yield w
+pytestmark = pytest.mark.world(kind=StaffWorld)
 
 
 def _broadcasts(tg: FakeTelegram, chat: int) -> list[SentMessage]:

@@ -5,21 +5,13 @@ Nothing inside druppel is replaced. People write by posting the webhook call Met
 (signed with the app secret) to the running `druppel web`; the worker takes it from Redis and
 answers through the fake Graph API, which keeps Meta's 24-hour window on the same sped-up time
 (a course day is ten real seconds) and refuses what Meta refuses. No Telegram token is set: the
-worker runs WhatsApp only.
+worker runs WhatsApp only (tests/e2e/whatsapp_world.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import socket
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import IO, Any
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -27,244 +19,22 @@ import pytest
 from bot.channels.whatsapp import texts as wa_texts
 from bot.channels.whatsapp.rendering import body
 from bot.channels.whatsapp.words import as_words
-from bot.conversation.buttons import COMMON_TIMES
 from bot.core import texts, texts_care
 from bot.core.counters import Counters
 from bot.core.messages import Outgoing
-from bot.delivery.items import outgoing
-from courses.models import Course
-from courses.render import render_day
-from scheduler.clock import Clock, make_clock
-from storage.models import Channel, Enrollment, EnrollmentStatus, Participant
-from storage.store import Store
-from tests.fakes.whatsapp_api import (
-    FakeWhatsApp,
-    Sent,
-    encode,
-    message_webhook,
-    new_message_id,
-    sign,
-    status_webhook,
-)
-from tests.test_telegram_e2e import (
-    COURSES,
-    PARTNER,
-    READY_AT,
-    REPLY,
-    STARTUP,
-    STARTUP_GUESS,
-    Druppel,
-    eventually,
-    local_hhmm,
-    next_slot,
-)
+from storage.models import EnrollmentStatus
+from tests.e2e.processes import COURSES, PARTNER, REPLY, STARTUP, eventually, local_hhmm, next_slot
+from tests.e2e.whatsapp_world import NUMBER_ID, TEMPLATE, VERIFY, WhatsAppWorld
+from tests.fakes.whatsapp_api import message_webhook, new_message_id, status_webhook
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEED = 8640.0  # a course day in ten real seconds
-SECRET = "e2e-app-secret"
-VERIFY = "e2e-verify"
-TOKEN = "e2e-access-token"
-NUMBER_ID = "1099001"
-TEMPLATE = "druppel_verder"
 SANNE = "31612345678"
 BRAM = "32470123456"
 
-
-def day_texts(course: Course, number: int) -> list[str]:
-    """A day's messages as WhatsApp shows them: the heading in bold, commands as words."""
-    return [body(outgoing(m, course.id, number)) for m in render_day(course, number)]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class World:
-    """The fake Graph API, the store, and the druppel processes of one test."""
-
-    def __init__(self, wa: FakeWhatsApp, store: Store, redis_url: str, tmp: Path) -> None:
-        self.wa = wa
-        self.store = store
-        self.redis_url = redis_url
-        self.tmp = tmp
-        self.port = _free_port()
-        self.processes: list[Druppel] = []
-        self._logs: list[IO[bytes]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/webhooks/whatsapp"
-
-    def env(self) -> dict[str, str]:
-        ours = ("DRUPPEL_", "TELEGRAM_", "WHATSAPP_", "REDIS_URL", "DEFAULT_TIMEZONE", "PORT")
-        env = {k: v for k, v in os.environ.items() if not k.upper().startswith(ours)}
-        env.update(
-            REDIS_URL=self.redis_url,
-            DRUPPEL_KEY_PREFIX=self.store.keys.prefix,
-            DRUPPEL_CLOCK_SPEED=f"{SPEED:g}",
-            DRUPPEL_TICK_SECONDS="0.05",
-            DRUPPEL_DATA_DIR=str(self.tmp / "var"),
-            DRUPPEL_LOG_LEVEL="INFO",
-            PORT=str(self.port),
-            WHATSAPP_ACCESS_TOKEN=TOKEN,
-            WHATSAPP_PHONE_NUMBER_ID=NUMBER_ID,
-            WHATSAPP_APP_SECRET=SECRET,
-            WHATSAPP_VERIFY_TOKEN=VERIFY,
-            WHATSAPP_API_BASE_URL=self.wa.base_url,
-            WHATSAPP_TEMPLATE_NAME=TEMPLATE,
-            WHATSAPP_TEMPLATE_PARAMETERS=json.dumps(["{first_name}"]),
-            # A day lasts ten seconds here, so one message every six real seconds to a person
-            # would be days; the pair rate itself has its unit test.
-            WHATSAPP_CHAT_BURST="45",
-            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
-        )
-        return env
-
-    async def set_clock(self) -> None:
-        """Course time reads early morning (READY_AT) about when the processes are up."""
-        real_now = datetime.now(UTC)
-        course_now = READY_AT - timedelta(seconds=STARTUP_GUESS * SPEED)
-        anchor = real_now + (real_now - course_now) / (SPEED - 1)
-        await self.store.redis.set(self.store.keys.clock_anchor(), anchor.isoformat())
-
-    async def start(self, command: str) -> Druppel:
-        log = self.tmp / f"{command}-{len(self.processes)}.log"
-        handle = log.open("wb")
-        self._logs.append(handle)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.app.cli", command,
-            env=self.env(), cwd=self.tmp, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle,
-        )  # fmt: skip
-        druppel = Druppel(command, process, log)
-        self.processes.append(druppel)
-        return druppel
-
-    async def up(self) -> Clock:
-        """`druppel web` and one `druppel worker`, both answering."""
-        await self.set_clock()
-        await self.start("web")
-        await self.start("worker")
-        await eventually(self._answers, STARTUP, f"druppel web on port {self.port}\n{self.logs()}")
-        key = self.store.keys.clock_anchor()
-        raw = await eventually(lambda: self.store.redis.get(key), STARTUP, "a clock anchor")
-        return make_clock(SPEED, datetime.fromisoformat(str(raw)))
-
-    async def _answers(self) -> bool:
-        try:
-            async with aiohttp.ClientSession() as http, http.get(self.url) as response:
-                return response.status == 403  # a handshake without our token
-        except aiohttp.ClientConnectionError:
-            return False
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.log.name}\n{p.output()[-4000:]}" for p in self.processes)
-
-    # -- people ---------------------------------------------------------------------------------
-    async def post(self, payload: dict[str, Any], *, secret: str = SECRET) -> int:
-        raw = encode(payload)
-        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, secret)}
-        async with (
-            aiohttp.ClientSession() as http,
-            http.post(self.url, data=raw, headers=headers) as response,
-        ):
-            return response.status
-
-    async def writes(self, phone: str, **message: Any) -> dict[str, Any]:
-        """`phone` sends a message (text=..., button=(id, title), row=..., quick_reply=...)."""
-        self.wa.user_writes(phone)
-        payload = message_webhook(phone, phone_number_id=NUMBER_ID, **message)
-        assert await self.post(payload) == 200
-        return payload
-
-    async def taps(self, phone: str, sent: Sent, choice: str) -> None:
-        """Tap the button or list row whose id is `choice` in a message druppel sent."""
-        title = dict(sent.choices)[choice]
-        if sent.type == "button":
-            await self.writes(phone, button=(choice, title))
-        else:
-            await self.writes(phone, row=(choice, title))
-
-    async def next(
-        self, phone: str, match: Callable[[Sent], bool] | None = None, within: float = REPLY
-    ) -> Sent:
-        """The first message to `phone` not yet read by `next` that matches."""
-        seen = self._read.setdefault(phone, 0)
-        try:
-            message = await self.wa.wait_for(phone, match, within=within, since=seen)
-        except TimeoutError:
-            raise AssertionError(f"no message to {phone} within {within}s\n{self.logs()}") from None
-        self._read[phone] = self.wa.messages_to(phone).index(message) + 1
-        return message
-
-    _read: dict[str, int]
-
-    async def participant(self, phone: str) -> Participant:
-        found = await self.store.participants.by_chat(Channel.WHATSAPP, phone)
-        assert found is not None, "no participant for that number"
-        return found
-
-    async def enrollment(self, phone: str, course_id: str = "partner") -> Enrollment:
-        found = await self.store.enrollments.get((await self.participant(phone)).id, course_id)
-        assert found is not None
-        return found
-
-    async def sign_up_by_buttons(self, phone: str, clock: Clock, name: str = "Sanne") -> str:
-        await self.writes(phone, text="START", name=name)
-        welcome = await self.next(phone, within=STARTUP)
-        assert welcome.text == f"{texts.greeting(name)} {as_words(texts.WELCOME)}"
-        assert welcome.type == "list"  # "Mijn partner twijfelt" is over 20 characters
-        assert sorted(welcome.ids) == sorted(f"c:{c}" for c in COURSES)
-        await self.taps(phone, welcome, "c:partner")
-        chosen = await self.next(phone)
-        assert chosen.text.startswith(f"Je kiest voor “{PARTNER.title}”")
-        ask_time = await self.next(phone)
-        assert (ask_time.type, ask_time.ids) == ("list", [f"t:{t}" for t in COMMON_TIMES] + ["t:?"])
-        at = next_slot(clock, ahead=timedelta(hours=2))
-        await self.taps(phone, ask_time, f"t:{at}")
-        ask_zone = await self.next(phone)
-        assert (ask_zone.type, ask_zone.ids) == ("button", ["z:ok", "z:?"])
-        await self.taps(phone, ask_zone, "z:ok")
-        enrolled = await self.next(phone)
-        assert enrolled.text.startswith(f"Je bent ingeschreven voor “{PARTNER.title}”")
-        assert "HELP" in enrolled.text
-        assert "/help" not in enrolled.text
-        note = await self.next(phone)
-        assert note.text == wa_texts.WINDOW_NOTE
-        return at
-
-    async def receive_day(self, phone: str, course: Course, number: int) -> list[Sent]:
-        expected = day_texts(course, number)
-        first = await self.next(
-            phone, lambda m: m.text.startswith(f"*Dag {number} van "), within=2 * 10 + 5
-        )
-        got = [first] + [await self.next(phone) for _ in expected[1:]]
-        assert [m.text for m in got] == expected
-        return got
-
-
-@pytest.fixture
-async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    async with FakeWhatsApp(
-        token=TOKEN, phone_number_id=NUMBER_ID, templates={(TEMPLATE, "nl"): 1},
-        window_seconds=24 * 3600 / SPEED,
-    ) as wa:  # fmt: skip
-        w = World(wa, store, redis_url, tmp_path)
-        w._read = {}
-        try:
-            yield w
-        finally:
-            for druppel in w.processes:
-                await druppel.stop()
-            for handle in w._logs:
-                handle.close()
-            print(w.logs())  # shown by pytest only when the test failed
+pytestmark = pytest.mark.world(kind=WhatsAppWorld)
 
 
 async def test_sign_up_by_buttons_and_by_words_then_a_lesson_inside_the_window(
-    world: World,
+    world: WhatsAppWorld,
 ) -> None:
     w = world
     clock = await w.up()
@@ -307,7 +77,7 @@ async def test_sign_up_by_buttons_and_by_words_then_a_lesson_inside_the_window(
 
 
 async def test_outside_the_window_a_template_then_the_lesson_after_the_answer(
-    world: World,
+    world: WhatsAppWorld,
 ) -> None:
     w = world
     clock = await w.up()
@@ -347,7 +117,7 @@ async def test_outside_the_window_a_template_then_the_lesson_after_the_answer(
 
 
 async def test_a_bad_signature_is_refused_and_a_retried_webhook_counts_once(
-    world: World,
+    world: WhatsAppWorld,
 ) -> None:
     w = world
     clock = await w.up()
@@ -389,7 +159,7 @@ async def test_a_bad_signature_is_refused_and_a_retried_webhook_counts_once(
     ],
 )
 async def test_a_failed_status_is_read_as_the_send_path_reads_its_code(
-    world: World, code: int, kind: str
+    world: WhatsAppWorld, code: int, kind: str
 ) -> None:
     """One reading of Meta's codes: a "failed" status later means what a refused call means."""
     w = world
@@ -410,7 +180,7 @@ async def test_a_failed_status_is_read_as_the_send_path_reads_its_code(
 
 
 async def test_a_failed_status_is_shown_to_operators_and_stops_an_unreachable_number(
-    world: World,
+    world: WhatsAppWorld,
 ) -> None:
     w = world
     clock = await w.up()
@@ -465,7 +235,9 @@ WHATSAPP_DANGER = [
 ]
 
 
-async def test_danger_over_whatsapp_gets_help_first_and_nothing_routine(world: World) -> None:
+async def test_danger_over_whatsapp_gets_help_first_and_nothing_routine(
+    world: WhatsAppWorld,
+) -> None:
     """Over the real webhook and Graph API: every category is answered with help and nothing
     routine; "Nee" to "Ben je nu veilig?" is answered as acute; a paused participant is heard; the
     next lesson starts by asking how they are."""

@@ -5,24 +5,14 @@ line and a non-zero exit, so a process manager restarts it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from bot.core import texts
-from storage.store import Store
-from tests.test_telegram_e2e import COURSES, PRECISE, STARTUP, TOKEN, World, running_world
-
-
-@pytest.fixture
-async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    async with running_world(store, redis_url, tmp_path, World) as w:
-        yield w
+from tests.e2e.processes import COURSES, PRECISE, STARTUP
+from tests.e2e.telegram_world import TOKEN, TelegramWorld
 
 
 async def test_a_token_refused_for_six_seconds_ends_the_process_instead_of_leaving_it_deaf(
-    world: World,
+    world: TelegramWorld,
 ) -> None:
     w, tg = world, world.tg
     await w.set_clock()
@@ -43,7 +33,7 @@ async def test_a_token_refused_for_six_seconds_ends_the_process_instead_of_leavi
     assert "exiting so that it is restarted" in line
 
 
-async def test_sigterm_always_exits_0_without_a_traceback(world: World) -> None:
+async def test_sigterm_always_exits_0_without_a_traceback(world: TelegramWorld) -> None:
     await world.set_clock()
     bot = await world.start()
     world.tg.user_sends(8002, "/help")
@@ -53,7 +43,7 @@ async def test_sigterm_always_exits_0_without_a_traceback(world: World) -> None:
 
 
 async def test_a_debug_log_of_a_whole_journey_names_no_chat_and_quotes_no_one(
-    world: World,
+    world: TelegramWorld,
 ) -> None:
     w, tg = world, world.tg
     w.speed = PRECISE
@@ -80,7 +70,7 @@ async def test_a_debug_log_of_a_whole_journey_names_no_chat_and_quotes_no_one(
 
 
 async def test_a_bot_api_outage_is_a_few_log_lines_and_every_lesson_arrives_after_it(
-    world: World,
+    world: TelegramWorld,
 ) -> None:
     w, tg = world, world.tg
     w.speed = PRECISE
@@ -104,7 +94,7 @@ async def test_a_bot_api_outage_is_a_few_log_lines_and_every_lesson_arrives_afte
 
 
 async def test_one_persons_flood_of_200_messages_does_not_hold_up_anyone_elses_answer(
-    world: World,
+    world: TelegramWorld,
 ) -> None:
     w, tg = world, world.tg
     w.speed = PRECISE

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from storage.store import Store
-from tests.test_telegram_e2e import COURSES, PRECISE, World, running_world
+from tests.e2e.processes import COURSES, PRECISE
+from tests.e2e.telegram_world import TelegramWorld
 
 
-@pytest.fixture
-async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    async with running_world(store, redis_url, tmp_path, World) as w:
-        yield w
-
-
-async def test_mijngegevens_arrives_as_a_json_document(world: World) -> None:
+async def test_mijngegevens_arrives_as_a_json_document(world: TelegramWorld) -> None:
     w, tg = world, world.tg
     w.speed = PRECISE
     await w.set_clock()

@@ -14,74 +14,34 @@ import os
 import signal
 import subprocess
 import sys
-import warnings
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
-from typing import IO, TypeVar
-from zoneinfo import ZoneInfo
 
 import pytest
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.channels.telegram.errors import translate
-from bot.channels.telegram.render import html_text
 from bot.conversation.buttons import COMMON_TIMES
 from bot.core import texts, texts_care, texts_ops
-from bot.core.messages import Outgoing
-from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected, Transient
-from courses.loader import load_course_dir
 from courses.models import Course
-from courses.render import render_day
-from scheduler.clock import Clock, make_clock
-from scheduler.localtime import parse_time_of_day
-from scheduler.places import zone_label
-from storage.models import Channel, Enrollment, EnrollmentStatus, Participant
-from storage.store import Store
+from storage.models import Enrollment, EnrollmentStatus
+from tests.e2e.processes import (
+    COURSES,
+    FAST,
+    PARTNER,
+    PRECISE,
+    REPLY,
+    ROOT,
+    STARTUP,
+    TZ,
+    ZONE,
+    eventually,
+    local_hhmm,
+    next_slot,
+    shown,
+)
+from tests.e2e.telegram_world import TOKEN, TelegramWorld, day_texts
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
-
-T = TypeVar("T")
-
-ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "5550001:e2e-SECRET-token"
-ZONE = "Europe/Amsterdam"
-TZ = ZoneInfo(ZONE)
-
-
-def shown(zone: str, now: datetime) -> str:
-    """A zone as the bot shows it at course time `now` ("Amsterdam (UTC+1)")."""
-    return zone_label(zone, now)
-
-
-COURSES = load_course_dir(ROOT / "courses")
-PARTNER = COURSES["partner"]
-
-#: Course seconds per real second. PRECISE (a course day in ten seconds) where the test pins
-#: lesson times; FAST (five seconds a day) where it walks through several days.
-PRECISE = 8640.0
-FAST = 17280.0
-TICK = "0.05"
-#: Real seconds a lesson may come after its time: a few ticks, and room for a busy machine.
-SLACK_REAL = 0.3
-#: Real seconds from spawning the process to its first answer, generously.
-STARTUP = 30.0
-#: Real seconds for any one reply once the bot runs.
-REPLY = 10.0
-#: About how long the process takes to start; the clock is set so that course time is early
-#: morning then, before the offered delivery times.
-STARTUP_GUESS = 1.5
-#: A Monday in June, far from daylight saving changes, at four in the morning.
-READY_AT = datetime(2031, 6, 2, 4, 0, tzinfo=TZ)
-
-
-def day_texts(course: Course, number: int) -> list[str]:
-    """What the participant sees of a day: the heading in bold above the first lesson part."""
-    return [
-        (f"{m.heading}\n\n{m.text}" if m.heading else m.text).strip()
-        for m in render_day(course, number)
-    ]
 
 
 def heading(course: Course, number: int) -> str:
@@ -97,248 +57,8 @@ def text_is(text: str) -> Callable[[SentMessage], bool]:
     return lambda m: m.text == text
 
 
-def next_slot(clock: Clock, ahead: timedelta) -> str:
-    """The first offered delivery time at least `ahead` of now, so sign-up ends before it."""
-    now = clock.now().astimezone(TZ)
-    candidates = []
-    for date in (now.date(), now.date() + timedelta(days=1)):
-        for hhmm in COMMON_TIMES:
-            at = parse_time_of_day(hhmm)
-            assert at is not None
-            when = datetime.combine(date, at, tzinfo=TZ)
-            if when >= now + ahead:
-                candidates.append((when, hhmm))
-    return min(candidates)[1]
-
-
-def local_hhmm(at: datetime | None) -> str:
-    assert at is not None
-    return texts.hhmm(at.astimezone(TZ).time())
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], within: float, what: str) -> T:
-    """Poll `probe` until it gives something truthy; fail after `within` real seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"not within {within}s: {what}")
-        await asyncio.sleep(0.02)
-
-
-class Druppel:
-    """One running druppel process; its output goes to a log file the test can read."""
-
-    def __init__(self, command: str, process: asyncio.subprocess.Process, log: Path) -> None:
-        self.command = command
-        self.process = process
-        self.log = log
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    async def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
-        """Signal the process and wait for it, killing it if it does not stop in time."""
-        if self.process.returncode is None:
-            self.process.send_signal(sig)
-            try:
-                await asyncio.wait_for(self.process.wait(), 15)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
-        code = self.process.returncode
-        assert code is not None
-        return code
-
-
-class World:
-    """The fake Telegram, the Redis store and the druppel processes of one test."""
-
-    def __init__(self, tg: FakeTelegram, store: Store, redis_url: str, tmp: Path) -> None:
-        self.tg = tg
-        self.store = store
-        self.redis_url = redis_url
-        self.tmp = tmp
-        self.speed = FAST
-        self.log_level = "INFO"
-        self.token = TOKEN
-        self.processes: list[Druppel] = []
-        self.taps = 0
-        #: Settings of the test's own, on top of the ones every test shares.
-        self.extra_env: dict[str, str] = {}
-        self._logs: list[IO[bytes]] = []
-
-    def env(self) -> dict[str, str]:
-        """The process's environment: ours without druppel's settings, then the test's."""
-        ours = ("DRUPPEL_", "TELEGRAM_", "REDIS_URL", "DEFAULT_TIMEZONE", "PTB_")
-        env = {k: v for k, v in os.environ.items() if not k.upper().startswith(ours)}
-        env.update(
-            TELEGRAM_BOT_TOKEN=self.token,
-            TELEGRAM_API_BASE_URL=self.tg.root,
-            REDIS_URL=self.redis_url,
-            DRUPPEL_KEY_PREFIX=self.store.keys.prefix,
-            DRUPPEL_CLOCK_SPEED=f"{self.speed:g}",
-            DRUPPEL_TICK_SECONDS=TICK,
-            DRUPPEL_DATA_DIR=str(self.tmp / "var"),
-            DRUPPEL_LOG_LEVEL=self.log_level,
-            PTB_TIMEDELTA="true",
-            # Course time runs thousands of times faster than real time here, so the one real
-            # second per message of per-chat pacing would be hours; the default pacing has its
-            # own test (test_telegram_pacing.py).
-            TELEGRAM_CHAT_BURST="20",
-            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
-        )
-        env.update(self.extra_env)
-        return env
-
-    async def set_clock(self) -> None:
-        """Anchor the shared clock so course time reads READY_AT about when the bot is up.
-
-        The engine keeps an anchor already in Redis (that is how processes share a clock), so
-        the test chooses the course's calendar: a fixed date, and early morning at sign-up.
-        """
-        real_now = datetime.now(UTC)
-        course_now = READY_AT - timedelta(seconds=STARTUP_GUESS * self.speed)
-        anchor = real_now + (real_now - course_now) / (self.speed - 1)
-        await self.store.redis.set(self.store.keys.clock_anchor(), anchor.isoformat())
-
-    async def start(self, command: str = "run") -> Druppel:
-        log = self.tmp / f"{command}-{len(self.processes)}.log"
-        handle = log.open("wb")
-        self._logs.append(handle)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.app.cli", command,
-            env=self.env(), cwd=self.tmp, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle,
-        )  # fmt: skip
-        druppel = Druppel(command, process, log)
-        self.processes.append(druppel)
-        return druppel
-
-    async def clock(self) -> Clock:
-        """The course clock every druppel process shares, from the anchor in Redis."""
-        key = self.store.keys.clock_anchor()
-        raw = await eventually(lambda: self.store.redis.get(key), STARTUP, "a clock anchor")
-        return make_clock(self.speed, datetime.fromisoformat(str(raw)))
-
-    def real(self, course: timedelta) -> float:
-        return course.total_seconds() / self.speed
-
-    def slack(self) -> timedelta:
-        return timedelta(seconds=SLACK_REAL * self.speed)
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.log.name}\n{p.output()[-4000:]}" for p in self.processes)
-
-    async def next(
-        self,
-        chat: int,
-        match: Callable[[SentMessage], bool] | None = None,
-        within: float = REPLY,
-        since: int | None = None,
-    ) -> SentMessage:
-        """The chat's next (matching) message; on time-out, say what the processes logged."""
-        try:
-            return await self.tg.wait_for_message(chat, match, timeout=within, since=since)
-        except TimeoutError as exc:
-            raise AssertionError(f"{exc}\n{self.logs()}") from None
-
-    def tap(self, chat: int, data: str) -> None:
-        self.tg.user_taps(chat, data)
-        self.taps += 1
-
-    async def participant(self, chat: int) -> Participant:
-        found = await self.store.participants.by_chat(Channel.TELEGRAM, str(chat))
-        assert found is not None, f"no participant for chat {chat}"
-        return found
-
-    async def enrollment(self, chat: int, course_id: str = "partner") -> Enrollment:
-        found = await self.store.enrollments.get((await self.participant(chat)).id, course_id)
-        assert found is not None, f"chat {chat} is not enrolled in {course_id}"
-        return found
-
-    async def until(self, clock: Clock, at: datetime) -> None:
-        """Sleep until the course clock shows `at` (bounded by its real-time equivalent)."""
-        bound = self.real(at - clock.now()) + 2.0
-        await asyncio.wait_for(clock.sleep_until(at), max(bound, 0.5))
-
-    async def receive_day(self, chat: int, course: Course, number: int) -> list[SentMessage]:
-        """Wait (up to a course day) for all of a day's messages and check them, in order."""
-        expected = day_texts(course, number)
-        first = await self.next(
-            chat, lambda m: m.text.startswith(f"Dag {number} van "),
-            within=self.real(timedelta(days=1)) + 5,
-        )  # fmt: skip
-        got = [first] + [await self.next(chat) for _ in expected[1:]]
-        assert [m.text for m in got] == expected
-        return got
-
-    async def sign_up(
-        self, chat: int, course_id: str, clock: Clock, *, deep_link: bool = False, name: str = ""
-    ) -> str:
-        """Sign up through the buttons; returns the delivery time chosen."""
-        if deep_link:
-            self.tg.user_sends(chat, f"/start {course_id}", first_name=name or "Sanne")
-        else:
-            self.tg.user_sends(chat, "/start", first_name=name or "Sanne")
-            welcome = await self.next(chat, within=STARTUP)
-            assert f"c:{course_id}" in welcome.callback_data
-            self.tap(chat, f"c:{course_id}")
-        chosen = await self.next(chat, within=STARTUP)
-        assert chosen.text.startswith(f"Je kiest voor “{COURSES[course_id].title}”")
-        ask_time = await self.next(chat)
-        assert ask_time.callback_data == [f"t:{t}" for t in COMMON_TIMES] + ["t:?"]
-        at = next_slot(clock, ahead=timedelta(hours=3))
-        self.tap(chat, f"t:{at}")
-        ask_zone = await self.next(chat)
-        assert ask_zone.text == texts.ASK_ZONE.format(zone=shown(ZONE, clock.now()))
-        self.tap(chat, "z:ok")
-        confirmed = await self.next(chat)
-        enrollment = await self.enrollment(chat, course_id)
-        assert enrollment.status is EnrollmentStatus.ACTIVE
-        assert local_hhmm(enrollment.next_due) == at
-        assert enrollment.next_due is not None
-        when = texts.when(
-            enrollment.next_due.astimezone(TZ), enrollment.started_at.astimezone(TZ).date()
-        )
-        title = COURSES[course_id].title
-        assert confirmed.text == texts.ENROLLED.format(
-            title=title, when=when, zone=shown(ZONE, clock.now())
-        )
-        return at
-
-
-W = TypeVar("W", bound=World)
-
-
-@asynccontextmanager
-async def running_world(
-    store: Store, redis_url: str, tmp_path: Path, kind: type[W]
-) -> AsyncIterator[W]:
-    """A fake Telegram on loopback and a world of `kind` around it; every druppel process
-    started in it is stopped afterwards, and its logs are shown if the test failed."""
-    async with FakeTelegram(token=TOKEN) as tg:
-        w = kind(tg, store, redis_url, tmp_path)
-        try:
-            yield w
-        finally:
-            for druppel in w.processes:
-                await druppel.stop()
-            for handle in w._logs:
-                handle.close()
-            print(w.logs())  # shown by pytest only when the test failed
-
-
-@pytest.fixture
-async def world(store: Store, redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    async with running_world(store, redis_url, tmp_path, World) as w:
-        yield w
-
-
 async def test_sign_up_by_buttons_and_deep_link_then_the_first_lesson_on_time(
-    world: World,
+    world: TelegramWorld,
 ) -> None:
     """Three people sign up three ways; each first lesson comes at the time they chose."""
     w, tg = world, world.tg
@@ -424,7 +144,9 @@ async def test_sign_up_by_buttons_and_deep_link_then_the_first_lesson_on_time(
     assert not [e for e in tg.errors if e[0] == "sendMessage"]
 
 
-async def test_a_course_day_by_day_with_check_in_pause_resume_and_stop(world: World) -> None:
+async def test_a_course_day_by_day_with_check_in_pause_resume_and_stop(
+    world: TelegramWorld,
+) -> None:
     """One participant's course: reflect, check in, pause over a lesson, resume, stop."""
     w, tg = world, world.tg
     w.log_level = "DEBUG"
@@ -507,7 +229,9 @@ async def test_a_course_day_by_day_with_check_in_pause_resume_and_stop(world: Wo
     assert TOKEN.split(":")[1] not in log
 
 
-async def test_sigkill_restart_block_and_flood_lose_and_repeat_nothing(world: World) -> None:
+async def test_sigkill_restart_block_and_flood_lose_and_repeat_nothing(
+    world: TelegramWorld,
+) -> None:
     """Kill -9 mid-course, restart beside a worker: progress kept, no lesson sent twice, a
     blocked participant stopped quietly, a 429 only delays."""
     w, tg = world, world.tg
@@ -596,7 +320,7 @@ def kept(before: Enrollment, after: Enrollment) -> None:
         assert (after.started_at, after.reflected_day) == (before.started_at, 1)
 
 
-async def _stopped(w: World, chat: int, course_id: str) -> Enrollment | None:
+async def _stopped(w: TelegramWorld, chat: int, course_id: str) -> Enrollment | None:
     enrollment = await w.enrollment(chat, course_id)
     return enrollment if enrollment.status is EnrollmentStatus.STOPPED else None
 
@@ -619,7 +343,7 @@ DANGER_PHRASES = [
 
 
 async def test_danger_in_any_phrasing_gets_help_first_and_nothing_routine_over_telegram(
-    world: World,
+    world: TelegramWorld,
 ) -> None:
     """Through the real bot over HTTP: whatever a participant types that signals danger, the
     first thing back is help (the action first when acute, "Ben je nu veilig?" otherwise), with
@@ -658,7 +382,7 @@ async def test_danger_in_any_phrasing_gets_help_first_and_nothing_routine_over_t
 
 
 async def test_typing_while_a_lesson_arrives_is_answered_after_it_and_pause_means_pause(
-    world: World,
+    world: TelegramWorld,
 ) -> None:
     """Each Bot API answer takes a while, so a lesson's parts arrive over seconds; an answer
     typed after the first part is acknowledged after the last, and after /pauze's confirmation
@@ -704,7 +428,9 @@ async def test_typing_while_a_lesson_arrives_is_answered_after_it_and_pause_mean
     assert got + rest == expected
 
 
-async def test_an_operators_stats_arrive_as_a_chart_photo_then_the_numbers(world: World) -> None:
+async def test_an_operators_stats_arrive_as_a_chart_photo_then_the_numbers(
+    world: TelegramWorld,
+) -> None:
     """/stats from an operator: a PNG chart uploaded with sendPhoto, its caption, then the text;
     a participant typing the same gets the unknown-command answer."""
     w, tg = world, world.tg
@@ -738,7 +464,7 @@ async def test_an_operators_stats_arrive_as_a_chart_photo_then_the_numbers(world
 
 
 @pytest.mark.parametrize("command", ["run", "worker"])
-async def test_a_refused_token_is_one_clear_line(world: World, command: str) -> None:
+async def test_a_refused_token_is_one_clear_line(world: TelegramWorld, command: str) -> None:
     world.token = "5550001:not-the-right-one"
     druppel = await world.start(command)
     assert await asyncio.wait_for(druppel.process.wait(), STARTUP) == 2
@@ -767,54 +493,3 @@ def test_without_a_token_druppel_says_so_in_one_line(command: str, tmp_path: Pat
 def test_the_procfile_runs_the_bot_a_worker_and_the_web_process() -> None:
     lines = (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
     assert lines == ["bot: druppel run", "worker: druppel worker", "web: druppel web"]
-
-
-# -- the channel's translations, without a process ------------------------------------------------
-
-
-def test_html_escapes_everything_and_bolds_the_heading() -> None:
-    message = Outgoing("a < b & c > d", heading="Dag <1>")
-    assert html_text(message) == "<b>Dag &lt;1&gt;</b>\n\na &lt; b &amp; c &gt; d"
-    assert html_text(Outgoing('"quotes" stay')) == '"quotes" stay'
-
-
-@pytest.mark.parametrize("timedelta_periods", [True, False])
-def test_a_flood_wait_is_read_both_ways_ptb_reports_it(
-    timedelta_periods: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """PTB_TIMEDELTA decides whether PTB hands out int or timedelta; druppel reads both, and
-    the deprecation warning for the int does not escape (warnings are errors here)."""
-    if timedelta_periods:
-        monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    else:
-        monkeypatch.delenv("PTB_TIMEDELTA", raising=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        flood = RetryAfter(7)  # the constructor itself reads the period
-    error = translate(flood)
-    assert isinstance(error, RateLimited)
-    assert error.retry_after == 7.0
-
-
-@pytest.mark.parametrize(
-    ("error", "expected"),
-    [
-        (Forbidden("Forbidden: bot was blocked by the user"), Gone),
-        (BadRequest("Bad Request: chat not found"), Gone),
-        (BadRequest("Bad Request: user is deactivated"), Gone),
-        (BadRequest("Bad Request: can't parse entities: unsupported start tag"), Rejected),
-        (Forbidden("Forbidden: user is deactivated"), Gone),
-        (TimedOut(), Transient),
-        (NetworkError("httpx.ConnectError: connection refused"), Transient),
-        (NetworkError("Bad Gateway"), Transient),
-    ],
-)
-def test_telegram_errors_become_delivery_errors(
-    error: TelegramError, expected: type[DeliveryError]
-) -> None:
-    assert type(translate(error)) is expected
-
-
-def test_the_token_never_appears_in_a_translated_error() -> None:
-    error = translate(TelegramError(f"The token `{TOKEN}` was rejected"), TOKEN)
-    assert TOKEN not in str(error)

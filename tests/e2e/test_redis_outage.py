@@ -24,8 +24,8 @@ from scheduler.dispatcher import Dispatcher
 from storage.embedded import redis_server_binary, server_args, socket_path_for
 from storage.keys import Keys
 from storage.store import Store, connect_redis
-from tests.fakes.telegram_api import FakeTelegram
-from tests.test_telegram_e2e import PRECISE, STARTUP, TOKEN, World
+from tests.e2e.processes import PRECISE, STARTUP, WorldRedis
+from tests.e2e.telegram_world import TelegramWorld
 
 #: Real seconds Redis is away.
 OUTAGE = 12.0
@@ -80,24 +80,17 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
 
 
 @pytest.fixture
-async def world(own_redis: OwnRedis, tmp_path: Path) -> AsyncIterator[World]:
+async def world_redis(own_redis: OwnRedis) -> AsyncIterator[WorldRedis]:
+    """The world keeps its data in the test's own Redis, the one that goes away."""
     client = await connect_redis(own_redis.url)
-    store = Store(client, Keys("outage"))
-    async with FakeTelegram(token=TOKEN) as tg:
-        w = World(tg, store, own_redis.url, tmp_path)
-        try:
-            yield w
-        finally:
-            for druppel in w.processes:
-                await druppel.stop()
-            for handle in w._logs:
-                handle.close()
-            await client.aclose()
-            print(w.logs())
+    try:
+        yield WorldRedis(Store(client, Keys("outage")), own_redis.url)
+    finally:
+        await client.aclose()
 
 
 async def test_a_redis_outage_is_survived_quietly_and_kindly(
-    world: World, own_redis: OwnRedis
+    world: TelegramWorld, own_redis: OwnRedis
 ) -> None:
     w, tg = world, world.tg
     w.speed = PRECISE

@@ -1,0 +1,1 @@
+"""End to end: druppel as real processes against fake platforms over HTTP and a real Redis."""
