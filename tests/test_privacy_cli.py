@@ -155,13 +155,14 @@ def test_delete_of_an_unknown_participant_fails_with_one_line(
 def test_check_warns_in_one_line_when_reflections_are_not_encrypted(
     on_redis: dict[str, str],
 ) -> None:
-    done = druppel("check", env=on_redis)
+    with_bot = {**on_redis, "TELEGRAM_BOT_TOKEN": "5550001:check"}
+    done = druppel("check", env=with_bot)
     assert done.returncode == 0, done.stderr
     assert done.stderr == (
         "druppel: warning: DRUPPEL_ENCRYPTION_KEY is not set, so reflections are stored "
         "in plain text\n"
     )
-    encrypted = druppel("check", env={**on_redis, "DRUPPEL_ENCRYPTION_KEY": KEY_A})
+    encrypted = druppel("check", env={**with_bot, "DRUPPEL_ENCRYPTION_KEY": KEY_A})
     assert encrypted.returncode == 0, encrypted.stderr
     assert encrypted.stderr == ""
 
