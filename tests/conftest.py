@@ -36,10 +36,27 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that touches Redis is marked, so CI can rerun them against another server."""
+    """Every test that touches Redis is marked, so CI can rerun them against another server.
+
+    The end-to-end tests (each starts druppel's processes) are spread evenly through the run:
+    side by side on every worker at once they would share two cores among a dozen processes
+    and each take twice as long."""
     for item in items:
         if "redis_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.redis)
+    heavy = [item for item in items if "e2e" in item.path.parts]
+    if not heavy or len(heavy) == len(items):
+        return
+    light = [item for item in items if "e2e" not in item.path.parts]
+    every = len(light) / len(heavy)
+    spread: list[pytest.Item] = []
+    for i, item in enumerate(light):
+        while len(spread) - i < len(heavy) and (len(spread) - i) * every <= i:
+            spread.append(heavy[len(spread) - i])
+        spread.append(item)
+    placed = len(spread) - len(light)
+    spread.extend(heavy[placed:])
+    items[:] = spread
 
 
 def _wait_for_ping(url: str, process: subprocess.Popen[bytes], timeout: float = 10) -> None:
