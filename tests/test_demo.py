@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from bot.app.demo import run_demo
 from bot.app.settings import Settings
+from bot.channels.console import stamp
 
 
 async def test_scripted_demo_completes_the_course(
@@ -21,3 +23,9 @@ async def test_scripted_demo_completes_the_course(
     assert "Je cursus staat op pauze" in out
     assert "Welkom terug! Je volgende les (dag 4)" in out
     assert "9 lessen ontvangen, 9 antwoorden bewaard" in out
+
+
+def test_the_console_dates_a_message_in_dutch_abbreviations() -> None:
+    """Days and months as Dutch writes them short (CLDR), not cut from the full word."""
+    assert stamp(datetime(2026, 3, 2, 7, 0)) == "ma 2 mrt 07:00"
+    assert stamp(datetime(2026, 12, 6, 19, 30)) == "zo 6 dec 19:30"

@@ -130,7 +130,8 @@ async def test_progress_shows_scores_and_points_to_looking_back(kit: Kit) -> Non
     await kit.tap("1", f"k:twijfel:{day_with_checkin}:4")
     await kit.say("1", "Een antwoord.")
     [progress] = await kit.say("1", "/voortgang")
-    assert f"dag {day_with_checkin}: 4" in progress.text
+    theme = course.day(day_with_checkin).title
+    assert f"{theme} (dag {day_with_checkin}): 4" in progress.text  # the theme by its name
     assert "/antwoorden" in progress.text
     assert "dag 2 van 9 ontvangen" in progress.text
 

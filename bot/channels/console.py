@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 from bot.core.messages import Button, Outgoing
-from bot.core.texts import MONTHS, WEEKDAYS
 from scheduler.clock import Clock
 from storage.models import Lane
 
@@ -24,7 +25,7 @@ INDENT = " " * (6 + WHO)
 
 
 def stamp(at: datetime) -> str:
-    return f"{WEEKDAYS[at.weekday()][:2]} {at.day} {MONTHS[at.month - 1][:3]} {at:%H:%M}"
+    return str(format_datetime(at, "EEE d MMM HH:mm", locale="nl"))
 
 
 @dataclass

@@ -109,11 +109,19 @@ async def progress(ctx: Context, participant: Participant, _args: tuple[str, ...
         status=_status_line(ctx, participant, enrollment, course),
     )  # fmt: skip
     if scores:
-        listed = ", ".join(texts.PROGRESS_SCORE.format(day=c.day, score=c.score) for c in scores)
+        listed = "\n".join(
+            texts.PROGRESS_SCORE.format(theme=_theme(course, c.day), day=c.day, score=c.score)
+            for c in scores
+        )
         summary = f"{summary}\n\n{texts.PROGRESS_SCORES.format(scores=listed)}"
     if answered:
         summary = f"{summary}\n\n{texts.PROGRESS_LOOK_BACK}"
     return say(summary)
+
+
+def _theme(course: Course, day: int) -> str:
+    """The theme a check-in was about: the day's title, when the day is still in the course."""
+    return course.day(day).title if 1 <= day <= course.length else f"dag {day}"
 
 
 def _status_line(ctx: Context, participant: Participant, e: Enrollment, course: Course) -> str:

@@ -289,8 +289,8 @@ ANSWERS_NONE = (
 DAY_USAGE = "Welke dag wil je teruglezen? Typ bijvoorbeeld /dag 1 (je hebt dag 1 tot {last})."
 DAY_NONE_YET = "Je eerste les is nog niet gekomen; daarna kun je elke dag teruglezen."
 DAY_NOT_YET = "Dag {day} is nog niet gekomen. Je kunt dag 1 tot {last} teruglezen."
-PROGRESS_SCORE = "dag {day}: {score}"
-PROGRESS_SCORES = "Hoe sterk je elk thema herkende (1 tot 5): {scores}."
+PROGRESS_SCORE = "{theme} (dag {day}): {score}"
+PROGRESS_SCORES = "Hoe sterk je elk thema herkende (1 tot 5):\n{scores}"
 PROGRESS_LOOK_BACK = "Met /antwoorden lees je terug wat je schreef, met /dag en een nummer een les."
 COURSE_CHANGED = (
     "Deze cursus is aangepast en gaat voorlopig niet verder. Je antwoorden blijven bewaard. "
