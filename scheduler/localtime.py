@@ -18,11 +18,10 @@ from __future__ import annotations
 import functools
 import math
 import re
-import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
-from scheduler.places import zone_for_place
+from scheduler.places import fold, zone_for_place
 
 _ONE_DAY = timedelta(days=1)
 _ONE_SECOND = timedelta(seconds=1)
@@ -153,15 +152,6 @@ def is_known_zone(name: str) -> bool:
     return name in _known_zones()
 
 
-def _fold_name(text: str) -> str:
-    """Lower-case, accent-free, with spaces, hyphens and underscores alike: how people type."""
-    stripped = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    )
-    stripped = re.sub(r"\s*/\s*", "/", stripped.strip().casefold())
-    return re.sub(r"[\s_-]+", "_", stripped)
-
-
 def _preference(name: str) -> tuple[bool, int, str]:
     """Sort key among equal matches: current-scheme areas, then the most specific, then A-Z."""
     return (name.split("/", 1)[0] not in _AREAS, -name.count("/"), name)
@@ -172,8 +162,8 @@ def _zone_lookup() -> tuple[dict[str, str], dict[str, str]]:
     by_key: dict[str, str] = {}
     by_city: dict[str, str] = {}
     for name in sorted(_known_zones(), key=_preference, reverse=True):
-        by_key[_fold_name(name)] = name
-        by_city[_fold_name(name.rsplit("/", 1)[-1])] = name
+        by_key[fold(name)] = name
+        by_city[fold(name.rsplit("/", 1)[-1])] = name
     return by_key, by_city
 
 
@@ -186,7 +176,7 @@ def suggest_zone(text: str) -> str | None:
     """
     if len(text) > MAX_ZONE_CHARS:
         return None  # no place is named in more; and nothing longer reaches a pattern
-    folded = _fold_name(text)
+    folded = fold(text)
     if not folded:
         return None
     by_key, by_city = _zone_lookup()

@@ -45,18 +45,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "redis_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.redis)
     heavy = [item for item in items if "e2e" in item.path.parts]
-    if not heavy or len(heavy) == len(items):
-        return
     light = [item for item in items if "e2e" not in item.path.parts]
+    if not heavy or not light:
+        return
     every = len(light) / len(heavy)
-    spread: list[pytest.Item] = []
-    for i, item in enumerate(light):
-        while len(spread) - i < len(heavy) and (len(spread) - i) * every <= i:
-            spread.append(heavy[len(spread) - i])
-        spread.append(item)
-    placed = len(spread) - len(light)
-    spread.extend(heavy[placed:])
-    items[:] = spread
+    placed: list[tuple[float, int, pytest.Item]] = [(i, 1, item) for i, item in enumerate(light)]
+    placed += [(j * every, 0, item) for j, item in enumerate(heavy)]
+    placed.sort(key=lambda p: (p[0], p[1]))
+    items[:] = [item for _, _, item in placed]
 
 
 def _wait_for_ping(url: str, process: subprocess.Popen[bytes], timeout: float = 10) -> None:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core import texts
+from bot.core import texts, texts_staff
 from bot.core.messages import Incoming, Kind, Outgoing
 from bot.delivery.errors import Transient
 from courses.render import render_day
@@ -60,32 +60,32 @@ async def test_a_trainer_broadcasts_to_one_course_with_preview_and_confirm(kit: 
     await _people(kit, ["1", "2"], "twijfel")
     await _people(kit, ["3"], "partner")
     [choose] = await _type(kit, TRAINER, "/broadcast")
-    assert choose.text == texts.BROADCAST_CHOOSE
+    assert choose.text == texts_staff.BROADCAST_CHOOSE
     [ask] = await _tap(kit, TRAINER, "b:s:course:twijfel")
     assert "Typ nu je bericht" in ask.text
     preview, question = await _type(kit, TRAINER, "Morgen is er een <b>extra</b> sessie & meer.")
-    assert preview.heading == texts.BROADCAST_HEADING
+    assert preview.heading == texts_staff.BROADCAST_HEADING
     assert preview.text == "Morgen is er een <b>extra</b> sessie & meer."  # as typed, escaped later
     assert "2 deelnemers" in question.text
     assert await kit.engine.store.broadcasts.recent() == []  # nothing before the confirm
     for chat in ("1", "2", "3"):
-        assert all(m.heading != texts.BROADCAST_HEADING for m in kit.channel.to(chat))
+        assert all(m.heading != texts_staff.BROADCAST_HEADING for m in kit.channel.to(chat))
 
     assert await _tap(kit, TRAINER, "b:ok") == []
     await _run_broadcast(kit)
     for chat in ("1", "2"):
-        got = [m for m in kit.channel.to(chat) if m.heading == texts.BROADCAST_HEADING]
+        got = [m for m in kit.channel.to(chat) if m.heading == texts_staff.BROADCAST_HEADING]
         assert len(got) == 1
-    assert not [m for m in kit.channel.to("3") if m.heading == texts.BROADCAST_HEADING]
+    assert not [m for m in kit.channel.to("3") if m.heading == texts_staff.BROADCAST_HEADING]
     [done] = await kit.engine.store.broadcasts.recent()
     assert done.state is BroadcastState.DONE
     assert await kit.engine.store.broadcasts.outcomes(done.id) == {"sent": 2}
     progress = [m.text for m in kit.channel.to(TRAINER) if ": bericht aan" in m.text]
-    assert progress[-1].startswith(texts.BROADCAST_DONE)
+    assert progress[-1].startswith(texts_staff.BROADCAST_DONE)
     assert "2 verstuurd · 0 mislukt · 0 geblokkeerd · 0 te gaan (van 2)" in progress[-1]
     assert len(progress) == 1  # one message, edited as it went
     # Tapping confirm again sends nothing more.
-    assert [m.text for m in await _tap(kit, TRAINER, "b:ok")] == [texts.BROADCAST_STALE]
+    assert [m.text for m in await _tap(kit, TRAINER, "b:ok")] == [texts_staff.BROADCAST_STALE]
 
 
 async def test_a_broadcast_waits_for_the_lessons_due_and_arrives_after_them(kit: Kit) -> None:
@@ -100,7 +100,9 @@ async def test_a_broadcast_waits_for_the_lessons_due_and_arrives_after_them(kit:
     await _run_broadcast(kit)
     received = kit.channel.to("1")
     first_lesson = next(i for i, m in enumerate(received) if m.heading and "Dag 1" in m.heading)
-    broadcast = next(i for i, m in enumerate(received) if m.heading == texts.BROADCAST_HEADING)
+    broadcast = next(
+        i for i, m in enumerate(received) if m.heading == texts_staff.BROADCAST_HEADING
+    )
     assert first_lesson < broadcast
 
 
@@ -122,7 +124,7 @@ async def test_a_broadcast_cut_off_by_a_restart_finishes_without_repeats(kit: Ki
     await kit.engine.store.broadcasts.give_back(broadcast.id, taken)
     await _run_broadcast(kit)
     for chat in chats:
-        got = [m for m in kit.channel.to(chat) if m.heading == texts.BROADCAST_HEADING]
+        got = [m for m in kit.channel.to(chat) if m.heading == texts_staff.BROADCAST_HEADING]
         assert len(got) == 1, chat
     outcomes = await kit.engine.store.broadcasts.outcomes(broadcast.id)
     assert outcomes == {"sent": 60}
@@ -139,33 +141,36 @@ async def test_a_trainer_can_stop_a_running_broadcast(kit: Kit) -> None:
     kit.clock.advance(timedelta(seconds=5))
     await kit.tick()  # one batch goes out
     [stopping] = await _tap(kit, TRAINER, f"b:x:{broadcast.id}")
-    assert stopping.text == texts.BROADCAST_STOPPING
+    assert stopping.text == texts_staff.BROADCAST_STOPPING
     await _run_broadcast(kit)
     got = sum(
-        1 for chat in chats for m in kit.channel.to(chat) if m.heading == texts.BROADCAST_HEADING
+        1
+        for chat in chats
+        for m in kit.channel.to(chat)
+        if m.heading == texts_staff.BROADCAST_HEADING
     )
     assert 0 < got < len(chats)
     [stopped] = await kit.engine.store.broadcasts.recent()
     assert stopped.state is BroadcastState.CANCELLED
     listed = await _type(kit, TRAINER, "/broadcasts")
-    assert texts.BROADCAST_CANCELLED in listed[0].text
+    assert texts_staff.BROADCAST_CANCELLED in listed[0].text
 
 
 async def test_an_operator_grants_and_revokes_the_trainer_role(kit: Kit) -> None:
     [denied] = await _type(kit, NEW_TRAINER, "/broadcast")
     assert denied.text == texts.NOT_STARTED  # exactly what any unknown command gets
     [added] = await _type(kit, OPERATOR, f"/trainer add {NEW_TRAINER}")
-    assert added.text == texts.TRAINER_ADDED.format(user=NEW_TRAINER)
+    assert added.text == texts_staff.TRAINER_ADDED.format(user=NEW_TRAINER)
     [listing] = await _type(kit, OPERATOR, "/trainers")
     assert NEW_TRAINER in listing.text
     assert TRAINER in listing.text
     [choose] = await _type(kit, NEW_TRAINER, "/broadcast")
-    assert choose.text == texts.BROADCAST_CHOOSE
+    assert choose.text == texts_staff.BROADCAST_CHOOSE
     await _type(kit, OPERATOR, f"/trainer remove {NEW_TRAINER}")
     [denied] = await _type(kit, NEW_TRAINER, "/broadcasts")
     assert denied.text == texts.NOT_STARTED
     [usage] = await _type(kit, OPERATOR, "/trainer add iemand")
-    assert usage.text == texts.TRAINER_USAGE
+    assert usage.text == texts_staff.TRAINER_USAGE
 
 
 @pytest.mark.parametrize("command", PRIVILEGED)
@@ -250,9 +255,9 @@ async def test_a_broadcast_at_a_time_reaches_each_participant_at_that_hour_in_th
     await _tap(kit, TRAINER, "b:s:all")
     await _type(kit, TRAINER, "Goedenavond!")
     [ask] = await _tap(kit, TRAINER, "b:at")
-    assert ask.text == texts.BROADCAST_ASK_TIME
+    assert ask.text == texts_staff.BROADCAST_ASK_TIME
     [bad] = await _type(kit, TRAINER, "straks")
-    assert bad.text == texts.BROADCAST_BAD_TIME
+    assert bad.text == texts_staff.BROADCAST_BAD_TIME
     [confirm] = await _type(kit, TRAINER, "19:00")
     assert "19:00" in confirm.text
     await _tap(kit, TRAINER, "b:ok")
@@ -262,7 +267,7 @@ async def test_a_broadcast_at_a_time_reaches_each_participant_at_that_hour_in_th
         await kit.tick()
         for chat in ("1", "2"):
             if chat not in got and any(
-                m.heading == texts.BROADCAST_HEADING for m in kit.channel.to(chat)
+                m.heading == texts_staff.BROADCAST_HEADING for m in kit.channel.to(chat)
             ):
                 got[chat] = kit.clock.now()
     assert got["1"].astimezone(AMS).hour == 19

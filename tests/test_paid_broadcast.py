@@ -30,7 +30,7 @@ from bot.app.wiring import Engine, engine
 from bot.channels.telegram import pacing
 from bot.channels.telegram.adapter import TelegramChannel
 from bot.channels.telegram.order import CONCURRENT_UPDATES
-from bot.core import texts
+from bot.core import texts_staff
 from bot.core.messages import Incoming, Outgoing
 from scheduler.ratelimit import Rate
 from storage.keys import Keys, enrollment_member
@@ -201,10 +201,14 @@ async def test_lessons_and_broadcasts_are_paid_broadcasts_and_replies_never_are(
         )  # fmt: skip
         await eng.staff.broadcasts.start(broadcast, [p.id])
         await until(
-            lambda: any(m.text.startswith(texts.BROADCAST_HEADING) for m in tg.messages_to(SANNE)),
+            lambda: any(
+                m.text.startswith(texts_staff.BROADCAST_HEADING) for m in tg.messages_to(SANNE)
+            ),
             eng.dispatcher.tick,
         )
-        [sent] = [m for m in tg.messages_to(SANNE) if m.text.startswith(texts.BROADCAST_HEADING)]
+        [sent] = [
+            m for m in tg.messages_to(SANNE) if m.text.startswith(texts_staff.BROADCAST_HEADING)
+        ]
 
         assert len(lesson) == per_day
         assert all(m.paid for m in lesson)

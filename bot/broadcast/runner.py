@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from bot.core import texts
+from bot.core import texts_staff
 from bot.core.messages import Button, Outgoing
 from bot.delivery.drain import Editor, Sender
 from bot.delivery.errors import DeliveryError
@@ -69,7 +69,7 @@ def broadcast_id(due_member: str) -> str | None:
 
 def message(broadcast: Broadcast) -> Outgoing:
     """The message exactly as participants get it."""
-    return Outgoing(broadcast.text, heading=texts.BROADCAST_HEADING)
+    return Outgoing(broadcast.text, heading=texts_staff.BROADCAST_HEADING)
 
 
 def item(broadcast: Broadcast) -> QueueItem:
@@ -80,11 +80,11 @@ def item(broadcast: Broadcast) -> QueueItem:
 
 def progress_text(broadcast: Broadcast, counts: Mapping[str, int], to_go: int) -> str:
     state = {
-        BroadcastState.RUNNING: texts.BROADCAST_RUNNING,
-        BroadcastState.DONE: texts.BROADCAST_DONE,
-        BroadcastState.CANCELLED: texts.BROADCAST_CANCELLED,
+        BroadcastState.RUNNING: texts_staff.BROADCAST_RUNNING,
+        BroadcastState.DONE: texts_staff.BROADCAST_DONE,
+        BroadcastState.CANCELLED: texts_staff.BROADCAST_CANCELLED,
     }[broadcast.state]
-    return texts.BROADCAST_PROGRESS.format(
+    return texts_staff.BROADCAST_PROGRESS.format(
         state=state, segment=broadcast.segment_label, total=broadcast.total,
         sent=counts.get("sent", 0), failed=counts.get("failed", 0),
         blocked=counts.get("blocked", 0), to_go=to_go,
@@ -242,7 +242,7 @@ class Runner:
             return
         buttons: tuple[tuple[Button, ...], ...] = ()
         if broadcast.state is BroadcastState.RUNNING:
-            buttons = ((Button(texts.BROADCAST_STOP, f"b:x:{broadcast.id}"),),)
+            buttons = ((Button(texts_staff.BROADCAST_STOP, f"b:x:{broadcast.id}"),),)
         update = Outgoing(shown, buttons=buttons)
         sender = self.senders.get(broadcast.progress_channel)
         try:

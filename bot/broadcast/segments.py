@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.core import texts
+from bot.core import texts_staff
 from courses.models import Course
 from storage.models import EnrollmentStatus
 from storage.store import Store
@@ -38,21 +38,23 @@ def parse(code: str, courses: Mapping[str, Course]) -> Segment | None:
     everything = tuple(sorted(courses))
     parts = code.split(":")
     if code == "all":
-        return Segment(code, texts.SEGMENT_ALL, everything, _LIVE)
+        return Segment(code, texts_staff.SEGMENT_ALL, everything, _LIVE)
     if code == "active":
-        return Segment(code, texts.SEGMENT_ACTIVE, everything, _RUNNING)
+        return Segment(code, texts_staff.SEGMENT_ACTIVE, everything, _RUNNING)
     if code == "paused":
-        return Segment(code, texts.SEGMENT_PAUSED, everything, (EnrollmentStatus.PAUSED,))
+        return Segment(code, texts_staff.SEGMENT_PAUSED, everything, (EnrollmentStatus.PAUSED,))
     if code == "finished":
-        return Segment(code, texts.SEGMENT_FINISHED, everything, (EnrollmentStatus.COMPLETED,))
+        return Segment(
+            code, texts_staff.SEGMENT_FINISHED, everything, (EnrollmentStatus.COMPLETED,)
+        )
     if len(parts) == 2 and parts[0] == "course" and parts[1] in courses:
         title = courses[parts[1]].title
-        return Segment(code, texts.SEGMENT_COURSE.format(title=title), (parts[1],), _LIVE)
+        return Segment(code, texts_staff.SEGMENT_COURSE.format(title=title), (parts[1],), _LIVE)
     if len(parts) == 3 and parts[0] == "day" and parts[1] in courses:
         number = parts[2]
         course = courses[parts[1]]
         if number.isascii() and number.isdigit() and 1 <= int(number) <= course.length:
-            label = texts.SEGMENT_DAY.format(day=int(number), title=course.title)
+            label = texts_staff.SEGMENT_DAY.format(day=int(number), title=course.title)
             return Segment(code, label, (course.id,), _RUNNING, int(number))
     return None
 

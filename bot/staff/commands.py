@@ -15,7 +15,7 @@ from bot.broadcast import runner
 from bot.broadcast.runner import PREFIX as BROADCAST_PREFIX
 from bot.broadcast.runner import Runner
 from bot.broadcast.segments import Segment, parse, recipients
-from bot.core import texts
+from bot.core import texts, texts_staff
 from bot.core.messages import Button, Incoming, Kind, Outgoing
 from bot.delivery.owed import Deliveries
 from bot.ops.commands import COMMANDS as OPERATOR_COMMANDS
@@ -42,9 +42,9 @@ def _say(text: str, *rows: tuple[Button, ...]) -> Replies:
 def menu_for(role: Role | None) -> list[tuple[str, str]]:
     menu = list(texts.MENU)
     if role is not None:
-        menu += texts.STAFF_MENU_TRAINER
+        menu += texts_staff.STAFF_MENU_TRAINER
     if role is Role.OPERATOR:
-        menu += texts.STAFF_MENU_OPERATOR
+        menu += texts_staff.STAFF_MENU_OPERATOR
     return menu
 
 
@@ -107,23 +107,23 @@ class Staff:
     # -- broadcasts ---------------------------------------------------------------------------
     def _segment_buttons(self) -> tuple[tuple[Button, ...], ...]:
         rows: list[tuple[Button, ...]] = [
-            (Button(texts.BROADCAST_BUTTON_ALL, "b:s:all"),),
+            (Button(texts_staff.BROADCAST_BUTTON_ALL, "b:s:all"),),
             (
-                Button(texts.BROADCAST_BUTTON_ACTIVE, "b:s:active"),
-                Button(texts.BROADCAST_BUTTON_PAUSED, "b:s:paused"),
-                Button(texts.BROADCAST_BUTTON_FINISHED, "b:s:finished"),
+                Button(texts_staff.BROADCAST_BUTTON_ACTIVE, "b:s:active"),
+                Button(texts_staff.BROADCAST_BUTTON_PAUSED, "b:s:paused"),
+                Button(texts_staff.BROADCAST_BUTTON_FINISHED, "b:s:finished"),
             ),
         ]
         for course in sorted(self.journey.courses.values(), key=lambda c: c.title):
             rows.append((Button(course.button, f"b:s:course:{course.id}"),))
-            one_day = texts.BROADCAST_BUTTON_DAY.format(title=course.button)
+            one_day = texts_staff.BROADCAST_BUTTON_DAY.format(title=course.button)
             rows.append((Button(one_day, f"b:d:{course.id}"),))
         return tuple(rows)
 
     async def _broadcast(self, event: Incoming) -> Replies:
         draft = StaffDraft(step="segment", at=self.journey.clock.now())
         await self.store.broadcasts.save_draft(user_hash(event.chat_id), draft)
-        return _say(texts.BROADCAST_CHOOSE, *self._segment_buttons())
+        return _say(texts_staff.BROADCAST_CHOOSE, *self._segment_buttons())
 
     async def _button(self, event: Incoming, role: Role, data: str) -> Replies:
         me = user_hash(event.chat_id)
@@ -135,26 +135,28 @@ class Staff:
         if kind == "pv":
             return await self._preview(event, value)
         if draft is None:
-            return _say(texts.BROADCAST_STALE)
+            return _say(texts_staff.BROADCAST_STALE)
         if kind == "d" and value in courses:
             course = courses[value]
             days = [Button(str(n), f"b:s:day:{course.id}:{n}") for n in range(1, course.length + 1)]
             rows = [tuple(days[i : i + 5]) for i in range(0, len(days), 5)]
-            return _say(texts.BROADCAST_CHOOSE_DAY.format(title=course.title), *rows)
+            return _say(texts_staff.BROADCAST_CHOOSE_DAY.format(title=course.title), *rows)
         if kind == "s" and (segment := parse(value, courses)) is not None:
             draft.step, draft.segment = "text", segment.code
             await self.store.broadcasts.save_draft(me, draft)
-            return _say(texts.BROADCAST_ASK_TEXT.format(segment=segment.label, limit=MAX_BROADCAST))
+            return _say(
+                texts_staff.BROADCAST_ASK_TEXT.format(segment=segment.label, limit=MAX_BROADCAST)
+            )
         if kind == "no":
             await self.store.broadcasts.drop_draft(me)
-            return _say(texts.BROADCAST_CANCELLED_DRAFT)
+            return _say(texts_staff.BROADCAST_CANCELLED_DRAFT)
         if kind == "at" and draft.step == "confirm":
             draft.step = "time"
             await self.store.broadcasts.save_draft(me, draft)
-            return _say(texts.BROADCAST_ASK_TIME)
+            return _say(texts_staff.BROADCAST_ASK_TIME)
         if kind == "ok" and draft.step == "confirm":
             return await self._confirm(event, draft)
-        return _say(texts.BROADCAST_STALE)
+        return _say(texts_staff.BROADCAST_STALE)
 
     async def _text(self, event: Incoming) -> Replies | None:
         me = user_hash(event.chat_id)
@@ -167,29 +169,33 @@ class Staff:
         body = event.text.strip()
         if segment is None:
             await self.store.broadcasts.drop_draft(me)
-            return _say(texts.BROADCAST_STALE)
+            return _say(texts_staff.BROADCAST_STALE)
         if len(body) > MAX_BROADCAST:
-            return _say(texts.BROADCAST_TOO_LONG.format(length=len(body), limit=MAX_BROADCAST))
+            return _say(
+                texts_staff.BROADCAST_TOO_LONG.format(length=len(body), limit=MAX_BROADCAST)
+            )
         if not body:
-            return _say(texts.BROADCAST_ASK_TEXT.format(segment=segment.label, limit=MAX_BROADCAST))
+            return _say(
+                texts_staff.BROADCAST_ASK_TEXT.format(segment=segment.label, limit=MAX_BROADCAST)
+            )
         count = len(await recipients(self.store, segment))
         if count == 0:
             await self.store.broadcasts.drop_draft(me)
-            return _say(texts.BROADCAST_NOBODY.format(segment=segment.label))
+            return _say(texts_staff.BROADCAST_NOBODY.format(segment=segment.label))
         draft.step, draft.text = "confirm", body
         await self.store.broadcasts.save_draft(me, draft)
         preview = runner.message(self._broadcast_record(event, segment, body, count))
-        question = texts.BROADCAST_PREVIEW.format(count=count, segment=segment.label)
+        question = texts_staff.BROADCAST_PREVIEW.format(count=count, segment=segment.label)
         return [
             preview,
             Outgoing(
                 question,
                 buttons=(
                     (
-                        Button(texts.BROADCAST_SEND, "b:ok"),
-                        Button(texts.BROADCAST_CANCEL, "b:no"),
+                        Button(texts_staff.BROADCAST_SEND, "b:ok"),
+                        Button(texts_staff.BROADCAST_CANCEL, "b:no"),
                     ),
-                    (Button(texts.BROADCAST_LATER, "b:at"),),
+                    (Button(texts_staff.BROADCAST_LATER, "b:at"),),
                 ),
             ),
         ]
@@ -198,12 +204,15 @@ class Staff:
         """The trainer chose a time: each participant gets it then, in their own time zone."""
         at = parse_time_of_day(typed)
         if at is None:
-            return _say(texts.BROADCAST_BAD_TIME)
+            return _say(texts_staff.BROADCAST_BAD_TIME)
         draft.step, draft.send_at = "confirm", at
         await self.store.broadcasts.save_draft(me, draft)
         return _say(
-            texts.BROADCAST_AT_CONFIRM.format(time=texts.hhmm(at)),
-            (Button(texts.BROADCAST_SEND, "b:ok"), Button(texts.BROADCAST_CANCEL, "b:no")),
+            texts_staff.BROADCAST_AT_CONFIRM.format(time=texts.hhmm(at)),
+            (
+                Button(texts_staff.BROADCAST_SEND, "b:ok"),
+                Button(texts_staff.BROADCAST_CANCEL, "b:no"),
+            ),
         )
 
     def _broadcast_record(
@@ -221,10 +230,10 @@ class Staff:
         segment = parse(draft.segment, self.journey.courses)
         await self.store.broadcasts.drop_draft(me)  # one confirm sends once, however often tapped
         if segment is None or not draft.text:
-            return _say(texts.BROADCAST_STALE)
+            return _say(texts_staff.BROADCAST_STALE)
         people = await recipients(self.store, segment)
         if not people:
-            return _say(texts.BROADCAST_NOBODY.format(segment=segment.label))
+            return _say(texts_staff.BROADCAST_NOBODY.format(segment=segment.label))
         broadcast = self._broadcast_record(event, segment, draft.text, len(people))
         broadcast.send_at = draft.send_at
         await self.broadcasts.start(broadcast, people)
@@ -234,28 +243,28 @@ class Staff:
     async def _stop(self, chat_id: str, role: Role, bid: str) -> Replies:
         broadcast = await self.store.broadcasts.get(bid) if len(bid) <= 32 else None
         if broadcast is None or (role is not Role.OPERATOR and broadcast.by != chat_id):
-            return _say(texts.BROADCAST_STALE)
+            return _say(texts_staff.BROADCAST_STALE)
         if broadcast.state is not BroadcastState.RUNNING:
-            return _say(texts.BROADCAST_STALE)
+            return _say(texts_staff.BROADCAST_STALE)
         await self.store.broadcasts.cancel(bid)
         await self.store.due.schedule(runner.member(bid), self.journey.clock.now())
-        return _say(texts.BROADCAST_STOPPING)
+        return _say(texts_staff.BROADCAST_STOPPING)
 
     async def _broadcasts(self) -> Replies:
         recent = await self.store.broadcasts.recent()
         if not recent:
-            return _say(texts.BROADCASTS_NONE)
+            return _say(texts_staff.BROADCASTS_NONE)
         zone = ZoneInfo(self.journey.default_timezone)
         lines = []
         for b in recent:
             counts = await self.store.broadcasts.outcomes(b.id)
             state = {
-                BroadcastState.RUNNING: texts.BROADCAST_RUNNING,
-                BroadcastState.DONE: texts.BROADCAST_DONE,
-                BroadcastState.CANCELLED: texts.BROADCAST_CANCELLED,
+                BroadcastState.RUNNING: texts_staff.BROADCAST_RUNNING,
+                BroadcastState.DONE: texts_staff.BROADCAST_DONE,
+                BroadcastState.CANCELLED: texts_staff.BROADCAST_CANCELLED,
             }[b.state]
             lines.append(
-                texts.BROADCASTS_LINE.format(
+                texts_staff.BROADCASTS_LINE.format(
                     when=b.created_at.astimezone(zone).strftime("%d-%m %H:%M"),
                     state=state,
                     segment=b.segment_label,
@@ -289,31 +298,37 @@ class Staff:
     async def _trainer(self, event: Incoming) -> Replies:
         args = event.args
         if len(args) != 2 or args[0] not in ("add", "remove") or not args[1].isascii():
-            return _say(texts.TRAINER_USAGE)
+            return _say(texts_staff.TRAINER_USAGE)
         user = args[1]
         if not user.isdigit() or len(user) > 20:
-            return _say(texts.TRAINER_USAGE)
+            return _say(texts_staff.TRAINER_USAGE)
         if args[0] == "add":
             grant = TrainerGrant(by=event.chat_id, at=self.journey.clock.now())
             added = await self.store.roles.grant(user, grant)
             if self.menus is not None:
                 await self.menus(user, menu_for(await self.roles.of(user)))
-            return _say((texts.TRAINER_ADDED if added else texts.TRAINER_ALREADY).format(user=user))
+            return _say(
+                (texts_staff.TRAINER_ADDED if added else texts_staff.TRAINER_ALREADY).format(
+                    user=user
+                )
+            )
         if user in self.roles.configured_trainers:
-            return _say(texts.TRAINER_FROM_SETTINGS.format(user=user))
+            return _say(texts_staff.TRAINER_FROM_SETTINGS.format(user=user))
         removed = await self.store.roles.revoke(user)
         if self.menus is not None:
             await self.menus(user, menu_for(await self.roles.of(user)))
-        return _say((texts.TRAINER_REMOVED if removed else texts.TRAINER_NOT).format(user=user))
+        return _say(
+            (texts_staff.TRAINER_REMOVED if removed else texts_staff.TRAINER_NOT).format(user=user)
+        )
 
     async def _trainers(self) -> Replies:
         zone = ZoneInfo(self.journey.default_timezone)
         lines = [
-            texts.TRAINERS_LINE.format(user=u, source=texts.TRAINERS_SOURCE_SETTINGS)
+            texts_staff.TRAINERS_LINE.format(user=u, source=texts_staff.TRAINERS_SOURCE_SETTINGS)
             for u in sorted(self.roles.configured_trainers)
         ]
         for user, grant in sorted((await self.store.roles.trainers()).items()):
             when = grant.at.astimezone(zone).strftime("%d-%m-%Y %H:%M")
-            source = texts.TRAINERS_SOURCE_GRANT.format(by=grant.by, when=when)
-            lines.append(texts.TRAINERS_LINE.format(user=user, source=source))
-        return _say("\n".join(lines) if lines else texts.TRAINERS_NONE)
+            source = texts_staff.TRAINERS_SOURCE_GRANT.format(by=grant.by, when=when)
+            lines.append(texts_staff.TRAINERS_LINE.format(user=user, source=source))
+        return _say("\n".join(lines) if lines else texts_staff.TRAINERS_NONE)

@@ -12,14 +12,14 @@ import signal
 
 import pytest
 
-from bot.core import texts
+from bot.core import texts_staff
 from storage.models import BroadcastState
 from tests.e2e.processes import PRECISE, REPLY, STARTUP, eventually
 from tests.e2e.telegram_world import TelegramWorld
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 
 TRAINER = 5_000_001
-HEADING = texts.BROADCAST_HEADING
+HEADING = texts_staff.BROADCAST_HEADING
 
 
 class StaffWorld(TelegramWorld):
@@ -45,7 +45,7 @@ async def _compose(w: StaffWorld, segment: str, body: str) -> SentMessage:
     """Tap through /broadcast to the preview; returns the question with the confirm button."""
     w.tg.user_sends(TRAINER, "/broadcast")
     choose = await w.next(TRAINER, within=STARTUP)
-    assert choose.text == texts.BROADCAST_CHOOSE
+    assert choose.text == texts_staff.BROADCAST_CHOOSE
     assert f"b:s:{segment}" in choose.callback_data
     w.tap(TRAINER, f"b:s:{segment}")
     await w.next(TRAINER, lambda m: m.text.startswith("Typ nu je bericht"))
@@ -79,7 +79,7 @@ async def test_a_trainer_broadcasts_to_one_course_and_sees_the_final_counts(
     w.tap(TRAINER, "b:ok")
 
     def final(m: SentMessage) -> bool:
-        return m.text.startswith(texts.BROADCAST_DONE)
+        return m.text.startswith(texts_staff.BROADCAST_DONE)
 
     done = await tg.wait_for_message(TRAINER, final, REPLY, since=0, include_edits=True)
     assert "3 verstuurd · 0 mislukt · 0 geblokkeerd · 0 te gaan (van 3)" in done.text
