@@ -9,7 +9,7 @@ in order, or the participant's course stops with their data kept.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,7 +41,7 @@ TOKEN = "5550003:failures"
 
 
 class NoConversation:
-    async def answer(self, event: Incoming) -> None:
+    async def answer(self, event: Incoming, kept: Callable[[], None] | None = None) -> None:
         return None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -291,7 +292,7 @@ async def test_the_operator_menu_lists_the_new_commands(kit: Kit) -> None:
 
 
 class NoConversation:
-    async def answer(self, event: Incoming) -> None:
+    async def answer(self, event: Incoming, kept: Callable[[], None] | None = None) -> None:
         return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,7 +39,7 @@ PEOPLE = 40
 
 
 class NoConversation:
-    async def answer(self, event: Incoming) -> None:
+    async def answer(self, event: Incoming, kept: Callable[[], None] | None = None) -> None:
         return None
 
 

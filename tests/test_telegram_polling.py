@@ -27,7 +27,7 @@ class Heard:
     def __init__(self) -> None:
         self.events: list[Incoming] = []
 
-    async def answer(self, event: Incoming) -> None:
+    async def answer(self, event: Incoming, kept: Callable[[], None] | None = None) -> None:
         self.events.append(event)
 
 
@@ -71,4 +71,74 @@ async def test_a_refused_send_is_not_the_end_of_polling() -> None:
             assert channel.polling_ended() is None
         finally:
             tg.token = TOKEN
+            await channel.stop()
+
+
+class Slow:
+    """A conversation that takes its time over the first message (a stalled store, say)."""
+
+    def __init__(self) -> None:
+        self.events: list[Incoming] = []
+        self.go = asyncio.Event()
+
+    async def answer(self, event: Incoming, kept: Callable[[], None] | None = None) -> None:
+        self.events.append(event)
+        await self.go.wait()
+        if kept is not None:
+            kept()
+
+
+def _confirmed_below(tg: FakeTelegram) -> int:
+    """The highest offset the bot has sent: Telegram has let go of every update below it."""
+    return max((int(c.get("offset") or 0) for c in tg.calls_to("getUpdates")), default=0)
+
+
+async def test_an_update_is_confirmed_to_telegram_only_once_it_is_kept() -> None:
+    slow = Slow()
+    async with FakeTelegram(TOKEN) as tg:
+        channel = TelegramChannel(TOKEN, tg.root, slow, poll_timeout=1)
+        try:
+            await channel.start_polling()
+            update = tg.user_sends(7003, "mijn antwoord")
+            await _until(lambda: slow.events)
+            await asyncio.sleep(2.5)  # several rounds of polling
+            assert _confirmed_below(tg) <= update["update_id"]  # Telegram still holds it
+            assert len(tg.calls_to("getUpdates")) >= 3  # and gave it again, but
+            assert len(slow.events) == 1  # what is in hand is not handed over twice
+
+            slow.go.set()
+            await _until(lambda: _confirmed_below(tg) > update["update_id"])
+            later = tg.user_sends(7003, "nog iets")
+            await _until(lambda: len(slow.events) == 2)
+            assert slow.events[1].text == "nog iets"
+        finally:
+            slow.go.set()
+            await channel.stop()
+        # Stopping confirmed what was handled, so a restart does not hear it again.
+        assert _confirmed_below(tg) > later["update_id"]
+
+
+async def test_a_webhook_call_is_answered_once_its_update_is_kept() -> None:
+    """Telegram lets go of a webhook update when its call is answered: only once it is kept."""
+    slow = Slow()
+    update = {
+        "update_id": 900,
+        "message": {
+            "message_id": 1, "date": 1_700_000_000, "text": "hoi",
+            "chat": {"id": 7004, "type": "private"},
+            "from": {"id": 7004, "is_bot": False, "first_name": "Sanne"},
+        },
+    }  # fmt: skip
+    async with FakeTelegram(TOKEN) as tg:
+        channel = TelegramChannel(TOKEN, tg.root, slow)
+        try:
+            await channel.start_webhook("https://druppel.example/webhooks/telegram", "s" * 32)
+            answering = asyncio.create_task(channel.feed(update))
+            await _until(lambda: slow.events)
+            await asyncio.sleep(0.3)
+            assert not answering.done()  # still in hand: Telegram would send it again
+            slow.go.set()
+            assert await asyncio.wait_for(answering, 5) is True
+        finally:
+            slow.go.set()
             await channel.stop()

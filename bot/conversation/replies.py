@@ -45,6 +45,10 @@ DIRECT_ATTEMPTS = 3
 MAX_DIRECT_WAIT = 30.0
 
 
+def _nothing() -> None:
+    return None
+
+
 class Coach(Protocol):
     async def handle(self, event: Incoming) -> list[Outgoing]: ...
 
@@ -115,11 +119,22 @@ class Conversation:
         self._held = 0
         self._replaying: asyncio.Task[None] | None = None
 
-    async def answer(self, event: Incoming) -> None:
+    async def answer(self, event: Incoming, kept: Callable[[], None] | None = None) -> None:
+        """Handle one event. `kept()` is said once the event no longer depends on this process:
+        its replies are queued in Redis (before they are sent), or it waits here for Redis, or
+        there was nothing to keep; at the latest when handling ends. A channel confirms the
+        event to its platform only then, so a crash before it loses nothing."""
+        try:
+            await self._take(event, kept or _nothing)
+        finally:
+            if kept is not None:
+                kept()
+
+    async def _take(self, event: Incoming, kept: Callable[[], None]) -> None:
         chat = (event.channel, event.chat_id)
         if chat not in self._waiting:
             try:
-                await self._answer(event)
+                await self._answer(event, kept=kept)
                 return
             except (RedisError, OSError) as exc:
                 self._quiet.warning(
@@ -131,6 +146,7 @@ class Conversation:
         # the writer hears once that we wait.
         first = chat not in self._waiting
         held = self._hold(event)
+        kept()  # in this process's spool (or told it cannot be kept): no need to hear it again
         found = assess(event.text) if event.kind is Kind.TEXT else NONE
         told = care.replies(found, country_of(None), can_pause=False) if found.danger else []
         if first or not held:
@@ -167,7 +183,9 @@ class Conversation:
                     break
                 del self._waiting[chat]
 
-    async def _answer(self, event: Incoming, *, replayed: bool = False) -> None:
+    async def _answer(
+        self, event: Incoming, *, replayed: bool = False, kept: Callable[[], None] | None = None
+    ) -> None:
         # What waited through an outage comes in a burst that is no flood.
         flooding = Flood.CALM if replayed else self.flood.note(event.channel, event.chat_id)
         try:
@@ -186,12 +204,16 @@ class Conversation:
             replies = [Outgoing(texts.SLOW_DOWN)]
         participant = await self.store.participants.by_chat(event.channel, event.chat_id)
         if participant is None:
+            if kept is not None:
+                kept()  # nothing of theirs is stored: the answer goes straight out
             await self._direct(event, replies)
             return
-        await self.send(participant.id, replies)
+        await self.send(participant.id, replies, kept)
 
-    async def send(self, pid: str, replies: Sequence[Outgoing]) -> None:
-        """Queue replies for a participant's chat and drain it."""
+    async def send(
+        self, pid: str, replies: Sequence[Outgoing], kept: Callable[[], None] | None = None
+    ) -> None:
+        """Queue replies for a participant's chat and drain it; `kept()` once they are queued."""
         if replies:
             clock = self.deliveries.journey.clock
             safety = clock.to_course_seconds(self.deliveries.drainer.lock_seconds)
@@ -199,6 +221,8 @@ class Conversation:
             await self.store.due.recheck(chat_member(pid), clock.now() + timedelta(seconds=safety))
             await self.store.queue.put(pid, reply_items(replies))
             await self._restore_resumed(pid)
+        if kept is not None:
+            kept()
         await self.deliveries.drain(pid)
 
     async def _restore_resumed(self, pid: str) -> None:

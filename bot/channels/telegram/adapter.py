@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from datetime import timedelta
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -18,6 +17,7 @@ from bot.channels.telegram.connections import CONNECTIONS, POLL_TIMEOUT, Connect
 from bot.channels.telegram.errors import scrub, translate
 from bot.channels.telegram.order import CONCURRENT_UPDATES, PerChatOrder
 from bot.channels.telegram.pacing import Pacing
+from bot.channels.telegram.polling import Poller, Receipts
 from bot.channels.telegram.render import chat_ref
 from bot.channels.telegram.send import Sender
 from bot.channels.telegram.updates import WANTED, Answers, hand_over
@@ -29,6 +29,9 @@ from scheduler.ratelimit import RateLimiter
 from storage.models import Lane
 
 log = logging.getLogger(__name__)
+
+#: Seconds a webhook call waits for its update to be kept before it is answered all the same.
+FEED_WAIT = 30.0
 
 
 class TelegramChannel:
@@ -50,7 +53,6 @@ class TelegramChannel:
         the free pace on top of `limiter`."""
         self._answers = answers
         self._token = token
-        self._poll_timeout = poll_timeout
         api_root = api_root.rstrip("/")
         self._polling_connection = Connections(1)
         self._app = (
@@ -69,6 +71,10 @@ class TelegramChannel:
         self._pacing = Pacing(limiter, paid_broadcast=paid_broadcast, unpaid_limiter=unpaid_limiter)
         self._sender = Sender(self._app.bot, token, self._pacing)
         self._api_root = api_root
+        self._receipts = Receipts()
+        self._poller = Poller(
+            self._app.bot, self._app.update_queue.put, self._receipts, poll_timeout
+        )
         self._app_ready = False
         self._bot_ready = False
 
@@ -77,20 +83,16 @@ class TelegramChannel:
         """Receive updates by long polling, and register the command menu.
 
         Pending updates are kept (not dropped), so what participants sent while the bot was
-        down is still answered after a restart.
+        down is still answered after a restart; an update is confirmed to Telegram only once
+        it is kept (`polling`), so what was in hand when a process died is given again.
         """
         await self._checked(self._app.initialize())
         self._app_ready = True
         await self._register_commands()
-        updater = self._app.updater
-        if updater is None:  # pragma: no cover - the builder always makes one
-            raise RuntimeError("the Telegram application has no updater")
-        await updater.start_polling(
-            timeout=timedelta(seconds=self._poll_timeout),
-            allowed_updates=WANTED,
-            drop_pending_updates=False,
-        )
+        # getUpdates is refused while a webhook is set (one left by `druppel web`, say).
+        await self._checked(self._app.bot.delete_webhook(drop_pending_updates=False))
         await self._app.start()
+        self._poller.start()
         log.info("telegram: polling as @%s", self._app.bot.username)
 
     async def start_webhook(self, url: str, secret: str) -> None:
@@ -109,7 +111,12 @@ class TelegramChannel:
         log.info("telegram: receiving by webhook as @%s", self._app.bot.username)
 
     async def feed(self, data: object) -> bool:
-        """One update as Telegram posted it to the webhook; False when it is not an update."""
+        """One update as Telegram posted it to the webhook; False when it is not an update.
+
+        The answer waits until the update is kept (stored, or waiting in this process for
+        Redis), so Telegram's copy is let go only then; a slow one is answered after
+        FEED_WAIT seconds all the same, as Telegram would otherwise send it again meanwhile.
+        """
         if not isinstance(data, dict):
             return False
         try:
@@ -118,7 +125,10 @@ class TelegramChannel:
             return False
         if update is None:
             return False
-        await self._app.update_queue.put(update)
+        if self._receipts.take(update.update_id):
+            await self._app.update_queue.put(update)
+        await self._receipts.wait(update.update_id, FEED_WAIT)
+        self._receipts.forget(update.update_id)
         return True
 
     async def start_sending_only(self) -> None:
@@ -127,7 +137,7 @@ class TelegramChannel:
         self._bot_ready = True
         log.info("telegram: sending as @%s (no polling)", self._app.bot.username)
 
-    async def _checked(self, starting: Awaitable[None]) -> None:
+    async def _checked(self, starting: Awaitable[object]) -> None:
         """Start-up against Telegram; a refused token or an unreachable API is one clear line."""
         try:
             await starting
@@ -154,15 +164,14 @@ class TelegramChannel:
         return None
 
     async def stop(self) -> None:
-        """Stop polling, finish the update in hand, and close the connections. Safe to repeat."""
-        updater = self._app.updater
-        if updater is not None and updater.running:
-            try:
-                await updater.stop()
-            except TelegramError as exc:  # the polling task's own end (a refused token), said
-                log.debug("telegram: polling had ended: %s", type(exc).__name__)
+        """Stop polling, finish the updates in hand, confirm them to Telegram, and close the
+        connections. Safe to repeat."""
+        polled = self._poller.running
+        await self._poller.stop()
         if self._app.running:
             await self._app.stop()
+        if polled:
+            await self._poller.confirm()
         if self._app_ready:
             self._app_ready = False
             await self._app.shutdown()
@@ -210,7 +219,10 @@ class TelegramChannel:
 
     # -- receiving ------------------------------------------------------------------------------
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await hand_over(update, self._answers)
+        try:
+            await hand_over(update, self._answers, lambda: self._receipts.kept(update.update_id))
+        finally:  # at the latest: handled, even if it failed
+            self._receipts.kept(update.update_id)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """PTB's own failures (polling, handlers): logged by update id, never with contents."""

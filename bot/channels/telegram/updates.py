@@ -6,6 +6,7 @@ Privacy: what participants write is never logged here; only update ids and kinds
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 from telegram import Message, Update
@@ -39,7 +40,10 @@ _UNSUPPORTED = (
 class Answers(Protocol):
     """The conversation as this channel sees it: an event in; it queues and sends the replies."""
 
-    async def answer(self, event: Incoming) -> None: ...
+    async def answer(self, event: Incoming, kept: Callable[[], None] | None = None) -> None:
+        """Handle the event; `kept()` once it no longer depends on this process (stored, or
+        waiting in this process for Redis). Called at the latest when handling ends."""
+        ...
 
 
 def _what(message: Message) -> str | None:
@@ -75,7 +79,9 @@ def incoming(update: Update) -> Incoming | None:
     )
 
 
-async def hand_over(update: Update, answers: Answers) -> None:
+async def hand_over(
+    update: Update, answers: Answers, kept: Callable[[], None] | None = None
+) -> None:
     """One update: answer a button tap at once, then let the conversation answer it."""
     if update.callback_query is not None:
         try:
@@ -87,4 +93,4 @@ async def hand_over(update: Update, answers: Answers) -> None:
         log.debug("telegram: ignored update %s", update.update_id)
         return
     log.debug("telegram: %s in update %s", event.kind, update.update_id)
-    await answers.answer(event)
+    await answers.answer(event, kept)
