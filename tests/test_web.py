@@ -128,6 +128,7 @@ async def test_metrics_show_what_every_process_counted(
     counters = Counters(store)
     await counters.add("messages_sent", 3)
     await counters.add("failures_gone", 2)
+    await counters.add("webhook_stale_whatsapp", 4)
     for name in danger("acute", "suicide_plan"):
         await counters.add(name)
     await store.due.schedule("late/twijfel", NOON - timedelta(seconds=45))
@@ -143,6 +144,7 @@ async def test_metrics_show_what_every_process_counted(
     assert samples["druppel_messages_sent_total", ()] == 3
     assert samples["druppel_send_failures_total", (("kind", "gone"),)] == 2
     assert samples["druppel_send_failures_total", (("kind", "parked"),)] == 0
+    assert samples["druppel_webhook_stale_total", (("channel", "whatsapp"),)] == 4
     assert samples["druppel_danger_signals_total", ()] == 1
     by_tier = "druppel_danger_signals_by_tier_total"
     assert samples[by_tier, (("tier", "acute"),)] == 1

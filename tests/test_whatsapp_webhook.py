@@ -5,6 +5,7 @@ workers take it from, in order and under a lease."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -37,7 +38,7 @@ async def hook(store: Store) -> AsyncIterator[tuple[str, WhatsAppRepo]]:
     repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode())
     handler = WhatsAppWebhook(
         Window(repo, FixedClock(NOON)), app_secret=SECRET.encode(), verify_token=VERIFY,
-        phone_number_id="1099001",
+        phone_number_id="1099001", counters=Counters(store),
     )  # fmt: skip
     app = make_app(
         store, FixedClock(NOON), max_lag_seconds=120, webhooks={"whatsapp": handler.handle}
@@ -132,6 +133,33 @@ async def test_statuses_are_recorded_and_a_failure_is_queued_once(
     event = InboundEvent.model_validate_json(raw)
     assert (event.kind, event.error_code) == ("failed", 131026)
     assert await repo.done(chat, "w1", 15) == 0
+
+
+async def test_an_event_older_than_the_seen_ids_is_dropped_with_a_200_and_counted(
+    hook: tuple[str, WhatsAppRepo], store: Store
+) -> None:
+    """Meta's signature has no time: a body signed 30 days ago is still signed, and its id was
+    forgotten after 8. Its own timestamp gives it away."""
+    url, repo = hook
+    month_ago = time.time() - 30 * 24 * 3600
+    old = encode(message_webhook(SANNE, text="Van lang geleden", message_id="wamid.old",
+                                 timestamp=month_ago))  # fmt: skip
+    old_failure = encode(status_webhook(SANNE, "wamid.out9", "failed", code=131026,
+                                        timestamp=month_ago))  # fmt: skip
+    for body in (old, old_failure, old):
+        assert await _post(url, body, sign(body, SECRET)) == 200  # so Meta stops trying
+    assert await repo.waiting() == 0
+    assert (await repo.statuses("wamid.out9")).latest is None
+    counted = f"{store.keys.prefix}:{{stats}}:"  # the counter's own keys, and nothing else
+    assert [k for k in await _keys(store) if not k.startswith(counted)] == []
+    assert (await Counters(store).totals())["webhook_stale_whatsapp"] == 3
+
+    week_ago = time.time() - 7 * 24 * 3600  # Meta still retries this one: it is taken
+    fresh = encode(message_webhook(SANNE, text="Nog net", message_id="wamid.new",
+                                   timestamp=week_ago))  # fmt: skip
+    assert await _post(url, fresh, sign(fresh, SECRET)) == 200
+    assert await repo.waiting() == 1
+    assert (await Counters(store).totals())["webhook_stale_whatsapp"] == 3
 
 
 async def test_another_numbers_calls_and_reactions_are_ignored(
