@@ -5,6 +5,7 @@ workers take it from, in order and under a lease."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ import pytest
 from aiohttp import web
 from cryptography.fernet import Fernet
 
-from bot.app.web.app import make_app, start
+from bot.app.web.app import public_app, start
 from bot.channels.whatsapp.inbound import InboundHandler, Inbox
 from bot.channels.whatsapp.webhook import WhatsAppWebhook, signature_valid
 from bot.channels.whatsapp.window import Window
@@ -40,9 +41,7 @@ async def hook(store: Store) -> AsyncIterator[tuple[str, WhatsAppRepo]]:
         Window(repo, FixedClock(NOON)), app_secret=SECRET.encode(), verify_token=VERIFY,
         phone_number_id="1099001", counters=Counters(store),
     )  # fmt: skip
-    app = make_app(
-        store, FixedClock(NOON), max_lag_seconds=120, webhooks={"whatsapp": handler.handle}
-    )
+    app = public_app({"whatsapp": handler.handle})
     runner: web.AppRunner = await start(app, 0, "127.0.0.1")
     host, port = runner.addresses[0][:2]
     try:
@@ -93,6 +92,23 @@ async def test_a_call_with_a_bad_signature_is_refused_and_changes_nothing(
     assert await _post(url, body, None) == 401
     assert await repo.waiting() == 0
     assert await _keys(store) == []
+
+
+async def test_a_flood_of_bad_calls_writes_a_couple_of_warning_lines(
+    hook: tuple[str, WhatsAppRepo], caplog: pytest.LogCaptureFixture
+) -> None:
+    url, _ = hook
+    body = encode(message_webhook(SANNE, text="START"))
+    with caplog.at_level(logging.WARNING, logger="bot.channels.whatsapp"):
+        for _ in range(50):
+            assert await _post(url, body, sign(body, "a-guess")) == 401
+        async with aiohttp.ClientSession() as http:
+            for _ in range(50):
+                query = {"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"}
+                async with http.get(url, params=query) as refused:
+                    assert refused.status == 403
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert 1 <= len(warnings) <= 2, [r.getMessage() for r in warnings]
 
 
 async def test_a_retried_message_is_queued_once(
