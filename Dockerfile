@@ -18,6 +18,8 @@ RUN pip install . \
     && chown druppel /app/var
 
 USER druppel
+# `druppel web`'s public port (webhooks). Its probes and metrics listen on 127.0.0.1:8081
+# inside the container (METRICS_HOST, METRICS_PORT), so they are not exposed.
 EXPOSE 8080
 # Health checks differ by role, so each service in compose.yaml declares its own.
 ENTRYPOINT ["druppel"]

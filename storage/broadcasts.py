@@ -127,6 +127,12 @@ class Broadcasts:
         """Recipients waiting for their own time to come."""
         return int(await self._redis.zcard(self._keys.broadcast_later(bid)))
 
+    async def received(self, pid: str) -> list[str]:
+        """The broadcasts queued for a participant (sent, or still on their way)."""
+        return sorted(
+            text(b) for b in await self._redis.smembers(self._keys.received_broadcasts(pid))
+        )
+
     async def queue_for(self, pid: str, bid: str, item: QueueItem) -> bool:
         """Queue the broadcast's message for one participant, unless they already had it."""
         k = self._keys

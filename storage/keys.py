@@ -55,6 +55,7 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{wa}:window:<hash>             string  end of the 24-hour window (course ms)  whatsapp.py
     P:{wa}:invited:<hash>            string  a template invitation stands (PX)      whatsapp.py
     P:{wa}:msg:<hash>                hash    status -> when, of one sent message    whatsapp.py
+    P:{wa}:sent:<hash>               zset    one chat's sent message hashes by time whatsapp.py
 
 Read but no longer written, from an older release: `P:{p:<pid>}:participant` as a Participant
 JSON string, `P:{p:<pid>}:enrollments` (set of course ids) and `P:{p:<pid>}:enrollment:<course>`
@@ -271,6 +272,9 @@ class Keys:
 
     def wa_message(self, id_hash: str) -> str:
         return f"{self.prefix}:{{wa}}:msg:{_part(id_hash, 'message')}"
+
+    def wa_sent(self, chat_hash: str) -> str:
+        return f"{self.prefix}:{{wa}}:sent:{_part(chat_hash, 'chat')}"
 
     def everything(self) -> str:
         """A SCAN pattern for every key under this prefix."""

@@ -176,9 +176,11 @@ class ChatQueue:
     async def held(self, pid: str) -> int:
         return int(await self._redis.llen(self._keys.queue_held(pid)))
 
-    async def items(self, pid: str) -> list[QueueItem]:
-        """What the queue holds, in order (items it cannot read are left out)."""
-        ids = [text(i) for i in await self._redis.lrange(self._keys.queue(pid), 0, -1)]
+    async def items(self, pid: str, *, held: bool = False) -> list[QueueItem]:
+        """What the queue holds, in order (items it cannot read are left out); `held`: what a
+        paused course keeps aside instead."""
+        listed = self._keys.queue_held(pid) if held else self._keys.queue(pid)
+        ids = [text(i) for i in await self._redis.lrange(listed, 0, -1)]
         if not ids:
             return []
         raws = await self._redis.hmget(self._keys.queue_items(pid), ids)

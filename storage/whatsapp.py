@@ -27,6 +27,8 @@ from storage.scripts import Scripts
 SEEN_MS = 8 * 24 * 3600 * 1000
 #: How long a sent message's statuses are kept (real seconds).
 STATUS_TTL = 30 * 24 * 3600
+#: How many sent messages are listed per chat for its export (the newest).
+SENT_LISTED = 500
 #: The statuses the platform reports, in the order a message goes through them.
 STATUS_ORDER = ("sent", "delivered", "read")
 
@@ -62,6 +64,8 @@ class SentStatus(BaseModel):
     lane: str | None = None
     statuses: dict[str, datetime] = Field(default_factory=dict)
     error: str | None = None
+    #: When the platform took it (course time).
+    accepted: datetime | None = None
 
     @property
     def latest(self) -> str | None:
@@ -182,13 +186,33 @@ class WhatsAppRepo:
         return bool(await self._redis.delete(self._keys.wa_invited(self.hashed(phone))))
 
     # -- statuses of what we sent --------------------------------------------------------------
-    async def sent(self, message_id: str, lane: str, at: datetime) -> None:
-        key = self._keys.wa_message(self.hashed(message_id))
+    async def sent(self, message_id: str, lane: str, at: datetime, to: str | None = None) -> None:
+        """Note a message the platform accepted; with `to` (the phone number) it is also listed
+        under that chat, so the participant's export can show its statuses."""
+        hashed = self.hashed(message_id)
+        key = self._keys.wa_message(hashed)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hsetnx(key, "lane", lane)
             pipe.hsetnx(key, "accepted", at.isoformat())
             pipe.expire(key, STATUS_TTL)
+            if to is not None:
+                listed = self._keys.wa_sent(self.hashed(to))
+                pipe.zadd(listed, {hashed: _ms(at)})
+                pipe.zremrangebyrank(listed, 0, -SENT_LISTED - 1)
+                pipe.expire(listed, STATUS_TTL)
             await pipe.execute()
+
+    async def sent_to(self, phone: str) -> list[SentStatus]:
+        """The statuses still kept of the messages sent to a number, oldest first."""
+        listed = self._keys.wa_sent(self.hashed(phone))
+        rows = await self._redis.zrange(listed, 0, -1)
+        hashes = [text(h) for h in rows if isinstance(h, (str, bytes))]
+        found: list[SentStatus] = []
+        for hashed in hashes:
+            status = await self._statuses(self._keys.wa_message(hashed))
+            if status.lane is not None or status.statuses:
+                found.append(status)
+        return found
 
     async def status(
         self, message_id: str, status: str, at: datetime, error: str | None = None
@@ -206,11 +230,17 @@ class WhatsAppRepo:
         return bool(first)
 
     async def statuses(self, message_id: str) -> SentStatus:
-        raw = await self._redis.hgetall(self._keys.wa_message(self.hashed(message_id)))
-        fields = {text(k): text(v) for k, v in raw.items()}
+        return await self._statuses(self._keys.wa_message(self.hashed(message_id)))
+
+    async def _statuses(self, key: str) -> SentStatus:
+        fields = {text(k): text(v) for k, v in (await self._redis.hgetall(key)).items()}
         times = {
             name: datetime.fromisoformat(fields[name])
             for name in (*STATUS_ORDER, "failed")
             if name in fields
         }
-        return SentStatus(lane=fields.get("lane"), statuses=times, error=fields.get("error"))
+        accepted = fields.get("accepted")
+        return SentStatus(
+            lane=fields.get("lane"), statuses=times, error=fields.get("error"),
+            accepted=datetime.fromisoformat(accepted) if accepted else None,
+        )  # fmt: skip

@@ -72,13 +72,15 @@ def test_each_druppel_role_runs_its_command_on_the_shared_redis(service: str, ro
     assert spec["healthcheck"]["test"][0] == "CMD"
 
 
-def test_web_is_published_and_checked_on_readyz() -> None:
+def test_web_publishes_its_webhooks_and_checks_readyz_on_the_private_port() -> None:
     web = _compose()["services"]["web"]
     assert web["environment"]["PORT"] == "8080"
-    assert "8080:8080" in web["ports"]
+    assert web["environment"]["METRICS_PORT"] == "8081"
+    assert "METRICS_HOST" not in web["environment"]  # loopback: metrics are not published
+    assert web["ports"] == ["8080:8080"]
     probe = " ".join(web["healthcheck"]["test"])
     assert "urllib" in probe
-    assert "http://127.0.0.1:8080/readyz" in probe
+    assert "http://127.0.0.1:8081/readyz" in probe
 
 
 def test_workers_scale_and_the_bot_does_not() -> None:

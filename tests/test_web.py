@@ -1,6 +1,7 @@
-"""`druppel web` over real HTTP: probes a process manager can trust, metrics Prometheus can read.
+"""`druppel web` over real HTTP: probes a process manager can trust, metrics Prometheus can read,
+both on a port of their own that the public webhook port does not serve.
 
-The app runs on a loopback port against the test's Redis; one test starts `python -m bot.app.cli
+The apps run on loopback ports against the test's Redis; one test starts `python -m bot.app.cli
 web` as a real process and stops it the way a process manager does.
 """
 
@@ -21,8 +22,10 @@ import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import ValidationError
 
-from bot.app.web.app import make_app, start
+from bot.app.settings import Settings
+from bot.app.web.app import metrics_app, public_app, start
 from bot.core.counters import Counters, danger
 from bot.ops.workers import druppel_version, heartbeat
 from scheduler.clock import Clock, FixedClock, RealClock
@@ -38,11 +41,16 @@ Serve = Callable[..., Awaitable[str]]
 
 @pytest.fixture
 async def serve() -> AsyncIterator[Serve]:
-    """Start the app for a store and clock on a free loopback port; yields its base URL."""
+    """Start the metrics app for a store and clock (or the public app for `webhooks`) on a free
+    loopback port; yields its base URL."""
     runners: list[web.AppRunner] = []
 
-    async def _serve(store: Store, clock: Clock, **options: object) -> str:
-        app = make_app(store, clock, max_lag_seconds=MAX_LAG, **options)  # type: ignore[arg-type]
+    async def _serve(store: Store, clock: Clock, webhooks: object = None, token: str = "") -> str:
+        app = (
+            public_app(webhooks)  # type: ignore[arg-type]
+            if webhooks is not None
+            else metrics_app(store, clock, max_lag_seconds=MAX_LAG, token=token)
+        )
         runner = await start(app, 0, "127.0.0.1")
         runners.append(runner)
         host, port = runner.addresses[0][:2]
@@ -53,9 +61,13 @@ async def serve() -> AsyncIterator[Serve]:
         await runner.cleanup()
 
 
-async def _get(url: str) -> tuple[int, str, str]:
+async def _get(url: str, token: str | None = None) -> tuple[int, str, str]:
     timeout = aiohttp.ClientTimeout(total=10)
-    async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as response:
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    async with (
+        aiohttp.ClientSession(timeout=timeout) as http,
+        http.get(url, headers=headers) as response,
+    ):
         return response.status, response.headers.get("Content-Type", ""), await response.text()
 
 
@@ -128,6 +140,7 @@ async def test_metrics_show_what_every_process_counted(
     counters = Counters(store)
     await counters.add("messages_sent", 3)
     await counters.add("failures_gone", 2)
+    await counters.add("webhook_stale_whatsapp", 4)
     for name in danger("acute", "suicide_plan"):
         await counters.add(name)
     await store.due.schedule("late/twijfel", NOON - timedelta(seconds=45))
@@ -143,6 +156,7 @@ async def test_metrics_show_what_every_process_counted(
     assert samples["druppel_messages_sent_total", ()] == 3
     assert samples["druppel_send_failures_total", (("kind", "gone"),)] == 2
     assert samples["druppel_send_failures_total", (("kind", "parked"),)] == 0
+    assert samples["druppel_webhook_stale_total", (("channel", "whatsapp"),)] == 4
     assert samples["druppel_danger_signals_total", ()] == 1
     by_tier = "druppel_danger_signals_by_tier_total"
     assert samples[by_tier, (("tier", "acute"),)] == 1
@@ -173,16 +187,35 @@ async def test_metrics_are_unavailable_when_redis_does_not_answer(
     assert body.startswith("redis: ")
 
 
-async def test_a_webhook_is_served_under_webhooks(store: Store, serve: Serve) -> None:
+async def test_metrics_ask_for_the_token_when_one_is_set(store: Store, serve: Serve) -> None:
+    await Counters(store).add("signups")
+    base = await serve(store, FixedClock(NOON), token="a-token-of-sixteen+")
+    status, _, _ = await _get(f"{base}/metrics")
+    assert status == 401
+    status, _, _ = await _get(f"{base}/metrics", token="a-token-of-sixteen")
+    assert status == 401
+    status, _, body = await _get(f"{base}/metrics", token="a-token-of-sixteen+")
+    assert (status, _samples(body)["druppel_signups_total", ()]) == (200, 1)
+    # The probes need no secret: a process manager checks them as they are.
+    assert (await _get(f"{base}/readyz"))[0] == 200
+    assert (await _get(f"{base}/healthz"))[0] == 200
+
+
+async def test_the_public_port_serves_webhooks_and_healthz_only(store: Store, serve: Serve) -> None:
     async def hook(request: web.Request) -> web.Response:
         return web.Response(text=f"got {await request.text()}")
 
+    await Counters(store).add("signups")
     base = await serve(store, FixedClock(NOON), webhooks={"whatsapp": hook})
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{base}/webhooks/whatsapp", data="hallo") as response:
             assert (response.status, await response.text()) == (200, "got hallo")
         async with http.post(f"{base}/webhooks/telegram", data="hallo") as response:
             assert response.status == 404
+    status, _, body = await _get(f"{base}/healthz")
+    assert (status, body) == (200, "ok\n")
+    for private in ("/metrics", "/readyz"):
+        assert (await _get(f"{base}{private}"))[0] == 404
 
 
 # -- the process --------------------------------------------------------------------------------
@@ -214,11 +247,12 @@ async def test_druppel_web_serves_until_signalled_then_exits_0_without_a_traceba
 ) -> None:
     await Counters(store).add("signups", 2)
     await store.due.schedule("stuck/twijfel", datetime.now(UTC) - timedelta(minutes=5))
-    port = _free_port()
-    ours = ("DRUPPEL_", "TELEGRAM_", "REDIS_URL", "DEFAULT_TIMEZONE", "PORT")
+    port, private = _free_port(), _free_port()
+    ours = ("DRUPPEL_", "TELEGRAM_", "REDIS_URL", "DEFAULT_TIMEZONE", "PORT", "METRICS_")
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(ours)}
     env.update(
         PORT=str(port),
+        METRICS_PORT=str(private),
         REDIS_URL=redis_url,
         DRUPPEL_KEY_PREFIX=store.keys.prefix,
         DRUPPEL_DATA_DIR=str(tmp_path / "var"),
@@ -231,13 +265,15 @@ async def test_druppel_web_serves_until_signalled_then_exits_0_without_a_traceba
             sys.executable, "-m", "bot.app.cli", "web",
             env=env, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
         )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    base, inside = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{private}"
     try:
         await _wait_for(f"{base}/healthz", process)
-        status, _, body = await _get(f"{base}/readyz")
+        await _wait_for(f"{inside}/healthz", process)
+        status, _, body = await _get(f"{inside}/readyz")
         assert status == 200, body  # 5 minutes late is within the 600 s this process allows
-        _, _, body = await _get(f"{base}/metrics")
+        _, _, body = await _get(f"{inside}/metrics")
         assert _samples(body)["druppel_signups_total", ()] == 2
+        assert (await _get(f"{base}/metrics"))[0] == 404  # not on the public port
         process.send_signal(sig)
         code = await asyncio.wait_for(process.wait(), 15)
     finally:
@@ -248,3 +284,35 @@ async def test_druppel_web_serves_until_signalled_then_exits_0_without_a_traceba
     assert code == 0, output
     assert "Traceback" not in output
     assert output.rstrip().endswith("druppel web: stopped"), output
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+
+def test_metrics_listen_on_loopback_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in ("METRICS_PORT", "METRICS_HOST", "METRICS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    s = Settings()
+    assert (s.metrics_host, s.metrics_port, s.metrics_token) == ("127.0.0.1", 8081, None)
+    monkeypatch.setenv("METRICS_HOST", "0.0.0.0")
+    monkeypatch.setenv("METRICS_TOKEN", "a-token-of-sixteen+")
+    s = Settings()
+    assert s.metrics_token is not None
+    assert (s.metrics_host, s.metrics_token.get_secret_value()) == (
+        "0.0.0.0",
+        "a-token-of-sixteen+",
+    )
+
+
+@pytest.mark.parametrize("token", ["", "   ", "short"])
+def test_a_blank_or_short_metrics_token_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, token: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("METRICS_TOKEN", token)
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert "at least 16 characters" in str(refused.value)

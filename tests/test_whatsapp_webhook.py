@@ -5,6 +5,8 @@ workers take it from, in order and under a lease."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -13,7 +15,7 @@ import pytest
 from aiohttp import web
 from cryptography.fernet import Fernet
 
-from bot.app.web.app import make_app, start
+from bot.app.web.app import public_app, start
 from bot.channels.whatsapp.inbound import InboundHandler, Inbox
 from bot.channels.whatsapp.webhook import WhatsAppWebhook, signature_valid
 from bot.channels.whatsapp.window import Window
@@ -37,11 +39,9 @@ async def hook(store: Store) -> AsyncIterator[tuple[str, WhatsAppRepo]]:
     repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode())
     handler = WhatsAppWebhook(
         Window(repo, FixedClock(NOON)), app_secret=SECRET.encode(), verify_token=VERIFY,
-        phone_number_id="1099001",
+        phone_number_id="1099001", counters=Counters(store),
     )  # fmt: skip
-    app = make_app(
-        store, FixedClock(NOON), max_lag_seconds=120, webhooks={"whatsapp": handler.handle}
-    )
+    app = public_app({"whatsapp": handler.handle})
     runner: web.AppRunner = await start(app, 0, "127.0.0.1")
     host, port = runner.addresses[0][:2]
     try:
@@ -94,6 +94,23 @@ async def test_a_call_with_a_bad_signature_is_refused_and_changes_nothing(
     assert await _keys(store) == []
 
 
+async def test_a_flood_of_bad_calls_writes_a_couple_of_warning_lines(
+    hook: tuple[str, WhatsAppRepo], caplog: pytest.LogCaptureFixture
+) -> None:
+    url, _ = hook
+    body = encode(message_webhook(SANNE, text="START"))
+    with caplog.at_level(logging.WARNING, logger="bot.channels.whatsapp"):
+        for _ in range(50):
+            assert await _post(url, body, sign(body, "a-guess")) == 401
+        async with aiohttp.ClientSession() as http:
+            for _ in range(50):
+                query = {"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"}
+                async with http.get(url, params=query) as refused:
+                    assert refused.status == 403
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert 1 <= len(warnings) <= 2, [r.getMessage() for r in warnings]
+
+
 async def test_a_retried_message_is_queued_once(
     hook: tuple[str, WhatsAppRepo], store: Store
 ) -> None:
@@ -132,6 +149,33 @@ async def test_statuses_are_recorded_and_a_failure_is_queued_once(
     event = InboundEvent.model_validate_json(raw)
     assert (event.kind, event.error_code) == ("failed", 131026)
     assert await repo.done(chat, "w1", 15) == 0
+
+
+async def test_an_event_older_than_the_seen_ids_is_dropped_with_a_200_and_counted(
+    hook: tuple[str, WhatsAppRepo], store: Store
+) -> None:
+    """Meta's signature has no time: a body signed 30 days ago is still signed, and its id was
+    forgotten after 8. Its own timestamp gives it away."""
+    url, repo = hook
+    month_ago = time.time() - 30 * 24 * 3600
+    old = encode(message_webhook(SANNE, text="Van lang geleden", message_id="wamid.old",
+                                 timestamp=month_ago))  # fmt: skip
+    old_failure = encode(status_webhook(SANNE, "wamid.out9", "failed", code=131026,
+                                        timestamp=month_ago))  # fmt: skip
+    for body in (old, old_failure, old):
+        assert await _post(url, body, sign(body, SECRET)) == 200  # so Meta stops trying
+    assert await repo.waiting() == 0
+    assert (await repo.statuses("wamid.out9")).latest is None
+    counted = f"{store.keys.prefix}:{{stats}}:"  # the counter's own keys, and nothing else
+    assert [k for k in await _keys(store) if not k.startswith(counted)] == []
+    assert (await Counters(store).totals())["webhook_stale_whatsapp"] == 3
+
+    week_ago = time.time() - 7 * 24 * 3600  # Meta still retries this one: it is taken
+    fresh = encode(message_webhook(SANNE, text="Nog net", message_id="wamid.new",
+                                   timestamp=week_ago))  # fmt: skip
+    assert await _post(url, fresh, sign(fresh, SECRET)) == 200
+    assert await repo.waiting() == 1
+    assert (await Counters(store).totals())["webhook_stale_whatsapp"] == 3
 
 
 async def test_another_numbers_calls_and_reactions_are_ignored(

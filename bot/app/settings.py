@@ -126,6 +126,13 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO", validation_alias=_env("DRUPPEL_LOG_LEVEL"))
     port: int = Field(default=8080, ge=1, le=65535, validation_alias=_env("PORT"))
+    # -- `druppel web`'s probes and metrics: a port of their own, on loopback unless said so ----
+    metrics_port: int = Field(default=8081, ge=0, le=65535, validation_alias=_env("METRICS_PORT"))
+    metrics_host: str = Field(
+        default="127.0.0.1", min_length=1, validation_alias=_env("METRICS_HOST")
+    )
+    #: Asked of every /metrics request as `Authorization: Bearer <token>` when set.
+    metrics_token: SecretStr | None = Field(default=None, validation_alias=_env("METRICS_TOKEN"))
     ready_max_lag_seconds: float = Field(
         default=120.0, gt=0, le=86400, validation_alias=_env("DRUPPEL_READY_MAX_LAG_SECONDS")
     )
@@ -185,6 +192,14 @@ class Settings(BaseSettings):
                 f"{'empty' if not secret.strip() else f'{len(secret)} characters'}); leave it "
                 "unset to derive one from the bot token"
             )
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """A token that is set must keep someone out: a blank or short one refuses to start."""
+        if value is not None and len(value.get_secret_value().strip()) < 16:
+            raise ValueError("must be at least 16 characters; leave it unset for no token")
         return value
 
     @field_validator("operator_ids", "trainer_ids")

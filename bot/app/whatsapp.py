@@ -153,4 +153,5 @@ def webhook(settings: Settings, store: Store, clock: Clock) -> WhatsAppWebhook |
         app_secret=_secret(settings.whatsapp_app_secret).encode(),
         verify_token=_secret(settings.whatsapp_verify_token),
         phone_number_id=settings.whatsapp_phone_number_id,
+        counters=Counters(store),
     )

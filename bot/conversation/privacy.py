@@ -9,18 +9,39 @@ from bot.conversation.buttons import WipeAnswer, wipe_rows
 from bot.conversation.context import Context, Replies, say
 from bot.core import texts
 from bot.core.messages import Incoming, Outgoing
-from storage.models import Lane, QueueItem
+from storage.models import Channel, Lane, QueueItem
 
 log = logging.getLogger(__name__)
 
 
-async def privacy(ctx: Context, _event: Incoming) -> Replies:
+#: Per channel: what identifies someone, what operators never see of it, what else that
+#: channel keeps, and who carries the messages.
+_CHANNEL: dict[Channel, tuple[str, str, str, str]] = {
+    Channel.TELEGRAM: (
+        texts.PRIVACY_IDENTITY_TELEGRAM, texts.PRIVACY_HIDDEN_TELEGRAM, "",
+        texts.PRIVACY_CARRIER_TELEGRAM,
+    ),
+    Channel.WHATSAPP: (
+        texts.PRIVACY_IDENTITY_WHATSAPP, texts.PRIVACY_HIDDEN_WHATSAPP,
+        texts.PRIVACY_EXTRA_WHATSAPP, texts.PRIVACY_CARRIER_WHATSAPP,
+    ),
+}  # fmt: skip
+_OTHER = (texts.PRIVACY_IDENTITY_OTHER, texts.PRIVACY_HIDDEN_TELEGRAM, "", "")
+
+
+async def privacy(ctx: Context, event: Incoming) -> Replies:
+    """What is kept about them on their channel, why, who sees it, how long, and their say."""
     how_long = (
         texts.PRIVACY_RETENTION.format(days=ctx.retention_days)
         if ctx.retention_days
         else texts.PRIVACY_KEPT
     )
-    return say(texts.PRIVACY.format(how_long=how_long))
+    identity, hidden, extra, carrier = _CHANNEL.get(event.channel, _OTHER)
+    return say(
+        texts.PRIVACY.format(
+            identity=identity, hidden=hidden, extra=extra, carrier=carrier, how_long=how_long
+        )
+    )
 
 
 async def export(ctx: Context, event: Incoming) -> Replies:

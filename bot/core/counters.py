@@ -50,6 +50,8 @@ CounterName = Literal[
     "danger_stalking",
     "danger_fear",
     "danger_control",
+    # ...and what the webhooks dropped as too old to be anything but a replay, by channel
+    "webhook_stale_whatsapp",
 ]
 """Every counter druppel keeps. Add a name here (and its help in bot/app/web/metrics.py) to
 add one."""

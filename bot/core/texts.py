@@ -183,17 +183,35 @@ MENU = [
 ]
 
 PRIVACY = (
-    "Wat ik bewaar: je voornaam zoals Telegram die doorgeeft, je cursus en hoe ver je bent, je "
-    "tijd en tijdzone, je antwoorden en je scores.\n\n"
-    "Waarom: om je lessen op jouw tijd te sturen, en zodat jij later kunt terugkijken.\n\n"
-    "Wie je antwoorden leest: geen mens. Trainers en beheerders zien alleen aantallen, nooit "
-    "wat jij schrijft.\n\n"
-    "{how_long} Met /wisgegevens wis je alles over jou, meteen en voorgoed."
+    "Dit bewaar ik over jou:\n"
+    "• {identity}\n"
+    "• je cursus, hoe ver je bent, je lestijd en tijdzone\n"
+    "• je antwoorden en je scores\n"
+    "• welke groepsberichten je kreeg, en wat nog naar je onderweg is\n"
+    "• als een bericht aan jou mislukt: een foutregel, zonder inhoud\n"
+    "{extra}\n"
+    "Waarom: om je lessen op jouw tijd te sturen, en zodat jij later kunt terugkijken. Voor "
+    "niets anders.\n\n"
+    "Wie het ziet: geen mens leest je antwoorden. Beheerders zien alleen je voortgang en "
+    "aantallen, nooit {hidden} of wat jij schrijft.{carrier}\n\n"
+    "{how_long}\n\n"
+    "Met /mijngegevens krijg je alles als bestand, met /wisgegevens wis je alles, meteen en "
+    "voorgoed. Klopt er iets niet, dan kun je een klacht indienen bij de Autoriteit "
+    "Persoonsgegevens."
 )
-PRIVACY_KEPT = "Hoe lang: zolang je druppel gebruikt."
+#: What identifies them, per channel, and what operators never see of it.
+PRIVACY_IDENTITY_TELEGRAM = "je voornaam en je chat-id, zoals Telegram ze doorgeeft"
+PRIVACY_IDENTITY_WHATSAPP = "je telefoonnummer en je profielnaam, zoals WhatsApp ze doorgeeft"
+PRIVACY_IDENTITY_OTHER = "je voornaam en je chat-id"
+PRIVACY_HIDDEN_TELEGRAM = "je naam"
+PRIVACY_HIDDEN_WHATSAPP = "je nummer, je naam"
+PRIVACY_EXTRA_WHATSAPP = "• of mijn berichten aankwamen en gelezen zijn (30 dagen)\n"
+PRIVACY_CARRIER_TELEGRAM = " Telegram bezorgt de berichten."
+PRIVACY_CARRIER_WHATSAPP = " WhatsApp bezorgt de berichten."
+PRIVACY_KEPT = "Hoe lang: tot je het zelf wist; vanzelf wis ik niets."
 PRIVACY_RETENTION = (
-    "Hoe lang: tot {days} dagen nadat je cursus is afgelopen; daarna wis ik je antwoorden en "
-    "scores vanzelf."
+    "Hoe lang: zolang je druppel gebruikt. Gebruik je druppel {days} dagen niet, dan wis ik je "
+    "antwoorden en je gegevens vanzelf; twee weken vooraf krijg je daar een bericht over."
 )
 DELETE_ASK = (
     "Wil je echt alles over jou wissen: je cursus, je voortgang, je antwoorden en je scores? "
@@ -264,7 +282,7 @@ SLOW_DOWN = (
 )
 EXPORT_CAPTION = (
     "Hier is alles wat ik over jou bewaar, als één bestand: je gegevens, je cursussen, je "
-    "antwoorden en je scores."
+    "antwoorden en je scores, en welke berichten ik je stuurde of nog stuur."
 )
 PRIVACY_FIRST = (
     "Goed om te weten nu ik je eerste antwoord bewaar: het is alleen voor jou. Geen mens leest "

@@ -61,7 +61,7 @@ class Deliveries:
         if item.kind == "answers":
             return await self._answers(pid, item)
         if item.kind == "export":
-            content = await export(self.store, pid, self.journey.clock.now())
+            content = await export(self.store, pid, self.journey.clock.now(), self.senders)
             if content is None:
                 return None
             return Outgoing(texts.EXPORT_CAPTION, document=(EXPORT_NAME, content))

@@ -128,7 +128,7 @@ class Processes(ABC):
     adds its fake platform and what the processes need to reach it (`world_env`)."""
 
     #: Variables of the test's own environment not passed on: druppel's settings and the like.
-    SCRUB: tuple[str, ...] = ("DRUPPEL_", "TELEGRAM_", "REDIS_URL", "DEFAULT_TIMEZONE")
+    SCRUB: tuple[str, ...] = ("DRUPPEL_", "TELEGRAM_", "REDIS_URL", "DEFAULT_TIMEZONE", "METRICS_")
 
     def __init__(self, store: Store, redis_url: str, tmp: Path, speed: float) -> None:
         self.store = store
@@ -161,6 +161,7 @@ class Processes(ABC):
             DRUPPEL_TICK_SECONDS=TICK,
             DRUPPEL_DATA_DIR=str(self.tmp / "var"),
             DRUPPEL_LOG_LEVEL=self.log_level,
+            METRICS_PORT="0",  # any free port: tests side by side never share one
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
         )
         env.update(self.world_env())

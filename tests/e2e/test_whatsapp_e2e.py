@@ -11,6 +11,7 @@ worker runs WhatsApp only (tests/e2e/whatsapp_world.py).
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 import aiohttp
@@ -73,6 +74,10 @@ async def test_sign_up_by_buttons_and_by_words_then_a_lesson_inside_the_window(
     assert (export.type, export.filename) == ("document", "druppel-mijn-gegevens.json")
     assert export.media is not None
     assert "Het voelt zwaar, maar ik wil het proberen." in export.media.decode()
+    held = json.loads(export.media)
+    assert (held["profile"]["chat_id"], held["profile"]["first_name"]) == (SANNE, "Sanne")
+    assert held["queued"] == []  # the file itself is not listed as waiting
+    assert {s["lane"] for s in held["whatsapp_statuses"]} >= {"reply", "lesson"}
     assert not w.wa.errors
 
 

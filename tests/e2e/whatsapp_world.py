@@ -63,7 +63,7 @@ def _free_port() -> int:
 class WhatsAppWorld(Processes):
     """The fake Graph API, the store, and the druppel processes of one test."""
 
-    SCRUB = ("DRUPPEL_", "TELEGRAM_", "WHATSAPP_", "REDIS_URL", "DEFAULT_TIMEZONE", "PORT")
+    SCRUB = (*Processes.SCRUB, "WHATSAPP_", "PORT")
 
     def __init__(self, wa: FakeWhatsApp, store: Store, redis_url: str, tmp: Path) -> None:
         super().__init__(store, redis_url, tmp, SPEED)

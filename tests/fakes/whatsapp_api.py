@@ -527,10 +527,12 @@ def message_webhook(
 def status_webhook(
     phone: str, message_id: str, status: str, *, code: int | None = None,
     title: str = "Message Undeliverable", phone_number_id: str = "1099001",
+    timestamp: float | None = None,
 ) -> JSONDict:  # fmt: skip
     """A status of a message the business sent: sent, delivered, read or failed (with `code`)."""
+    at = timestamp if timestamp is not None else time.time()
     entry: JSONDict = {
-        "id": message_id, "status": status, "timestamp": str(int(time.time())),
+        "id": message_id, "status": status, "timestamp": str(int(at)),
         "recipient_id": phone,
     }  # fmt: skip
     if code is not None:

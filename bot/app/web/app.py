@@ -1,9 +1,13 @@
-"""`druppel web`: health checks and metrics over HTTP, for process managers and Prometheus.
+"""`druppel web`: platform webhooks on the public port; probes and metrics on a private one.
 
-`/healthz` answers while the process runs; `/readyz` only while Redis answers and the scheduler
-keeps up; `/metrics` shows what Redis counts. Every Redis read is bounded by a time-out, so a
-stuck server turns into a 503 with its reason, never a hanging probe. Platform webhooks (which
-must answer fast and from the same public address) are mounted under `/webhooks/<name>`.
+The public port (`PORT`, every interface) serves the webhooks under `/webhooks/<name>` and
+`/healthz`, which says "ok" and nothing else, for a load balancer in front of it. The metrics
+port (`METRICS_PORT`, loopback unless `METRICS_HOST` says otherwise) serves `/healthz`, `/readyz`
+(only while Redis answers and the scheduler keeps up; else 503 and why) and `/metrics` (what
+Redis counts), optionally behind a bearer token (`METRICS_TOKEN`). Readiness and metrics stay off
+the public port: they describe the installation (its Redis, its load, its counts), and each
+request costs Redis reads that nobody outside should be able to cause. Every Redis read is
+bounded by a time-out, so a stuck server turns into a 503 with its reason, never a hanging probe.
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ REDIS_TIMEOUT = 2.0
 #: Real seconds open requests get to finish once the process is told to stop.
 SHUTDOWN_GRACE = 5.0
 WEBHOOKS = "/webhooks"
+#: The hosts that mean "this machine only".
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 #: The header in which Telegram repeats the webhook's secret_token.
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 #: The shortest webhook secret taken (the settings refuse shorter ones before this is reached).
@@ -61,6 +67,8 @@ class Web:
     clock: Clock
     counters: Counters
     max_lag_seconds: float
+    #: The bearer token `/metrics` asks for (None: none).
+    token: str | None = None
 
 
 WEB = web.AppKey("druppel", Web)
@@ -100,6 +108,10 @@ async def readyz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     ctx = request.app[WEB]
+    if ctx.token and not _bearer(request, ctx.token):
+        return web.Response(
+            status=401, text="unauthorized\n", headers={"WWW-Authenticate": "Bearer"}
+        )
     try:
         async with asyncio.timeout(REDIS_TIMEOUT):
             snapshot = await take_snapshot(ctx.store, ctx.counters, ctx.clock)
@@ -108,23 +120,33 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=exposition(snapshot), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-#: The fixed routes; webhooks are added beside them by `make_app`.
-ROUTES = [
-    web.get("/healthz", healthz),
-    web.get("/readyz", readyz),
-    web.get("/metrics", metrics),
-]
+def _bearer(request: web.Request, token: str) -> bool:
+    """Whether the request carries `Authorization: Bearer <token>` (constant time)."""
+    given = request.headers.get("Authorization", "")
+    scheme, _, value = given.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        value.strip().encode(), token.encode()
+    )
 
 
-def make_app(
-    store: Store, clock: Clock, *, max_lag_seconds: float,
-    webhooks: Mapping[str, Handler] | None = None,
-) -> web.Application:  # fmt: skip
-    """The application: the fixed routes, and each webhook at /webhooks/<name> for POST (the
-    platform's calls) and GET (the handshake some platforms make first)."""
+def metrics_app(
+    store: Store, clock: Clock, *, max_lag_seconds: float, token: str | None = None
+) -> web.Application:
+    """The private application: the probes and `/metrics` (behind `token` when one is given;
+    the probes never are, so a process manager needs no secret)."""
     app = web.Application()
-    app[WEB] = Web(store, clock, Counters(store), max_lag_seconds)
-    app.add_routes(ROUTES)
+    app[WEB] = Web(store, clock, Counters(store), max_lag_seconds, token or None)
+    app.add_routes([
+        web.get("/healthz", healthz), web.get("/readyz", readyz), web.get("/metrics", metrics),
+    ])  # fmt: skip
+    return app
+
+
+def public_app(webhooks: Mapping[str, Handler] | None = None) -> web.Application:
+    """The public application: `/healthz`, and each webhook at /webhooks/<name> for POST (the
+    platform's calls) and GET (the handshake some platforms make first). Nothing else."""
+    app = web.Application()
+    app.add_routes([web.get("/healthz", healthz)])
     for name, handler in (webhooks or {}).items():
         app.add_routes([web.post(f"{WEBHOOKS}/{name}", handler),
                         web.get(f"{WEBHOOKS}/{name}", handler, allow_head=False)])  # fmt: skip
@@ -198,20 +220,28 @@ async def serve_web(settings: Settings) -> int:
             webhooks["whatsapp"] = whatsapp.handle
         if telegram is not None:
             webhooks["telegram"] = telegram_webhook(telegram, secret)
-        app = make_app(
-            store, clock, max_lag_seconds=settings.ready_max_lag_seconds, webhooks=webhooks
+        scrape = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        private = metrics_app(
+            store, clock, max_lag_seconds=settings.ready_max_lag_seconds, token=scrape
         )
-        runner = await start(app, settings.port)
+        inside = await start(private, settings.metrics_port, settings.metrics_host)
+        stack.push_async_callback(inside.cleanup)
+        runner = await start(public_app(webhooks), settings.port)
+        stack.push_async_callback(runner.cleanup)
         where = redacted(settings.redis_url) if settings.redis_url else "embedded"
+        host, port = inside.addresses[0][:2]
         log.info(
-            "druppel web: listening on port %d; redis %s, key prefix %r%s",
-            settings.port, where, settings.key_prefix,
-            "; Telegram updates by webhook" if telegram is not None else "",
+            "druppel web: listening on port %d; probes and metrics on %s:%d%s; redis %s, "
+            "key prefix %r%s",
+            settings.port, host, port, " (bearer token)" if scrape else "", where,
+            settings.key_prefix, "; Telegram updates by webhook" if telegram is not None else "",
         )  # fmt: skip
-        try:
-            await until_signalled()
-            log.info("druppel web: stopping")
-        finally:
-            await runner.cleanup()
+        if settings.metrics_host not in LOOPBACK and not scrape:
+            log.warning(
+                "druppel web: metrics on %s without METRICS_TOKEN: whoever reaches that "
+                "address reads them", settings.metrics_host,
+            )  # fmt: skip
+        await until_signalled()
+        log.info("druppel web: stopping")
     log.info("druppel web: stopped")
     return 0

@@ -31,6 +31,7 @@ from storage.workers import WorkerBeat
 
 NAMESPACE = "druppel"
 FAILURE_PREFIX = "failures_"
+STALE_PREFIX = "webhook_stale_"
 
 #: Help for each counter but the failures, which are one family with a `kind` label.
 HELP: dict[CounterName, str] = {
@@ -45,6 +46,10 @@ HELP: dict[CounterName, str] = {
 FAILURES_HELP = "Sends that failed, by kind: transient, rate_limited, gone, rejected, parked."
 DANGER_TIER_HELP = "Messages that suggested danger, by tier: acute or concern (counts only)."
 DANGER_CATEGORY_HELP = "Messages that suggested danger, by category (counts only)."
+STALE_HELP = (
+    "Signed webhook events dropped as older than the replay window (seen ids are kept that "
+    "long), by channel."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +87,13 @@ class SnapshotCollector:
         categories = CounterMetricFamily(
             f"{NAMESPACE}_danger_signals_by_category", DANGER_CATEGORY_HELP, labels=["category"]
         )
+        stale = CounterMetricFamily(f"{NAMESPACE}_webhook_stale", STALE_HELP, labels=["channel"])
         for name in COUNTER_NAMES:
             count = snap.totals.get(name, 0)
             if name.startswith(FAILURE_PREFIX):
                 failures.add_metric([name.removeprefix(FAILURE_PREFIX)], count)
+            elif name.startswith(STALE_PREFIX):
+                stale.add_metric([name.removeprefix(STALE_PREFIX)], count)
             elif name in DANGER_TIERS:
                 tiers.add_metric([name.removeprefix(DANGER_PREFIX)], count)
             elif name in DANGER_CATEGORIES:
@@ -95,6 +103,7 @@ class SnapshotCollector:
         yield failures
         yield tiers
         yield categories
+        yield stale
 
         g = snap.gauges
         yield GaugeMetricFamily(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import aiohttp
 
@@ -99,6 +100,14 @@ class WhatsAppSender:
                 chat_id, payload or await self._attachment(chat_id, message), lane.value
             )
 
+    async def records(self, chat_id: str) -> dict[str, list[dict[str, Any]]]:
+        """What WhatsApp's keys hold of this chat, for the participant's export: each sent
+        message's delivery statuses (kept 30 days)."""
+        statuses = await self.repo.sent_to(chat_id)
+        return {
+            "whatsapp_statuses": [s.model_dump(mode="json", exclude_none=True) for s in statuses]
+        }
+
     async def _attachment(self, chat_id: str, message: Outgoing) -> Payload:
         """The message's image or file, uploaded; its text as the caption when it fits."""
         try:
@@ -131,7 +140,7 @@ class WhatsAppSender:
             raise await self._failed(chat_id, exc) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise Transient(f"whatsapp: {type(exc).__name__}: {exc}"[:300]) from exc
-        await self.repo.sent(message_id, lane, self.window.clock.now())
+        await self.repo.sent(message_id, lane, self.window.clock.now(), to=chat_id)
         return message_id
 
     async def _failed(self, chat_id: str, error: ApiError) -> DeliveryError:
@@ -184,7 +193,7 @@ class WhatsAppSender:
             first_name = participant.first_name if participant is not None else None
             t = self.template
             sent = await self.api.send(chat_id, template(t.name, t.language, t.filled(first_name)))
-            await self.repo.sent(sent, "template", self.window.clock.now())
+            await self.repo.sent(sent, "template", self.window.clock.now(), to=chat_id)
         except RateLimited:
             await self.repo.uninvite(chat_id)
             raise

@@ -7,6 +7,13 @@ Redis (each id once, however often Meta retries) before the 200 goes back, and t
 by a worker afterwards: Meta never waits on the coach, and nothing is lost should this process
 die after answering. Delivery statuses are recorded here, per message.
 
+Meta's signature carries no time, so a signed body stays valid for ever; the ids of what was
+queued are remembered for `SEEN_MS` (8 days, longer than Meta retries). An event whose own
+`timestamp` (Unix seconds, as a string) is older than that could only be a replay that the
+seen ids no longer catch: it is dropped, answered 200 so Meta stops, and counted
+(`druppel_webhook_stale_total{channel="whatsapp"}`). Refused calls are logged at most once per
+kind every 10 seconds, so a flood of them cannot fill the log.
+
 Nothing here logs a phone number or a message's text.
 """
 
@@ -25,7 +32,9 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from bot.channels.whatsapp.window import Window
-from storage.whatsapp import InboundEvent
+from bot.core.counters import Counters
+from scheduler.quiet import Quiet
+from storage.whatsapp import SEEN_MS, InboundEvent
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +44,8 @@ MAX_BODY = 1024 * 1024
 #: A message's types whose content druppel reads; other types are answered as unsupported.
 _INTERACTIVE_REPLIES = ("button_reply", "list_reply")
 _STATUSES = ("sent", "delivered", "read", "failed")
+#: Real seconds after which an event is taken for a replay: as long as seen ids are kept.
+STALE_AFTER = SEEN_MS / 1000
 
 
 def signature_valid(body: bytes, header: str | None, app_secret: bytes) -> bool:
@@ -76,6 +87,11 @@ def _sent_at(message: dict[str, Any]) -> float | None:
         return None
 
 
+def _stale(sent_at: float | None) -> bool:
+    """Whether an event happened longer ago than its id is remembered (real time)."""
+    return sent_at is not None and time.time() - sent_at > STALE_AFTER
+
+
 def message_event(message: dict[str, Any], name: str | None, at: datetime) -> InboundEvent | None:
     """A person's message as druppel queues it, or None when it is not one to handle."""
     sender, message_id, kind = message.get("from"), message.get("id"), message.get("type")
@@ -110,13 +126,15 @@ class WhatsAppWebhook:
 
     def __init__(
         self, window: Window, *, app_secret: bytes, verify_token: str,
-        phone_number_id: str | None = None,
+        phone_number_id: str | None = None, counters: Counters | None = None,
     ) -> None:  # fmt: skip
         self.window = window
         self.repo = window.repo
         self.app_secret = app_secret
         self.verify_token = verify_token
         self.phone_number_id = phone_number_id
+        self.counters = counters
+        self._quiet = Quiet(log)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET":
@@ -131,7 +149,9 @@ class WhatsAppWebhook:
             token.encode(), self.verify_token.encode()
         ):
             return web.Response(text=query.get("hub.challenge", ""))
-        log.warning("whatsapp: refused a webhook verification with a wrong verify token")
+        self._quiet.warning(
+            "handshake", "whatsapp: refused a webhook verification with a wrong verify token"
+        )
         return web.Response(status=403, text="forbidden\n")
 
     async def receive(self, request: web.Request) -> web.Response:
@@ -139,12 +159,14 @@ class WhatsAppWebhook:
             return web.Response(status=413, text="too large\n")
         body = await request.read()
         if not signature_valid(body, request.headers.get(SIGNATURE), self.app_secret):
-            log.warning("whatsapp: refused a webhook call without a valid signature")
+            self._quiet.warning(
+                "signature", "whatsapp: refused a webhook call without a valid signature"
+            )
             return web.Response(status=401, text="bad signature\n")
         try:
             payload = json.loads(body)
         except ValueError:
-            log.warning("whatsapp: a signed webhook call was not JSON; ignored")
+            self._quiet.warning("json", "whatsapp: a signed webhook call was not JSON; ignored")
             return web.Response(status=400, text="not json\n")
         try:
             queued = await self._queue(_dict(payload))
@@ -163,7 +185,7 @@ class WhatsAppWebhook:
         return clock.now() - timedelta(seconds=clock.to_course_seconds(ago))
 
     async def _queue(self, payload: dict[str, Any]) -> int:
-        queued = 0
+        queued, stale = 0, 0
         for value in _values(payload, self.phone_number_id):
             names = {
                 _dict(c).get("wa_id"): _dict(_dict(c).get("profile")).get("name")
@@ -171,6 +193,9 @@ class WhatsAppWebhook:
             }
             for message in _list(value.get("messages")):
                 message = _dict(message)
+                if _stale(_sent_at(message)):
+                    stale += 1
+                    continue
                 at = self._course_time(_sent_at(message))
                 name = names.get(message.get("from"))
                 event = message_event(message, name if isinstance(name, str) else None, at)
@@ -181,12 +206,25 @@ class WhatsAppWebhook:
                     event, window_until=until, window_real_seconds=real_seconds
                 )
             for status in _list(value.get("statuses")):
+                if _stale(_sent_at(_dict(status))):
+                    stale += 1
+                    continue
                 queued += await self._status(_dict(status))
             for error in _list(value.get("errors")):
                 error = _dict(error)
                 log.warning("whatsapp: the platform reported error %s: %s",
                             error.get("code"), str(error.get("title", ""))[:200])  # fmt: skip
+        if stale:
+            await self._dropped(stale)
         return queued
+
+    async def _dropped(self, stale: int) -> None:
+        if self.counters is not None:
+            await self.counters.add("webhook_stale_whatsapp", stale)
+        self._quiet.warning(
+            "stale", "whatsapp: dropped %d webhook events older than %d days (a replay?)",
+            stale, STALE_AFTER // 86400,
+        )  # fmt: skip
 
     async def _status(self, status: dict[str, Any]) -> int:
         """Record a delivery status; a first `failed` is queued for a worker to act on."""
