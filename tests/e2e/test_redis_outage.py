@@ -11,7 +11,7 @@ import logging
 import signal
 import subprocess
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,8 +25,8 @@ from scheduler.dispatcher import Dispatcher
 from storage.embedded import redis_server_binary, server_args, socket_path_for
 from storage.keys import Keys
 from storage.store import Store, connect_redis
-from tests.e2e.processes import PRECISE, STARTUP, WorldRedis
-from tests.e2e.telegram_world import TelegramWorld
+from tests.e2e.processes import COURSES, PRECISE, STARTUP, WorldRedis
+from tests.e2e.telegram_world import TelegramWorld, day_texts
 
 #: Real seconds Redis is away.
 OUTAGE = 12.0
@@ -223,3 +223,45 @@ async def test_a_message_in_hand_when_the_process_dies_is_answered_after_the_res
     pid = (await w.participant(chat)).id
     kept = [r.text for r in await w.store.reflections.all(pid)]
     assert kept == ["Wat ik vandaag schreef, vlak voor het einde."]
+
+
+async def test_after_an_outage_mid_lesson_only_what_was_on_its_way_goes_out_twice(
+    world: TelegramWorld, own_redis: OwnRedis
+) -> None:
+    """Redis goes away while a day's lessons are going out, slowly: afterwards every chat gets
+    its whole day, and no chat gets more than the one message that was on its way then twice."""
+    w, tg = world, world.tg
+    w.speed = PRECISE
+    await w.set_clock()
+    await w.start()
+    await w.start("worker")
+    clock = await w.clock()
+    course = COURSES["twijfel"]
+    chats = list(range(9301, 9311))
+    for chat in chats:
+        await w.sign_up(chat, course.id, clock, deep_link=True)
+    for chat in chats:
+        await w.receive_day(chat, course, 1)
+
+    tg.answer_delay = 0.4  # every send takes a while: many are on their way at any moment
+    going = tg.mark()
+    day_two = day_texts(course, 2)
+    deadline = asyncio.get_running_loop().time() + w.real(timedelta(days=1)) + STARTUP
+    while not any(m.text == day_two[0] for m in tg.sent[going:]):
+        assert asyncio.get_running_loop().time() < deadline, "day 2 never started"
+        await asyncio.sleep(0.05)
+    own_redis.stop()
+    await asyncio.sleep(5)
+    own_redis.start()
+    tg.answer_delay = 0.0
+
+    for chat in chats:
+        while not set(day_two) <= {m.text for m in tg.messages_to(chat)}:
+            assert asyncio.get_running_loop().time() < deadline + 3 * STARTUP, (
+                f"chat {chat} did not get all of day 2\n{w.logs()}"
+            )
+            await asyncio.sleep(0.1)
+    for chat in chats:
+        sent = [m.text for m in tg.sent[going:] if m.chat_id == chat]
+        twice = {t: sent.count(t) for t in day_two if sent.count(t) > 1}
+        assert sum(twice.values()) - len(twice) <= 1, f"chat {chat} got {twice} repeated"
