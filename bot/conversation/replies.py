@@ -188,6 +188,8 @@ class Conversation:
         if participant is None:
             await self._direct(event, replies)
             return
+        # Any message keeps their data from the retention period's erasure (storage/activity.py).
+        await self.store.activity.touch(participant.id, self.deliveries.journey.clock.now())
         await self.send(participant.id, replies)
 
     async def send(self, pid: str, replies: Sequence[Outgoing]) -> None:
