@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from enum import IntEnum
 
 import redis.asyncio as aioredis
 
@@ -22,6 +23,14 @@ from storage.scripts import Scripts
 #: How many broadcasts /broadcasts lists, and how long a draft waits for its author.
 RECENT = 10
 DRAFT_SECONDS = 3600
+
+
+class Queued(IntEnum):
+    """What queueing a broadcast for one participant did."""
+
+    ERASED = -1  # the participant was erased meanwhile: nothing was written
+    BEFORE = 0  # they had it already (a repeat after a restart)
+    NOW = 1
 
 
 class Roles:
@@ -97,14 +106,23 @@ class Broadcasts:
         if pids:
             await self._redis.lpush(self._keys.broadcast_todo(bid), *reversed(pids))
 
-    async def forget_recipient(self, bid: str, pid: str) -> None:
-        """Someone who erased themselves leaves the broadcast's to-do list."""
-        await self._redis.lrem(self._keys.broadcast_todo(bid), 0, pid)
-        await self._redis.zrem(self._keys.broadcast_later(bid), pid)
+    async def forget_recipient(self, pid: str) -> None:
+        """Someone erased leaves the recipients of every broadcast, however old: the to-do
+        lists and the waiting sets (a finished broadcast has neither, so it costs nothing)."""
+        k = self._keys
+        async for bid, _at in self._redis.zscan_iter(k.broadcasts(), count=500):
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.lrem(k.broadcast_todo(text(bid)), 0, pid)
+                pipe.zrem(k.broadcast_later(text(bid)), pid)
+                await pipe.execute()
 
     async def hold_until(self, bid: str, pid: str, at: datetime) -> None:
-        """A recipient whose own time has not come yet waits, by when it comes."""
-        await self._redis.zadd(self._keys.broadcast_later(bid), {pid: at.timestamp()})
+        """A recipient whose own time has not come yet waits, by when it comes; unless they
+        were erased meanwhile (looked at after the write: the erasure may run in between)."""
+        key = self._keys.broadcast_later(bid)
+        await self._redis.zadd(key, {pid: at.timestamp()})
+        if await self._redis.exists(self._keys.erased(pid)):
+            await self._redis.zrem(key, pid)
 
     async def ripe(self, bid: str, now: datetime, count: int) -> list[str]:
         """Waiting recipients whose time has come (they stop waiting)."""
@@ -133,15 +151,16 @@ class Broadcasts:
             text(b) for b in await self._redis.smembers(self._keys.received_broadcasts(pid))
         )
 
-    async def queue_for(self, pid: str, bid: str, item: QueueItem) -> bool:
-        """Queue the broadcast's message for one participant, unless they already had it."""
+    async def queue_for(self, pid: str, bid: str, item: QueueItem) -> Queued:
+        """Queue the broadcast's message for one participant, unless they already had it or
+        were erased."""
         k = self._keys
         done = await self._scripts.run(
             "broadcast_queue",
-            [k.received_broadcasts(pid), k.queue(pid), k.queue_items(pid)],
+            [k.received_broadcasts(pid), k.queue(pid), k.queue_items(pid), k.erased(pid)],
             [bid, new_item_id(), item.model_dump_json(exclude_none=True)],
         )
-        return bool(done)
+        return Queued(int(done))
 
     async def count(self, bid: str, outcome: str, n: int = 1) -> None:
         """One more recipient sent / failed / blocked / skipped."""

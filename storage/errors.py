@@ -13,3 +13,7 @@ class RedisUnavailable(StorageError):
 
 class Conflict(StorageError):
     """A record kept changing under a read-modify-write; the caller may retry later."""
+
+
+class Erased(StorageError):
+    """A write for a participant who was just erased: it would bring their data back."""

@@ -26,6 +26,7 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{sched}:owner                  hash    member -> token of the worker holding it due.py
     P:{sched}:recheck                zset    chats to look at again first, by epoch due.py
     P:{p:<pid>}:broadcasts           set     broadcast ids already queued for them  broadcasts.py
+    P:{p:<pid>}:erased               string  tombstone of an erasure (a day)        erasure.py
     P:{seg}:<course>:<status>        set     participant ids by course and status   segments.py
     P:{seg}:built                    string  set once the segment index is complete segments.py
     P:roles:trainers                 hash    user id -> who granted it and when     roles.py
@@ -37,6 +38,8 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{bc:<id>}:stats                hash    sent / failed / blocked counts         broadcasts.py
     P:{bc:<id>}:later                zset    recipients waiting for their own time  broadcasts.py
     P:failures                       list    latest delivery failures, newest first failures.py
+    P:{act}:last                     zset    participant id by their last message   activity.py
+    P:{act}:told                     zset    participant id by when told of erasure activity.py
     P:ops:incidents                  set     problems operators were alerted about  ops_state.py
     P:ops:digest                     string  when the next daily digest is due      ops_state.py
     P:ops:retention                  string  when answers were last trimmed         ops_state.py
@@ -64,7 +67,8 @@ JSON string, `P:{p:<pid>}:enrollments` (set of course ids) and `P:{p:<pid>}:enro
 
 The chat indexes and that older set share `{idx}`, so one script links a chat and tidies the set.
 Per-participant keys share the tag `{p:<pid>}`: deleting or exporting a participant touches one
-slot, and an enrollment advances and its lesson enters the chat's queue in one transaction, so a
+slot (the tombstone an erasure leaves there is checked by the writers of that slot in the same
+step), and an enrollment advances and its lesson enters the chat's queue in one transaction, so a
 crash never loses a lesson that was counted as sent. The due index, its lease set, the lease
 owners and the rechecks share `{sched}` because one Lua script moves members between them. A
 due member is an enrollment (`<pid>/<course>`: a lesson or nudge may be owed) or a chat
@@ -154,6 +158,16 @@ class Keys:
 
     def received_broadcasts(self, pid: str) -> str:
         return f"{self._p(pid)}:broadcasts"
+
+    def erased(self, pid: str) -> str:
+        """A tombstone: this participant was erased; writers check it so nothing comes back."""
+        return f"{self._p(pid)}:erased"
+
+    def activity(self) -> str:
+        return f"{self.prefix}:{{act}}:last"
+
+    def retention_told(self) -> str:
+        return f"{self.prefix}:{{act}}:told"
 
     # -- segments, roles, broadcasts ------------------------------------------------------------
     def segment(self, course_id: str, status: str) -> str:

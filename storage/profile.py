@@ -22,6 +22,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError
 
+from storage.errors import Erased
 from storage.fields import FieldCodec
 from storage.keys import Keys
 from storage.models import Enrollment, Participant
@@ -93,6 +94,8 @@ class Stored:
     legacy_enrollments: dict[str, str] = field(default_factory=dict)
     #: The courses in an older release's set of enrollments.
     legacy_courses: set[str] = field(default_factory=set)
+    #: Nothing is stored and an erasure's tombstone stands: writing would bring them back.
+    erased: bool = False
 
     @property
     def legacy_key(self) -> bool:
@@ -199,6 +202,11 @@ class Profiles:
                 raise
             raw = await pipe.get(key)
             stored.legacy_participant = None if raw is None else text(raw)
+        if not stored.fields and stored.legacy_participant is None:
+            # Only an empty record costs this look: was it just erased?
+            tombstone = self._keys.erased(pid)
+            await pipe.watch(tombstone)
+            stored.erased = text(await pipe.type(tombstone)) != "none"
         if courses is None:
             index = self._keys.enrollments(pid)
             await pipe.watch(index)
@@ -228,6 +236,8 @@ class Profiles:
         An older release's JSON participant becomes the hash first (kept as it was unless
         `participant` replaces it); an enrollment written here replaces its older record.
         """
+        if before.erased:
+            raise Erased(f"participant {before.pid} was erased; nothing of theirs is written")
         key = self.key(before.pid)
         new: dict[str, str] = {}
         gone: list[str] = []

@@ -1,31 +1,92 @@
-"""Keeping answers only as long as needed: reflections and check-ins of a course that ended
-(completed or stopped) more than the retention period ago are removed.
+"""Keeping nothing longer than needed: everything of a participant who has been inactive for
+the retention period is erased, after one notice 14 days before.
 
-The participant's profile and the enrollment itself stay, so they can still see which courses
-they followed and start another; only what they wrote and scored goes.
+Inactive means: no message from them (noted in storage/activity.py on every message) and no
+lesson or follow-up delivered to them (their enrollments' `last_delivered_at` and
+`followup_sent_at`), nor a sign-up or a course started, for that long. Paused, stopped,
+completed and abandoned courses count alike. The notice goes once per quiet spell; the erasure
+comes no sooner than 14 days after it, so someone quiet for longer when retention is first
+switched on is told before anything goes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.models import EnrollmentStatus
 from storage.store import Store
 
-ENDED = (EnrollmentStatus.COMPLETED, EnrollmentStatus.STOPPED)
+#: Days between the notice and the erasure.
+NOTICE_DAYS = 14
+#: Participants looked up at once while noting those the activity index does not know yet.
+BATCH = 500
+
+#: Tells one participant (by id) that their data goes on the given day.
+Tell = Callable[[str, datetime], Awaitable[None]]
 
 
-async def apply_retention(store: Store, now: datetime, days: int) -> int:
-    """Remove the answers of every enrollment that ended more than `days` days before `now`.
-    Returns how many participants lost answers this time; running it again removes nothing."""
-    cutoff = now - timedelta(days=days)
-    trimmed = 0
+@dataclass(frozen=True)
+class Outcome:
+    told: int
+    erased: int
+
+
+async def last_active(store: Store, pid: str, noted: datetime | None) -> datetime | None:
+    """Their latest sign of life from every stored time; None when there is no such participant."""
+    participant = await store.participants.get(pid)
+    if participant is None:
+        return None
+    times = [participant.created_at, *([noted] if noted is not None else [])]
+    for e in await store.enrollments.for_participant(pid):
+        times += [t for t in (e.started_at, e.last_delivered_at, e.followup_sent_at) if t]
+    return max(times)
+
+
+async def note_everyone(store: Store) -> int:
+    """Give every participant the activity index does not know yet (from before it existed)
+    their latest stored time. Returns how many were noted."""
+    noted = 0
+    batch: list[str] = []
     async for pid in store.participants.ids():
-        removed = 0
-        for enrollment in await store.enrollments.for_participant(pid):
-            ended_at = enrollment.ended_at
-            if enrollment.status in ENDED and ended_at is not None and ended_at <= cutoff:
-                removed += await store.reflections.remove_course(pid, enrollment.course_id)
-                removed += await store.checkins.remove_course(pid, enrollment.course_id)
-        trimmed += removed > 0
-    return trimmed
+        batch.append(pid)
+        if len(batch) >= BATCH:
+            noted += await _note(store, batch)
+            batch = []
+    return noted + await _note(store, batch)
+
+
+async def _note(store: Store, pids: list[str]) -> int:
+    noted = 0
+    for pid, seen in (await store.activity.seen(pids)).items():
+        if seen is None and (last := await last_active(store, pid, None)) is not None:
+            await store.activity.touch(pid, last)
+            noted += 1
+    return noted
+
+
+async def apply_retention(store: Store, now: datetime, days: int, tell: Tell) -> Outcome:
+    """Tell those quiet for `days` - 14 days, erase those quiet for `days` who were told at
+    least 14 days ago. Running it again the same day does nothing more."""
+    await note_everyone(store)
+    erase_before = now - timedelta(days=days)
+    tell_before = erase_before + timedelta(days=NOTICE_DAYS)
+    told = erased = 0
+    for pid, noted in await store.activity.idle_since(tell_before):
+        last = await last_active(store, pid, noted)
+        if last is None:  # no record: an entry a write in flight left behind
+            await store.activity.forget(pid)
+            continue
+        if last > noted:
+            await store.activity.touch(pid, last)
+        if last > tell_before:
+            continue
+        told_at = await store.activity.told_at(pid)
+        if told_at is None or told_at < last:
+            goes = max(last + timedelta(days=days), now + timedelta(days=NOTICE_DAYS))
+            await tell(pid, goes)
+            await store.activity.mark_told(pid, now)
+            told += 1
+        elif last <= erase_before and told_at <= now - timedelta(days=NOTICE_DAYS):
+            erased += await store.delete_participant(pid)
+    return Outcome(told, erased)

@@ -38,6 +38,18 @@ class SegmentIndex:
             if after is not None:
                 pipe.sadd(self._keys.segment(course_id, after.value), pid)
             await pipe.execute()
+        # The set and the tombstone live in different slots: looked at after the write, an
+        # erasure that ran meanwhile is seen here, or its own clean-up came after this write.
+        if after is not None and await self._redis.exists(self._keys.erased(pid)):
+            await self.forget(pid, [course_id])
+
+    async def forget(self, pid: str, course_ids: Iterable[str]) -> None:
+        """Take `pid` out of every status set of these courses, whatever status it was read in."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for course_id in course_ids:
+                for status in EnrollmentStatus:
+                    pipe.srem(self._keys.segment(course_id, status.value), pid)
+            await pipe.execute()
 
     async def members(
         self, course_ids: Iterable[str], statuses: Iterable[EnrollmentStatus]

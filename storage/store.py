@@ -13,15 +13,18 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
+from storage.activity import Activity
 from storage.answers import CheckinRepo, ReflectionRepo
 from storage.broadcasts import Broadcasts, Previews, Roles
 from storage.crypto import TextCipher
 from storage.due import DueIndex
 from storage.embedded import EmbeddedRedis
 from storage.enrollments import EnrollmentRepo
+from storage.erasure import ChatEraser, Eraser
 from storage.errors import RedisUnavailable
 from storage.failures import FailureLog
-from storage.keys import Keys, chat_member, enrollment_member
+from storage.keys import Keys
+from storage.models import Channel
 from storage.ops_state import OpsState
 from storage.participants import ParticipantRepo
 from storage.queue import ChatQueue
@@ -63,6 +66,17 @@ class Store:
         self.previews = Previews(redis, keys)
         self.failures = FailureLog(redis, keys)
         self.ops = OpsState(redis, keys)
+        self.activity = Activity(redis, keys)
+        self._eraser = Eraser(
+            redis, keys, self.participants, self.enrollments, self.due, self.broadcasts,
+            self.failures, self.activity,
+        )  # fmt: skip
+
+    @property
+    def chat_erasers(self) -> dict[Channel, ChatEraser]:
+        """What each channel keeps under a chat outside the participant's keys, erased with
+        them; a channel's wiring adds its own (WhatsApp's inbox, by the chat's hash)."""
+        return self._eraser.chat_erasers
 
     async def clock_anchor(self, candidate: str) -> str:
         """The sped-up clock's shared anchor: `candidate` if none was set, else the one set."""
@@ -74,32 +88,10 @@ class Store:
         return text(raw)
 
     async def delete_participant(self, pid: str) -> bool:
-        """Forget a participant entirely: records, answers, queue, schedule and chat link.
-
-        Everything of theirs goes in one transaction first, so from then on nothing can be sent
-        or shown to them; the schedule and the chat link follow. A delete cut short leaves at
-        most index entries that lead nowhere, which the next sign-up of that chat takes over.
-        Returns False when there was no such participant. Safe to run twice.
-        """
-        participant = await self.participants.get(pid)
-        course_ids = sorted(await self.enrollments.course_ids(pid))
-        enrollments = await self.enrollments.for_participant(pid)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(*self.keys.participant_keys(pid, course_ids))
-            await pipe.execute()
-        for e in enrollments:
-            await self.enrollments.segments.move(pid, e.course_id, e.status, None)
-        for broadcast in await self.broadcasts.recent(limit=100):
-            await self.broadcasts.forget_recipient(broadcast.id, pid)
-        for course_id in course_ids:
-            await self.due.unschedule(enrollment_member(pid, course_id))
-        await self.due.unschedule(chat_member(pid))
-        await self.participants.unregister(
-            pid,
-            participant.channel if participant else None,
-            participant.chat_id if participant else None,
-        )
-        return participant is not None
+        """Forget a participant entirely: every key family that can name them (storage/
+        families.py lists them), in an order no write in flight can undo (see erasure.py).
+        Returns False when there was no such participant. Safe to run twice."""
+        return await self._eraser.erase(pid)
 
 
 async def _cluster_enabled(client: aioredis.Redis) -> bool:

@@ -244,3 +244,21 @@ class WhatsAppRepo:
             lane=fields.get("lane"), statuses=times, error=fields.get("error"),
             accepted=datetime.fromisoformat(accepted) if accepted else None,
         )  # fmt: skip
+
+    # -- erasure ---------------------------------------------------------------------------------
+    async def forget(self, phone: str) -> None:
+        """Erase what is kept under one chat with its participant: the inbox (their words and
+        number, waiting), a standing invitation and, unless a worker holds the chat right now
+        (it lets go when it finds the inbox empty), its place among the chats that wait.
+
+        The window's end stays until it lapses (at most a day): a time under the number's
+        keyed hash, which lets the goodbye after an erasure arrive as a plain message. Seen ids
+        and sent statuses are keyed by a hash of a message id that nothing kept links to the
+        chat once its participant is gone (the chat's own list of them goes); they lapse after 8 and
+        30 days.
+        """
+        chat = self.hashed(phone)
+        k = self._keys
+        await self._redis.delete(k.wa_inbox(chat), k.wa_invited(chat), k.wa_sent(chat))
+        if not await self._redis.hexists(k.wa_owners(), chat):
+            await self._redis.zrem(k.wa_ready(), chat)

@@ -8,7 +8,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import redis.asyncio as aioredis
 
 from bot.core import texts
 from bot.core.messages import Incoming, Kind
@@ -78,7 +77,8 @@ async def test_erasing_everything_leaves_no_key_that_names_the_participant(kit: 
 
     keys = [str(k) async for k in store.redis.scan_iter(match=f"{store.keys.prefix}:*")]
     named = [key for key in keys if await _names(store, key, p.id)]
-    assert named == []
+    assert named == [store.keys.erased(p.id)]  # the tombstone, for a day
+    assert 0 < await store.redis.ttl(store.keys.erased(p.id)) <= 24 * 3600
     assert await store.participants.by_chat(Channel.CONSOLE, "1") is None
     [again] = await kit.tap("1", "w:ja")
     assert again.text == texts.DELETE_NOTHING
@@ -92,24 +92,17 @@ async def test_saying_no_keeps_everything(kit: Kit) -> None:
     assert await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1") is not None
 
 
-async def test_with_a_retention_period_privacy_says_it_and_old_answers_go_by_themselves(
-    redis_url: str, keys: Keys, tmp_path: Path, redis_client: aioredis.Redis
+async def test_privacy_says_how_long_data_is_kept_by_default_and_as_set(
+    kit: Kit, redis_url: str, keys: Keys, tmp_path: Path
 ) -> None:
-    async with journey_kit(redis_url, keys, tmp_path, START, retention_days="30") as kit:
-        [statement] = await kit.say("1", "/privacy")
+    [statement] = await kit.say("1", "/privacy")
+    assert texts.PRIVACY_RETENTION.format(days=365) in statement.text
+    async with journey_kit(redis_url, keys, tmp_path, START, retention_days="30") as other:
+        [statement] = await other.say("1", "/privacy")
         assert texts.PRIVACY_RETENTION.format(days=30) in statement.text
-        await kit.sign_up("1")
-        await kit.run_until(START + timedelta(days=1))
-        await kit.say("1", "Iets wat na de cursus mag verdwijnen.")
-        await kit.say("1", "/stop")
-        p = await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1")
-        assert p is not None
-        await kit.engine.watch.run()
-        assert len(await kit.engine.store.reflections.all(p.id)) == 1  # not yet
-        kit.clock.advance(timedelta(days=31))
-        await kit.engine.watch.run()
-        assert await kit.engine.store.reflections.all(p.id) == []
-        assert await kit.engine.store.participants.get(p.id) is not None  # only the answers
+    async with journey_kit(redis_url, keys, tmp_path, START, retention_days="0") as off:
+        [statement] = await off.say("1", "/privacy")
+        assert texts.PRIVACY_KEPT in statement.text
 
 
 async def test_mijngegevens_sends_everything_held_as_one_json_file(kit: Kit) -> None:

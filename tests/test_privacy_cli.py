@@ -22,7 +22,6 @@ from storage.models import (
     EnrollmentStatus,
     ReflectionEntry,
 )
-from storage.retention import apply_retention
 from storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,7 +132,7 @@ async def test_delete_erases_a_participant_leaving_no_key_that_names_them(
         f"deleted participant {pid}: records, answers, queue, schedule and chat link"
     ]
     names = [str(key) async for key in redis_client.scan_iter(match=keys.everything())]
-    assert [name for name in names if pid in name] == []
+    assert [name for name in names if pid in name] == [keys.erased(pid)]  # for a day
     assert not await redis_client.sismember(keys.participants(), pid)
     assert await store.participants.get(other) is not None
     assert len(await store.reflections.all(other)) == 1
@@ -183,55 +182,48 @@ def test_an_invalid_key_is_refused_at_start_in_one_line_that_does_not_show_it(
 # -- retention ----------------------------------------------------------------------------------
 
 
-async def test_retention_removes_only_the_answers_of_courses_that_ended_long_enough_ago(
-    store: Store,
+async def test_privacy_retention_tells_the_quiet_first_and_erases_them_14_days_later(
+    store: Store, redis_client: aioredis.Redis, keys: Keys, on_redis: dict[str, str]
 ) -> None:
-    long_ago, recent, active, mixed = [await participant(store, c) for c in "1234"]
-    await answered(store, long_ago, "twijfel", ended_days_ago=31)
-    await answered(store, recent, "twijfel", ended_days_ago=29)
-    await answered(store, active, "twijfel")
-    await answered(store, mixed, "partner", ended_days_ago=60)
-    await answered(store, mixed, "twijfel")
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    quiet, _ = await store.participants.get_or_create(Channel.CONSOLE, "1", now=long_ago)
+    active = await participant(store, "2")
+    await store.activity.touch(active, datetime.now(UTC))
 
-    assert await apply_retention(store, NOW, days=30) == 2
-
-    assert await store.reflections.all(long_ago) == []
-    assert await store.checkins.all(long_ago) == []
-    assert await store.enrollments.get(long_ago, "twijfel") is not None  # the course is kept
-    for kept in (recent, active):
-        assert len(await store.reflections.all(kept)) == 1
-        assert len(await store.checkins.all(kept)) == 1
-    assert [r.course_id for r in await store.reflections.all(mixed)] == ["twijfel"]
-    assert [c.course_id for c in await store.checkins.all(mixed)] == ["twijfel"]
-    assert await apply_retention(store, NOW, days=30) == 0  # nothing left to remove
-
-
-async def test_retention_counts_a_stopped_course_as_ended(store: Store) -> None:
-    pid = await participant(store, "1")
-    await answered(store, pid, "twijfel")
-    await store.enrollments.update(
-        pid, "twijfel",
-        lambda e: e.model_copy(update={"status": EnrollmentStatus.STOPPED,
-                                       "ended_at": NOW - timedelta(days=8)}),
-    )  # fmt: skip
-    assert await apply_retention(store, NOW, days=7) == 1
-    assert await store.reflections.all(pid) == []
-
-
-async def test_privacy_retention_runs_once_with_the_setting(
-    store: Store, on_redis: dict[str, str]
-) -> None:
-    pid = await participant(store, "1")
-    await answered(store, pid, "twijfel", ended_days_ago=400)
-    done = druppel("privacy", "retention", env={**on_redis, "DRUPPEL_RETENTION_DAYS": "365"})
+    done = druppel("privacy", "retention", env=on_redis)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "retention: removed the answers of 1 participant whose course ended more than 365 days ago"
+        "retention: told 1 participant quiet for 351 days, erased 0 participants quiet for 365 days"
     ]
-    assert await store.reflections.all(pid) == []
+    [notice] = await store.queue.items(quiet.id)
+    assert notice.message is not None
+    assert "/verder" in notice.message.text
 
-
-def test_privacy_retention_without_a_period_is_refused(on_redis: dict[str, str]) -> None:
+    await store.activity.mark_told(quiet.id, datetime.now(UTC) - timedelta(days=15))
     done = druppel("privacy", "retention", env=on_redis)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == (
+        "retention: told 0 participants quiet for 351 days, erased 1 participant quiet for 365 days"
+    )
+    names = [str(key) async for key in redis_client.scan_iter(match=keys.everything())]
+    assert [name for name in names if quiet.id in name] == [keys.erased(quiet.id)]
+    assert await store.participants.get(active) is not None
+
+
+def test_privacy_retention_when_switched_off_is_refused(on_redis: dict[str, str]) -> None:
+    done = druppel("privacy", "retention", env={**on_redis, "DRUPPEL_RETENTION_DAYS": "0"})
     assert done.returncode == 2
-    assert done.stderr == "druppel: DRUPPEL_RETENTION_DAYS is not set (or pass --days N)\n"
+    assert done.stderr == (
+        "druppel: retention is off (DRUPPEL_RETENTION_DAYS=0); pass --days N to run it\n"
+    )
+
+
+def test_check_warns_when_retention_is_switched_off(on_redis: dict[str, str]) -> None:
+    env = {**on_redis, "TELEGRAM_BOT_TOKEN": "5550001:check", "DRUPPEL_ENCRYPTION_KEY": KEY_A}
+    assert druppel("check", env=env).stderr == ""
+    done = druppel("check", env={**env, "DRUPPEL_RETENTION_DAYS": "0"})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (
+        "druppel: warning: DRUPPEL_RETENTION_DAYS=0, so nothing of a participant is ever erased "
+        "unless they ask (the default erases after 365 quiet days)\n"
+    )

@@ -66,8 +66,9 @@ async def test_privacy_says_how_long_with_a_retention_period(kit: Kit) -> None:
     )
 
 
+@pytest.mark.kit(retention_days="0")
 async def test_privacy_says_nothing_goes_by_itself_without_one(kit: Kit) -> None:
-    # The kit sets no retention: what an installation with retention off (0) tells people.
+    # What an installation with retention off (0) tells people.
     text = await _privacy(kit, Channel.TELEGRAM, "1001")
     assert "Hoe lang: tot je het zelf wist; vanzelf wis ik niets." in text
     assert "dagen niet" not in text

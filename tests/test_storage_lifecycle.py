@@ -43,7 +43,9 @@ async def test_deleting_a_participant_leaves_no_key_behind(
 
     assert await store.delete_participant(pid) is True
 
-    assert await _everything(redis_client, keys) == before
+    # Only the erasure's tombstone stays, and only for a day.
+    assert await _everything(redis_client, keys) == sorted([*before, keys.erased(pid)])
+    assert 0 < await redis_client.ttl(keys.erased(pid)) <= 24 * 3600
     assert await store.participants.by_chat(Channel.TELEGRAM, "1") is None
     assert await store.delete_participant(pid) is False  # twice is harmless
 
@@ -58,7 +60,9 @@ async def test_deleting_one_participant_keeps_the_others(
     assert await store.participants.get(kept) is not None
     assert len(await store.enrollments.for_participant(kept)) == 2
     assert await store.due.size() == 2
-    assert [k async for k in redis_client.scan_iter(match=keys.participant_pattern(gone))] == []
+    assert [k async for k in redis_client.scan_iter(match=keys.participant_pattern(gone))] == [
+        keys.erased(gone)
+    ]
     still = [k async for k in redis_client.scan_iter(match=keys.participant_pattern(kept))]
     assert sorted(still) == sorted(keys_of_kept)
     assert await store.participants.count() == 1

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from bot.app.settings import Settings
 from bot.core.errors import SetupError
@@ -20,11 +20,8 @@ from courses.models import Course
 from courses.render import preview
 from storage.crypto import Resealed, UndecryptableText
 from storage.errors import RedisUnavailable
-from storage.models import EnrollmentStatus, ParticipantId
-from storage.retention import apply_retention
+from storage.models import EnrollmentStatus
 from storage.store import Store, open_store
-
-_PARTICIPANT_ID = TypeAdapter(ParticipantId)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,7 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     delete.add_argument("participant", metavar="ID", help="the participant's id, as /user shows")
     retention = privacy_commands.add_parser(
-        "retention", help="remove answers of courses that ended DRUPPEL_RETENTION_DAYS ago, once"
+        "retention",
+        help="erase participants quiet for DRUPPEL_RETENTION_DAYS (told 14 days before), once",
     )
     retention.add_argument("--days", type=int, help="this many days instead of the setting")
     return parser
@@ -143,6 +141,12 @@ async def _check(settings: Settings) -> int:
         print(
             "druppel: warning: DRUPPEL_ENCRYPTION_KEY is not set, so reflections are stored "
             "in plain text",
+            file=sys.stderr,
+        )
+    if not settings.retention_days:
+        print(
+            "druppel: warning: DRUPPEL_RETENTION_DAYS=0, so nothing of a participant is ever "
+            "erased unless they ask (the default erases after 365 quiet days)",
             file=sys.stderr,
         )
     if not telegram and not configured(settings):
@@ -223,50 +227,14 @@ async def _rotate_key(settings: Settings) -> int:
     return 0
 
 
-def _is_participant_id(value: str) -> bool:
-    try:
-        _PARTICIPANT_ID.validate_python(value)
-    except ValidationError:
-        return False
-    return True
-
-
-async def _delete(settings: Settings, pid: str) -> int:
-    found = False
-    if _is_participant_id(pid):
-        async with _store(settings) as store:
-            found = await store.delete_participant(pid)
-    if not found:
-        print(f"druppel: there is no participant {pid!r}", file=sys.stderr)
-        return 1
-    print(f"deleted participant {pid}: records, answers, queue, schedule and chat link")
-    return 0
-
-
-async def _retention(settings: Settings, days: int | None) -> int:
-    days = days if days is not None else settings.retention_days
-    if days is None:
-        raise SetupError("DRUPPEL_RETENTION_DAYS is not set (or pass --days N)")
-    if days < 1:
-        raise SetupError(f"--days must be at least 1, not {days}")
-    from bot.app.wiring import shared_clock
-
-    async with _store(settings) as store:
-        clock = await shared_clock(store, settings.clock_speed)
-        trimmed = await apply_retention(store, clock.now(), days)
-    print(
-        f"retention: removed the answers of {_count(trimmed, 'participant')} whose course "
-        f"ended more than {days} days ago"
-    )
-    return 0
-
-
 def _privacy(settings: Settings, args: argparse.Namespace) -> int:
     if args.privacy_command == "rotate-key":
         return asyncio.run(_rotate_key(settings))
+    from bot.app import erase_cli
+
     if args.privacy_command == "delete":
-        return asyncio.run(_delete(settings, args.participant))
-    return asyncio.run(_retention(settings, args.days))
+        return asyncio.run(erase_cli.delete(settings, args.participant))
+    return asyncio.run(erase_cli.retention(settings, args.days))
 
 
 def _safety_scan(file: Path | None, vocabulary: Path | None) -> int:

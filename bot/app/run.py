@@ -203,6 +203,7 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
                     await channel.start_sending_only()
             job.start()
             await eng.watch.start()
+            await eng.retention.start()
             log.info("druppel %s: started", role)
             ended = channel.polling_ended if polling and channel is not None else lambda: None
             failed = await until_signalled(ended)

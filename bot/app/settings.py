@@ -16,6 +16,8 @@ from storage.crypto import TextCipher, parse_keys
 from storage.models import TimeZoneName
 
 #: The courses that ship with druppel.
+#: The shortest retention period besides 0 (off): the notice comes 14 days before the erasure.
+MIN_RETENTION_DAYS = 30
 BUILTIN_COURSES_DIR = Path(__file__).resolve().parents[2] / "courses"
 
 
@@ -148,10 +150,21 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = Field(
         default=None, validation_alias=_env("DRUPPEL_ENCRYPTION_KEY")
     )
-    #: Days after a course ended that its reflections and check-ins are kept (None: no limit).
-    retention_days: int | None = Field(
-        default=None, ge=1, le=36500, validation_alias=_env("DRUPPEL_RETENTION_DAYS")
+    #: Days of silence (no message from them, no lesson to them) after which everything of a
+    #: participant is erased, with a notice 14 days before; 0 keeps it until they erase it.
+    retention_days: int = Field(
+        default=365, ge=0, le=36500, validation_alias=_env("DRUPPEL_RETENTION_DAYS")
     )
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if 0 < value < MIN_RETENTION_DAYS:
+            raise ValueError(
+                f"0 (keep until erased) or at least {MIN_RETENTION_DAYS} days: the notice comes "
+                "14 days before"
+            )
+        return value
 
     @field_validator("encryption_key")
     @classmethod

@@ -113,6 +113,7 @@ async def whatsapp_channel(eng: Engine) -> AsyncIterator[bool]:
         return
     _required(settings)
     wa = repo(eng.store, settings)
+    eng.store.chat_erasers[Channel.WHATSAPP] = wa.forget
     mps = settings.whatsapp_max_per_second
     limiter = RateLimiter(
         eng.store.redis, eng.store.keys, Channel.WHATSAPP.value, Rate.steady(mps),
@@ -140,6 +141,7 @@ async def whatsapp_channel(eng: Engine) -> AsyncIterator[bool]:
         await inbox.stop(STOP_GRACE)
         await asyncio.wait([running], timeout=STOP_GRACE)
         eng.senders.pop(Channel.WHATSAPP, None)
+        eng.store.chat_erasers.pop(Channel.WHATSAPP, None)
         await api.close()
 
 

@@ -19,6 +19,8 @@ from bot.core.counters import danger as danger_counters
 from bot.delivery.drain import Sender
 from bot.delivery.journey import Journey
 from bot.delivery.owed import Deliveries
+from bot.ops.retention import MEMBER as RETENTION
+from bot.ops.retention import Retention
 from bot.ops.watch import MEMBER as WATCH
 from bot.ops.watch import Watch
 from bot.safety import Assessment, detector
@@ -54,6 +56,7 @@ class Engine:
     conversation: Conversation
     staff: Staff
     watch: Watch
+    retention: Retention
     dispatcher: Dispatcher
     senders: dict[Channel, Sender] = field(default_factory=dict)
 
@@ -86,7 +89,7 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
             journey,
             on_danger=lambda found: count_danger(journey, found),
             closing=deliveries.closing_items,
-            retention_days=settings.retention_days,
+            retention_days=settings.retention_days or None,
         )
         staff = Staff(
             deliveries,
@@ -101,14 +104,15 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
             else settings.bulk_per_second
         )
         watch = Watch(
-            journey, staff.ops, settings.operators, senders, settings.operator_digest_time,
-            retention_days=settings.retention_days,
-        )  # fmt: skip
+            journey, staff.ops, settings.operators, senders, settings.operator_digest_time
+        )
         deliveries.jobs[WATCH] = watch.run
+        retention = Retention(journey, settings.retention_days)
+        deliveries.jobs[RETENTION] = retention.run
         try:
             yield Engine(
                 settings=settings, store=store, courses=courses, clock=clock, journey=journey,
-                deliveries=deliveries, coach=coach, staff=staff, watch=watch,
+                deliveries=deliveries, coach=coach, staff=staff, watch=watch, retention=retention,
                 conversation=Conversation(coach, deliveries, staff),
                 dispatcher=Dispatcher(store.due, clock, deliveries.on_due,
                                       concurrency=settings.worker_concurrency,

@@ -20,6 +20,7 @@ from bot.delivery.drain import Editor, Sender
 from bot.delivery.errors import DeliveryError
 from scheduler.clock import Clock
 from scheduler.localtime import next_delivery
+from storage.broadcasts import Queued
 from storage.keys import chat_member, parse_member
 from storage.models import (
     Broadcast,
@@ -215,7 +216,10 @@ class Runner:
         else:
             # Queued once per participant, however often a cut-short run repeats this; its
             # outcome is counted when the chat's queue sends it.
-            await self.store.broadcasts.queue_for(pid, broadcast.id, item(broadcast))
+            queued = await self.store.broadcasts.queue_for(pid, broadcast.id, item(broadcast))
+            if queued is Queued.ERASED:  # erased since the read above: nothing was written
+                await self.store.broadcasts.count(broadcast.id, "skipped")
+                return
             await self.store.due.wake(chat_member(pid), now)
 
     @staticmethod

@@ -208,6 +208,8 @@ class Conversation:
                 kept()  # nothing of theirs is stored: the answer goes straight out
             await self._direct(event, replies)
             return
+        # Any message keeps their data from the retention period's erasure (storage/activity.py).
+        await self.store.activity.touch(participant.id, self.deliveries.journey.clock.now())
         await self.send(participant.id, replies, kept)
 
     async def send(

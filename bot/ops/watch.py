@@ -1,5 +1,4 @@
-"""Operators hear about trouble without asking: an alert once per incident, and a daily digest;
-and what the privacy promise says is erased after a while is erased.
+"""Operators hear about trouble without asking: an alert once per incident, and a daily digest.
 
 The watch is a member of the due index (`ops:watch`), so exactly one worker runs it at a time
 and it survives restarts. Every minute it checks what /health checks, plus a burst of failures;
@@ -26,7 +25,6 @@ from bot.ops.health import check
 from scheduler.clock import Clock, RealClock
 from scheduler.localtime import next_delivery
 from storage.models import Channel, Lane
-from storage.retention import apply_retention
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +45,6 @@ class Watch:
         senders: Mapping[Channel, Sender],
         digest_at: time | None = time(8, 0),
         real_clock: Clock | None = None,
-        retention_days: int | None = None,
     ) -> None:
         self.journey = journey
         self.store = journey.store
@@ -57,36 +54,20 @@ class Watch:
         self.digest_at = digest_at
         self.real_clock = real_clock or RealClock()
         self.counters = journey.counters or Counters(journey.store)
-        self.retention_days = retention_days
 
     async def start(self) -> None:
         """Make sure the watch is in the due index (a no-op when it is already due sooner)."""
-        if self.operators or self.retention_days:
+        if self.operators:
             await self.store.due.wake(MEMBER, self.journey.clock.now())
 
     async def run(self) -> datetime | None:
-        if not self.operators and not self.retention_days:
+        if not self.operators:
             return None
         clock = self.journey.clock
-        if self.operators:
-            found = await self._problems()
-            await self._alert(found)
-            await self._digest(found)
-        await self._retention()
+        found = await self._problems()
+        await self._alert(found)
+        await self._digest(found)
         return clock.now() + timedelta(seconds=clock.to_course_seconds(EVERY))
-
-    async def _retention(self) -> None:
-        """Once a course day: erase the answers of courses that ended DRUPPEL_RETENTION_DAYS
-        ago, as /privacy promises."""
-        if not self.retention_days:
-            return
-        now = self.journey.clock.now()
-        last = await self.store.ops.retention_ran()
-        if last is not None and now - last < timedelta(days=1):
-            return
-        trimmed = await apply_retention(self.store, now, self.retention_days)
-        await self.store.ops.set_retention_ran(now)
-        log.info("retention: erased the answers of %d participants whose course ended", trimmed)
 
     async def _problems(self) -> dict[str, str]:
         health = await check(self.store, self.journey.clock, self.real_clock.now(), self.counters)

@@ -100,6 +100,7 @@ class InboundHandler:
         said = event.text.strip().lower().rstrip(".!")
         if participant is not None and invited and (event.type == "button" or said in _YES):
             # The answer to the invitation: what waited for the window comes now.
+            await self.store.activity.touch(participant.id, self.clock.now())
             await self.conversation.send(participant.id, [])
             return
         if event.type == "button":  # an older invitation's button: say where they are

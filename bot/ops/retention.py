@@ -1,0 +1,67 @@
+"""Retention by itself: once a course day, participants quiet for DRUPPEL_RETENTION_DAYS are
+erased, after one notice in their chat 14 days before (see storage/retention.py for the rule).
+
+A member of the due index (`ops:retention`), so exactly one worker runs it at a time and it
+survives restarts; `druppel privacy retention` runs the same pass once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.texts_retention import retention_notice
+from bot.delivery.journey import Journey
+from storage.keys import chat_member
+from storage.models import Lane, QueueItem, StoredMessage
+from storage.retention import Outcome, apply_retention
+
+log = logging.getLogger(__name__)
+
+MEMBER = "ops:retention"
+#: Course days between two passes.
+EVERY = timedelta(days=1)
+
+
+class Retention:
+    def __init__(self, journey: Journey, days: int) -> None:
+        self.journey = journey
+        self.store = journey.store
+        self.days = days
+
+    async def start(self) -> None:
+        """Make sure the pass is in the due index (a no-op when it is already due sooner)."""
+        if self.days:
+            await self.store.due.wake(MEMBER, self.journey.clock.now())
+
+    async def run(self) -> datetime | None:
+        """The due member's turn: a pass when the last one is a day old, then the next."""
+        if not self.days:
+            return None
+        now = self.journey.clock.now()
+        last = await self.store.ops.retention_ran()
+        if last is not None and now - last < EVERY:
+            return last + EVERY
+        await self.once()
+        return now + EVERY
+
+    async def once(self) -> Outcome:
+        now = self.journey.clock.now()
+        done = await apply_retention(self.store, now, self.days, self.tell)
+        await self.store.ops.set_retention_ran(now)
+        log.info(
+            "retention: told %d quiet participants, erased %d quiet for %d days",
+            done.told, done.erased, self.days,
+        )  # fmt: skip
+        return done
+
+    async def tell(self, pid: str, goes: datetime) -> None:
+        """The notice, queued like a lesson, in their chat's order."""
+        participant = await self.store.participants.get(pid)
+        if participant is None:
+            return
+        day = goes.astimezone(ZoneInfo(participant.timezone)).date()
+        note = StoredMessage(text=retention_notice(participant.first_name, day))
+        await self.store.queue.put(pid, [QueueItem(lane=Lane.LESSON, kind="text", message=note)])
+        await self.store.due.wake(chat_member(pid), self.journey.clock.now())

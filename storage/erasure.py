@@ -1,0 +1,96 @@
+"""Erasing a participant: every key family that can name them (see families.py), in an order
+that leaves nothing behind, however the rest of druppel races it.
+
+First, in one transaction on the participant's own slot, a tombstone is set and every key of
+theirs goes: from then on nothing can be sent or shown to them, and the writers of that slot
+(the enrollment writes, a broadcast's queueing) see the tombstone in the same step and write
+nothing. Then their id leaves every shared structure: the segment sets of every course they had
+(whatever status was read), every broadcast's recipients, the failure log, the activity index and
+the schedule; then the channel's own keys and the chat link. Writers of those shared structures
+write first and look for the tombstone after, so either they see it and undo their write, or the
+clean-up here comes after their write. The tombstone lapses after a day, leaving nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import redis.asyncio as aioredis
+from redis.exceptions import WatchError
+
+from storage import records
+from storage.activity import Activity
+from storage.broadcasts import Broadcasts
+from storage.due import DueIndex
+from storage.enrollments import EnrollmentRepo
+from storage.errors import Conflict
+from storage.failures import FailureLog
+from storage.keys import Keys, chat_member, enrollment_member
+from storage.models import Channel
+from storage.participants import ParticipantRepo
+from storage.profile import Profiles
+
+#: Real seconds the tombstone of an erasure stands: far longer than any write in flight.
+TOMBSTONE_SECONDS = 24 * 3600
+
+#: Erases what a channel keeps of one chat outside the participant's keys, given the chat id.
+ChatEraser = Callable[[str], Awaitable[None]]
+
+
+class Eraser:
+    def __init__(
+        self, redis: aioredis.Redis, keys: Keys, participants: ParticipantRepo,
+        enrollments: EnrollmentRepo, due: DueIndex, broadcasts: Broadcasts,
+        failures: FailureLog, activity: Activity,
+    ) -> None:  # fmt: skip
+        self._redis = redis
+        self._keys = keys
+        self._profiles = Profiles(redis, keys)
+        self._participants = participants
+        self._enrollments = enrollments
+        self._due = due
+        self._broadcasts = broadcasts
+        self._failures = failures
+        self._activity = activity
+        #: What each channel keeps under a chat (WhatsApp's inbox), added by its wiring.
+        self.chat_erasers: dict[Channel, ChatEraser] = {}
+
+    async def erase(self, pid: str) -> bool:
+        """Forget a participant entirely. False when there was no such participant; safe to
+        run twice (the second run finds nothing and renews the tombstone)."""
+        participant = await self._participants.get(pid)
+        course_ids = await self._own_keys(pid)
+        await self._enrollments.segments.forget(pid, sorted(course_ids))
+        await self._broadcasts.forget_recipient(pid)
+        await self._failures.forget(pid)
+        await self._activity.forget(pid)
+        for course_id in sorted(course_ids):
+            await self._due.unschedule(enrollment_member(pid, course_id))
+        await self._due.unschedule(chat_member(pid))
+        if participant is not None:
+            erase_chat = self.chat_erasers.get(participant.channel)
+            if erase_chat is not None:
+                await erase_chat(participant.chat_id)
+        await self._participants.unregister(
+            pid,
+            participant.channel if participant else None,
+            participant.chat_id if participant else None,
+        )
+        return participant is not None
+
+    async def _own_keys(self, pid: str) -> set[str]:
+        """Set the tombstone and delete every key in the participant's slot, at once; returns
+        the courses they had, read under WATCH so a course started meanwhile is not missed."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for _ in range(records.UPDATE_ATTEMPTS):
+                try:
+                    stored = await self._profiles.watch(pipe, pid, courses=None)
+                    course_ids = stored.courses() | stored.legacy_courses
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.set(self._keys.erased(pid), "1", ex=TOMBSTONE_SECONDS)
+                    pipe.delete(*self._keys.participant_keys(pid, sorted(course_ids)))
+                    await pipe.execute()
+                    return course_ids
+                except WatchError:
+                    continue
+        raise Conflict(f"participant {pid} kept changing; could not erase them, try again")
