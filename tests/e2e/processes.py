@@ -27,6 +27,7 @@ from scheduler.clock import Clock, make_clock
 from scheduler.localtime import parse_time_of_day
 from scheduler.places import zone_label
 from storage.store import Store
+from tests.journey_kit import TEST_KEY
 
 T = TypeVar("T")
 
@@ -161,6 +162,7 @@ class Processes(ABC):
             DRUPPEL_TICK_SECONDS=TICK,
             DRUPPEL_DATA_DIR=str(self.tmp / "var"),
             DRUPPEL_LOG_LEVEL=self.log_level,
+            DRUPPEL_ENCRYPTION_KEY=TEST_KEY,
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
         )
         env.update(self.world_env())
