@@ -161,6 +161,8 @@ class Druppel:
     prefix: str
     folder: Path
     api: str
+    #: The key the bench's store seals with: the processes must open what it wrote.
+    key: str
 
     def env(self, **settings: str) -> dict[str, str]:
         ours = ("DRUPPEL_", "TELEGRAM_", "REDIS_", "DEFAULT_TIMEZONE", "OPERATOR_", "TRAINER_")
@@ -171,6 +173,7 @@ class Druppel:
             REDIS_URL=self.redis_url,
             DRUPPEL_KEY_PREFIX=self.prefix,
             DRUPPEL_DATA_DIR=str(self.folder / "var"),
+            DRUPPEL_ENCRYPTION_KEY=self.key,
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
         )
         env.update(settings)

@@ -2,7 +2,9 @@
 handling due lessons stays as fast with a million enrollments as with a thousand.
 
 - `participant_memory`: Redis memory per enrolled participant (no reflections yet), over 100,000
-  participants written as a sign-up writes them, and per stored reflection, plain and encrypted;
+  participants written as a sign-up writes them (their chat id and name sealed, their chat
+  filed under an HMAC), and the same with those in the clear as the release before kept them;
+  and per stored reflection, sealed and in the clear;
 - `claim_scaling`: the time to claim and handle 100 due lessons beside 1,000 and beside
   1,000,000 enrollments that are not due, side by side, over several rounds.
 
@@ -16,6 +18,7 @@ afterwards.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import secrets
 import statistics
@@ -29,7 +32,6 @@ from datetime import time as day_time
 from pathlib import Path
 from typing import Any, cast
 
-from cryptography.fernet import Fernet
 from redis.asyncio.cluster import RedisCluster
 from redis.typing import EncodableT, FieldT
 
@@ -41,7 +43,7 @@ from bot.delivery.owed import Deliveries
 from courses.loader import load_course_dir
 from scheduler.clock import FixedClock
 from scheduler.dispatcher import Dispatcher
-from storage.crypto import TextCipher
+from storage.crypto import new_key
 from storage.fields import encode_time
 from storage.keys import Keys, enrollment_member
 from storage.models import Channel, Enrollment, EnrollmentStatus, Lane, Participant, ReflectionEntry
@@ -92,9 +94,20 @@ async def clear(store: Store) -> None:
         await store.redis.unlink(*batch)
 
 
-def _sibling(store: Store, suffix: str, cipher: TextCipher | None = None) -> Store:
-    """Another store on the same connection, under a prefix of its own."""
-    return Store(store.redis, Keys(f"{store.keys.prefix}{suffix}"), cipher)
+def _sibling(store: Store, suffix: str) -> Store:
+    """Another store on the same connection and key, under a prefix of its own."""
+    return Store(store.redis, Keys(f"{store.keys.prefix}{suffix}"), store.cipher)
+
+
+def _fields(store: Store, p: Participant, e: Enrollment, plain: bool = False) -> dict[str, str]:
+    """The hash a sign-up writes; `plain`: with the chat id and name in the clear, as the
+    release before this one kept them (for comparison only)."""
+    fields = {**participant_fields(p, store.cipher), **enrollment_fields(e, store.cipher)}
+    if plain:
+        fields["chat_id"] = p.chat_id
+        if p.first_name is not None:
+            fields["first_name"] = p.first_name
+    return fields
 
 
 # -- signing up in bulk ---------------------------------------------------------------------------
@@ -140,10 +153,12 @@ def _records(journey: Journey, clock: FixedClock, who: SignUp) -> tuple[Particip
     return participant, journey.new_enrollment(participant, COURSES[COURSE])
 
 
-async def write_sign_ups(store: Store, people: Sequence[SignUp]) -> list[str]:
+async def write_sign_ups(store: Store, people: Sequence[SignUp], plain: bool = False) -> list[str]:
     """Store each person as the coach does after a completed sign-up, in pipelines: their
-    hash (record and enrollment), the chat index, the segment index and the due index.
-    Returns their participant ids."""
+    hash (record and enrollment), the chat index, the segment index and the due index
+    (`plain`: as the release before, which kept chat ids and names in the clear). Returns
+    their participant ids."""
+    filed = (lambda chat: chat) if plain else store.cipher.chat_hash
     clock = FixedClock(NOW)
     journey = Journey(store, COURSES, clock, ZONE)
     keys = store.keys
@@ -152,11 +167,10 @@ async def write_sign_ups(store: Store, people: Sequence[SignUp]) -> list[str]:
         made = [_records(journey, clock, who) for who in people[start : start + BATCH]]
         async with store.redis.pipeline(transaction=False) as pipe:
             for p, e in made:
-                pipe.hset(
-                    keys.participant(p.id),
-                    mapping=_hash({**participant_fields(p), **enrollment_fields(e)}),
-                )
-            pipe.hset(keys.chat_index(Channel.TELEGRAM), mapping={p.chat_id: p.id for p, _ in made})
+                pipe.hset(keys.participant(p.id), mapping=_hash(_fields(store, p, e, plain)))
+            pipe.hset(
+                keys.chat_index(Channel.TELEGRAM), mapping={filed(p.chat_id): p.id for p, _ in made}
+            )
             pipe.sadd(keys.segment(COURSE, EnrollmentStatus.ACTIVE.value), *(p.id for p, _ in made))
             pipe.zadd(
                 keys.due(),
@@ -180,7 +194,8 @@ async def _snapshot(store: Store, pid: str) -> dict[str, Any]:
     generically, so two stores holding the same person compare equal."""
 
     def plain(value: bytes | str) -> str:
-        return text(value).replace(store.keys.prefix, "P").replace(pid, "<pid>")
+        opened = store.cipher.open(text(value))  # sealed values differ by their random nonce
+        return opened.replace(store.keys.prefix, "P").replace(pid, "<pid>")
 
     redis = store.redis
     out: dict[str, Any] = {}
@@ -243,15 +258,22 @@ async def _key_bytes(store: Store, keys: Iterable[str]) -> float:
     return sum(sizes) / max(1, len(sizes))
 
 
-async def _reflection_bytes(store: Store, pids: Sequence[str], per: int) -> float:
+async def _reflection_bytes(
+    store: Store, pids: Sequence[str], per: int, sealed: bool = True
+) -> float:
     """Extra Redis memory per reflection: `per` answers each for `pids`, as the coach keeps
-    them (ReflectionRepo.add, with the store's cipher)."""
+    them (ReflectionRepo.add), or (`sealed` False) in the clear, as a release before kept
+    them when no key was set."""
     before = await _used_memory(store)
     for day in range(1, per + 1):
         at = NOW + timedelta(days=day, seconds=1234, microseconds=567_890)
         entry = ReflectionEntry(course_id=COURSE, day=day, text=REFLECTION, at=at)
         for pid in pids:  # one at a time: more connections would cost Redis memory too
-            await store.reflections.add(pid, entry)
+            if sealed:
+                await store.reflections.add(pid, entry)
+                continue
+            row = [COURSE, day, int(encode_time(at)), REFLECTION]
+            await store.redis.rpush(store.keys.reflections(pid), json.dumps(row))
     return (await _used_memory(store) - before) / (len(pids) * per)
 
 
@@ -267,6 +289,13 @@ async def participant_memory(
     pids = await write_sign_ups(store, people)
     written = time.perf_counter() - t0
     per_participant = (await _used_memory(store) - before) / count
+    await clear(store)
+    before = await _used_memory(store)
+    await write_sign_ups(store, people, plain=True)
+    per_plain = (await _used_memory(store) - before) / count
+    await clear(store)
+    before = await _used_memory(store)
+    pids = await write_sign_ups(store, people)
 
     keys = store.keys
     sample = random.Random(3).sample(pids, min(500, len(pids)))
@@ -284,13 +313,13 @@ async def participant_memory(
         f"  Redis memory: {per_participant:.0f} bytes per enrolled participant "
         f"({count} written in {written:.1f} s): their hash {own:.0f} ({encoding}), "
         + ", ".join(f"{name.replace('_', ' ')} {v:.0f}" for name, v in indexes.items())
+        + f"; {per_plain:.0f} with their chat id and name in the clear"
     )
 
     per_day = 10  # a course of ten days, each answered
     who = pids[: max(1, reflections // per_day)]
-    plain = await _reflection_bytes(store, who, per_day)
-    sealed_store = Store(store.redis, keys, TextCipher([Fernet.generate_key().decode()]))
-    sealed = await _reflection_bytes(sealed_store, pids[len(who) : 2 * len(who)], per_day)
+    plain = await _reflection_bytes(store, who, per_day, sealed=False)
+    sealed = await _reflection_bytes(store, pids[len(who) : 2 * len(who)], per_day)
     print(
         f"  Redis memory: {plain:.0f} bytes per reflection of {len(REFLECTION)} characters "
         f"({len(REFLECTION.encode())} bytes), {sealed:.0f} encrypted ({len(who) * per_day} each)"
@@ -300,6 +329,8 @@ async def participant_memory(
         "participants": float(count),
         "seconds_to_write": round(written, 2),
         "redis_bytes_per_participant": round(per_participant, 1),
+        "redis_bytes_per_participant_plain": round(per_plain, 1),
+        "encryption_bytes_per_participant": round(per_participant - per_plain, 1),
         "participant_hash_bytes": round(own, 1),
         **{f"{name}_bytes_per_participant": round(v, 1) for name, v in indexes.items()},
         "reflections": float(len(who) * per_day),
@@ -348,7 +379,7 @@ async def _idle_enrollments(store: Store, count: int, seed: int) -> float:
     clock = FixedClock(NOW)
     p, e = _records(Journey(store, COURSES, clock, ZONE), clock, template)
     due_field = f"{COURSE}:next_due"
-    fields = {**participant_fields(p), **enrollment_fields(e)}
+    fields = _fields(store, p, e)
     shared = [(k, v) for k, v in fields.items() if k not in ("chat_id", due_field)]
     script = store.redis.register_script(_WRITE_HASHES % due_field)
     one_server = not isinstance(store.redis, RedisCluster)
@@ -364,14 +395,16 @@ async def _idle_enrollments(store: Store, count: int, seed: int) -> float:
         hashes = [keys.participant(pid) for pid in pids]
         if one_server:
             own = [v for chat_id, at in zip(chat_ids, due, strict=True)
-                   for v in (chat_id, encode_time(at))]  # fmt: skip
+                   for v in (store.cipher.seal(chat_id), encode_time(at))]  # fmt: skip
             await script(keys=hashes, args=[len(shared), *(x for kv in shared for x in kv), *own])
         async with store.redis.pipeline(transaction=False) as pipe:
             if not one_server:
                 for key, chat_id, at in zip(hashes, chat_ids, due, strict=True):
-                    mine = {**fields, "chat_id": chat_id, due_field: encode_time(at)}
+                    mine = {**fields, "chat_id": store.cipher.seal(chat_id),
+                            due_field: encode_time(at)}  # fmt: skip
                     pipe.hset(key, mapping=_hash(mine))
-            pipe.hset(chats, mapping=dict(zip(chat_ids, pids, strict=True)))
+            filed = [store.cipher.chat_hash(chat_id) for chat_id in chat_ids]
+            pipe.hset(chats, mapping=dict(zip(filed, pids, strict=True)))
             pipe.sadd(segment, *pids)
             pipe.zadd(
                 keys.due(),
@@ -412,7 +445,7 @@ async def _world(base: Store, suffix: str, size: int, due: int) -> tuple[World, 
         if enrollment is None or participant is None:
             raise RuntimeError("a due participant was not stored")
         enrollment.next_due = NOW
-        fresh[pid] = {**participant_fields(participant), **enrollment_fields(enrollment)}
+        fresh[pid] = _fields(store, participant, enrollment)
     clock = FixedClock(NOW)
     channel = NullChannel()
     journey = Journey(store, COURSES, clock, ZONE)
@@ -490,7 +523,10 @@ async def main() -> int:
     settings = Settings()
     prefix = f"bench{secrets.token_hex(3)}"
     with tempfile.TemporaryDirectory(prefix="druppel-bench-") as folder:
-        async with open_store(settings.redis_url, Path(folder), prefix) as store:
+        keys = settings.encryption_keys or [new_key()]
+        async with open_store(
+            settings.redis_url, Path(folder), prefix, encryption_keys=keys
+        ) as store:
             info = await store.redis.info("server")
             where = "REDIS_URL" if settings.redis_url else "embedded"
             print(f"druppel storage bench on Redis {info['redis_version']} ({where})")

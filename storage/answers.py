@@ -1,7 +1,7 @@
 """What participants answer: reflections (free text) and check-ins (a 1-5 score) per day.
 
-Reflection text is personal. Nothing here logs it; callers must not either. With encryption
-keys set it is encrypted before it reaches Redis (see storage/crypto.py).
+Both are personal. Nothing here logs them; callers must not either. A reflection's text and a
+check-in's score (with its time) are sealed before they reach Redis (see storage/crypto.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pydantic import StringConstraints
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
-from storage.crypto import Resealed, TextCipher, sealed_length
+from storage.crypto import Resealed, TextCipher, UndecryptableText, is_sealed, sealed_length
 from storage.errors import Conflict
 from storage.fields import decode_time, encode_time
 from storage.keys import Keys
@@ -60,10 +60,10 @@ def stored_reflection(raw: bytes | str) -> StoredReflection:
 class ReflectionRepo:
     """Reflections are appended, never overwritten: a second message the same day adds to it."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, cipher: TextCipher | None = None) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, cipher: TextCipher) -> None:
         self._redis = redis
         self._keys = keys
-        self._cipher = cipher or TextCipher()
+        self._cipher = cipher
 
     async def add(self, pid: str, entry: ReflectionEntry) -> None:
         stored = StoredReflection.model_validate(
@@ -78,6 +78,17 @@ class ReflectionRepo:
         """Oldest first, as written. Raises UndecryptableText when no configured key opens one."""
         raws = await self._redis.lrange(self._keys.reflections(pid), 0, -1)
         return [self._opened(stored_reflection(raw)) for raw in raws]
+
+    async def readable(self, pid: str) -> tuple[list[ReflectionEntry], int]:
+        """Oldest first, every one a configured key opens, and how many none opens."""
+        raws = await self._redis.lrange(self._keys.reflections(pid), 0, -1)
+        opened: list[ReflectionEntry] = []
+        for raw in raws:
+            try:
+                opened.append(self._opened(stored_reflection(raw)))
+            except UndecryptableText:
+                continue
+        return opened, len(raws) - len(opened)
 
     def _opened(self, stored: StoredReflection) -> ReflectionEntry:
         return ReflectionEntry.model_validate(
@@ -139,38 +150,77 @@ class ReflectionRepo:
         return [e for e in await self.all(pid) if e.course_id == course_id and e.day == day]
 
 
-def _checkin(field: str, raw: str) -> CheckIn:
-    """A stored check-in: its field names the course and day, the value holds the rest (an
-    older release's value holds all of it)."""
-    course_id, _, day = field.rpartition(":")
-    return CheckIn.model_validate({"course_id": course_id, "day": day, **json.loads(raw)})
-
-
 class CheckinRepo:
     """One score per course day; tapping again changes it.
 
-    The field is `<course>:<day>` and the value only the score and when, so each value stays
-    within what Redis packs into one small hash (64 bytes).
+    The field is `<course>:<day>` and the value the score and when, sealed together as
+    `<score> <microseconds>` (63 characters), so each value stays within what Redis packs into
+    one small hash (64 bytes). An older release's value is the JSON of both, in the clear.
     """
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, cipher: TextCipher) -> None:
         self._redis = redis
         self._keys = keys
+        self._cipher = cipher
+
+    def _sealed(self, checkin: CheckIn) -> str:
+        return self._cipher.seal(f"{checkin.score} {encode_time(checkin.at)}")
+
+    def _checkin(self, field: str, raw: str) -> CheckIn:
+        """A stored check-in: its field names the course and day, the value holds the rest."""
+        course_id, _, day = field.rpartition(":")
+        if not is_sealed(raw):
+            return CheckIn.model_validate({"course_id": course_id, "day": day, **json.loads(raw)})
+        score, _, at = self._cipher.open(raw).partition(" ")
+        return CheckIn.model_validate(
+            {"course_id": course_id, "day": day, "score": score, "at": decode_time(at)}
+        )
 
     async def record(self, pid: str, checkin: CheckIn) -> None:
         field = f"{checkin.course_id}:{checkin.day}"
-        value = checkin.model_dump_json(include={"score", "at"})
-        await self._redis.hset(self._keys.checkins(pid), field, value)
+        await self._redis.hset(self._keys.checkins(pid), field, self._sealed(checkin))
 
     async def get(self, pid: str, course_id: str, day: int) -> CheckIn | None:
         field = f"{course_id}:{day}"
         raw = await self._redis.hget(self._keys.checkins(pid), field)
-        return None if raw is None else _checkin(field, text(raw))
+        return None if raw is None else self._checkin(field, text(raw))
 
     async def all(self, pid: str) -> list[CheckIn]:
+        """Every check-in, by course and day. Raises UndecryptableText when no configured key
+        opens one."""
         stored = await self._redis.hgetall(self._keys.checkins(pid))
-        found = [_checkin(text(field), text(raw)) for field, raw in stored.items()]
+        found = [self._checkin(text(field), text(raw)) for field, raw in stored.items()]
         return sorted(found, key=lambda c: (c.course_id, c.day))
+
+    async def reseal(self, pid: str) -> Counter[Resealed]:
+        """Every check-in of a participant under the newest key (what no key opens is left), in
+        one transaction that starts over when a tap changes one meanwhile."""
+        key = self._keys.checkins(pid)
+        done: Counter[Resealed] = Counter()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for _ in range(REWRITE_ATTEMPTS):
+                try:
+                    await pipe.watch(key)
+                    done.clear()
+                    changed: dict[str, str] = {}
+                    for field, raw in (await pipe.hgetall(key)).items():
+                        name, value = text(field), text(raw)
+                        if is_sealed(value):
+                            sealed, what = self._cipher.reseal(value)
+                        else:
+                            checkin = self._checkin(name, value)
+                            sealed, what = self._sealed(checkin), Resealed.ENCRYPTED
+                        done[what] += 1
+                        if sealed != value:
+                            changed[name] = sealed
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    if changed:
+                        pipe.hset(key, mapping={k: v for k, v in changed.items()})
+                    await pipe.execute()
+                    return done
+                except WatchError:
+                    continue
+        raise Conflict(f"{key} kept changing; gave up after {REWRITE_ATTEMPTS} attempts")
 
     async def remove_course(self, pid: str, course_id: str) -> int:
         """Forget a participant's check-ins on one course; returns how many there were."""

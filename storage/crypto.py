@@ -1,50 +1,96 @@
-"""Encryption at rest for what participants write, with Fernet from `cryptography`.
+"""Encryption at rest for everything personal: what participants write, their scores, their
+names and chat ids, and the keys the chat indexes are found by.
 
-A sealed text is stored as `fernet:<token>` in the place the text would be, so a record keeps its
-shape and text stored before a key was set is still read as it is. Several keys, newest first,
-allow rotation: the first encrypts, every one decrypts (MultiFernet).
+Every installation has at least one key (the embedded setup makes one in its data directory;
+with an external Redis it must be set), so every personal value is sealed before it is stored:
+there is one code path, and it encrypts. Several keys, newest first, allow rotation: the first
+seals, every one opens.
+
+A sealed value is the type byte NUL, then the URL-safe base64 (unpadded) of a 12-byte nonce and
+the AES-256-GCM ciphertext with its 16-byte tag: 29 characters more than the text, a third on
+top, which keeps a name or a score within what Redis packs into a small hash (64 bytes). The
+type byte tells a sealed value from a value that is not, and no one can type it: plain text is
+never stored any more (what a participant typed reaches Redis only inside a sealed value, where
+it can start with anything), the values an older release stored in the clear were either chat
+ids (digits), JSON or text that came through Telegram or WhatsApp, which carry no NUL, and
+should one ever start with it anyway, it is "a value no key opens", which parks one message
+with a notice rather than stopping a chat (see bot/delivery/drain.py). Values an older release
+sealed with Fernet (`fernet:<token>`) are still opened, and `druppel privacy rotate-key` moves
+them to this form.
+
+The AES key and the key of the chat indexes' HMAC are derived from each configured key with
+HKDF, under labels of their own, so neither is the key itself and one never reveals the other.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import math
+import os
 from collections.abc import Sequence
 from enum import Enum
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from storage.errors import StorageError
 
-#: What marks a stored text as encrypted.
-SEALED_PREFIX = "fernet:"
+#: The first character of every sealed value (see the module's docstring for why NUL).
+SEALED = "\x00"
+#: What marked a text an older release encrypted (Fernet); still opened, never written.
+LEGACY_PREFIX = "fernet:"
+#: The key the embedded setup makes in its data directory when none is configured.
+KEY_FILE = "encryption.key"
 
-_VERSION = 0x80  # the first byte of every Fernet token
-_OVERHEAD = 1 + 8 + 16 + 32  # version, timestamp, IV and HMAC around the ciphertext
+_NONCE = 12
+_TAG = 16
+_FERNET_VERSION = 0x80
+_FERNET_OVERHEAD = 1 + 8 + 16 + 32  # version, timestamp, IV and HMAC around the ciphertext
+_SEAL_LABEL = b"druppel sealed values v1"
+_INDEX_LABEL = b"druppel chat index v1"
+#: Bytes of HMAC a chat index keeps per chat: 128 bits, 22 characters.
+_INDEX_BYTES = 16
 
 
 class InvalidKey(ValueError):
     """A configured key is not a Fernet key; the message names which one, never its value."""
 
 
+class KeyRequired(StorageError):
+    """No encryption key, where one is needed (an external Redis)."""
+
+
 class UndecryptableText(StorageError):
-    """Stored text is encrypted, and no configured key opens it: the key is missing or wrong."""
+    """A stored value is sealed, and no configured key opens it: the key is missing or wrong."""
 
 
 class Resealed(Enum):
-    """What rotating one stored text did."""
+    """What rotating one stored value did."""
 
-    UNCHANGED = "unchanged"  # nothing to do: no key to encrypt with
-    ROTATED = "rotated"  # was encrypted; now under the newest key
-    ENCRYPTED = "encrypted"  # was plain text from before a key was set; now encrypted
-    UNREADABLE = "unreadable"  # encrypted, and no configured key opens it: left as it was
+    UNCHANGED = "unchanged"  # already sealed under the newest key
+    ROTATED = "rotated"  # was sealed under an older key (or as Fernet); now under the newest
+    ENCRYPTED = "encrypted"  # was plain text from an older release; now sealed
+    UNREADABLE = "unreadable"  # sealed, and no configured key opens it: left as it was
+
+
+def new_key() -> str:
+    """A fresh key, as DRUPPEL_ENCRYPTION_KEY takes it (a Fernet key: 32 random bytes)."""
+    return Fernet.generate_key().decode("ascii")
 
 
 def sealed_length(chars: int) -> int:
-    """The longest stored form of a text of `chars` characters (up to 4 UTF-8 bytes each)."""
+    """The longest stored form of a text of `chars` characters (up to 4 UTF-8 bytes each), in
+    this form or as an older release sealed it."""
+    now = 1 + math.ceil((_NONCE + chars * 4 + _TAG) * 4 / 3)
     padded = (chars * 4 // 16 + 1) * 16
-    return len(SEALED_PREFIX) + 4 * math.ceil((_OVERHEAD + padded) / 3)
+    legacy = len(LEGACY_PREFIX) + 4 * math.ceil((_FERNET_OVERHEAD + padded) / 3)
+    return max(now, legacy)
 
 
 def parse_keys(value: str | None) -> list[str]:
@@ -59,68 +105,120 @@ def _fernet(key: str, position: int, count: int) -> Fernet:
         which = "the key" if count == 1 else f"key {position} of {count}"
         raise InvalidKey(
             f"{which} is not a Fernet key (32 bytes, URL-safe base64: make one with "
-            "`python -c 'from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())'`)"
+            "`druppel privacy new-key`)"
         ) from None
 
 
-def _looks_sealed(stored: str) -> bool:
-    """True for `fernet:` and a well-formed token. A participant who typed `fernet:` before
-    a key was set wrote plain text, and it is read back as they wrote it."""
-    if not stored.startswith(SEALED_PREFIX):
+def _derive(key: str, label: bytes) -> bytes:
+    raw = base64.urlsafe_b64decode(key.encode("ascii"))
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(raw)
+
+
+def _legacy(stored: str) -> bool:
+    """True for `fernet:` and a well-formed token, as an older release sealed a text. Other
+    text from then, even if it starts with `fernet:`, is read as it was written."""
+    if not stored.startswith(LEGACY_PREFIX):
         return False
     try:
-        raw = base64.urlsafe_b64decode(stored[len(SEALED_PREFIX) :].encode("ascii"))
+        raw = base64.urlsafe_b64decode(stored[len(LEGACY_PREFIX) :].encode("ascii"))
     except (ValueError, UnicodeEncodeError):
         return False
-    return len(raw) >= _OVERHEAD + 16 and raw[0] == _VERSION
+    return len(raw) >= _FERNET_OVERHEAD + 16 and raw[0] == _FERNET_VERSION
+
+
+def is_sealed(stored: str) -> bool:
+    """Whether a stored value is sealed, in this form or an older release's."""
+    return stored.startswith(SEALED) or _legacy(stored)
 
 
 class TextCipher:
-    """Seals free text before it is stored and opens it when read. Fernet is fast and
-    synchronous; a few kilobytes take microseconds, so it runs in the event loop."""
+    """Seals personal values before they are stored and opens them when read, and keys the
+    chat indexes. AES-GCM takes microseconds for a few kilobytes, so it runs in the event loop.
+    """
 
-    def __init__(self, keys: Sequence[str] = ()) -> None:
+    def __init__(self, keys: Sequence[str]) -> None:
+        if not keys:
+            raise KeyRequired("an encryption key is needed (`druppel privacy new-key` makes one)")
         fernets = [_fernet(key, i, len(keys)) for i, key in enumerate(keys, start=1)]
-        self._fernet = MultiFernet(fernets) if fernets else None
-        self.key_count = len(fernets)
+        self._legacy = MultiFernet(fernets)
+        self._aead = [AESGCM(_derive(key, _SEAL_LABEL)) for key in keys]
+        self._index = [_derive(key, _INDEX_LABEL) for key in keys]
+        self.key_count = len(keys)
 
-    @property
-    def encrypts(self) -> bool:
-        return self._fernet is not None
-
+    # -- sealing -------------------------------------------------------------------------------
     def seal(self, text: str) -> str:
-        """The stored form: encrypted with the newest key, or the text itself without a key."""
-        if self._fernet is None:
-            return text
-        return SEALED_PREFIX + self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
+        """The stored form: sealed with the newest key."""
+        nonce = os.urandom(_NONCE)
+        body = nonce + self._aead[0].encrypt(nonce, text.encode("utf-8"), None)
+        return SEALED + base64.urlsafe_b64encode(body).decode("ascii").rstrip("=")
 
     def open(self, stored: str) -> str:
-        """The text as written, from its stored form (encrypted or from before a key was set)."""
-        if not _looks_sealed(stored):
-            return stored
-        if self._fernet is None:
-            raise UndecryptableText(
-                "stored text is encrypted and no encryption key is set (DRUPPEL_ENCRYPTION_KEY)"
-            )
+        """The value as it was given, from its stored form. A value an older release stored
+        in the clear is returned as it is. Raises UndecryptableText when no key opens it."""
+        return self._open(stored)[0]
+
+    def _open(self, stored: str) -> tuple[str, int]:
+        """The value and which key opened it (0: the newest; -1: it was not sealed)."""
+        if stored.startswith(SEALED):
+            body = stored[len(SEALED) :]
+            try:
+                raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            except (ValueError, binascii.Error):
+                raise self._unreadable() from None
+            if len(raw) >= _NONCE + _TAG:
+                for position, aead in enumerate(self._aead):
+                    try:
+                        opened = aead.decrypt(raw[:_NONCE], raw[_NONCE:], None)
+                    except InvalidTag:
+                        continue
+                    return opened.decode("utf-8"), position
+            raise self._unreadable()
+        if _legacy(stored):
+            try:
+                legacy = self._legacy.decrypt(stored[len(LEGACY_PREFIX) :]).decode("utf-8")
+            except InvalidToken:
+                raise self._unreadable() from None
+            return legacy, len(self._aead)  # never the newest form: rotation rewrites it
+        return stored, -1
+
+    def _unreadable(self) -> UndecryptableText:
+        keys = "the key" if self.key_count == 1 else f"any of the {self.key_count} keys"
+        return UndecryptableText(
+            f"a stored value is encrypted, and {keys} in DRUPPEL_ENCRYPTION_KEY cannot open it "
+            "(a key missing from the list, or the value was altered)"
+        )
+
+    def fresh(self, stored: str) -> str | None:
+        """What a value sealed under the newest key holds; None for any other (one to seal
+        again before it is written back)."""
         try:
-            return self._fernet.decrypt(stored[len(SEALED_PREFIX) :]).decode("utf-8")
-        except InvalidToken:
-            keys = "the key" if self.key_count == 1 else f"any of the {self.key_count} keys"
-            raise UndecryptableText(
-                f"stored text is encrypted, and {keys} in DRUPPEL_ENCRYPTION_KEY cannot open it "
-                "(a key missing from the list, or the text was altered)"
-            ) from None
+            opened, position = self._open(stored)
+        except UndecryptableText:
+            return None
+        return opened if position == 0 else None
 
     def reseal(self, stored: str) -> tuple[str, Resealed]:
-        """The stored form under the newest key, keeping a token's timestamp; plain text from
-        before a key was set gets encrypted. What no key opens comes back as it was."""
-        if self._fernet is None:
-            return stored, Resealed.UNCHANGED
-        if not _looks_sealed(stored):
-            return self.seal(stored), Resealed.ENCRYPTED
+        """The stored form under the newest key; plain text from an older release gets sealed.
+        What no key opens comes back as it was."""
         try:
-            token = self._fernet.rotate(stored[len(SEALED_PREFIX) :])
-        except InvalidToken:
+            opened, position = self._open(stored)
+        except UndecryptableText:
             return stored, Resealed.UNREADABLE
-        return SEALED_PREFIX + token.decode("ascii"), Resealed.ROTATED
+        if position == 0:
+            return stored, Resealed.UNCHANGED
+        return self.seal(opened), Resealed.ENCRYPTED if position < 0 else Resealed.ROTATED
+
+    # -- the chat indexes ------------------------------------------------------------------------
+    def chat_hashes(self, chat_id: str) -> list[str]:
+        """What a chat is found by in a chat index, under each key, newest first: an HMAC, so
+        the index leads from a chat to its participant but a dump of it names no chat."""
+        return [
+            base64.urlsafe_b64encode(
+                hmac.new(key, chat_id.encode("utf-8"), hashlib.sha256).digest()[:_INDEX_BYTES]
+            ).decode("ascii").rstrip("=")
+            for key in self._index
+        ]  # fmt: skip
+
+    def chat_hash(self, chat_id: str) -> str:
+        """What a chat is filed under from now on (the newest key's)."""
+        return self.chat_hashes(chat_id)[0]

@@ -13,6 +13,7 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
 from storage import records
+from storage.crypto import TextCipher
 from storage.errors import Conflict
 from storage.keys import Keys
 from storage.models import Enrollment
@@ -21,10 +22,10 @@ from storage.segments import SegmentIndex
 
 
 class EnrollmentRepo:
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, cipher: TextCipher) -> None:
         self._redis = redis
         self._keys = keys
-        self._profiles = Profiles(redis, keys)
+        self._profiles = Profiles(redis, keys, cipher)
         self.segments = SegmentIndex(redis, keys)
 
     async def get(self, pid: str, course_id: str) -> Enrollment | None:

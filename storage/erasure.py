@@ -21,6 +21,7 @@ from redis.exceptions import WatchError
 from storage import records
 from storage.activity import Activity
 from storage.broadcasts import Broadcasts
+from storage.crypto import TextCipher
 from storage.due import DueIndex
 from storage.enrollments import EnrollmentRepo
 from storage.errors import Conflict
@@ -41,11 +42,11 @@ class Eraser:
     def __init__(
         self, redis: aioredis.Redis, keys: Keys, participants: ParticipantRepo,
         enrollments: EnrollmentRepo, due: DueIndex, broadcasts: Broadcasts,
-        failures: FailureLog, activity: Activity,
+        failures: FailureLog, activity: Activity, cipher: TextCipher,
     ) -> None:  # fmt: skip
         self._redis = redis
         self._keys = keys
-        self._profiles = Profiles(redis, keys)
+        self._profiles = Profiles(redis, keys, cipher)
         self._participants = participants
         self._enrollments = enrollments
         self._due = due

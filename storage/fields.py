@@ -12,7 +12,9 @@ within 64 bytes, which one field per attribute guarantees. To keep it small:
   is not stored again;
 - times are whole microseconds since the Unix epoch (UTC), which Redis keeps as an integer:
   `1795672800123456` takes 9 bytes where `2026-11-26T06:00:00.123456Z` takes 27;
-- booleans are `1` and `0`; every other value is what JSON would hold, without quotes.
+- booleans are `1` and `0`; every other value is what JSON would hold, without quotes;
+- a personal field (`sealed`: a chat id, a name) is stored sealed (storage/crypto.py), and
+  written again only when what it holds changed, so an update leaves it as it is.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
+
+from storage.crypto import TextCipher
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -56,18 +60,23 @@ class FieldCodec(Generic[M]):
 
     `implied` names every field that may be left out, with the value its absence means (the
     JSON form: a string, number, bool or None); `derived` names fields that are not stored at
-    all because the caller knows them (passed back to `load`). Every other field is required by
-    the model and always stored.
+    all because the caller knows them (passed back to `load`); `sealed` names text fields
+    stored sealed. Every other field is required by the model and always stored.
     """
 
     def __init__(
-        self, model: type[M], implied: Mapping[str, Any], derived: Collection[str] = ()
+        self,
+        model: type[M],
+        implied: Mapping[str, Any],
+        derived: Collection[str] = (),
+        sealed: Collection[str] = (),
     ) -> None:
         self.model = model
         self.implied = dict(implied)
         self.derived = frozenset(derived)
+        self.sealed = frozenset(sealed)
         fields = model.model_fields
-        unknown = (set(self.implied) | self.derived) - set(fields)
+        unknown = (set(self.implied) | self.derived | self.sealed) - set(fields)
         if unknown:
             raise ValueError(f"{model.__name__} has no field {sorted(unknown)}")
         for name, info in fields.items():
@@ -81,8 +90,12 @@ class FieldCodec(Generic[M]):
         self.names = tuple(name for name in fields if name not in self.derived)
         self._times = frozenset(n for n in self.names if _is_datetime(fields[n].annotation))
 
-    def dump(self, record: M) -> dict[str, str]:
-        """The fields to store: everything that differs from what its absence would mean."""
+    def dump(
+        self, record: M, cipher: TextCipher, before: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
+        """The fields to store: everything that differs from what its absence would mean. A
+        sealed field that `before` (the stored fields) holds with the same value keeps its
+        stored form."""
         out: dict[str, str] = {}
         for name in self.names:
             value = getattr(record, name)
@@ -94,16 +107,24 @@ class FieldCodec(Generic[M]):
                 continue
             if plain is None:
                 raise ValueError(f"{self.model.__name__}.{name} is None but None is not implied")
-            out[name] = self._text(plain)
+            value = self._text(plain)
+            if name in self.sealed:
+                kept = (before or {}).get(name)
+                fresh = None if kept is None else cipher.fresh(kept)
+                value = kept if kept is not None and fresh == value else cipher.seal(value)
+            out[name] = value
         return out
 
-    def load(self, stored: Mapping[str, str], **derived: Any) -> M:
+    def load(self, stored: Mapping[str, str], cipher: TextCipher, **derived: Any) -> M:
         """The record from its stored fields (and the ones the caller knows). A field this
-        release does not know is passed over: a later release may have added it."""
+        release does not know is passed over: a later release may have added it. Raises
+        UndecryptableText when no key opens a sealed field."""
         data: dict[str, Any] = dict(self.implied)
         for name, value in stored.items():
             if name in self._times:
                 data[name] = decode_time(value)
+            elif name in self.sealed:
+                data[name] = cipher.open(value)
             elif name in self.names:
                 data[name] = value
         data.update(derived)

@@ -8,7 +8,7 @@ schema survives a move to Redis Cluster unchanged.
 The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id):
 
     key                              type    holds                                  written by
-    P:{idx}:chat:<channel>           hash    chat id -> participant id (counts them) participants.py
+    P:{idx}:chat:<channel>           hash    HMAC of chat id -> participant id      participants.py
     P:{p:<pid>}:participant          hash    Participant fields, and each           profile.py
                                              enrollment's as "<course>:<field>"
     P:{p:<pid>}:reflections          list    [course, day, time, text] JSON, oldest answers.py

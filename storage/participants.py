@@ -1,8 +1,12 @@
 """Participants: one person on one channel, found by id or by their chat.
 
-A participant is the plain fields of their hash (see storage/profile.py). The chat index of each
-channel leads from a chat to its participant, and is also what counts them: every participant
-is linked to exactly one chat.
+A participant is the fields of their hash (see storage/profile.py), their chat id and name
+sealed. The chat index of each channel leads from a chat to its participant, and is also what
+counts them: every participant is linked to exactly one chat. A chat is filed there under an
+HMAC of its id (storage/crypto.py), so the index finds a participant in one step while a dump of
+it names no chat; with several keys it is looked up under each key's HMAC (one round trip) and
+filed under the newest, and rotating the keys files every chat anew (`refile`). An older
+release filed chats under their plain id; those entries are still found until they are refiled.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
 from storage import records
+from storage.crypto import TextCipher
 from storage.errors import Conflict
 from storage.keys import Keys
 from storage.models import Channel, Participant
@@ -28,18 +33,34 @@ def new_participant_id() -> str:
 
 
 class ParticipantRepo:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, scripts: Scripts) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, keys: Keys, scripts: Scripts, cipher: TextCipher
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._scripts = scripts
-        self._profiles = Profiles(redis, keys)
+        self._cipher = cipher
+        self._profiles = Profiles(redis, keys, cipher)
 
     async def get(self, pid: str) -> Participant | None:
         return await self._profiles.participant(pid)
 
+    def _filed_as(self, chat_id: str) -> list[str]:
+        """Every field a chat may be filed under: each key's HMAC, newest first, then the
+        plain id an older release used."""
+        return [*self._cipher.chat_hashes(chat_id), chat_id]
+
+    async def _linked(self, index: str, chat_id: str) -> tuple[str, str] | None:
+        """(field, participant id) of the chat's entry in `index`, if it has one."""
+        fields = self._filed_as(chat_id)
+        for field, pid in zip(fields, await self._redis.hmget(index, fields), strict=True):
+            if pid is not None:
+                return field, records.text(pid)
+        return None
+
     async def by_chat(self, channel: Channel, chat_id: str) -> Participant | None:
-        pid = await self._redis.hget(self._keys.chat_index(channel), chat_id)
-        return None if pid is None else await self.get(records.text(pid))
+        linked = await self._linked(self._keys.chat_index(channel), chat_id)
+        return None if linked is None else await self.get(linked[1])
 
     async def get_or_create(
         self, channel: Channel, chat_id: str, *, now: datetime, **fields: object
@@ -51,12 +72,18 @@ class ParticipantRepo:
         (a delete that was cut short) is taken over.
         """
         index = self._keys.chat_index(channel)
+        filed_as = self._cipher.chat_hash(chat_id)
         for _ in range(3):
-            linked = await self._redis.hget(index, chat_id)
+            linked = await self._linked(index, chat_id)
+            stale = ""
             if linked is not None:
-                existing = await self.get(records.text(linked))
+                existing = await self.get(linked[1])
                 if existing is not None:
                     return existing, False
+                if linked[0] == filed_as:
+                    stale = linked[1]
+                else:  # filed under an older key, its record gone: unfile it
+                    await self._unfile(index, linked[1], [linked[0]])
             candidate = Participant.model_validate(
                 {"id": new_participant_id(), "channel": channel, "chat_id": chat_id,
                  "created_at": now, **fields}
@@ -67,7 +94,7 @@ class ParticipantRepo:
                 await self._scripts.run(
                     "register_chat",
                     [index, self._keys.participants()],
-                    [chat_id, candidate.id, "" if linked is None else records.text(linked)],
+                    [filed_as, candidate.id, stale],
                 )
             )
             if owner == candidate.id:
@@ -87,7 +114,8 @@ class ParticipantRepo:
                     await pipe.reset()  # type: ignore[no-untyped-call]
                     return False
                 pipe.multi()  # type: ignore[no-untyped-call]
-                pipe.hset(key, mapping={k: v for k, v in participant_fields(participant).items()})
+                fields = participant_fields(participant, self._cipher)
+                pipe.hset(key, mapping={k: v for k, v in fields.items()})
                 await pipe.execute()
             except WatchError:
                 return False
@@ -96,9 +124,32 @@ class ParticipantRepo:
     async def unregister(self, pid: str, channel: Channel | None, chat_id: str | None) -> None:
         """The last step of a delete: the chat no longer leads to `pid`, and it is uncounted."""
         index = self._keys.chat_index(channel or Channel.TELEGRAM)
+        await self._unfile(index, pid, self._filed_as(chat_id) if chat_id else [])
+
+    async def _unfile(self, index: str, pid: str, fields: list[str]) -> None:
+        """Remove the entries among `fields` that still name `pid`, and `pid` from the set an
+        older release kept."""
         await self._scripts.run(
-            "unregister_chat", [index, self._keys.participants()], [chat_id or "", pid]
+            "unregister_chat", [index, self._keys.participants()], [pid, *fields]
         )
+
+    async def refile(self, participant: Participant) -> bool:
+        """File the participant's chat under the newest key's HMAC, and no longer under an
+        older one (or its plain id); True when that changed anything."""
+        index = self._keys.chat_index(participant.channel)
+        fields = self._filed_as(participant.chat_id)
+        found = await self._redis.hmget(index, fields)
+        if found[0] is not None and not any(found[1:]):
+            return False
+        if found[0] is None:
+            await self._redis.hsetnx(index, fields[0], participant.id)
+        await self._unfile(index, participant.id, fields[1:])
+        return True
+
+    async def reseal(self, pid: str) -> bool:
+        """Seal the participant's own fields under the newest key (a no-op when they are);
+        False when there is no such participant."""
+        return await self.update(pid, lambda p: p) is not None
 
     async def save(self, participant: Participant) -> None:
         """Store the participant as given (their enrollments stay as they are)."""

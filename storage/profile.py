@@ -22,6 +22,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError
 
+from storage.crypto import TextCipher
 from storage.errors import Erased
 from storage.fields import FieldCodec
 from storage.keys import Keys
@@ -42,6 +43,7 @@ PARTICIPANT = FieldCodec(
         "answer_after": None,
     },
     derived=("id",),
+    sealed=("chat_id", "first_name"),  # who they are: only ever stored sealed
 )
 
 ENROLLMENT = FieldCodec(
@@ -68,13 +70,17 @@ ENROLLMENT = FieldCodec(
 SEP = ":"
 
 
-def participant_fields(participant: Participant) -> dict[str, str]:
-    return PARTICIPANT.dump(participant)
+def participant_fields(
+    participant: Participant, cipher: TextCipher, before: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The participant's fields as stored, the personal ones sealed (kept as `before` holds
+    them when they did not change)."""
+    return PARTICIPANT.dump(participant, cipher, before)
 
 
-def enrollment_fields(enrollment: Enrollment) -> dict[str, str]:
+def enrollment_fields(enrollment: Enrollment, cipher: TextCipher) -> dict[str, str]:
     course = enrollment.course_id
-    return {f"{course}{SEP}{name}": v for name, v in ENROLLMENT.dump(enrollment).items()}
+    return {f"{course}{SEP}{name}": v for name, v in ENROLLMENT.dump(enrollment, cipher).items()}
 
 
 def _wrong_type(exc: ResponseError) -> bool:
@@ -86,6 +92,8 @@ class Stored:
     """What one participant's keys hold, as read (under WATCH when about to change it)."""
 
     pid: str
+    #: What opens the sealed fields.
+    cipher: TextCipher
     #: The hash's fields, as stored (empty when there is no hash, or the key is a JSON string).
     fields: dict[str, str] = field(default_factory=dict)
     #: The participant record as an older release stored it (a JSON string), if it is one.
@@ -106,7 +114,7 @@ class Stored:
         if self.legacy_participant is not None:
             return Participant.model_validate_json(self.legacy_participant)
         own = {k: v for k, v in self.fields.items() if SEP not in k}
-        return PARTICIPANT.load(own, id=self.pid) if own else None
+        return PARTICIPANT.load(own, self.cipher, id=self.pid) if own else None
 
     def courses(self) -> set[str]:
         """Every course the participant has an enrollment in, in either form."""
@@ -120,7 +128,7 @@ class Stored:
     def enrollment(self, course_id: str) -> Enrollment | None:
         own = self.enrollment_fields(course_id)
         if own:
-            return ENROLLMENT.load(own, participant_id=self.pid, course_id=course_id)
+            return ENROLLMENT.load(own, self.cipher, participant_id=self.pid, course_id=course_id)
         raw = self.legacy_enrollments.get(course_id)
         return None if raw is None else Enrollment.model_validate_json(raw)
 
@@ -132,9 +140,10 @@ class Stored:
 class Profiles:
     """Reads and writes of participants' hashes, for the participant and enrollment repos."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, cipher: TextCipher) -> None:
         self._redis = redis
         self._keys = keys
+        self._cipher = cipher
 
     def key(self, pid: str) -> str:
         return self._keys.participant(pid)
@@ -163,7 +172,7 @@ class Profiles:
                 for course_id in wanted:
                     pipe.get(self._keys.enrollment(pid, course_id))
             replies = await pipe.execute(raise_on_error=False)
-        stored = Stored(pid)
+        stored = Stored(pid, self._cipher)
         head, rest = replies[0], replies[1:]
         if isinstance(head, ResponseError):
             if not _wrong_type(head):
@@ -194,7 +203,7 @@ class Profiles:
         all of them) that the hash does not hold yet."""
         key = self.key(pid)
         await pipe.watch(key)
-        stored = Stored(pid)
+        stored = Stored(pid, self._cipher)
         try:
             stored.fields = {text(k): text(v) for k, v in (await pipe.hgetall(key)).items()}
         except ResponseError as exc:
@@ -245,14 +254,14 @@ class Profiles:
             pipe.delete(key)
             kept = participant or before.participant()
             if kept is not None:
-                new.update(participant_fields(kept))
+                new.update(participant_fields(kept, self._cipher))
         elif participant is not None:
-            fields = participant_fields(participant)
+            fields = participant_fields(participant, self._cipher, before.fields)
             new.update(fields)
             gone += [k for k in before.fields if k in PARTICIPANT.names and k not in fields]
         for enrollment in enrollments:
             course_id = enrollment.course_id
-            fields = enrollment_fields(enrollment)
+            fields = enrollment_fields(enrollment, self._cipher)
             new.update(fields)
             prefix = f"{course_id}{SEP}"
             gone += [

@@ -5,6 +5,9 @@ and leave it, by id, only after the platform accepted them. A crash leaves them 
 next attempt. At most one process drains a chat at a time (a lock with an owner token that
 expires), so two processes never send the same item, and a reply queued behind a lesson's parts
 arrives after them.
+
+A reply spelled out (the bot's words, which may name the participant: "Hoi Sanne!") is stored
+sealed (storage/crypto.py) for the moments it waits; course messages are named, not spelled out.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from enum import Enum
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
+from storage.crypto import TextCipher, UndecryptableText, is_sealed
 from storage.keys import Keys
-from storage.models import QueueItem
+from storage.models import Lane, QueueItem
 from storage.records import text
 from storage.scripts import Scripts
 
@@ -42,10 +46,21 @@ class Next:
 
 
 class ChatQueue:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, scripts: Scripts) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, keys: Keys, scripts: Scripts, cipher: TextCipher
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._scripts = scripts
+        self._cipher = cipher
+
+    def _stored(self, item: QueueItem) -> str:
+        raw = item.model_dump_json(exclude_none=True)
+        return self._cipher.seal(raw) if item.message and item.lane is Lane.REPLY else raw
+
+    def opened(self, raw: str) -> str:
+        """An item's JSON from its stored form; raises UndecryptableText when no key opens it."""
+        return self._cipher.open(raw) if is_sealed(raw) else raw
 
     # -- producing ------------------------------------------------------------------------------
     def queue(self, pipe: Pipeline, pid: str, items: Sequence[QueueItem]) -> list[str]:
@@ -55,10 +70,7 @@ class ChatQueue:
         ids = [new_item_id() for _ in items]
         pipe.hset(
             self._keys.queue_items(pid),
-            mapping={
-                i: item.model_dump_json(exclude_none=True)
-                for i, item in zip(ids, items, strict=True)
-            },
+            mapping={i: self._stored(item) for i, item in zip(ids, items, strict=True)},
         )
         pipe.rpush(self._keys.queue(pid), *ids)
         return ids
@@ -188,8 +200,8 @@ class ChatQueue:
         for raw in raws:
             if raw is not None:
                 try:
-                    found.append(QueueItem.model_validate_json(raw))
-                except ValueError:
+                    found.append(QueueItem.model_validate_json(self.opened(text(raw))))
+                except (ValueError, UndecryptableText):
                     continue
         return found
 

@@ -23,6 +23,7 @@ from storage.enrollments import EnrollmentRepo
 from storage.erasure import ChatEraser, Eraser
 from storage.errors import RedisUnavailable
 from storage.failures import FailureLog
+from storage.keyfile import keys_to_use
 from storage.keys import Keys
 from storage.models import Channel
 from storage.ops_state import OpsState
@@ -47,20 +48,20 @@ def redacted(url: str) -> str:
 
 
 class Store:
-    """The repositories over one Redis client. With a `cipher` that has keys, what
-    participants write is encrypted before it reaches Redis."""
+    """The repositories over one Redis client; `cipher` seals everything personal before it
+    reaches Redis."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, cipher: TextCipher | None = None) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, cipher: TextCipher) -> None:
         self.redis = redis
         self.keys = keys
-        self.cipher = cipher or TextCipher()
+        self.cipher = cipher
         self.scripts = Scripts(redis)
-        self.participants = ParticipantRepo(redis, keys, self.scripts)
-        self.enrollments = EnrollmentRepo(redis, keys)
-        self.reflections = ReflectionRepo(redis, keys, self.cipher)
-        self.checkins = CheckinRepo(redis, keys)
+        self.participants = ParticipantRepo(redis, keys, self.scripts, cipher)
+        self.enrollments = EnrollmentRepo(redis, keys, cipher)
+        self.reflections = ReflectionRepo(redis, keys, cipher)
+        self.checkins = CheckinRepo(redis, keys, cipher)
         self.due = DueIndex(redis, keys, self.scripts)
-        self.queue = ChatQueue(redis, keys, self.scripts)
+        self.queue = ChatQueue(redis, keys, self.scripts, cipher)
         self.roles = Roles(redis, keys)
         self.broadcasts = Broadcasts(redis, keys, self.scripts)
         self.previews = Previews(redis, keys)
@@ -69,7 +70,7 @@ class Store:
         self.activity = Activity(redis, keys)
         self._eraser = Eraser(
             redis, keys, self.participants, self.enrollments, self.due, self.broadcasts,
-            self.failures, self.activity,
+            self.failures, self.activity, cipher,
         )  # fmt: skip
 
     @property
@@ -147,9 +148,10 @@ async def open_store(
     encryption_keys: Sequence[str] = (),
 ) -> AsyncIterator[Store]:
     """A Store on the server at `redis_url` (a cluster's node, when `cluster`), or on an
-    embedded one under `data_dir`; participants' text is encrypted with `encryption_keys`,
-    newest first, when there are any."""
-    cipher = TextCipher(encryption_keys)  # a bad key fails here, before anything starts
+    embedded one under `data_dir`; everything personal is sealed with `encryption_keys`, newest
+    first (required with a `redis_url`; the embedded one makes its own, see storage/keyfile.py)."""
+    # A bad or missing key fails here, before anything starts.
+    cipher = TextCipher(keys_to_use(redis_url, data_dir, encryption_keys))
     embedded: EmbeddedRedis | None = None
     if redis_url is None:
         embedded = EmbeddedRedis(data_dir)

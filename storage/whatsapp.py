@@ -2,9 +2,10 @@
 
 The webhook (in `druppel web`) queues what arrives before it answers the platform, so nothing is
 lost when that process dies afterwards; workers take a chat's inbox under a lease and handle its
-events in order. What a participant wrote is sealed with the installation's encryption keys
-(when set) while it waits there. Phone numbers and message ids (which may spell out a phone
-number) appear in key names only as a keyed hash, so a dump of the key space names nobody.
+events in order. Each event waits there sealed as a whole (storage/crypto.py): what they wrote,
+their phone number, their profile name and the message's id. Phone numbers and message ids
+(which may spell out a phone number) appear in key names only as a keyed hash, so a dump of the
+key space names nobody.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Annotated, Literal
 import redis.asyncio as aioredis
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from storage.crypto import TextCipher
+from storage.crypto import TextCipher, is_sealed
 from storage.keys import Keys
 from storage.models import UtcDatetime
 from storage.records import text
@@ -51,7 +52,7 @@ class InboundEvent(BaseModel):
     at: UtcDatetime
     type: Annotated[str, StringConstraints(max_length=32)] = "text"
     name: Annotated[str, StringConstraints(max_length=64)] | None = None
-    #: What they wrote (at most 20,000 characters; longer while sealed).
+    #: What they wrote (at most 20,000 characters; an older release kept it sealed here).
     text: Annotated[str, StringConstraints(max_length=120_000)] = ""
     data: Annotated[str, StringConstraints(max_length=512)] | None = None
     error_code: int | None = None
@@ -84,14 +85,14 @@ class WhatsAppRepo:
     """The WhatsApp keys of one installation; `secret` keys the hashes in key names."""
 
     def __init__(
-        self, redis: aioredis.Redis, keys: Keys, secret: bytes, cipher: TextCipher | None = None
+        self, redis: aioredis.Redis, keys: Keys, secret: bytes, cipher: TextCipher
     ) -> None:
         if not secret:
             raise ValueError("a WhatsApp store needs a secret to hash phone numbers with")
         self._redis = redis
         self._keys = keys
         self._secret = secret
-        self._cipher = cipher or TextCipher()
+        self._cipher = cipher
         self._scripts = Scripts(redis)
 
     def hashed(self, value: str) -> str:
@@ -108,14 +109,12 @@ class WhatsAppRepo:
         Returns False for a repeat."""
         chat = self.hashed(event.chat)
         k = self._keys
-        if event.text:
-            event = event.model_copy(update={"text": self._cipher.seal(event.text)})
         until = _ms(window_until) if window_until is not None else 0
         queued = await self._scripts.run(
             "wa_inbound",
             [k.wa_seen(self.hashed(seen_as or event.id)), k.wa_inbox(chat), k.wa_ready(),
              k.wa_window(chat)],
-            [event.model_dump_json(), SEEN_MS, chat, until,
+            [self._cipher.seal(event.model_dump_json()), SEEN_MS, chat, until,
              max(0, round(window_real_seconds * 1000))],
         )  # fmt: skip
         return bool(int(queued))
@@ -139,7 +138,9 @@ class WhatsAppRepo:
     def read(self, raw: str) -> InboundEvent:
         """An event as `first` returned it, its text opened. Raises ValueError when it is not
         one, UndecryptableText when no configured key opens it."""
-        event = InboundEvent.model_validate_json(raw)
+        if is_sealed(raw):
+            return InboundEvent.model_validate_json(self._cipher.open(raw))
+        event = InboundEvent.model_validate_json(raw)  # as an older release queued it
         if event.text:
             event = event.model_copy(update={"text": self._cipher.open(event.text)})
         return event

@@ -23,10 +23,11 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
+from storage.crypto import TextCipher
 from storage.embedded import redis_server_binary, server_args, socket_path_for
 from storage.keys import Keys
 from storage.store import Store, connect_redis
-from tests.journey_kit import START, Kit, journey_kit
+from tests.journey_kit import START, TEST_KEY, Kit, journey_kit
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -108,8 +109,14 @@ async def redis_client(redis_url: str, keys: Keys) -> AsyncIterator[aioredis.Red
 
 
 @pytest.fixture
-def store(redis_client: aioredis.Redis, keys: Keys) -> Store:
-    return Store(redis_client, keys)
+def cipher() -> TextCipher:
+    """What every store of the tests seals with (the kit's and the processes' key)."""
+    return TextCipher([TEST_KEY])
+
+
+@pytest.fixture
+def store(redis_client: aioredis.Redis, keys: Keys, cipher: TextCipher) -> Store:
+    return Store(redis_client, keys, cipher)
 
 
 @pytest.fixture

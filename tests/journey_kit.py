@@ -18,8 +18,13 @@ from bot.app.wiring import Engine, engine
 from bot.core.messages import Incoming, Kind, Outgoing
 from bot.delivery.errors import DeliveryError
 from scheduler.clock import FixedClock
+from storage.crypto import new_key
 from storage.keys import Keys
 from storage.models import Channel, Lane
+
+#: The encryption key of the test run: every store of the tests seals with it (there is no
+#: other way to store anything), and the druppel processes of the end-to-end tests get it too.
+TEST_KEY = new_key()
 
 #: When the `kit` fixture's clock starts: a Wednesday, ten in the morning in Amsterdam.
 START = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam")).astimezone(UTC)
@@ -107,7 +112,8 @@ async def journey_kit(
 ) -> AsyncIterator[Kit]:
     settings = Settings.model_validate(
         {"redis_url": redis_url, "data_dir": tmp_path / "var", "key_prefix": keys.prefix,
-         "courses_dir": courses_dir or BUILTIN_COURSES_DIR, **settings_overrides}
+         "courses_dir": courses_dir or BUILTIN_COURSES_DIR, "encryption_key": TEST_KEY,
+         **settings_overrides}
     )  # fmt: skip
     clock = FixedClock(start)
     channel = RecordingChannel()

@@ -18,10 +18,11 @@ from bot.core.messages import Incoming, Outgoing
 from bot.delivery.drain import MAX_ATTEMPTS, Drainer
 from bot.delivery.errors import Transient
 from bot.delivery.items import day_items, render, reply_items
+from storage.crypto import TextCipher
 from storage.keys import Keys, chat_member
 from storage.models import Channel, Lane, Participant, QueueItem
 from storage.store import Store, connect_redis
-from tests.journey_kit import START, Kit, RecordingChannel
+from tests.journey_kit import START, TEST_KEY, Kit, RecordingChannel
 
 AMS = ZoneInfo("Europe/Amsterdam")
 LESSON_TIME = datetime(2026, 11, 26, 7, 0, tzinfo=AMS).astimezone(UTC)
@@ -182,7 +183,7 @@ async def test_two_processes_draining_one_chat_send_each_message_once_in_order(
     other = await connect_redis(redis_url)
     try:
         first = _drainer(store, channel, kit)
-        second = _drainer(Store(other, keys), channel, kit)
+        second = _drainer(Store(other, keys, TextCipher([TEST_KEY])), channel, kit)
         await asyncio.gather(*(d.drain(p.id) for d in (first, second, first, second)))
     finally:
         await other.aclose()
@@ -349,7 +350,7 @@ async def test_a_send_slower_than_the_lock_is_not_sent_again_by_another_drainer(
     other = await connect_redis(redis_url)
     try:
         first = _drainer(store, channel, kit)
-        second = _drainer(Store(other, keys), channel, kit)
+        second = _drainer(Store(other, keys, TextCipher([TEST_KEY])), channel, kit)
         first.lock_seconds = second.lock_seconds = 0.3
 
         async def later() -> None:

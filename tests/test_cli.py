@@ -16,6 +16,7 @@ from courses.render import render_day
 from storage.keys import Keys
 from storage.models import Channel, Enrollment
 from storage.store import Store
+from tests.journey_kit import TEST_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,7 +68,7 @@ def _druppel(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str
     """Run `druppel` with only the settings a test names (the caller's REDIS_URL stays out)."""
     settings = {
         "REDIS_URL", "DRUPPEL_DATA_DIR", "DRUPPEL_COURSES_DIR", "DEFAULT_TIMEZONE",
-        "DRUPPEL_KEY_PREFIX",
+        "DRUPPEL_KEY_PREFIX", "DRUPPEL_ENCRYPTION_KEY",
     }  # fmt: skip
     base = {k: v for k, v in os.environ.items() if k not in settings}
     return subprocess.run(
@@ -89,7 +90,9 @@ def test_druppel_refuses_to_start_with_a_broken_course_file(tmp_path: Path) -> N
 
 
 def test_unreachable_redis_is_one_line_not_a_traceback(tmp_path: Path) -> None:
-    done = _druppel("check", env={"REDIS_URL": "redis://127.0.0.1:1/0"})
+    done = _druppel(
+        "check", env={"REDIS_URL": "redis://127.0.0.1:1/0", "DRUPPEL_ENCRYPTION_KEY": TEST_KEY}
+    )
     assert done.returncode == 2
     assert done.stderr.startswith("druppel: cannot reach Redis at redis://127.0.0.1:1/0")
     assert len(done.stderr.splitlines()) == 1
@@ -144,6 +147,7 @@ async def test_check_warns_when_course_files_no_longer_cover_the_enrollments(
     done = _druppel(
         "check",
         env={"REDIS_URL": redis_url, "DRUPPEL_KEY_PREFIX": keys.prefix,
+             "DRUPPEL_ENCRYPTION_KEY": TEST_KEY,
              "DRUPPEL_COURSES_DIR": str(only_partner), "TELEGRAM_BOT_TOKEN": "5550001:check"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -29,10 +29,12 @@ from courses.render import render_day
 from scheduler.clock import FixedClock
 from scheduler.dispatcher import Dispatcher
 from scheduler.ratelimit import Rate, RateLimiter
+from storage.crypto import TextCipher
 from storage.keys import Keys, chat_member, enrollment_member
 from storage.models import Channel, Enrollment, EnrollmentStatus
 from storage.store import Store, connect_redis
 from tests.fakes.telegram_api import FakeTelegram
+from tests.journey_kit import TEST_KEY
 
 COURSES = load_course_dir(Path(__file__).resolve().parent.parent / "courses")
 DAY1 = render_day(COURSES["twijfel"], 1)
@@ -55,7 +57,7 @@ class Worker:
 
 @asynccontextmanager
 async def worker(client: aioredis.Redis, keys: Keys, clock: FixedClock, tg: FakeTelegram):  # type: ignore[no-untyped-def]
-    store = Store(client, keys)
+    store = Store(client, keys, TextCipher([TEST_KEY]))
     limiter = RateLimiter(client, keys, "telegram", Rate.steady(1000), chat_rate(100))
     channel = TelegramChannel(TOKEN, tg.root, NoConversation(), limiter=limiter)
     await channel.start_sending_only()

@@ -15,10 +15,11 @@ from bot.delivery.owed import Deliveries
 from courses.loader import load_course_dir
 from scheduler.clock import FixedClock, RealClock
 from scheduler.dispatcher import Dispatcher
+from storage.crypto import TextCipher
 from storage.keys import Keys, enrollment_member
 from storage.models import Channel, Enrollment
 from storage.store import Store, connect_redis
-from tests.journey_kit import RecordingChannel
+from tests.journey_kit import TEST_KEY, RecordingChannel
 
 COURSES = load_course_dir(Path(__file__).resolve().parent.parent / "courses")
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
@@ -38,7 +39,9 @@ async def _due_enrollments(store: Store, count: int) -> None:
 def _worker(
     client: aioredis.Redis, keys: Keys, clock: FixedClock, channel: RecordingChannel
 ) -> Dispatcher:
-    store = Store(client, keys)  # one connection pool per worker, as in separate processes
+    store = Store(
+        client, keys, TextCipher([TEST_KEY])
+    )  # one connection pool per worker, as in separate processes
     journey = Journey(store, COURSES, clock, "Europe/Amsterdam")
     deliveries = Deliveries(journey, {Channel.CONSOLE: channel})
     return Dispatcher(store.due, clock, deliveries.on_due, batch=50)
@@ -155,7 +158,9 @@ async def test_a_handler_slower_than_its_lease_keeps_it_and_no_second_worker_tak
     other = await connect_redis(redis_url)
     try:
         holder = Dispatcher(store.due, clock, slow, lease_seconds=0.3)
-        rival = Dispatcher(Store(other, keys).due, clock, slow, lease_seconds=0.3)
+        rival = Dispatcher(
+            Store(other, keys, TextCipher([TEST_KEY])).due, clock, slow, lease_seconds=0.3
+        )
         await holder.pulse()
         for _ in range(10):
             await asyncio.sleep(0.1)

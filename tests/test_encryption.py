@@ -1,8 +1,9 @@
-"""Encryption at rest: with a key set, what participants write is never readable in Redis or in
-its append-only file, and rotating keys loses nothing."""
+"""Encryption at rest: what participants write is never readable in Redis or in its append-only
+file, what an older release kept still reads, and rotating keys loses nothing."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,8 @@ from pydantic import ValidationError
 
 from bot.app.settings import Settings
 from storage.answers import stored_reflection
-from storage.crypto import Resealed, TextCipher, UndecryptableText
+from storage.crypto import SEALED, KeyRequired, Resealed, TextCipher, UndecryptableText
+from storage.fields import encode_time
 from storage.keys import Keys
 from storage.models import MAX_REFLECTION_CHARS, Channel, ReflectionEntry
 from storage.store import Store, open_store
@@ -54,9 +56,18 @@ async def raw_reflections(redis_client: aioredis.Redis, keys: Keys) -> list[str]
     return [str(raw) for raw in await redis_client.lrange(keys.reflections(PID), 0, -1)]
 
 
-async def test_with_a_key_redis_holds_no_reflection_text(
-    redis_client: aioredis.Redis, keys: Keys
+async def older_release_wrote(
+    redis_client: aioredis.Redis, keys: Keys, words: str, day: int, fernet_key: str | None = None
 ) -> None:
+    """A reflection as an older release stored it: in the clear, or as `fernet:<token>`."""
+    kept = words if fernet_key is None else (
+        "fernet:" + Fernet(fernet_key.encode()).encrypt(words.encode()).decode()
+    )  # fmt: skip
+    row = ["twijfel", day, int(encode_time(NOW)), kept]
+    await redis_client.rpush(keys.reflections(PID), json.dumps(row, ensure_ascii=False))
+
+
+async def test_redis_holds_no_reflection_text(redis_client: aioredis.Redis, keys: Keys) -> None:
     store = with_keys(redis_client, keys, KEY_A)
     words = secret_words()
     await store.reflections.add(PID, entry(words))
@@ -65,29 +76,21 @@ async def test_with_a_key_redis_holds_no_reflection_text(
     assert words not in raw
     assert "weggaat" not in raw
     stored = stored_reflection(raw)
-    assert stored.text.startswith("fernet:")
+    assert stored.text.startswith(SEALED)
     assert (stored.course_id, stored.day) == ("twijfel", 1)  # the record keeps its shape
     assert [e.text for e in await store.reflections.all(PID)] == [words]
 
 
 async def test_the_append_only_file_on_disk_holds_no_reflection_text(tmp_path: Path) -> None:
-    words = secret_words()
+    words, shown = secret_words(), secret_words()
     async with open_store(None, tmp_path, "aof", encryption_keys=[KEY_A]) as store:
         await store.reflections.add(PID, entry(words))
         assert [e.text for e in await store.reflections.all(PID)] == [words]
+        # The check below could not see a leak if the file never held values at all.
+        await older_release_wrote(store.redis, store.keys, shown, day=2)
     # The embedded server is stopped now, so everything it wrote is on disk.
-    assert "druppel.aof" in files_holding(tmp_path, "fernet:")  # the write is in the file...
-    assert files_holding(tmp_path, words) == []  # ...but not the words
-
-
-async def test_without_a_key_the_append_only_file_shows_the_text_as_written(
-    tmp_path: Path,
-) -> None:
-    """The check above could not see a leak if the file never held values at all."""
-    words = secret_words()
-    async with open_store(None, tmp_path, "aof") as store:
-        await store.reflections.add(PID, entry(words))
-    assert "druppel.aof" in files_holding(tmp_path, words)
+    assert "druppel.aof" in files_holding(tmp_path, shown)
+    assert files_holding(tmp_path, words) == []
 
 
 async def test_the_longest_reflection_fits_encrypted(
@@ -101,58 +104,68 @@ async def test_the_longest_reflection_fits_encrypted(
         entry(longest + "!")  # the coach's limit is still the participant's limit
 
 
-async def test_answers_from_before_the_key_was_set_still_read(
+async def test_answers_an_older_release_kept_still_read(
     redis_client: aioredis.Redis, keys: Keys
 ) -> None:
-    before, after = secret_words(), secret_words()
-    await Store(redis_client, keys).reflections.add(PID, entry(before, day=1))
+    plain, fernet, after = secret_words(), secret_words(), secret_words()
+    await older_release_wrote(redis_client, keys, plain, day=1)
+    await older_release_wrote(redis_client, keys, fernet, day=2, fernet_key=KEY_A)
     store = with_keys(redis_client, keys, KEY_A)
-    await store.reflections.add(PID, entry(after, day=2))
-    assert [e.text for e in await store.reflections.all(PID)] == [before, after]
-    assert [e.text for e in await store.reflections.for_day(PID, "twijfel", 2)] == [after]
+    await store.reflections.add(PID, entry(after, day=3))
+    assert [e.text for e in await store.reflections.all(PID)] == [plain, fernet, after]
+    assert [e.text for e in await store.reflections.for_day(PID, "twijfel", 3)] == [after]
 
 
-async def test_text_that_merely_starts_like_a_token_is_read_as_written(
-    redis_client: aioredis.Redis, keys: Keys
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "fernet: zo heet mijn kat",
+        "fernet:" + Fernet(KEY_A.encode()).encrypt(b"iets").decode(),  # a real token, typed
+        SEALED + "ook dit typte iemand",
+    ],
+)
+async def test_what_a_participant_types_is_read_back_as_typed_whatever_it_looks_like(
+    redis_client: aioredis.Redis, keys: Keys, typed: str
 ) -> None:
-    store = Store(redis_client, keys)
-    await store.reflections.add(PID, entry("fernet: zo heet mijn kat"))
-    assert [e.text for e in await store.reflections.all(PID)] == ["fernet: zo heet mijn kat"]
+    await with_keys(redis_client, keys, KEY_B).reflections.add(PID, entry(typed))
+    assert [e.text for e in await with_keys(redis_client, keys, KEY_B).reflections.all(PID)] == [
+        typed
+    ]
 
 
 async def test_rotation_moves_every_answer_to_the_new_key_and_the_old_key_can_go(
     redis_client: aioredis.Redis, keys: Keys
 ) -> None:
-    plain, under_a = secret_words(), secret_words()
-    await Store(redis_client, keys).reflections.add(PID, entry(plain, day=1))
-    await with_keys(redis_client, keys, KEY_A).reflections.add(PID, entry(under_a, day=2))
+    plain, fernet, under_a = secret_words(), secret_words(), secret_words()
+    await older_release_wrote(redis_client, keys, plain, day=1)
+    await older_release_wrote(redis_client, keys, fernet, day=2, fernet_key=KEY_A)
+    await with_keys(redis_client, keys, KEY_A).reflections.add(PID, entry(under_a, day=3))
 
     both = with_keys(redis_client, keys, KEY_B, KEY_A)
-    assert [e.text for e in await both.reflections.all(PID)] == [plain, under_a]
+    assert [e.text for e in await both.reflections.all(PID)] == [plain, fernet, under_a]
     done = await both.reflections.reseal(PID)
-    assert done == {Resealed.ENCRYPTED: 1, Resealed.ROTATED: 1}
+    assert done == {Resealed.ENCRYPTED: 1, Resealed.ROTATED: 2}
+    assert await both.reflections.reseal(PID) == {Resealed.UNCHANGED: 3}
 
     only_b = with_keys(redis_client, keys, KEY_B)
-    assert [e.text for e in await only_b.reflections.all(PID)] == [plain, under_a]
+    assert [e.text for e in await only_b.reflections.all(PID)] == [plain, fernet, under_a]
     raws = await raw_reflections(redis_client, keys)
-    assert not any(plain in raw or under_a in raw for raw in raws)
+    assert not any(words in raw for raw in raws for words in (plain, fernet, under_a))
     with pytest.raises(UndecryptableText):
         await with_keys(redis_client, keys, KEY_A).reflections.all(PID)
 
 
-async def test_reading_with_a_missing_or_wrong_key_says_so_without_the_text(
+async def test_reading_with_a_wrong_key_says_so_without_the_text(
     redis_client: aioredis.Redis, keys: Keys
 ) -> None:
     words = secret_words()
     await with_keys(redis_client, keys, KEY_A).reflections.add(PID, entry(words))
-
-    with pytest.raises(UndecryptableText, match="no encryption key is set") as missing:
-        await Store(redis_client, keys).reflections.all(PID)
     with pytest.raises(UndecryptableText, match="cannot open it") as wrong:
         await with_keys(redis_client, keys, KEY_B).reflections.all(PID)
-    for error in (missing.value, wrong.value):
-        assert "DRUPPEL_ENCRYPTION_KEY" in str(error)
-        assert words not in str(error)
+    assert "DRUPPEL_ENCRYPTION_KEY" in str(wrong.value)
+    assert words not in str(wrong.value)
+    with pytest.raises(KeyRequired):
+        TextCipher([])  # there is no store without a key
 
 
 def test_settings_read_keys_newest_first_and_refuse_a_bad_one_without_showing_it() -> None:

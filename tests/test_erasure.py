@@ -116,7 +116,7 @@ async def test_erasing_leaves_no_key_or_value_that_names_them(
 async def test_erasing_a_whatsapp_participant_empties_their_inbox(
     store: Store, redis_client: aioredis.Redis, keys: Keys
 ) -> None:
-    wa = WhatsAppRepo(redis_client, keys, b"a secret")
+    wa = WhatsAppRepo(redis_client, keys, b"a secret", store.cipher)
     store.chat_erasers[Channel.WHATSAPP] = wa.forget
     pid = await _signed_up(store, Channel.WHATSAPP, PHONE)
     waiting = InboundEvent(

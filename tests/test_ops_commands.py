@@ -28,11 +28,12 @@ from bot.ops.charts import CourseSeries, stats_chart
 from bot.ops.commands import OperatorCommands
 from bot.ops.workers import heartbeat
 from scheduler.clock import FixedClock
+from storage.crypto import TextCipher
 from storage.keys import Keys
 from storage.models import Channel, FailureEntry, Participant, QueueItem
 from storage.store import Store
 from tests.fakes.telegram_api import FakeTelegram
-from tests.journey_kit import START, Kit
+from tests.journey_kit import START, TEST_KEY, Kit
 
 AMS = ZoneInfo("Europe/Amsterdam")
 OPERATOR, TRAINER = "900001", "900002"
@@ -192,7 +193,12 @@ async def test_health_says_when_due_work_waits_too_long(kit: Kit) -> None:
 async def test_health_says_plainly_when_redis_does_not_answer(tmp_path: Path) -> None:
     gone = aioredis.Redis.from_url(f"unix://{tmp_path / 'nothing.sock'}", socket_timeout=0.5)
     try:
-        journey = Journey(Store(gone, Keys("t-gone")), {}, FixedClock(START), "Europe/Amsterdam")
+        journey = Journey(
+            Store(gone, Keys("t-gone"), TextCipher([TEST_KEY])),
+            {},
+            FixedClock(START),
+            "Europe/Amsterdam",
+        )
         [reply] = await OperatorCommands(journey).health()
     finally:
         await gone.aclose()

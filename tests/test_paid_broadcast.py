@@ -37,6 +37,7 @@ from storage.keys import Keys, enrollment_member
 from storage.models import Broadcast, Channel, Enrollment, Lane
 from storage.store import Store
 from tests.fakes.telegram_api import FakeTelegram, RateLimits
+from tests.journey_kit import TEST_KEY
 
 TOKEN = "5550009:paid"
 SANNE = 9101
@@ -65,7 +66,8 @@ async def druppel(
     """druppel's engine and Telegram channel as a worker builds them from its environment."""
     settings = {
         "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": tg.root, "REDIS_URL": redis_url,
-        "DRUPPEL_KEY_PREFIX": keys.prefix, "DRUPPEL_DATA_DIR": str(tmp_path / "var"), **env,
+        "DRUPPEL_KEY_PREFIX": keys.prefix, "DRUPPEL_DATA_DIR": str(tmp_path / "var"),
+        "DRUPPEL_ENCRYPTION_KEY": TEST_KEY, **env,
     }  # fmt: skip
     with pytest.MonkeyPatch.context() as patch:
         for name, value in settings.items():
@@ -128,6 +130,7 @@ def test_druppel_check_says_paid_broadcasting_is_on(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], redis_url: str
 ) -> None:
     monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("DRUPPEL_ENCRYPTION_KEY", TEST_KEY)
     monkeypatch.setenv("DRUPPEL_KEY_PREFIX", f"t{secrets.token_hex(4)}")  # only reads
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "5550009:paid")
     assert main(["check"]) == 0

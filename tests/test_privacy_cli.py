@@ -3,6 +3,7 @@ a course that ended long enough ago are removed, and nothing else."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from storage.models import (
     ReflectionEntry,
 )
 from storage.store import Store
+from tests.journey_kit import TEST_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -46,7 +48,8 @@ def druppel(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 @pytest.fixture
 def on_redis(redis_url: str, keys: Keys) -> dict[str, str]:
     """The settings that point a `druppel` process at this test's Redis and key prefix."""
-    return {"REDIS_URL": redis_url, "DRUPPEL_KEY_PREFIX": keys.prefix}
+    return {"REDIS_URL": redis_url, "DRUPPEL_KEY_PREFIX": keys.prefix,
+            "DRUPPEL_ENCRYPTION_KEY": TEST_KEY}  # fmt: skip
 
 
 async def participant(store: Store, chat_id: str) -> str:
@@ -74,24 +77,52 @@ async def answered(
 # -- rotate-key ---------------------------------------------------------------------------------
 
 
-async def test_rotate_key_puts_every_reflection_under_the_newest_key(
+async def older_release_kept(redis_client: aioredis.Redis, keys: Keys, chat_id: str) -> str:
+    """A participant as an older release kept them: everything in the clear, their chat filed
+    under its own id, a reflection and a check-in."""
+    pid = f"old{chat_id}"
+    await redis_client.hset(keys.participant(pid), mapping={
+        "channel": "console", "chat_id": chat_id, "first_name": "Wietske", "created_at": "0",
+        "twijfel:started_at": "0"})  # fmt: skip
+    await redis_client.hset(keys.chat_index(Channel.CONSOLE), chat_id, pid)
+    row = ["twijfel", 1, 0, "Ik schreef dit lang geleden."]
+    await redis_client.rpush(keys.reflections(pid), json.dumps(row))
+    score = CheckIn(course_id="twijfel", day=1, score=3, at=NOW)
+    await redis_client.hset(keys.checkins(pid), "twijfel:1", score.model_dump_json(
+        include={"score", "at"}))  # fmt: skip
+    return pid
+
+
+async def test_rotate_key_seals_everything_under_the_newest_key_and_refiles_every_chat(
     redis_client: aioredis.Redis, keys: Keys, on_redis: dict[str, str]
 ) -> None:
-    plain_store = Store(redis_client, keys)
-    first, second = await participant(plain_store, "1"), await participant(plain_store, "2")
-    await answered(plain_store, first, "twijfel")  # from before any key was set
-    await answered(Store(redis_client, keys, TextCipher([KEY_A])), second, "partner")
+    old = await older_release_kept(redis_client, keys, "31699")
+    under_a = Store(redis_client, keys, TextCipher([KEY_A]))
+    second = await participant(under_a, "2")
+    await answered(under_a, second, "partner")
 
     done = druppel("privacy", "rotate-key", env={**on_redis, "DRUPPEL_ENCRYPTION_KEY":
                                                   f"{KEY_B},{KEY_A}"})  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout == (
-        "rotate-key: 2 reflections now under the newest key (1 was plain text), "
-        "2 participants looked at\n"
+        "rotate-key: 4 answers now under the newest key (2 were plain text), "
+        "2 participants looked at (their name and chat too)\n"
     )
     only_b = Store(redis_client, keys, TextCipher([KEY_B]))
-    assert [r.course_id for r in await only_b.reflections.all(first)] == ["twijfel"]
     assert [r.course_id for r in await only_b.reflections.all(second)] == ["partner"]
+    assert [r.text for r in await only_b.reflections.all(old)] == ["Ik schreef dit lang geleden."]
+    assert [c.score for c in await only_b.checkins.all(old)] == [3]
+    found = await only_b.participants.by_chat(Channel.CONSOLE, "31699")
+    assert found is not None
+    assert (found.id, found.first_name) == (old, "Wietske")
+    assert await only_b.participants.by_chat(Channel.CONSOLE, "2") is not None
+    index = await redis_client.hgetall(keys.chat_index(Channel.CONSOLE))
+    assert len(index) == 2
+    assert "31699" not in index
+    assert "2" not in index
+    held = str(await redis_client.hgetall(keys.participant(old)))
+    assert "Wietske" not in held
+    assert "31699" not in held
 
 
 async def test_rotate_key_names_what_no_key_opens_and_leaves_it(
@@ -102,18 +133,33 @@ async def test_rotate_key_names_what_no_key_opens_and_leaves_it(
     done = druppel("privacy", "rotate-key", env={**on_redis, "DRUPPEL_ENCRYPTION_KEY": KEY_B})
     assert done.returncode == 1
     assert done.stdout.splitlines() == [
-        "rotate-key: 0 reflections now under the newest key (0 were plain text), "
-        "1 participant looked at; 1 could not be opened with any key in "
-        "DRUPPEL_ENCRYPTION_KEY and was left as it was"
+        "rotate-key: 0 answers now under the newest key (0 were plain text), "
+        "1 participant looked at (their name and chat too); 3 could not be opened with any key in "
+        "DRUPPEL_ENCRYPTION_KEY and were left as they were"
     ]
     assert len(await store.reflections.all(await participant(store, "1"))) == 1
 
 
-def test_rotate_key_without_a_key_is_refused(on_redis: dict[str, str]) -> None:
-    done = druppel("privacy", "rotate-key", env=on_redis)
-    assert done.returncode == 2
-    assert done.stderr == "druppel: DRUPPEL_ENCRYPTION_KEY is not set: there is no key to " \
-                          "encrypt with\n"  # fmt: skip
+def test_an_external_redis_without_a_key_is_refused_in_one_line_saying_how_to_make_one(
+    on_redis: dict[str, str],
+) -> None:
+    without = {k: v for k, v in on_redis.items() if k != "DRUPPEL_ENCRYPTION_KEY"}
+    for command in (("check",), ("privacy", "rotate-key")):
+        done = druppel(*command, env={**without, "TELEGRAM_BOT_TOKEN": "5550001:check"})
+        assert done.returncode == 2
+        assert done.stderr == (
+            "druppel: DRUPPEL_ENCRYPTION_KEY is not set, and with REDIS_URL it must be: make "
+            "one with `druppel privacy new-key` and keep it safe\n"
+        )
+    made = druppel("privacy", "new-key", env={})
+    assert made.returncode == 0
+    key = made.stdout.strip()
+    assert len(made.stdout.splitlines()) == 1
+    assert key != druppel("privacy", "new-key", env={}).stdout.strip()
+    done = druppel("check", env={**without, "TELEGRAM_BOT_TOKEN": "5550001:check",
+                                 "DRUPPEL_ENCRYPTION_KEY": key})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "encryption: DRUPPEL_ENCRYPTION_KEY set; everything personal is sealed" in done.stdout
 
 
 # -- delete -------------------------------------------------------------------------------------
@@ -149,21 +195,6 @@ def test_delete_of_an_unknown_participant_fails_with_one_line(
 
 
 # -- check and settings -------------------------------------------------------------------------
-
-
-def test_check_warns_in_one_line_when_reflections_are_not_encrypted(
-    on_redis: dict[str, str],
-) -> None:
-    with_bot = {**on_redis, "TELEGRAM_BOT_TOKEN": "5550001:check"}
-    done = druppel("check", env=with_bot)
-    assert done.returncode == 0, done.stderr
-    assert done.stderr == (
-        "druppel: warning: DRUPPEL_ENCRYPTION_KEY is not set, so reflections are stored "
-        "in plain text\n"
-    )
-    encrypted = druppel("check", env={**with_bot, "DRUPPEL_ENCRYPTION_KEY": KEY_A})
-    assert encrypted.returncode == 0, encrypted.stderr
-    assert encrypted.stderr == ""
 
 
 def test_an_invalid_key_is_refused_at_start_in_one_line_that_does_not_show_it(

@@ -153,7 +153,7 @@ async def test_a_whatsapp_export_holds_the_delivery_statuses_of_their_messages(
 ) -> None:
     async with journey_kit(redis_url, keys, tmp_path, START) as kit:
         store = kit.engine.store
-        repo = WhatsAppRepo(store.redis, store.keys, b"app-secret")
+        repo = WhatsAppRepo(store.redis, store.keys, b"app-secret", store.cipher)
         participant, _ = await store.participants.get_or_create(Channel.WHATSAPP, SANNE, now=START)
         at = kit.clock.now()
         await repo.sent("wamid.one", "lesson", at, to=SANNE)

@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from hypothesis import given
 from hypothesis import strategies as st
 
+from storage.crypto import TextCipher
 from storage.keys import Keys
 from storage.models import (
     Channel,
@@ -26,10 +27,13 @@ from storage.models import (
 )
 from storage.profile import ENROLLMENT, PARTICIPANT
 from storage.store import Store
-from tests.journey_kit import journey_kit
+from tests.journey_kit import TEST_KEY, journey_kit
 
 NOW = datetime(2026, 3, 29, 6, 30, 12, 345678, tzinfo=UTC)
 SMALL = ("listpack", "ziplist")  # Redis 7 and 6 names for a hash packed into one allocation
+
+#: The participant's own fields are sealed with it.
+CIPHER = TextCipher([TEST_KEY])
 
 
 async def _keys_of(redis: aioredis.Redis, keys: Keys, pid: str) -> list[str]:
@@ -206,7 +210,8 @@ async def test_reflections_of_both_forms_read_and_are_removed_per_course(
     assert await store.reflections.all("p1") == [older, *newer]
     raw = await redis_client.lindex(keys.reflections("p1"), 1)
     assert raw is not None
-    assert json.loads(raw)[3] == "Eén zin.\nNog één 🙂"
+    assert json.loads(raw)[:2] == ["twijfel", 1]  # the words themselves are sealed
+    assert store.cipher.open(json.loads(raw)[3]) == "Eén zin.\nNog één 🙂"
     assert await store.reflections.remove_course("p1", "partner") == 1
     assert await store.reflections.all("p1") == newer
 
@@ -241,12 +246,12 @@ def test_a_missing_field_means_what_it_meant_when_it_was_written() -> None:
     """What an absent field stands for is part of the stored form: a model's default may
     change, the meaning of records already in Redis may not."""
     bare = {"channel": "telegram", "chat_id": "1", "created_at": "0"}
-    p = PARTICIPANT.load(bare, id="x")
+    p = PARTICIPANT.load(bare, CIPHER, id="x")
     assert (p.language, p.timezone, p.delivery_time, p.privacy_told) == (
         "nl", "Europe/Amsterdam", time(8, 0), False,
     )  # fmt: skip
     assert p.first_name is p.step is p.pending_course is None
-    e = ENROLLMENT.load({"started_at": "0"}, participant_id="x", course_id="twijfel")
+    e = ENROLLMENT.load({"started_at": "0"}, CIPHER, participant_id="x", course_id="twijfel")
     assert e.status is EnrollmentStatus.ACTIVE
     assert (e.current_day, e.last_delivered_day, e.nudged_day, e.reflected_day) == (1, 0, 0, 0)
     assert e.wake_at() is None
@@ -272,7 +277,7 @@ def test_a_participant_survives_its_fields(
         id="abc", channel=Channel.WHATSAPP, chat_id="31600000000", first_name=first_name,
         timezone=zone, delivery_time=at, created_at=created, step=step, privacy_told=told,
     )  # fmt: skip
-    assert PARTICIPANT.load(PARTICIPANT.dump(p), id="abc") == p
+    assert PARTICIPANT.load(PARTICIPANT.dump(p, CIPHER), CIPHER, id="abc") == p
 
 
 @given(
@@ -294,5 +299,5 @@ def test_an_enrollment_survives_its_fields(
         followup_due=times[4], followup_sent_at=times[5], started_at=times[6] or NOW,
         end_reason=reason,
     )  # fmt: skip
-    fields = ENROLLMENT.dump(e)
-    assert ENROLLMENT.load(fields, participant_id="abc", course_id="twijfel") == e
+    fields = ENROLLMENT.dump(e, CIPHER)
+    assert ENROLLMENT.load(fields, CIPHER, participant_id="abc", course_id="twijfel") == e

@@ -13,6 +13,7 @@ from storage.errors import RedisUnavailable
 from storage.keys import Keys, enrollment_member
 from storage.models import Channel, CheckIn, Enrollment, ReflectionEntry
 from storage.store import Store, open_store, redacted
+from tests.journey_kit import TEST_KEY
 
 NOW = datetime(2026, 3, 29, 6, 30, tzinfo=UTC)
 
@@ -77,7 +78,7 @@ def _closed_port() -> int:
 async def test_unreachable_server_is_one_clear_line(tmp_path: Path) -> None:
     url = f"redis://:hunter2@127.0.0.1:{_closed_port()}/0"
     with pytest.raises(RedisUnavailable) as caught:
-        async with open_store(url, tmp_path):
+        async with open_store(url, tmp_path, encryption_keys=[TEST_KEY]):
             pass
     message = str(caught.value)
     assert message.startswith("cannot reach Redis at redis://:***@127.0.0.1:")

@@ -27,10 +27,12 @@ from courses.loader import load_course_dir
 from scheduler.clock import FixedClock
 from scheduler.dispatcher import Dispatcher
 from scheduler.ratelimit import Rate, RateLimiter
+from storage.crypto import TextCipher
 from storage.keys import Keys, enrollment_member
 from storage.models import Channel, Enrollment
 from storage.store import Store, connect_redis
 from tests.fakes.telegram_api import FakeTelegram
+from tests.journey_kit import TEST_KEY
 
 COURSES = load_course_dir(Path(__file__).resolve().parent.parent / "courses")
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
@@ -46,7 +48,7 @@ class NoConversation:
 async def _worker(
     client: aioredis.Redis, keys: Keys, clock: FixedClock, tg: FakeTelegram
 ) -> tuple[Dispatcher, TelegramChannel]:
-    store = Store(client, keys)
+    store = Store(client, keys, TextCipher([TEST_KEY]))
     limiter = RateLimiter(client, keys, "telegram", Rate.steady(25), chat_rate(3))
     channel = TelegramChannel(TOKEN, tg.root, NoConversation(), limiter=limiter)
     await channel.start_sending_only()

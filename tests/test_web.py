@@ -29,8 +29,10 @@ from bot.app.web.app import metrics_app, public_app, start
 from bot.core.counters import Counters, danger
 from bot.ops.workers import druppel_version, heartbeat
 from scheduler.clock import Clock, FixedClock, RealClock
+from storage.crypto import TextCipher
 from storage.keys import Keys
 from storage.store import Store
+from tests.journey_kit import TEST_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 NOON = datetime(2031, 6, 2, 12, 30, tzinfo=UTC)
@@ -77,7 +79,7 @@ async def dead_store() -> AsyncIterator[Store]:
     client = aioredis.Redis.from_url(
         "redis://127.0.0.1:1/0", socket_connect_timeout=0.5, decode_responses=True
     )
-    yield Store(client, Keys("nowhere"))
+    yield Store(client, Keys("nowhere"), TextCipher([TEST_KEY]))
     await client.aclose()
 
 
@@ -256,6 +258,7 @@ async def test_druppel_web_serves_until_signalled_then_exits_0_without_a_traceba
         REDIS_URL=redis_url,
         DRUPPEL_KEY_PREFIX=store.keys.prefix,
         DRUPPEL_DATA_DIR=str(tmp_path / "var"),
+        DRUPPEL_ENCRYPTION_KEY=TEST_KEY,
         DRUPPEL_READY_MAX_LAG_SECONDS="600",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )

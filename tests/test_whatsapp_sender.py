@@ -56,7 +56,7 @@ class Rig:
 async def rig(store: Store) -> AsyncIterator[Rig]:
     async with FakeWhatsApp(token="tok", phone_number_id="1099001") as wa:
         clock = FixedClock(NOON)
-        repo = WhatsAppRepo(store.redis, store.keys, SECRET)
+        repo = WhatsAppRepo(store.redis, store.keys, SECRET, store.cipher)
         limiter = RateLimiter(store.redis, store.keys, "whatsapp", Rate.steady(80), pair_rate(10))
         api = CloudApi(wa.base_url, "1099001", "tok")
         sender = WhatsAppSender(
@@ -193,7 +193,7 @@ async def test_an_unreachable_api_is_transient(store: Store) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     clock = FixedClock(NOON)
-    repo = WhatsAppRepo(store.redis, store.keys, SECRET)
+    repo = WhatsAppRepo(store.redis, store.keys, SECRET, store.cipher)
     api = CloudApi(f"http://127.0.0.1:{port}/v25.0", "1099001", "tok")
     sender = WhatsAppSender(api, repo, Window(repo, clock), store, template=None)
     until, real = sender.window.opened_by(NOON)

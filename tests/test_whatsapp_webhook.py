@@ -36,7 +36,7 @@ SANNE = "31612345678"
 
 @pytest.fixture
 async def hook(store: Store) -> AsyncIterator[tuple[str, WhatsAppRepo]]:
-    repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode())
+    repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode(), store.cipher)
     handler = WhatsAppWebhook(
         Window(repo, FixedClock(NOON)), app_secret=SECRET.encode(), verify_token=VERIFY,
         phone_number_id="1099001", counters=Counters(store),
@@ -121,7 +121,7 @@ async def test_a_retried_message_is_queued_once(
     (chat,) = await repo.claim("w1", 15, 10)
     first = await repo.first(chat)
     assert first is not None
-    event = InboundEvent.model_validate_json(first)
+    event = repo.read(first)
     assert (event.chat, event.text, event.name) == (SANNE, "Het voelt zwaar", "Sanne")
     assert await repo.done(chat, "w1", 15) == 0  # nothing else was queued
     assert await repo.window_until(SANNE) is not None  # their message opened the window
@@ -146,7 +146,7 @@ async def test_statuses_are_recorded_and_a_failure_is_queued_once(
     (chat,) = await repo.claim("w1", 15, 10)
     raw = await repo.first(chat)
     assert raw is not None
-    event = InboundEvent.model_validate_json(raw)
+    event = repo.read(raw)
     assert (event.kind, event.error_code) == ("failed", 131026)
     assert await repo.done(chat, "w1", 15) == 0
 
@@ -192,7 +192,7 @@ async def test_another_numbers_calls_and_reactions_are_ignored(
 async def test_one_chats_events_are_handled_in_order_and_a_dead_workers_chat_is_taken_over(
     store: Store,
 ) -> None:
-    repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode())
+    repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode(), store.cipher)
     for i in range(5):
         event = InboundEvent(kind="message", id=f"m{i}", chat=SANNE, at=NOON, text=f"{i}")
         await repo.receive(event)
@@ -244,7 +244,7 @@ async def test_a_failed_status_for_the_window_closes_it_and_is_kept_for_operator
     store: Store,
 ) -> None:
     clock = FixedClock(NOON)
-    repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode())
+    repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode(), store.cipher)
     participant, _ = await store.participants.get_or_create(Channel.WHATSAPP, SANNE, now=NOON)
     until, real = Window(repo, clock).opened_by(NOON)
     opening = InboundEvent(kind="message", id="m1", chat=SANNE, at=NOON)

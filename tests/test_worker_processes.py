@@ -27,6 +27,7 @@ from storage.keys import enrollment_member
 from storage.models import Channel, Enrollment
 from storage.store import Store
 from tests.fakes.telegram_api import FakeTelegram
+from tests.journey_kit import TEST_KEY
 
 pytestmark = [pytest.mark.processes, pytest.mark.quiet]
 
@@ -66,6 +67,7 @@ async def _start(tg: FakeTelegram, store: Store, redis_url: str, tmp: Path, n: i
         REDIS_URL=redis_url,
         DRUPPEL_KEY_PREFIX=store.keys.prefix,
         DRUPPEL_DATA_DIR=str(tmp / "var"),
+        DRUPPEL_ENCRYPTION_KEY=TEST_KEY,
         # Limits off: this test is about crashes, not pacing (test_telegram_pacing.py).
         TELEGRAM_MAX_PER_SECOND="1000",
         TELEGRAM_BULK_PER_SECOND="1000",

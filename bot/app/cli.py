@@ -5,20 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.app.sealing import encryption, rotate_key
 from bot.app.settings import Settings
 from bot.core.errors import SetupError
 from bot.safety.vocabulary import VocabularyError
 from courses.loader import CourseFileError, course_files, load_course, load_course_dir
 from courses.models import Course
 from courses.render import preview
-from storage.crypto import Resealed, UndecryptableText
+from storage.crypto import KeyRequired, UndecryptableText, new_key
 from storage.errors import RedisUnavailable
 from storage.models import EnrollmentStatus
 from storage.store import Store, open_store
@@ -65,7 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     privacy = commands.add_parser("privacy", help="encryption keys, erasure and retention")
     privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True)
     privacy_commands.add_parser(
-        "rotate-key", help="re-encrypt every reflection with the newest DRUPPEL_ENCRYPTION_KEY"
+        "new-key", help="print a fresh encryption key, for DRUPPEL_ENCRYPTION_KEY"
+    )
+    privacy_commands.add_parser(
+        "rotate-key",
+        help="seal everything personal anew with the newest DRUPPEL_ENCRYPTION_KEY",
     )
     delete = privacy_commands.add_parser(
         "delete", help="erase everything about one participant (who asked by other means)"
@@ -137,12 +141,7 @@ async def _check(settings: Settings) -> int:
         print(f"participants: {await store.participants.count()}")
         for warning in await _uncovered(store, courses):
             print(f"druppel: warning: {warning}", file=sys.stderr)
-    if not settings.encryption_keys:
-        print(
-            "druppel: warning: DRUPPEL_ENCRYPTION_KEY is not set, so reflections are stored "
-            "in plain text",
-            file=sys.stderr,
-        )
+    print(encryption(settings))
     if not settings.retention_days:
         print(
             "druppel: warning: DRUPPEL_RETENTION_DAYS=0, so nothing of a participant is ever "
@@ -201,30 +200,10 @@ async def _uncovered(store: Store, courses: Mapping[str, Course]) -> list[str]:
 
 
 async def _rotate_key(settings: Settings) -> int:
-    """Every reflection under the newest key: run after putting a new key first in the list,
-    then the old key can be dropped."""
-    if not settings.encryption_keys:
-        raise SetupError("DRUPPEL_ENCRYPTION_KEY is not set: there is no key to encrypt with")
-    done: Counter[Resealed] = Counter()
-    participants = 0
     async with _store(settings) as store:
-        async for pid in store.participants.ids():
-            done += await store.reflections.reseal(pid)
-            participants += 1
-    resealed = done[Resealed.ROTATED] + done[Resealed.ENCRYPTED]
-    plain, unreadable = done[Resealed.ENCRYPTED], done[Resealed.UNREADABLE]
-    line = (
-        f"rotate-key: {_count(resealed, 'reflection')} now under the newest key "
-        f"({plain} {'was' if plain == 1 else 'were'} plain text), "
-        f"{_count(participants, 'participant')} looked at"
-    )
-    if unreadable:
-        left = "was left as it was" if unreadable == 1 else "were left as they were"
-        print(f"{line}; {unreadable} could not be opened with any key in DRUPPEL_ENCRYPTION_KEY "
-              f"and {left}")  # fmt: skip
-        return 1
+        code, line = await rotate_key(store)
     print(line)
-    return 0
+    return code
 
 
 def _privacy(settings: Settings, args: argparse.Namespace) -> int:
@@ -263,6 +242,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "safety":
         return _safety_scan(args.file, args.vocabulary)
+    if args.command == "privacy" and args.privacy_command == "new-key":
+        print(new_key())  # needs no settings: it is how the first one is made
+        return 0
     settings = Settings()
     if args.command == "courses" and args.courses_command == "validate":
         return _validate(settings, args.files)
@@ -297,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(argv)
     except (
         CourseFileError,
+        KeyRequired,
         RedisUnavailable,
         SetupError,
         UndecryptableText,

@@ -68,7 +68,9 @@ class WhatsAppSide:
 
     @classmethod
     def start(cls, eng: Engine, console: ConsoleChannel) -> WhatsAppSide:
-        repo = WhatsAppRepo(eng.store.redis, eng.store.keys, secrets.token_bytes(16))
+        repo = WhatsAppRepo(
+            eng.store.redis, eng.store.keys, secrets.token_bytes(16), eng.store.cipher
+        )
         window = Window(repo, eng.clock)
         template = Template("druppel_verder", "nl", ("{first_name}",))
         eng.senders[Channel.WHATSAPP] = WhatsAppSender(

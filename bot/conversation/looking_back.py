@@ -51,18 +51,16 @@ async def answers(ctx: Context, participant: Participant, _args: tuple[str, ...]
     if following is None:
         return say(texts.NO_COURSE)
     _, course = following
-    blocks = own_answers.by_day(
-        course,
-        await ctx.store.reflections.all(participant.id),
-        await ctx.store.checkins.all(participant.id),
-    )
+    readable, unreadable = await ctx.store.reflections.readable(participant.id)
+    blocks = own_answers.by_day(course, readable, await ctx.store.checkins.all(participant.id))
+    lost = say(texts.answers_unreadable(unreadable)) if unreadable else []
     if not blocks:
-        return say(texts.ANSWERS_NONE)
+        return [*say(texts.ANSWERS_NONE), *lost]
     clock = ctx.journey.clock
     later = clock.now() + timedelta(seconds=clock.to_course_seconds(QUEUE_SAFETY))
     await ctx.store.due.recheck(chat_member(participant.id), later)
     await ctx.store.queue.put(participant.id, own_answers.queued(course.id, blocks, Lane.REPLY))
-    return []
+    return lost
 
 
 async def day(ctx: Context, participant: Participant, args: tuple[str, ...]) -> Replies:

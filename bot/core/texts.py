@@ -230,6 +230,22 @@ ANSWERS_YOURS = "Jij schreef: {text}"
 ANSWERS_NONE = (
     "Je hebt nog geen antwoorden gegeven. Na elke les kun je je antwoord gewoon hier typen."
 )
+
+
+def answers_unreadable(count: int) -> str:
+    """After /antwoorden, when some answers can no longer be opened (a key that was lost)."""
+    which = "Eén antwoord" if count == 1 else f"{count} antwoorden"
+    return (
+        f"{which} van je kan ik door een fout aan onze kant niet meer lezen. "
+        "De rest staat hierboven."
+    )
+
+
+#: Instead of a message that needed something no key opens any more (it is set aside).
+UNREADABLE_ITEM = (
+    "Sorry, een bericht voor jou kan ik door een fout aan onze kant niet meer lezen. "
+    "Ik sla het over; verder loopt alles gewoon door."
+)
 DAY_USAGE = "Welke dag wil je teruglezen? Typ bijvoorbeeld /dag 1 (je hebt dag 1 tot {last})."
 DAY_NONE_YET = "Je eerste les is nog niet gekomen; daarna kun je elke dag teruglezen."
 DAY_NOT_YET = "Dag {day} is nog niet gekomen. Je kunt dag 1 tot {last} teruglezen."

@@ -21,12 +21,15 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import ValidationError
 
+from bot.core import texts
 from bot.core.counters import CounterName, Counters
 from bot.core.messages import Outgoing
 from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
+from bot.delivery.items import reply_item
 from scheduler.clock import Clock
 from scheduler.quiet import Quiet
 from scheduler.ratelimit import at_budget
+from storage.crypto import UndecryptableText
 from storage.keys import chat_member
 from storage.models import Channel, FailureEntry, Lane, Participant, QueueItem
 from storage.queue import Next, Step
@@ -202,8 +205,14 @@ class Drainer:
                 return self._later(self.lock_seconds)
             if step.step is Step.EMPTY:
                 return None
-            item = self._parse(pid, step.raw)
-            message = None if item is None else await self.render(pid, item)
+            item: QueueItem | None = None
+            try:
+                item = self._parse(pid, step.raw)
+                message = None if item is None else await self.render(pid, item)
+            except UndecryptableText:
+                if not await self._unreadable(pid, token, step.id, item):
+                    return self._later(self.lock_seconds)
+                continue
             bid = item.broadcast_id if item is not None else None
             if bid is not None and await self.store.broadcasts.cancelled(bid):
                 message = None  # its trainer stopped it before it reached this chat
@@ -273,11 +282,36 @@ class Drainer:
             log.warning("dropped a queued item of participant %s whose record is gone", pid)
             return None
         try:
-            return QueueItem.model_validate_json(raw)
+            return QueueItem.model_validate_json(self.store.queue.opened(raw))
         except ValidationError:
             self.stats.unreadable += 1
             log.warning("dropped a queued item of participant %s in a form not understood", pid)
             return None
+
+    async def _unreadable(self, pid: str, token: str, item_id: str, item: QueueItem | None) -> bool:
+        """The item is sealed, or needs something sealed, that no configured key opens (a key
+        dropped too early, or a wrong one): trying again cannot help. It is parked, the
+        participant is told at the end of their queue, and the rest goes on. False when the
+        lock is no longer ours."""
+        kind = item.kind if item is not None else "sealed"
+        why: dict[str, str | int] = {
+            "cause": "no configured key opens it", "attempts": 1,
+            "at": self.clock.now().isoformat(),
+        }  # fmt: skip
+        if not await self.store.queue.park(pid, token, item_id, why):
+            return False
+        self.stats.parked += 1
+        await self.count("failures_parked")
+        cause = str(why["cause"])
+        await self.note("parked", cause, pid, item or QueueItem(lane=Lane.REPLY, kind="text"))
+        log.error(
+            "a %s message for participant %s could not be opened with any configured "
+            "encryption key; parked it and told them", kind, pid,
+        )  # fmt: skip
+        if item is not None and item.broadcast_id is not None:
+            await self.store.broadcasts.count(item.broadcast_id, "failed")
+        await self.store.queue.put(pid, [reply_item(Outgoing(texts.UNREADABLE_ITEM))])
+        return True
 
     async def _failed(
         self, participant: Participant, token: str, item_id: str, item: QueueItem, cause: str

@@ -76,11 +76,8 @@ class Deliveries:
         course = self.journey.courses.get(item.course_id or "")
         if course is None or item.day is None:
             return None
-        blocks = answers.by_day(
-            course,
-            await self.store.reflections.all(pid),
-            await self.store.checkins.all(pid),
-        )
+        readable, _ = await self.store.reflections.readable(pid)  # the rest: said at /antwoorden
+        blocks = answers.by_day(course, readable, await self.store.checkins.all(pid))
         text = answers.render(blocks, item.day, item.index, item.part)
         return None if text is None else Outgoing(text)
 

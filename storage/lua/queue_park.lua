@@ -10,6 +10,9 @@ local removed = redis.call('LREM', KEYS[2], 1, ARGV[2])
 redis.call('HDEL', KEYS[3], ARGV[2])
 redis.call('DEL', KEYS[4], KEYS[5])
 if removed > 0 and item then
-  redis.call('RPUSH', KEYS[6], cjson.encode({item = cjson.decode(item), why = cjson.decode(ARGV[3])}))
+  -- An item is JSON, or a sealed reply (kept sealed, as a string).
+  local ok, decoded = pcall(cjson.decode, item)
+  if not ok then decoded = item end
+  redis.call('RPUSH', KEYS[6], cjson.encode({item = decoded, why = cjson.decode(ARGV[3])}))
 end
 return removed

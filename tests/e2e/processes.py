@@ -27,6 +27,7 @@ from scheduler.clock import Clock, make_clock
 from scheduler.localtime import parse_time_of_day
 from scheduler.places import zone_label
 from storage.store import Store
+from tests.journey_kit import TEST_KEY
 
 T = TypeVar("T")
 
@@ -162,6 +163,7 @@ class Processes(ABC):
             DRUPPEL_DATA_DIR=str(self.tmp / "var"),
             DRUPPEL_LOG_LEVEL=self.log_level,
             METRICS_PORT="0",  # any free port: tests side by side never share one
+            DRUPPEL_ENCRYPTION_KEY=TEST_KEY,
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
         )
         env.update(self.world_env())

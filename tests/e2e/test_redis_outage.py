@@ -22,11 +22,13 @@ from bot.safety import assess
 from bot.safety import reply as care
 from scheduler.clock import FixedClock
 from scheduler.dispatcher import Dispatcher
+from storage.crypto import TextCipher
 from storage.embedded import redis_server_binary, server_args, socket_path_for
 from storage.keys import Keys
 from storage.store import Store, connect_redis
 from tests.e2e.processes import COURSES, PRECISE, STARTUP, WorldRedis
 from tests.e2e.telegram_world import TelegramWorld, day_texts
+from tests.journey_kit import TEST_KEY
 
 #: Real seconds Redis is away.
 OUTAGE = 12.0
@@ -85,7 +87,7 @@ async def world_redis(own_redis: OwnRedis) -> AsyncIterator[WorldRedis]:
     """The world keeps its data in the test's own Redis, the one that goes away."""
     client = await connect_redis(own_redis.url)
     try:
-        yield WorldRedis(Store(client, Keys("outage")), own_redis.url)
+        yield WorldRedis(Store(client, Keys("outage"), TextCipher([TEST_KEY])), own_redis.url)
     finally:
         await client.aclose()
 
@@ -162,7 +164,7 @@ async def test_redis_lost_while_handling_leaves_no_task_error_unretrieved(
     unretrieved: list[dict[str, object]] = []
     loop.set_exception_handler(lambda _loop, context: unretrieved.append(context))
     client = await connect_redis(own_redis.url)
-    store = Store(client, Keys("lost"))
+    store = Store(client, Keys("lost"), TextCipher([TEST_KEY]))
     now = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
     for i in range(40):
         await store.due.schedule(f"m{i}", now)
