@@ -25,6 +25,7 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
 from bot.channels.telegram.updates import WANTED
+from bot.core.logs import where
 from scheduler.quiet import Quiet
 
 log = logging.getLogger(__name__)
@@ -136,8 +137,9 @@ class Poller:
 
     async def confirm(self) -> None:
         """Tell Telegram what has been kept since the last call (at shutdown, after the
-        updates in hand were handled), so they are not given again after a restart."""
-        offset = self._receipts.confirmable()
+        updates in hand were handled), so they are not given again after a restart. The last
+        offset is sent again too: the call that carried it may have been cut short."""
+        offset = self._receipts.confirmable() or self._offset
         if offset is None:
             return
         try:
@@ -169,6 +171,13 @@ class Poller:
                 )
                 await asyncio.sleep(RETRY_WAITS[min(failures, len(RETRY_WAITS) - 1)])
                 failures += 1
+                continue
+            except Exception as exc:  # an answer PTB could not read: polling must not die of it
+                self._quiet.log(
+                    logging.ERROR, "unreadable", "telegram: could not read getUpdates' answer: %s",
+                    where(exc),
+                )  # fmt: skip
+                await asyncio.sleep(RETRY_WAITS[-1])
                 continue
             failures = 0
             for update in updates:
