@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import signal
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -189,6 +190,45 @@ async def test_redis_lost_while_handling_leaves_no_task_error_unretrieved(
         await client.aclose()
     assert unretrieved == []
     assert "could not finish the claim" in caplog.text
+
+
+async def test_a_message_in_hand_when_the_process_dies_is_answered_after_the_restart(
+    world: TelegramWorld, own_redis: OwnRedis
+) -> None:
+    """Telegram lets go of an update only once druppel has kept it: a process that dies while
+    handling one (here Redis stalls, so the answer cannot be stored yet) leaves it with
+    Telegram, and the next process answers it."""
+    w, tg = world, world.tg
+    w.speed = PRECISE
+    await w.set_clock()
+    bot = await w.start()
+    clock = await w.clock()
+    chat = 9201
+    await w.sign_up(chat, "twijfel", clock, deep_link=True)
+    await w.receive_day(chat, COURSES["twijfel"], 1)  # the answer has a question to answer
+
+    # Real seconds, well under the 5 s a Redis command may take before it counts as failed
+    # (then the message would go to the spool, which a crash loses, as the README says).
+    stall = 2.5
+    admin = redis.Redis(unix_socket_path=str(own_redis.socket), socket_timeout=2)
+    try:
+        admin.client_pause(int(stall * 1000), all=True)
+        stalled = asyncio.get_running_loop().time()
+        tg.user_sends(chat, "Wat ik vandaag schreef, vlak voor het einde.")
+        await tg.wait_until_fetched()
+        await asyncio.sleep(1.2)  # more than a round of polling: a fetched update is confirmed
+        assert await bot.stop(signal.SIGKILL) != 0
+        await asyncio.sleep(max(0.0, stalled + stall + 0.2 - asyncio.get_running_loop().time()))
+    finally:
+        admin.client_unpause()
+        admin.close()
+
+    restarted = tg.mark()
+    await w.start()
+    await w.next(chat, lambda m: m.text.startswith("Dank je wel"), STARTUP, since=restarted)
+    pid = (await w.participant(chat)).id
+    kept = [r.text for r in await w.store.reflections.all(pid)]
+    assert kept == ["Wat ik vandaag schreef, vlak voor het einde."]
 
 
 async def test_after_an_outage_mid_lesson_only_what_was_on_its_way_goes_out_twice(
