@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from bot.app.sealing import encryption, rotate_key
-from bot.app.settings import Settings
+from bot.app.settings import Settings, stored
 from bot.core.errors import SetupError
 from bot.safety.vocabulary import VocabularyError
 from courses.loader import CourseFileError, course_files, load_course, load_course_dir
@@ -21,7 +20,7 @@ from courses.render import preview
 from storage.crypto import KeyRequired, UndecryptableText, new_key
 from storage.errors import RedisUnavailable
 from storage.models import EnrollmentStatus
-from storage.store import Store, open_store
+from storage.store import Store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -107,15 +106,6 @@ def _count(n: int, thing: str) -> str:
     return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
-@asynccontextmanager
-async def _store(settings: Settings) -> AsyncIterator[Store]:
-    async with open_store(
-        settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster,
-        settings.encryption_keys,
-    ) as store:  # fmt: skip
-        yield store
-
-
 async def _check(settings: Settings) -> int:
     courses = load_course_dir(settings.courses_dir)
     print(f"courses: {', '.join(sorted(courses))}")
@@ -134,7 +124,7 @@ async def _check(settings: Settings) -> int:
         )
     if settings.telegram_paid_broadcast:
         print(_paid_broadcasting(settings))
-    async with _store(settings) as store:
+    async with stored(settings) as store:
         info = await store.redis.info("server")
         where = settings.redis_url or f"embedded, in {settings.data_dir}"
         print(f"redis {info['redis_version']} ({where}): ok")
@@ -200,7 +190,7 @@ async def _uncovered(store: Store, courses: Mapping[str, Course]) -> list[str]:
 
 
 async def _rotate_key(settings: Settings) -> int:
-    async with _store(settings) as store:
+    async with stored(settings) as store:
         code, line = await rotate_key(store)
     print(line)
     return code

@@ -14,11 +14,11 @@ from contextlib import asynccontextmanager
 from pydantic import TypeAdapter, ValidationError
 from redis.exceptions import RedisError
 
-from bot.app.settings import Settings
+from bot.app.settings import Settings, stored
 from bot.core.errors import SetupError
 from storage.models import Channel, ParticipantId
 from storage.retention import NOTICE_DAYS
-from storage.store import Store, open_store
+from storage.store import Store
 
 _PARTICIPANT_ID = TypeAdapter(ParticipantId)
 
@@ -36,10 +36,7 @@ async def erasing_store(settings: Settings) -> AsyncIterator[Store]:
     """The store, with every configured channel's chat eraser."""
     from bot.app.whatsapp import configured, repo
 
-    async with open_store(
-        settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster,
-        settings.encryption_keys,
-    ) as store:  # fmt: skip
+    async with stored(settings) as store:
         if configured(settings):
             store.chat_erasers[Channel.WHATSAPP] = repo(store, settings).forget
         yield store

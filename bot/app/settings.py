@@ -6,6 +6,7 @@ Every other module receives what it needs as arguments, so no module reads `os.e
 from __future__ import annotations
 
 import re
+from contextlib import AbstractAsyncContextManager
 from datetime import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.crypto import TextCipher, parse_keys
 from storage.models import TimeZoneName
+from storage.store import Store, open_store
 
 #: The courses that ship with druppel.
 #: The shortest retention period besides 0 (off): the notice comes 14 days before the erasure.
@@ -237,3 +239,12 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, url: str) -> str:
         return url.rstrip("/")
+
+
+def stored(settings: Settings) -> AbstractAsyncContextManager[Store]:
+    """The store the settings name: Redis (embedded or at REDIS_URL), key prefix, cluster
+    mode and the keys that seal what is personal."""
+    return open_store(
+        settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster,
+        settings.encryption_keys,
+    )  # fmt: skip

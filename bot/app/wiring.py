@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.app.settings import Settings
+from bot.app.settings import Settings, stored
 from bot.conversation import Coach
 from bot.conversation.replies import Conversation
 from bot.core.counters import Counters
@@ -32,7 +32,7 @@ from scheduler.clock import Clock, RealClock, make_clock
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import TickJob
 from storage.models import Channel
-from storage.store import Store, open_store
+from storage.store import Store
 
 
 async def shared_clock(store: Store, speed: float) -> Clock:
@@ -75,10 +75,7 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
     """The whole engine on its storage. Add channels to `senders` before anything is due."""
     courses = load_course_dir(settings.courses_dir)
     detector()  # the safety net's vocabulary, checked and compiled before the first message
-    async with open_store(
-        settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster,
-        settings.encryption_keys,
-    ) as store:  # fmt: skip
+    async with stored(settings) as store:
         clock = clock or await shared_clock(store, settings.clock_speed)
         counters = Counters(store)
         counters.coalesced = frozenset({"messages_sent"})  # one per message: added up first

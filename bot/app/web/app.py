@@ -30,7 +30,7 @@ from bot.app.run import (
     until_signalled,
     webhook_secret,
 )
-from bot.app.settings import Settings
+from bot.app.settings import Settings, stored
 from bot.app.web.metrics import exposition, take_snapshot
 from bot.app.whatsapp import webhook as whatsapp_webhook
 from bot.app.wiring import engine, shared_clock
@@ -40,7 +40,7 @@ from bot.core.errors import SetupError
 from bot.ops.gauges import scheduler_lag
 from scheduler.clock import Clock
 from storage.health import ping
-from storage.store import Store, open_store, redacted
+from storage.store import Store, redacted
 
 log = logging.getLogger("druppel")
 
@@ -204,15 +204,7 @@ async def serve_web(settings: Settings) -> int:
             await telegram.start_webhook(settings.telegram_webhook_url, secret)
             stack.push_async_callback(telegram.stop)
         else:
-            store = await stack.enter_async_context(
-                open_store(
-                    settings.redis_url,
-                    settings.data_dir,
-                    settings.key_prefix,
-                    settings.redis_cluster,
-                    settings.encryption_keys,
-                )
-            )
+            store = await stack.enter_async_context(stored(settings))
             clock = await shared_clock(store, settings.clock_speed)
         webhooks: dict[str, Handler] = {}
         whatsapp = whatsapp_webhook(settings, store, clock)
