@@ -15,7 +15,7 @@ import hmac
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from bot.app.settings import Settings
 from bot.app.whatsapp import configured as whatsapp_configured
@@ -87,24 +87,37 @@ def bot_token(settings: Settings) -> str:
     return token.strip()
 
 
-async def until_signalled(ended: Callable[[], str | None] = lambda: None) -> str | None:
-    """Wait for SIGTERM (process managers) or SIGINT (Ctrl-C); returns None then. Returns why
-    instead when `ended` reports that the process can no longer do its work."""
+@contextlib.asynccontextmanager
+async def signals_caught() -> AsyncIterator[asyncio.Event]:
+    """SIGTERM (process managers) and SIGINT (Ctrl-C) set the event instead of ending the
+    process, from here on: one that comes while a process is still starting stops it as soon
+    as it has started, cleanly."""
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     signals = (signal.SIGTERM, signal.SIGINT)
     for sig in signals:
         loop.add_signal_handler(sig, stopping.set)
     try:
-        while not stopping.is_set():
-            if (why := ended()) is not None:
-                return why
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), WATCH_EVERY)
-        return None
+        yield stopping
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)
+
+
+async def until_signalled(
+    ended: Callable[[], str | None] = lambda: None, stopping: asyncio.Event | None = None
+) -> str | None:
+    """Wait for SIGTERM or SIGINT (caught since `stopping` was made, or from now); returns None
+    then. Returns why instead when `ended` reports that the process can no longer work."""
+    if stopping is None:
+        async with signals_caught() as caught:
+            return await until_signalled(ended, caught)
+    while not stopping.is_set():
+        if (why := ended()) is not None:
+            return why
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), WATCH_EVERY)
+    return None
 
 
 def _describe(eng: Engine, role: str) -> str:
@@ -183,7 +196,7 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
     token = bot_token(settings) if telegram else ""
     configure_logging(settings.log_level)
     role = "run" if polling else "worker"
-    async with engine(settings) as eng, whatsapp_channel(eng):
+    async with engine(settings) as eng, signals_caught() as stopping, whatsapp_channel(eng):
         channel = telegram_channel(eng, token) if telegram else None
         if polling and settings.telegram_webhook_url:
             polling = False  # updates come by webhook, to `druppel web`
@@ -206,7 +219,7 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
             await eng.retention.start()
             log.info("druppel %s: started", role)
             ended = channel.polling_ended if polling and channel is not None else lambda: None
-            failed = await until_signalled(ended)
+            failed = await until_signalled(ended, stopping)
             if failed is None:
                 log.info("druppel %s: stopping", role)
             else:
