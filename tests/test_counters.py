@@ -20,6 +20,7 @@ from storage.store import Store, connect_redis
 NOON = datetime(2031, 6, 2, 12, 30, tzinfo=UTC)
 
 
+@pytest.mark.quiet  # 61 writes at once, each given 1 s (ADD_TIMEOUT): not on a busy machine
 async def test_counts_from_two_clients_add_up(store: Store, redis_url: str) -> None:
     other = await connect_redis(redis_url)
     try:
