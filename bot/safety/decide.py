@@ -100,7 +100,14 @@ class Detector:
         def matches(word: str) -> bool:
             return bool(self._terms.ids_of((word,)))
 
-        self._reader = Reader(vocabulary.spelling, known, near, matches, self._terms.ids_of)
+        self._reader = Reader(
+            vocabulary.spelling,
+            known,
+            near,
+            matches,
+            self._terms.ids_of,
+            as_typed=vocabulary.as_typed,
+        )
 
     def tokens(self, text: str) -> list[Token]:
         """The message as the net reads it (what the learned model is trained on, too)."""

@@ -28,6 +28,16 @@ _WORD = re.compile(r"[a-z0-9]+(?:['\u2019`][a-z0-9]+)*|['\u2019`][a-z]+")
 _LEET = str.maketrans("013457@$", "oieastas")
 #: "3x", "50x": a count of times, not letters written as digits.
 _TIMES = re.compile(r"\d+x")
+#: Emoji that stand for a word of the vocabulary (a knife or a gun sent as a threat), and laughter
+#: typed as a run of "ha", "he" or "hi" of any length ("hahah", "hihihi").
+_EMOJI_WORD = {"\U0001f52a": " mes ", "\U0001f5e1": " mes ", "\U0001f52b": " pistool "}
+_EMOJI_WORDS = re.compile("[" + "".join(_EMOJI_WORD) + "]|\\b(?:h[aei]){2,}h?\\b", re.IGNORECASE)
+
+
+def _emoji_word(match: re.Match[str]) -> str:
+    return _EMOJI_WORD.get(match.group(), " haha ")
+
+
 #: The combining accents NFKD splits off letters ("é" is "e" and an accent): dropped.
 _ACCENTS = re.compile("[\u0300-\u036f]+")
 _RUN = re.compile(r"([a-z])\1{2,}")
@@ -61,6 +71,10 @@ def plain(text: str) -> str:
     return _ACCENTS.sub("", unicodedata.normalize("NFKD", text))
 
 
+#: Dutch and Flemish diminutive endings: never a word of their own when a word is cut apart.
+_DIMINUTIVE = frozenset({"je", "jes", "tje", "tjes", "pje", "pjes", "kje", "kjes", "ke", "kes"})
+
+
 class Reader:
     """Turns messages into tokens, with the spelling tables and vocabulary words it was given.
 
@@ -75,8 +89,10 @@ class Reader:
         near: Callable[[str], str | None],
         matches: Callable[[str], bool] = lambda word: False,
         ids: Callable[[tuple[str, ...]], tuple[int, ...]] = lambda forms: (),
+        as_typed: Iterable[str] = (),
     ) -> None:
         self._spelling = dict(spelling)
+        self._as_typed = frozenset(as_typed)
         self._ids = ids
         self._known = frozenset(known)
         self._near = near
@@ -91,7 +107,7 @@ class Reader:
         add = tokens.append
         new = tuple.__new__  # what Token(...) does, without its keyword handling
         words_of = self._words_of
-        text = _LAUGH.sub(" haha ", text)
+        text = _LAUGH.sub(" haha ", _EMOJI_WORDS.sub(_emoji_word, text))
         number = 0  # sentences that hold a word so far
         for sentence in _SENTENCE_END.split(plain(text)):
             before = len(tokens)
@@ -144,10 +160,10 @@ class Reader:
             head, tail = word[:cut], word[cut:]
             if not (head in known or tail in known or self._holds_known(tail)):
                 continue  # no part could be the vocabulary's: the cheap test first
-            if not _is_word(head):
-                continue
+            if not _is_word(head) or tail in _DIMINUTIVE:
+                continue  # "verstoppertje" is one word, not "verstop" and "pertje"
             tails = [tail] if _is_word(tail) else self._split(tail, depth + 1)
-            if len(tails) == 1 and not _is_word(tails[0]):
+            if (len(tails) == 1 and not _is_word(tails[0])) or tails[-1] in _DIMINUTIVE:
                 continue
             parts = [*self._spelling.get(head, head).split(), *tails]
             if any(part in known for part in parts):
@@ -162,6 +178,8 @@ class Reader:
         )
 
     def _forms_of(self, word: str) -> tuple[str, ...]:
+        if word in self._as_typed:
+            return (word,)
         forms = {word}
         if word.isdigit() and len(word) >= 2:
             forms.add("#num")  # any number from 10 up ("50 gemiste oproepen")

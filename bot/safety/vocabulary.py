@@ -173,10 +173,17 @@ class Escalation(_Entry):
     examples: list[str] = []
 
 
+class AsTyped(_Entry):
+    words: list[str] = Field(min_length=1)
+
+
 class VocabularyFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     language: str
     spelling: list[SpellingGroup] = []
+    #: Words read only as typed, never by a lemma that is another word ("volgende" is "next",
+    #: not a form of "volgen").
+    as_typed: list[AsTyped] = []
     concepts: dict[str, Concept] = {}
     rules: list[Rule] = []
     lookalikes: list[Lookalike] = []
@@ -188,6 +195,7 @@ class Vocabulary:
     """Every file merged: what the matcher compiles."""
 
     spelling: Mapping[str, str]
+    as_typed: frozenset[str]
     concepts: Mapping[str, tuple[str, ...]]
     typo_words: frozenset[str]
     rules: tuple[Rule, ...]
@@ -222,6 +230,7 @@ def load(paths: Iterable[Path] | None = None) -> Vocabulary:
 
 def _merged(files: list[tuple[str, VocabularyFile]]) -> Vocabulary:
     spelling: dict[str, str] = {}
+    as_typed: set[str] = set()
     concepts: dict[str, list[str]] = {}
     typo_words: set[str] = set()
     rules: list[Rule] = []
@@ -230,6 +239,8 @@ def _merged(files: list[tuple[str, VocabularyFile]]) -> Vocabulary:
     for _, file in files:
         for group in file.spelling:
             spelling.update(group.words)
+        for kept in file.as_typed:
+            as_typed.update(kept.words)
         for name, concept in file.concepts.items():
             concepts.setdefault(name, []).extend(concept.words)
             if concept.typos:
@@ -246,6 +257,7 @@ def _merged(files: list[tuple[str, VocabularyFile]]) -> Vocabulary:
         raise VocabularyError("\n".join(problems))
     return Vocabulary(
         spelling=spelling,
+        as_typed=frozenset(as_typed),
         concepts={name: tuple(words) for name, words in concepts.items()},
         typo_words=frozenset(typo_words),
         rules=tuple(rules),
