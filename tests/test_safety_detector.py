@@ -132,6 +132,41 @@ def test_a_plan_without_the_word_for_it_is_acute(message: str) -> None:
     assert assess(message).tier == "acute", assess(message).why
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        # "volgende" is "next", not a form of "volgen" (to follow)
+        "Ik ben zenuwachtig voor mijn examen volgende week, hij oefent elke avond met me.",
+        # one word, not "verstop" and "pertje"
+        "De kinderen hebben verstoppertje gespeeld en hij deed gewoon mee.",
+        # laughter of any length is a joke: a threat said big stays an idiom
+        "hahah ik vermoord m als ie weer mn laatste stuk pizza pakt",
+        "Ik zou wel onder een steen willen kruipen na die presentatie.",
+    ],
+)
+def test_how_people_type_is_read_as_they_mean_it(message: str) -> None:
+    assert not assess(message).danger, assess(message).why
+
+
+def test_a_knife_sent_as_an_emoji_is_a_knife() -> None:
+    assert not assess("zijn bericht: als je me verlaat").danger
+    found = assess("zijn bericht: als je me verlaat \U0001f52a")
+    assert found.category in {"threat", "violence"}, found
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Ik heb mijn zaken geregeld en afscheid genomen van mijn moeder. Het wordt de Schelde.",
+        "weet precies welk viaduct. heb er gister al gestaan om te kijken",
+        "On Friday I won't be coming back from the walk.",
+        "Ik heb een haak gekocht. Mijn man heeft geen idee. Na zijn verjaardag is het goed.",
+    ],
+)
+def test_a_plan_told_as_a_goodbye_or_a_moment_is_acute(message: str) -> None:
+    assert assess(message).tier == "acute", assess(message).why
+
+
 @pytest.mark.parametrize("where", ["start", "middle", "end"])
 @pytest.mark.parametrize(
     ("message", "category"),
