@@ -78,6 +78,27 @@ def render_nudge(course: Course, number: int) -> DayMessage | None:
     return None if text is None else DayMessage(Part.NUDGE, text)
 
 
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def day_of(course: Course, shown: str, last: int) -> int | None:
+    """Which of days 1 to `last` a message of the course was, from its text as a platform gives
+    it back (a participant's reply names the message it answers): the heading, the lesson, the
+    check-in, the prompt or the nudge; the newest day first. None for any other text."""
+    seen = _words(shown)
+    if not seen:
+        return None
+    for number in range(min(last, course.length), 0, -1):
+        messages = render_day(course, number)
+        nudge = render_nudge(course, number)
+        for message in [*messages, *([nudge] if nudge else [])]:
+            full = _words(f"{message.heading or ''} {message.text}")
+            if seen == full or (len(seen) >= 40 and seen in full):  # a long part split in two
+                return number
+    return None
+
+
 def preview(course: Course, day: int | None = None) -> str:
     """Plain text of one day, or every day, under a `Dag N` header each."""
     numbers = [day] if day is not None else list(range(1, course.length + 1))

@@ -138,6 +138,45 @@ class SpedUpClock:
         return f"SpedUpClock(anchor={self._anchor.isoformat()}, speed={self._speed:g})"
 
 
+class SteppingClock:
+    """Course time that runs at `speed` from `anchor` and jumps ahead when told: the interactive
+    demo's clock, at the reader's pace within a day, on to the next lesson when they ask."""
+
+    def __init__(
+        self, anchor: datetime, speed: float = 1.0, real: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._anchor = _require_aware(anchor, "clock anchor")
+        self._speed = _require_speed(speed)
+        self._real = real
+        self._started = real()
+        self._jumped = 0.0
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    def now(self) -> datetime:
+        elapsed = (self._real() - self._started) * self._speed + self._jumped
+        return self._anchor + timedelta(seconds=elapsed)
+
+    def jump_to(self, at: datetime) -> None:
+        """Go on to `at`, never back."""
+        ahead = (_require_aware(at, "jump target") - self.now()).total_seconds()
+        self._jumped += max(0.0, ahead)
+
+    def to_course_seconds(self, real_seconds: float) -> float:
+        return real_seconds * self._speed
+
+    def to_real_seconds(self, course_seconds: float) -> float:
+        return course_seconds / self._speed
+
+    async def sleep_until(self, at: datetime) -> None:
+        await _sleep_until_real(self, at)
+
+    def __repr__(self) -> str:
+        return f"SteppingClock({self.now().isoformat()})"
+
+
 class FixedClock:
     """A clock that only moves when told to, so tests decide exactly what time it is."""
 

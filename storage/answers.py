@@ -57,19 +57,51 @@ def stored_reflection(raw: bytes | str) -> StoredReflection:
     )  # fmt: skip
 
 
+#: What joins a second message to the answer it grows.
+JOIN = "\n\n"
+
+
 class ReflectionRepo:
-    """Reflections are appended, never overwritten: a second message the same day adds to it."""
+    """One answer per day: a second message to the same day grows that answer (its words
+    joined after the earlier ones), so the answers read as written, not as a pile."""
 
     def __init__(self, redis: aioredis.Redis, keys: Keys, cipher: TextCipher) -> None:
         self._redis = redis
         self._keys = keys
         self._cipher = cipher
 
-    async def add(self, pid: str, entry: ReflectionEntry) -> None:
-        stored = StoredReflection.model_validate(
-            {**entry.model_dump(), "text": self._cipher.seal(entry.text)}
-        )
-        await self._redis.rpush(self._keys.reflections(pid), _compact(stored))
+    async def add(self, pid: str, entry: ReflectionEntry) -> bool:
+        """Keep an answer; True when it grew an earlier answer to the same day (and the same
+        kind: the follow-up's answer is its own). An answer that would grow past
+        MAX_REFLECTION_CHARS, or one whose earlier part no key opens, starts anew beside it."""
+        key = self._keys.reflections(pid)
+        grown = False
+
+        def keep(pipe: Pipeline, raws: list[str]) -> None:
+            nonlocal grown
+            grown = False
+            place = (entry.course_id, entry.day, entry.followup)
+            for index in range(len(raws) - 1, -1, -1):
+                earlier = stored_reflection(raws[index])
+                if (earlier.course_id, earlier.day, earlier.followup) != place:
+                    continue
+                try:
+                    words = f"{self._cipher.open(earlier.text)}{JOIN}{entry.text}"
+                except UndecryptableText:
+                    break
+                if len(words) > MAX_REFLECTION_CHARS:
+                    break
+                sealed = earlier.model_copy(update={"text": self._cipher.seal(words)})
+                pipe.lset(key, index, _compact(sealed))
+                grown = True
+                return
+            stored = StoredReflection.model_validate(
+                {**entry.model_dump(), "text": self._cipher.seal(entry.text)}
+            )
+            pipe.rpush(key, _compact(stored))
+
+        await self._rewrite(key, keep)
+        return grown
 
     async def count(self, pid: str) -> int:
         return int(await self._redis.llen(self._keys.reflections(pid)))

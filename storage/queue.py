@@ -176,6 +176,13 @@ class ChatQueue:
         ]  # fmt: skip
         return int(await self._scripts.run("queue_hold", keys, [course_id, mode]))
 
+    async def forget(self, pid: str, kind: str) -> int:
+        """Forget the queued items of `kind` (a sealed reply is never one: replies are "text"),
+        except the one in flight; returns how many went."""
+        k = self._keys
+        keys = [k.queue(pid), k.queue_items(pid), k.queue_sending(pid), k.queue_state(pid)]
+        return int(await self._scripts.run("queue_forget", keys, [kind]))
+
     async def restore(self, pid: str) -> int:
         """Put what was held back at the end of the queue, in its order."""
         keys = [self._keys.queue(pid), self._keys.queue_held(pid)]

@@ -264,6 +264,29 @@ async def test_user_shows_state_and_counts_never_reflection_text(kit: Kit) -> No
     assert texts_ops.USER_PAUSED in paused.text
 
 
+async def test_user_finds_someone_by_the_logs_id_telegram_chat_id_or_whatsapp_number(
+    kit: Kit,
+) -> None:
+    store = kit.engine.store
+    on_telegram, _ = await store.participants.get_or_create(Channel.TELEGRAM, "82001", now=START)
+    on_whatsapp, _ = await store.participants.get_or_create(
+        Channel.WHATSAPP, "31612345678", now=START
+    )
+    for typed, who, matched in [
+        (on_telegram.id, on_telegram, "id"),
+        ("82001", on_telegram, "telegram"),
+        ("31612345678", on_whatsapp, "whatsapp"),
+        ("+31 6 1234 5678", on_whatsapp, "whatsapp"),
+        ("0031-6-12345678", on_whatsapp, "whatsapp"),
+    ]:
+        [reply] = await _type(kit, OPERATOR, f"/user {typed}")
+        heading, how = reply.text.splitlines()[:2]
+        assert (heading, how) == (f"Deelnemer {who.id}", texts_ops.USER_MATCHED[matched]), typed
+        assert f"Kanaal: {who.channel.value}" in reply.text
+    [nobody] = await _type(kit, OPERATOR, "/user 31699999999")
+    assert nobody.text == texts_ops.USER_NOT_FOUND.format(pid="31699999999")
+
+
 async def test_user_with_an_unknown_or_missing_id_is_kind(kit: Kit) -> None:
     [unknown] = await _type(kit, OPERATOR, "/user 0123456789abcdef")
     assert unknown.text == texts_ops.USER_NOT_FOUND.format(pid="0123456789abcdef")

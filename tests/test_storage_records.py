@@ -6,9 +6,12 @@ import asyncio
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+import redis.asyncio as aioredis
 from pydantic import ValidationError
 
+from storage.keys import Keys
 from storage.models import (
+    MAX_REFLECTION_CHARS,
     Channel,
     CheckIn,
     Enrollment,
@@ -17,6 +20,7 @@ from storage.models import (
     QueueItem,
     ReflectionEntry,
 )
+from storage.records import text
 from storage.store import Store
 
 NOW = datetime(2026, 3, 29, 6, 30, tzinfo=UTC)
@@ -125,16 +129,33 @@ async def test_a_change_that_returns_none_writes_nothing(store: Store) -> None:
     assert await store.enrollments.update(p.id, "twijfel", lambda e: None) == original
 
 
-async def test_reflections_are_appended_per_day_in_order(store: Store) -> None:
+async def test_a_second_message_to_a_day_grows_its_answer_instead_of_piling_up(
+    store: Store, redis_client: aioredis.Redis, keys: Keys
+) -> None:
     p = await _participant(store)
     first = ReflectionEntry(course_id="twijfel", day=1, text="Ik merk dat ik <b>wegloop</b>.",
                             at=NOW)  # fmt: skip
-    second = ReflectionEntry(course_id="twijfel", day=1, text="En nog iets: 😊", at=NOW)
     other_day = ReflectionEntry(course_id="twijfel", day=2, text="Dag twee.", at=NOW)
-    for entry in (first, second, other_day):
-        await store.reflections.add(p.id, entry)
-    assert await store.reflections.for_day(p.id, "twijfel", 1) == [first, second]
-    assert await store.reflections.all(p.id) == [first, second, other_day]
+    second = ReflectionEntry(
+        course_id="twijfel", day=1, text="En nog iets: 😊", at=NOW + timedelta(hours=1)
+    )
+    followup = ReflectionEntry(course_id="twijfel", day=1, text="Later.", at=NOW, followup=True)
+    assert [await store.reflections.add(p.id, e) for e in (first, other_day, second, followup)] == [
+        False, False, True, False
+    ]  # fmt: skip
+    grown = first.model_copy(update={"text": "Ik merk dat ik <b>wegloop</b>.\n\nEn nog iets: 😊"})
+    assert await store.reflections.all(p.id) == [grown, other_day, followup]
+    assert await store.reflections.count(p.id) == 3
+    raw = await redis_client.lindex(keys.reflections(p.id), 0)
+    assert raw is not None
+    assert "wegloop" not in text(raw)  # still sealed
+
+    # Grown past the longest answer kept, it starts anew beside it: no word is lost.
+    long = "x" * (MAX_REFLECTION_CHARS - 5)
+    assert not await store.reflections.add(p.id, other_day.model_copy(update={"text": long}))
+    assert not await store.reflections.add(p.id, other_day.model_copy(update={"text": "kort"}))
+    texts_of_day_two = [e.text for e in await store.reflections.for_day(p.id, "twijfel", 2)]
+    assert texts_of_day_two == ["Dag twee.", long, "kort"]
 
 
 async def test_checkin_round_trip_and_a_second_tap_replaces_the_first(store: Store) -> None:

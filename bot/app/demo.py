@@ -10,10 +10,12 @@ the 24-hour window and the invitation template), printed as the chat would show 
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,11 +29,16 @@ from bot.channels.whatsapp.window import Template, Window
 from bot.conversation.replies import Conversation
 from bot.core.counters import Counters
 from bot.core.messages import Incoming, Kind
-from storage.models import Channel, EnrollmentStatus
+from scheduler.clock import SteppingClock
+from storage.models import Channel, Enrollment, EnrollmentStatus
 from storage.whatsapp import InboundEvent, WhatsAppRepo
 
 DEMO_SPEED = 28_800.0  # a course day lasts three real seconds
-INTERACTIVE_SPEED = 2_880.0  # thirty seconds: time to read and answer
+#: What takes the interactive demo to the next day, besides an empty line (Enter).
+NEXT_DAY = "/volgende"
+NEXT_DAY_HINT = "druk op Enter of typ /volgende: dan komt de volgende dag"
+#: Real seconds the interactive demo waits for a day to arrive after the clock went on to it.
+DAY_ARRIVES = 15.0
 CHAT = "demo"
 PHONE = "31600000000"  # the WhatsApp demo's participant, a made-up number
 NAME = "Sanne"
@@ -198,22 +205,65 @@ class Demo:
         done = status is EnrollmentStatus.COMPLETED
         return 0 if done and len(reflections) == day - silent else 1
 
-    async def interactive(self) -> int:
+    async def interactive(self, clock: SteppingClock) -> int:
         print("Jij bent de deelnemer. Typ een bericht of een commando (/help); een cijfer tikt")
-        print("op die knop van het laatste bericht. Ctrl-D of 'klaar' stopt de demo.\n")
+        print("op die knop van het laatste bericht. De klok wacht op jou: druk op Enter (of typ")
+        print(f"{NEXT_DAY}) en de volgende dag komt. Ctrl-D of 'klaar' stopt de demo.\n")
         await self.command("start")
         loop = asyncio.get_running_loop()
+        hinted = False
         while True:
             line = await loop.run_in_executor(None, sys.stdin.readline)
             if not line or line.strip().lower() in {"klaar", "exit", "quit"}:
                 return 0
             text = line.strip()
             buttons = self.console.last_buttons()
+            if not text or text.lower() == NEXT_DAY:
+                hinted = await self.next_day(clock)
+                continue
             if text.isdigit() and 1 <= int(text) <= len(buttons):
                 button = buttons[int(text) - 1]
                 await self.act(tap=button.data, label=button.label)
-            elif text:
+            else:
                 await self.act(text)
+            if not hinted and await self._following() is not None:
+                self.console.note(NEXT_DAY_HINT)  # once signed up: how the days come
+                hinted = True
+
+    async def _following(self) -> Enrollment | None:
+        participant = await self.eng.store.participants.by_chat(self.channel, self.chat)
+        return None if participant is None else await self.eng.journey.current(participant.id)
+
+    async def next_day(self, clock: SteppingClock) -> bool:
+        """The course clock goes on to what comes next (the next lesson, the last day's nudge,
+        the follow-up), and waits until it has arrived; or the reader hears why nothing comes.
+        True when the hint was shown."""
+        before = await self._following()
+        if before is None:
+            self.console.note("kies eerst een cursus; dan komen de dagen")
+            return False
+        followup = before.followup_due if before.followup_sent_at is None else None
+        target = before.next_due or before.nudge_due or followup
+        if target is None:
+            self.console.note(_why_nothing_comes(before))
+            return False
+        clock.jump_to(target)
+        deadline = asyncio.get_running_loop().time() + DAY_ARRIVES
+        while asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+            now = await self._following()
+            if now is not None and now != before and not await self._outbox_busy():
+                break
+        self.console.note(NEXT_DAY_HINT)
+        return True
+
+
+def _why_nothing_comes(enrollment: Enrollment) -> str:
+    if enrollment.status is EnrollmentStatus.PAUSED:
+        return "je cursus staat op pauze: met /verder gaat hij door"
+    if enrollment.status is EnrollmentStatus.ACTIVE:
+        return f"de volgende les komt na je antwoord op dag {enrollment.last_delivered_day}"
+    return "de cursus is klaar; 'klaar' stopt de demo"
 
 
 async def run_demo(
@@ -225,13 +275,22 @@ async def run_demo(
             update={"redis_url": None, "data_dir": Path(folder), "clock_speed": speed,
                     "tick_seconds": 0.05, "default_timezone": "Europe/Amsterdam"}
         )  # fmt: skip
-        async with engine(demo_settings) as eng:
+        # Interactive, the course clock waits for the reader: it runs as a clock does, and
+        # goes on to the next day when they ask.
+        stepping = SteppingClock(datetime.now(UTC)) if interactive else None
+        # A tick skipped while the one before still runs is the design, not news for a reader.
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
+        async with engine(demo_settings, clock=stepping) as eng:
             console = ConsoleChannel(eng.clock, ZoneInfo("Europe/Amsterdam"))
             eng.senders[Channel.CONSOLE] = console
-            seconds = 86_400 / speed
-            print(
-                f"druppel demo: de echte motor op een versnelde klok (een dag duurt {seconds:g} s),"
-            )
+            if stepping is not None:
+                print("druppel demo: de echte motor; de klok loopt gewoon en wacht op jou,")
+            else:
+                seconds = 86_400 / speed
+                print(
+                    "druppel demo: de echte motor op een versnelde klok "
+                    f"(een dag duurt {seconds:g} s),"
+                )
             print("met een ingebouwde Redis en de terminal als chat.")
             whatsapp = WhatsAppSide.start(eng, console) if channel == "whatsapp" else None
             if whatsapp is not None:
@@ -242,8 +301,8 @@ async def run_demo(
             job.start()
             try:
                 demo = Demo(eng, console, whatsapp)
-                if interactive:
-                    return await demo.interactive()
+                if stepping is not None:
+                    return await demo.interactive(stepping)
                 return await asyncio.wait_for(demo.script(), timeout=DEADLINE)
             except TimeoutError:
                 print(f"\nDe demo liep langer dan {DEADLINE:.0f} seconden; er klopt iets niet.")

@@ -12,6 +12,7 @@ from bot.core import texts
 from bot.core.button_data import MAX_BYTES
 from bot.core.messages import Outgoing
 from bot.delivery.items import CheckInScore
+from courses.render import day_of
 from storage.models import (
     MAX_REFLECTION_CHARS,
     CheckIn,
@@ -32,11 +33,12 @@ def _first_told(replies: Replies, told: bool) -> Replies:
 
 
 async def reflection(
-    ctx: Context, participant: Participant, text: str, *, confirmed: bool = False
-) -> Replies:
-    """Free text with no step to answer: a reflection on the last day that came (or the day
-    /dag opened). A greeting or a test is no answer; signs alone are kept when they say so
-    (`confirmed`)."""
+    ctx: Context, participant: Participant, text: str, *, confirmed: bool = False,
+    replied_to: str | None = None,
+) -> Replies:  # fmt: skip
+    """Free text with no step to answer: a reflection on the day whose message it replies to
+    (`replied_to`), the day /dag opened, or the last day that came. A greeting or a test is no
+    answer; signs alone are kept when they say so (`confirmed`)."""
     journey = ctx.journey
     enrollment = await journey.current(participant.id)
     if enrollment is None:
@@ -51,6 +53,9 @@ async def reflection(
     if not text.strip():
         return []
     day = answering(participant, enrollment)
+    course = ctx.courses.get(enrollment.course_id)
+    if replied_to and course is not None:
+        day = day_of(course, replied_to, enrollment.last_delivered_day) or day
     if not confirmed:
         if _no_answer(text):
             return say(texts.NOT_AN_ANSWER.format(day=day))
@@ -80,7 +85,7 @@ async def reflection(
     entry = ReflectionEntry(
         course_id=enrollment.course_id, day=day, text=text, at=now, followup=followup
     )
-    await ctx.store.reflections.add(participant.id, entry)
+    grown = await ctx.store.reflections.add(participant.id, entry)
     await journey.count("reflections_received")
     if followup:
         return _first_told(say(texts.FOLLOWUP_SAVED), told)
@@ -98,7 +103,8 @@ async def reflection(
 
     updated = await journey.change(participant.id, enrollment.course_id, reflected)
     await _answered(ctx, participant)
-    return _first_told(await _saved(ctx, participant, enrollment, updated, day), told)
+    saved = await _saved(ctx, participant, enrollment, updated, day, grown)
+    return _first_told(saved, told)
 
 
 def answering(participant: Participant, enrollment: Enrollment) -> int:
@@ -130,10 +136,15 @@ async def _earlier(
     entry = ReflectionEntry(
         course_id=enrollment.course_id, day=day, text=text, at=ctx.journey.clock.now()
     )
-    await ctx.store.reflections.add(participant.id, entry)
+    grown = await ctx.store.reflections.add(participant.id, entry)
     await ctx.journey.count("reflections_received")
     await _answered(ctx, participant)
-    return say(texts.REFLECTION_SAVED.format(day=day))
+    return say(_thanks(day, grown))
+
+
+def _thanks(day: int, grown: bool) -> str:
+    """Thanks that name the day; a second message to a day joins the answer already there."""
+    return (texts.REFLECTION_ADDED if grown else texts.REFLECTION_SAVED).format(day=day)
 
 
 #: Short messages that say hello or test the bot, not answer a question.
@@ -168,10 +179,11 @@ async def keep_tapped(ctx: Context, participant: Participant, tap: KeepAnswer) -
 
 
 async def _saved(
-    ctx: Context, participant: Participant, before: Enrollment, updated: Enrollment | None, day: int
-) -> Replies:
+    ctx: Context, participant: Participant, before: Enrollment, updated: Enrollment | None,
+    day: int, grown: bool,
+) -> Replies:  # fmt: skip
     """The thanks for an answer: with when the next lesson comes, or the end of the course."""
-    replies = say(texts.REFLECTION_SAVED.format(day=day))
+    replies = say(_thanks(day, grown))
     if updated is None:
         return replies
     if updated.status is EnrollmentStatus.COMPLETED and before.status is EnrollmentStatus.ACTIVE:

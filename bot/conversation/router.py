@@ -163,7 +163,7 @@ class Coach:
         if event.kind is Kind.UNSUPPORTED:
             what = texts.UNSUPPORTED_WHAT.get(event.what or "", "bijlagen")
             return say(texts.UNSUPPORTED.format(what=what))
-        return await self._typed(known, event.text)
+        return await self._typed(known, event.text, event.replied_to)
 
     async def _known(self, event: Incoming) -> Participant | None:
         return await self.ctx.store.participants.by_chat(event.channel, event.chat_id)
@@ -213,11 +213,13 @@ class Coach:
             return say(texts.STALE_BUTTON)
         return await on_tap(self.ctx, known, data)
 
-    async def _typed(self, participant: Participant, text: str) -> Replies:
+    async def _typed(
+        self, participant: Participant, text: str, replied_to: str | None = None
+    ) -> Replies:
         step = step_of(participant)
         answer = TYPED.get(step) if step is not None else None
         if answer is not None:
             return await answer(self.ctx, participant, text)
         if step is Step.RESTART:  # a text instead of an answer: the question lapses
             await set_step(self.ctx.store, participant, None)
-        return await reflections.reflection(self.ctx, participant, text)
+        return await reflections.reflection(self.ctx, participant, text, replied_to=replied_to)

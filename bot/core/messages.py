@@ -61,6 +61,8 @@ class Incoming:
     data: str | None = None
     first_name: str | None = None
     what: str | None = None  # for UNSUPPORTED: "sticker", "photo", "voice", ...
+    #: The text of the bot's message this one replies to (Telegram's reply), if any.
+    replied_to: str | None = None
 
     @classmethod
     def from_text(

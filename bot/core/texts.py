@@ -95,6 +95,7 @@ FIRST_LESSON_COMING = "Je eerste les komt {when}. Daarna kun je hier je antwoord
 WAITING_FOR_REFLECTION = "De volgende les komt zodra je op de vraag van dag {day} hebt geantwoord."
 
 REFLECTION_SAVED = "Dank je wel. Ik heb je antwoord bij dag {day} bewaard."
+REFLECTION_ADDED = "Dank je wel. Ik heb het bij je antwoord op dag {day} gezet."
 NEXT_LESSON = "Je volgende les komt {when}."
 CHECKIN_SAVED = "Genoteerd: {score} van 5, bij dag {day}."
 CHECKIN_STALE = "Deze vraag hoort bij een les die je nog niet hebt gehad of die niet meer bestaat."

@@ -98,9 +98,20 @@ MESSAGE_KIND = {
 }
 
 # -- /user ----------------------------------------------------------------------------------------
-USER_USAGE = "Gebruik: /user ID (het interne id van een deelnemer, zoals in de logs)."
-USER_NOT_FOUND = "Deelnemer {pid} niet gevonden."
+USER_USAGE = (
+    "Gebruik: /user ID, met het interne id van een deelnemer (zoals in de logs), hun "
+    "Telegram-chat-id of hun WhatsApp-nummer."
+)
+USER_NOT_FOUND = (
+    "Geen deelnemer gevonden met {pid} als intern id, Telegram-chat-id of WhatsApp-nummer."
+)
 USER_HEADING = "Deelnemer {pid}"
+#: Which of the three the operator's words matched.
+USER_MATCHED = {
+    "id": "Gevonden op het interne id.",
+    "telegram": "Gevonden op het Telegram-chat-id.",
+    "whatsapp": "Gevonden op het WhatsApp-nummer.",
+}
 USER_SINCE = "Kanaal: {channel} · sinds {since}"
 USER_TIME = "Tijdzone: {zone} · lestijd {at}"
 USER_STEP = "Midden in een gesprek (stap: {step})"

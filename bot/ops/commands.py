@@ -8,7 +8,6 @@ and a failure's cause is the platform's answer, not the message.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from bot.core.counters import DANGER_CATEGORIES, DANGER_PREFIX, Counters
 from bot.core.messages import Incoming, Kind, Outgoing
 from bot.delivery.journey import Journey
 from bot.ops.charts import stats_chart
+from bot.ops.find import find
 from bot.ops.health import MAX_LAG, SLOW_PING, Health, check
 from bot.ops.stats import STATUSES, Stats, collect
 from scheduler.clock import Clock, RealClock
@@ -31,8 +31,6 @@ RECENT_FAILURES = 20
 MAX_REPLY = 3800
 #: The longest cause shown per failure line.
 MAX_CAUSE = 160
-#: What a participant id can look like (as storage/models.py allows it).
-PARTICIPANT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 Replies = list[Outgoing]
 
@@ -159,15 +157,19 @@ class OperatorCommands:
 
     # -- /user --------------------------------------------------------------------------------
     async def user(self, args: tuple[str, ...]) -> Replies:
-        """One participant's state by internal id; counts of their answers, never the words."""
-        if len(args) != 1:
+        """One participant's state, found by internal id, Telegram chat id or WhatsApp number;
+        counts of their answers, never the words."""
+        if not args:
             return _say(texts_ops.USER_USAGE)
-        pid = args[0]
-        participant = await self.store.participants.get(pid) if PARTICIPANT_ID.match(pid) else None
-        if participant is None:
-            return _say(texts_ops.USER_NOT_FOUND.format(pid=pid[:64]))
+        typed = " ".join(args)
+        found = await find(self.store, typed)
+        if found is None:
+            return _say(texts_ops.USER_NOT_FOUND.format(pid=typed[:64]))
+        participant, matched = found
+        pid = participant.id
         lines = [
             texts_ops.USER_HEADING.format(pid=pid),
+            texts_ops.USER_MATCHED[matched],
             texts_ops.USER_SINCE.format(
                 channel=participant.channel.value, since=self._date(participant.created_at)
             ),

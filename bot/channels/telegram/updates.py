@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol
 
 from telegram import Message, Update
@@ -54,6 +55,14 @@ def _what(message: Message) -> str | None:
     return None
 
 
+def _replied_to(message: Message) -> str | None:
+    """The text of the bot's own message that this one replies to: which day it answers."""
+    earlier = message.reply_to_message
+    if earlier is None or earlier.from_user is None or not earlier.from_user.is_bot:
+        return None
+    return earlier.text or earlier.caption
+
+
 def incoming(update: Update) -> Incoming | None:
     """The update as a channel-neutral event, or None when it is nothing the coach hears.
 
@@ -73,7 +82,8 @@ def incoming(update: Update) -> Incoming | None:
     if message is None:
         return None
     if message.text is not None:
-        return Incoming.from_text(Channel.TELEGRAM, chat_id, message.text, first_name)
+        event = Incoming.from_text(Channel.TELEGRAM, chat_id, message.text, first_name)
+        return replace(event, replied_to=_replied_to(message))
     return Incoming(
         Channel.TELEGRAM, chat_id, Kind.UNSUPPORTED, first_name=first_name, what=_what(message)
     )

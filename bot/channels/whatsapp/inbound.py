@@ -98,10 +98,22 @@ class InboundHandler:
         invited = await self.repo.uninvite(event.chat)
         incoming = self.incoming(event)
         said = event.text.strip().lower().rstrip(".!")
+        if participant is not None and invited:
+            # They are back: a reminder that waited for the window no longer fits, whatever
+            # time it is now (a nudge keeps to the daytime; a tap may come at night).
+            await self.store.queue.forget(participant.id, "nudge")
         if participant is not None and invited and (event.type == "button" or said in _YES):
-            # The answer to the invitation: what waited for the window comes now.
+            # The answer to the invitation: what waited for the window comes now, or, when
+            # nothing did, where their course stands (as VERDER says it).
             await self.store.activity.touch(participant.id, self.clock.now())
-            await self.conversation.send(participant.id, [])
+            if await self.store.queue.size(participant.id):
+                await self.conversation.send(participant.id, [])
+                return
+            incoming = Incoming(
+                Channel.WHATSAPP, event.chat, Kind.COMMAND, command="verder",
+                first_name=event.name,
+            )  # fmt: skip
+            await self.conversation.answer(incoming)
             return
         if event.type == "button":  # an older invitation's button: say where they are
             incoming = Incoming(
@@ -116,11 +128,12 @@ class InboundHandler:
             await self.conversation.send(known.id, [Outgoing(texts.WINDOW_NOTE)])
 
     async def _started(self, participant: Participant | None) -> str | None:
-        """Which course the participant follows since when: it changes at a sign-up."""
+        """Which course the participant follows since when: it changes at a sign-up, and not
+        when a paused course goes on."""
         if participant is None:
             return None
         for enrollment in await self.store.enrollments.for_participant(participant.id):
-            if enrollment.status is EnrollmentStatus.ACTIVE:
+            if enrollment.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED):
                 return f"{enrollment.course_id}@{enrollment.started_at.isoformat()}"
         return None
 

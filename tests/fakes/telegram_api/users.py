@@ -28,9 +28,17 @@ class Users(State):
         language_code: str | None = "nl",
         *,
         username: str | None = None,
+        reply_to: int | None = None,
     ) -> JSONDict:
-        """Queue a user's text message; "/cmd ..." gets a bot_command entity, like Telegram."""
+        """Queue a user's text message; "/cmd ..." gets a bot_command entity, like Telegram.
+        With `reply_to`, it replies to that message of the chat (Telegram then carries the
+        message replied to, without its own reply, as `reply_to_message`)."""
         content: JSONDict = {"text": text}
+        if reply_to is not None:
+            earlier = self._chat(chat_id).messages[reply_to]
+            content["reply_to_message"] = {
+                k: copy.deepcopy(v) for k, v in earlier.items() if k != "reply_to_message"
+            }
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             content["entities"] = [
