@@ -39,6 +39,8 @@ NEXT_DAY = "/volgende"
 NEXT_DAY_HINT = "druk op Enter of typ /volgende: dan komt de volgende dag"
 #: Real seconds the interactive demo waits for a day to arrive after the clock went on to it.
 DAY_ARRIVES = 15.0
+#: Real seconds the scripted demo waits for the buttons it is about to tap.
+BUTTON_WAIT = 10.0
 CHAT = "demo"
 PHONE = "31600000000"  # the WhatsApp demo's participant, a made-up number
 NAME = "Sanne"
@@ -142,8 +144,18 @@ class Demo:
             event = Incoming.from_text(Channel.CONSOLE, CHAT, text or "", first_name=NAME)
         await self.eng.conversation.answer(event)
 
-    async def tap_label(self, contains: str) -> None:
-        button = next(b for b in self.console.last_buttons() if contains in b.label)
+    async def tap_label(self, contains: str, within: float = BUTTON_WAIT) -> None:
+        """Tap the button whose label holds `contains`, once the bot has shown it (on a busy
+        machine the message with the buttons may still be on its way)."""
+        waited = 0.0
+        while True:
+            button = next((b for b in self.console.last_buttons() if contains in b.label), None)
+            if button is not None:
+                break
+            if waited >= within:
+                raise RuntimeError(f"the demo waited {within:g}s for a button {contains!r}")
+            await asyncio.sleep(0.05)
+            waited += 0.05
         await self.act(tap=button.data, label=button.label)
 
     async def delivered_day(self) -> tuple[int, EnrollmentStatus]:

@@ -10,7 +10,6 @@ participant answers or the invitation lapses. Meta's errors become druppel's del
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import aiohttp
@@ -20,6 +19,7 @@ from bot.channels.whatsapp.rendering import Payload, caption_fits, media, payloa
 from bot.channels.whatsapp.window import Template, Window
 from bot.core.messages import Outgoing
 from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected, Transient
+from scheduler.quiet import Quiet
 from scheduler.ratelimit import Rate, RateLimiter, Throttled
 from storage.models import Channel, Lane
 from storage.store import Store
@@ -53,23 +53,6 @@ def pair_rate(burst: int) -> Rate:
     return Rate(1 / 6, burst=burst)
 
 
-class Alerts:
-    """Error lines for operators, each kind at most once per ALERT_EVERY seconds."""
-
-    def __init__(self, every: float = ALERT_EVERY) -> None:
-        self.every = every
-        self._last: dict[str, float] = {}
-
-    def once(self, key: str, line: str, *args: object) -> bool:
-        now = time.monotonic()
-        last = self._last.get(key)
-        if last is not None and now - last < self.every:
-            return False
-        self._last[key] = now
-        log.error(line, *args)
-        return True
-
-
 class WhatsAppSender:
     """The WhatsApp channel as the drain sees it."""
 
@@ -83,7 +66,8 @@ class WhatsAppSender:
         self.store = store
         self.template = template
         self.limiter = limiter
-        self.alerts = Alerts()
+        #: Operator problems, each kind in one error line per ALERT_EVERY seconds.
+        self.alerts = Quiet(log, every=ALERT_EVERY)
 
     async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
         """Send one message, or raise the DeliveryError that says what to do about it."""
@@ -158,7 +142,7 @@ class WhatsAppSender:
             return Gone(cause)
         if kind in (Kind.AUTH, Kind.ACCOUNT):
             what = "the access token" if kind is Kind.AUTH else "the business account"
-            self.alerts.once(
+            self.alerts.error(
                 kind.value, "whatsapp: the Graph API refused %s (%s); every WhatsApp message "
                 "waits until an operator fixes it (WHATSAPP_ACCESS_TOKEN, the account in Meta's "
                 "Business Manager)", what, error,
@@ -179,7 +163,7 @@ class WhatsAppSender:
         if standing > 0:
             return RateLimited(standing, HELD, paced=True)
         if self.template is None:
-            self.alerts.once(
+            self.alerts.error(
                 "no-template", "whatsapp: messages wait for closed 24-hour windows and "
                 "WHATSAPP_TEMPLATE_NAME is not set, so nobody is invited back",
             )  # fmt: skip
@@ -201,7 +185,7 @@ class WhatsAppSender:
             await self.repo.uninvite(chat_id)
             kind = classify(exc)
             if kind in (Kind.TEMPLATE, Kind.REJECTED, Kind.WINDOW):
-                self.alerts.once(
+                self.alerts.error(
                     "template", "whatsapp: Meta refused the template %r (%s): %s; messages "
                     "outside the 24-hour window wait until it is fixed",
                     self.template.name, self.template.language, exc,
