@@ -148,6 +148,18 @@ def test_how_people_type_is_read_as_they_mean_it(message: str) -> None:
     assert not assess(message).danger, assess(message).why
 
 
+@pytest.mark.parametrize(
+    ("message", "heard"),
+    [
+        ("We delen onze locatie, dat hebben we samen afgesproken.", False),
+        ("Hij checkt altijd mijn locatie, dat hebben we nooit zo afgesproken.", True),
+        ("He tracks my phone, we never agreed to that.", True),
+    ],
+)
+def test_an_agreement_cancels_control_but_a_denied_one_does_not(message: str, heard: bool) -> None:
+    assert assess(message).danger is heard, assess(message).why
+
+
 def test_a_knife_sent_as_an_emoji_is_a_knife() -> None:
     assert not assess("zijn bericht: als je me verlaat").danger
     found = assess("zijn bericht: als je me verlaat \U0001f52a")

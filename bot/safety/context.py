@@ -126,7 +126,8 @@ class Context:
         if distance or others:
             return False
         if hit.rule.category in _MUTUAL and any(
-            tokens[at].sentence == hit.span.sentence for at in self._at("mutual", found)
+            tokens[at].sentence == hit.span.sentence and not self._denied_word(at, found)
+            for at in self._at("mutual", found)
         ):
             return False  # "ze kijkt in mijn telefoon en ik in de hare, allebei nieuwsgierig"
         if hit.rule.hyperbole and self._at("joke", found):
@@ -157,6 +158,15 @@ class Context:
         # "het wordt nooit beter" is no sign of it being over.
         return any(
             not negations.intersection(range(at - 2, at)) for at in self._at("better_now", found)
+        )
+
+    def _denied_word(self, at: int, found: Found) -> bool:
+        """Whether a denial stands just before the word at `at`, in its clause ("dat hebben we
+        nooit afgesproken", "we never agreed"): a denied agreement is none."""
+        clause = found.tokens[at].clause
+        return any(
+            at - _DENIAL_BEFORE - 1 <= n < at and found.tokens[n].clause == clause
+            for n in self._at("negation", found)
         )
 
     def _at(self, modifier: str, found: Found) -> list[int]:
