@@ -154,9 +154,12 @@ def test_how_people_type_is_read_as_they_mean_it(message: str) -> None:
         ("We delen onze locatie, dat hebben we samen afgesproken.", False),
         ("Hij checkt altijd mijn locatie, dat hebben we nooit zo afgesproken.", True),
         ("He tracks my phone, we never agreed to that.", True),
+        # a safety that is denied is none, and a film said as a simile is no story
+        ("Vroeger sloeg hij me, en nu ben ik niet veilig meer.", True),
+        ("Ik weet dat het klinkt als een film maar hij volgt me echt overal", True),
     ],
 )
-def test_an_agreement_cancels_control_but_a_denied_one_does_not(message: str, heard: bool) -> None:
+def test_what_would_cancel_a_signal_is_read_with_its_denial(message: str, heard: bool) -> None:
     assert assess(message).danger is heard, assess(message).why
 
 

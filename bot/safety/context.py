@@ -135,7 +135,7 @@ class Context:
         if self._long_over(found, sentence, sentences):
             return False
         past = any(tokens[at].sentence in sentence for at in self._at("past", found))
-        if not past or not self._at("safe_now", found):
+        if not past or not self._safe_now(found):
             return True
         # "weer", "nog steeds" count where something was heard, not in "nu durf ik weer".
         return any(tokens[at].sentence in sentences for at in self._at("again", found))
@@ -152,13 +152,18 @@ class Context:
             return False
         if any(tokens[at].sentence in sentences for at in self._at("again", found)):
             return False
-        if self._at("safe_now", found):
+        if self._safe_now(found):
             return True
         negations = set(self._at("negation", found))
         # "het wordt nooit beter" is no sign of it being over.
         return any(
             not negations.intersection(range(at - 2, at)) for at in self._at("better_now", found)
         )
+
+    def _safe_now(self, found: Found) -> list[int]:
+        """Where the message says it is safe now, not where it says it is not ("nu ben ik niet
+        veilig meer")."""
+        return [at for at in self._at("safe_now", found) if not self._denied_word(at, found)]
 
     def _denied_word(self, at: int, found: Found) -> bool:
         """Whether a denial stands just before the word at `at`, in its clause ("dat hebben we
