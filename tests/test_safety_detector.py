@@ -157,6 +157,9 @@ def test_how_people_type_is_read_as_they_mean_it(message: str) -> None:
         # a safety that is denied is none, and a film said as a simile is no story
         ("Vroeger sloeg hij me, en nu ben ik niet veilig meer.", True),
         ("Ik weet dat het klinkt als een film maar hij volgt me echt overal", True),
+        # an exception after a denied act says it happened
+        ("Hij heeft me nooit geslagen, tot gisteren.", True),
+        ("He never hit me, except once last month.", True),
     ],
 )
 def test_what_would_cancel_a_signal_is_read_with_its_denial(message: str, heard: bool) -> None:

@@ -27,6 +27,8 @@ from bot.safety.vocabulary import MODIFIERS, OPTIONAL_MODIFIERS, Rule, Vocabular
 #: Words a denial reaches on either side of the words of a rule.
 _DENIAL_BEFORE = 2
 _DENIAL_AFTER = 1
+#: How far after a denied act an exception ("tot gisteren", "except once") undoes the denial.
+_EXCEPTION_AFTER = 3
 #: How far a denial reaches over the reason it leads ("niet omdat ...") and over a list.
 _DENIAL_REASON = 12
 _DENIAL_LIST = 5
@@ -63,6 +65,8 @@ class Context:
         """Whether a denial stands next to the rule's words, in one of their clauses."""
         tokens = found.tokens
         clauses = {tokens[u].clause for u in span.used}
+        if any(span.end < e <= span.end + _EXCEPTION_AFTER for e in self._at("exception", found)):
+            return False  # "nooit geslagen, tot gisteren": the exception says it happened
         for at in found.positions(self._modifier["negation"]):
             if at in span.used or tokens[at].clause not in clauses:
                 continue

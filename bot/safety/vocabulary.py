@@ -84,6 +84,7 @@ OPTIONAL_MODIFIERS = (
     "coordinator",
     "third_person",
     "contrast",
+    "exception",
     "mutual",
     "long_ago",
     "better_now",
