@@ -37,7 +37,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that touches Redis is marked, so CI can rerun them against another server.
+    """Every test that touches Redis is marked, so CI can rerun them against another server, and
+    every end-to-end test (tests/e2e/) is marked `e2e`.
 
     The end-to-end tests (each starts druppel's processes) are spread evenly through the run:
     side by side on every worker at once they would share two cores among a dozen processes
@@ -45,6 +46,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "redis_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.redis)
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.e2e)
     heavy = [item for item in items if "e2e" in item.path.parts]
     light = [item for item in items if "e2e" not in item.path.parts]
     if not heavy or not light:

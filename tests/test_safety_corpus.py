@@ -4,6 +4,7 @@ on and on the held-out third it never was (see tests/safety/report.py, `make saf
 from __future__ import annotations
 
 from collections import Counter
+from functools import cache
 
 import pytest
 
@@ -37,10 +38,18 @@ def test_the_corpus_is_large_varied_and_a_third_is_held_out() -> None:
     assert not [text for text, n in Counter(line.text for line in every).items() if n > 1]
 
 
-@pytest.fixture(scope="module", params=PARTS)
+@cache
+def _measured(name: str) -> Figures:
+    """A part read once per test process: reading the tuned part takes seconds, and a
+    module-scoped fixture is read again whenever another module's test runs in between (as
+    with pytest-xdist)."""
+    found, _ = measure(lines(name), detector())
+    return found
+
+
+@pytest.fixture(params=PARTS)
 def part(request: pytest.FixtureRequest) -> tuple[str, Figures]:
-    found, _ = measure(lines(request.param), detector())
-    return request.param, found
+    return request.param, _measured(request.param)
 
 
 def test_danger_is_answered_with_help(part: tuple[str, Figures]) -> None:

@@ -84,7 +84,7 @@ def _made_up(words: dict[str, Category]) -> Model:
     return Model(data)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def net() -> Detector:
     # "zolder" and "kluis" mean danger to this model, "zolder" a plan, "kluis" control.
     model = _made_up({"zolder": "suicide_plan", "kluis": "control"})

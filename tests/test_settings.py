@@ -12,7 +12,7 @@ from bot.app.settings import BUILTIN_COURSES_DIR, Settings
 ALL_SETTINGS = [
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "REDIS_URL", "DRUPPEL_DATA_DIR",
     "DRUPPEL_KEY_PREFIX", "DRUPPEL_CLOCK_SPEED", "DEFAULT_TIMEZONE", "DRUPPEL_COURSES_DIR",
-    "DRUPPEL_LOG_LEVEL",
+    "DRUPPEL_LOG_LEVEL", "DRUPPEL_LEASE_SECONDS",
 ]  # fmt: skip
 
 
@@ -33,6 +33,8 @@ def test_defaults() -> None:
     assert s.clock_speed == 1.0
     assert s.default_timezone == "Europe/Amsterdam"
     assert s.courses_dir == BUILTIN_COURSES_DIR
+    # A dead worker's leases and chat locks lapse after 15 real seconds (README, "Recovery").
+    assert s.lease_seconds == 15
 
 
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:

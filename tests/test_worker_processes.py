@@ -1,9 +1,11 @@
 """`druppel worker` processes killed and stopped in the middle of a big dispatch.
 
-Real worker processes send 2,000 due lessons through real python-telegram-bot to the fake Bot
-API over HTTP; one is SIGKILLed mid-way and restarted, or SIGTERMed. Every participant ends up
-with the day's lesson complete and in order; only the messages in flight at a kill may come
-twice; and the dead worker's share resumes within 30 real seconds.
+Real worker processes send hundreds of due lessons (many more than the 2 x 32 they handle at
+once) through real python-telegram-bot to the fake Bot API over HTTP; one is SIGKILLed mid-way
+and restarted, or SIGTERMed. Every participant ends up with the day's lesson complete and in
+order; only the messages in flight at a kill may come twice; and the dead worker's share resumes
+within two leases (`DRUPPEL_LEASE_SECONDS`; the default of 15 s, that is within 30 s, is pinned in
+tests/test_settings.py and held by the end-to-end SIGKILL tests).
 """
 
 from __future__ import annotations
@@ -37,10 +39,12 @@ DAY1 = [
     (f"{m.heading}\n\n{m.text}" if m.heading else m.text).strip() for m in render_day(COURSE, 1)
 ]
 TOKEN = "5550004:workers"
-PEOPLE = 2000
+PEOPLE = 500
 FIRST_CHAT = 70_000
 #: The most handlers one worker runs at once, so the most messages it can have in flight.
 IN_FLIGHT = 32
+#: A shorter lease than the default 15 s: the take-over is the same, and the test waits less.
+LEASE = 5.0
 
 
 class Worker:
@@ -72,6 +76,7 @@ async def _start(tg: FakeTelegram, store: Store, redis_url: str, tmp: Path, n: i
         TELEGRAM_MAX_PER_SECOND="1000",
         TELEGRAM_BULK_PER_SECOND="1000",
         TELEGRAM_CHAT_BURST="50",
+        DRUPPEL_LEASE_SECONDS=f"{LEASE:g}",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )
     log = tmp / f"worker-{n}.log"
@@ -142,7 +147,7 @@ async def _stop(worker: Worker) -> int:
     return code
 
 
-async def test_a_worker_killed_mid_dispatch_loses_nothing_and_its_share_resumes_in_30s(
+async def test_a_worker_killed_mid_dispatch_loses_nothing_and_its_share_resumes_in_two_leases(
     tg: FakeTelegram, store: Store, redis_url: str, tmp_path: Path
 ) -> None:
     await _due(store, tg, datetime.now(UTC))
@@ -162,12 +167,12 @@ async def test_a_worker_killed_mid_dispatch_loses_nothing_and_its_share_resumes_
     finally:
         codes = [await _stop(w) for w in workers[1:]]
     assert sent_at_kill < PEOPLE * len(DAY1), "the kill came after everything was sent"
-    # The lessons cut off mid-way (some in the dead worker's hands) carry on within 30 s.
+    # The lessons cut off mid-way (some in the dead worker's hands) carry on within two leases.
     resumed = max(
         min(m.at for m in tg.sent[sent_at_kill:] if m.chat_id == chat) for chat in cut_off
     )
     took = resumed - killed_at
-    assert took <= 30, f"the dead worker's share resumed after {took:.1f}s"
+    assert took <= 2 * LEASE, f"the dead worker's share resumed after {took:.1f}s"
     repeats = sum(_collapsed(texts)[1] for texts in _received(tg).values())
     assert repeats <= IN_FLIGHT, f"{repeats} messages came twice"
     assert await store.due.leased() == 0
@@ -179,7 +184,7 @@ async def test_a_worker_killed_mid_dispatch_loses_nothing_and_its_share_resumes_
 async def test_sigterm_mid_dispatch_exits_0_at_once_and_leaves_nothing_leased_or_lost(
     tg: FakeTelegram, store: Store, redis_url: str, tmp_path: Path
 ) -> None:
-    await _due(store, tg, datetime.now(UTC), people=1000)
+    await _due(store, tg, datetime.now(UTC), people=400)
     tg.answer_delay = 0.02
     first = await _start(tg, store, redis_url, tmp_path, 0)
     deadline = time.monotonic() + 60
@@ -193,12 +198,12 @@ async def test_sigterm_mid_dispatch_exits_0_at_once_and_leaves_nothing_leased_or
     assert "CancelledError" not in first.output()
     assert await store.due.leased() == 0  # finished or handed back, nothing held
     sent_by_first = len(tg.sent)
-    assert sent_by_first < 1000 * len(DAY1)
+    assert sent_by_first < 400 * len(DAY1)
 
     tg.answer_delay = 0.0
     second = await _start(tg, store, redis_url, tmp_path, 1)
     try:
-        await _everyone_has_day_one(tg, within=60, people=1000)
+        await _everyone_has_day_one(tg, within=60, people=400)
     finally:
         assert await _stop(second) == 0
     repeats = sum(_collapsed(texts)[1] for texts in _received(tg).values())
