@@ -89,11 +89,12 @@ class Store:
             raise RuntimeError(f"the clock anchor {key} vanished right after it was set")
         return text(raw)
 
-    async def delete_participant(self, pid: str) -> bool:
+    async def delete_participant(self, pid: str, chat: tuple[Channel, str] | None = None) -> bool:
         """Forget a participant entirely: every key family that can name them (storage/
         families.py lists them), in an order no write in flight can undo (see erasure.py).
-        Returns False when there was no such participant. Safe to run twice."""
-        return await self._eraser.erase(pid)
+        `chat`: the chat they asked from, if they did. Returns False when there was no such
+        participant. Safe to run twice."""
+        return await self._eraser.erase(pid, chat)
 
 
 async def _cluster_enabled(client: aioredis.Redis) -> bool:
