@@ -96,3 +96,15 @@ async def test_an_operator_erases_an_unreadable_record_by_its_id(
     assert await keys_naming(redis_client, keys, created.id) == []
     assert await redis_client.hlen(keys.chat_index(Channel.TELEGRAM)) == 0
     assert await store.participants.count() == 0
+
+
+@pytest.mark.kit(retention_days="30")
+async def test_retention_erases_an_unreadable_record_when_its_time_comes(kit: Kit) -> None:
+    pid = await signed_up_and_damaged(kit)
+    store = kit.engine.store
+    kit.clock.set(kit.clock.now() + timedelta(days=40))
+    assert (await kit.engine.retention.once()).erased == 0  # the notice, which cannot reach them
+    kit.clock.set(kit.clock.now() + timedelta(days=15))
+    assert (await kit.engine.retention.once()).erased == 1
+    assert await keys_naming(store.redis, store.keys, pid) == []
+    assert await store.participants.count() == 0
