@@ -4,15 +4,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench safety-report safety-model clean
+.PHONY: install lock demo test lint bench safety-report safety-model clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# The dependencies come from the lock, every file checked against its hash; druppel itself
+# from this folder, editable.
+$(STAMP): pyproject.toml requirements-dev.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Lock the dependency tree again, with hashes: after changing a range in pyproject.toml, or
+# to take newer releases (delete both lock files first). requirements.lock (for the image) is
+# made from the development lock, so both pin the same versions.
+COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(COMPILE) --extra dev -o requirements-dev.lock pyproject.toml
+	cp requirements-dev.lock requirements.lock
+	$(COMPILE) -o requirements.lock pyproject.toml
 
 install: $(STAMP)
 

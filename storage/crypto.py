@@ -54,6 +54,9 @@ _FERNET_VERSION = 0x80
 _FERNET_OVERHEAD = 1 + 8 + 16 + 32  # version, timestamp, IV and HMAC around the ciphertext
 _SEAL_LABEL = b"druppel sealed values v1"
 _INDEX_LABEL = b"druppel chat index v1"
+_ID_LABEL = b"druppel key id v1"
+#: What each key seals as its canary (storage/canary.py): nothing personal, only proof of a key.
+CANARY_TEXT = "druppel"
 #: Bytes of HMAC a chat index keeps per chat: 128 bits, 22 characters.
 _INDEX_BYTES = 16
 
@@ -68,6 +71,10 @@ class KeyRequired(StorageError):
 
 class UndecryptableText(StorageError):
     """A stored value is sealed, and no configured key opens it: the key is missing or wrong."""
+
+
+class KeysDoNotFit(StorageError):
+    """The configured keys cannot open what is stored: a wrong key, or one dropped too early."""
 
 
 class Resealed(Enum):
@@ -143,6 +150,10 @@ class TextCipher:
         self._legacy = MultiFernet(fernets)
         self._aead = [AESGCM(_derive(key, _SEAL_LABEL)) for key in keys]
         self._index = [_derive(key, _INDEX_LABEL) for key in keys]
+        #: A short name for each key, newest first, that reveals nothing of it (storage/canary.py).
+        self.key_ids = [
+            base64.urlsafe_b64encode(_derive(key, _ID_LABEL)[:6]).decode("ascii") for key in keys
+        ]
         self.key_count = len(keys)
 
     # -- sealing -------------------------------------------------------------------------------
@@ -187,6 +198,15 @@ class TextCipher:
             f"a stored value is encrypted, and {keys} in DRUPPEL_ENCRYPTION_KEY cannot open it "
             "(a key missing from the list, or the value was altered)"
         )
+
+    def opens(self, stored: str, expected: str) -> bool:
+        """Whether a configured key opens a sealed value and finds `expected` in it."""
+        if not is_sealed(stored):
+            return False
+        try:
+            return self.open(stored) == expected
+        except UndecryptableText:
+            return False
 
     def fresh(self, stored: str) -> str | None:
         """What a value sealed under the newest key holds; None for any other (one to seal

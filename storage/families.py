@@ -83,6 +83,7 @@ FAMILIES: dict[str, Family] = {
     "ops_digest": Family("a time", Erased.NOBODY),
     "ops_retention": Family("a time", Erased.NOBODY),
     "clock_anchor": Family("a time", Erased.NOBODY),
+    "key_canary": Family("a constant sealed under each key", Erased.NOBODY),
     "rate_overall": Family("a time", Erased.NOBODY),
     "rate_bulk": Family("a time", Erased.NOBODY),
     "rate_pause": Family("a time", Erased.NOBODY),

@@ -44,6 +44,7 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:ops:digest                     string  when the next daily digest is due      ops_state.py
     P:ops:retention                  string  when answers were last trimmed         ops_state.py
     P:clock:anchor                   string  sped-up clock anchor (ISO time)        app/wiring.py
+    P:crypto:canary                  hash    key id -> a constant sealed under it   canary.py
     P:{rate:<channel>}:all           string  GCRA arrival time (ms), short-lived    ratelimit.py
     P:{rate:<channel>}:bulk          string  the same for unsolicited sends only     ratelimit.py
     P:{rate:<channel>}:chat:<hash>   string  the same for one chat (hashed id)      ratelimit.py
@@ -253,6 +254,10 @@ class Keys:
 
     def clock_anchor(self) -> str:
         return f"{self.prefix}:clock:anchor"
+
+    def key_canary(self) -> str:
+        """Proof of each sealing key, checked at start-up (canary.py)."""
+        return f"{self.prefix}:crypto:canary"
 
     # -- operations ---------------------------------------------------------------------------
     def stats_total(self) -> str:

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 import redis.asyncio as aioredis
-from redis.exceptions import WatchError
+from redis.exceptions import ResponseError, WatchError
 
 from storage import records
 from storage.crypto import TextCipher
@@ -59,8 +59,24 @@ class ParticipantRepo:
         return None
 
     async def by_chat(self, channel: Channel, chat_id: str) -> Participant | None:
+        """The chat's participant. Raises UndecryptableText when their record is there but
+        no configured key opens it (see `linked` for who they are all the same)."""
         linked = await self._linked(self._keys.chat_index(channel), chat_id)
         return None if linked is None else await self.get(linked[1])
+
+    async def linked(self, channel: Channel, chat_id: str) -> str | None:
+        """The id the chat is filed under, without opening their record (which may be one no
+        key opens: they can still erase it)."""
+        found = await self._linked(self._keys.chat_index(channel), chat_id)
+        return None if found is None else found[1]
+
+    async def channel_of(self, pid: str) -> Channel | None:
+        """The channel a record names, read without opening it (the channel is not sealed)."""
+        try:
+            raw = await self._redis.hget(self._keys.participant(pid), "channel")
+        except ResponseError:  # an older release's JSON string
+            return None
+        return None if raw is None else Channel(records.text(raw))
 
     async def get_or_create(
         self, channel: Channel, chat_id: str, *, now: datetime, **fields: object
@@ -125,6 +141,19 @@ class ParticipantRepo:
         """The last step of a delete: the chat no longer leads to `pid`, and it is uncounted."""
         index = self._keys.chat_index(channel or Channel.TELEGRAM)
         await self._unfile(index, pid, self._filed_as(chat_id) if chat_id else [])
+
+    async def unregister_unread(self, pid: str, channel: Channel | None) -> None:
+        """`unregister` for a record no key opens, whose chat is not known: the channel's
+        index (every index, when that is not known either) is looked through for `pid`, a
+        scan of it for this rare case only."""
+        for each in [channel] if channel is not None else list(Channel):
+            index = self._keys.chat_index(each)
+            fields = [
+                records.text(field)
+                async for field, owner in self._redis.hscan_iter(index, count=500)
+                if records.text(owner) == pid
+            ]
+            await self._unfile(index, pid, fields)
 
     async def _unfile(self, index: str, pid: str, fields: list[str]) -> None:
         """Remove the entries among `fields` that still name `pid`, and `pid` from the set an

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from storage.crypto import UndecryptableText
 from storage.store import Store
 
 #: Days between the notice and the erasure.
@@ -33,11 +34,18 @@ class Outcome:
 
 
 async def last_active(store: Store, pid: str, noted: datetime | None) -> datetime | None:
-    """Their latest sign of life from every stored time; None when there is no such participant."""
-    participant = await store.participants.get(pid)
-    if participant is None:
-        return None
-    times = [participant.created_at, *([noted] if noted is not None else [])]
+    """Their latest sign of life from every stored time; None when there is no such participant.
+    A record no key opens counts by its courses' times alone (from the epoch without any): it
+    can reach no one, and goes when its time comes."""
+    try:
+        participant = await store.participants.get(pid)
+    except UndecryptableText:
+        times = [datetime.fromtimestamp(0, UTC)]
+    else:
+        if participant is None:
+            return None
+        times = [participant.created_at]
+    times += [noted] if noted is not None else []
     for e in await store.enrollments.for_participant(pid):
         times += [t for t in (e.started_at, e.last_delivered_at, e.followup_sent_at) if t]
     return max(times)

@@ -16,7 +16,8 @@ from redis.exceptions import RedisError
 from storage.activity import Activity
 from storage.answers import CheckinRepo, ReflectionRepo
 from storage.broadcasts import Broadcasts, Previews, Roles
-from storage.crypto import TextCipher
+from storage.canary import check_keys
+from storage.crypto import KEY_FILE, TextCipher
 from storage.due import DueIndex
 from storage.embedded import EmbeddedRedis
 from storage.enrollments import EnrollmentRepo
@@ -88,11 +89,12 @@ class Store:
             raise RuntimeError(f"the clock anchor {key} vanished right after it was set")
         return text(raw)
 
-    async def delete_participant(self, pid: str) -> bool:
+    async def delete_participant(self, pid: str, chat: tuple[Channel, str] | None = None) -> bool:
         """Forget a participant entirely: every key family that can name them (storage/
         families.py lists them), in an order no write in flight can undo (see erasure.py).
-        Returns False when there was no such participant. Safe to run twice."""
-        return await self._eraser.erase(pid)
+        `chat`: the chat they asked from, if they did. Returns False when there was no such
+        participant. Safe to run twice."""
+        return await self._eraser.erase(pid, chat)
 
 
 async def _cluster_enabled(client: aioredis.Redis) -> bool:
@@ -146,10 +148,12 @@ async def open_store(
     prefix: str = "druppel",
     cluster: bool | None = None,
     encryption_keys: Sequence[str] = (),
+    check: bool = True,
 ) -> AsyncIterator[Store]:
     """A Store on the server at `redis_url` (a cluster's node, when `cluster`), or on an
     embedded one under `data_dir`; everything personal is sealed with `encryption_keys`, newest
-    first (required with a `redis_url`; the embedded one makes its own, see storage/keyfile.py)."""
+    first (required with a `redis_url`; the embedded one makes its own, see storage/keyfile.py).
+    With `check`, keys that cannot open what is stored are refused (storage/canary.py)."""
     # A bad or missing key fails here, before anything starts.
     cipher = TextCipher(keys_to_use(redis_url, data_dir, encryption_keys))
     embedded: EmbeddedRedis | None = None
@@ -159,6 +163,9 @@ async def open_store(
     try:
         client = await connect_redis(redis_url, cluster)
         try:
+            if check:
+                own = str(data_dir / KEY_FILE) if embedded is not None else ""
+                await check_keys(client, Keys(prefix), cipher, own)
             yield Store(client, Keys(prefix), cipher)
         finally:
             await client.aclose()

@@ -24,8 +24,9 @@ import redis
 import redis.asyncio as aioredis
 
 from storage.crypto import TextCipher
-from storage.embedded import redis_server_binary, server_args, socket_path_for
+from storage.embedded import server_args, socket_path_for
 from storage.keys import Keys
+from storage.redis_server import redis_server_binary
 from storage.store import Store, connect_redis
 from tests.journey_kit import START, TEST_KEY, Kit, journey_kit
 

@@ -3,13 +3,16 @@ scalable workers, the web process, and a health check for each."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
 DRUPPEL_ROLES = {"bot": "run", "worker": "worker", "web": "web"}
@@ -90,22 +93,90 @@ def test_workers_scale_and_the_bot_does_not() -> None:
     assert services["bot"].get("deploy", {}).get("replicas", 1) == 1  # one long-poller per token
 
 
-def test_the_image_runs_druppel_as_a_non_root_user_without_dev_extras() -> None:
-    lines = [
+def _dockerfile() -> list[str]:
+    return [
         line.strip()
         for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.lstrip().startswith("#")
     ]
-    assert lines[0] == "FROM python:3.11-slim"
+
+
+def test_the_image_runs_druppel_as_a_non_root_user_without_dev_extras() -> None:
+    lines = _dockerfile()
     users = [line.split()[1] for line in lines if line.startswith("USER ")]
     assert users
     assert users[-1] not in {"root", "0"}
     assert 'ENTRYPOINT ["druppel"]' in lines
     assert lines[-1] == 'CMD ["run"]'
     installs = [line for line in lines if "pip install" in line]
-    assert len(installs) == 1
-    assert "pip install ." in installs[0]
-    assert "[dev]" not in installs[0]
+    assert not [line for line in installs if "[dev]" in line or "dev.lock" in line]
+
+
+def test_the_base_image_is_pinned_by_digest() -> None:
+    assert re.fullmatch(r"FROM python:3\.11-slim@sha256:[0-9a-f]{64}", _dockerfile()[0])
+
+
+def test_the_image_installs_only_what_the_lock_names_checked_by_hash() -> None:
+    lines = _dockerfile()
+    installs = [line for line in lines if "pip install" in line]
+    assert installs[0] == "RUN pip install --require-hashes -r requirements.lock"
+    assert lines.index("COPY requirements.lock ./") < lines.index(installs[0])
+    assert len(installs) == 2
+    assert "pip install --no-deps --no-build-isolation ." in installs[1]
+
+
+def _locked(name: str) -> dict[str, tuple[str, int]]:
+    """Each package in a lock file: its pinned version and how many hashes it names."""
+    pins: dict[str, tuple[str, int]] = {}
+    current = ""
+    for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
+        if pin := re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+) \\$", line):
+            current = _norm(pin[1])
+            pins[current] = (pin[2], 0)
+        elif line.strip().startswith("--hash=sha256:") and current:
+            version, hashes = pins[current]
+            pins[current] = (version, hashes + 1)
+    return pins
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@pytest.mark.parametrize(
+    ("lock", "groups"),
+    [("requirements.lock", ["dependencies"]), ("requirements-dev.lock", ["dependencies", "dev"])],
+)
+def test_the_lock_pins_every_dependency_within_its_range_with_hashes(
+    lock: str, groups: list[str]
+) -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [
+        Requirement(spec)
+        for group in groups
+        for spec in (
+            project[group] if group == "dependencies" else project["optional-dependencies"][group]
+        )
+    ]
+    pins = _locked(lock)
+    assert pins
+    assert all(hashes for _, hashes in pins.values()), "every pin names its hashes"
+    for requirement in wanted:
+        version, _ = pins[_norm(requirement.name)]
+        assert requirement.specifier.contains(version), f"{requirement} is locked at {version}"
+
+
+def test_both_locks_pin_the_same_versions() -> None:
+    runtime, dev = _locked("requirements.lock"), _locked("requirements-dev.lock")
+    assert {name: pin[0] for name, pin in runtime.items()} == {
+        name: dev[name][0] for name in runtime
+    }
+
+
+def test_make_installs_from_the_development_lock() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "pip install --quiet --require-hashes -r requirements-dev.lock" in makefile
+    assert "pip install --quiet --no-deps --no-build-isolation -e ." in makefile
 
 
 def test_the_procfile_and_compose_run_the_same_processes() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from bot.app.settings import Settings
+from storage.canary import keep_only_newest
 from storage.crypto import KEY_FILE, Resealed, UndecryptableText
 from storage.store import Store
 
@@ -59,4 +60,5 @@ async def rotate_key(store: Store) -> tuple[int, str]:
             f"{line}; {unreadable} could not be opened with any key in DRUPPEL_ENCRYPTION_KEY "
             f"and {left}"
         )
+    await keep_only_newest(store.redis, store.keys, store.cipher)
     return 0, line

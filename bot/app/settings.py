@@ -241,10 +241,11 @@ class Settings(BaseSettings):
         return url.rstrip("/")
 
 
-def stored(settings: Settings) -> AbstractAsyncContextManager[Store]:
+def stored(settings: Settings, *, check: bool = True) -> AbstractAsyncContextManager[Store]:
     """The store the settings name: Redis (embedded or at REDIS_URL), key prefix, cluster
-    mode and the keys that seal what is personal."""
+    mode and the keys that seal what is personal; with `check`, keys that cannot open what is
+    stored are refused before anything starts."""
     return open_store(
         settings.redis_url, settings.data_dir, settings.key_prefix, settings.redis_cluster,
-        settings.encryption_keys,
+        settings.encryption_keys, check,
     )  # fmt: skip

@@ -13,10 +13,11 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
 
 from bot.core import texts_staff
 from bot.core.messages import Button, Outgoing
-from bot.delivery.drain import Editor, Sender
+from bot.delivery.drain import Sender
 from bot.delivery.errors import DeliveryError
 from scheduler.clock import Clock
 from scheduler.localtime import next_delivery
@@ -54,6 +55,17 @@ STALLED = 600.0
 EDIT_EVERY = 3.0
 #: Outcomes counted per broadcast.
 OUTCOMES = ("sent", "failed", "blocked", "skipped")
+
+
+@runtime_checkable
+class Editor(Protocol):
+    """A channel that can show a message and change it later (a broadcast's progress)."""
+
+    async def post(self, chat_id: str, message: Outgoing) -> str:
+        """Send a reply now and return the platform's id for it."""
+        ...
+
+    async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None: ...
 
 
 #: How a broadcast's steps are named in the due index ("bc:<id>").

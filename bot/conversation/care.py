@@ -17,6 +17,7 @@ from bot.core.texts_care import Country
 from bot.delivery.journey import LIVE
 from bot.safety import Assessment
 from bot.safety import reply as safety_reply
+from storage.crypto import UndecryptableText
 from storage.models import Enrollment, EnrollmentStatus, Participant
 
 
@@ -38,7 +39,10 @@ async def _context(
 ) -> tuple[Participant | None, Enrollment | None, Country]:
     """Who wrote (if known), their running course (if any), and the country whose services
     fit them (Belgium for Europe/Brussels)."""
-    known = await ctx.store.participants.by_chat(event.channel, event.chat_id)
+    try:
+        known = await ctx.store.participants.by_chat(event.channel, event.chat_id)
+    except UndecryptableText:  # help comes all the same, with the default country's services
+        known = None
     live = await ctx.live(known.id) if known is not None else None
     zone = known.timezone if known is not None else ctx.journey.default_timezone
     return known, live, safety_reply.country_of(zone)

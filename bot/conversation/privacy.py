@@ -53,19 +53,20 @@ async def export(ctx: Context, event: Incoming) -> Replies:
 
 
 async def delete(ctx: Context, event: Incoming) -> Replies:
-    """Ask first: erasing cannot be undone."""
-    if await ctx.store.participants.by_chat(event.channel, event.chat_id) is None:
+    """Ask first: erasing cannot be undone. Their record is not opened: one no key opens can
+    be erased all the same."""
+    if await ctx.store.participants.linked(event.channel, event.chat_id) is None:
         return say(texts.DELETE_NOTHING)
     return say(texts.DELETE_ASK, *wipe_rows())
 
 
 async def wipe_answered(ctx: Context, event: Incoming, tap: WipeAnswer) -> Replies:
     """Erase everything about the participant, after they confirmed it."""
-    known = await ctx.store.participants.by_chat(event.channel, event.chat_id)
-    if known is None:
+    pid = await ctx.store.participants.linked(event.channel, event.chat_id)
+    if pid is None:
         return say(texts.DELETE_NOTHING)
     if tap.answer != "ja":
         return say(texts.DELETE_KEPT)
-    await ctx.store.delete_participant(known.id)
-    log.info("participant %s erased everything about themselves", known.id)
+    await ctx.store.delete_participant(pid, (event.channel, event.chat_id))
+    log.info("participant %s erased everything about themselves", pid)
     return say(texts.DELETE_DONE)

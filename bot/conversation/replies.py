@@ -31,6 +31,7 @@ from bot.safety import NONE, assess
 from bot.safety import reply as care
 from bot.safety.reply import country_of, never_hushed
 from scheduler.quiet import Quiet
+from storage.crypto import UndecryptableText
 from storage.keys import chat_member
 from storage.models import EnrollmentStatus, Lane
 
@@ -202,7 +203,10 @@ class Conversation:
             replies = []  # kept, as always; only the answers to a flood are held back
         elif flooding is Flood.WARN:
             replies = [Outgoing(texts.SLOW_DOWN)]
-        participant = await self.store.participants.by_chat(event.channel, event.chat_id)
+        try:
+            participant = await self.store.participants.by_chat(event.channel, event.chat_id)
+        except UndecryptableText:  # their queue cannot reach them: the answer goes straight out
+            participant = None
         if participant is None:
             if kept is not None:
                 kept()  # nothing of theirs is stored: the answer goes straight out

@@ -9,6 +9,7 @@ answer a participant, and to someone unknown say how to start.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
@@ -33,7 +34,10 @@ from bot.core.messages import Incoming, Kind
 from bot.delivery.items import CheckInScore
 from bot.delivery.journey import Journey
 from bot.safety import NONE, Assessment, assess
+from storage.crypto import UndecryptableText
 from storage.models import Participant
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=ButtonData)
 
@@ -152,7 +156,15 @@ class Coach:
         return await care.in_danger(self.ctx, event, found, routine)
 
     async def route(self, event: Incoming) -> Replies:
-        """The routine answer to an event, whatever the safety net heard in it."""
+        """The routine answer to an event, whatever the safety net heard in it. Someone whose
+        record no key opens is told so, and how to erase it (/wisgegevens reads no record)."""
+        try:
+            return await self._route(event)
+        except UndecryptableText:
+            log.error("a %s chat's record opens with no configured key", event.channel)
+            return say(texts.RECORD_UNREADABLE)
+
+    async def _route(self, event: Incoming) -> Replies:
         if event.kind is Kind.COMMAND:
             return await self._command(event)
         if event.kind is Kind.BUTTON:

@@ -247,6 +247,10 @@ UNREADABLE_ITEM = (
     "Sorry, een bericht voor jou kan ik door een fout aan onze kant niet meer lezen. "
     "Ik sla het over; verder loopt alles gewoon door."
 )
+RECORD_UNREADABLE = (
+    "Sorry, wat ik van je bewaar kan ik door een fout aan onze kant niet meer lezen, dus je "
+    "lessen staan stil. Met /wisgegevens wis je alles; daarna begin je opnieuw met /start."
+)
 DAY_USAGE = "Welke dag wil je teruglezen? Typ bijvoorbeeld /dag 1 (je hebt dag 1 tot {last})."
 DAY_NONE_YET = "Je eerste les is nog niet gekomen; daarna kun je elke dag teruglezen."
 DAY_NOT_YET = "Dag {day} is nog niet gekomen. Je kunt dag 1 tot {last} teruglezen."

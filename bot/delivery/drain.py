@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -57,17 +57,6 @@ class Sender(Protocol):
     """A channel as the drain sees it: it sends one message or raises a DeliveryError."""
 
     async def send(self, chat_id: str, message: Outgoing, lane: Lane) -> None: ...
-
-
-@runtime_checkable
-class Editor(Protocol):
-    """A channel that can show a message and change it later (a broadcast's progress)."""
-
-    async def post(self, chat_id: str, message: Outgoing) -> str:
-        """Send a reply now and return the platform's id for it."""
-        ...
-
-    async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None: ...
 
 
 #: Seconds before a chat whose channel this process lacks is looked at again.
@@ -144,16 +133,22 @@ class Drainer:
         if self.counters is not None:
             await self.counters.add(name)
 
-    async def note(self, kind: str, cause: str, pid: str, item: QueueItem) -> None:
+    async def note(self, kind: str, cause: str, pid: str, item: QueueItem | str) -> None:
         """Keep the failure for operators' /errors; a failure to keep it is only logged."""
+        what = item if isinstance(item, str) else item.kind
         entry = FailureEntry(
-            kind=kind, cause=cause[:300], participant=pid, message_kind=item.kind,
-            at=self.clock.now(),
-        )  # fmt: skip
+            kind=kind, cause=cause[:300], participant=pid, message_kind=what, at=self.clock.now()
+        )
         try:
             await self.store.failures.record(entry)
         except Exception as exc:
             log.warning("could not keep a delivery failure for operators: %s", exc)
+
+    async def unreachable(self, pid: str, what: str) -> None:
+        """Their record (chat id, name) is there and no key opens it: nothing reaches them, and
+        trying again cannot help. /errors shows it; what is queued stays until they are erased."""
+        log.error("the record of participant %s opens with no configured key; %s held", pid, what)
+        await self.note("unreadable", "their record opens with no configured key", pid, what)
 
     def _later(self, real_seconds: float) -> datetime:
         course_seconds = self.clock.to_course_seconds(real_seconds)
@@ -161,7 +156,11 @@ class Drainer:
 
     async def drain(self, pid: str) -> datetime | None:
         """Send what the chat's queue holds. Returns when to look again if it could not finish."""
-        participant = await self.store.participants.get(pid)
+        try:
+            participant = await self.store.participants.get(pid)
+        except UndecryptableText:
+            await self.unreachable(pid, "queue")
+            return None  # not again: only the key, or their erasure, changes this
         if participant is None:
             await self.store.queue.clear(pid)
             return None
@@ -303,7 +302,7 @@ class Drainer:
         self.stats.parked += 1
         await self.count("failures_parked")
         cause = str(why["cause"])
-        await self.note("parked", cause, pid, item or QueueItem(lane=Lane.REPLY, kind="text"))
+        await self.note("parked", cause, pid, item or "text")
         log.error(
             "a %s message for participant %s could not be opened with any configured "
             "encryption key; parked it and told them", kind, pid,

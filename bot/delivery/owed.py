@@ -21,6 +21,7 @@ from bot.delivery.export import EXPORT_NAME, export
 from bot.delivery.items import course_item, day_items, render
 from bot.delivery.journey import Journey, pausing, stopping
 from bot.delivery.summary import summary
+from storage.crypto import UndecryptableText
 from storage.keys import chat_member, parse_member
 from storage.models import (
     Channel,
@@ -103,7 +104,11 @@ class Deliveries:
             await self.store.due.recheck(chat_member(pid), retry)
 
     async def _on_enrollment(self, pid: str, course_id: str) -> datetime | None:
-        participant = await self.store.participants.get(pid)
+        try:
+            participant = await self.store.participants.get(pid)
+        except UndecryptableText:
+            await self.drainer.unreachable(pid, "lesson")
+            return None  # out of the schedule: no key that is configured will open it
         enrollment = await self.store.enrollments.get(pid, course_id)
         if participant is None or enrollment is None:
             return None

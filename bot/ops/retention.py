@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.texts_retention import retention_notice
 from bot.delivery.journey import Journey
+from storage.crypto import UndecryptableText
 from storage.keys import chat_member
 from storage.models import Lane, QueueItem, StoredMessage
 from storage.retention import Outcome, apply_retention
@@ -58,7 +59,10 @@ class Retention:
 
     async def tell(self, pid: str, goes: datetime) -> None:
         """The notice, queued like a lesson, in their chat's order."""
-        participant = await self.store.participants.get(pid)
+        try:
+            participant = await self.store.participants.get(pid)
+        except UndecryptableText:
+            return  # their chat cannot be read: no notice can reach them (storage/retention.py)
         if participant is None:
             return
         day = goes.astimezone(ZoneInfo(participant.timezone)).date()

@@ -23,8 +23,9 @@ from bot.safety import reply as care
 from scheduler.clock import FixedClock
 from scheduler.dispatcher import Dispatcher
 from storage.crypto import TextCipher
-from storage.embedded import redis_server_binary, server_args, socket_path_for
+from storage.embedded import server_args, socket_path_for
 from storage.keys import Keys
+from storage.redis_server import redis_server_binary
 from storage.store import Store, connect_redis
 from tests.e2e.processes import COURSES, PRECISE, STARTUP, WorldRedis
 from tests.e2e.telegram_world import TelegramWorld, day_texts
