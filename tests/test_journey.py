@@ -358,6 +358,10 @@ async def test_an_answer_after_dag_belongs_to_that_day_and_says_so(kit: Kit) -> 
     assert invite.text == texts.ANSWER_FOR_DAY.format(day=2)
     [saved] = await kit.say("1", "Voor dag twee: ik merk dat ik vooral bang ben.")
     assert saved.text == texts.REFLECTION_SAVED.format(day=2)
+    [more] = await kit.say("1", "Vooral 's avonds.")
+    assert more.text == texts.REFLECTION_ADDED.format(day=2)
+    *_, back = await kit.say("1", "/vandaag")
+    assert back.text == kit.engine.courses["twijfel"].day(3).prompt
     [later] = await kit.say("1", "En dit gaat over vandaag.")
     assert later.text.startswith(texts.REFLECTION_SAVED.format(day=3))
     days = [r.day for r in await kit.engine.store.reflections.all(p.id)]

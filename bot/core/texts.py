@@ -165,8 +165,11 @@ KEEP_THIS = "Wil je dit bewaren als je antwoord op dag {day}?"
 KEEP_YES = "Ja, bewaar het"
 KEEP_NO = "Nee"
 KEEP_NOT = "Goed, ik bewaar het niet. Je antwoord typ je gewoon hier, wanneer je wilt."
-#: After /dag N: the next answer belongs to that day.
-ANSWER_FOR_DAY = "Wil je hier nog op antwoorden? Typ je antwoord; ik bewaar het bij dag {day}."
+#: After /dag N: what they type belongs to that day, until the next lesson or /vandaag.
+ANSWER_FOR_DAY = (
+    "Wil je hier nog op antwoorden? Wat je nu typt, bewaar ik bij dag {day}. Met /vandaag ga "
+    "je terug naar de vraag van vandaag."
+)
 
 #: The command menu Telegram shows, Dutch first; English aliases work but are not listed.
 MENU = [
