@@ -377,6 +377,8 @@ async def test_a_greeting_or_a_sign_is_not_kept_as_an_answer_unasked(kit: Kit) -
     for typed in ("hallo?", "test", "?"):
         [told] = await kit.say("1", typed)
         assert told.text == texts.NOT_AN_ANSWER.format(day=1)
+    [number] = await kit.say("1", "3")  # meant for a scale, perhaps: asked, not kept
+    assert number.text == texts.KEEP_THIS.format(day=1)
     [asked] = await kit.say("1", "👍")
     assert asked.text == texts.KEEP_THIS.format(day=1)
     keep, drop = asked.buttons[0]

@@ -150,8 +150,9 @@ def _no_answer(text: str) -> bool:
 
 
 def _signs_only(text: str) -> bool:
-    """Only emoji or signs, no word: it may be an answer, or not; asked first."""
-    return not any(c.isalnum() for c in text)
+    """Only emoji, signs or a number, no word: it may be an answer, or not (a "3" meant for a
+    check-in scale); asked first."""
+    return not any(c.isalpha() for c in text)
 
 
 async def keep_tapped(ctx: Context, participant: Participant, tap: KeepAnswer) -> Replies:
