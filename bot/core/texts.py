@@ -273,6 +273,12 @@ SUMMARY_CLOSING = (
     "Wat je het sterkst herkende, is een goed begin om verder te kijken. Hieronder staat alles "
     "wat je deze dagen schreef, bij elkaar."
 )
+SUMMARY_ALL_BELOW = "Hieronder staat alles wat je deze dagen schreef, bij elkaar."
+#: In the answers that close a course, instead of the words of a day that signalled danger.
+SUMMARY_HEAVY_DAY = (
+    "Op deze dag schreef je iets zwaars. Dat zet ik hier niet nog eens neer. Met /hulp zie je "
+    "waar je terechtkunt, en met /antwoorden lees je je eigen woorden terug."
+)
 SUMMARY_NO_SCORES = (
     "Je gaf deze cursus geen scores, dus een overzicht van wat je herkende kan ik niet maken. "
     "Hieronder staat alles wat je deze dagen schreef, bij elkaar."
