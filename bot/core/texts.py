@@ -218,13 +218,15 @@ PRIVACY_RETENTION = (
     "antwoorden en je gegevens vanzelf; twee weken vooraf krijg je daar een bericht over."
 )
 DELETE_ASK = (
-    "Wil je echt alles over jou wissen: je cursus, je voortgang, je antwoorden en je scores? "
-    "Dat kan niet ongedaan worden gemaakt."
+    "Weet je het zeker? Dan wis ik alles wat ik over jou bewaar: je cursus, hoe ver je bent, "
+    "je antwoorden en je scores. Daarna kan ik niets meer terughalen."
 )
 DELETE_YES = "Ja, wis alles"
-DELETE_NO = "Nee, bewaar alles"
-DELETE_DONE = "Alles over jou is gewist. Wil je ooit opnieuw beginnen, typ dan /start."
-DELETE_KEPT = "Er is niets gewist. Je gegevens blijven bewaard."
+DELETE_NO = "Nee, toch niet"
+DELETE_DONE = (
+    "Klaar, ik heb alles over jou gewist. Wil je ooit opnieuw beginnen, dan typ je gewoon /start."
+)
+DELETE_KEPT = "Goed, ik heb niets gewist. Alles blijft zoals het was."
 DELETE_NOTHING = "Ik bewaar niets over jou."
 
 # -- looking back --------------------------------------------------------------------------------
