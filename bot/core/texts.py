@@ -153,6 +153,11 @@ HELP = (
     "/help: dit overzicht\n\n"
     "Na elke les kun je je antwoord gewoon hier typen."
 )
+#: Under /help for someone whose app speaks another language: the one English part.
+HELP_ENGLISH = (
+    "In English: druppel and its courses speak Dutch only. In danger, call 112 (free, anywhere "
+    "in Europe); /hulp has the helplines, with a button to read them in English."
+)
 #: An unknown command that is a typo away from one we know.
 DID_YOU_MEAN = "Dat commando ken ik niet. Bedoel je /{command}?"
 #: A short message that is no answer ("hallo?", "test", "?"): what the bot is for, kept nowhere.
