@@ -61,7 +61,7 @@ BAD_ZONE = (
     "Nederland, België, Antwerpen of Paramaribo."
 )
 ENROLLED = (
-    "Je bent ingeschreven voor “{title}”. Je eerste les komt {when} ({zone}).\n\n"
+    "Je bent ingeschreven voor “{title}”. Je eerste les komt {when}, tijdzone {zone}.\n\n"
     "Na elke les stel ik je een vraag. Je antwoord typ je gewoon hier; ik bewaar het voor je. "
     "Geen mens leest je antwoorden: geen trainer, geen beheerder. Ze zijn alleen voor jou.\n\n"
     "Met /help zie je wat je verder kunt doen, met /hulp waar je terechtkunt als het niet goed "
@@ -76,9 +76,9 @@ RESTART_NO = "Nee, ga verder"
 KEEP_GOING = "Prima, je gaat gewoon verder waar je was. Je volgende les komt {when}."
 KEEP_GOING_PAUSED = "Prima, er verandert niets. Je cursus staat op pauze; met /verder ga je verder."
 
-TIME_SET = "Je les komt voortaan om {time} ({zone}). De volgende komt {when}."
-TIME_SET_NO_COURSE = "Je tijd staat nu op {time} ({zone})."
-CURRENT_TIME = "Je les komt nu om {time} ({zone}). Hoe laat wil je hem voortaan ontvangen?"
+TIME_SET = "Je les komt voortaan om {time}, tijdzone {zone}. De volgende komt {when}."
+TIME_SET_NO_COURSE = "Je tijd staat nu op {time}, tijdzone {zone}."
+CURRENT_TIME = "Je les komt nu om {time}, tijdzone {zone}. Hoe laat wil je hem voortaan ontvangen?"
 
 PAUSED = "Je cursus staat op pauze. Ik stuur je niets tot je /verder typt."
 ALREADY_PAUSED = "Je cursus staat al op pauze. Met /verder ga je verder."
