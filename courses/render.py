@@ -6,7 +6,7 @@ markup around them differs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from courses.models import Course
@@ -100,11 +100,13 @@ def day_of(course: Course, shown: str, last: int) -> int | None:
 
 
 def preview(course: Course, day: int | None = None) -> str:
-    """Plain text of one day, or every day, under a `Dag N` header each."""
+    """Plain text of one day, or every day, each under its heading as the participant reads it
+    ("Dag 2 van 9 · ..."), underlined once: the heading is the day's header, not said twice."""
     numbers = [day] if day is not None else list(range(1, course.length + 1))
     blocks: list[str] = []
     for number in numbers:
-        messages = render_day(course, number)
-        body = "\n\n---\n\n".join(m.plain() for m in messages)
-        blocks.append(f"Dag {number}\n{'=' * len(f'Dag {number}')}\n\n{body}")
+        first, *rest = render_day(course, number)
+        heading = first.heading or day_heading(course, number)
+        body = "\n\n---\n\n".join(m.plain() for m in [replace(first, heading=None), *rest])
+        blocks.append(f"{heading}\n{'=' * len(heading)}\n\n{body}")
     return "\n\n\n".join(blocks) + "\n"

@@ -60,8 +60,8 @@ class Participant(Record):
     pending_course: CourseId | None = None
     #: Whether they were told, before their first answer was kept, what is kept and who reads it.
     privacy_told: bool = False
-    #: After /dag N: the day their next answer belongs to, while `answer_after` is still the last
-    #: day that came (a new lesson ends it).
+    #: After /dag N: the day their answers belong to, while `answer_after` is still the last
+    #: day that came (a new lesson ends it, and /vandaag).
     answer_day: int | None = Field(default=None, ge=1, le=999)
     answer_after: int | None = Field(default=None, ge=0, le=999)
 

@@ -48,6 +48,7 @@ async def test_a_second_message_to_a_day_grows_its_answer_and_the_thanks_say_so(
     await kit.say("1", "/dag 2")
     [first] = await kit.say("1", "Voor dag twee: ik merk dat ik vooral bang ben.")
     assert first.text == texts.REFLECTION_SAVED.format(day=2)
+    await kit.say("1", "/dag 3")  # the last day that came: back to today
     [today] = await kit.say("1", "Vandaag zie ik het scherper.")
     assert today.text.startswith(texts.REFLECTION_SAVED.format(day=3))
     [more] = await kit.say("1", "En nog iets: het zit in mijn buik.")
@@ -57,6 +58,45 @@ async def test_a_second_message_to_a_day_grows_its_answer_and_the_thanks_say_so(
     assert kept == [
         (2, "Voor dag twee: ik merk dat ik vooral bang ben."),
         (3, "Vandaag zie ik het scherper.\n\nEn nog iets: het zit in mijn buik."),
+    ]
+
+
+async def test_after_dag_every_message_answers_that_day_until_the_next_lesson(
+    kit: Kit,
+) -> None:
+    """An answer to day 2, written as people write, in several messages: each joins day 2's
+    answer, and the thanks say so; the next lesson ends it (day 4 came: answers go there)."""
+    await kit.sign_up("1", at="07:00")
+    await kit.run_until(local(28, 8))  # days 1 to 3 came
+    p = await _participant(kit, Channel.CONSOLE, "1")
+    *_, invite = await kit.say("1", "/dag 2")
+    assert "/vandaag" in invite.text
+    said = ["Ik merk dat ik bang ben.", "Vooral als het goed gaat.", "Gek eigenlijk."]
+    thanks = [(await kit.say("1", text))[0].text for text in said]
+    assert thanks == [
+        texts.REFLECTION_SAVED.format(day=2),
+        texts.REFLECTION_ADDED.format(day=2),
+        texts.REFLECTION_ADDED.format(day=2),
+    ]
+    [scored] = await kit.tap("1", "k:twijfel:3:4")  # a tap names its own day
+    assert scored.text == texts.CHECKIN_SAVED.format(score=4, day=3)
+    [more] = await kit.say("1", "En nog dit.")
+    assert more.text == texts.REFLECTION_ADDED.format(day=2)
+
+    # Day 3 was never answered here, so day 4 waits for it; the next lesson comes by /vandaag.
+    await kit.say("1", "/vandaag")
+    [today] = await kit.say("1", "Over vandaag: het gaat beter.")
+    assert today.text.startswith(texts.REFLECTION_SAVED.format(day=3))
+    await kit.say("1", "/dag 1")
+    await kit.run_until(local(29, 8))  # day 4 came
+    [after] = await kit.say("1", "Dit hoort bij dag vier.")
+    assert after.text.startswith(texts.REFLECTION_SAVED.format(day=4))
+
+    kept = [(r.day, r.text) for r in await kit.engine.store.reflections.all(p.id)]
+    assert kept == [
+        (2, "\n\n".join([*said, "En nog dit."])),
+        (3, "Over vandaag: het gaat beter."),
+        (4, "Dit hoort bij dag vier."),
     ]
 
 

@@ -44,7 +44,9 @@ def test_preview_prints_the_days_messages_under_a_header(
     assert main(["courses", "preview", "twijfel", "--day", "2"]) == 0
     out = capsys.readouterr().out
     course = load_course_dir(ROOT / "courses")["twijfel"]
-    assert out.startswith("Dag 2\n")
+    heading = "Dag 2 van 9 · Liefde als prestatie"
+    assert out.startswith(f"{heading}\n{'=' * len(heading)}\n\n")
+    assert out.count("Dag 2") == 1, "one header, not 'Dag 2' above 'Dag 2 van 9'"
     for message in render_day(course, 2):
         assert message.text in out
 

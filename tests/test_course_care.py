@@ -147,6 +147,18 @@ def test_the_summary_says_nothing_stood_out_in_words_that_fit_each_course() -> N
     assert partner not in sentences([("Een thema", 4)], partner)  # something did stand out
 
 
+def test_when_nothing_stood_out_no_theme_is_called_the_strongest() -> None:
+    """Seven themes all scored 3 are not "the strongest" beside "none stood out"."""
+    scored = [(f"Thema {n}", 3) for n in range(7)]
+    said = sentences(scored)
+    assert texts.SUMMARY_NOTHING_STRONG in said
+    assert "sterkst" not in said
+    assert "Thema" not in said
+    assert said.endswith(texts.SUMMARY_ALL_BELOW)
+    strong = sentences([("Thema A", 5), ("Thema B", 2)])
+    assert strong.startswith(texts.SUMMARY_STRONGEST.format(themes="“Thema A”", score=5))
+
+
 async def test_the_partner_course_summary_uses_its_own_sentence() -> None:
     course = COURSES["partner"]
     at = datetime(2026, 1, 1, tzinfo=UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -72,15 +73,17 @@ def test_checkin_offers_scores_one_to_five_with_the_scale_words() -> None:
 def test_preview_shows_exactly_the_words_a_participant_gets() -> None:
     course = COURSES["twijfel"]
     text = preview(course, 5)
-    assert text.startswith("Dag 5\n")
+    assert text.startswith(f"Dag 5 van 9 · {course.day(5).title}\n===")
     for message in render_day(course, 5):
         assert message.text in text
-    assert "Dag 4\n" not in text
+    assert text.count("Dag 5") == 1
+    assert "Dag 4" not in text
     assert text.index(course.day(5).lesson[-1]) < text.index(course.day(5).prompt)
 
 
 def test_preview_of_a_whole_course_has_a_header_per_day() -> None:
-    text = preview(COURSES["partner"])
-    assert [line for line in text.splitlines() if line.startswith("Dag ") and len(line) <= 6] == [
-        f"Dag {n}" for n in range(1, 10)
-    ]
+    course = COURSES["partner"]
+    lines = preview(course).splitlines()
+    headers = [above for above, line in pairwise(lines) if set(line) == {"="}]
+    assert headers == [f"Dag {n} van 9 · {course.day(n).title}" for n in range(1, 10)]
+    assert sum(line.startswith("Dag ") for line in lines) == 9

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pty
+import re
 import select
+import shutil
 import subprocess
 import sys
 import time
@@ -13,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.demo import NEXT_DAY, NEXT_DAY_HINT, run_demo
+from bot.app.demo import NEXT_DAY, NEXT_DAY_HINT, PROMPT, run_demo
 from bot.app.settings import Settings
-from bot.channels.console import stamp
+from bot.channels.console import BOLD, CHART_NAME, PLAIN, stamp
 from bot.core import texts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,19 +28,51 @@ async def test_scripted_demo_completes_the_course(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = Settings(data_dir=tmp_path, redis_url="redis://ignored.invalid:1/0")
-    assert await run_demo(settings, speed=86_400 / 1.2) == 0
+    files = tmp_path / "bestanden"
+    assert await run_demo(settings, speed=86_400 / 1.2, files=files) == 0
     out = capsys.readouterr().out
     for day in range(1, 10):
-        assert out.count(f"DAG {day} VAN 9 · ") == 1, f"day {day}"
+        # Not a terminal: the heading as written, not in capitals.
+        assert out.count(f"Dag {day} van 9 · ") == 1, f"day {day}"
+    assert "DAG 1" not in out
     assert "Je cursus staat op pauze" in out
     assert "Welkom terug! Je volgende les (dag 4)" in out
     assert "9 lessen ontvangen, 9 antwoorden bewaard" in out
+    assert "De cursus is afgerond." in out  # one language: no "Status: completed"
+    # The chart a terminal cannot show is written where the line says.
+    unwrapped = re.sub(r"\n +│ ", " ", out)  # a message's lines as one
+    assert f"[afbeelding: {files / CHART_NAME}]" in unwrapped
+    assert (files / CHART_NAME).read_bytes().startswith(b"\x89PNG")
 
 
 def test_the_console_dates_a_message_in_dutch_abbreviations() -> None:
     """Days and months as Dutch writes them short (CLDR), not cut from the full word."""
     assert stamp(datetime(2026, 3, 2, 7, 0)) == "ma 2 mrt 07:00"
     assert stamp(datetime(2026, 12, 6, 19, 30)) == "zo 6 dec 19:30"
+
+
+_CONTROL = re.compile(r"\x1b\[(\d*)([A-Za-z])|(\r)|(\n)|([^\x1b\r\n]+)")
+
+
+def screen(raw: str) -> list[str]:
+    """The lines a terminal shows after printing `raw`: a line taken away is gone (moving the
+    cursor up and clearing the line), a bold heading reads as its words."""
+    lines, row, col = [""], 0, 0
+    for number, code, cr, lf, text in _CONTROL.findall(raw):
+        if code == "A":
+            row = max(0, row - int(number or 1))
+        elif code == "K":
+            lines[row] = ""
+        elif cr:
+            col = 0
+        elif lf:
+            row += 1
+            lines.extend([""] * (row + 1 - len(lines)))
+        elif text:
+            line = lines[row].ljust(col)
+            lines[row] = line[:col] + text + line[col + len(text) :]
+            col += len(text)
+    return lines
 
 
 class Terminal:
@@ -80,6 +115,19 @@ class Terminal:
     def types(self, line: str) -> None:
         os.write(self.master, f"{line}\n".encode())
 
+    def screen(self) -> list[str]:
+        return screen(self.shown)
+
+    def signs_up(self) -> None:
+        """/start (the demo types it), then 'Help! Ik twijfel', 07:00 and the zone it offers."""
+        self.wait_for("[1] Mijn partner twijfelt", within=60)
+        self.types("2")
+        self.wait_for("[1] 07:00")
+        self.types("1")
+        self.wait_for("[1] Ja, klopt")
+        self.types("1")
+        self.wait_for(NEXT_DAY_HINT)
+
     def close(self) -> None:
         if self.process.poll() is None:
             self.types("klaar")
@@ -94,30 +142,101 @@ class Terminal:
 def test_the_interactive_demo_waits_for_the_reader_and_goes_on_when_asked() -> None:
     terminal = Terminal()
     try:
-        terminal.wait_for("[1] Mijn partner twijfelt", within=60)
-        terminal.types("2")  # Help! Ik twijfel
-        terminal.wait_for("[1] 07:00")
-        terminal.types("1")
-        terminal.wait_for("[1] Ja, klopt")
-        terminal.types("1")
-        terminal.wait_for(NEXT_DAY_HINT)
+        terminal.signs_up()
         # The reader takes their time: the course does not run on without them.
-        assert "DAG 1 VAN 9" not in terminal.read(4)
+        assert "Dag 1 van 9" not in terminal.read(4)
 
         terminal.types("")  # Enter
         day_one = terminal.wait_for(NEXT_DAY_HINT)
-        assert "DAG 1 VAN 9" in day_one
-        assert "DAG 2 VAN 9" not in day_one
-        assert "DAG 2 VAN 9" not in terminal.read(3)
+        assert "Dag 1 van 9" in day_one
+        assert "Dag 2 van 9" not in day_one
+        assert "Dag 2 van 9" not in terminal.read(3)
         terminal.types("Ik twijfel vooral als het goed gaat.")
         terminal.wait_for("bij dag 1 bewaard")
 
         terminal.types(NEXT_DAY)
         day_two = terminal.wait_for(NEXT_DAY_HINT)
-        assert "DAG 2 VAN 9" in day_two
+        assert "Dag 2 van 9" in day_two
         assert texts.UNKNOWN_COMMAND not in terminal.shown
         assert "Traceback" not in terminal.shown
         assert "skipped" not in terminal.shown
     finally:
         terminal.close()
     assert terminal.process.returncode == 0
+
+
+def test_the_interactive_demo_prompts_and_shows_what_you_type_once() -> None:
+    """In a terminal the reader types after a prompt; what they typed then shows once, as
+    their line in the chat, not once as typed and again as the chat's line."""
+    terminal = Terminal()
+    try:
+        terminal.signs_up()
+        terminal.types("")
+        terminal.wait_for(NEXT_DAY_HINT)
+        terminal.wait_for(PROMPT)  # druppel has said its part: the reader's turn
+        terminal.types("Ik twijfel vooral als het goed gaat.")
+        terminal.wait_for("bij dag 1 bewaard")
+        terminal.read(1)
+        shown = terminal.screen()
+        said = [line for line in shown if "Ik twijfel vooral als het goed gaat." in line]
+        assert len(said) == 1, said
+        assert re.fullmatch(r"\d\d:\d\d Sanne +│ Ik twijfel vooral als het goed gaat\.", said[0])
+        tapped = [line for line in shown if "(tikt op “Help! Ik twijfel”)" in line]
+        assert len(tapped) == 1
+        assert not any(line.strip() == "2" for line in shown), "the typed 2 stays on screen"
+        assert shown[-1] == PROMPT  # waiting for the next line, after druppel's answer
+    finally:
+        terminal.close()
+
+
+def test_the_interactive_demo_prints_headings_in_bold_as_written() -> None:
+    terminal = Terminal()
+    try:
+        terminal.signs_up()
+        terminal.types("")
+        terminal.wait_for(NEXT_DAY_HINT)
+        assert f"{BOLD}Dag 1 van 9 · Twijfel of bindingsangst?{PLAIN}" in terminal.shown
+        assert "DAG 1 VAN 9" not in terminal.shown
+    finally:
+        terminal.close()
+
+
+def test_a_number_taps_only_a_button_of_what_just_came() -> None:
+    """Day 1 has no check-in: a "1" then is typed text, not a tap on the sign-up's
+    "Ja, klopt" far above."""
+    terminal = Terminal()
+    try:
+        terminal.signs_up()
+        terminal.types("")
+        terminal.wait_for(NEXT_DAY_HINT)
+        terminal.wait_for(PROMPT)
+        terminal.types("1")
+        terminal.wait_for("Wil je dit bewaren als je antwoord op dag 1?")
+        shown = terminal.screen()
+        assert sum("(tikt op “Ja, klopt”)" in line for line in shown) == 1  # the sign-up's own
+        assert any(re.fullmatch(r"\d\d:\d\d Sanne +│ 1", line) for line in shown)
+    finally:
+        terminal.close()
+
+
+def test_the_export_file_is_written_where_the_line_says() -> None:
+    terminal = Terminal()
+    folder: Path | None = None
+    try:
+        terminal.signs_up()
+        terminal.wait_for(PROMPT)
+        terminal.types("/mijngegevens")
+        terminal.wait_for(texts.EXPORT_CAPTION.split(",")[0])
+        terminal.read(0.5)
+        unwrapped = re.sub(r"\r?\n +│ ", " ", terminal.shown)
+        found = re.search(r"\[bestand: (\S+\.json)\]", unwrapped)
+        assert found, terminal.shown[-2000:]
+        path = Path(found.group(1))
+        folder = path.parent
+        exported = json.loads(path.read_text())
+        assert exported["enrollments"][0]["course_id"] == "twijfel"
+        assert exported["profile"]["first_name"] == "Sanne"
+    finally:
+        terminal.close()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -340,7 +340,8 @@ async def test_a_spoken_time_is_asked_about_once_and_a_place_is_a_zone(kit: Kit)
     assert "Amsterdam (UTC+1)" in ask_zone.text
     await kit.tap("1", "z:?")
     [done] = await kit.say("1", "Brussel")
-    assert "Brussel (UTC+1)" in done.text
+    assert "tijdzone Brussel (UTC+1)." in done.text  # no "(Brussel (UTC+1))"
+    assert "((" not in done.text
     p, _ = await _enrollment(kit, "1")
     assert (p.delivery_time, p.timezone) == (time(19, 30), "Europe/Brussels")
     [moved] = await kit.say("1", "/tijd kwart voor 8 's ochtends")
@@ -358,6 +359,10 @@ async def test_an_answer_after_dag_belongs_to_that_day_and_says_so(kit: Kit) -> 
     assert invite.text == texts.ANSWER_FOR_DAY.format(day=2)
     [saved] = await kit.say("1", "Voor dag twee: ik merk dat ik vooral bang ben.")
     assert saved.text == texts.REFLECTION_SAVED.format(day=2)
+    [more] = await kit.say("1", "Vooral 's avonds.")
+    assert more.text == texts.REFLECTION_ADDED.format(day=2)
+    *_, back = await kit.say("1", "/vandaag")
+    assert back.text == kit.engine.courses["twijfel"].day(3).prompt
     [later] = await kit.say("1", "En dit gaat over vandaag.")
     assert later.text.startswith(texts.REFLECTION_SAVED.format(day=3))
     days = [r.day for r in await kit.engine.store.reflections.all(p.id)]
@@ -373,6 +378,8 @@ async def test_a_greeting_or_a_sign_is_not_kept_as_an_answer_unasked(kit: Kit) -
     for typed in ("hallo?", "test", "?"):
         [told] = await kit.say("1", typed)
         assert told.text == texts.NOT_AN_ANSWER.format(day=1)
+    [number] = await kit.say("1", "3")  # meant for a scale, perhaps: asked, not kept
+    assert number.text == texts.KEEP_THIS.format(day=1)
     [asked] = await kit.say("1", "👍")
     assert asked.text == texts.KEEP_THIS.format(day=1)
     keep, drop = asked.buttons[0]

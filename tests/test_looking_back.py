@@ -176,3 +176,27 @@ async def test_without_a_last_answer_the_summary_follows_the_end_message(kit: Ki
     assert after[0].text == texts.SUMMARY_NO_SCORES  # no scores given: no chart, kind words
     assert after[0].image is None
     assert "Alleen dag één." in after[1].text
+
+
+async def test_the_closing_answers_show_a_heavy_day_kindly_and_asked_for_they_show_it_all(
+    kit: Kit,
+) -> None:
+    """What signalled danger is not put before them again unasked at the end: that day shows a
+    kind line and /hulp. /antwoorden, which they ask for, shows their own words."""
+    await kit.sign_up("1")
+    course = kit.engine.courses["twijfel"]
+    heavy = "Soms denk ik erover om er een eind aan te maken."
+    for day in range(1, course.length):
+        await kit.run_until(local(26, 7, 30) + timedelta(days=day - 1))
+        await kit.say("1", heavy if day == 3 else f"Mijn gedachte op dag {day}.")
+    await kit.run_until(local(26, 7, 30) + timedelta(days=course.length - 1))
+    closing = await kit.answer("1", "Mijn laatste antwoord.")
+    gathered = "\n".join(m.text for m in closing[3:])
+    assert "Mijn gedachte op dag 2." in gathered
+    assert "Mijn laatste antwoord." in gathered
+    assert heavy not in gathered
+    day_three = gathered[gathered.index("Dag 3 ·") : gathered.index("Dag 4 ·")]
+    assert texts.SUMMARY_HEAVY_DAY in day_three
+    assert "/hulp" in texts.SUMMARY_HEAVY_DAY
+    asked = "\n".join(m.text for m in await kit.answer("1", "/antwoorden"))
+    assert heavy in asked

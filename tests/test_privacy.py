@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -86,10 +87,21 @@ async def test_erasing_everything_leaves_no_key_that_names_the_participant(kit: 
 
 async def test_saying_no_keeps_everything(kit: Kit) -> None:
     await kit.sign_up("1")
-    await kit.say("1", "/wisgegevens")
+    [ask] = await kit.answer("1", "/wisgegevens")
+    assert [b.label for row in ask.buttons for b in row] == ["Ja, wis alles", "Nee, toch niet"]
     [kept] = await kit.tap("1", "w:nee")
     assert kept.text == texts.DELETE_KEPT
     assert await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1") is not None
+
+
+def test_the_erase_question_speaks_as_the_bot_does() -> None:
+    """Warm and direct, in the first person like every other reply: what goes, that it cannot
+    come back; no stiff passive ("kan niet ongedaan worden gemaakt", "is gewist")."""
+    for said in (texts.DELETE_ASK, texts.DELETE_DONE, texts.DELETE_KEPT):
+        assert re.search(r"\bik\b", said), said
+        assert not re.search(r"\b(worden|wordt|is|zijn) (gewist|bewaard|gemaakt)\b", said), said
+    for what in ("je cursus", "je antwoorden", "je scores"):
+        assert what in texts.DELETE_ASK
 
 
 async def test_privacy_says_how_long_data_is_kept_by_default_and_as_set(

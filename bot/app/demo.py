@@ -3,35 +3,32 @@
 An embedded Redis in a temporary folder, the console as the channel, and a course day that lasts
 a few seconds. A scripted participant signs up, reads every lesson of `twijfel`, answers the
 check-ins and prompts, pauses for two days and resumes. With --interactive, you are the
-participant. With --channel whatsapp the same runs through the WhatsApp channel (its rendering,
-the 24-hour window and the invitation template), printed as the chat would show it.
+participant, at a prompt: what you type is shown once, as a line of the chat, and a number taps
+a button of what just came. With --channel whatsapp the same runs through the WhatsApp channel
+(its rendering, the 24-hour window and the invitation template), printed as the chat would show
+it. A chart or the /mijngegevens file is written to a folder, and the chat's line names the path.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
+import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.app.demo_whatsapp import NAME, PHONE, WhatsAppSide
 from bot.app.settings import Settings
 from bot.app.wiring import Engine, engine
-from bot.channels.console import ConsoleChannel
-from bot.channels.whatsapp.inbound import InboundHandler, Inbox
-from bot.channels.whatsapp.preview import TEMPLATE_BUTTON, TEMPLATE_TAP, PrintedApi
-from bot.channels.whatsapp.sender import WhatsAppSender
-from bot.channels.whatsapp.window import Template, Window
-from bot.conversation.replies import Conversation
-from bot.core.counters import Counters
-from bot.core.messages import Incoming, Kind
+from bot.channels.console import WHO, ConsoleChannel
+from bot.channels.whatsapp.preview import TEMPLATE_BUTTON, TEMPLATE_TAP
+from bot.core.messages import Button, Incoming, Kind
+from bot.core.texts_ops import STATUS
 from scheduler.clock import SteppingClock
 from storage.models import Channel, Enrollment, EnrollmentStatus
-from storage.whatsapp import InboundEvent, WhatsAppRepo
 
 DEMO_SPEED = 28_800.0  # a course day lasts three real seconds
 #: What takes the interactive demo to the next day, besides an empty line (Enter).
@@ -42,9 +39,11 @@ DAY_ARRIVES = 15.0
 #: Real seconds the scripted demo waits for the buttons it is about to tap.
 BUTTON_WAIT = 10.0
 CHAT = "demo"
-PHONE = "31600000000"  # the WhatsApp demo's participant, a made-up number
-NAME = "Sanne"
 DEADLINE = 150.0  # real seconds; the scripted demo ends well within this
+#: What the interactive demo shows where the reader types, in the chat's speaker column.
+PROMPT = f"{'':6}{'jij':<{WHO}}> "
+#: Real seconds the prompt waits for druppel's answer to what the reader did.
+ANSWER_ARRIVES = 5.0
 
 #: What the scripted participant answers, day by day. Written for the demo, in our own words.
 ANSWERS = [
@@ -65,50 +64,6 @@ PAUSE_AFTER_DAY = 3
 SILENT_DAY = 5
 
 
-@dataclass
-class WhatsAppSide:
-    """The WhatsApp channel of the demo: the real sender printing instead of calling Meta, and
-    the inbox that the webhook would fill."""
-
-    repo: WhatsAppRepo
-    window: Window
-    inbox: Inbox
-    running: asyncio.Task[None]
-
-    @classmethod
-    def start(cls, eng: Engine, console: ConsoleChannel) -> WhatsAppSide:
-        repo = WhatsAppRepo(
-            eng.store.redis, eng.store.keys, secrets.token_bytes(16), eng.store.cipher
-        )
-        window = Window(repo, eng.clock)
-        template = Template("druppel_verder", "nl", ("{first_name}",))
-        eng.senders[Channel.WHATSAPP] = WhatsAppSender(
-            PrintedApi(console), repo, window, eng.store, template=template
-        )
-        handler = InboundHandler(
-            Conversation(eng.coach, eng.deliveries), eng.store, repo, eng.clock, eng.courses,
-            eng.journey.counters or Counters(eng.store), eng.deliveries.recipient_gone,
-        )  # fmt: skip
-        inbox = Inbox(repo, handler, eng.settings.lease_seconds, poll=0.02)
-        return cls(repo, window, inbox, asyncio.create_task(inbox.run()))
-
-    async def writes(self, fields: dict[str, str], at_clock: Engine) -> None:
-        """What the webhook does with a message, then wait until a worker has answered it."""
-        at = at_clock.clock.now()
-        event = InboundEvent.model_validate(
-            {"kind": "message", "id": secrets.token_hex(8), "chat": PHONE, "at": at,
-             "name": NAME, **fields}
-        )  # fmt: skip
-        until, real = self.window.opened_by(at)
-        await self.repo.receive(event, window_until=until, window_real_seconds=real)
-        while await self.repo.waiting():  # noqa: ASYNC110 - the inbox lives in Redis
-            await asyncio.sleep(0.01)
-
-    async def stop(self) -> None:
-        await self.inbox.stop(2)
-        await asyncio.wait([self.running], timeout=2)
-
-
 class Demo:
     def __init__(
         self, eng: Engine, console: ConsoleChannel, whatsapp: WhatsAppSide | None = None
@@ -118,6 +73,9 @@ class Demo:
         self.whatsapp = whatsapp
         self.channel = Channel.WHATSAPP if whatsapp is not None else Channel.CONSOLE
         self.chat = PHONE if whatsapp is not None else CHAT
+        #: Interactive: a number taps a button among the messages from here on (what came
+        #: since the reader last tapped or went on to the next day).
+        self.tappable_from = 0
 
     async def command(self, name: str) -> None:
         """A command as one types it: `/pauze` in the terminal, `PAUZE` on WhatsApp."""
@@ -200,6 +158,9 @@ class Demo:
                 await self.command("verder")
         await asyncio.sleep(0.3)
         await self.command("voortgang")
+        # The end of the course, its summary and the progress, read (WhatsApp paces a
+        # person's messages after a burst: they may take a while).
+        await self._answered(within=60.0)
         return await self.summary()
 
     async def summary(self) -> int:
@@ -211,7 +172,7 @@ class Demo:
         scores = ", ".join(f"dag {c.day}: {c.score}" for c in checkins)
         print(
             f"\nDemo klaar: {day} lessen ontvangen, {len(reflections)} antwoorden bewaard, "
-            f"check-ins {scores}. Status: {status.value}."
+            f"check-ins {scores}. De cursus is {STATUS[status.value]}."
         )
         silent = 1 if self.whatsapp is not None else 0
         done = status is EnrollmentStatus.COMPLETED
@@ -219,28 +180,41 @@ class Demo:
 
     async def interactive(self, clock: SteppingClock) -> int:
         print("Jij bent de deelnemer. Typ een bericht of een commando (/help); een cijfer tikt")
-        print("op die knop van het laatste bericht. De klok wacht op jou: druk op Enter (of typ")
+        print("op die knop van wat net kwam. De klok wacht op jou: druk op Enter (of typ")
         print(f"{NEXT_DAY}) en de volgende dag komt. Ctrl-D of 'klaar' stopt de demo.\n")
         await self.command("start")
         loop = asyncio.get_running_loop()
         hinted = False
         while True:
-            line = await loop.run_in_executor(None, sys.stdin.readline)
+            await self._answered()
+            line = await loop.run_in_executor(None, self.console.ask, PROMPT)
             if not line or line.strip().lower() in {"klaar", "exit", "quit"}:
                 return 0
             text = line.strip()
-            buttons = self.console.last_buttons()
             if not text or text.lower() == NEXT_DAY:
+                self.tappable_from = len(self.console.received)
                 hinted = await self.next_day(clock)
                 continue
+            buttons = self.console.last_buttons(self.tappable_from)
             if text.isdigit() and 1 <= int(text) <= len(buttons):
-                button = buttons[int(text) - 1]
-                await self.act(tap=button.data, label=button.label)
+                await self.tap(buttons[int(text) - 1])
             else:
                 await self.act(text)
             if not hinted and await self._following() is not None:
                 self.console.note(NEXT_DAY_HINT)  # once signed up: how the days come
                 hinted = True
+
+    async def tap(self, button: Button) -> None:
+        """A tap: that message's buttons are used; the next number is for what comes after."""
+        self.tappable_from = len(self.console.received)
+        await self.act(tap=button.data, label=button.label)
+
+    async def _answered(self, within: float = ANSWER_ARRIVES) -> None:
+        """Until druppel has answered what the reader did, so the prompt comes after it."""
+        deadline = asyncio.get_running_loop().time() + within
+        # The queue lives in Redis, emptied by the dispatcher task: polling it is the check.
+        while await self._outbox_busy() and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
 
     async def _following(self) -> Enrollment | None:
         participant = await self.eng.store.participants.by_chat(self.channel, self.chat)
@@ -280,8 +254,23 @@ def _why_nothing_comes(enrollment: Enrollment) -> str:
 
 async def run_demo(
     settings: Settings, interactive: bool = False, speed: float = DEMO_SPEED,
-    channel: str = "console",
+    channel: str = "console", files: Path | None = None,
 ) -> int:  # fmt: skip
+    """The demo; a chart or file it shows goes to `files` (a new folder by default), which
+    outlives the demo so the reader can open what the line names."""
+    if files is None:
+        files = Path(tempfile.mkdtemp(prefix="druppel-demo-bestanden-"))
+    files.mkdir(parents=True, exist_ok=True)
+    try:
+        return await _run(settings, interactive, speed, channel, files)
+    finally:
+        if not any(files.iterdir()):
+            shutil.rmtree(files, ignore_errors=True)
+
+
+async def _run(
+    settings: Settings, interactive: bool, speed: float, channel: str, files: Path
+) -> int:
     with tempfile.TemporaryDirectory(prefix="druppel-demo-") as folder:
         demo_settings = settings.model_copy(
             update={"redis_url": None, "data_dir": Path(folder), "clock_speed": speed,
@@ -293,7 +282,9 @@ async def run_demo(
         # A tick skipped while the one before still runs is the design, not news for a reader.
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
         async with engine(demo_settings, clock=stepping) as eng:
-            console = ConsoleChannel(eng.clock, ZoneInfo("Europe/Amsterdam"))
+            console = ConsoleChannel(
+                eng.clock, ZoneInfo("Europe/Amsterdam"), files=files, bold=sys.stdout.isatty()
+            )
             eng.senders[Channel.CONSOLE] = console
             if stepping is not None:
                 print("druppel demo: de echte motor; de klok loopt gewoon en wacht op jou,")
@@ -315,6 +306,11 @@ async def run_demo(
                 demo = Demo(eng, console, whatsapp)
                 if stepping is not None:
                     return await demo.interactive(stepping)
+                # The scripted participant types as fast as the course runs, which from a
+                # person would be a flood; every answer of theirs is answered.
+                for conversation in (eng.conversation, whatsapp and whatsapp.conversation):
+                    if conversation:
+                        conversation.flood.LIMIT = 10_000
                 return await asyncio.wait_for(demo.script(), timeout=DEADLINE)
             except TimeoutError:
                 print(f"\nDe demo liep langer dan {DEADLINE:.0f} seconden; er klopt iets niet.")

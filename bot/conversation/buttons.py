@@ -41,6 +41,13 @@ class RunCommand(ButtonData):
     name: str
 
 
+class InEnglish(ButtonData):
+    """The helplines of /hulp in English, for a visitor: "en:hulp"."""
+
+    prefix: ClassVar[str] = "en"
+    what: Literal["hulp"]
+
+
 class KeepAnswer(ButtonData):
     """Keep (or not) a short answer of signs only as a day's answer: "a:3:ja:👍". The text is
     the participant's own, handed back to their own chat; it is never more than a few signs."""

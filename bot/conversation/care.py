@@ -8,7 +8,9 @@ lesson starts by asking how they are. /hulp and the buttons under a help reply w
 
 from __future__ import annotations
 
-from bot.conversation.buttons import HelpChoice, SafetyAnswer
+from dataclasses import replace
+
+from bot.conversation.buttons import HelpChoice, InEnglish, SafetyAnswer
 from bot.conversation.commands import pause
 from bot.conversation.context import Context, Replies, say
 from bot.core import texts, texts_care
@@ -60,9 +62,19 @@ async def in_danger(ctx: Context, event: Incoming, found: Assessment, routine: R
     return [*replies, *owed]
 
 
-async def hulp(_ctx: Context, _event: Incoming) -> Replies:
-    """/hulp: where to get help now, for anyone."""
-    return safety_reply.hulp()
+async def hulp(_ctx: Context, event: Incoming) -> Replies:
+    """/hulp: where to get help now, for anyone; for a visitor (an app in another language)
+    with a button that gives the helplines in English."""
+    numbers, *rest = safety_reply.hulp()
+    if not event.visitor:
+        return [numbers, *rest]
+    english = (InEnglish(what="hulp").button(texts_care.ENGLISH_BUTTON),)
+    return [replace(numbers, buttons=(*numbers.buttons, english)), *rest]
+
+
+async def in_english(_ctx: Context, _event: Incoming) -> Replies:
+    """The tap on "In English" under /hulp."""
+    return say(texts_care.HULP_ENGLISH)
 
 
 def is_care_button(data: str) -> bool:

@@ -16,9 +16,9 @@ from scheduler.localtime import suggest_zone
 from storage.models import Enrollment, EnrollmentStatus, Participant
 
 
-async def show_help(_ctx: Context, _event: Incoming) -> Replies:
-    """/help: what one can do, for anyone."""
-    return say(texts.HELP)
+async def show_help(_ctx: Context, event: Incoming) -> Replies:
+    """/help: what one can do, for anyone; with one English part for a visitor."""
+    return say(f"{texts.HELP}\n\n{texts.HELP_ENGLISH}" if event.visitor else texts.HELP)
 
 
 async def time(ctx: Context, participant: Participant, args: tuple[str, ...]) -> Replies:

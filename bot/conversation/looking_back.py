@@ -32,6 +32,7 @@ async def today(ctx: Context, participant: Participant, _args: tuple[str, ...]) 
     if following is None:
         return say(texts.NO_COURSE)
     enrollment, course = following
+    await back_to_today(ctx, participant)
     day = min(enrollment.last_delivered_day, course.length)  # a course may have shrunk
     if day == 0:
         when = ctx.next_when(participant, enrollment)
@@ -39,6 +40,18 @@ async def today(ctx: Context, participant: Participant, _args: tuple[str, ...]) 
             return say(texts.PROGRESS_PAUSED)
         return say(texts.FIRST_LESSON_COMING.format(when=when))
     return [outgoing(m, course.id, day) for m in render_day(course, day)]
+
+
+async def back_to_today(ctx: Context, participant: Participant) -> None:
+    """What they type answers the last day that came again, not a day /dag opened."""
+    if participant.answer_day is None:
+        return
+
+    def today_again(p: Participant) -> Participant:
+        p.answer_day = p.answer_after = None
+        return p
+
+    await ctx.store.participants.update(participant.id, today_again)
 
 
 async def answers(ctx: Context, participant: Participant, _args: tuple[str, ...]) -> Replies:
@@ -80,13 +93,14 @@ async def day(ctx: Context, participant: Participant, args: tuple[str, ...]) -> 
         return say(texts.DAY_NOT_YET.format(day=wanted, last=received))
     shown = [outgoing(m, course.id, wanted) for m in render_day(course, wanted)]
     if wanted == enrollment.last_delivered_day:
+        await back_to_today(ctx, participant)
         return shown
 
     def answer_there(p: Participant) -> Participant:
         p.answer_day, p.answer_after = wanted, enrollment.last_delivered_day
         return p
 
-    # What they type next answers the day they read again, not the last one.
+    # What they type now answers the day they read again, not the last one.
     await ctx.store.participants.update(participant.id, answer_there)
     return [*shown, Outgoing(texts.ANSWER_FOR_DAY.format(day=wanted))]
 

@@ -102,30 +102,19 @@ async def reflection(
         return e
 
     updated = await journey.change(participant.id, enrollment.course_id, reflected)
-    await _answered(ctx, participant)
     saved = await _saved(ctx, participant, enrollment, updated, day, grown)
     return _first_told(saved, told)
 
 
 def answering(participant: Participant, enrollment: Enrollment) -> int:
-    """The day an answer belongs to: the one /dag opened while no newer lesson came, or the
+    """The day an answer belongs to: the one /dag opened while no newer lesson came (every
+    message then, so an answer in several messages stays together, until /vandaag), or the
     last day that came."""
     chosen = participant.answer_day
     last = enrollment.last_delivered_day
     if chosen is not None and participant.answer_after == last and 1 <= chosen <= last:
         return chosen
     return last
-
-
-async def _answered(ctx: Context, participant: Participant) -> None:
-    if participant.answer_day is None:
-        return
-
-    def done(p: Participant) -> Participant:
-        p.answer_day = p.answer_after = None
-        return p
-
-    await ctx.store.participants.update(participant.id, done)
 
 
 async def _earlier(
@@ -138,7 +127,6 @@ async def _earlier(
     )
     grown = await ctx.store.reflections.add(participant.id, entry)
     await ctx.journey.count("reflections_received")
-    await _answered(ctx, participant)
     return say(_thanks(day, grown))
 
 
@@ -162,8 +150,9 @@ def _no_answer(text: str) -> bool:
 
 
 def _signs_only(text: str) -> bool:
-    """Only emoji or signs, no word: it may be an answer, or not; asked first."""
-    return not any(c.isalnum() for c in text)
+    """Only emoji, signs or a number, no word: it may be an answer, or not (a "3" meant for a
+    check-in scale); asked first."""
+    return not any(c.isalpha() for c in text)
 
 
 async def keep_tapped(ctx: Context, participant: Participant, tap: KeepAnswer) -> Replies:

@@ -19,6 +19,7 @@ from rapidfuzz.distance import Levenshtein
 from bot.conversation import care, commands, looking_back, privacy, reflections, signup
 from bot.conversation.buttons import (
     CourseChoice,
+    InEnglish,
     KeepAnswer,
     RestartAnswer,
     RunCommand,
@@ -214,6 +215,8 @@ class Coach:
             return await self._command(replace(event, kind=Kind.COMMAND, command=run.name, args=()))
         if care.is_care_button(data):
             return await care.tapped(self.ctx, event)
+        if InEnglish.read(data) is not None:
+            return await care.in_english(self.ctx, event)
         wipe = WipeAnswer.read(data)
         if wipe is not None:
             return await privacy.wipe_answered(self.ctx, event, wipe)

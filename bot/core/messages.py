@@ -41,6 +41,10 @@ class Outgoing:
     named: QueueItem | None = None
 
 
+#: Language codes of those who read Dutch (Frisian speakers do too).
+DUTCH = frozenset({"nl", "fy"})
+
+
 class Kind(StrEnum):
     TEXT = "text"  # free text
     COMMAND = "command"  # /name args
@@ -63,6 +67,15 @@ class Incoming:
     what: str | None = None  # for UNSUPPORTED: "sticker", "photo", "voice", ...
     #: The text of the bot's message this one replies to (Telegram's reply), if any.
     replied_to: str | None = None
+    #: The language their app is set to, as the platform says it (Telegram's `language_code`,
+    #: its first part: "en"); None when it does not say (WhatsApp, the console).
+    language: str | None = None
+
+    @property
+    def visitor(self) -> bool:
+        """Whether their app speaks another language than Dutch: the bot speaks Dutch (also
+        when it is not said), and only where a line is meant for visitors, English."""
+        return self.language is not None and self.language not in DUTCH
 
     @classmethod
     def from_text(

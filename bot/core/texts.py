@@ -61,7 +61,7 @@ BAD_ZONE = (
     "Nederland, België, Antwerpen of Paramaribo."
 )
 ENROLLED = (
-    "Je bent ingeschreven voor “{title}”. Je eerste les komt {when} ({zone}).\n\n"
+    "Je bent ingeschreven voor “{title}”. Je eerste les komt {when}, tijdzone {zone}.\n\n"
     "Na elke les stel ik je een vraag. Je antwoord typ je gewoon hier; ik bewaar het voor je. "
     "Geen mens leest je antwoorden: geen trainer, geen beheerder. Ze zijn alleen voor jou.\n\n"
     "Met /help zie je wat je verder kunt doen, met /hulp waar je terechtkunt als het niet goed "
@@ -76,9 +76,9 @@ RESTART_NO = "Nee, ga verder"
 KEEP_GOING = "Prima, je gaat gewoon verder waar je was. Je volgende les komt {when}."
 KEEP_GOING_PAUSED = "Prima, er verandert niets. Je cursus staat op pauze; met /verder ga je verder."
 
-TIME_SET = "Je les komt voortaan om {time} ({zone}). De volgende komt {when}."
-TIME_SET_NO_COURSE = "Je tijd staat nu op {time} ({zone})."
-CURRENT_TIME = "Je les komt nu om {time} ({zone}). Hoe laat wil je hem voortaan ontvangen?"
+TIME_SET = "Je les komt voortaan om {time}, tijdzone {zone}. De volgende komt {when}."
+TIME_SET_NO_COURSE = "Je tijd staat nu op {time}, tijdzone {zone}."
+CURRENT_TIME = "Je les komt nu om {time}, tijdzone {zone}. Hoe laat wil je hem voortaan ontvangen?"
 
 PAUSED = "Je cursus staat op pauze. Ik stuur je niets tot je /verder typt."
 ALREADY_PAUSED = "Je cursus staat al op pauze. Met /verder ga je verder."
@@ -153,6 +153,11 @@ HELP = (
     "/help: dit overzicht\n\n"
     "Na elke les kun je je antwoord gewoon hier typen."
 )
+#: Under /help for someone whose app speaks another language: the one English part.
+HELP_ENGLISH = (
+    "In English: druppel and its courses speak Dutch only. In danger, call 112 (free, anywhere "
+    "in Europe); /hulp has the helplines, with a button to read them in English."
+)
 #: An unknown command that is a typo away from one we know.
 DID_YOU_MEAN = "Dat commando ken ik niet. Bedoel je /{command}?"
 #: A short message that is no answer ("hallo?", "test", "?"): what the bot is for, kept nowhere.
@@ -165,8 +170,11 @@ KEEP_THIS = "Wil je dit bewaren als je antwoord op dag {day}?"
 KEEP_YES = "Ja, bewaar het"
 KEEP_NO = "Nee"
 KEEP_NOT = "Goed, ik bewaar het niet. Je antwoord typ je gewoon hier, wanneer je wilt."
-#: After /dag N: the next answer belongs to that day.
-ANSWER_FOR_DAY = "Wil je hier nog op antwoorden? Typ je antwoord; ik bewaar het bij dag {day}."
+#: After /dag N: what they type belongs to that day, until the next lesson or /vandaag.
+ANSWER_FOR_DAY = (
+    "Wil je hier nog op antwoorden? Wat je nu typt, bewaar ik bij dag {day}. Met /vandaag ga "
+    "je terug naar de vraag van vandaag."
+)
 
 #: The command menu Telegram shows, Dutch first; English aliases work but are not listed.
 MENU = [
@@ -215,13 +223,15 @@ PRIVACY_RETENTION = (
     "antwoorden en je gegevens vanzelf; twee weken vooraf krijg je daar een bericht over."
 )
 DELETE_ASK = (
-    "Wil je echt alles over jou wissen: je cursus, je voortgang, je antwoorden en je scores? "
-    "Dat kan niet ongedaan worden gemaakt."
+    "Weet je het zeker? Dan wis ik alles wat ik over jou bewaar: je cursus, hoe ver je bent, "
+    "je antwoorden en je scores. Daarna kan ik niets meer terughalen."
 )
 DELETE_YES = "Ja, wis alles"
-DELETE_NO = "Nee, bewaar alles"
-DELETE_DONE = "Alles over jou is gewist. Wil je ooit opnieuw beginnen, typ dan /start."
-DELETE_KEPT = "Er is niets gewist. Je gegevens blijven bewaard."
+DELETE_NO = "Nee, toch niet"
+DELETE_DONE = (
+    "Klaar, ik heb alles over jou gewist. Wil je ooit opnieuw beginnen, dan typ je gewoon /start."
+)
+DELETE_KEPT = "Goed, ik heb niets gewist. Alles blijft zoals het was."
 DELETE_NOTHING = "Ik bewaar niets over jou."
 
 # -- looking back --------------------------------------------------------------------------------
@@ -273,6 +283,12 @@ SUMMARY_NOTHING_STRONG = (
 SUMMARY_CLOSING = (
     "Wat je het sterkst herkende, is een goed begin om verder te kijken. Hieronder staat alles "
     "wat je deze dagen schreef, bij elkaar."
+)
+SUMMARY_ALL_BELOW = "Hieronder staat alles wat je deze dagen schreef, bij elkaar."
+#: In the answers that close a course, instead of the words of a day that signalled danger.
+SUMMARY_HEAVY_DAY = (
+    "Op deze dag schreef je iets zwaars. Dat zet ik hier niet nog eens neer. Met /hulp zie je "
+    "waar je terechtkunt, en met /antwoorden lees je je eigen woorden terug."
 )
 SUMMARY_NO_SCORES = (
     "Je gaf deze cursus geen scores, dus een overzicht van wat je herkende kan ik niet maken. "

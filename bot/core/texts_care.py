@@ -41,6 +41,19 @@ HULP = (
     "Elders in Europa is het alarmnummer ook 112."
 )
 
+#: Under /hulp for someone whose app speaks another language than Dutch.
+ENGLISH_BUTTON = "In English"
+HULP_ENGLISH = (
+    "In danger right now: call 112 (free, anywhere in Europe).\n"
+    "Thinking about suicide, in the Netherlands: call or chat with 113, free on 0800-0113, day "
+    "and night (113.nl); in Belgium: the Zelfmoordlijn, 1813.\n"
+    "Violence or control at home, in the Netherlands: Veilig Thuis, 0800-2000 (free, day and "
+    "night); in Belgium: 1712 (weekdays 9-17).\n"
+    "Elsewhere: findahelpline.com lists free helplines in your country.\n\n"
+    "Nobody reads along here, so please reach out yourself: to one of these numbers, or to "
+    "someone you trust."
+)
+
 GROUNDING_BUTTON = "Even tot rust komen"
 TRUSTED_BUTTON = "Praat met iemand"
 PAUSE_BUTTON = "Cursus pauzeren"

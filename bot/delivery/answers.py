@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from bot.core import texts
+from bot.safety import assess
 from courses.models import Course
 from storage.models import CheckIn, Lane, QueueItem, ReflectionEntry
 
@@ -52,12 +53,18 @@ _JOINERS = frozenset({"\u200d", "\ufe0e", "\ufe0f"})
 
 
 def day_block(
-    course: Course, day: int, answers: Sequence[ReflectionEntry], score: int | None
-) -> str:
-    """One day as the participant sees it looking back: the question, then their words."""
+    course: Course, day: int, answers: Sequence[ReflectionEntry], score: int | None,
+    gentle: bool = False,
+) -> str:  # fmt: skip
+    """One day as the participant sees it looking back: the question, then their words.
+    `gentle` (the answers that close a course, which come unasked): a day whose words signalled
+    danger shows a kind line and /hulp instead of them."""
     lines = [texts.ANSWERS_DAY.format(day=day, title=course.day(day).title), course.day(day).prompt]
     if score is not None:
         lines.append(texts.ANSWERS_SCORE.format(score=score))
+    if gentle and any(assess(entry.text).danger for entry in answers):
+        lines.append(texts.SUMMARY_HEAVY_DAY)
+        return "\n".join(lines)
     for entry in answers:
         lines.append(texts.ANSWERS_YOURS.format(text=entry.text))
     return "\n".join(lines)
@@ -81,16 +88,18 @@ def pieces(text: str, size: int = CHUNK) -> list[str]:
 
 
 def by_day(
-    course: Course, reflections: Sequence[ReflectionEntry], checkins: Sequence[CheckIn]
-) -> dict[int, str]:
-    """Each answered day's block, by day number (follow-up answers are not a day's)."""
+    course: Course, reflections: Sequence[ReflectionEntry], checkins: Sequence[CheckIn],
+    gentle: bool = False,
+) -> dict[int, str]:  # fmt: skip
+    """Each answered day's block, by day number (follow-up answers are not a day's); `gentle`
+    as for `day_block`."""
     days: dict[int, list[ReflectionEntry]] = {}
     for entry in reflections:
         if entry.course_id == course.id and not entry.followup and entry.day <= course.length:
             days.setdefault(entry.day, []).append(entry)
     scores = {c.day: c.score for c in checkins if c.course_id == course.id}
     return {
-        day: day_block(course, day, entries, scores.get(day))
+        day: day_block(course, day, entries, scores.get(day), gentle)
         for day, entries in sorted(days.items())
     }
 

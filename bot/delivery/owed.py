@@ -78,7 +78,9 @@ class Deliveries:
         if course is None or item.day is None:
             return None
         readable, _ = await self.store.reflections.readable(pid)  # the rest: said at /antwoorden
-        blocks = answers.by_day(course, readable, await self.store.checkins.all(pid))
+        # The answers that close a course come unasked (the lesson lane), /antwoorden's asked.
+        gentle = item.lane is Lane.LESSON
+        blocks = answers.by_day(course, readable, await self.store.checkins.all(pid), gentle)
         text = answers.render(blocks, item.day, item.index, item.part)
         return None if text is None else Outgoing(text)
 
@@ -249,8 +251,9 @@ class Deliveries:
         if course is None:
             return []
         blocks = answers.by_day(
-            course, await self.store.reflections.all(pid), await self.store.checkins.all(pid)
-        )
+            course, await self.store.reflections.all(pid), await self.store.checkins.all(pid),
+            gentle=True,
+        )  # fmt: skip
         summary_item = QueueItem(
             lane=Lane.LESSON, kind="summary", course_id=course_id, day=course.length
         )

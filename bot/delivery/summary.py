@@ -39,14 +39,12 @@ def sentences(scored: Sequence[tuple[str, int]], nothing_strong: str | None = No
     if not scored:
         return texts.SUMMARY_NO_SCORES
     top = max(score for _, score in scored)
+    if top < STRONG:  # nothing stood out: no theme is named as the strongest
+        return f"{nothing_strong or texts.SUMMARY_NOTHING_STRONG} {texts.SUMMARY_ALL_BELOW}"
     strongest = [title for title, score in scored if score == top]
     named = ", ".join(f"“{t}”" for t in strongest[:-1])
     named = f"{named} en “{strongest[-1]}”" if named else f"“{strongest[-1]}”"
-    lines = [texts.SUMMARY_STRONGEST.format(themes=named, score=top)]
-    if top < STRONG:
-        lines.append(nothing_strong or texts.SUMMARY_NOTHING_STRONG)
-    lines.append(texts.SUMMARY_CLOSING)
-    return " ".join(lines)
+    return f"{texts.SUMMARY_STRONGEST.format(themes=named, score=top)} {texts.SUMMARY_CLOSING}"
 
 
 def chart(course_title: str, scored: Sequence[tuple[str, int]]) -> bytes:

@@ -73,20 +73,24 @@ def incoming(update: Update) -> Incoming | None:
         return None
     chat_id = str(chat.id)
     first_name = user.first_name if user is not None else None
+    code = (user.language_code or "") if user is not None else ""
+    language = code.split("-")[0].lower() or None  # "pt-br": "pt"
     query = update.callback_query
     if query is not None:
         return Incoming(
-            Channel.TELEGRAM, chat_id, Kind.BUTTON, data=query.data or "", first_name=first_name
-        )
+            Channel.TELEGRAM, chat_id, Kind.BUTTON, data=query.data or "", first_name=first_name,
+            language=language,
+        )  # fmt: skip
     message = update.message
     if message is None:
         return None
     if message.text is not None:
         event = Incoming.from_text(Channel.TELEGRAM, chat_id, message.text, first_name)
-        return replace(event, replied_to=_replied_to(message))
+        return replace(event, replied_to=_replied_to(message), language=language)
     return Incoming(
-        Channel.TELEGRAM, chat_id, Kind.UNSUPPORTED, first_name=first_name, what=_what(message)
-    )
+        Channel.TELEGRAM, chat_id, Kind.UNSUPPORTED, first_name=first_name, what=_what(message),
+        language=language,
+    )  # fmt: skip
 
 
 async def hand_over(
