@@ -147,6 +147,7 @@ HELP = (
     "/pauze: even niets ontvangen\n"
     "/verder: weer verdergaan\n"
     "/stop: de cursus stoppen\n"
+    "/coach: een vraag stellen aan een coach (een mens)\n"
     "/privacy: wat ik bewaar en wie het leest\n"
     "/mijngegevens: alles wat ik over jou bewaar, als bestand\n"
     "/wisgegevens: alles over jou wissen\n"
@@ -180,6 +181,7 @@ MENU = [
     ("stop", "De cursus stoppen"),
     ("help", "Wat je kunt doen"),
     ("hulp", "Hulp als het niet goed gaat"),
+    ("coach", "Een vraag aan een coach"),
     ("privacy", "Wat ik bewaar en wie het leest"),
 ]
 
