@@ -10,61 +10,22 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core import texts, texts_care, texts_coach
-from bot.core.messages import Incoming, Kind, Outgoing
 from storage.models import Channel
+from tests.coach_kit import (
+    AFTER_DAY_ONE,
+    PLAN,
+    QUESTION,
+    asked,
+    coach_taps,
+    coach_types,
+    data,
+    participant_replies,
+)
 from tests.journey_kit import Kit
 
 AMS = ZoneInfo("Europe/Amsterdam")
-AFTER_DAY_ONE = datetime(2026, 11, 26, 7, 30, tzinfo=AMS).astimezone(UTC)
-QUESTION = "Mijn vriend wil samenwonen en ik krijg er buikpijn van. Is dat normaal?"
-PLAN = "ik heb pillen gespaard en vanavond neem ik ze allemaal in"
 
 coaches = pytest.mark.kit(trainer_ids="42,43")
-
-
-def _data(message: Outgoing) -> list[str]:
-    return [b.data for row in message.buttons for b in row]
-
-
-async def _coach_does(kit: Kit, chat: str, event: Incoming) -> list[Outgoing]:
-    before = len(kit.channel.to(chat))
-    await kit.engine.conversation.answer(event)
-    return kit.channel.to(chat)[before:]
-
-
-async def coach_types(
-    kit: Kit, chat: str, text: str, replied_to: str | None = None, name: str = "Anna"
-) -> list[Outgoing]:
-    event = Incoming.from_text(Channel.CONSOLE, chat, text, first_name=name)
-    if replied_to is not None:
-        event = Incoming(Channel.CONSOLE, chat, Kind.TEXT, text=text, first_name=name,
-                         replied_to=replied_to)  # fmt: skip
-    return await _coach_does(kit, chat, event)
-
-
-async def coach_taps(kit: Kit, chat: str, data: str, name: str = "Anna") -> list[Outgoing]:
-    return await _coach_does(kit, chat, Incoming(Channel.CONSOLE, chat, Kind.BUTTON, data=data,
-                                                 first_name=name))  # fmt: skip
-
-
-async def participant_replies(kit: Kit, text: str, replied_to: str) -> list[Outgoing]:
-    before = len(kit.channel.to("1"))
-    event = Incoming(Channel.CONSOLE, "1", Kind.TEXT, text=text, first_name="Sanne",
-                     replied_to=replied_to)  # fmt: skip
-    await kit.engine.conversation.answer(event)
-    return kit.channel.to("1")[before:]
-
-
-async def _asked(kit: Kit) -> tuple[Outgoing, Outgoing]:
-    """Sanne on day 1 asks her question; each coach's copy of it."""
-    await kit.sign_up("1")
-    await kit.run_until(AFTER_DAY_ONE)
-    await kit.answer("1", "/coach")
-    [sent] = await kit.answer("1", QUESTION)
-    assert sent.text.startswith("Je vraag is naar je coach gestuurd.")
-    [first] = kit.channel.to("42")
-    [second] = kit.channel.to("43")
-    return first, second
 
 
 async def test_without_a_coach_coach_is_not_available_and_points_to_hulp(kit: Kit) -> None:
@@ -96,7 +57,7 @@ async def test_coach_says_who_reads_it_and_the_question_goes_to_every_coach_not_
         assert "dag 1" in copy.text
         assert QUESTION in copy.text
         tid = copy.text.split("#")[1][:5]
-        assert _data(copy) == [f"q:take:{tid}", f"q:close:{tid}"]
+        assert data(copy) == [f"q:take:{tid}", f"q:close:{tid}"]
     p = await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1")
     assert p is not None
     assert await kit.engine.store.reflections.all(p.id) == []
@@ -112,7 +73,7 @@ async def test_coach_says_who_reads_it_and_the_question_goes_to_every_coach_not_
 async def test_a_reply_answers_the_others_see_who_took_it_and_follow_ups_go_to_the_owner(
     kit: Kit,
 ) -> None:
-    first, _ = await _asked(kit)
+    first, _ = await asked(kit)
     [done] = await coach_types(kit, "42", "Dat is heel normaal. Wat maakt je het meest onrustig?",
                                replied_to=first.text)  # fmt: skip
     assert done.text.startswith("Verstuurd naar Sanne")
@@ -135,7 +96,7 @@ async def test_a_reply_answers_the_others_see_who_took_it_and_follow_ups_go_to_t
 
 @coaches
 async def test_take_then_type_answers_and_a_second_take_is_told_it_is_taken(kit: Kit) -> None:
-    first, _ = await _asked(kit)
+    first, _ = await asked(kit)
     tid = first.text.split("#")[1][:5]
     [taken] = await coach_taps(kit, "43", f"q:take:{tid}", name="Bert")
     assert taken.text == texts_coach.TAKEN.format(tid=tid, name="Sanne")
@@ -173,7 +134,7 @@ async def test_a_concern_to_a_coach_says_the_coach_reads_it_but_not_at_once(kit:
 
 @coaches
 async def test_coach_stop_closes_the_thread_and_the_coaches_hear_it(kit: Kit) -> None:
-    first, _ = await _asked(kit)
+    first, _ = await asked(kit)
     [stopped] = await kit.answer("1", "/coach stop")
     assert stopped.text == texts_coach.COACH_STOPPED
     assert kit.channel.to("42")[-1].text.endswith("heeft het gesprek gesloten.")
@@ -186,7 +147,7 @@ async def test_coach_stop_closes_the_thread_and_the_coaches_hear_it(kit: Kit) ->
 
 @coaches
 async def test_a_coach_closing_tells_the_participant(kit: Kit) -> None:
-    first, _ = await _asked(kit)
+    first, _ = await asked(kit)
     tid = first.text.split("#")[1][:5]
     [closed] = await coach_taps(kit, "42", f"q:close:{tid}")
     assert closed.text.startswith(f"#{tid} is gesloten")
@@ -233,7 +194,7 @@ async def test_inbox_lists_urgent_first_then_the_longest_waiting(kit: Kit) -> No
 
 @coaches
 async def test_a_thread_a_week_quiet_closes_and_both_sides_hear_it(kit: Kit) -> None:
-    await _asked(kit)
+    await asked(kit)
     await kit.run_until(AFTER_DAY_ONE + timedelta(days=7, hours=2), step=timedelta(hours=3))
     assert await kit.engine.store.threads.open_threads() == []
     assert texts_coach.COACH_CLOSED_IDLE in [m.text for m in kit.channel.to("1")]

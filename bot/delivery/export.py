@@ -24,6 +24,11 @@ EXPORT_NAME = "druppel-mijn-gegevens.json"
 ABOUT = "Alles wat druppel over jou bewaart. Geen mens leest je antwoorden."
 
 JSON = dict[str, Any]
+#: What a thread holds of the coaches, not of the participant: who they are, their copies.
+_COACHES_OWN: Any = {
+    "pid": True, "owner": True, "closed_by": True, "copies": True,
+    "messages": {"__all__": {"by"}},
+}  # fmt: skip
 
 
 @runtime_checkable
@@ -92,6 +97,9 @@ async def export(
         "queued": [_item(i) for i in await store.queue.items(pid) if i.kind != "export"],
         "held_while_paused": [_item(i) for i in await store.queue.items(pid, held=True)],
         "parked": [p for p in parked if p is not None],
+        "coach_threads": [
+            t.model_dump(mode="json", exclude=_COACHES_OWN) for t in await store.threads.all(pid)
+        ],
         "delivery_failures": [
             f.model_dump(mode="json", exclude={"participant"}) for f in reversed(failures)
         ],

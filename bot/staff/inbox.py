@@ -22,7 +22,7 @@ from bot.delivery.drain import Editor
 from bot.delivery.errors import DeliveryError
 from bot.delivery.items import reply_item
 from bot.delivery.owed import Deliveries
-from bot.staff.roles import Role, Roles
+from bot.staff.roles import Roles
 from scheduler.hours import Hours
 from storage.keys import chat_member
 from storage.models import Channel, Lane, Participant, QueueItem
@@ -61,9 +61,10 @@ class Inbox:
 
     # -- what the participant's side asks of the coaches ------------------------------------------
     async def coaches(self) -> list[str]:
-        """Who gets the questions: every trainer (operators answer too, but are not sent them)."""
-        everyone = await self.roles.everyone()
-        return sorted(u for u, role in everyone.items() if role is Role.TRAINER)
+        """Who gets the questions and may answer them: the trainers. An operator who is not
+        also a trainer sees counts only, never a name or a question."""
+        granted = set(await self.store.roles.trainers())
+        return sorted(self.roles.configured_trainers | granted)
 
     async def available(self) -> bool:
         return bool(await self.coaches())
@@ -160,6 +161,8 @@ class Inbox:
     # -- what a coach does ----------------------------------------------------------------------
     async def handle(self, event: Incoming) -> Replies | None:
         """A coach's command, tap or answer; None when the event is none of these."""
+        if event.chat_id not in await self.coaches():
+            return None
         if event.kind is Kind.COMMAND and event.command == "inbox":
             return await self.listing()
         tapped = ThreadAction.read(event.data or "") if event.kind is Kind.BUTTON else None
@@ -176,6 +179,8 @@ class Inbox:
 
     async def typed(self, event: Incoming) -> Replies | None:
         """A coach's plain text after "Ik pak hem op": the answer to that thread."""
+        if event.chat_id not in await self.coaches():
+            return None
         typing = await self.store.threads.typing_to(event.chat_id)
         return None if typing is None else await self.answer(event, typing)
 
