@@ -19,6 +19,7 @@ from typing import Annotated
 
 import redis.asyncio as aioredis
 from pydantic import Field, StringConstraints
+from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
 from storage.crypto import TextCipher
@@ -135,11 +136,16 @@ class ThreadRepo:
         return found[-1] if found else None
 
     async def update(
-        self, pid: str, tid: str, change: Callable[[Thread], Thread | None]
+        self,
+        pid: str,
+        tid: str,
+        change: Callable[[Thread], Thread | None],
+        also: Callable[[Pipeline, Thread], None] | None = None,
     ) -> Thread | None:
         """Apply `change` to the stored thread atomically; None when there is no such thread.
-        The open index follows: a closed thread leaves it, an open one is filed by its last
-        message."""
+        `also(pipe, changed)` may add commands on the participant's own keys (their chat's
+        queue) to the same transaction. The open index follows: a closed thread leaves it, an
+        open one is filed by its last message."""
         key = self._keys.threads(pid)
         async with self._redis.pipeline(transaction=True) as pipe:
             for _ in range(UPDATE_ATTEMPTS):
@@ -156,6 +162,8 @@ class ThreadRepo:
                         return current
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.hset(key, tid, self._sealed(changed))
+                    if also is not None:
+                        also(pipe, changed)
                     await pipe.execute()
                     break
                 except WatchError:
@@ -170,11 +178,16 @@ class ThreadRepo:
         return changed
 
     async def add(
-        self, pid: str, tid: str, message: ThreadMessage, owner: str | None = None
+        self,
+        pid: str,
+        tid: str,
+        message: ThreadMessage,
+        owner: str | None = None,
+        also: Callable[[Pipeline, Thread], None] | None = None,
     ) -> Thread | None:
-        """A message joins an open thread (None when it is closed or gone). A participant's
-        message starts the wait for a coach; a coach's ends it, and the first coach to answer
-        owns the thread."""
+        """A message joins an open thread (None when it is closed or gone), with `also`'s
+        commands in the same transaction. A participant's message starts the wait for a coach;
+        a coach's ends it, and the first coach to answer owns the thread."""
 
         def join(thread: Thread) -> Thread | None:
             if thread.status is not Status.OPEN:
@@ -189,7 +202,7 @@ class ThreadRepo:
                 thread.owner = thread.owner or owner
             return thread
 
-        changed = await self.update(pid, tid, join)
+        changed = await self.update(pid, tid, join, also)
         if changed is None or changed.status is not Status.OPEN:
             return None
         return changed if changed.messages and changed.messages[-1] == message else None

@@ -205,3 +205,15 @@ async def test_a_thread_a_week_quiet_closes_and_both_sides_hear_it(kit: Kit) -> 
 async def test_coach_is_in_help_and_the_menu() -> None:
     assert "/coach" in texts.HELP
     assert "coach" in [name for name, _ in texts.MENU]
+
+
+@coaches
+async def test_an_answer_handed_in_twice_reaches_the_participant_once(kit: Kit) -> None:
+    """Telegram hands an update in again when it did not hear it confirmed (a crash)."""
+    first, _ = await asked(kit)
+    answer = "Dat is heel normaal."
+    await coach_types(kit, "42", answer, replied_to=first.text)
+    [again] = await coach_types(kit, "42", answer, replied_to=first.text)
+    assert again.text.startswith("Verstuurd naar Sanne")
+    got = [m for m in kit.channel.to("1") if m.text.startswith(texts_coach.COACH_ANSWER_MARK)]
+    assert len(got) == 1

@@ -15,6 +15,8 @@ import re
 from datetime import datetime, timedelta
 from typing import ClassVar, Literal
 
+from redis.asyncio.client import Pipeline
+
 from bot.core import texts_coach
 from bot.core.button_data import ButtonData
 from bot.core.messages import Incoming, Kind, Outgoing
@@ -217,29 +219,42 @@ class Inbox:
         return _say(texts_coach.TAKEN.format(tid=tid, name=self._name(participant)))
 
     async def answer(self, event: Incoming, tid: str) -> Replies:
-        """A coach's answer: into the thread, and into the participant's chat queue."""
+        """A coach's answer: into the thread and into the participant's chat queue, in one
+        transaction, so a crash keeps both or neither; the same answer handed in again (the
+        platform repeats an update it did not hear confirmed) is not sent twice."""
         thread, refused = await self._claim(event, tid)
         if thread is None:
             return refused
-        message = ThreadMessage(
-            who=Who.COACH, at=self.clock.now(), text=event.text.strip()[:MAX_MESSAGE] or "…",
-            by=event.chat_id,
-        )  # fmt: skip
-        joined = await self.store.threads.add(thread.pid, tid, message, owner=event.chat_id)
+        words = event.text.strip()[:MAX_MESSAGE] or "…"
+        participant = await self.store.participants.get(thread.pid)
+        done = texts_coach.ANSWER_SENT.format(tid=tid, name=self._name(participant))
+        last = thread.messages[-1] if thread.messages else None
+        if last is not None and (last.who, last.by, last.text) == (Who.COACH, event.chat_id, words):
+            return _say(done)
+        message = ThreadMessage(who=Who.COACH, at=self.clock.now(), text=words, by=event.chat_id)
+
+        def queue(pipe: Pipeline, joined: Thread) -> None:
+            index = len(joined.messages) - 1
+            item = QueueItem(lane=Lane.REPLY, kind="coach", thread=tid, index=index)
+            self.store.queue.queue(pipe, thread.pid, [item])
+
+        await self._recheck(thread.pid)
+        joined = await self.store.threads.add(thread.pid, tid, message, event.chat_id, queue)
         if joined is None:
             return _say(texts_coach.GONE)
-        item = QueueItem(lane=Lane.REPLY, kind="coach", thread=tid, index=len(joined.messages) - 1)
-        await self._queue(thread.pid, [item])
+        await self.deliveries.drain(thread.pid)
         await self.store.threads.typing(event.chat_id, None)
         await self.store.due.wake(MEMBER, joined.last_at + timedelta(seconds=IDLE_SECONDS))
-        participant = await self.store.participants.get(thread.pid)
-        return _say(texts_coach.ANSWER_SENT.format(tid=tid, name=self._name(participant)))
+        return _say(done)
+
+    async def _recheck(self, pid: str) -> None:
+        """Should this process die before the chat is drained, the chat is looked at again."""
+        safety = self.clock.to_course_seconds(self.deliveries.drainer.lock_seconds)
+        await self.store.due.recheck(chat_member(pid), self.clock.now() + timedelta(seconds=safety))
 
     async def _queue(self, pid: str, items: list[QueueItem]) -> None:
         """Into the participant's chat queue, behind whatever it still owes, then drained."""
-        safety = self.clock.to_course_seconds(self.deliveries.drainer.lock_seconds)
-        now = self.clock.now()
-        await self.store.due.recheck(chat_member(pid), now + timedelta(seconds=safety))
+        await self._recheck(pid)
         await self.store.queue.put(pid, items)
         await self.deliveries.drain(pid)
 
