@@ -4,9 +4,9 @@ Made when it is sent, from what is stored then, so the participant's words are n
 into their chat's queue (and are decrypted only on the way out, when encryption is on). Besides
 their profile, courses, answers and scores it lists what else names them: the broadcasts they
 were sent, what is still on its way or was set aside after failing (which message, when and
-why; the bot's own reply texts are left out, the lesson is named by course and day), the
-delivery failures operators see, and what their channel keeps (WhatsApp: each message's
-delivery statuses).
+why; the bot's own reply texts are left out, the lesson is named by course and day), their
+threads with the coaches (nothing of who the coaches are), the delivery failures operators see,
+and what their channel keeps (WhatsApp: each message's delivery statuses).
 """
 
 from __future__ import annotations
