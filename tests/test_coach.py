@@ -217,3 +217,11 @@ async def test_an_answer_handed_in_twice_reaches_the_participant_once(kit: Kit) 
     assert again.text.startswith("Verstuurd naar Sanne")
     got = [m for m in kit.channel.to("1") if m.text.startswith(texts_coach.COACH_ANSWER_MARK)]
     assert len(got) == 1
+
+
+@coaches
+async def test_a_reply_to_the_inbox_list_is_no_answer_to_a_thread(kit: Kit) -> None:
+    await asked(kit)
+    [listing] = await coach_types(kit, "42", "/inbox")
+    await coach_types(kit, "42", "Die pak ik morgen op", replied_to=listing.text)
+    assert not [m for m in kit.channel.to("1") if m.text.startswith(texts_coach.COACH_ANSWER_MARK)]

@@ -175,7 +175,7 @@ class Inbox:
         if event.kind is not Kind.TEXT:
             return None
         replied = _TAG.search(event.replied_to or "")
-        if replied is not None:
+        if replied is not None and texts_coach.HOW_TO_ANSWER.strip() in (event.replied_to or ""):
             return await self.answer(event, replied.group(1))
         return None
 
