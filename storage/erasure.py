@@ -30,6 +30,7 @@ from storage.keys import Keys, chat_member, enrollment_member
 from storage.models import Channel
 from storage.participants import ParticipantRepo
 from storage.profile import Profiles
+from storage.threads import ThreadRepo
 
 #: Real seconds the tombstone of an erasure stands: far longer than any write in flight.
 TOMBSTONE_SECONDS = 24 * 3600
@@ -55,6 +56,8 @@ class Eraser:
         self._activity = activity
         #: What each channel keeps under a chat (WhatsApp's inbox), added by its wiring.
         self.chat_erasers: dict[Channel, ChatEraser] = {}
+        #: Their threads with coaches, taken out of the coaches' indexes (set by the Store).
+        self.threads: ThreadRepo | None = None
 
     async def erase(self, pid: str, chat: tuple[Channel, str] | None = None) -> bool:
         """Forget a participant entirely. False when there was no such participant; safe to
@@ -74,6 +77,8 @@ class Eraser:
         await self._broadcasts.forget_recipient(pid)
         await self._failures.forget(pid)
         await self._activity.forget(pid)
+        if self.threads is not None:
+            await self.threads.forget(pid)
         for course_id in sorted(course_ids):
             await self._due.unschedule(enrollment_member(pid, course_id))
         await self._due.unschedule(chat_member(pid))

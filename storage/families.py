@@ -47,6 +47,7 @@ FAMILIES: dict[str, Family] = {
     "queue_parked": Family("items that failed too often, and why", Erased.SLOT),
     "legacy_outbox": Family("an older release's queue", Erased.SLOT),
     "received_broadcasts": Family("which broadcasts reached them", Erased.SLOT),
+    "threads": Family("their conversations with a coach", Erased.SLOT),
     "erased": Family("the tombstone: their id, for a day", Erased.TOMBSTONE),
     # -- shared structures that name them by id -----------------------------------------------
     "participants": Family("an older release's set of every id", Erased.CHAT),
@@ -61,6 +62,9 @@ FAMILIES: dict[str, Family] = {
     "activity": Family("their id by their last message", Erased.MEMBER),
     "retention_told": Family("their id by when they were told of erasure", Erased.MEMBER),
     "failures": Family("delivery failures, by their id", Erased.ENTRIES),
+    "thread_ids": Family("their open threads' ids -> their id", Erased.ENTRIES),
+    "threads_open": Family("their open threads' ids by time", Erased.ENTRIES),
+    "coach_typing": Family("a thread id a coach answers (a day)", Erased.LAPSES),
     # -- WhatsApp, by a keyed hash of the phone number -----------------------------------------
     "wa_inbox": Family("their waiting messages: text, number, profile name", Erased.CHANNEL),
     "wa_invited": Family("a standing template invitation", Erased.CHANNEL),

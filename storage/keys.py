@@ -27,6 +27,10 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{sched}:recheck                zset    chats to look at again first, by epoch due.py
     P:{p:<pid>}:broadcasts           set     broadcast ids already queued for them  broadcasts.py
     P:{p:<pid>}:erased               string  tombstone of an erasure (a day)        erasure.py
+    P:{p:<pid>}:threads              hash    thread id -> Thread JSON, sealed       threads.py
+    P:{coach}:ids                    hash    open thread id -> participant id       threads.py
+    P:{coach}:open                   zset    open thread id by its last message     threads.py
+    P:coach:<hash>:typing            string  the thread a coach types to (a day)    threads.py
     P:{seg}:<course>:<status>        set     participant ids by course and status   segments.py
     P:{seg}:built                    string  set once the segment index is complete segments.py
     P:roles:trainers                 hash    user id -> who granted it and when     roles.py
@@ -220,12 +224,26 @@ class Keys:
             self.checkins(pid), self.queue(pid), self.queue_items(pid), self.queue_held(pid),
             self.queue_lock(pid), self.queue_sending(pid), self.queue_state(pid),
             self.queue_parked(pid), self.legacy_outbox(pid), self.received_broadcasts(pid),
+            self.threads(pid),
             *(self.enrollment(pid, c) for c in course_ids),
         ]  # fmt: skip
 
     def participant_pattern(self, pid: str) -> str:
         """A SCAN pattern for every key of one participant (tests and audits use it)."""
         return f"{self._p(pid)}:*".replace("{", "\\{").replace("}", "\\}")
+
+    # -- coaches' threads ----------------------------------------------------------------------
+    def threads(self, pid: str) -> str:
+        return f"{self._p(pid)}:threads"
+
+    def thread_ids(self) -> str:
+        return f"{self.prefix}:{{coach}}:ids"
+
+    def threads_open(self) -> str:
+        return f"{self.prefix}:{{coach}}:open"
+
+    def coach_typing(self, user_hash: str) -> str:
+        return f"{self.prefix}:coach:{_part(user_hash, 'user')}:typing"
 
     # -- scheduling ---------------------------------------------------------------------------
     def due(self) -> str:

@@ -166,7 +166,9 @@ class QueueItem(BaseModel):
     lane: Lane = Lane.LESSON
     kind: Annotated[
         str,
-        StringConstraints(pattern=r"^(day|nudge|end|followup|care|text|answers|summary|export)$"),
+        StringConstraints(
+            pattern=r"^(day|nudge|end|followup|care|text|answers|summary|export|coach)$"
+        ),
     ] = "day"
     #: The broadcast this item belongs to, so its outcome is counted there.
     broadcast_id: Annotated[str, StringConstraints(max_length=32)] | None = None
@@ -176,6 +178,8 @@ class QueueItem(BaseModel):
     #: Which part of a message too long for one (a long day of someone's own answers).
     part: int = Field(default=0, ge=0)
     message: StoredMessage | None = None
+    #: A coach's answer is named by its thread and `index` there, read when it is sent.
+    thread: Annotated[str, StringConstraints(pattern=r"^[a-z2-9]{5}$")] | None = None
 
 
 class CheckIn(Record):

@@ -32,6 +32,7 @@ from storage.participants import ParticipantRepo
 from storage.queue import ChatQueue
 from storage.records import text
 from storage.scripts import Scripts
+from storage.threads import ThreadRepo
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +70,12 @@ class Store:
         self.failures = FailureLog(redis, keys)
         self.ops = OpsState(redis, keys)
         self.activity = Activity(redis, keys)
+        self.threads = ThreadRepo(redis, keys, cipher)
         self._eraser = Eraser(
             redis, keys, self.participants, self.enrollments, self.due, self.broadcasts,
             self.failures, self.activity, cipher,
         )  # fmt: skip
+        self._eraser.threads = self.threads
 
     @property
     def chat_erasers(self) -> dict[Channel, ChatEraser]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from scheduler.hours import Hours, parse_hours
 from storage.crypto import TextCipher, parse_keys
 from storage.models import TimeZoneName
 from storage.store import Store, open_store
@@ -148,6 +149,8 @@ class Settings(BaseSettings):
         default=time(8, 0), validation_alias=_env("OPERATOR_DIGEST_TIME")
     )
     trainer_ids: str = Field(default="", validation_alias=_env("TRAINER_IDS"))
+    #: When the coaches answer, in DEFAULT_TIMEZONE (`ma-vr 09:00-17:00`); unset: any time.
+    coach_hours: str | None = Field(default=None, validation_alias=_env("COACH_HOURS"))
     #: Fernet keys for participants' text at rest, comma separated, newest first.
     encryption_key: SecretStr | None = Field(
         default=None, validation_alias=_env("DRUPPEL_ENCRYPTION_KEY")
@@ -226,6 +229,20 @@ class Settings(BaseSettings):
             if not (user_id.isascii() and user_id.isdigit()):
                 raise ValueError(f"{user_id!r} is not a Telegram user id (a whole number)")
         return ",".join(ids)
+
+    @field_validator("coach_hours")
+    @classmethod
+    def _coach_hours(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parse_hours(value, "UTC")
+        return value.strip()
+
+    def hours(self) -> Hours | None:
+        """The coaches' hours in the default time zone (None: any time)."""
+        if self.coach_hours is None:
+            return None
+        return parse_hours(self.coach_hours, self.default_timezone)
 
     @property
     def operators(self) -> frozenset[str]:

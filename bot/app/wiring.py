@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.app.settings import Settings, stored
@@ -94,6 +94,9 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
             preview_day_seconds=settings.preview_day_seconds,
         )
         staff.ops.max_lag = settings.ready_max_lag_seconds
+        # Questions to a coach reach the trainers through the staff's inbox.
+        staff.inbox.hours = settings.hours()
+        coach.ctx = replace(coach.ctx, desk=staff.inbox)
         # Broadcasts keep their chats' queues filled at the pace the platform allows them.
         staff.broadcasts.budget = (
             settings.telegram_paid_per_second

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from bot.core.messages import Button, Outgoing
 from bot.delivery.journey import LIVE, Journey
@@ -12,6 +14,7 @@ from courses.models import Course
 from scheduler.places import zone_label
 from storage.models import Enrollment, EnrollmentStatus, Participant, QueueItem
 from storage.store import Store
+from storage.threads import Thread
 
 Replies = list[Outgoing]
 #: What follows the end of a course (the summary, their answers), as queue items.
@@ -23,6 +26,26 @@ def say(text: str, *rows: tuple[Button, ...]) -> Replies:
     return [Outgoing(text, buttons=tuple(rows))]
 
 
+class Desk(Protocol):
+    """The coaches' side of a thread, as the participant's side sees it (bot/staff/inbox.py)."""
+
+    async def available(self) -> bool:
+        """Whether any coach is there to read a question."""
+        ...
+
+    def opens(self, now: datetime) -> datetime | None:
+        """When the coaches' hours next begin, in their time zone; None while they are in."""
+        ...
+
+    async def asked(self, participant: Participant, thread: Thread) -> None:
+        """Show the coaches the thread's newest message."""
+        ...
+
+    async def closed(self, participant: Participant, thread: Thread) -> None:
+        """Tell the coaches the participant closed the thread."""
+        ...
+
+
 @dataclass(frozen=True)
 class Context:
     journey: Journey
@@ -30,6 +53,8 @@ class Context:
     retention_days: int | None = None
     #: Given a participant and a course, what follows its end (None: nothing).
     closing: Closing | None = None
+    #: The coaches, when there are any (None: /coach is not available).
+    desk: Desk | None = None
 
     @property
     def store(self) -> Store:

@@ -16,7 +16,15 @@ from typing import Any, Generic, TypeVar
 
 from rapidfuzz.distance import Levenshtein
 
-from bot.conversation import care, commands, looking_back, privacy, reflections, signup
+from bot.conversation import (
+    care,
+    coaching,
+    commands,
+    looking_back,
+    privacy,
+    reflections,
+    signup,
+)
 from bot.conversation.buttons import (
     CourseChoice,
     InEnglish,
@@ -29,7 +37,7 @@ from bot.conversation.buttons import (
 )
 from bot.conversation.context import Closing, Context, Replies, say
 from bot.conversation.steps import Step, set_step, step_of
-from bot.core import texts
+from bot.core import texts, texts_care, texts_coach
 from bot.core.button_data import SEPARATOR, ButtonData
 from bot.core.messages import Incoming, Kind
 from bot.delivery.items import CheckInScore
@@ -77,6 +85,7 @@ COMMANDS: tuple[Command, ...] = (
     ForParticipant(("dag", "day"), looking_back.day),
     ForParticipant(("antwoorden", "answers"), looking_back.answers),
     ForParticipant(("voortgang", "progress"), looking_back.progress),
+    ForParticipant(("coach",), coaching.coach),
 )
 
 
@@ -153,19 +162,36 @@ class Coach:
             return await self.route(event)
         if self.on_danger is not None:
             await self.on_danger(found)
-        routine = await self.route(event)
-        return await care.in_danger(self.ctx, event, found, routine)
+        to_coach = await self._to_coach(event)
+        routine = await self.route(event, found)
+        helped = await care.in_danger(self.ctx, event, found, routine)
+        if not to_coach:
+            return helped
+        # A coach will read this message, only not at once: the help says so.
+        return [
+            replace(r, text=r.text.replace(texts_care.NOBODY_READS, texts_coach.COACH_READS_LATER))
+            for r in helped
+        ]
 
-    async def route(self, event: Incoming) -> Replies:
+    async def _to_coach(self, event: Incoming) -> bool:
+        if event.kind is not Kind.TEXT:
+            return False
+        try:
+            known = await self._known(event)
+        except UndecryptableText:
+            return False
+        return known is not None and coaching.for_coach(known, event.replied_to)
+
+    async def route(self, event: Incoming, found: Assessment = NONE) -> Replies:
         """The routine answer to an event, whatever the safety net heard in it. Someone whose
         record no key opens is told so, and how to erase it (/wisgegevens reads no record)."""
         try:
-            return await self._route(event)
+            return await self._route(event, found)
         except UndecryptableText:
             log.error("a %s chat's record opens with no configured key", event.channel)
             return say(texts.RECORD_UNREADABLE)
 
-    async def _route(self, event: Incoming) -> Replies:
+    async def _route(self, event: Incoming, found: Assessment) -> Replies:
         if event.kind is Kind.COMMAND:
             return await self._command(event)
         if event.kind is Kind.BUTTON:
@@ -176,7 +202,7 @@ class Coach:
         if event.kind is Kind.UNSUPPORTED:
             what = texts.UNSUPPORTED_WHAT.get(event.what or "", "bijlagen")
             return say(texts.UNSUPPORTED.format(what=what))
-        return await self._typed(known, event.text, event.replied_to)
+        return await self._typed(known, event.text, event.replied_to, found)
 
     async def _known(self, event: Incoming) -> Participant | None:
         return await self.ctx.store.participants.by_chat(event.channel, event.chat_id)
@@ -229,8 +255,14 @@ class Coach:
         return await on_tap(self.ctx, known, data)
 
     async def _typed(
-        self, participant: Participant, text: str, replied_to: str | None = None
+        self,
+        participant: Participant,
+        text: str,
+        replied_to: str | None = None,
+        found: Assessment = NONE,
     ) -> Replies:
+        if coaching.for_coach(participant, replied_to):
+            return await coaching.asked(self.ctx, participant, text, found)
         step = step_of(participant)
         answer = TYPED.get(step) if step is not None else None
         if answer is not None:

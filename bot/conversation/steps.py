@@ -19,6 +19,7 @@ class Step(StrEnum):
     ZONE = "zone"  # asked whether the time zone is right
     TYPE_ZONE = "type_zone"  # asked to type a time zone
     RESTART = "restart"  # asked whether to start again, while a course runs
+    COACH = "coach"  # asked to type their question to a coach
 
 
 #: The steps in which a typed text is a delivery time, and a time zone.

@@ -147,6 +147,7 @@ HELP = (
     "/pauze: even niets ontvangen\n"
     "/verder: weer verdergaan\n"
     "/stop: de cursus stoppen\n"
+    "/coach: een vraag stellen aan een coach (een mens)\n"
     "/privacy: wat ik bewaar en wie het leest\n"
     "/mijngegevens: alles wat ik over jou bewaar, als bestand\n"
     "/wisgegevens: alles over jou wissen\n"
@@ -188,6 +189,7 @@ MENU = [
     ("stop", "De cursus stoppen"),
     ("help", "Wat je kunt doen"),
     ("hulp", "Hulp als het niet goed gaat"),
+    ("coach", "Een vraag aan een coach"),
     ("privacy", "Wat ik bewaar en wie het leest"),
 ]
 
@@ -197,11 +199,13 @@ PRIVACY = (
     "• je cursus, hoe ver je bent, je lestijd en tijdzone\n"
     "• je antwoorden en je scores\n"
     "• welke groepsberichten je kreeg, en wat nog naar je onderweg is\n"
+    "• je vragen via /coach, en de antwoorden\n"
     "• als een bericht aan jou mislukt: een foutregel, zonder inhoud\n"
     "{extra}\n"
     "Waarom: om je lessen op jouw tijd te sturen, en zodat jij later kunt terugkijken. Voor "
     "niets anders.\n\n"
-    "Wie het ziet: geen mens leest je antwoorden. Beheerders zien alleen je voortgang en "
+    "Wie het ziet: geen mens leest je antwoorden. Je vragen via /coach (met je naam) lezen "
+    "alleen de coaches. Beheerders zien alleen je voortgang en "
     "aantallen, nooit {hidden} of wat jij schrijft.{carrier}\n\n"
     "{how_long}\n\n"
     "Met /mijngegevens krijg je alles als bestand, met /wisgegevens wis je alles, meteen en "

@@ -36,6 +36,7 @@ STATS_DANGER = (
     "Hulp geboden (24 uur / 7 dagen): {day}/{week}, waarvan acuut {acute_day}/{acute_week}"
 )
 STATS_DANGER_KINDS = "  per soort: {kinds}"
+STATS_THREADS = "Vragen aan coaches: {open} open, waarvan {urgent} dringend"
 #: The safety net's categories as operators read them (counts only, never words).
 DANGER_KIND = {
     "suicide_plan": "plan tot zelfdoding",

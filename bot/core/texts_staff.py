@@ -10,6 +10,7 @@ STAFF_MENU_TRAINER = [
     ("broadcast", "Een bericht aan deelnemers sturen"),
     ("broadcasts", "Recente berichten en hoe ze gingen"),
     ("preview", "Een cursus lezen zoals deelnemers hem krijgen"),
+    ("inbox", "Open vragen van deelnemers"),
 ]
 STAFF_MENU_OPERATOR = [
     ("trainer", "Trainer toevoegen of verwijderen"),

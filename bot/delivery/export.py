@@ -4,9 +4,9 @@ Made when it is sent, from what is stored then, so the participant's words are n
 into their chat's queue (and are decrypted only on the way out, when encryption is on). Besides
 their profile, courses, answers and scores it lists what else names them: the broadcasts they
 were sent, what is still on its way or was set aside after failing (which message, when and
-why; the bot's own reply texts are left out, the lesson is named by course and day), the
-delivery failures operators see, and what their channel keeps (WhatsApp: each message's
-delivery statuses).
+why; the bot's own reply texts are left out, the lesson is named by course and day), their
+threads with the coaches (nothing of who the coaches are), the delivery failures operators see,
+and what their channel keeps (WhatsApp: each message's delivery statuses).
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ EXPORT_NAME = "druppel-mijn-gegevens.json"
 ABOUT = "Alles wat druppel over jou bewaart. Geen mens leest je antwoorden."
 
 JSON = dict[str, Any]
+#: What a thread holds of the coaches, not of the participant: who they are, their copies.
+_COACHES_OWN: Any = {
+    "pid": True, "owner": True, "closed_by": True, "copies": True,
+    "messages": {"__all__": {"by"}},
+}  # fmt: skip
 
 
 @runtime_checkable
@@ -92,6 +97,9 @@ async def export(
         "queued": [_item(i) for i in await store.queue.items(pid) if i.kind != "export"],
         "held_while_paused": [_item(i) for i in await store.queue.items(pid, held=True)],
         "parked": [p for p in parked if p is not None],
+        "coach_threads": [
+            t.model_dump(mode="json", exclude=_COACHES_OWN) for t in await store.threads.all(pid)
+        ],
         "delivery_failures": [
             f.model_dump(mode="json", exclude={"participant"}) for f in reversed(failures)
         ],

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from redis.asyncio.client import Pipeline
 
-from bot.core import texts
+from bot.core import texts, texts_coach
 from bot.core.messages import Outgoing
 from bot.delivery import answers
 from bot.delivery.drain import Drainer, Sender
@@ -66,12 +66,21 @@ class Deliveries:
             if content is None:
                 return None
             return Outgoing(texts.EXPORT_CAPTION, document=(EXPORT_NAME, content))
+        if item.kind == "coach":
+            return await self._coach(pid, item)
         if item.kind == "summary":
             course = self.journey.courses.get(item.course_id or "")
             if course is None:
                 return None
             return await summary(course, await self.store.checkins.all(pid))
         return render(item, self.journey.courses)
+
+    async def _coach(self, pid: str, item: QueueItem) -> Outgoing | None:
+        """A coach's answer, read from the participant's thread as it is sent."""
+        thread = await self.store.threads.get(pid, item.thread or "")
+        if thread is None or item.index >= len(thread.messages):
+            return None
+        return Outgoing(texts_coach.COACH_ANSWER.format(text=thread.messages[item.index].text))
 
     async def _answers(self, pid: str, item: QueueItem) -> Outgoing | None:
         course = self.journey.courses.get(item.course_id or "")

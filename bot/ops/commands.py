@@ -307,6 +307,9 @@ def stats_text(found: Stats) -> str:
     seen = danger_kinds(found.last_week, found.last_day)
     if seen:
         lines.append(texts_ops.STATS_DANGER_KINDS.format(kinds=seen))
+    lines.append(
+        texts_ops.STATS_THREADS.format(open=found.threads_open, urgent=found.threads_urgent)
+    )
     return "\n".join(lines)
 
 

@@ -57,6 +57,9 @@ class Stats:
     courses: list[CourseNumbers]
     last_day: dict[str, int] = field(default_factory=dict)
     last_week: dict[str, int] = field(default_factory=dict)
+    #: Questions to coaches still open, and how many of them are urgent (counts only).
+    threads_open: int = 0
+    threads_urgent: int = 0
 
     def by_status(self) -> dict[EnrollmentStatus, int]:
         """Enrollments by status over every course."""
@@ -73,7 +76,10 @@ async def collect(store: Store, courses: Mapping[str, Course], counters: Counter
         )
     async for pid in store.participants.ids():
         await _add_participant(store, pid, numbers)
+    threads = await store.threads.open_threads()
     return Stats(
+        threads_open=len(threads),
+        threads_urgent=sum(t.urgent for t in threads),
         participants=await store.participants.count(),
         courses=list(numbers.values()),
         last_day=await counters.window(DAY_HOURS),

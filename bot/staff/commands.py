@@ -20,6 +20,7 @@ from bot.core.messages import Button, Incoming, Kind, Outgoing
 from bot.delivery.owed import Deliveries
 from bot.ops.commands import COMMANDS as OPERATOR_COMMANDS
 from bot.ops.commands import OperatorCommands
+from bot.staff.inbox import Inbox
 from bot.staff.preview import PREFIX as PREVIEW_PREFIX
 from bot.staff.preview import Previews
 from bot.staff.roles import Role, Roles, user_hash
@@ -71,6 +72,7 @@ class Staff:
         self.roles = roles
         self.menus = menus
         self.ops = OperatorCommands(self.journey)
+        self.inbox = Inbox(deliveries, roles)
 
     async def refresh_menus(self) -> None:
         """Each trainer and operator sees their own commands in Telegram's menu."""
@@ -83,6 +85,9 @@ class Staff:
         role = await self.roles.of(event.chat_id)
         if role is None:
             return None
+        coached = await self.inbox.handle(event)
+        if coached is not None:
+            return coached
         if event.kind is Kind.COMMAND:
             command = event.command or ""
             if command == "broadcast":
@@ -101,7 +106,8 @@ class Staff:
         if event.kind is Kind.BUTTON and (event.data or "").startswith("b:"):
             return await self._button(event, role, event.data or "")
         if event.kind is Kind.TEXT:
-            return await self._text(event)
+            drafted = await self._text(event)
+            return drafted if drafted is not None else await self.inbox.typed(event)
         return None
 
     # -- broadcasts ---------------------------------------------------------------------------

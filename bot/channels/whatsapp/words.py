@@ -27,6 +27,7 @@ PLAIN = {
 WITH_ARGUMENT = {
     "start": "start", "begin": "start", "tijd": "tijd", "time": "time",
     "tijdzone": "tijdzone", "timezone": "timezone", "dag": "dag", "day": "day",
+    "coach": "coach",
 }  # fmt: skip
 #: Every word druppel reads as a command.
 COMMAND_WORDS = frozenset(PLAIN) | frozenset(WITH_ARGUMENT)
@@ -40,6 +41,8 @@ def _argument_fits(command: str, args: list[str], courses: Collection[str]) -> b
     joined = " ".join(args)
     if command == "start":
         return len(args) == 1 and args[0].lower() in courses
+    if command == "coach":
+        return len(args) == 1 and args[0].lower() == "stop"
     if command in ("tijd", "time"):
         return parse_time_of_day(joined) is not None
     if command in ("tijdzone", "timezone"):

@@ -1,0 +1,97 @@
+"""A question to a human coach: /coach, the question typed after it, a reply to a coach's
+answer, and /coach stop.
+
+Only what a participant sends after /coach (or as a reply to a coach's answer) reaches a coach;
+their course answers never do. The safety net has read every such message first (router.py):
+a danger signal gets the help at once and marks the thread urgent, with what it heard.
+"""
+
+from __future__ import annotations
+
+from bot.conversation.context import Context, Replies, say
+from bot.conversation.steps import Step, set_step, step_of
+from bot.core import texts_coach
+from bot.safety import Assessment
+from storage.models import Participant
+from storage.threads import MAX_MESSAGE, Thread, ThreadMessage, Who
+
+STOP_WORDS = frozenset({"stop", "klaar", "sluit", "sluiten"})
+
+
+async def coach(ctx: Context, participant: Participant, args: tuple[str, ...]) -> Replies:
+    """/coach: who reads it, what reaches them, when an answer comes; then the question."""
+    if args and args[0].lower() in STOP_WORDS:
+        return await stop(ctx, participant)
+    desk = ctx.desk
+    if desk is None or not await desk.available():
+        return say(texts_coach.COACH_NONE)
+    await set_step(ctx.store, participant, Step.COACH)
+    later = texts_coach.later(desk.opens(ctx.journey.clock.now()))
+    return say(texts_coach.COACH_INTRO.format(later=later))
+
+
+async def stop(ctx: Context, participant: Participant) -> Replies:
+    """/coach stop: the open thread closes (and a question not yet typed is not awaited)."""
+    waiting = step_of(participant) is Step.COACH
+    if waiting:
+        await set_step(ctx.store, participant, None)
+    thread = await ctx.store.threads.current(participant.id)
+    if thread is None:
+        return say(texts_coach.COACH_STOPPED if waiting else texts_coach.COACH_NOTHING_OPEN)
+    closed = await ctx.store.threads.close(participant.id, thread.id, "participant")
+    if closed is not None and ctx.desk is not None:
+        await ctx.desk.closed(participant, closed)
+    return say(texts_coach.COACH_STOPPED)
+
+
+def for_coach(participant: Participant, replied_to: str | None) -> bool:
+    """Whether a typed text goes to a coach: the question after /coach, or a reply to a coach's
+    answer."""
+    if step_of(participant) is Step.COACH:
+        return True
+    return replied_to is not None and replied_to.startswith(texts_coach.COACH_ANSWER_MARK)
+
+
+async def _thread(ctx: Context, participant: Participant) -> Thread:
+    """Their open thread, or a new one that knows the course and day they are on."""
+    found = await ctx.store.threads.current(participant.id)
+    if found is not None:
+        return found
+    current = await ctx.journey.current(participant.id)
+    day = current.last_delivered_day if current is not None else 0
+    return await ctx.store.threads.open(
+        participant.id,
+        ctx.journey.clock.now(),
+        current.course_id if current is not None else None,
+        day or None,
+    )
+
+
+async def asked(ctx: Context, participant: Participant, words: str, found: Assessment) -> Replies:
+    """A message to a coach: into the participant's thread, then to the coaches."""
+    if step_of(participant) is Step.COACH:
+        await set_step(ctx.store, participant, None)
+    desk = ctx.desk
+    if desk is None or not await desk.available():
+        return say(texts_coach.COACH_NONE)
+    thread = await _thread(ctx, participant)
+    if found.danger:
+
+        def urgent(t: Thread) -> Thread:
+            t.urgent, t.category = True, found.category
+            return t
+
+        await ctx.store.threads.update(participant.id, thread.id, urgent)
+    now = ctx.journey.clock.now()
+    message = ThreadMessage(who=Who.PARTICIPANT, at=now, text=words.strip()[:MAX_MESSAGE] or "…")
+    joined = await ctx.store.threads.add(participant.id, thread.id, message)
+    if joined is None:  # closed meanwhile: it starts a thread of its own
+        joined = await ctx.store.threads.add(
+            participant.id, (await _thread(ctx, participant)).id, message
+        )
+    if joined is None:
+        return say(texts_coach.COACH_NOTHING_OPEN)
+    await desk.asked(participant, joined)
+    if sum(m.who is Who.PARTICIPANT for m in joined.messages) > 1:
+        return say(texts_coach.COACH_ADDED)
+    return say(texts_coach.COACH_SENT.format(later=texts_coach.later(desk.opens(now))))

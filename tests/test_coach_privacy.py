@@ -1,0 +1,113 @@
+"""A thread with a coach under the participant's say: /privacy tells of it, /mijngegevens
+carries it (their words and the coach's answers, nothing of the coaches), /wisgegevens erases it
+from everywhere, Redis never holds its words in the clear, and operators see only counts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.core import texts_coach
+from bot.core.messages import Incoming, Kind
+from storage.models import Channel
+from tests.coach_kit import PLAN, QUESTION, asked, coach_types
+from tests.journey_kit import Kit
+
+OPERATOR = "900001"
+ANSWER = "Heel normaal dat je buik dat voelt. Wat zou je willen dat er gebeurt?"
+
+pytestmark = pytest.mark.kit(trainer_ids="42,43", operator_ids=OPERATOR)
+
+
+async def _answered(kit: Kit) -> str:
+    first, _ = await asked(kit)
+    await coach_types(kit, "42", ANSWER, replied_to=first.text)
+    return first.text
+
+
+async def _raw_dump(kit: Kit) -> str:
+    store = kit.engine.store
+    dump: list[str] = []
+    async for key in store.redis.scan_iter(match=store.keys.everything()):
+        kind = await store.redis.type(key)
+        if kind == "hash":
+            dump.append(repr(await store.redis.hgetall(key)))
+        elif kind == "string":
+            dump.append(repr(await store.redis.get(key)))
+        elif kind == "list":
+            dump.append(repr(await store.redis.lrange(key, 0, -1)))
+        elif kind in ("zset", "set"):
+            dump.append(repr(await store.redis.zrange(key, 0, -1) if kind == "zset"
+                             else await store.redis.smembers(key)))  # fmt: skip
+        dump.append(key)
+    return "\n".join(dump)
+
+
+async def test_privacy_says_what_coaches_read(kit: Kit) -> None:
+    [statement] = await kit.answer("1", "/privacy")
+    assert "• je vragen via /coach, en de antwoorden" in statement.text
+    assert "Je vragen via /coach (met je naam) lezen alleen de coaches." in statement.text
+
+
+async def test_mijngegevens_carries_the_thread_and_nothing_of_the_coaches(kit: Kit) -> None:
+    await _answered(kit)
+    [file] = await kit.answer("1", "/mijngegevens")
+    assert file.document is not None
+    data = json.loads(file.document[1])
+    [thread] = data["coach_threads"]
+    assert [(m["who"], m["text"]) for m in thread["messages"]] == [
+        ("participant", QUESTION),
+        ("coach", ANSWER),
+    ]
+    assert thread["status"] == "open"
+    assert (thread["course_id"], thread["day"]) == ("twijfel", 1)
+    assert "42" not in json.dumps(thread)
+    assert "copies" not in thread
+    assert "owner" not in thread
+
+
+async def test_wisgegevens_erases_the_thread_from_everywhere(kit: Kit) -> None:
+    question = await _answered(kit)
+    await kit.answer("1", "/wisgegevens")
+    await kit.engine.conversation.answer(Incoming(Channel.CONSOLE, "1", Kind.BUTTON, data="w:ja"))
+    assert await kit.engine.store.threads.open_threads() == []
+    [inbox] = await coach_types(kit, "42", "/inbox")
+    assert inbox.text == texts_coach.INBOX_EMPTY
+    [gone] = await coach_types(kit, "42", "Nog een vraag terug?", replied_to=question)
+    assert gone.text == texts_coach.GONE
+    assert QUESTION not in await _raw_dump(kit)
+    assert not [k async for k in kit.engine.store.redis.scan_iter(match="*:threads")]
+
+
+async def test_a_raw_redis_dump_holds_no_word_of_a_thread(kit: Kit) -> None:
+    first, _ = await asked(kit)
+    await kit.answer("1", "/coach")
+    await coach_types(kit, "42", ANSWER, replied_to=first.text)
+    answer = kit.channel.to("1")[-1]
+    before = len(kit.channel.to("1"))
+    event = Incoming(Channel.CONSOLE, "1", Kind.TEXT, text=PLAN, first_name="Sanne",
+                     replied_to=answer.text)  # fmt: skip
+    await kit.engine.conversation.answer(event)
+    assert len(kit.channel.to("1")) > before
+    dump = await _raw_dump(kit)
+    # (the counters name the safety net's categories, by design: counts, not anyone's thread)
+    for words in ("buikpijn", "samenwonen", "gebeurt", "pillen", "Sanne", "urgent"):
+        assert words not in dump, words
+
+
+async def test_stats_counts_open_and_urgent_threads_and_never_shows_a_word(kit: Kit) -> None:
+    await asked(kit)
+    await kit.sign_up("2")
+    await kit.answer("2", "/coach")
+    await kit.answer("2", PLAN)
+    _, numbers = await coach_types(kit, OPERATOR, "/stats")
+    assert "Vragen aan coaches: 2 open, waarvan 1 dringend" in numbers.text
+    assert QUESTION not in numbers.text
+    assert "pillen" not in numbers.text
+
+
+async def test_an_operator_who_is_no_coach_sees_no_inbox(kit: Kit) -> None:
+    await asked(kit)
+    replies = await coach_types(kit, OPERATOR, "/inbox")
+    assert all(QUESTION not in r.text and "Sanne" not in r.text for r in replies)
