@@ -240,6 +240,34 @@ class _Silent:
         raise AssertionError("a failed status sends nothing")
 
 
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [(131064, "rate_limited"), (131056, "rate_limited"), (131000, "transient"),
+     (131047, "rejected")],
+)  # fmt: skip
+async def test_a_failed_status_is_read_as_the_send_path_reads_its_code(
+    store: Store, code: int, kind: str
+) -> None:
+    """One reading of Meta's codes: a "failed" status later means what a refused call means,
+    and none of these makes the number unreachable (end to end: tests/e2e/test_whatsapp_e2e.py)."""
+    repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode(), store.cipher)
+    participant, _ = await store.participants.get_or_create(Channel.WHATSAPP, SANNE, now=NOON)
+    gone: list[str] = []
+
+    async def on_gone(p: Participant) -> None:
+        gone.append(p.id)
+
+    handler = InboundHandler(
+        _Silent(), store, repo, FixedClock(NOON), {"partner"}, Counters(store), on_gone
+    )
+    await handler(InboundEvent(kind="failed", id="wamid.y", chat=SANNE, at=NOON, error_code=code))
+    (entry,) = await store.failures.recent()
+    assert (entry.kind, entry.participant) == (kind, participant.id)
+    assert str(code) in entry.cause
+    assert gone == []
+    assert (await Counters(store).totals())[f"failures_{kind}"] == 1
+
+
 async def test_a_failed_status_for_the_window_closes_it_and_is_kept_for_operators(
     store: Store,
 ) -> None:

@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from bot.app.sealing import encryption, rotate_key
 from bot.app.settings import Settings, stored
 from bot.core.errors import SetupError
-from bot.safety.vocabulary import VocabularyError
 from courses.loader import CourseFileError, course_files, load_course, load_course_dir
 from courses.models import Course
 from courses.render import preview
@@ -264,11 +263,13 @@ def run(argv: Sequence[str] | None = None) -> int:
     raise SetupError(f"unknown command {args.command}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: errors a person can act on become one line on stderr, not a traceback."""
-    try:
-        return run(argv)
-    except (
+def _one_line_errors() -> tuple[type[Exception], ...]:
+    """The errors a person can act on. The safety net's module is imported only once an error
+    has come: loading the net takes most of a second, and only `run`, `worker`, `web`, `demo`
+    and `safety scan` need it."""
+    from bot.safety.vocabulary import VocabularyError
+
+    return (
         CourseFileError,
         KeyRequired,
         KeysDoNotFit,
@@ -276,7 +277,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         SetupError,
         UndecryptableText,
         VocabularyError,
-    ) as exc:
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: errors a person can act on become one line on stderr, not a traceback."""
+    try:
+        return run(argv)
+    except _one_line_errors() as exc:
         print(f"druppel: {exc}", file=sys.stderr)
         return 2
     except ValidationError as exc:

@@ -11,15 +11,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from bot.app.settings import Settings
-from bot.app.wiring import Engine
 from bot.channels.whatsapp.client import CloudApi
 from bot.channels.whatsapp.inbound import InboundHandler, Inbox
 from bot.channels.whatsapp.sender import WhatsAppSender, pair_rate
 from bot.channels.whatsapp.webhook import WhatsAppWebhook
 from bot.channels.whatsapp.window import Template, Window
-from bot.conversation.replies import Conversation
 from bot.core.counters import Counters
 from bot.core.errors import SetupError
 from scheduler.clock import Clock
@@ -27,6 +26,9 @@ from scheduler.ratelimit import Rate, RateLimiter
 from storage.models import Channel
 from storage.store import Store
 from storage.whatsapp import WhatsAppRepo
+
+if TYPE_CHECKING:  # `druppel check` reads the settings here without loading the whole engine
+    from bot.app.wiring import Engine
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,8 @@ def template(settings: Settings) -> Template:
 async def whatsapp_channel(eng: Engine) -> AsyncIterator[bool]:
     """WhatsApp's sender in `eng.senders` and its inbox running, while inside; False (and
     nothing started) when WhatsApp is off."""
+    from bot.conversation.replies import Conversation
+
     settings = eng.settings
     if not configured(settings):
         yield False
