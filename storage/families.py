@@ -71,8 +71,9 @@ FAMILIES: dict[str, Family] = {
     "wa_ready": Family("the chat's hash, while its inbox waits", Erased.CHANNEL),
     "wa_owners": Family("the chat's hash -> a worker, while one holds it", Erased.LAPSES),
     "wa_window": Family("when the 24-hour window closes (at most a day)", Erased.LAPSES),
+    # Kept on purpose: without it a message the platform delivers again could re-create them.
     "wa_seen": Family("a hash of an inbound message id (8 days)", Erased.LAPSES),
-    "wa_message": Family("a hash of a sent message id -> statuses (30 days)", Erased.LAPSES),
+    "wa_message": Family("a hash of a sent message id -> statuses (30 days)", Erased.CHANNEL),
     "wa_sent": Family("the chat's sent message ids, hashed (30 days)", Erased.CHANNEL),
     "rate_chat": Family("a hash of a chat id -> its pace (seconds)", Erased.LAPSES),
     # -- nothing of a participant -------------------------------------------------------------

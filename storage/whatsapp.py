@@ -249,17 +249,22 @@ class WhatsAppRepo:
     # -- erasure ---------------------------------------------------------------------------------
     async def forget(self, phone: str) -> None:
         """Erase what is kept under one chat with its participant: the inbox (their words and
-        number, waiting), a standing invitation and, unless a worker holds the chat right now
-        (it lets go when it finds the inbox empty), its place among the chats that wait.
+        number, waiting), a standing invitation, the delivery statuses of the messages sent to
+        them (those the chat's list names: the newest 500) with the list itself and, unless a
+        worker holds the chat right now (it lets go when it finds the inbox empty), its place
+        among the chats that wait.
 
         The window's end stays until it lapses (at most a day): a time under the number's
-        keyed hash, which lets the goodbye after an erasure arrive as a plain message. Seen ids
-        and sent statuses are keyed by a hash of a message id that nothing kept links to the
-        chat once its participant is gone (the chat's own list of them goes); they lapse after 8 and
-        30 days.
+        keyed hash, which lets the goodbye after an erasure arrive as a plain message. The ids
+        of their messages already received stay, as keyed hashes nothing links to the chat, for
+        the 8 days the platform may deliver a message again: forgetting them would let a
+        repeated "START" bring an erased participant back.
         """
         chat = self.hashed(phone)
         k = self._keys
-        await self._redis.delete(k.wa_inbox(chat), k.wa_invited(chat), k.wa_sent(chat))
+        rows = await self._redis.zrange(k.wa_sent(chat), 0, -1)
+        listed = [text(h) for h in rows if isinstance(h, (str, bytes))]
+        statuses = [k.wa_message(hashed) for hashed in listed]
+        await self._redis.delete(k.wa_inbox(chat), k.wa_invited(chat), k.wa_sent(chat), *statuses)
         if not await self._redis.hexists(k.wa_owners(), chat):
             await self._redis.zrem(k.wa_ready(), chat)

@@ -24,7 +24,7 @@ from storage.models import (
     ReflectionEntry,
 )
 from storage.store import Store
-from storage.whatsapp import InboundEvent, WhatsAppRepo
+from storage.whatsapp import InboundEvent, SentStatus, WhatsAppRepo
 
 NOW = datetime(2026, 3, 29, 6, 30, tzinfo=UTC)
 PHONE = "31612345678"
@@ -126,8 +126,12 @@ async def test_erasing_a_whatsapp_participant_empties_their_inbox(
     assert await wa.receive(waiting, window_until=NOW + timedelta(hours=24),
                             window_real_seconds=3600)  # fmt: skip
     assert await wa.invite(PHONE, 60)
+    for n in range(3):  # what was sent to them, and what became of it
+        await wa.sent(f"wamid.out{n}", "lesson", NOW, to=PHONE)
+        await wa.status(f"wamid.out{n}", "read", NOW + timedelta(minutes=n))
     chat = wa.hashed(PHONE)
     assert await wa.first(chat) is not None
+    assert len(await wa.sent_to(PHONE)) == 3
 
     assert await store.delete_participant(pid) is True
 
@@ -137,6 +141,10 @@ async def test_erasing_a_whatsapp_participant_empties_their_inbox(
     assert await _mentions(redis_client, keys, pid, PHONE, chat) == sorted(
         [keys.erased(pid), keys.wa_window(chat)]
     )
+    # Their messages' statuses go with them; the one id received stays, hashed, against replays.
+    assert [await wa.statuses(f"wamid.out{n}") for n in range(3)] == [SentStatus()] * 3
+    left = [k async for k in redis_client.scan_iter(match=f"{keys.prefix}:{{wa}}:*")]
+    assert sorted(left) == sorted([keys.wa_window(chat), keys.wa_seen(wa.hashed(waiting.id))])
     assert 0 < await redis_client.pttl(keys.wa_window(chat)) <= 24 * 3600 * 1000
 
 
