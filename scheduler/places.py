@@ -4,9 +4,11 @@ A participant types where they live, not an IANA key: "Brussel", "Antwerpen", "D
 "Nederland", "België", "Curaçao", "Suriname", "London". Names come from the Unicode CLDR through
 Babel: every zone's city as Dutch and English speakers write it ("Brussel", "Londen"), and every
 country or territory by its Dutch and English name, where it keeps one time (the Netherlands,
-Belgium, the Caribbean parts of the Kingdom, Suriname; not the United States, which keeps
-several). CLDR names one city per zone; the larger towns of the Netherlands and Belgium, where
-most participants live, are listed here beside it (`_TOWNS`).
+Belgium, the Caribbean parts of the Kingdom, Suriname). A country that keeps several times
+(Spain, the United States) is answered with one zone for each of its times to choose from
+(`country_zones`), each the zone Windows names for that time where there is one. CLDR names
+one city per zone; the larger towns of the Netherlands and Belgium, where most participants
+live, are listed here beside it (`_TOWNS`).
 
 Zones are shown by their Dutch place name and the offset at that moment: "Amsterdam (UTC+1)".
 """
@@ -92,10 +94,55 @@ def _places() -> dict[str, str]:
     return found
 
 
+@functools.cache
+def _several() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Every folded name of a country that keeps several times: its Dutch name, and one zone
+    per time it keeps (at most `MAX_CHOICES`)."""
+    found: dict[str, tuple[str, tuple[str, ...]]] = {}
+    zones = _zones()
+    territory_zones: Mapping[str, list[str]] = get_global("territory_zones")
+    dutch = Locale.parse("nl").territories
+    for locale in _LOCALES:
+        for code, name in Locale.parse(locale).territories.items():
+            country_zones = [z for z in territory_zones.get(code, ()) if z in zones]
+            if len(country_zones) > 1 and not _one_time(country_zones):
+                found.setdefault(fold(name), (dutch.get(code, name), _one_each(country_zones)))
+    return found
+
+
+#: The most zones offered to choose from (a WhatsApp list holds ten rows).
+MAX_CHOICES = 10
+_SEASONS = (datetime(2026, 1, 15, 12, tzinfo=UTC), datetime(2026, 7, 15, 12, tzinfo=UTC))
+
+
+def _one_each(zones: list[str]) -> tuple[str, ...]:
+    """One zone for each time the zones keep, the best known first in each (the zone Windows
+    names for it, then the one with most old names, then Europe's), ordered east to west."""
+    golden = frozenset(get_global("windows_zone_mapping").values())
+    aliases: Mapping[str, str] = get_global("zone_aliases")
+    known = {z: sum(1 for target in aliases.values() if target == z) for z in zones}
+    times: dict[tuple[object, ...], list[str]] = {}
+    for zone in zones:
+        offsets = tuple(at.astimezone(ZoneInfo(zone)).utcoffset() for at in _SEASONS)
+        times.setdefault(offsets, []).append(zone)
+    best = [
+        min(group, key=lambda z: (z not in golden, -known[z], not z.startswith("Europe/"), z))
+        for _, group in sorted(times.items(), key=lambda item: item[0], reverse=True)
+    ]
+    return tuple(best[:MAX_CHOICES])
+
+
+def country_zones(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """A country that keeps several times, named in Dutch or English: its Dutch name and one
+    zone for each of its times; None for anything else."""
+    if len(text) > MAX_CHARS:
+        return None
+    return _several().get(fold(text))
+
+
 def _one_time(zones: list[str]) -> bool:
     """Whether the zones keep the same time all year (Germany's two do; Spain's do not)."""
-    seasons = (datetime(2026, 1, 15, 12, tzinfo=UTC), datetime(2026, 7, 15, 12, tzinfo=UTC))
-    return all(len({at.astimezone(ZoneInfo(z)).utcoffset() for z in zones}) == 1 for at in seasons)
+    return all(len({at.astimezone(ZoneInfo(z)).utcoffset() for z in zones}) == 1 for at in _SEASONS)
 
 
 def zone_for_place(text: str) -> str | None:

@@ -29,8 +29,9 @@ async def test_scripted_demo_completes_the_course(
 ) -> None:
     settings = Settings(data_dir=tmp_path, redis_url="redis://ignored.invalid:1/0")
     files = tmp_path / "bestanden"
-    assert await run_demo(settings, speed=86_400 / 1.2, files=files) == 0
+    code = await run_demo(settings, speed=86_400 / 1.2, files=files)
     out = capsys.readouterr().out
+    assert code == 0, out[-3000:]
     for day in range(1, 10):
         # Not a terminal: the heading as written, not in capitals.
         assert out.count(f"Dag {day} van 9 · ") == 1, f"day {day}"
@@ -78,12 +79,12 @@ def screen(raw: str) -> list[str]:
 class Terminal:
     """`druppel demo --interactive` in a pseudo-terminal, read as a person reads it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *options: str) -> None:
         self.master, follower = pty.openpty()
         settings = {"REDIS_URL", "DRUPPEL_DATA_DIR", "DRUPPEL_ENCRYPTION_KEY", "TELEGRAM_BOT_TOKEN"}
         env = {k: v for k, v in os.environ.items() if k not in settings}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.app.cli", "demo", "--interactive"],
+            [sys.executable, "-m", "bot.app.cli", "demo", "--interactive", *options],
             stdin=follower, stdout=follower, stderr=follower, env=env, cwd=ROOT,
         )  # fmt: skip
         os.close(follower)
@@ -240,3 +241,34 @@ def test_the_export_file_is_written_where_the_line_says() -> None:
         terminal.close()
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_interactive_whatsapp_demo_shows_the_invitation_and_the_tap_brings_the_lesson() -> None:
+    """On WhatsApp the commands are words; a day later the 24-hour window has closed, so the
+    invitation comes first, as its text; tapping it brings the day's lesson."""
+    terminal = Terminal("--channel", "whatsapp")
+    try:
+        intro = terminal.wait_for("[1] Mijn partner twijfelt", within=60)
+        assert "commando (HELP)" in intro
+        terminal.types("2")
+        terminal.wait_for("[1] 07:00")
+        terminal.types("1")
+        terminal.wait_for("[1] Ja, klopt")
+        terminal.types("1")
+        terminal.wait_for(NEXT_DAY_HINT)
+        terminal.types("")
+        assert "*Dag 1 van 9 · " in terminal.wait_for(NEXT_DAY_HINT)
+        terminal.wait_for(PROMPT)
+        terminal.types("Ik twijfel vooral als het goed gaat.")
+        terminal.wait_for("bij dag 1 bewaard")
+        terminal.wait_for(PROMPT)
+        terminal.types("")
+        invitation = terminal.wait_for("[1] Verder")
+        assert "Hoi Sanne, je les van vandaag staat klaar." in invitation
+        assert "Dag 2 van 9" not in invitation
+        terminal.wait_for(PROMPT)
+        terminal.types("1")
+        terminal.wait_for("(tikt op “Verder”)")
+        assert "*Dag 2 van 9 · " in terminal.wait_for("[5] 5", within=30)
+    finally:
+        terminal.close()

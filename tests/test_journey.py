@@ -350,6 +350,22 @@ async def test_a_spoken_time_is_asked_about_once_and_a_place_is_a_zone(kit: Kit)
     assert bad.text == texts.BAD_ZONE
 
 
+async def test_a_country_with_several_times_is_asked_about_with_a_button_for_each(
+    kit: Kit,
+) -> None:
+    await kit.sign_up("1", at="07:00")
+    [which] = await kit.say("1", "/tijdzone Spanje")
+    assert which.text == texts.WHICH_ZONE.format(country="Spanje")
+    labels = [b.label for row in which.buttons for b in row]
+    assert labels == ["Madrid (UTC+1)", "Canarische Eilanden (UTC)"]
+    [moved] = await kit.tap("1", which.buttons[1][0].data)
+    assert "tijdzone Canarische Eilanden (UTC)" in moved.text
+    p, _ = await _enrollment(kit, "1")
+    assert p.timezone == "Atlantic/Canary"
+    [stale] = await kit.tap("1", "zp:Mars/Olympus")
+    assert stale.text == texts.STALE_BUTTON
+
+
 async def test_an_answer_after_dag_belongs_to_that_day_and_says_so(kit: Kit) -> None:
     await kit.sign_up("1", at="07:00")
     await kit.run_until(local(28, 8))  # days 1 to 3 came

@@ -22,6 +22,7 @@ from scheduler.localtime import (
     parse_time_of_day,
     suggest_zone,
 )
+from scheduler.places import country_zones
 
 ALL_ZONES = sorted(available_timezones() - {"localtime", "Factory", "posixrules"})
 TRICKY_ZONES = [
@@ -480,3 +481,35 @@ def test_a_city_name_finds_a_zone_that_keeps_the_same_time(zone: str) -> None:
     for moment in (utc(2026, 1, 1), utc(2026, 7, 1)):
         here = moment.astimezone(ZoneInfo(zone)).utcoffset()
         assert moment.astimezone(ZoneInfo(suggested)).utcoffset() == here
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "zones"),
+    [
+        ("Spanje", "Spanje", ("Europe/Madrid", "Atlantic/Canary")),
+        ("Spain", "Spanje", ("Europe/Madrid", "Atlantic/Canary")),
+        ("brazilie", "Brazilië", ("America/Sao_Paulo", "America/Noronha")),
+        ("Verenigde Staten", "Verenigde Staten", ("America/New_York", "America/Chicago")),
+        ("United States", "Verenigde Staten", ("America/Los_Angeles", "Pacific/Honolulu")),
+        ("Australië", "Australië", ("Australia/Sydney", "Australia/Perth")),
+    ],
+)
+def test_a_country_with_several_times_offers_one_zone_for_each(
+    text: str, country: str, zones: tuple[str, ...]
+) -> None:
+    """ "Spanje" is no one time: the question is which, with the zones people know by name."""
+    assert suggest_zone(text) is None
+    found = country_zones(text)
+    assert found is not None
+    name, offered = found
+    assert name == country
+    assert set(zones) <= set(offered)
+    assert len(offered) <= 10  # a WhatsApp list holds ten rows
+    moments = (datetime(2026, 1, 15, tzinfo=UTC), datetime(2026, 7, 15, tzinfo=UTC))
+    times = {tuple(m.astimezone(ZoneInfo(z)).utcoffset() for m in moments) for z in offered}
+    assert len(times) == len(offered)  # each button another time
+
+
+@pytest.mark.parametrize("text", ["Nederland", "België", "Duitsland", "Amsterdam", "Atlantis"])
+def test_a_place_with_one_time_or_none_is_no_question(text: str) -> None:
+    assert country_zones(text) is None

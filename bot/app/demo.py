@@ -179,9 +179,10 @@ class Demo:
         return 0 if done and len(reflections) == day - silent else 1
 
     async def interactive(self, clock: SteppingClock) -> int:
-        print("Jij bent de deelnemer. Typ een bericht of een commando (/help); een cijfer tikt")
-        print("op die knop van wat net kwam. De klok wacht op jou: druk op Enter (of typ")
-        print(f"{NEXT_DAY}) en de volgende dag komt. Ctrl-D of 'klaar' stopt de demo.\n")
+        help_word = "HELP" if self.whatsapp is not None else "/help"  # WhatsApp: words
+        print(f"Jij bent de deelnemer. Typ een bericht of een commando ({help_word}); een")
+        print("cijfer tikt op die knop van wat net kwam. De klok wacht op jou: druk op Enter")
+        print(f"(of typ {NEXT_DAY}) en de volgende dag komt. Ctrl-D of 'klaar' stopt de demo.\n")
         await self.command("start")
         loop = asyncio.get_running_loop()
         hinted = False

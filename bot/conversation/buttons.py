@@ -72,6 +72,13 @@ class ZoneChoice(ButtonData):
     choice: Literal["ok", "?"]
 
 
+class ZonePick(ButtonData):
+    """One of a country's zones, when it keeps several times: "zp:Europe/Madrid"."""
+
+    prefix: ClassVar[str] = "zp"
+    zone: str
+
+
 class RestartAnswer(ButtonData):
     """Whether to start again while a course runs: "r:yes" or "r:no"."""
 

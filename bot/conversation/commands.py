@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from bot.conversation.buttons import time_rows
 from bot.conversation.context import Context, Replies, say
-from bot.conversation.signup import set_zone, typed_time
+from bot.conversation.signup import typed_time, typed_zone
 from bot.conversation.steps import Step, set_step
 from bot.core import texts
 from bot.core.messages import Incoming
 from bot.delivery.journey import pausing, stopping
-from scheduler.localtime import suggest_zone
 from storage.models import Enrollment, EnrollmentStatus, Participant
 
 
@@ -35,8 +34,7 @@ async def time(ctx: Context, participant: Participant, args: tuple[str, ...]) ->
 async def zone(ctx: Context, participant: Participant, args: tuple[str, ...]) -> Replies:
     """/tijdzone Amsterdam sets the zone; /tijdzone alone asks for one."""
     if args:
-        found = suggest_zone(" ".join(args))
-        return say(texts.BAD_ZONE) if found is None else await set_zone(ctx, participant, found)
+        return await typed_zone(ctx, participant, " ".join(args))
     await set_step(ctx.store, participant, Step.TYPE_ZONE)
     return say(texts.TYPE_ZONE)
 

@@ -34,6 +34,7 @@ from bot.conversation.buttons import (
     TimeChoice,
     WipeAnswer,
     ZoneChoice,
+    ZonePick,
 )
 from bot.conversation.context import Closing, Context, Replies, say
 from bot.conversation.steps import Step, set_step, step_of
@@ -107,6 +108,7 @@ TAPS: tuple[OnTap[Any], ...] = (
     OnTap(CourseChoice, signup.course_tapped),
     OnTap(TimeChoice, signup.time_tapped),
     OnTap(ZoneChoice, signup.zone_tapped),
+    OnTap(ZonePick, signup.zone_picked),
     OnTap(RestartAnswer, signup.restart_answered),
     OnTap(CheckInScore, reflections.checked_in, refused=texts.CHECKIN_STALE),
     OnTap(KeepAnswer, reflections.keep_tapped),

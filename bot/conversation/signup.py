@@ -15,6 +15,7 @@ from bot.conversation.buttons import (
     RestartAnswer,
     TimeChoice,
     ZoneChoice,
+    ZonePick,
     course_rows,
     restart_rows,
     time_rows,
@@ -27,6 +28,7 @@ from bot.core.messages import Incoming, Outgoing
 from bot.delivery.journey import stopping
 from scheduler.localtime import suggest_zone
 from scheduler.phrases import read_time
+from scheduler.places import country_zones
 from storage.keys import enrollment_member
 from storage.models import Enrollment, EnrollmentStatus, Participant
 
@@ -171,6 +173,13 @@ async def time_tapped(ctx: Context, participant: Participant, tap: TimeChoice) -
     return say(texts.TYPE_TIME)
 
 
+async def zone_picked(ctx: Context, participant: Participant, tap: ZonePick) -> Replies:
+    """One of a country's zones, from the question which."""
+    if suggest_zone(tap.zone) != tap.zone:
+        return say(texts.STALE_BUTTON)
+    return await set_zone(ctx, participant, tap.zone)
+
+
 async def zone_tapped(ctx: Context, participant: Participant, tap: ZoneChoice) -> Replies:
     if tap.choice == OTHER:
         await set_step(ctx.store, participant, Step.TYPE_ZONE, participant.pending_course)
@@ -217,8 +226,17 @@ async def typed_time(ctx: Context, participant: Participant, text: str) -> Repli
 
 
 async def typed_zone(ctx: Context, participant: Participant, text: str) -> Replies:
+    """A place as people name it ("Brussel", "Den Haag", "België"); a country that keeps
+    several times ("Spanje") is asked about, with a button for each of its times."""
     zone = suggest_zone(text)
-    return say(texts.BAD_ZONE) if zone is None else await set_zone(ctx, participant, zone)
+    if zone is not None:
+        return await set_zone(ctx, participant, zone)
+    several = country_zones(text)
+    if several is None:
+        return say(texts.BAD_ZONE)
+    country, zones = several
+    rows = [(ZonePick(zone=z).button(ctx.zone(z)),) for z in zones]
+    return say(texts.WHICH_ZONE.format(country=country), *rows)
 
 
 async def typed_course(ctx: Context, participant: Participant, text: str) -> Replies:

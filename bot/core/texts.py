@@ -50,6 +50,7 @@ WHICH_TIME = "Bedoel je 's ochtends of 's avonds?"
 TIME_MORNING = "{time} 's ochtends"
 TIME_EVENING = "{time} 's avonds"
 ASK_ZONE = "Ik ga uit van de tijdzone {zone}. Klopt dat?"
+WHICH_ZONE = "{country} heeft meer dan één tijdzone. Welke is de jouwe?"
 ZONE_OK = "Ja, klopt"
 OTHER_ZONE = "Andere tijdzone"
 TYPE_ZONE = (
