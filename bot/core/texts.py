@@ -163,9 +163,11 @@ HELP_ENGLISH = (
 DID_YOU_MEAN = "Dat commando ken ik niet. Bedoel je /{command}?"
 #: A short message that is no answer ("hallo?", "test", "?"): what the bot is for, kept nowhere.
 NOT_AN_ANSWER = (
-    "Hoi! Ik ben er. Je antwoord op de vraag van dag {day} typ je gewoon hier, in je eigen "
-    "woorden. Wil je weten wat ik nog meer kan? Typ /help."
+    "Hoi! Ik ben er. Je antwoord op de vraag van dag {day} typ je gewoon hier, in je eigen woorden."
 )
+#: Its buttons: the day's question again (/vandaag), and what the bot can do (/help).
+QUESTION_AGAIN = "De vraag nog eens"
+WHAT_I_DO = "Wat kan ik hier?"
 #: Only an emoji or a sign: asked before it is kept as the day's answer.
 KEEP_THIS = "Wil je dit bewaren als je antwoord op dag {day}?"
 KEEP_YES = "Ja, bewaar het"
