@@ -283,6 +283,10 @@ SUMMARY_CLOSING = (
     "Wat je het sterkst herkende, is een goed begin om verder te kijken. Hieronder staat alles "
     "wat je deze dagen schreef, bij elkaar."
 )
+SUMMARY_ALL_ALIKE = (
+    "Je herkende elk thema even sterk ({score} van 5). Ze spelen dus allemaal mee; kijk gerust "
+    "welk thema je bij het teruglezen het meest raakt."
+)
 SUMMARY_ALL_BELOW = "Hieronder staat alles wat je deze dagen schreef, bij elkaar."
 #: In the answers that close a course, instead of the words of a day that signalled danger.
 SUMMARY_HEAVY_DAY = (
