@@ -155,6 +155,9 @@ def test_when_nothing_stood_out_no_theme_is_called_the_strongest() -> None:
     assert "sterkst" not in said
     assert "Thema" not in said
     assert said.endswith(texts.SUMMARY_ALL_BELOW)
+    alike = sentences([(f"Thema {n}", 4) for n in range(7)])
+    assert alike.startswith(texts.SUMMARY_ALL_ALIKE.format(score=4))
+    assert "Thema" not in alike
     strong = sentences([("Thema A", 5), ("Thema B", 2)])
     assert strong.startswith(texts.SUMMARY_STRONGEST.format(themes="“Thema A”", score=5))
 

@@ -394,6 +394,12 @@ async def test_a_greeting_or_a_sign_is_not_kept_as_an_answer_unasked(kit: Kit) -
     for typed in ("hallo?", "test", "?"):
         [told] = await kit.say("1", typed)
         assert told.text == texts.NOT_AN_ANSWER.format(day=1)
+    again, what = told.buttons[0]
+    assert (again.label, what.label) == (texts.QUESTION_AGAIN, texts.WHAT_I_DO)
+    *_, question = await kit.tap("1", again.data)
+    assert question.text == kit.engine.courses["twijfel"].day(1).prompt
+    [shown] = await kit.tap("1", what.data)
+    assert shown.text == texts.HELP
     [number] = await kit.say("1", "3")  # meant for a scale, perhaps: asked, not kept
     assert number.text == texts.KEEP_THIS.format(day=1)
     [asked] = await kit.say("1", "👍")

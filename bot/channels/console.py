@@ -82,7 +82,7 @@ class ConsoleChannel:
         """Write a chart or a file where the reader can open it; what the line shows of it."""
         if self.files is None:
             return f"{len(content)} bytes"
-        path = self.files / name
+        path = self.files / Path(name).name  # a name, never a path elsewhere
         stem, suffix, n = path.stem, path.suffix, 1
         while path.exists():  # a second chart keeps the first
             n += 1

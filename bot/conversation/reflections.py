@@ -6,7 +6,7 @@ when the next lesson comes; the answer to the last day ends the course, with wha
 
 from __future__ import annotations
 
-from bot.conversation.buttons import KeepAnswer
+from bot.conversation.buttons import KeepAnswer, RunCommand
 from bot.conversation.context import Context, Replies, say
 from bot.core import texts
 from bot.core.button_data import MAX_BYTES
@@ -58,7 +58,7 @@ async def reflection(
         day = day_of(course, replied_to, enrollment.last_delivered_day) or day
     if not confirmed:
         if _no_answer(text):
-            return say(texts.NOT_AN_ANSWER.format(day=day))
+            return _not_an_answer(day, today=day == enrollment.last_delivered_day)
         if _signs_only(text):
             keep = KeepAnswer(day=day, keep="ja", text=text.strip())
             if len(keep.pack().encode()) <= MAX_BYTES:
@@ -147,6 +147,16 @@ def _no_answer(text: str) -> bool:
     """A greeting, a test or only question marks: no answer to a day's question."""
     plain = text.strip().lower().rstrip("?!. ").strip()
     return not plain.strip("?") or plain in _GREETINGS
+
+
+def _not_an_answer(day: int, today: bool) -> Replies:
+    """What the bot is for, kindly, with a tap to read the question again (today's) and one
+    for everything it can do."""
+    again = (RunCommand(name="vandaag").button(texts.QUESTION_AGAIN),) if today else ()
+    return say(
+        texts.NOT_AN_ANSWER.format(day=day),
+        (*again, RunCommand(name="help").button(texts.WHAT_I_DO)),
+    )
 
 
 def _signs_only(text: str) -> bool:

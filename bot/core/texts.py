@@ -164,9 +164,11 @@ HELP_ENGLISH = (
 DID_YOU_MEAN = "Dat commando ken ik niet. Bedoel je /{command}?"
 #: A short message that is no answer ("hallo?", "test", "?"): what the bot is for, kept nowhere.
 NOT_AN_ANSWER = (
-    "Hoi! Ik ben er. Je antwoord op de vraag van dag {day} typ je gewoon hier, in je eigen "
-    "woorden. Wil je weten wat ik nog meer kan? Typ /help."
+    "Hoi! Ik ben er. Je antwoord op de vraag van dag {day} typ je gewoon hier, in je eigen woorden."
 )
+#: Its buttons: the day's question again (/vandaag), and what the bot can do (/help).
+QUESTION_AGAIN = "De vraag nog eens"
+WHAT_I_DO = "Wat kan ik hier?"
 #: Only an emoji or a sign: asked before it is kept as the day's answer.
 KEEP_THIS = "Wil je dit bewaren als je antwoord op dag {day}?"
 KEEP_YES = "Ja, bewaar het"
@@ -288,6 +290,10 @@ SUMMARY_NOTHING_STRONG = (
 SUMMARY_CLOSING = (
     "Wat je het sterkst herkende, is een goed begin om verder te kijken. Hieronder staat alles "
     "wat je deze dagen schreef, bij elkaar."
+)
+SUMMARY_ALL_ALIKE = (
+    "Je herkende elk thema even sterk ({score} van 5). Ze spelen dus allemaal mee; kijk gerust "
+    "welk thema je bij het teruglezen het meest raakt."
 )
 SUMMARY_ALL_BELOW = "Hieronder staat alles wat je deze dagen schreef, bij elkaar."
 #: In the answers that close a course, instead of the words of a day that signalled danger.

@@ -42,6 +42,8 @@ def sentences(scored: Sequence[tuple[str, int]], nothing_strong: str | None = No
     if top < STRONG:  # nothing stood out: no theme is named as the strongest
         return f"{nothing_strong or texts.SUMMARY_NOTHING_STRONG} {texts.SUMMARY_ALL_BELOW}"
     strongest = [title for title, score in scored if score == top]
+    if len(strongest) == len(scored) > 1:  # every theme alike: none is named above the rest
+        return f"{texts.SUMMARY_ALL_ALIKE.format(score=top)} {texts.SUMMARY_ALL_BELOW}"
     named = ", ".join(f"“{t}”" for t in strongest[:-1])
     named = f"{named} en “{strongest[-1]}”" if named else f"“{strongest[-1]}”"
     return f"{texts.SUMMARY_STRONGEST.format(themes=named, score=top)} {texts.SUMMARY_CLOSING}"
