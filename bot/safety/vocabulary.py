@@ -204,6 +204,11 @@ class Vocabulary:
     escalations: tuple[Escalation, ...]
 
 
+#: libyaml's safe loader where PyYAML has it (seven times faster on the 230 kB vocabulary, which
+#: every druppel process reads at start), the pure-Python one otherwise; both are safe.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def shipped() -> list[Path]:
     """The vocabulary files that come with druppel."""
     folder = resources.files("bot.safety") / "vocabulary"
@@ -216,7 +221,7 @@ def load(paths: Iterable[Path] | None = None) -> Vocabulary:
     problems: list[str] = []
     for path in shipped() if paths is None else paths:
         try:
-            raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
             files.append((path.name, VocabularyFile.model_validate(raw)))
         except (OSError, yaml.YAMLError) as error:
             problems.append(f"{path.name}: {error}")
