@@ -97,7 +97,29 @@ class RealClock:
         return "RealClock()"
 
 
-class SpedUpClock:
+class _Scaled:
+    """What a clock running `speed` times real time says about durations and waiting."""
+
+    _speed: float
+
+    def now(self) -> datetime:
+        raise NotImplementedError
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    def to_course_seconds(self, real_seconds: float) -> float:
+        return real_seconds * self._speed
+
+    def to_real_seconds(self, course_seconds: float) -> float:
+        return course_seconds / self._speed
+
+    async def sleep_until(self, at: datetime) -> None:
+        await _sleep_until_real(self, at)
+
+
+class SpedUpClock(_Scaled):
     """Course time running `speed` times as fast as real time from a shared anchor.
 
     Course time is `anchor + (real_now - anchor_epoch) * speed`; `real` returns real seconds since
@@ -117,28 +139,15 @@ class SpedUpClock:
         """The instant at which course time and real time coincide; store it to share the clock."""
         return self._anchor
 
-    @property
-    def speed(self) -> float:
-        return self._speed
-
     def now(self) -> datetime:
         elapsed = self._real() - self._anchor_epoch
         return self._anchor + timedelta(seconds=elapsed * self._speed)
-
-    def to_course_seconds(self, real_seconds: float) -> float:
-        return real_seconds * self._speed
-
-    def to_real_seconds(self, course_seconds: float) -> float:
-        return course_seconds / self._speed
-
-    async def sleep_until(self, at: datetime) -> None:
-        await _sleep_until_real(self, at)
 
     def __repr__(self) -> str:
         return f"SpedUpClock(anchor={self._anchor.isoformat()}, speed={self._speed:g})"
 
 
-class SteppingClock:
+class SteppingClock(_Scaled):
     """Course time that runs at `speed` from `anchor` and jumps ahead when told: the interactive
     demo's clock, at the reader's pace within a day, on to the next lesson when they ask."""
 
@@ -151,10 +160,6 @@ class SteppingClock:
         self._started = real()
         self._jumped = 0.0
 
-    @property
-    def speed(self) -> float:
-        return self._speed
-
     def now(self) -> datetime:
         elapsed = (self._real() - self._started) * self._speed + self._jumped
         return self._anchor + timedelta(seconds=elapsed)
@@ -163,15 +168,6 @@ class SteppingClock:
         """Go on to `at`, never back."""
         ahead = (_require_aware(at, "jump target") - self.now()).total_seconds()
         self._jumped += max(0.0, ahead)
-
-    def to_course_seconds(self, real_seconds: float) -> float:
-        return real_seconds * self._speed
-
-    def to_real_seconds(self, course_seconds: float) -> float:
-        return course_seconds / self._speed
-
-    async def sleep_until(self, at: datetime) -> None:
-        await _sleep_until_real(self, at)
 
     def __repr__(self) -> str:
         return f"SteppingClock({self.now().isoformat()})"
