@@ -18,6 +18,8 @@ the subject of the act, or the writer's own plan told as a past long over.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.safety.match import Found, Span, Terms
@@ -67,8 +69,8 @@ class Context:
         clauses = {tokens[u].clause for u in span.used}
         if any(span.end < e <= span.end + _EXCEPTION_AFTER for e in self._at("exception", found)):
             return False  # "nooit geslagen, tot gisteren": the exception says it happened
-        for at in found.positions(self._modifier["negation"]):
-            if at in span.used or tokens[at].clause not in clauses:
+        for at in _in(tokens, found.positions(self._modifier["negation"]), clauses):
+            if at in span.used:
                 continue
             if at + 1 in found.positions(self._modifier["not_negation"]):
                 continue
@@ -93,8 +95,7 @@ class Context:
         """Whether a concern holds once the past, distance, other people and jokes are read."""
         clauses = {tokens[u].clause for u in hit.span.used}
         distance = any(
-            tokens[at].clause in clauses and at not in hit.span.used
-            for at in self._at("distance", found)
+            at not in hit.span.used for at in _in(tokens, self._at("distance", found), clauses)
         )
         others = hit.rule.category != "children" and self._about_others(hit, found, clauses)
         if hit.rule.category in _OWN_STORY and not others and not self._writer_in(found, clauses):
@@ -103,8 +104,7 @@ class Context:
             # Only as the subject, before the words ("ze is er niet meer"): chat drops "ik",
             # and "cut again after he didnt answer" is the writer's own.
             others = any(
-                tokens[at].clause in clauses and at < hit.span.start
-                for at in self._at("third_person", found)
+                at < hit.span.start for at in _in(tokens, self._at("third_person", found), clauses)
             )
         sentence = {tokens[u].sentence for u in hit.span.used}
         if hit.rule.tier == "acute":
@@ -121,8 +121,8 @@ class Context:
                 own
                 and not self._writer_in(found, clauses)
                 and any(
-                    tokens[at].clause in clauses and at < hit.span.start
-                    for at in self._at("third_person", found)
+                    at < hit.span.start
+                    for at in _in(tokens, self._at("third_person", found), clauses)
                 )
             ):
                 return False
@@ -187,27 +187,42 @@ class Context:
         if self._writer_in(found, clauses):
             return False
         tokens = found.tokens
-        if any(tokens[at].clause in clauses for at in self._at("others", found)):
+        if _in(tokens, self._at("others", found), clauses):
             return True
+        theirs = _in(tokens, self._at("their", found), clauses)
+        if not theirs:
+            return False
         partners = self._people(found, partner_only=True)
-        return any(
-            tokens[at].clause in clauses and (at + 1 in partners or at + 2 in partners)
-            for at in self._at("their", found)
-        )
+        return any(at + 1 in partners or at + 2 in partners for at in theirs)
 
     def _writer_in(self, found: Found, clauses: set[int]) -> bool:
         """Whether the writer stands in the clauses as themselves ("ik", "me", "mijn arm"), not
         only as the owner of someone else ("mijn zus", "mijn beste vriendin", "my friend's")."""
         tokens = found.tokens
+        writer = _in(tokens, self._at("first_person", found), clauses)
+        if any(tokens[at].text not in _POSSESSIVES for at in writer):
+            return True
+        if not writer:
+            return False
         people = self._people(found)
-        return any(
-            tokens[at].clause in clauses
-            and (tokens[at].text not in _POSSESSIVES or not (at + 1 in people or at + 2 in people))
-            for at in self._at("first_person", found)
-        )
+        return any(not (at + 1 in people or at + 2 in people) for at in writer)
 
     def _people(self, found: Found, partner_only: bool = False) -> set[int]:
         at = set() if self._partner is None else set(found.positions(self._partner))
         if not partner_only:
             at.update(self._at("others", found))
         return at
+
+
+def _in(tokens: Sequence[Token], places: list[int], clauses: set[int]) -> list[int]:
+    """The places that stand in one of the clauses, each clause named by its first
+    token: a clause's tokens follow each other from there, so only they are looked at."""
+    if len(places) < 8:
+        return [at for at in places if tokens[at].clause in clauses]
+    inside = []
+    for clause in clauses:
+        k = bisect_left(places, clause)
+        while k < len(places) and tokens[places[k]].clause == clause:
+            inside.append(places[k])
+            k += 1
+    return inside

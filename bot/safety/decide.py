@@ -22,6 +22,7 @@ from bot.safety.context import Context, Hit
 from bot.safety.learned import Model, load_model
 from bot.safety.match import Found, Pattern, Span, Terms, masked_by
 from bot.safety.normalise import Reader, Token
+from bot.safety.sieve import Sieve
 from bot.safety.vocabulary import CATEGORIES, Category, Tier, Vocabulary, load
 
 #: The fewest words in a rule's sentences for the model to overrule it: a short plain
@@ -64,9 +65,14 @@ class Detector:
         self._rules = [
             (rule, [self._terms.piece(p) for p in rule.when]) for rule in vocabulary.rules
         ]
-        self._lookalikes: dict[str, Pattern] = {
-            lk.id: self._terms.piece(lk.pattern) for lk in vocabulary.lookalikes
-        }
+        lookalikes = [self._terms.piece(lk.pattern) for lk in vocabulary.lookalikes]
+        # Every way of writing a lookalike, each on its own: any of them sets words aside.
+        self._lookalikes: list[Pattern] = [
+            (piece,) for piece in dict.fromkeys(p for pattern in lookalikes for p in pattern)
+        ]
+        # Only the rules and lookalikes whose words the message holds are looked for.
+        self._rule_sieve = Sieve([pieces for _, pieces in self._rules], self._terms.cost)
+        self._lookalike_sieve = Sieve([[p] for p in self._lookalikes], self._terms.cost)
         self._escalations = [
             (e, [self._terms.piece(p) for p in e.with_]) for e in vocabulary.escalations
         ]
@@ -119,7 +125,10 @@ class Detector:
         if not tokens:
             return NONE
         found = Found(tokens, self._terms)
-        masked = masked_by(found, self._lookalikes)
+        lookalikes = self._lookalikes
+        masked = masked_by(
+            found, [lookalikes[i] for i in self._lookalike_sieve.candidates(found.where.keys())]
+        )
         if masked:
             found = found.without(masked)
         raw, denied = self._hits(found)
@@ -170,7 +179,9 @@ class Detector:
         rule matched but is denied ("hij heeft me nooit geslagen")."""
         hits = []
         denied: list[Span] = []
-        for rule, pieces in self._rules:
+        rules = self._rules
+        for number in self._rule_sieve.candidates(found.where.keys()):
+            rule, pieces = rules[number]
             for span in found.together(pieces, rule.window, rule.across):
                 if not (rule.negatable and self._context.denied(span, found)):
                     hits.append(Hit(rule, span))

@@ -12,7 +12,7 @@ in the same sentence. Everything is linear in the length of the message.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -44,6 +44,10 @@ class Terms:
         self._prefix: dict[str, set[int]] = {}
         self._suffix: dict[str, set[int]] = {}
         self._infix: list[tuple[str, int]] = []
+        # The longest beginning and end: no longer part of a form is looked up.
+        self._longest_prefix = self._longest_suffix = 0
+        #: Per term, how often it is expected to occur (see `cost`).
+        self._costs: list[float] = []
         self.ids_of = lru_cache(maxsize=65536)(self._ids_of)
 
     def words(self) -> set[str]:
@@ -56,10 +60,19 @@ class Terms:
             return self._ids[word]
         number = len(self._ids)
         self._ids[word] = number
+        cost = 0.0
         for alternative in word.split("|"):
             for entry in self._expand(alternative):
                 self._add(entry, number)
+                cost += _cost(entry)
+        self._costs.append(cost)
         return number
+
+    def cost(self, term: int) -> float:
+        """How often a term is expected to occur, roughly: short words and parts of words
+        often, long whole words seldom; a guess that only decides which terms a `Sieve` files
+        by, never what matches."""
+        return self._costs[term]
 
     def _expand(self, word: str) -> Iterable[str]:
         if word.startswith("@"):
@@ -71,8 +84,10 @@ class Terms:
             self._infix.append((entry[1:-1], number))
         elif entry.endswith("*"):
             self._prefix.setdefault(entry[:-1], set()).add(number)
+            self._longest_prefix = max(self._longest_prefix, len(entry) - 1)
         elif entry.startswith("*"):
             self._suffix.setdefault(entry[1:], set()).add(number)
+            self._longest_suffix = max(self._longest_suffix, len(entry) - 1)
         else:
             self._exact.setdefault(entry, set()).add(number)
 
@@ -104,14 +119,21 @@ class Terms:
 
     def _ids_of(self, forms: tuple[str, ...]) -> tuple[int, ...]:
         ids: set[int] = set()
+        exact, prefix, suffix = self._exact, self._prefix, self._suffix
         for form in forms:
-            ids.update(self._exact.get(form, ()))
-            for cut in range(3, len(form) + 1):
-                ids.update(self._prefix.get(form[:cut], ()))
-            for cut in range(0, len(form) - 2):
-                ids.update(self._suffix.get(form[cut:], ()))
+            ids.update(exact.get(form, ()))
+            for cut in range(3, min(len(form), self._longest_prefix) + 1):
+                ids.update(prefix.get(form[:cut], ()))
+            for cut in range(max(0, len(form) - self._longest_suffix), len(form) - 2):
+                ids.update(suffix.get(form[cut:], ()))
             ids.update(number for part, number in self._infix if part in form)
         return tuple(sorted(ids))
+
+
+def _cost(entry: str) -> float:
+    if entry.startswith("*") or entry.endswith("*"):
+        return 30.0
+    return 10.0 if len(entry) <= 3 else 4.0 if len(entry) == 4 else 1.0
 
 
 class Found:
@@ -182,20 +204,6 @@ class Found:
         other.where, other.bits = where, bits
         return other
 
-    def sentences(self, pattern: Pattern) -> int:
-        """The sentences (as bits) in which every word of one of the pattern's sequences
-        occurs; 0 when the pattern cannot be found."""
-        bits = self.bits
-        total = 0
-        for piece in pattern:
-            mask = -1
-            for term, _ in piece:
-                mask &= bits.get(term, 0)
-                if not mask:
-                    break
-            total |= mask
-        return total
-
     def positions(self, term: int) -> list[int]:
         return self.where.get(term, [])
 
@@ -208,27 +216,43 @@ class Found:
         return found
 
     def _count(self, pattern: Pattern) -> int:
-        return sum(len(self.where.get(piece[0][0], ())) for piece in pattern)
+        where, count = self.where, 0
+        for piece in pattern:
+            places = where.get(piece[0][0])
+            if places:
+                count += len(places)
+        return count
 
     def _spans(self, piece: Piece, low: int, high: int) -> list[Span]:
         """The piece's occurrences that start between `low` and `high`."""
         where = self.where
-        if any(term not in where for term, _ in piece):
-            return []
+        for term, _ in piece:
+            if term not in where:
+                return []
         (first, _), rest = piece[0], piece[1:]
         starts = where[first]
         tokens = self.tokens
         begin = bisect_left(starts, low)
+        new = tuple.__new__  # what Span(...) does, without its keyword handling
         if not rest:
             stop = bisect_left(starts, high + 1, begin)
-            return [Span(at, at, (at,), tokens[at].sentence) for at in starts[begin:stop]]
+            return [new(Span, (at, at, (at,), tokens[at].sentence)) for at in starts[begin:stop]]
+        # The sentences that hold every word of the piece: a start elsewhere leads nowhere.
+        bits = self.bits
+        shared = bits[first]
+        for term, _ in rest:
+            shared &= bits[term]
         found: list[Span] = []
+        if not shared:
+            return found
         for k in range(begin, len(starts)):
             start = starts[k]
             if start > high:
                 break
-            used = [start]
             sentence = tokens[start].sentence
+            if not (1 << sentence) & shared:
+                continue
+            used = [start]
             for term, gap in rest:
                 places = where[term]
                 last = used[-1]
@@ -241,7 +265,7 @@ class Found:
                     break
                 used.append(places[at])
             else:
-                found.append(Span(start, used[-1], tuple(used), sentence))
+                found.append(new(Span, (start, used[-1], tuple(used), sentence)))
         return found
 
     def together(
@@ -250,23 +274,33 @@ class Found:
         """Where all the pieces occur in one sentence (or, `across`, in neighbouring ones)
         within `window` words of each other; the rarest piece is found first and the others
         are looked for only near it."""
+        # The sentences in which every word of one of each piece's sequences occurs: most
+        # rules end here, so it is written out.
+        bits = self.bits
         shared = -1
-        for piece in pieces:
-            mask = self.sentences(piece)
+        for pattern in pieces:
+            mask = 0
+            for piece in pattern:
+                words = -1
+                for term, _ in piece:
+                    words &= bits.get(term, 0)
+                    if not words:
+                        break
+                mask |= words
             if not mask:
                 return
             shared &= mask
         if not across and not shared:
             return
-        order = sorted(range(len(pieces)), key=lambda i: self._count(pieces[i]))
-        for span in self.spans(pieces[order[0]]):
+        order = sorted(pieces, key=self._count) if len(pieces) > 1 else pieces
+        for span in self.spans(order[0]):
             if not across and not (1 << span.sentence) & shared:
                 continue
             chosen = [span]
             taken = set(span.used)
-            for i in order[1:]:
+            for pattern in order[1:]:
                 # Each piece needs words of its own: one word never stands for two pieces.
-                near = self._near(pieces[i], span, window, across, taken)
+                near = self._near(pattern, span, window, across, taken)
                 if near is None:
                     break
                 chosen.append(near)
@@ -302,6 +336,6 @@ def _start(span: Span) -> int:
     return span.start
 
 
-def masked_by(found: Found, lookalikes: Mapping[str, Pattern]) -> frozenset[int]:
+def masked_by(found: Found, lookalikes: Iterable[Pattern]) -> frozenset[int]:
     """The tokens that belong to an everyday phrase, which no rule may use."""
-    return frozenset(u for piece in lookalikes.values() for s in found.spans(piece) for u in s.used)
+    return frozenset(u for piece in lookalikes for s in found.spans(piece) for u in s.used)

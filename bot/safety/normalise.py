@@ -95,6 +95,9 @@ class Reader:
         self._as_typed = frozenset(as_typed)
         self._ids = ids
         self._known = frozenset(known)
+        # The first three letters of every vocabulary word that long: where a word holds none
+        # of these, no vocabulary word starts there.
+        self._starts = frozenset(k[:3] for k in self._known if len(k) >= 3)
         self._near = near
         self._matches = matches
         self._forms = lru_cache(maxsize=65536)(self._forms_of)
@@ -151,14 +154,16 @@ class Reader:
     def _split(self, word: str, depth: int = 0) -> list[str]:
         """Words run together ("ikwil", "ikwildood") apart, when every part is a word and one
         is the vocabulary's; any other word as it is."""
-        if len(word) < 5 or depth > 1 or word in self._known or not self._holds_known(word):
+        if len(word) < 5 or depth > 1 or word in self._known:
             return [word]
-        if _is_word(word) or self._matches(word):
+        # A part from here on holds a vocabulary word only where one starts at or after it.
+        last = self._last_known(word)
+        if last < 0 or _is_word(word) or self._matches(word):
             return [word]
         known = self._known
         for cut in range(2, len(word) - 1):
             head, tail = word[:cut], word[cut:]
-            if not (head in known or tail in known or self._holds_known(tail)):
+            if not (head in known or tail in known or cut <= last):
                 continue  # no part could be the vocabulary's: the cheap test first
             if not _is_word(head) or tail in _DIMINUTIVE:
                 continue  # "verstoppertje" is one word, not "verstop" and "pertje"
@@ -170,12 +175,16 @@ class Reader:
                 return parts
         return [word]
 
-    def _holds_known(self, word: str) -> bool:
-        """Whether a vocabulary word of three letters or more stands somewhere inside `word`."""
-        known = self._known
-        return any(
-            word[i:j] in known for i in range(len(word) - 2) for j in range(i + 3, len(word) + 1)
-        )
+    def _last_known(self, word: str) -> int:
+        """Where the last vocabulary word of three letters or more inside `word` starts; -1
+        when none stands in it."""
+        known, starts = self._known, self._starts
+        for i in range(len(word) - 3, -1, -1):
+            if word[i : i + 3] in starts and any(
+                word[i:j] in known for j in range(i + 3, len(word) + 1)
+            ):
+                return i
+        return -1
 
     def _forms_of(self, word: str) -> tuple[str, ...]:
         if word in self._as_typed:
@@ -183,7 +192,11 @@ class Reader:
         forms = {word}
         if word.isdigit() and len(word) >= 2:
             forms.add("#num")  # any number from 10 up ("50 gemiste oproepen")
-        squeezed = {_RUN.sub(r"\1\1", word), _RUN.sub(r"\1", word)} - {word}
+        squeezed = (
+            {_RUN.sub(r"\1\1", word), _RUN.sub(r"\1", word)} - {word}
+            if _RUN.search(word)
+            else set()
+        )
         forms |= squeezed
         for form in [word, *squeezed]:
             forms.add(simplemma.lemmatize(form, lang="nl"))
