@@ -36,9 +36,13 @@ DROPPED = (
 )
 
 
-def druppel(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run `druppel` with only the settings a test names."""
-    base = {k: v for k, v in os.environ.items() if k not in _OURS}
+def druppel(
+    *args: str, env: dict[str, str], embedded: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run `druppel` with only the settings a test names (`embedded`: on its own embedded Redis,
+    so not in cluster mode either when the suite runs against a cluster)."""
+    drop = _OURS | {"REDIS_CLUSTER"} if embedded else _OURS
+    base = {k: v for k, v in os.environ.items() if k not in drop}
     return subprocess.run(
         [sys.executable, "-m", "bot.app.cli", *args],
         cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60,
@@ -95,10 +99,10 @@ async def test_what_an_older_release_sealed_is_tried_where_no_canary_stands(
 
 def test_the_embedded_redis_refuses_a_lost_key_file(tmp_path: Path) -> None:
     env = {"DRUPPEL_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": "5550001:check"}
-    first = druppel("check", env=env)
+    first = druppel("check", env=env, embedded=True)
     assert first.returncode == 0, first.stderr
     (tmp_path / "encryption.key").unlink()  # a new one is made: it cannot open the old one's
-    again = druppel("check", env=env)
+    again = druppel("check", env=env, embedded=True)
     assert again.returncode == 2
     assert again.stderr == (
         "druppel: no key in DRUPPEL_ENCRYPTION_KEY (nor in "
