@@ -24,11 +24,14 @@ import redis
 import redis.asyncio as aioredis
 from hypothesis import settings
 
+from bot.channels.telegram.adapter import TelegramChannel
 from storage.crypto import TextCipher
 from storage.embedded import server_args, socket_path_for
 from storage.keys import Keys
+from storage.models import Channel
 from storage.redis_server import redis_server_binary
 from storage.store import Store, connect_redis
+from tests.fakes.telegram_api import FakeTelegram
 from tests.journey_kit import START, TEST_KEY, Kit, journey_kit
 
 #: Hypothesis's per-example deadline (200 ms) times the machine, not druppel: on two busy cores an
@@ -147,3 +150,21 @@ async def kit(
     overrides = marker.kwargs if marker else {}
     async with journey_kit(redis_url, keys, tmp_path, START, **overrides) as k:
         yield k
+
+
+#: The bot token of the kit's Telegram channel (the fake Bot API knows the bot by it).
+KIT_TOKEN = "5550004:kit"
+
+
+@pytest.fixture
+async def telegram(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeTelegram]:
+    """The kit's engine speaking Telegram: real python-telegram-bot against the fake Bot API."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    async with FakeTelegram(KIT_TOKEN) as tg:
+        channel = TelegramChannel(KIT_TOKEN, tg.root, kit.engine.conversation, poll_timeout=1)
+        kit.engine.senders[Channel.TELEGRAM] = channel
+        await channel.start_polling()
+        try:
+            yield tg
+        finally:
+            await channel.stop()

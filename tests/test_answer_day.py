@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from bot.channels.telegram.adapter import TelegramChannel
 from bot.core import texts
 from storage.models import Channel, Participant
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_api.sent import SentMessage
 from tests.journey_kit import Kit
 
-TOKEN = "5550004:answers"
 CHAT = 8201
 
 
@@ -105,20 +101,6 @@ async def _until(condition: Callable[[], object], within: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "not within the time allowed"
         await asyncio.sleep(0.02)
-
-
-@pytest.fixture
-async def telegram(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeTelegram]:
-    """The kit's engine speaking Telegram: real python-telegram-bot against the fake Bot API."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    async with FakeTelegram(TOKEN) as tg:
-        channel = TelegramChannel(TOKEN, tg.root, kit.engine.conversation, poll_timeout=1)
-        kit.engine.senders[Channel.TELEGRAM] = channel
-        await channel.start_polling()
-        try:
-            yield tg
-        finally:
-            await channel.stop()
 
 
 def _offering(data: str) -> Callable[[SentMessage], bool]:

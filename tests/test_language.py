@@ -4,32 +4,11 @@ helplines of /hulp in English behind a button, and nothing else changes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
-from bot.channels.telegram.adapter import TelegramChannel
 from bot.core import texts, texts_care
-from storage.models import Channel
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_api.sent import SentMessage
-from tests.journey_kit import Kit
-
-TOKEN = "5550005:language"
-
-
-@pytest.fixture
-async def telegram(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeTelegram]:
-    """The kit's engine speaking Telegram: real python-telegram-bot against the fake Bot API."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    async with FakeTelegram(TOKEN) as tg:
-        channel = TelegramChannel(TOKEN, tg.root, kit.engine.conversation, poll_timeout=1)
-        kit.engine.senders[Channel.TELEGRAM] = channel
-        await channel.start_polling()
-        try:
-            yield tg
-        finally:
-            await channel.stop()
 
 
 async def _sends(tg: FakeTelegram, chat: int, text: str, language: str | None) -> SentMessage:
