@@ -70,6 +70,12 @@ class TelegramWorld(Processes):
             "TELEGRAM_CHAT_BURST": "20",
         }
 
+    async def up(self) -> Clock:
+        """`druppel run` on the shared clock; the clock, once the process has set it."""
+        await self.set_clock()
+        await self.start()
+        return await self.clock()
+
     async def next(
         self,
         chat: int,

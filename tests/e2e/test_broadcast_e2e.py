@@ -62,9 +62,7 @@ async def test_a_trainer_broadcasts_to_one_course_and_sees_the_final_counts(
 ) -> None:
     w, tg = world, world.tg
     w.speed = PRECISE
-    await w.set_clock()
-    await w.start()
-    clock = await w.clock()
+    clock = await w.up()
     twijfel, partner = [6001, 6002, 6003], [6004]
     for chat in twijfel:
         await w.sign_up(chat, "twijfel", clock, deep_link=True)

@@ -37,9 +37,7 @@ async def test_a_question_is_answered_by_reply_and_the_follow_up_goes_to_that_co
 ) -> None:
     w, tg = world, world.tg
     w.speed = PRECISE
-    await w.set_clock()
-    await w.start()
-    clock = await w.clock()
+    clock = await w.up()
     for coach, name in ((ANNA, "Anna"), (BERT, "Bert")):  # each coach has opened their chat
         tg.user_sends(coach, "/inbox", first_name=name)
         empty = await w.next(coach, within=STARTUP)

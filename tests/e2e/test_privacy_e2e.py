@@ -11,9 +11,7 @@ from tests.e2e.telegram_world import TelegramWorld
 async def test_mijngegevens_arrives_as_a_json_document(world: TelegramWorld) -> None:
     w, tg = world, world.tg
     w.speed = PRECISE
-    await w.set_clock()
-    await w.start()
-    clock = await w.clock()
+    clock = await w.up()
     chat = 8201
     await w.sign_up(chat, "twijfel", clock, deep_link=True)
     await w.receive_day(chat, COURSES["twijfel"], 1)

@@ -98,9 +98,7 @@ async def test_one_persons_flood_of_200_messages_does_not_hold_up_anyone_elses_a
 ) -> None:
     w, tg = world, world.tg
     w.speed = PRECISE
-    await w.set_clock()
-    await w.start()
-    clock = await w.clock()
+    clock = await w.up()
     flooding, other = 8401, 8402
     await w.sign_up(flooding, "twijfel", clock, deep_link=True)
     tg.user_sends(other, "/start")

@@ -69,9 +69,7 @@ async def test_sign_up_by_buttons_and_deep_link_then_the_first_lesson_on_time(
     """Three people sign up three ways; each first lesson comes at the time they chose."""
     w, tg = world, world.tg
     w.speed = PRECISE
-    await w.set_clock()
-    await w.start()
-    clock = await w.clock()
+    clock = await w.up()
     sanne, bram, quick = 1001, 1002, 1003
 
     # Sanne: /start -> course button -> time button -> "Ja, klopt".
@@ -365,9 +363,7 @@ async def test_danger_in_any_phrasing_gets_help_first_and_nothing_routine_over_t
     its buttons, and nothing routine in that turn."""
     w, tg = world, world.tg
     w.speed = PRECISE  # sign-ups take a few seconds: at FAST that can cross midnight
-    await w.set_clock()
-    await w.start()
-    clock = await w.clock()
+    clock = await w.up()
     chats = list(range(1301, 1301 + len(DANGER_PHRASES)))
     before: dict[int, int] = {}
     for chat, (words, tier, category) in zip(chats, DANGER_PHRASES, strict=True):
@@ -404,9 +400,7 @@ async def test_typing_while_a_lesson_arrives_is_answered_after_it_and_pause_mean
     nothing of the course arrives until /verder, which brings the rest of the interrupted day."""
     w, tg = world, world.tg
     w.speed = FAST
-    await w.set_clock()
-    await w.start()
-    clock = await w.clock()
+    clock = await w.up()
     course = COURSES["twijfel"]
     answering, pausing = 1201, 1202
     for chat in (answering, pausing):
@@ -451,9 +445,7 @@ async def test_an_operators_stats_arrive_as_a_chart_photo_then_the_numbers(
     w, tg = world, world.tg
     operator, sanne = 900001, 1001
     w.extra_env["OPERATOR_IDS"] = str(operator)
-    await w.set_clock()
-    await w.start()
-    clock = await w.clock()
+    clock = await w.up()
     await w.sign_up(sanne, "partner", clock)
 
     tg.user_sends(operator, "/stats", first_name="Olga")
