@@ -42,6 +42,11 @@ class TickJob:
             # During a Redis outage this fails every tick: one line per interval, no traceback.
             reason = str(exc).splitlines()[0] if str(exc) else ""
             self._quiet.error("tick", "dispatcher tick failed: %s: %s", type(exc).__name__, reason)
+        except asyncio.CancelledError:
+            # Stopping gave up waiting for this tick, and the loop's end cancels it: the tick
+            # ends here (what it held lapses with its lease). Raised on, APScheduler would
+            # print the cancellation as a failed job, with a traceback, on every such stop.
+            log.info("dispatcher tick cut off while stopping")
         finally:
             self._idle.set()
 
