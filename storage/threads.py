@@ -20,13 +20,12 @@ from typing import Annotated
 import redis.asyncio as aioredis
 from pydantic import Field, StringConstraints
 from redis.asyncio.client import Pipeline
-from redis.exceptions import WatchError
 
 from storage.crypto import TextCipher
 from storage.errors import Conflict
 from storage.keys import Keys
 from storage.models import CourseId, ParticipantId, Record, UtcDatetime
-from storage.records import UPDATE_ATTEMPTS, text
+from storage.records import text, watched
 
 #: Letters of a short thread id: no 0/o, 1/l/i, so a coach can read it aloud.
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -93,6 +92,8 @@ class ThreadRepo:
     def __init__(self, redis: aioredis.Redis, keys: Keys, cipher: TextCipher) -> None:
         self._redis = redis
         self._keys = keys
+        #: The coaches' two indexes, shared by every participant's threads.
+        self._ids, self._open = keys.thread_ids(), keys.threads_open()
         self._cipher = cipher
 
     def _sealed(self, thread: Thread) -> str:
@@ -107,13 +108,13 @@ class ThreadRepo:
         """A new, empty thread for a participant, with an id no open thread has."""
         for _ in range(100):
             tid = new_thread_id()
-            if await self._redis.hsetnx(self._keys.thread_ids(), tid, pid):
+            if await self._redis.hsetnx(self._ids, tid, pid):
                 break
         else:
             raise Conflict("no free thread id after 100 tries")
         thread = Thread(id=tid, pid=pid, opened_at=now, last_at=now, course_id=course_id, day=day)
         await self._redis.hset(self._keys.threads(pid), tid, self._sealed(thread))
-        await self._redis.zadd(self._keys.threads_open(), {tid: now.timestamp()})
+        await self._redis.zadd(self._open, {tid: now.timestamp()})
         return thread
 
     async def get(self, pid: str, tid: str) -> Thread | None:
@@ -122,7 +123,7 @@ class ThreadRepo:
 
     async def find(self, tid: str) -> Thread | None:
         """An open thread by its short id, whoever it belongs to."""
-        pid = await self._redis.hget(self._keys.thread_ids(), tid)
+        pid = await self._redis.hget(self._ids, tid)
         return None if pid is None else await self.get(text(pid), tid)
 
     async def all(self, pid: str) -> list[Thread]:
@@ -147,34 +148,25 @@ class ThreadRepo:
         queue) to the same transaction. The open index follows: a closed thread leaves it, an
         open one is filed by its last message."""
         key = self._keys.threads(pid)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            for _ in range(UPDATE_ATTEMPTS):
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.hget(key, tid)
-                    if raw is None:
-                        await pipe.reset()  # type: ignore[no-untyped-call]
-                        return None
-                    current = self._opened(raw)
-                    changed = change(current.model_copy(deep=True))
-                    if changed is None:
-                        await pipe.reset()  # type: ignore[no-untyped-call]
-                        return current
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.hset(key, tid, self._sealed(changed))
-                    if also is not None:
-                        also(pipe, changed)
-                    await pipe.execute()
-                    break
-                except WatchError:
-                    continue
-            else:
-                raise Conflict(f"thread {tid} kept changing")
+
+        async def read(pipe: Pipeline) -> Thread | None:
+            await pipe.watch(key)
+            raw = await pipe.hget(key, tid)
+            return None if raw is None else self._opened(raw)
+
+        def write(pipe: Pipeline, _before: Thread, after: Thread) -> None:
+            pipe.hset(key, tid, self._sealed(after))
+            if also is not None:
+                also(pipe, after)
+
+        changed = await watched(self._redis, f"thread {tid}", read, write, change)
+        if changed is None:
+            return None
         if changed.status is Status.OPEN:
-            await self._redis.zadd(self._keys.threads_open(), {tid: changed.last_at.timestamp()})
+            await self._redis.zadd(self._open, {tid: changed.last_at.timestamp()})
         else:
-            await self._redis.zrem(self._keys.threads_open(), tid)
-            await self._redis.hdel(self._keys.thread_ids(), tid)
+            await self._redis.zrem(self._open, tid)
+            await self._redis.hdel(self._ids, tid)
         return changed
 
     async def add(
@@ -225,7 +217,7 @@ class ThreadRepo:
     async def open_threads(self) -> list[Thread]:
         """Every open thread (few: the ones coaches still have to do with)."""
         found: list[Thread] = []
-        for tid in await self._redis.zrange(self._keys.threads_open(), 0, -1):
+        for tid in await self._redis.zrange(self._open, 0, -1):
             thread = await self.find(str(tid))
             if thread is not None and thread.status is Status.OPEN:
                 found.append(thread)
@@ -234,18 +226,18 @@ class ThreadRepo:
     async def idle(self, now: datetime) -> list[Thread]:
         """Open threads with no message for IDLE_SECONDS."""
         before = now.timestamp() - IDLE_SECONDS
-        tids = await self._redis.zrangebyscore(self._keys.threads_open(), "-inf", before)
+        tids = await self._redis.zrangebyscore(self._open, "-inf", before)
         found = [await self.find(str(t)) for t in tids]
         return [t for t in found if t is not None and t.status is Status.OPEN]
 
     async def forget(self, pid: str) -> None:
         """Take a participant's threads out of the shared indexes (their records go with their
         slot)."""
-        ids = self._keys.thread_ids()
+        ids = self._ids
         mine = [text(tid) async for tid, owner in self._redis.hscan_iter(ids) if text(owner) == pid]
         if mine:
             await self._redis.hdel(ids, *mine)
-            await self._redis.zrem(self._keys.threads_open(), *mine)
+            await self._redis.zrem(self._open, *mine)
 
     async def typing(self, trainer: str, tid: str | None) -> None:
         """Note (or, with None, forget) which thread a trainer types an answer to."""
