@@ -225,3 +225,17 @@ async def test_a_reply_to_the_inbox_list_is_no_answer_to_a_thread(kit: Kit) -> N
     [listing] = await coach_types(kit, "42", "/inbox")
     await coach_types(kit, "42", "Die pak ik morgen op", replied_to=listing.text)
     assert not [m for m in kit.channel.to("1") if m.text.startswith(texts_coach.COACH_ANSWER_MARK)]
+
+
+@coaches
+async def test_the_stop_button_under_the_confirmation_closes_the_thread(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(AFTER_DAY_ONE)
+    [intro] = await kit.answer("1", "/coach")
+    assert data(intro) == ["co:stop"]
+    [sent] = await kit.answer("1", QUESTION)
+    assert data(sent) == ["co:stop"]
+    [stopped] = await kit.tap("1", "co:stop")
+    assert stopped.text == texts_coach.COACH_STOPPED
+    assert kit.channel.to("42")[-1].text.endswith("heeft het gesprek gesloten.")
+    assert await kit.engine.store.threads.open_threads() == []

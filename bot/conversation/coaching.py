@@ -8,14 +8,18 @@ a danger signal gets the help at once and marks the thread urgent, with what it 
 
 from __future__ import annotations
 
+from bot.conversation.buttons import CoachTap
 from bot.conversation.context import Context, Replies, say
+from bot.conversation.reflections import answering
 from bot.conversation.steps import Step, set_step, step_of
 from bot.core import texts_coach
 from bot.safety import Assessment
-from storage.models import Participant
+from storage.models import Channel, Participant
 from storage.threads import MAX_MESSAGE, Thread, ThreadMessage, Who
 
 STOP_WORDS = frozenset({"stop", "klaar", "sluit", "sluiten"})
+#: Under the intro and the first confirmation: the same as /coach stop.
+_STOP = (CoachTap(action="stop").button(texts_coach.STOP_BUTTON),)
 
 
 async def coach(ctx: Context, participant: Participant, args: tuple[str, ...]) -> Replies:
@@ -27,7 +31,12 @@ async def coach(ctx: Context, participant: Participant, args: tuple[str, ...]) -
         return say(texts_coach.COACH_NONE)
     await set_step(ctx.store, participant, Step.COACH)
     later = texts_coach.later(desk.opens(ctx.journey.clock.now()))
-    return say(texts_coach.COACH_INTRO.format(later=later))
+    return say(texts_coach.COACH_INTRO.format(later=later), _STOP)
+
+
+async def tapped(ctx: Context, participant: Participant, tap: CoachTap) -> Replies:
+    """The stop button: /coach stop."""
+    return await stop(ctx, participant)
 
 
 async def stop(ctx: Context, participant: Participant) -> Replies:
@@ -44,12 +53,31 @@ async def stop(ctx: Context, participant: Participant) -> Replies:
     return say(texts_coach.COACH_STOPPED)
 
 
-def for_coach(participant: Participant, replied_to: str | None) -> bool:
-    """Whether a typed text goes to a coach: the question after /coach, or a reply to a coach's
-    answer."""
-    if step_of(participant) is Step.COACH:
+async def for_coach(ctx: Context, participant: Participant, replied_to: str | None) -> bool:
+    """Whether a typed text goes to a coach: the question after /coach, a reply to a coach's
+    answer, or on WhatsApp (which has no replies we hear) any text while their thread is open
+    and no question of their course waits for an answer."""
+    step = step_of(participant)
+    if step is Step.COACH:
         return True
-    return replied_to is not None and replied_to.startswith(texts_coach.COACH_ANSWER_MARK)
+    if replied_to is not None and replied_to.startswith(texts_coach.COACH_ANSWER_MARK):
+        return True
+    if participant.channel is not Channel.WHATSAPP or step is not None:
+        return False
+    if await ctx.store.threads.current(participant.id) is None:
+        return False
+    return not await _question_waits(ctx, participant)
+
+
+async def _question_waits(ctx: Context, participant: Participant) -> bool:
+    """Whether a day's question is still to be answered: the last lesson's, or the day /dag
+    opened."""
+    enrollment = await ctx.live(participant.id)
+    if enrollment is None:
+        return False
+    if answering(participant, enrollment) != enrollment.last_delivered_day:
+        return True
+    return enrollment.reflected_day < enrollment.last_delivered_day
 
 
 async def _thread(ctx: Context, participant: Participant) -> Thread:
@@ -94,4 +122,4 @@ async def asked(ctx: Context, participant: Participant, words: str, found: Asses
     await desk.asked(participant, joined)
     if sum(m.who is Who.PARTICIPANT for m in joined.messages) > 1:
         return say(texts_coach.COACH_ADDED)
-    return say(texts_coach.COACH_SENT.format(later=texts_coach.later(desk.opens(now))))
+    return say(texts_coach.COACH_SENT.format(later=texts_coach.later(desk.opens(now))), _STOP)

@@ -16,8 +16,10 @@ COACH_INTRO = (
     "Je vraag gaat naar de coaches van je cursus: echte mensen. Alleen wat je hierna stuurt, "
     "lezen zij; je antwoorden in de cursus nooit.\n"
     "Meestal heb je binnen een werkdag antwoord, hier in deze chat.{later}\n\n"
-    "Typ je vraag maar. Toch niet? Typ /coach stop."
+    "Typ je vraag maar. Toch niet? Tik op de knop of typ /coach stop."
 )
+#: The button under the intro and the confirmation that ends the conversation (/coach stop).
+STOP_BUTTON = "Gesprek stoppen"
 #: Outside the coaches' hours, after the intro's and the confirmation's time line.
 COACH_LATER = " Nu zijn ze er niet: reken op antwoord vanaf {when}."
 COACH_SENT = "Je vraag is naar je coach gestuurd. Het antwoord komt hier.{later}"
@@ -31,6 +33,11 @@ COACH_NONE = (
 #: The first line of a coach's answer in the participant's chat; a reply to it goes back.
 COACH_ANSWER_MARK = "💬 Je coach:"
 COACH_ANSWER = COACH_ANSWER_MARK + "\n\n{text}\n\nTerugschrijven? Reageer op dit bericht."
+#: The same on WhatsApp, where what they write next goes to the coach while no lesson asks.
+COACH_ANSWER_ANY = (
+    COACH_ANSWER_MARK + "\n\n{text}\n\nTerugschrijven? Stuur gewoon een bericht. Wacht er nog "
+    "een vraag uit je les op je antwoord, typ dan eerst /coach."
+)
 COACH_CLOSED_BY_COACH = "Je coach heeft het gesprek gesloten. Nog een vraag? Typ /coach."
 COACH_CLOSED_IDLE = (
     "Je gesprek met de coach is gesloten: er kwam een week geen bericht. Nog een vraag? Typ /coach."

@@ -80,7 +80,10 @@ class Deliveries:
         thread = await self.store.threads.get(pid, item.thread or "")
         if thread is None or item.index >= len(thread.messages):
             return None
-        return Outgoing(texts_coach.COACH_ANSWER.format(text=thread.messages[item.index].text))
+        participant = await self.store.participants.get(pid)
+        whatsapp = participant is not None and participant.channel is Channel.WHATSAPP
+        template = texts_coach.COACH_ANSWER_ANY if whatsapp else texts_coach.COACH_ANSWER
+        return Outgoing(template.format(text=thread.messages[item.index].text))
 
     async def _answers(self, pid: str, item: QueueItem) -> Outgoing | None:
         course = self.journey.courses.get(item.course_id or "")
