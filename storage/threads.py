@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -37,6 +37,9 @@ MAX_MESSAGE = 4096
 IDLE_SECONDS = 7 * 24 * 3600
 #: How long a coach's "I am typing an answer to this thread" stands (real seconds).
 TYPING_SECONDS = 24 * 3600
+#: How far back the times to a first answer are kept, for the operators' median (course
+#: seconds).
+ANSWERED_SECONDS = 30 * 24 * 3600
 
 
 class Status(StrEnum):
@@ -182,8 +185,11 @@ class ThreadRepo:
         a coach's ends it, and the first coach to answer owns the thread."""
 
         def join(thread: Thread) -> Thread | None:
+            first[:] = []
             if thread.status is not Status.OPEN:
                 return None
+            if message.who is Who.COACH and thread.first_answer_at is None:
+                first.append(message.at - thread.opened_at)
             thread.messages.append(message)
             thread.last_at = message.at
             if message.who is Who.PARTICIPANT:
@@ -194,10 +200,30 @@ class ThreadRepo:
                 thread.owner = thread.owner or owner
             return thread
 
+        first: list[timedelta] = []
         changed = await self.update(pid, tid, join, also)
         if changed is None or changed.status is not Status.OPEN:
             return None
-        return changed if changed.messages and changed.messages[-1] == message else None
+        if not (changed.messages and changed.messages[-1] == message):
+            return None
+        for took in first:
+            await self._answered(took, message.at)
+        return changed
+
+    async def _answered(self, took: timedelta, at: datetime) -> None:
+        """Keep how long a first answer took (a random tag keeps equal times apart; nothing
+        names the thread), and forget those older than ANSWERED_SECONDS."""
+        key = self._keys.coach_answered()
+        member = f"{secrets.token_hex(4)}:{max(0.0, took.total_seconds()):.0f}"
+        await self._redis.zadd(key, {member: at.timestamp()})
+        await self._redis.zremrangebyscore(key, "-inf", at.timestamp() - ANSWERED_SECONDS)
+
+    async def answer_times(self, since: datetime) -> list[float]:
+        """Seconds each first answer since `since` took, shortest first."""
+        key = self._keys.coach_answered()
+        rows = await self._redis.zrangebyscore(key, since.timestamp(), "+inf")
+        members: list[bytes | str] = list(rows)  # type: ignore[arg-type]
+        return sorted(float(text(m).partition(":")[2]) for m in members)
 
     async def close(self, pid: str, tid: str, by: str) -> Thread | None:
         """Close an open thread; None when it was not open."""
