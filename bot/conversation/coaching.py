@@ -13,7 +13,8 @@ from bot.conversation.context import Context, Replies, say
 from bot.conversation.reflections import answering
 from bot.conversation.steps import Step, set_step, step_of
 from bot.core import texts_coach
-from bot.safety import Assessment
+from bot.delivery.answers import ShareAnswer
+from bot.safety import Assessment, assess
 from storage.models import Channel, Participant
 from storage.threads import MAX_MESSAGE, Thread, ThreadMessage, Who
 
@@ -93,6 +94,35 @@ async def _thread(ctx: Context, participant: Participant) -> Thread:
         current.course_id if current is not None else None,
         day or None,
     )
+
+
+async def share_tapped(ctx: Context, participant: Participant, tap: ShareAnswer) -> Replies:
+    """A day's own answer shared with a coach: asked under /antwoorden, confirmed first; then
+    into their thread as their message, and nothing else of theirs."""
+    if tap.step == "nee":
+        return say(texts_coach.SHARE_NOT)
+    desk = ctx.desk
+    if desk is None or not await desk.available():
+        return say(texts_coach.COACH_NONE)
+    course = ctx.courses.get(tap.course)
+    mine = [
+        r.text for r in await ctx.store.reflections.all(participant.id)
+        if r.course_id == tap.course and r.day == tap.day and not r.followup
+    ]  # fmt: skip
+    if course is None or not mine or tap.day > course.length:
+        return say(texts_coach.SHARE_GONE)
+    if tap.step == "vraag":
+        rows = (
+            ShareAnswer(step="ja", day=tap.day, course=tap.course).button(texts_coach.SHARE_YES),
+            ShareAnswer(step="nee", day=tap.day, course=tap.course).button(texts_coach.SHARE_NO),
+        )
+        return say(texts_coach.SHARE_ASK.format(day=tap.day), rows)
+    title = course.day(tap.day).title
+    shared = texts_coach.SHARED.format(day=tap.day, title=title, text="\n\n".join(mine))
+    replies = await asked(ctx, participant, shared, assess(shared))
+    if not replies or replies[0].text == texts_coach.COACH_NOTHING_OPEN:
+        return replies
+    return say(texts_coach.SHARE_DONE.format(day=tap.day), _STOP)
 
 
 async def asked(ctx: Context, participant: Participant, words: str, found: Assessment) -> Replies:

@@ -42,6 +42,7 @@ from bot.conversation.steps import Step, set_step, step_of
 from bot.core import texts, texts_care, texts_coach
 from bot.core.button_data import SEPARATOR, ButtonData
 from bot.core.messages import Incoming, Kind
+from bot.delivery.answers import ShareAnswer
 from bot.delivery.items import CheckInScore
 from bot.delivery.journey import Journey
 from bot.safety import NONE, Assessment, assess
@@ -114,6 +115,7 @@ TAPS: tuple[OnTap[Any], ...] = (
     OnTap(CheckInScore, reflections.checked_in, refused=texts.CHECKIN_STALE),
     OnTap(KeepAnswer, reflections.keep_tapped),
     OnTap(CoachTap, coaching.tapped),
+    OnTap(ShareAnswer, coaching.share_tapped),
 )
 
 #: Free text in a step of a sign-up (or of changing the time) answers that step.

@@ -42,6 +42,20 @@ COACH_CLOSED_BY_COACH = "Je coach heeft het gesprek gesloten. Nog een vraag? Typ
 COACH_CLOSED_IDLE = (
     "Je gesprek met de coach is gesloten: er kwam een week geen bericht. Nog een vraag? Typ /coach."
 )
+#: Under an answer of /antwoorden (a message of one day, or of several).
+SHARE_BUTTON = "Deel dit met je coach"
+SHARE_DAY = "Deel dag {day} met je coach"
+SHARE_ASK = (
+    "Wil je je antwoord op dag {day} delen met je coach? Alleen dit antwoord gaat naar de "
+    "coaches van je cursus, verder niets."
+)
+SHARE_YES = "Ja, deel het"
+SHARE_NO = "Nee"
+SHARE_NOT = "Goed, ik deel het niet. Niemand leest je antwoorden."
+SHARE_DONE = "Je antwoord op dag {day} is naar je coach gestuurd. Het antwoord komt hier."
+SHARE_GONE = "Dat antwoord vind ik niet meer. Met /antwoorden zie je wat er nog is."
+#: What the coaches read of a shared answer (the participant chose to share it).
+SHARED = "Mijn antwoord op dag {day} ({title}):\n\n{text}"
 #: In a help reply to a message meant for a coach, instead of "nobody reads along here".
 COACH_READS_LATER = (
     "Je coach leest je bericht, maar niet meteen. Neem dus nu zelf contact op: met dit nummer, "

@@ -56,6 +56,9 @@ class Deliveries:
         #: The same for families of members named by a prefix (a trainer's preview, "pv:...",
         #: a broadcast, "bc:...").
         self.prefix_jobs: dict[str, Callable[[str], Awaitable[datetime | None]]] = {}
+        #: Whether a coach is there to share an answer with (None: there are no coaches); the
+        #: answers asked for with /antwoorden then come with a button that shares them.
+        self.coaches: Callable[[], Awaitable[bool]] | None = None
 
     async def render(self, pid: str, item: QueueItem) -> Outgoing | None:
         """The message a queued item names, read at the moment it is sent."""
@@ -94,7 +97,12 @@ class Deliveries:
         gentle = item.lane is Lane.LESSON
         blocks = answers.by_day(course, readable, await self.store.checkins.all(pid), gentle)
         text = answers.render(blocks, item.day, item.index, item.part)
-        return None if text is None else Outgoing(text)
+        if text is None:
+            return None
+        if gentle or self.coaches is None or not await self.coaches():
+            return Outgoing(text)
+        rows = answers.share_rows(course.id, blocks, item.day, item.index, item.part)
+        return Outgoing(text, buttons=rows)
 
     async def on_due(self, member: str) -> datetime | None:
         """Handle one claimed member; returns when it should next be looked at."""
