@@ -79,6 +79,9 @@ class Thread(Record):
     closed_by: str | None = None
     #: Each trainer's copy of the question in their chat: trainer id -> message id.
     copies: dict[str, str] = Field(default_factory=dict)
+    #: Every message to a trainer that holds the participant's words or name (the question,
+    #: follow-ups, a close): trainer id -> message ids, to blank them when the thread is erased.
+    shown: dict[str, list[str]] = Field(default_factory=dict)
     messages: list[ThreadMessage] = Field(default_factory=list)
 
 
@@ -133,6 +136,17 @@ class ThreadRepo:
         """Every thread of a participant, oldest first."""
         stored = await self._redis.hvals(self._keys.threads(pid))
         return sorted((self._opened(raw) for raw in stored), key=lambda t: t.opened_at)
+
+    async def shown(self, pid: str) -> list[tuple[str, str]]:
+        """Every message to a trainer that holds something of this participant's threads:
+        (trainer id, message id), each once."""
+        found: dict[tuple[str, str], None] = {}
+        for thread in await self.all(pid):
+            for chat, message_id in thread.copies.items():
+                found[(chat, message_id)] = None
+            for chat, ids in thread.shown.items():
+                found.update(dict.fromkeys((chat, i) for i in ids))
+        return list(found)
 
     async def current(self, pid: str) -> Thread | None:
         """Their open thread, if any (a participant has one open at a time)."""

@@ -77,6 +77,8 @@ ALREADY_TAKEN = "#{tid} is al opgepakt door {coach}."
 ANSWER_SENT = "Verstuurd naar {name} (#{tid})."
 CLOSED = "#{tid} is gesloten; {name} krijgt daar bericht van."
 GONE = "Dat gesprek is gesloten of bestaat niet meer."
+#: What the coaches' copies of a thread say once the participant had everything erased.
+ERASED = "(gewist)"
 PARTICIPANT_CLOSED = "#{tid}: {name} heeft het gesprek gesloten."
 IDLE_CLOSED = "#{tid} van {name} is gesloten: een week geen bericht."
 INBOX_EMPTY = "Geen open vragen."

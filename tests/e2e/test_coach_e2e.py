@@ -1,16 +1,19 @@
 """A question to a coach end to end: `druppel run` as a real process, the fake Bot API over
 HTTP. The participant asks after /coach; both trainers get it in their own chat; one answers by
 replying to it, the other's copy says it is taken; the answer reaches the participant once; the
-participant's reply to it goes back to that coach alone; /coach stop closes it."""
+participant's reply to it goes back to that coach alone; /coach stop closes it. The thread is in
+the participant's export, and when they erase everything the coaches' copies say "(gewist)"."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 
 import pytest
 
-from bot.core import texts_coach
+from bot.core import texts, texts_coach
+from storage.models import Channel
 from tests.e2e.processes import COURSES, PRECISE, STARTUP, eventually
 from tests.e2e.telegram_world import TelegramWorld
 
@@ -130,3 +133,45 @@ async def test_an_answer_waiting_in_the_queue_survives_a_sigkill_and_arrives_onc
     assert len(answers) == 1
     [thread] = await w.store.threads.all(pid)
     assert [m.text for m in thread.messages] == [QUESTION, ANSWER]
+
+
+async def test_the_export_carries_the_thread_and_erasing_blanks_the_coaches_copies(
+    world: CoachWorld,
+) -> None:
+    w, tg = world, world.tg
+    clock = await w.up()
+    for coach, name in ((ANNA, "Anna"), (BERT, "Bert")):
+        tg.user_sends(coach, "/inbox", first_name=name)
+        await w.next(coach, within=STARTUP)
+    chat = 8303
+    await w.sign_up(chat, "twijfel", clock, deep_link=True)
+    tg.user_sends(chat, "/coach")
+    await w.next(chat)
+    tg.user_sends(chat, QUESTION)
+    await w.next(chat)
+    copies = {
+        coach: await w.next(coach, lambda m: m.text.startswith("Vraag #")) for coach in (ANNA, BERT)
+    }
+    tg.user_sends(ANNA, ANSWER, first_name="Anna", reply_to=copies[ANNA].message_id)
+    await w.next(chat, lambda m: m.text.startswith(texts_coach.COACH_ANSWER_MARK))
+
+    tg.user_sends(chat, "/mijngegevens")
+    export = await w.next(chat, lambda m: m.document is not None)
+    assert export.document is not None
+    [thread] = json.loads(export.document)["coach_threads"]
+    assert [(m["who"], m["text"]) for m in thread["messages"]] == [
+        ("participant", QUESTION), ("coach", ANSWER),
+    ]  # fmt: skip
+    assert str(ANNA) not in json.dumps(thread["messages"])  # nothing of who the coach is
+
+    tg.user_sends(chat, "/wisgegevens")
+    await w.next(chat, lambda m: "w:ja" in m.callback_data)
+    w.tap(chat, "w:ja")
+    assert (await w.next(chat)).text == texts.DELETE_DONE
+    for coach, copy in copies.items():
+        blanked = await tg.wait_for_message(
+            coach, lambda m, c=copy: m.is_edit and m.message_id == c.message_id and
+            m.text == texts_coach.ERASED, include_edits=True, timeout=STARTUP,
+        )  # fmt: skip
+        assert blanked.callback_data == []
+    assert await w.store.participants.by_chat(Channel.TELEGRAM, str(chat)) is None
