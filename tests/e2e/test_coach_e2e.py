@@ -13,9 +13,11 @@ import signal
 import pytest
 
 from bot.core import texts, texts_coach
+from scheduler.clock import Clock
 from storage.models import Channel
 from tests.e2e.processes import COURSES, PRECISE, STARTUP, eventually
 from tests.e2e.telegram_world import TelegramWorld
+from tests.fakes.telegram_api import SentMessage
 
 ANNA, BERT = 5_000_201, 5_000_202
 QUESTION = "Mijn vriend wil samenwonen en ik krijg er buikpijn van. Is dat normaal?"
@@ -33,6 +35,23 @@ class CoachWorld(TelegramWorld):
 
 
 pytestmark = pytest.mark.world(kind=CoachWorld)
+NAMES = {ANNA: "Anna", BERT: "Bert"}
+
+
+async def _question_asked(
+    w: CoachWorld, chat: int, clock: Clock, coaches: tuple[int, ...]
+) -> dict[int, SentMessage]:
+    """Each coach has opened their chat with the bot; `chat` signs up and asks QUESTION after
+    /coach. Each coach's copy of it."""
+    for coach in coaches:
+        w.tg.user_sends(coach, "/inbox", first_name=NAMES[coach])
+        await w.next(coach, within=STARTUP)
+    await w.sign_up(chat, "twijfel", clock, deep_link=True)
+    w.tg.user_sends(chat, "/coach")
+    await w.next(chat)
+    w.tg.user_sends(chat, QUESTION)
+    await w.next(chat)
+    return {coach: await w.next(coach, lambda m: m.text.startswith("Vraag #")) for coach in coaches}
 
 
 async def test_a_question_is_answered_by_reply_and_the_follow_up_goes_to_that_coach(
@@ -98,15 +117,8 @@ async def test_an_answer_waiting_in_the_queue_survives_a_sigkill_and_arrives_onc
     await w.set_clock()
     bot = await w.start()
     clock = await w.clock()
-    tg.user_sends(ANNA, "/inbox", first_name="Anna")
-    await w.next(ANNA, within=STARTUP)
     chat = 8302
-    await w.sign_up(chat, "twijfel", clock, deep_link=True)
-    tg.user_sends(chat, "/coach")
-    await w.next(chat)
-    tg.user_sends(chat, QUESTION)
-    await w.next(chat)
-    copy = await w.next(ANNA, lambda m: m.text.startswith("Vraag #"))
+    copy = (await _question_asked(w, chat, clock, (ANNA,)))[ANNA]
     pid = (await w.participant(chat)).id
 
     # Telegram holds the participant's chat back once: the answer waits in their queue...
@@ -140,18 +152,8 @@ async def test_the_export_carries_the_thread_and_erasing_blanks_the_coaches_copi
 ) -> None:
     w, tg = world, world.tg
     clock = await w.up()
-    for coach, name in ((ANNA, "Anna"), (BERT, "Bert")):
-        tg.user_sends(coach, "/inbox", first_name=name)
-        await w.next(coach, within=STARTUP)
     chat = 8303
-    await w.sign_up(chat, "twijfel", clock, deep_link=True)
-    tg.user_sends(chat, "/coach")
-    await w.next(chat)
-    tg.user_sends(chat, QUESTION)
-    await w.next(chat)
-    copies = {
-        coach: await w.next(coach, lambda m: m.text.startswith("Vraag #")) for coach in (ANNA, BERT)
-    }
+    copies = await _question_asked(w, chat, clock, (ANNA, BERT))
     tg.user_sends(ANNA, ANSWER, first_name="Anna", reply_to=copies[ANNA].message_id)
     await w.next(chat, lambda m: m.text.startswith(texts_coach.COACH_ANSWER_MARK))
 
@@ -169,9 +171,10 @@ async def test_the_export_carries_the_thread_and_erasing_blanks_the_coaches_copi
     w.tap(chat, "w:ja")
     assert (await w.next(chat)).text == texts.DELETE_DONE
     for coach, copy in copies.items():
-        blanked = await tg.wait_for_message(
-            coach, lambda m, c=copy: m.is_edit and m.message_id == c.message_id and
-            m.text == texts_coach.ERASED, include_edits=True, timeout=STARTUP,
-        )  # fmt: skip
-        assert blanked.callback_data == []
+
+        def blanked(m: SentMessage, mid: int = copy.message_id) -> bool:
+            return m.is_edit and m.message_id == mid and m.text == texts_coach.ERASED
+
+        found = await tg.wait_for_message(coach, blanked, include_edits=True, timeout=STARTUP)
+        assert found.callback_data == []
     assert await w.store.participants.by_chat(Channel.TELEGRAM, str(chat)) is None
