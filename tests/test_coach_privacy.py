@@ -48,7 +48,10 @@ async def _raw_dump(kit: Kit) -> str:
 async def test_privacy_says_what_coaches_read(kit: Kit) -> None:
     [statement] = await kit.answer("1", "/privacy")
     assert "• je vragen via /coach, en de antwoorden" in statement.text
-    assert "Je vragen via /coach (met je naam) lezen alleen de coaches." in statement.text
+    assert (
+        "Je vragen via /coach (met je naam) en wat je zelf met ze deelt, lezen alleen de "
+        "coaches." in statement.text
+    )
 
 
 async def test_mijngegevens_carries_the_thread_and_nothing_of_the_coaches(kit: Kit) -> None:
