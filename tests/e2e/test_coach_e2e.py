@@ -12,7 +12,7 @@ import signal
 
 import pytest
 
-from bot.core import texts, texts_coach
+from bot.core import texts, texts_care, texts_coach
 from scheduler.clock import Clock
 from storage.models import Channel
 from tests.e2e.processes import COURSES, PRECISE, STARTUP, eventually
@@ -23,6 +23,7 @@ ANNA, BERT = 5_000_201, 5_000_202
 QUESTION = "Mijn vriend wil samenwonen en ik krijg er buikpijn van. Is dat normaal?"
 ANSWER = "Heel normaal, Sanne. Wat zou je willen dat er gebeurt?"
 FOLLOW_UP = "Dat we het eerst een jaar proberen."
+PLAN = "ik heb pillen gespaard en vanavond neem ik ze allemaal in"
 
 
 class CoachWorld(TelegramWorld):
@@ -178,3 +179,28 @@ async def test_the_export_carries_the_thread_and_erasing_blanks_the_coaches_copi
         found = await tg.wait_for_message(coach, blanked, include_edits=True, timeout=STARTUP)
         assert found.callback_data == []
     assert await w.store.participants.by_chat(Channel.TELEGRAM, str(chat)) is None
+
+
+async def test_an_urgent_question_gets_help_at_once_and_reaches_the_coaches_marked(
+    world: CoachWorld,
+) -> None:
+    w, tg = world, world.tg
+    clock = await w.up()
+    for coach in (ANNA, BERT):
+        tg.user_sends(coach, "/inbox", first_name=NAMES[coach])
+        await w.next(coach, within=STARTUP)
+    chat = 8304
+    await w.sign_up(chat, "twijfel", clock, deep_link=True)
+    tg.user_sends(chat, "/coach")
+    await w.next(chat)
+    tg.user_sends(chat, PLAN)
+    help_now = await w.next(chat)
+    assert help_now.text.split("\n")[0] == texts_care.ACT_113
+    assert "gestuurd" not in help_now.text  # the help first, nothing routine
+    for coach in (ANNA, BERT):
+        copy = await w.next(coach, lambda m: PLAN in m.text)
+        assert copy.text.startswith("⚠️ DRINGEND (plan voor zelfdoding)")
+    tg.user_sends(ANNA, "/inbox", first_name="Anna")
+    listing = await w.next(ANNA, lambda m: m.text.startswith("Open vragen"))
+    assert "⚠️ #" in listing.text
+    assert PLAN not in listing.text
