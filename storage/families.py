@@ -79,6 +79,7 @@ FAMILIES: dict[str, Family] = {
     # -- nothing of a participant -------------------------------------------------------------
     "broadcasts": Family("broadcast ids", Erased.NOBODY),
     "coach_answered": Family("how long first answers took, with no thread's id", Erased.NOBODY),
+    "coach_blanks": Family("a coach's chat and message id, to blank", Erased.NOBODY),
     "broadcast": Family("a trainer's broadcast", Erased.NOBODY),
     "broadcast_stats": Family("counts", Erased.NOBODY),
     "segments_built": Family("a flag", Erased.NOBODY),

@@ -31,6 +31,7 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{coach}:ids                    hash    open thread id -> participant id       threads.py
     P:{coach}:open                   zset    open thread id by its last message     threads.py
     P:{coach}:answered               zset    seconds to a first answer, by when (30 d) threads.py
+    P:{coach}:blank                  list    a coach's chat and message id to blank     erasure.py
     P:coach:<hash>:typing            string  the thread a coach types to (a day)    threads.py
     P:{seg}:<course>:<status>        set     participant ids by course and status   segments.py
     P:{seg}:built                    string  set once the segment index is complete segments.py
@@ -245,6 +246,9 @@ class Keys:
 
     def coach_answered(self) -> str:
         return f"{self.prefix}:{{coach}}:answered"
+
+    def coach_blanks(self) -> str:
+        return f"{self.prefix}:{{coach}}:blank"
 
     def coach_typing(self, user_hash: str) -> str:
         return f"{self.prefix}:coach:{_part(user_hash, 'user')}:typing"

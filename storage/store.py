@@ -88,6 +88,11 @@ class Store:
         inbox edits its messages in their chats)."""
         self._eraser.blank_copies = blank
 
+    async def blank_pending(self) -> int:
+        """Blank the coaches' copies that erasures left to do (an erasure from the command
+        line has no chat to edit them with): how many."""
+        return await self._eraser.blank_pending()
+
     async def clock_anchor(self, candidate: str) -> str:
         """The sped-up clock's shared anchor: `candidate` if none was set, else the one set."""
         key = self.keys.clock_anchor()

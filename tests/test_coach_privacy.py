@@ -11,6 +11,7 @@ import pytest
 from bot.core import texts_coach
 from bot.core.messages import Incoming, Kind
 from storage.models import Channel
+from storage.store import Store
 from tests.coach_kit import PLAN, QUESTION, asked, coach_types
 from tests.journey_kit import Kit
 
@@ -93,6 +94,27 @@ async def test_wisgegevens_erases_the_thread_from_everywhere(kit: Kit) -> None:
     # Only this test's keys: on a shared Redis other tests keep threads of their own meanwhile.
     store = kit.engine.store
     assert not [k async for k in store.redis.scan_iter(match=f"{store.keys.prefix}:*:threads")]
+
+
+async def test_an_erasure_with_no_chat_to_edit_leaves_the_copies_for_the_engine(kit: Kit) -> None:
+    """`druppel privacy delete` has no Telegram to edit with: the coaches' copies wait, with
+    nothing of the participant, until an engine that can edit them blanks them."""
+    await _answered(kit)
+    engine = kit.engine.store
+    participant = await engine.participants.by_chat(Channel.CONSOLE, "1")
+    assert participant is not None
+    pid = participant.id
+    elsewhere = Store(engine.redis, engine.keys, engine.cipher)  # as the command line has it
+    assert await elsewhere.delete_participant(pid)
+    shown = {"42": 1, "43": 1}  # the question, as each coach was shown it
+    assert [m.text for m in kit.channel.to("42")].count(texts_coach.ERASED) == 0
+    assert QUESTION not in await _raw_dump(kit)
+    assert await engine.blank_pending() == sum(shown.values())
+    for coach, count in shown.items():
+        texts = [m.text for m in kit.channel.to(coach)]
+        assert texts.count(texts_coach.ERASED) == count
+        assert not [t for t in texts if QUESTION in t]
+    assert await engine.blank_pending() == 0  # done once
 
 
 async def test_a_raw_redis_dump_holds_no_word_of_a_thread(kit: Kit) -> None:

@@ -215,6 +215,8 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
                 else:
                     await channel.start_sending_only()
             job.start()
+            # Coaches' copies an erasure from the command line could not edit yet.
+            await eng.store.blank_pending()
             await eng.watch.start()
             await eng.retention.start()
             log.info("druppel %s: started", role)

@@ -66,6 +66,7 @@ class Watch:
         if not self.operators:
             return None
         clock = self.journey.clock
+        await self.store.blank_pending()  # coaches' copies an erasure elsewhere left to do
         threads = await coaching.thread_numbers(self.store, clock.now())
         found = await self._problems() | coaching.problem(threads)
         await self._alert(found)
