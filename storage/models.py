@@ -150,6 +150,9 @@ class StoredMessage(BaseModel):
     buttons: list[list[StoredButton]] = Field(default_factory=list)
     #: An image the text goes with (an operator's chart), as base64 of its PNG bytes.
     image: str | None = None
+    #: A file the text goes with (a trainer's report): its name, and base64 of its bytes.
+    document: Annotated[str, StringConstraints(max_length=64)] | None = None
+    content: str | None = None
 
 
 class QueueItem(BaseModel):

@@ -9,9 +9,8 @@ from bot.conversation.context import Context, Replies, say
 from bot.core import texts
 from bot.core.messages import Outgoing
 from bot.delivery import answers as own_answers
-from bot.delivery.items import outgoing
+from bot.delivery.quoting import day_again
 from courses.models import Course
-from courses.render import render_day
 from storage.keys import chat_member
 from storage.models import Enrollment, EnrollmentStatus, Lane, Participant
 
@@ -39,7 +38,7 @@ async def today(ctx: Context, participant: Participant, _args: tuple[str, ...]) 
         if when is None:
             return say(texts.PROGRESS_PAUSED)
         return say(texts.FIRST_LESSON_COMING.format(when=when))
-    return [outgoing(m, course.id, day) for m in render_day(course, day)]
+    return day_again(course, day)
 
 
 async def back_to_today(ctx: Context, participant: Participant) -> None:
@@ -91,7 +90,7 @@ async def day(ctx: Context, participant: Participant, args: tuple[str, ...]) -> 
         if received == 0:
             return say(texts.DAY_NONE_YET)
         return say(texts.DAY_NOT_YET.format(day=wanted, last=received))
-    shown = [outgoing(m, course.id, wanted) for m in render_day(course, wanted)]
+    shown = day_again(course, wanted)
     if wanted == enrollment.last_delivered_day:
         await back_to_today(ctx, participant)
         return shown

@@ -15,7 +15,7 @@ from redis.asyncio.client import Pipeline
 
 from bot.core import texts, texts_coach
 from bot.core.messages import Outgoing
-from bot.delivery import answers
+from bot.delivery import answers, quoting
 from bot.delivery.drain import Drainer, Sender
 from bot.delivery.export import EXPORT_NAME, export
 from bot.delivery.items import course_item, day_items, render
@@ -68,11 +68,18 @@ class Deliveries:
             return Outgoing(texts.EXPORT_CAPTION, document=(EXPORT_NAME, content))
         if item.kind == "coach":
             return await self._coach(pid, item)
+        course = self.journey.courses.get(item.course_id or "")
         if item.kind == "summary":
-            course = self.journey.courses.get(item.course_id or "")
             if course is None:
                 return None
-            return await summary(course, await self.store.checkins.all(pid))
+            quote = course.summary_quote
+            days = {quote.quote} if quote is not None else set()
+            own = await quoting.remembered(self.store, pid, course, days)
+            return await summary(course, await self.store.checkins.all(pid), own)
+        if item.kind == "day" and course is not None and item.day is not None:
+            days = quoting.wanted(course, item.day, item.index)
+            own = await quoting.remembered(self.store, pid, course, days)
+            return render(item, self.journey.courses, own)
         return render(item, self.journey.courses)
 
     async def _coach(self, pid: str, item: QueueItem) -> Outgoing | None:
