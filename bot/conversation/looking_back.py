@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.conversation.context import Context, Replies, say
-from bot.core import texts
+from bot.core import texts, texts_pace
 from bot.core.messages import Outgoing
 from bot.delivery import answers as own_answers
+from bot.delivery import tempo
+from bot.delivery.journey import LIVE
 from bot.delivery.quoting import day_again
 from courses.models import Course
 from storage.keys import chat_member
@@ -119,6 +121,8 @@ async def progress(ctx: Context, participant: Participant, _args: tuple[str, ...
         length=course.length, answers=len(answered),
         status=_status_line(ctx, participant, enrollment, course),
     )  # fmt: skip
+    if enrollment.status in LIVE:
+        summary += " " + texts_pace.PACE_NOW.format(pace=tempo.described(course, enrollment))
     if scores:
         listed = "\n".join(
             texts.PROGRESS_SCORE.format(theme=_theme(course, c.day), day=c.day, score=c.score)

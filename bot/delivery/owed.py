@@ -15,7 +15,7 @@ from redis.asyncio.client import Pipeline
 
 from bot.core import texts, texts_coach
 from bot.core.messages import Outgoing
-from bot.delivery import answers, quoting
+from bot.delivery import answers, quoting, tempo
 from bot.delivery.drain import Drainer, Sender
 from bot.delivery.export import EXPORT_NAME, export
 from bot.delivery.items import course_item, day_items, render
@@ -166,6 +166,8 @@ class Deliveries:
                 return None  # someone else delivered it, or the participant paused or stopped
             if e.next_due is None or e.next_due > now:
                 return None
+            if not last and tempo.offer_due(e, day):  # after quiet days: a choice of pace
+                e.pace_offered = True
             e.last_delivered_day = day
             e.current_day = day + 1
             e.care_check = False  # asked, just before this lesson (see `queue` below)
@@ -177,9 +179,11 @@ class Deliveries:
             e.nudge_due = self.journey.nudge_time(participant, e, day, now, e.next_due)
             return e
 
-        def queue(pipe: Pipeline, before: Enrollment, _after: Enrollment) -> None:
+        def queue(pipe: Pipeline, before: Enrollment, after: Enrollment) -> None:
             # After a message that signalled danger, the lesson starts by asking how they are.
             ask = [course_item("care", course_id, day)] if before.care_check else []
+            if after.pace_offered and not before.pace_offered:
+                ask.append(tempo.offer(course_id))
             self.store.queue.queue(pipe, participant.id, [*ask, *items])
 
         after = await self.store.enrollments.update(participant.id, course_id, advance, queue)
