@@ -22,32 +22,26 @@ from tests.journey_kit import Kit
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
-GOOD: dict[str, Any] = {
-    "id": "proef",
-    "title": "Proef",
-    "audience": "Iedereen",
-    "description": "Een korte proef.",
-    "days": [
-        {"title": "Een", "lesson": ["Hallo."], "prompt": "Wat wil je leren?"},
-        {"title": "Twee", "lesson": ["Dag twee."], "prompt": "Wat lukte er?"},
-        {
-            "title": "Drie",
-            "lesson": [
-                "Dag drie.",
-                {
-                    "quote": 1,
-                    "text": "Op dag 1 schreef je: “{answer}”",
-                    "fallback": "Dag 1 ging over leren.",
-                },
-            ],
-            "prompt": {
-                "quote": 2,
-                "text": "Je schreef “{answer}”. Wat neem je mee?",
-                "fallback": "Wat neem je mee?",
-            },
-        },
+
+def _day(title: str, lesson: list[object], prompt: object) -> dict[str, Any]:
+    return {"title": title, "lesson": lesson, "prompt": prompt}
+
+
+#: Three days; the third quotes day 1 in its lesson and day 2 in its question.
+GOOD: dict[str, Any] = dict(
+    id="proef", title="Proef", audience="Iedereen", description="Een korte proef.",
+    days=[
+        _day("Een", ["Hallo."], "Wat wil je leren?"),
+        _day("Twee", ["Dag twee."], "Wat lukte er?"),
+        _day(
+            "Drie",
+            ["Dag drie.", {"quote": 1, "text": "Op dag 1 schreef je: “{answer}”",
+                           "fallback": "Dag 1 ging over leren."}],
+            {"quote": 2, "text": "Je schreef “{answer}”. Wat neem je mee?",
+             "fallback": "Wat neem je mee?"},
+        ),
     ],
-}
+)  # fmt: skip
 
 
 def _course_file(tmp_path: Path, data: dict[str, Any]) -> Path:
