@@ -15,7 +15,7 @@ sent, from the stored answer; a course file and a queued message never hold them
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from pydantic import (
@@ -35,6 +35,8 @@ MAX_QUOTE_CHARS = 160
 QUOTE_WORDS = 25
 #: How a quote shows in a preview, where there is nobody's answer to fill in.
 PLACEHOLDER = "[je antwoord van dag {day}]"
+#: The fewest characters of a quoting text around the answer by which a reply to it is known.
+MIN_FRAME = 10
 #: A part as long as a message may be (see courses/models.py MAX_PART_CHARS; kept in step).
 _PART_CHARS = 700
 
@@ -114,9 +116,11 @@ class Quote(BaseModel):
         this part as it was sent, whatever answer it quoted."""
         before, _, after = " ".join(self.text.split()).partition(ANSWER)
         before, after = before.strip(), after.strip()
-        return shown == " ".join(self.fallback.split()) or (
-            shown.startswith(before) and shown.endswith(after) and len(shown) > len(before)
-        )
+        if shown == " ".join(self.fallback.split()):
+            return True
+        if len(before) + len(after) < MIN_FRAME:  # too little of ours to know it by
+            return False
+        return shown.startswith(before) and shown.endswith(after) and len(shown) > len(before)
 
     @property
     def words(self) -> int:
@@ -149,18 +153,15 @@ def plain(part: str | Quote) -> str:
     return part if isinstance(part, str) else part.fallback
 
 
-def quoted_days(parts: Iterable[str | Quote]) -> set[int]:
-    return {p.quote for p in parts if isinstance(p, Quote)}
-
-
 def check_order(days: Sequence[Sequence[str | Quote]], summary: Quote | None = None) -> None:
     """Every quote names a day that exists and comes before the day that quotes it (its
     answer must be there to quote); the summary may quote any day. `days` holds each day's
-    parts, day 1 first."""
+    parts, its prompt last, day 1 first."""
     for number, parts in enumerate(days, 1):
         for index, part in enumerate(parts):
             if isinstance(part, Quote) and not part.quote < number:
-                where = f"day {number}, part {index + 1}"
+                what = "prompt" if index == len(parts) - 1 else f"lesson message {index + 1}"
+                where = f"day {number}, {what}"
                 if part.quote > len(days):
                     raise ValueError(f"{where}: quotes day {part.quote}, but the course has "
                                      f"{len(days)} days")  # fmt: skip

@@ -95,7 +95,7 @@ def _quote(day: int, text: str = "Je schreef: {answer}", fallback: str = "Niets.
 @pytest.mark.parametrize(
     ("part", "problem"),
     [
-        (_quote(3), "quotes day 3, which does not come before day 2"),
+        (_quote(3), "day 2, lesson message 2: quotes day 3, which does not come before day 2"),
         (_quote(7), "quotes day 7, but the course has 3 days"),
         (_quote(1, text="Je schreef iets."), "must hold {answer} exactly once"),
         (_quote(1, fallback="Niets: {answer}"), "cannot hold {answer}"),
