@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.channels.whatsapp.rendering import payloads
 from bot.core import texts_pace
 from bot.core.messages import Outgoing
-from bot.delivery.items import render
+from bot.delivery.items import day_items, render
 from bot.delivery.tempo import offer
 from scheduler.localtime import local_day
 from storage.models import Channel, Enrollment, Pace
@@ -132,3 +132,14 @@ async def test_a_pace_button_of_a_stopped_course_is_stale(kit: Kit) -> None:
     [reply] = await kit.tap("1", "p:twijfel:own")
     assert reply.text.startswith("Deze knop hoort bij een eerder gesprek")
     assert (await _enrollment(kit, "1")).pace is None
+
+
+async def test_the_choice_belongs_to_its_course_a_stop_drops_it_with_the_lesson(kit: Kit) -> None:
+    await kit.sign_up("1")
+    store = kit.engine.store
+    pid = (await _enrollment(kit, "1")).participant_id
+    await store.queue.put(pid, [offer("twijfel"), *day_items(kit.engine.courses["twijfel"], 3)])
+    assert await store.queue.drop(pid, "twijfel") == 1 + len(
+        day_items(kit.engine.courses["twijfel"], 3)
+    )
+    assert await store.queue.items(pid) == []

@@ -79,10 +79,11 @@ def choice_rows(course_id: str) -> tuple[tuple[StoredButton, ...], ...]:
 
 
 def offer(course_id: str) -> QueueItem:
-    """The question with its three buttons, queued before the lesson (the bot's own words)."""
+    """The question with its three buttons, queued before the lesson (the bot's own words);
+    it belongs to the course, so a pause holds it and a stop drops it with the lesson."""
     rows = [list(row) for row in choice_rows(course_id)]
     message = StoredMessage(text=texts_pace.PACE_OFFER, buttons=rows)
-    return QueueItem(lane=Lane.LESSON, kind="text", message=message)
+    return QueueItem(lane=Lane.LESSON, kind="text", course_id=course_id, message=message)
 
 
 def described(course: Course | None, enrollment: Enrollment) -> str:
