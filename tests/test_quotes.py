@@ -14,10 +14,11 @@ import yaml
 
 from bot.app.cli import main
 from bot.delivery.items import day_items
+from bot.delivery.quoting import pick
 from courses.loader import CourseFileError, load_course
 from courses.quotes import MAX_QUOTE_CHARS, shorten
 from courses.render import day_of, preview, render_day
-from storage.models import Channel
+from storage.models import Channel, ReflectionEntry
 from tests.journey_kit import Kit
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -181,3 +182,23 @@ async def test_the_summary_quotes_the_step_they_chose_on_the_last_day(kit: Kit) 
     await kit.answer("1", step)
     received = [m.text for m in kit.channel.to("1")]
     assert any(f"De stap die je voor jezelf koos: “{step}”" in t for t in received)
+
+
+def test_only_this_run_of_this_course_is_quoted_and_a_day_in_two_messages_reads_as_one(
+    tmp_path: Path,
+) -> None:
+    course = load_course(_course_file(tmp_path, GOOD))
+    started = local(20, 8)
+
+    def entry(day: int, text: str, at: datetime, **more: Any) -> ReflectionEntry:
+        return ReflectionEntry(course_id=more.pop("course_id", "proef"), day=day, text=text,
+                               at=at, **more)  # fmt: skip
+
+    entries = [
+        entry(1, "Van de vorige keer.", local(10, 8)),  # an earlier run of the course
+        entry(1, "Geduld", local(21, 9)),
+        entry(1, "en rust.", local(21, 10)),
+        entry(2, "Een andere cursus.", local(22, 9), course_id="andere"),
+        entry(2, "Na afloop.", local(23, 9), followup=True),
+    ]
+    assert pick(course, entries, {1, 2}, since=started) == {1: "Geduld en rust."}
