@@ -37,6 +37,9 @@ TOMBSTONE_SECONDS = 24 * 3600
 
 #: Erases what a channel keeps of one chat outside the participant's keys, given the chat id.
 ChatEraser = Callable[[str], Awaitable[None]]
+#: Blanks the messages in trainers' chats that showed the erased participant's threads, given
+#: (trainer id, message id) pairs.
+CopyBlanker = Callable[[list[tuple[str, str]]], Awaitable[None]]
 
 
 class Eraser:
@@ -58,6 +61,8 @@ class Eraser:
         self.chat_erasers: dict[Channel, ChatEraser] = {}
         #: Their threads with coaches, taken out of the coaches' indexes (set by the Store).
         self.threads: ThreadRepo | None = None
+        #: What blanks the coaches' copies of those threads (the coaches' inbox, when wired).
+        self.blank_copies: CopyBlanker | None = None
 
     async def erase(self, pid: str, chat: tuple[Channel, str] | None = None) -> bool:
         """Forget a participant entirely. False when there was no such participant; safe to
@@ -72,6 +77,7 @@ class Eraser:
         except UndecryptableText:  # erased all the same: they asked, or retention did
             existed = True
             channel, chat_id = chat or (await self._participants.channel_of(pid), None)
+        copies = await self._copies(pid)
         course_ids = await self._own_keys(pid)
         await self._enrollments.segments.forget(pid, sorted(course_ids))
         await self._broadcasts.forget_recipient(pid)
@@ -90,7 +96,18 @@ class Eraser:
             await self._participants.unregister_unread(pid, channel)
         else:
             await self._participants.unregister(pid, channel, chat_id)
+        if copies and self.blank_copies is not None:
+            await self.blank_copies(copies)
         return existed
+
+    async def _copies(self, pid: str) -> list[tuple[str, str]]:
+        """Where the coaches were shown their threads, read before the threads go."""
+        if self.threads is None or self.blank_copies is None:
+            return []
+        try:
+            return await self.threads.shown(pid)
+        except UndecryptableText:  # a thread no key opens: its copies stay as they are
+            return []
 
     async def _own_keys(self, pid: str) -> set[str]:
         """Set the tombstone and delete every key in the participant's slot, at once; returns

@@ -78,6 +78,7 @@ FAMILIES: dict[str, Family] = {
     "rate_chat": Family("a hash of a chat id -> its pace (seconds)", Erased.LAPSES),
     # -- nothing of a participant -------------------------------------------------------------
     "broadcasts": Family("broadcast ids", Erased.NOBODY),
+    "coach_answered": Family("how long first answers took, with no thread's id", Erased.NOBODY),
     "broadcast": Family("a trainer's broadcast", Erased.NOBODY),
     "broadcast_stats": Family("counts", Erased.NOBODY),
     "segments_built": Family("a flag", Erased.NOBODY),

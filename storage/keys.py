@@ -30,6 +30,7 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{p:<pid>}:threads              hash    thread id -> Thread JSON, sealed       threads.py
     P:{coach}:ids                    hash    open thread id -> participant id       threads.py
     P:{coach}:open                   zset    open thread id by its last message     threads.py
+    P:{coach}:answered               zset    seconds to a first answer, by when (30 d) threads.py
     P:coach:<hash>:typing            string  the thread a coach types to (a day)    threads.py
     P:{seg}:<course>:<status>        set     participant ids by course and status   segments.py
     P:{seg}:built                    string  set once the segment index is complete segments.py
@@ -241,6 +242,9 @@ class Keys:
 
     def threads_open(self) -> str:
         return f"{self.prefix}:{{coach}}:open"
+
+    def coach_answered(self) -> str:
+        return f"{self.prefix}:{{coach}}:answered"
 
     def coach_typing(self, user_hash: str) -> str:
         return f"{self.prefix}:coach:{_part(user_hash, 'user')}:typing"

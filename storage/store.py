@@ -21,7 +21,7 @@ from storage.crypto import KEY_FILE, TextCipher
 from storage.due import DueIndex
 from storage.embedded import EmbeddedRedis
 from storage.enrollments import EnrollmentRepo
-from storage.erasure import ChatEraser, Eraser
+from storage.erasure import ChatEraser, CopyBlanker, Eraser
 from storage.errors import RedisUnavailable
 from storage.failures import FailureLog
 from storage.keyfile import keys_to_use
@@ -82,6 +82,11 @@ class Store:
         """What each channel keeps under a chat outside the participant's keys, erased with
         them; a channel's wiring adds its own (WhatsApp's inbox, by the chat's hash)."""
         return self._eraser.chat_erasers
+
+    def blank_copies_with(self, blank: CopyBlanker) -> None:
+        """What blanks the coaches' copies of an erased participant's threads (the coaches'
+        inbox edits its messages in their chats)."""
+        self._eraser.blank_copies = blank
 
     async def clock_anchor(self, candidate: str) -> str:
         """The sped-up clock's shared anchor: `candidate` if none was set, else the one set."""

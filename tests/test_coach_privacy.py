@@ -16,6 +16,7 @@ from tests.journey_kit import Kit
 
 OPERATOR = "900001"
 ANSWER = "Heel normaal dat je buik dat voelt. Wat zou je willen dat er gebeurt?"
+FOLLOW_UP = "En als hij dan boos wordt op mijn twijfel?"
 
 pytestmark = pytest.mark.kit(trainer_ids="42,43", operator_ids=OPERATOR)
 
@@ -47,7 +48,10 @@ async def _raw_dump(kit: Kit) -> str:
 async def test_privacy_says_what_coaches_read(kit: Kit) -> None:
     [statement] = await kit.answer("1", "/privacy")
     assert "• je vragen via /coach, en de antwoorden" in statement.text
-    assert "Je vragen via /coach (met je naam) lezen alleen de coaches." in statement.text
+    assert (
+        "Je vragen via /coach (met je naam) en wat je zelf met ze deelt, lezen alleen de "
+        "coaches." in statement.text
+    )
 
 
 async def test_mijngegevens_carries_the_thread_and_nothing_of_the_coaches(kit: Kit) -> None:
@@ -62,13 +66,16 @@ async def test_mijngegevens_carries_the_thread_and_nothing_of_the_coaches(kit: K
     ]
     assert thread["status"] == "open"
     assert (thread["course_id"], thread["day"]) == ("twijfel", 1)
-    assert "42" not in json.dumps(thread)
+    assert "42" not in json.dumps({k: v for k, v in thread.items() if k != "id"})  # nor the tid
     assert "copies" not in thread
     assert "owner" not in thread
 
 
 async def test_wisgegevens_erases_the_thread_from_everywhere(kit: Kit) -> None:
     question = await _answered(kit)
+    await kit.answer("1", "/coach stop")
+    await kit.answer("1", "/coach")
+    await kit.answer("1", FOLLOW_UP)  # a second thread, shown to both coaches again
     await kit.answer("1", "/wisgegevens")
     await kit.engine.conversation.answer(Incoming(Channel.CONSOLE, "1", Kind.BUTTON, data="w:ja"))
     assert await kit.engine.store.threads.open_threads() == []
@@ -77,6 +84,12 @@ async def test_wisgegevens_erases_the_thread_from_everywhere(kit: Kit) -> None:
     [gone] = await coach_types(kit, "42", "Nog een vraag terug?", replied_to=question)
     assert gone.text == texts_coach.GONE
     assert QUESTION not in await _raw_dump(kit)
+    # What the coaches were shown of it now says only that it was erased.
+    # (Anna, who answered, also had "Sanne closed it"; Bert, the two questions only.)
+    for coach, shown in (("42", 3), ("43", 2)):
+        texts = [m.text for m in kit.channel.to(coach)]
+        assert texts.count(texts_coach.ERASED) == shown
+        assert not [t for t in texts if QUESTION in t or FOLLOW_UP in t or "heeft het gesprek" in t]
     # Only this test's keys: on a shared Redis other tests keep threads of their own meanwhile.
     store = kit.engine.store
     assert not [k async for k in store.redis.scan_iter(match=f"{store.keys.prefix}:*:threads")]

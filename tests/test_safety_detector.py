@@ -137,6 +137,12 @@ def test_an_everyday_object_is_no_plan(message: str) -> None:
         "ik weet wanneer de sneltrein hier voorbij raast",
         "Ik heb een koord gekocht in de Brico en ik heb al een plek gezocht",
         "I've been saving up my sleeping pills",
+        # a means a sentence away from the word, and the spot chosen
+        "Zelfmoord klinkt hard, maar zo voelt het niet. Het voelt als rust. Ik heb het mes al in "
+        "mijn tas.",
+        "I drove to the cliffs today to look at the spot. I'll go back Sunday.",
+        "ik heb mn kat bij mn zus gebracht, zei dat het voor een paar weken is. "
+        "ik heb alles geregeld",
     ],
 )
 def test_a_plan_without_the_word_for_it_is_acute(message: str) -> None:
@@ -153,6 +159,13 @@ def test_a_plan_without_the_word_for_it_is_acute(message: str) -> None:
         # laughter of any length is a joke: a threat said big stays an idiom
         "hahah ik vermoord m als ie weer mn laatste stuk pizza pakt",
         "Ik zou wel onder een steen willen kruipen na die presentatie.",
+        "HAHAHAHA hij zei dat ie me gaat vermoorden als ik de finale verklap",
+        # a name is one word: "Litouwen" holds no "touwen", "Lotte" no "lot" and "te"
+        "Mijn vriend is militair en vertrekt volgende maand naar Litouwen. Ik weet nie hoe.",
+        # "overwegen" is to consider, not railway crossings
+        "We overwegen te verhuizen naar een appartement, dat geeft lucht.",
+        # a couple's will at the notary is life admin, not affairs settled before an end
+        "Mijn vrouw en ik hebben ons testament en een levenstestament laten opstellen.",
     ],
 )
 def test_how_people_type_is_read_as_they_mean_it(message: str) -> None:

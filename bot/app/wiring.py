@@ -97,6 +97,8 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         # Questions to a coach reach the trainers through the staff's inbox.
         staff.inbox.hours = settings.hours()
         coach.ctx = replace(coach.ctx, desk=staff.inbox)
+        deliveries.coaches = staff.inbox.available
+        store.blank_copies_with(staff.inbox.blank)
         # Broadcasts keep their chats' queues filled at the pace the platform allows them.
         staff.broadcasts.budget = (
             settings.telegram_paid_per_second

@@ -27,6 +27,7 @@ from bot.conversation import (
     tempo,
 )
 from bot.conversation.buttons import (
+    CoachTap,
     CourseChoice,
     InEnglish,
     KeepAnswer,
@@ -42,6 +43,7 @@ from bot.conversation.steps import Step, set_step, step_of
 from bot.core import texts, texts_care, texts_coach
 from bot.core.button_data import SEPARATOR, ButtonData
 from bot.core.messages import Incoming, Kind
+from bot.delivery.answers import ShareAnswer
 from bot.delivery.items import CheckInScore
 from bot.delivery.journey import Journey
 from bot.delivery.tempo import PaceChoice
@@ -115,6 +117,8 @@ TAPS: tuple[OnTap[Any], ...] = (
     OnTap(RestartAnswer, signup.restart_answered),
     OnTap(CheckInScore, reflections.checked_in, refused=texts.CHECKIN_STALE),
     OnTap(KeepAnswer, reflections.keep_tapped),
+    OnTap(CoachTap, coaching.tapped),
+    OnTap(ShareAnswer, coaching.share_tapped),
     OnTap(PaceChoice, tempo.tapped),
 )
 
@@ -186,7 +190,7 @@ class Coach:
             known = await self._known(event)
         except UndecryptableText:
             return False
-        return known is not None and coaching.for_coach(known, event.replied_to)
+        return known is not None and await coaching.for_coach(self.ctx, known, event.replied_to)
 
     async def route(self, event: Incoming, found: Assessment = NONE) -> Replies:
         """The routine answer to an event, whatever the safety net heard in it. Someone whose
@@ -267,7 +271,7 @@ class Coach:
         replied_to: str | None = None,
         found: Assessment = NONE,
     ) -> Replies:
-        if coaching.for_coach(participant, replied_to):
+        if await coaching.for_coach(self.ctx, participant, replied_to):
             return await coaching.asked(self.ctx, participant, text, found)
         step = step_of(participant)
         answer = TYPED.get(step) if step is not None else None

@@ -56,6 +56,9 @@ class Deliveries:
         #: The same for families of members named by a prefix (a trainer's preview, "pv:...",
         #: a broadcast, "bc:...").
         self.prefix_jobs: dict[str, Callable[[str], Awaitable[datetime | None]]] = {}
+        #: Whether a coach is there to share an answer with (None: there are no coaches); the
+        #: answers asked for with /antwoorden then come with a button that shares them.
+        self.coaches: Callable[[], Awaitable[bool]] | None = None
 
     async def render(self, pid: str, item: QueueItem) -> Outgoing | None:
         """The message a queued item names, read at the moment it is sent."""
@@ -87,7 +90,10 @@ class Deliveries:
         thread = await self.store.threads.get(pid, item.thread or "")
         if thread is None or item.index >= len(thread.messages):
             return None
-        return Outgoing(texts_coach.COACH_ANSWER.format(text=thread.messages[item.index].text))
+        participant = await self.store.participants.get(pid)
+        whatsapp = participant is not None and participant.channel is Channel.WHATSAPP
+        template = texts_coach.COACH_ANSWER_ANY if whatsapp else texts_coach.COACH_ANSWER
+        return Outgoing(template.format(text=thread.messages[item.index].text))
 
     async def _answers(self, pid: str, item: QueueItem) -> Outgoing | None:
         course = self.journey.courses.get(item.course_id or "")
@@ -98,7 +104,12 @@ class Deliveries:
         gentle = item.lane is Lane.LESSON
         blocks = answers.by_day(course, readable, await self.store.checkins.all(pid), gentle)
         text = answers.render(blocks, item.day, item.index, item.part)
-        return None if text is None else Outgoing(text)
+        if text is None:
+            return None
+        if gentle or self.coaches is None or not await self.coaches():
+            return Outgoing(text)
+        rows = answers.share_rows(course.id, blocks, item.day, item.index, item.part)
+        return Outgoing(text, buttons=rows)
 
     async def on_due(self, member: str) -> datetime | None:
         """Handle one claimed member; returns when it should next be looked at."""

@@ -16,6 +16,7 @@ from bot.core import texts, texts_ops, texts_report
 from bot.core.counters import DANGER_CATEGORIES, DANGER_PREFIX, Counters
 from bot.core.messages import Incoming, Kind, Outgoing
 from bot.delivery.journey import Journey
+from bot.ops import coaching
 from bot.ops.charts import stats_chart
 from bot.ops.find import find
 from bot.ops.health import MAX_LAG, SLOW_PING, Health, check
@@ -89,7 +90,9 @@ class OperatorCommands:
     # -- /stats -------------------------------------------------------------------------------
     async def stats(self) -> Replies:
         """The chart (with a short caption), then the numbers as a message of their own."""
-        found = await collect(self.store, self.journey.courses, self.counters)
+        found = await collect(
+            self.store, self.journey.courses, self.counters, self.journey.clock.now()
+        )
         chart = await asyncio.to_thread(stats_chart, [c.series() for c in found.courses])
         return [Outgoing(texts_ops.STATS_CAPTION, image=chart), Outgoing(stats_text(found))]
 
@@ -313,9 +316,7 @@ def stats_text(found: Stats) -> str:
     seen = danger_kinds(found.last_week, found.last_day)
     if seen:
         lines.append(texts_ops.STATS_DANGER_KINDS.format(kinds=seen))
-    lines.append(
-        texts_ops.STATS_THREADS.format(open=found.threads_open, urgent=found.threads_urgent)
-    )
+    lines.extend(coaching.stats_lines(found.threads))
     return "\n".join(lines)
 
 

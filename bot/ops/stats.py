@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.core.counters import Counters
 from bot.ops.charts import CourseSeries
+from bot.ops.coaching import ThreadNumbers, thread_numbers
 from courses.models import Course
 from storage.models import Enrollment, EnrollmentStatus
 from storage.store import Store
@@ -65,17 +67,19 @@ class Stats:
     courses: list[CourseNumbers]
     last_day: dict[str, int] = field(default_factory=dict)
     last_week: dict[str, int] = field(default_factory=dict)
-    #: Questions to coaches still open, and how many of them are urgent (counts only).
-    threads_open: int = 0
-    threads_urgent: int = 0
+    #: The coaches' threads (counts and durations only).
+    threads: ThreadNumbers = field(default_factory=ThreadNumbers)
 
     def by_status(self) -> dict[EnrollmentStatus, int]:
         """Enrollments by status over every course."""
         return {s: sum(c.by_status[s] for c in self.courses) for s in STATUSES}
 
 
-async def collect(store: Store, courses: Mapping[str, Course], counters: Counters) -> Stats:
-    """Every number /stats shows. Reads every participant (see the module's note on cost)."""
+async def collect(
+    store: Store, courses: Mapping[str, Course], counters: Counters, now: datetime
+) -> Stats:
+    """Every number /stats shows, the coaches' threads as of `now` (course clock). Reads every
+    participant (see the module's note on cost)."""
     numbers: dict[str, CourseNumbers] = {}
     for course in sorted(courses.values(), key=lambda c: c.title):
         by_status = {s: await store.enrollments.segments.count(course.id, s) for s in STATUSES}
@@ -85,10 +89,8 @@ async def collect(store: Store, courses: Mapping[str, Course], counters: Counter
         )  # fmt: skip
     async for pid in store.participants.ids():
         await _add_participant(store, pid, numbers)
-    threads = await store.threads.open_threads()
     return Stats(
-        threads_open=len(threads),
-        threads_urgent=sum(t.urgent for t in threads),
+        threads=await thread_numbers(store, now),
         participants=await store.participants.count(),
         courses=list(numbers.values()),
         last_day=await counters.window(DAY_HOURS),

@@ -114,22 +114,44 @@ class Inbox:
             ),
         )
         message = Outgoing(text, buttons=() if thread.owner else buttons)
-        posted = await self._post([thread.owner] if thread.owner else await self.coaches(), message)
-        if posted:
-
-            def remember(t: Thread) -> Thread:
-                t.copies.update(posted)
-                return t
-
-            await self.store.threads.update(thread.pid, thread.id, remember)
+        await self._post(thread, message, question=first)
         await self.store.due.wake(MEMBER, thread.last_at + timedelta(seconds=IDLE_SECONDS))
 
     async def closed(self, participant: Participant, thread: Thread) -> None:
         text = texts_coach.PARTICIPANT_CLOSED.format(tid=thread.id, name=self._name(participant))
         await self._edit_all(thread, texts_coach.CLOSED_FOR_ALL, participant, exclude=None)
-        await self._post([thread.owner] if thread.owner else await self.coaches(), Outgoing(text))
+        await self._post(thread, Outgoing(text))
 
-    async def _post(self, chats: list[str], message: Outgoing) -> dict[str, str]:
+    async def blank(self, copies: list[tuple[str, str]]) -> None:
+        """An erased participant's threads as the coaches were shown them: each message edited
+        to say only that it was erased (a message Telegram no longer lets us edit stays)."""
+        sender = self._editor()
+        if sender is None:
+            return
+        for chat, message_id in copies:
+            try:
+                await sender.edit(chat, message_id, Outgoing(texts_coach.ERASED))
+            except DeliveryError as exc:
+                log.info("coach: could not blank a coach's copy: %s", exc)
+
+    async def _post(self, thread: Thread, message: Outgoing, question: bool = False) -> None:
+        """To the thread's owner, or to every coach while nobody owns it; each message kept in
+        the thread (the question's as the copy the others' edits go to), to edit or blank it."""
+        chats = [thread.owner] if thread.owner else await self.coaches()
+        posted = await self._send(chats, message)
+        if not posted:
+            return
+
+        def remember(t: Thread) -> Thread:
+            if question:
+                t.copies.update(posted)
+            for chat, message_id in posted.items():
+                t.shown.setdefault(chat, []).append(message_id)
+            return t
+
+        await self.store.threads.update(thread.pid, thread.id, remember)
+
+    async def _send(self, chats: list[str], message: Outgoing) -> dict[str, str]:
         """Send to each coach directly; their message ids, to edit them later."""
         sender = self._editor()
         posted: dict[str, str] = {}
