@@ -38,9 +38,14 @@ def _where(loc: tuple[int | str, ...]) -> str:
         rest = rest[2:]
     if rest:
         field = str(rest[0])
+        # A lesson part or a prompt is a text or a quote: which of the two was meant is no news.
+        tag = 2 if field == "lesson" else 1
+        if field in ("lesson", "prompt") and len(rest) > tag and rest[tag] in ("text", "quote"):
+            del rest[tag]
         extra = ""
         if len(rest) > 1 and isinstance(rest[1], int) and field == "lesson":
-            extra = f" (message {rest[1] + 1})"
+            more = ", " + ".".join(str(p) for p in rest[2:]) if len(rest) > 2 else ""
+            extra = f" (message {rest[1] + 1}{more})"
         elif len(rest) > 1:
             extra = " (" + ".".join(str(p) for p in rest[1:]) + ")"
         parts.append(f"field {field}{extra}")

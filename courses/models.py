@@ -18,11 +18,15 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     field_validator,
     model_validator,
 )
+
+from courses.quotes import QuestionQuote, Quote, check_order, part_kind
 
 #: Telegram refuses a text message longer than this (in UTF-16 code units; see render.py).
 MAX_MESSAGE_CHARS = 4096
@@ -79,6 +83,14 @@ def _one_question(text: str) -> str:
 
 MessageText = Annotated[Text, AfterValidator(_at_most(MAX_PART_CHARS))]
 OneQuestion = Annotated[MessageText, AfterValidator(_one_question)]
+#: A lesson part: a text, or (a mapping) a quote of an earlier answer (courses/quotes.py).
+LessonPart = Annotated[
+    Annotated[MessageText, Tag("text")] | Annotated[Quote, Tag("quote")], Discriminator(part_kind)
+]
+Prompt = Annotated[
+    Annotated[OneQuestion, Tag("text")] | Annotated[QuestionQuote, Tag("quote")],
+    Discriminator(part_kind),
+]
 
 
 class Pacing(StrEnum):
@@ -145,16 +157,16 @@ class Day(_Strict):
     """One day of a course: what the participant reads, and what we ask back."""
 
     title: Annotated[Text, AfterValidator(_at_most(MAX_DAY_TITLE_CHARS))]
-    lesson: list[MessageText] = Field(min_length=1, max_length=6)
-    prompt: OneQuestion
+    lesson: list[LessonPart] = Field(min_length=1, max_length=6)
+    prompt: Prompt
     checkin: OneQuestion | None = None
     nudge: MessageText | None = None
 
     @property
     def words(self) -> int:
         """What the participant reads on this day: lesson, check-in and prompt."""
-        texts = [*self.lesson, self.prompt, self.checkin or ""]
-        return sum(word_count(text) for text in texts)
+        parts = [*self.lesson, self.prompt, self.checkin or ""]
+        return sum(p.words if isinstance(p, Quote) else word_count(p) for p in parts)
 
     @model_validator(mode="after")
     def _reads_in_two_minutes(self) -> Day:
@@ -190,7 +202,14 @@ class Course(_Strict):
     #: The end-of-course summary's sentence for when no theme was recognised strongly; without
     #: it the summary uses a general one (texts.SUMMARY_NOTHING_STRONG).
     summary_nothing_strong: MessageText | None = None
+    #: A line of the end-of-course summary that quotes one of their answers.
+    summary_quote: Quote | None = None
     days: list[Day] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _quotes_look_back(self) -> Course:
+        check_order([[*d.lesson, d.prompt] for d in self.days], self.summary_quote)
+        return self
 
     @model_validator(mode="after")
     def _checkins_need_a_scale(self) -> Course:

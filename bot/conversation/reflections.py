@@ -11,6 +11,7 @@ from bot.conversation.context import Context, Replies, say
 from bot.core import texts
 from bot.core.button_data import MAX_BYTES
 from bot.core.messages import Outgoing
+from bot.delivery import tempo
 from bot.delivery.items import CheckInScore
 from courses.render import day_of
 from storage.models import (
@@ -127,6 +128,7 @@ async def _earlier(
     )
     grown = await ctx.store.reflections.add(participant.id, entry)
     await ctx.journey.count("reflections_received")
+    await ctx.store.enrollments.update(participant.id, enrollment.course_id, tempo.heard)
     return say(_thanks(day, grown))
 
 
@@ -210,4 +212,5 @@ async def checked_in(ctx: Context, participant: Participant, tap: CheckInScore) 
     )
     await ctx.store.checkins.record(participant.id, checkin)
     await ctx.journey.count("checkins_received")
+    await ctx.store.enrollments.update(participant.id, tap.course, tempo.heard)
     return say(texts.CHECKIN_SAVED.format(score=checkin.score, day=tap.day))

@@ -24,6 +24,7 @@ from bot.conversation import (
     privacy,
     reflections,
     signup,
+    tempo,
 )
 from bot.conversation.buttons import (
     CoachTap,
@@ -45,6 +46,7 @@ from bot.core.messages import Incoming, Kind
 from bot.delivery.answers import ShareAnswer
 from bot.delivery.items import CheckInScore
 from bot.delivery.journey import Journey
+from bot.delivery.tempo import PaceChoice
 from bot.safety import NONE, Assessment, assess
 from storage.crypto import UndecryptableText
 from storage.models import Participant
@@ -88,6 +90,7 @@ COMMANDS: tuple[Command, ...] = (
     ForParticipant(("dag", "day"), looking_back.day),
     ForParticipant(("antwoorden", "answers"), looking_back.answers),
     ForParticipant(("voortgang", "progress"), looking_back.progress),
+    ForParticipant(("tempo", "pace"), tempo.pace),
     ForParticipant(("coach",), coaching.coach),
 )
 
@@ -116,6 +119,7 @@ TAPS: tuple[OnTap[Any], ...] = (
     OnTap(KeepAnswer, reflections.keep_tapped),
     OnTap(CoachTap, coaching.tapped),
     OnTap(ShareAnswer, coaching.share_tapped),
+    OnTap(PaceChoice, tempo.tapped),
 )
 
 #: Free text in a step of a sign-up (or of changing the time) answers that step.
@@ -228,14 +232,14 @@ class Coach:
         """An unknown command; one a typo away from a known one is offered with a button."""
         typed = typed.lower()
         allowed = 1 if len(typed) <= 5 else 2  # a typo: a letter or two, not another word
-        close = sorted(
-            (Levenshtein.distance(typed, name), name)
-            for name in self.commands
+        close = sorted(  # equally close: the Dutch name (a command's first) before an alias
+            (Levenshtein.distance(typed, name), name != command.names[0], name)
+            for name, command in self.commands.items()
             if abs(len(name) - len(typed)) <= allowed
         )
         if not typed or not close or close[0][0] > allowed:
             return say(texts.UNKNOWN_COMMAND)
-        name = close[0][1]
+        name = close[0][2]
         return say(
             texts.DID_YOU_MEAN.format(command=name), (RunCommand(name=name).button(f"/{name}"),)
         )

@@ -143,6 +143,7 @@ HELP = (
     "/dag 3: een eerdere dag nog eens lezen (en je antwoord erop geven)\n"
     "/antwoorden: je eigen antwoorden teruglezen\n"
     "/voortgang: waar je bent in je cursus\n"
+    "/tempo: elke dag, om de dag of in je eigen tempo een les\n"
     "/tijd: het tijdstip van je les veranderen\n"
     "/tijdzone: je tijdzone veranderen\n"
     "/pauze: even niets ontvangen\n"
@@ -185,6 +186,7 @@ MENU = [
     ("start", "Een cursus kiezen"),
     ("vandaag", "De les van vandaag nog eens"),
     ("voortgang", "Waar je bent in je cursus"),
+    ("tempo", "Hoe vaak je een les krijgt"),
     ("tijd", "Het tijdstip van je les veranderen"),
     ("tijdzone", "Je tijdzone veranderen"),
     ("pauze", "Even niets ontvangen"),

@@ -18,6 +18,7 @@ from bot.core.button_data import ButtonData
 from bot.core.messages import Button
 from bot.safety import assess
 from courses.models import Course
+from courses.render import question
 from storage.models import CheckIn, Lane, QueueItem, ReflectionEntry
 
 #: Units per message (see `units`): well under the platforms' 4,096, read on a phone.
@@ -74,7 +75,7 @@ def day_block(
     """One day as the participant sees it looking back: the question, then their words.
     `gentle` (the answers that close a course, which come unasked): a day whose words signalled
     danger shows a kind line and /hulp instead of them."""
-    lines = [texts.ANSWERS_DAY.format(day=day, title=course.day(day).title), course.day(day).prompt]
+    lines = [texts.ANSWERS_DAY.format(day=day, title=course.day(day).title), question(course, day)]
     if score is not None:
         lines.append(texts.ANSWERS_SCORE.format(score=score))
     if gentle and any(assess(entry.text).danger for entry in answers):

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from bot.core import texts
 from bot.core.counters import CounterName, Counters
-from courses.models import Course, Pacing
+from bot.delivery import tempo
+from courses.models import Course
 from scheduler.clock import Clock
 from scheduler.localtime import local_day, next_delivery
 from storage.keys import enrollment_member
@@ -85,21 +86,23 @@ class Journey:
     def next_lesson_time(
         self, participant: Participant, enrollment: Enrollment, now: datetime
     ) -> datetime:
-        """The next delivery time, never on a local day that already had a lesson."""
-        due = next_delivery(now, participant.timezone, participant.delivery_time)
+        """The next delivery time, never on a local day that already had a lesson (and, every
+        other day, not on the day after it either)."""
+        zone = participant.timezone
+        due = next_delivery(now, zone, participant.delivery_time)
         last = enrollment.last_delivered_at
-        if last is not None and local_day(due, participant.timezone) <= local_day(
-            last, participant.timezone
-        ):
-            due = next_delivery(due, participant.timezone, participant.delivery_time)
+        apart = tempo.days_apart(self.courses.get(enrollment.course_id), enrollment)
+        while last is not None and (local_day(due, zone) - local_day(last, zone)).days < apart:
+            due = next_delivery(due, zone, participant.delivery_time)
         return due
 
     def awaits_reflection(self, enrollment: Enrollment) -> bool:
-        """With after-reflection pacing, the next lesson waits for an answer to the last one."""
+        """At their own pace (the course's after-reflection pacing, or their choice), the next
+        lesson waits for an answer to the last one."""
         course = self.courses.get(enrollment.course_id)
         return (
             course is not None
-            and course.pacing is Pacing.AFTER_REFLECTION
+            and tempo.waits_for_answer(course, enrollment)
             and enrollment.last_delivered_day > enrollment.reflected_day
         )
 

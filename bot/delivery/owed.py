@@ -15,7 +15,7 @@ from redis.asyncio.client import Pipeline
 
 from bot.core import texts, texts_coach
 from bot.core.messages import Outgoing
-from bot.delivery import answers
+from bot.delivery import answers, quoting, tempo
 from bot.delivery.drain import Drainer, Sender
 from bot.delivery.export import EXPORT_NAME, export
 from bot.delivery.items import course_item, day_items, render
@@ -71,11 +71,18 @@ class Deliveries:
             return Outgoing(texts.EXPORT_CAPTION, document=(EXPORT_NAME, content))
         if item.kind == "coach":
             return await self._coach(pid, item)
+        course = self.journey.courses.get(item.course_id or "")
         if item.kind == "summary":
-            course = self.journey.courses.get(item.course_id or "")
             if course is None:
                 return None
-            return await summary(course, await self.store.checkins.all(pid))
+            quote = course.summary_quote
+            days = {quote.quote} if quote is not None else set()
+            own = await quoting.remembered(self.store, pid, course, days)
+            return await summary(course, await self.store.checkins.all(pid), own)
+        if item.kind == "day" and course is not None and item.day is not None:
+            days = quoting.wanted(course, item.day, item.index)
+            own = await quoting.remembered(self.store, pid, course, days)
+            return render(item, self.journey.courses, own)
         return render(item, self.journey.courses)
 
     async def _coach(self, pid: str, item: QueueItem) -> Outgoing | None:
@@ -170,6 +177,8 @@ class Deliveries:
                 return None  # someone else delivered it, or the participant paused or stopped
             if e.next_due is None or e.next_due > now:
                 return None
+            if not last and tempo.offer_due(e, day):  # after quiet days: a choice of pace
+                e.pace_offered = True
             e.last_delivered_day = day
             e.current_day = day + 1
             e.care_check = False  # asked, just before this lesson (see `queue` below)
@@ -181,9 +190,11 @@ class Deliveries:
             e.nudge_due = self.journey.nudge_time(participant, e, day, now, e.next_due)
             return e
 
-        def queue(pipe: Pipeline, before: Enrollment, _after: Enrollment) -> None:
+        def queue(pipe: Pipeline, before: Enrollment, after: Enrollment) -> None:
             # After a message that signalled danger, the lesson starts by asking how they are.
             ask = [course_item("care", course_id, day)] if before.care_check else []
+            if after.pace_offered and not before.pace_offered:
+                ask.append(tempo.offer(course_id))
             self.store.queue.queue(pipe, participant.id, [*ask, *items])
 
         after = await self.store.enrollments.update(participant.id, course_id, advance, queue)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import texts, texts_ops
+from bot.core import texts, texts_ops, texts_report
 from bot.core.counters import DANGER_CATEGORIES, DANGER_PREFIX, Counters
 from bot.core.messages import Incoming, Kind, Outgoing
 from bot.delivery.journey import Journey
@@ -268,6 +268,12 @@ def stats_text(found: Stats) -> str:
         last = course.last_reached_day()
         if not last:
             lines.append(texts_ops.STATS_NO_DAYS)
+        most = course.most_stopped()
+        lines.append(
+            texts_report.STATS_NOBODY_STOPPED
+            if most is None
+            else texts_report.STATS_MOST_STOP.format(day=most[0], count=most[1])
+        )
         for day in range(1, last + 1):
             lines.append(
                 texts_ops.STATS_DAY.format(

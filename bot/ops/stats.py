@@ -39,6 +39,8 @@ class CourseNumbers:
     by_status: dict[EnrollmentStatus, int]
     reached: list[int]
     reflected: list[int]
+    #: Per day, how many stopped the course with that day as their last lesson.
+    stopped: list[int] = field(default_factory=list)
 
     def rate(self, day: int) -> float | None:
         """The share (0 to 1) of those who got `day` that answered it; None when nobody got it."""
@@ -48,6 +50,12 @@ class CourseNumbers:
     def last_reached_day(self) -> int:
         """The furthest day anyone got (0: nobody got a lesson yet)."""
         return max((d for d, n in enumerate(self.reached, 1) if n), default=0)
+
+    def most_stopped(self) -> tuple[int, int] | None:
+        """The day on which most participants stopped, and how many (the earliest of equals);
+        None when nobody stopped after a lesson."""
+        most = max(self.stopped, default=0)
+        return None if most == 0 else (self.stopped.index(most) + 1, most)
 
     def series(self) -> CourseSeries:
         return CourseSeries(self.title, tuple(self.reached), tuple(self.reflected))
@@ -76,8 +84,9 @@ async def collect(
     for course in sorted(courses.values(), key=lambda c: c.title):
         by_status = {s: await store.enrollments.segments.count(course.id, s) for s in STATUSES}
         numbers[course.id] = CourseNumbers(
-            course.id, course.title, by_status, [0] * course.length, [0] * course.length
-        )
+            course.id, course.title, by_status, [0] * course.length, [0] * course.length,
+            [0] * course.length,
+        )  # fmt: skip
     async for pid in store.participants.ids():
         await _add_participant(store, pid, numbers)
     return Stats(
@@ -108,6 +117,8 @@ async def _add_participant(store: Store, pid: str, numbers: dict[str, CourseNumb
         last[course_id] = min(enrollment.last_delivered_day, len(course.reached))
         for day in range(1, last[course_id] + 1):
             course.reached[day - 1] += 1
+        if enrollment.status is EnrollmentStatus.STOPPED and last[course_id] >= 1:
+            course.stopped[last[course_id] - 1] += 1
     answered = {(r.course_id, r.day) for r in await store.reflections.all(pid) if not r.followup}
     for course_id, day in answered:
         if day <= last.get(course_id, 0):

@@ -23,6 +23,7 @@ from bot.ops.commands import OperatorCommands
 from bot.staff.inbox import Inbox
 from bot.staff.preview import PREFIX as PREVIEW_PREFIX
 from bot.staff.preview import Previews
+from bot.staff.report import report
 from bot.staff.roles import Role, Roles, user_hash
 from scheduler.localtime import parse_time_of_day
 from storage.models import Broadcast, BroadcastState, StaffDraft, TrainerGrant
@@ -96,6 +97,8 @@ class Staff:
                 return await self._broadcasts()
             if command == "preview":
                 return await self._preview(event)
+            if command in ("rapport", "report"):
+                return [await report(self.store, self.journey.courses, event.args)]
             if role is Role.OPERATOR and command == "trainer":
                 return await self._trainer(event)
             if role is Role.OPERATOR and command == "trainers":
