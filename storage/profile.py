@@ -62,6 +62,7 @@ ENROLLMENT = FieldCodec(
         "followup_due": None,
         "followup_sent_at": None,
         "care_check": False,
+        "course_version": 1,
     },
     derived=("participant_id", "course_id"),
 )

@@ -129,8 +129,9 @@ async def rescheduled(ctx: Context, participant: Participant, template: str) -> 
 
 
 async def enroll(ctx: Context, participant: Participant, course_id: str) -> Replies:
-    """Start a course from day 1. Whatever course ran before ends here, answers kept."""
-    course = ctx.courses.get(course_id)
+    """Start a course from day 1, on its newest version. Whatever course ran before ends here,
+    answers kept."""
+    course = await ctx.journey.catalogue.newest(course_id)
     if course is None:
         await set_step(ctx.store, participant, Step.COURSE)
         return say(texts.UNKNOWN_COURSE, *course_rows(ctx.courses))
