@@ -93,7 +93,7 @@ def diff(old: Course, new: Course) -> CourseDiff:
     return CourseDiff(old, new, tuple(days), fields)
 
 
-def _numbers(days: list[int]) -> str:
+def day_ranges(days: list[int]) -> str:
     """[2, 3, 4, 7] -> "2-4, 7"."""
     runs: list[list[int]] = []
     for day in days:
@@ -119,7 +119,7 @@ def describe(found: CourseDiff) -> list[str]:
         numbers = [d.day for d in found.days if d.change is change]
         if numbers:
             label = "day" if len(numbers) == 1 else "days"
-            lines.append(f"{label} {_numbers(numbers)} {change.value}")
+            lines.append(f"{label} {day_ranges(numbers)} {change.value}")
     for day in found.days:
         if day.change is Change.CHANGED:
             parts = ", ".join(_part_words(p, i) for p, i in day.parts)

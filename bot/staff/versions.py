@@ -152,12 +152,11 @@ async def migrate(store: Store, catalogue: Catalogue, course_id: str, to: int) -
         raise MigrationError(f"there is no course {course_id!r} (known: {known})")
     newest = await catalogue.newest(course_id)
     first = catalogue.first(course_id)
-    if newest is None or not first < to <= newest.version:
-        top = newest.version if newest is not None else first
-        raise MigrationError(
-            f"{course_id} has versions {first} to {top}; enrollments can move to version "
-            f"{first + 1} to {top}, not {to}"
-        )
+    top = newest.version if newest is not None else first
+    if to > top:
+        raise MigrationError(f"{course_id} has no version {to} (its newest is {top})")
+    if to <= first:
+        raise MigrationError(f"version {to} of {course_id} is its first: none is older")
     target = await catalogue.version(course_id, to)
     if target is None or target.version != to:
         raise MigrationError(f"version {to} of {course_id} cannot be read")
