@@ -53,7 +53,7 @@ async def begin(ctx: Context, participant: Participant, args: tuple[str, ...]) -
     live = await ctx.live(participant.id)
     if live is not None:
         await set_step(ctx.store, participant, Step.RESTART, course_id)
-        course = ctx.courses.get(live.course_id)
+        course = ctx.journey.course_of(live)  # the version they read
         title = course.title if course else live.course_id
         length = course.length if course else live.current_day
         day = min(live.current_day, length)
