@@ -49,6 +49,7 @@ async def begin(ctx: Context, participant: Participant, args: tuple[str, ...]) -
     """The course choice; or straight to the time with a known course; or, while a course
     runs, the question whether to start again."""
     wanted = args[0].lower() if args else None
+    await ctx.journey.catalogue.refresh()  # the course list names each course's newest version
     course_id = wanted if wanted in ctx.courses else None
     live = await ctx.live(participant.id)
     if live is not None:
@@ -70,7 +71,7 @@ async def begin(ctx: Context, participant: Participant, args: tuple[str, ...]) -
 
 
 async def choose_course(ctx: Context, participant: Participant, course_id: str) -> Replies:
-    course = ctx.courses[course_id]
+    course = await ctx.journey.catalogue.newest(course_id) or ctx.courses[course_id]
     await set_step(ctx.store, participant, Step.TIME, course_id)
     chosen = texts.COURSE_CHOSEN.format(title=course.title, description=course.description)
     return [Outgoing(chosen), Outgoing(texts.ASK_TIME, buttons=time_rows())]
