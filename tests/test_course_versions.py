@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.messages import Incoming
+from bot.core import texts_courses as words
+from bot.core.messages import Attachment, Incoming, Kind
 from bot.delivery.catalogue import Catalogue
 from bot.delivery.items import day_items
 from bot.staff import versions
@@ -201,3 +202,27 @@ async def test_preview_shows_the_newest_version(kit: Kit) -> None:
     )
     await kit.tick()
     assert first_lessons(kit, TRAINER, 1) == [new_lesson(1, 2)]
+
+
+async def test_a_tap_after_someone_else_published_publishes_nothing(kit: Kit) -> None:
+    files = {"f1": edited(TWIJFEL, 2).encode()}
+
+    async def fetch(file_id: str, limit: int) -> bytes | None:
+        return files.get(file_id)
+
+    kit.engine.staff.publishing.files[Channel.CONSOLE] = fetch
+    sent = Incoming(
+        Channel.CONSOLE, TRAINER, Kind.UNSUPPORTED, what="document",
+        attachment=Attachment("f1", "twijfel.yaml", len(files["f1"])),
+    )  # fmt: skip
+    offered = await kit.engine.staff.handle(sent)
+    assert offered is not None
+    assert offered[-1].text.startswith("Publiceren?")
+    await publish(kit, edited(TWIJFEL, 2, days=(4,)))  # someone else, meanwhile
+    tap = Incoming(Channel.CONSOLE, TRAINER, Kind.BUTTON, data="b:pub:twijfel:2")
+    [answer] = await kit.engine.staff.handle(tap) or []
+    assert answer.text == words.COURSE_PUBLISH_OVERTAKEN.format(
+        newest=2, title=TWIJFEL.title, next=3
+    )
+    [published] = await kit.engine.store.versions.all("twijfel")
+    assert published.by == "test"  # theirs stands; the trainer's file was not published
