@@ -113,12 +113,6 @@ class CourseVersions:
         raw = await self._redis.hgetall(self._keys.course_moves(course_id))
         return {int(k): int(v) for k, v in raw.items()}
 
-    async def move_for(self, course_id: str, version: int) -> int | None:
-        """The version enrollments on `version` move to at their next day, if they do."""
-        key = self._keys.course_moves(course_id)
-        raw = await self._redis.hget(key, str(version))
-        return None if raw is None else int(raw)
-
     # -- a trainer's upload -------------------------------------------------------------------
     async def save_upload(self, user_hash: str, upload: Upload) -> None:
         key = self._keys.staff_upload(user_hash)

@@ -9,6 +9,7 @@ at most once and keeps it; asking whether a newer one exists is one small read.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Mapping, MutableMapping
 
 from pydantic import ValidationError
@@ -18,6 +19,10 @@ from storage.models import Enrollment
 from storage.versions import CourseVersions
 
 log = logging.getLogger(__name__)
+
+#: Real seconds a process goes by the migration orders it read: they apply from a participant's
+#: next day on, so a few seconds late is on time.
+MOVES_SECONDS = 5.0
 
 
 class Catalogue(MutableMapping[str, Course]):
@@ -31,6 +36,8 @@ class Catalogue(MutableMapping[str, Course]):
         self._versions = versions
         self._known: dict[str, dict[int, Course]] = {i: {c.version: c} for i, c in seed.items()}
         self._newest: dict[str, int] = {i: c.version for i, c in seed.items()}
+        #: Per course: when its migration orders were read (monotonic seconds), and them.
+        self._moves: dict[str, tuple[float, dict[int, int]]] = {}
 
     def __getitem__(self, course_id: str) -> Course:
         return self._known[course_id][self._newest[course_id]]
@@ -115,10 +122,20 @@ class Catalogue(MutableMapping[str, Course]):
 
     async def moved(self, enrollment: Enrollment) -> int:
         """The version the enrollment's next day is on: a migration's target when one was
-        ordered for its version (`druppel courses migrate`), else its own."""
+        ordered for its version (`druppel courses migrate`), else its own. The orders are read
+        at most every MOVES_SECONDS per course: a lesson costs no read of its own."""
         if self._versions is None:
             return enrollment.course_version
-        target = await self._versions.move_for(enrollment.course_id, enrollment.course_version)
+        course_id, now = enrollment.course_id, time.monotonic()
+        read_at, moves = self._moves.get(course_id, (-MOVES_SECONDS, {}))
+        if now - read_at >= MOVES_SECONDS:
+            moves = await self._versions.moves(course_id)
+            self._moves[course_id] = (now, moves)
+        target = moves.get(enrollment.course_version)
         if target is None or target <= enrollment.course_version:
             return enrollment.course_version
         return target
+
+    def forget_moves(self, course_id: str) -> None:
+        """Read the migration orders again next time (this process just ordered one)."""
+        self._moves.pop(course_id, None)

@@ -174,4 +174,5 @@ async def migrate(store: Store, catalogue: Catalogue, course_id: str, to: int) -
         else:
             result.refused[number] = (why, running[number])
     await store.versions.move(course_id, moves)
+    catalogue.forget_moves(course_id)
     return result
