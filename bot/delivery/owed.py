@@ -155,7 +155,7 @@ class Deliveries:
             await self._nudge(participant, enrollment, now)
 
     async def _lesson(
-        self, participant: Participant, course_id: str, day: int, now: datetime, version: int = 1
+        self, participant: Participant, course_id: str, day: int, now: datetime, version: int
     ) -> None:
         """Day `day` of the course, on `version` (a migration's from this day on)."""
         course = await self.journey.catalogue.version(course_id, version)
