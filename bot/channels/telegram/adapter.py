@@ -230,6 +230,9 @@ class TelegramChannel:
         except TelegramError as exc:
             log.warning("telegram: could not fetch a file: %s", translate(exc, self._token))
             return None
+        except RuntimeError:  # PTB's word for a file Telegram gave no path to
+            log.warning("telegram: a file came without a path to fetch it from")
+            return None
         return content if len(content) <= limit else None
 
     # -- receiving ------------------------------------------------------------------------------
