@@ -136,7 +136,7 @@ class Publishing:
         return [*replies, *_say(words.COURSE_PUBLISH_ASK.format(version=course.version), buttons)]
 
     async def tapped(self, event: Incoming, value: str) -> Replies:
-        """ "Publiceren" (value "<course>:<version>") or "Annuleren" ("no")."""
+        """The trainer tapped "Publiceren" (`value` "<course>:<version>") or "Annuleren"."""
         upload = await self.store.versions.take_upload(user_hash(event.chat_id))
         if value == "no":
             return _say(words.COURSE_PUBLISH_CANCELLED if upload else words.COURSE_PUBLISH_STALE)
@@ -145,19 +145,16 @@ class Publishing:
         course = Course.model_validate_json(upload.body)
         newest = await self.catalogue.newest(course.id)
         newer = newest.version if newest is not None else upload.against
-        if newer == upload.against:
+        if newer == upload.against:  # nobody published since the trainer read the change
             by = f"{event.first_name or 'trainer'} ({event.channel.value} {event.chat_id})"
-            published = await versions.publish(
-                self.store, self.catalogue, course, by, self.clock.now()
-            )
-            newer = upload.against if published is None else published
-            if published is None:
-                log.info(
-                    "version %d of course %s published from the chat", course.version, course.id
-                )
+            now = self.clock.now()
+            overtaken = await versions.publish(self.store, self.catalogue, course, by, now)
+            if overtaken is None:
+                log.info("course %s version %d published in the chat", course.id, course.version)
                 return _say(
                     words.COURSE_PUBLISHED.format(version=course.version, title=course.title)
                 )
+            newer = overtaken
         return _say(
             words.COURSE_PUBLISH_OVERTAKEN.format(newest=newer, title=course.title, next=newer + 1)
         )
