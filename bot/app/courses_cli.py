@@ -71,6 +71,14 @@ async def _catalogue(settings: Settings) -> AsyncIterator[tuple[Store, Catalogue
         yield store, catalogue
 
 
+def _login() -> str:
+    """Who publishes, when --by does not say: the login name, where the system knows one."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # a container user with no name
+        return "the command line"
+
+
 def _refusal(proposal: versions.Proposal) -> str:
     course, newest = proposal.course, proposal.newest
     assert course is not None
@@ -99,9 +107,7 @@ async def publish(settings: Settings, path: Path, by: str | None) -> int:
         print(f"{course.id}: version {course.version} against version {course.version - 1}:")
         for line in describe(proposal.changes):
             print(f"  {line}")
-        newer = await versions.publish(
-            store, catalogue, course, by or getpass.getuser(), RealClock().now()
-        )
+        newer = await versions.publish(store, catalogue, course, by or _login(), RealClock().now())
         if newer is not None:
             raise SetupError(
                 f"version {newer} of {course.id} was published meanwhile; compare again and "
