@@ -29,7 +29,7 @@ class CourseFileError(Exception):
         super().__init__(f"{location}{problem}")
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
+def where(loc: tuple[int | str, ...]) -> str:
     """('days', 2, 'lesson', 0) -> 'day 3, field lesson (message 1)'."""
     parts: list[str] = []
     rest = list(loc)
@@ -62,7 +62,7 @@ def _first_error(path: Path, exc: ValidationError) -> CourseFileError:
     more = exc.error_count() - 1
     if more:
         message += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return CourseFileError(path, _where(tuple(error["loc"])), message)
+    return CourseFileError(path, where(tuple(error["loc"])), message)
 
 
 def load_course(path: Path) -> Course:

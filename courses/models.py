@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -136,6 +137,11 @@ class NudgeWindow(_Strict):
     def _hh_mm(cls, value: object) -> time:
         return _clock_time(value)
 
+    @field_serializer("start", "end")
+    def _as_hh_mm(self, value: time) -> str:
+        """As a course file writes it, so a published version reads back the same."""
+        return value.strftime("%H:%M")
+
     @model_validator(mode="after")
     def _start_before_end(self) -> NudgeWindow:
         if self.start >= self.end:
@@ -182,6 +188,9 @@ class Course(_Strict):
     """A multi-day course, as read from one file under courses/."""
 
     id: CourseId
+    #: Which version of the course this is: the shipped files are version 1, and each version
+    #: published after it (`druppel courses publish`) is one more.
+    version: int = Field(default=1, ge=1, le=9999)
     title: Annotated[Text, AfterValidator(_at_most(MAX_COURSE_TITLE_CHARS))]
     #: The course's name on a button, where the title is too long for one; the title by default.
     label: (

@@ -38,6 +38,7 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:roles:trainers                 hash    user id -> who granted it and when     roles.py
     P:staff:<hash>:draft             string  a trainer's broadcast being written    broadcasts.py
     P:staff:<hash>:preview           string  a trainer's course preview in progress broadcasts.py
+    P:staff:<hash>:upload            string  a trainer's course file to publish     versions.py
     P:broadcasts                     zset    broadcast id by creation time          broadcasts.py
     P:{bc:<id>}:record               string  Broadcast JSON                         broadcasts.py
     P:{bc:<id>}:todo                 list    participant ids still to be queued     broadcasts.py
@@ -49,6 +50,9 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:ops:incidents                  set     problems operators were alerted about  ops_state.py
     P:ops:digest                     string  when the next daily digest is due      ops_state.py
     P:ops:retention                  string  when answers were last trimmed         ops_state.py
+    P:{courses}:newest               hash    course -> newest published version     versions.py
+    P:{courses}:<course>:versions    hash    version -> published course JSON       versions.py
+    P:{courses}:<course>:moves       hash    version -> version to migrate to       versions.py
     P:clock:anchor                   string  sped-up clock anchor (ISO time)        app/wiring.py
     P:crypto:canary                  hash    key id -> a constant sealed under it   canary.py
     P:{rate:<channel>}:all           string  GCRA arrival time (ms), short-lived    ratelimit.py
@@ -83,7 +87,9 @@ due member is an enrollment (`<pid>/<course>`: a lesson or nudge may be owed) or
 share `{rate:<channel>}` because one script checks the overall and the per-chat limit together.
 WhatsApp's inbound keys share `{wa}` because one script dedupes an event, queues it and opens
 the chat's window at once; `<hash>` there is a keyed hash (HMAC) of a phone number or of a
-message id (which may hold a phone number), so neither ever appears in a key name.
+message id (which may hold a phone number), so neither ever appears in a key name. A course's
+published versions share `{courses}` with the index of the newest, so publishing checks and
+writes both in one transaction.
 """
 
 from __future__ import annotations
@@ -277,6 +283,19 @@ class Keys:
 
     def rate_chat(self, channel: str, chat_hash: str) -> str:
         return f"{self.prefix}:{{rate:{_part(channel, 'channel')}}}:chat:{_part(chat_hash, 'chat')}"
+
+    # -- published courses (no personal data) ---------------------------------------------------
+    def course_newest(self) -> str:
+        return f"{self.prefix}:{{courses}}:newest"
+
+    def course_versions(self, course_id: str) -> str:
+        return f"{self.prefix}:{{courses}}:{_part(course_id, 'course id')}:versions"
+
+    def course_moves(self, course_id: str) -> str:
+        return f"{self.prefix}:{{courses}}:{_part(course_id, 'course id')}:moves"
+
+    def staff_upload(self, user_hash: str) -> str:
+        return f"{self.prefix}:staff:{_part(user_hash, 'user')}:upload"
 
     def clock_anchor(self) -> str:
         return f"{self.prefix}:clock:anchor"

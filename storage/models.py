@@ -196,6 +196,9 @@ class QueueItem(BaseModel):
     #: Which part of a message too long for one (a long day of someone's own answers).
     part: int = Field(default=0, ge=0)
     message: StoredMessage | None = None
+    #: The version of the course it is rendered from (None: the enrollment's, as it was before
+    #: courses had versions), so a day begun on one version ends on it.
+    version: int | None = Field(default=None, ge=1)
     #: A coach's answer is named by its thread and `index` there, read when it is sent.
     thread: Annotated[str, StringConstraints(pattern=r"^[a-z2-9]{5}$")] | None = None
 
@@ -273,3 +276,5 @@ class PreviewState(Record):
     next_day: int = Field(ge=1)
     chat_id: Annotated[str, StringConstraints(pattern=_ID)]
     channel: Channel
+    #: The version previewed: the newest when the preview began (None: the newest now).
+    version: int | None = None

@@ -33,6 +33,7 @@ from storage.queue import ChatQueue
 from storage.records import text
 from storage.scripts import Scripts
 from storage.threads import ThreadRepo
+from storage.versions import CourseVersions
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class Store:
         self.ops = OpsState(redis, keys)
         self.activity = Activity(redis, keys)
         self.threads = ThreadRepo(redis, keys, cipher)
+        self.versions = CourseVersions(redis, keys)
         self._eraser = Eraser(
             redis, keys, self.participants, self.enrollments, self.due, self.broadcasts,
             self.failures, self.activity, cipher,

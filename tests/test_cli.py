@@ -17,6 +17,7 @@ from storage.keys import Keys
 from storage.models import Channel, Enrollment
 from storage.store import Store
 from tests.journey_kit import TEST_KEY
+from tests.versions_kit import edited
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,18 +25,23 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_validate_all_shipped_courses(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["courses", "validate"]) == 0
     out = capsys.readouterr().out
-    assert "twijfel, 9 days" in out
-    assert "partner, 9 days" in out
+    assert "twijfel version 1, 9 days" in out
+    assert "partner version 1, 9 days" in out
 
 
-def test_validate_a_broken_file_exits_non_zero_with_one_line(
+def test_validate_a_broken_file_names_every_problem_with_its_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     broken = tmp_path / "kapot.yaml"
-    broken.write_text("id: kapot\ntitle: Kapot\n", encoding="utf-8")
+    broken.write_text("id: kapot\ntitle: Kapot\nversion: nul\n", encoding="utf-8")
     assert main(["courses", "validate", str(broken)]) == 2
-    err = capsys.readouterr().err
-    assert err == f"druppel: {broken}: field audience: is missing (and 2 more problems)\n"
+    assert capsys.readouterr().err.splitlines() == [
+        f"druppel: {broken}: line 3: field version: Input should be a valid integer, unable to "
+        "parse string as an integer",
+        f"druppel: {broken}: line 1: field audience: is missing",
+        f"druppel: {broken}: line 1: field description: is missing",
+        f"druppel: {broken}: line 1: field days: is missing",
+    ]
 
 
 def test_preview_prints_the_days_messages_under_a_header(
@@ -154,3 +160,32 @@ async def test_check_warns_when_course_files_no_longer_cover_the_enrollments(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "2 participants follow course 'twijfel', which no course file provides" in done.stderr
+
+
+async def test_publish_versions_and_migrate_from_the_command_line(
+    tmp_path: Path, redis_url: str, keys: Keys, store: Store
+) -> None:
+    course = load_course_dir(ROOT / "courses")["twijfel"]
+    file = tmp_path / "twijfel.yaml"
+    file.write_text(edited(course, 2), encoding="utf-8")
+    env = {"REDIS_URL": redis_url, "DRUPPEL_KEY_PREFIX": keys.prefix,
+           "DRUPPEL_ENCRYPTION_KEY": TEST_KEY}  # fmt: skip
+    published = _druppel("courses", "publish", str(file), "--by", "sanne", env=env)
+    assert published.returncode == 0, published.stderr
+    assert published.stdout.splitlines()[:3] == [
+        "twijfel: version 2 against version 1:",
+        "  day 2 changed: lesson part 1",
+        "  day 3 changed: lesson part 1",
+    ]
+    again = _druppel("courses", "publish", str(file), env=env)
+    assert again.returncode == 2
+    assert "publish it as version 3" in again.stderr
+    listed = _druppel("courses", "versions", "twijfel", env=env)
+    lines = listed.stdout.splitlines()
+    assert [line.split()[:2] for line in lines] == [["version", "1"], ["version", "2"]]
+    assert "the shipped file" in lines[0]
+    assert "by sanne" in lines[1]
+    moved = _druppel("courses", "migrate", "twijfel", "--to", "2", env=env)
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stdout.startswith("version 1 -> 2: 0 running enrollments move")
+    assert await store.versions.moves("twijfel") == {1: 2}

@@ -172,6 +172,7 @@ def telegram_channel(eng: Engine, token: str) -> TelegramChannel:
         paid_broadcast=settings.telegram_paid_broadcast, unpaid_limiter=unpaid,
     )  # fmt: skip
     eng.senders[Channel.TELEGRAM] = channel
+    eng.staff.publishing.files[Channel.TELEGRAM] = channel.download  # trainers' course files
     return channel
 
 

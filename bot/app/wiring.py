@@ -16,6 +16,7 @@ from bot.conversation import Coach
 from bot.conversation.replies import Conversation
 from bot.core.counters import Counters
 from bot.core.counters import danger as danger_counters
+from bot.delivery.catalogue import Catalogue
 from bot.delivery.drain import Sender
 from bot.delivery.journey import Journey
 from bot.delivery.owed import Deliveries
@@ -27,7 +28,6 @@ from bot.safety import Assessment, detector
 from bot.staff.commands import Staff
 from bot.staff.roles import Roles
 from courses.loader import load_course_dir
-from courses.models import Course
 from scheduler.clock import Clock, RealClock, make_clock
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import TickJob
@@ -48,7 +48,8 @@ async def shared_clock(store: Store, speed: float) -> Clock:
 class Engine:
     settings: Settings
     store: Store
-    courses: dict[str, Course]
+    #: Every version of every course (as a mapping: each one's newest).
+    courses: Catalogue
     clock: Clock
     journey: Journey
     deliveries: Deliveries
@@ -79,7 +80,9 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         clock = clock or await shared_clock(store, settings.clock_speed)
         counters = Counters(store)
         counters.coalesced = frozenset({"messages_sent"})  # one per message: added up first
-        journey = Journey(store, courses, clock, settings.default_timezone, counters)
+        catalogue = Catalogue(courses, store.versions)
+        await catalogue.refresh()  # the versions published so far
+        journey = Journey(store, catalogue, clock, settings.default_timezone, counters)
         senders: dict[Channel, Sender] = {}
         deliveries = Deliveries(journey, senders, lock_seconds=settings.lease_seconds)
         coach = Coach(
@@ -113,7 +116,7 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         deliveries.jobs[RETENTION] = retention.run
         try:
             yield Engine(
-                settings=settings, store=store, courses=courses, clock=clock, journey=journey,
+                settings=settings, store=store, courses=catalogue, clock=clock, journey=journey,
                 deliveries=deliveries, coach=coach, staff=staff, watch=watch, retention=retention,
                 conversation=Conversation(coach, deliveries, staff),
                 dispatcher=Dispatcher(store.due, clock, deliveries.on_due,

@@ -24,7 +24,7 @@ QUEUE_SAFETY = 15.0
 async def _following(ctx: Context, participant: Participant) -> tuple[Enrollment, Course] | None:
     """Their current enrollment and its course, while both exist."""
     enrollment = await ctx.journey.current(participant.id)
-    course = ctx.courses.get(enrollment.course_id) if enrollment else None
+    course = await ctx.journey.catalogue.of(enrollment) if enrollment else None
     return None if enrollment is None or course is None else (enrollment, course)
 
 

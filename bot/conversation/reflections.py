@@ -54,7 +54,7 @@ async def reflection(
     if not text.strip():
         return []
     day = answering(participant, enrollment)
-    course = ctx.courses.get(enrollment.course_id)
+    course = await journey.catalogue.of(enrollment)
     if replied_to and course is not None:
         day = day_of(course, replied_to, enrollment.last_delivered_day) or day
     if not confirmed:

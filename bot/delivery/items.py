@@ -45,15 +45,22 @@ def outgoing(message: DayMessage, course_id: str, day: int) -> Outgoing:
 def day_items(course: Course, day: int, lane: Lane = Lane.LESSON) -> list[QueueItem]:
     """Every part of one day, in order."""
     return [
-        QueueItem(lane=lane, kind="day", course_id=course.id, day=day, index=i)
+        QueueItem(
+            lane=lane, kind="day", course_id=course.id, day=day, index=i, version=course.version
+        )
         for i in range(len(render_day(course, day)))
     ]
 
 
-def course_item(kind: str, course_id: str, day: int, index: int = 0) -> QueueItem:
+def course_item(
+    kind: str, course_id: str, day: int, index: int = 0, version: int | None = None
+) -> QueueItem:
     """A nudge, the end message of a course, a part of the follow-up after it, or the question
-    how someone is before a lesson (after a message of theirs signalled danger)."""
-    return QueueItem(lane=Lane.LESSON, kind=kind, course_id=course_id, day=day, index=index)
+    how someone is before a lesson (after a message of theirs signalled danger); on `version`
+    of the course (None: the enrollment's when it is sent)."""
+    return QueueItem(
+        lane=Lane.LESSON, kind=kind, course_id=course_id, day=day, index=index, version=version
+    )
 
 
 def reply_item(message: Outgoing) -> QueueItem:

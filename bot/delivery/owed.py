@@ -21,6 +21,7 @@ from bot.delivery.export import EXPORT_NAME, export
 from bot.delivery.items import course_item, day_items, render
 from bot.delivery.journey import Journey, pausing, stopping
 from bot.delivery.summary import summary
+from courses.models import Course
 from storage.crypto import UndecryptableText
 from storage.keys import chat_member, parse_member
 from storage.models import (
@@ -71,7 +72,8 @@ class Deliveries:
             return Outgoing(texts.EXPORT_CAPTION, document=(EXPORT_NAME, content))
         if item.kind == "coach":
             return await self._coach(pid, item)
-        course = self.journey.courses.get(item.course_id or "")
+        course = await self._course(pid, item) if item.course_id else None
+        courses = {course.id: course} if course is not None else {}
         if item.kind == "summary":
             if course is None:
                 return None
@@ -82,8 +84,17 @@ class Deliveries:
         if item.kind == "day" and course is not None and item.day is not None:
             days = quoting.wanted(course, item.day, item.index)
             own = await quoting.remembered(self.store, pid, course, days)
-            return render(item, self.journey.courses, own)
-        return render(item, self.journey.courses)
+            return render(item, courses, own)
+        return render(item, courses)
+
+    async def _course(self, pid: str, item: QueueItem) -> Course | None:
+        """The version of the course an item was queued from; for one queued before courses
+        had versions, its enrollment's."""
+        course_id, version = item.course_id or "", item.version
+        if version is None:
+            enrollment = await self.store.enrollments.get(pid, course_id)
+            version = enrollment.course_version if enrollment is not None else 1
+        return await self.journey.catalogue.version(course_id, version)
 
     async def _coach(self, pid: str, item: QueueItem) -> Outgoing | None:
         """A coach's answer, read from the participant's thread as it is sent."""
@@ -96,7 +107,7 @@ class Deliveries:
         return Outgoing(template.format(text=thread.messages[item.index].text))
 
     async def _answers(self, pid: str, item: QueueItem) -> Outgoing | None:
-        course = self.journey.courses.get(item.course_id or "")
+        course = await self._course(pid, item)
         if course is None or item.day is None:
             return None
         readable, _ = await self.store.reflections.readable(pid)  # the rest: said at /antwoorden
@@ -155,14 +166,18 @@ class Deliveries:
             await self._park(participant, enrollment.course_id, now)
             return
         if enrollment.next_due is not None and enrollment.next_due <= now:
-            await self._lesson(participant, enrollment.course_id, enrollment.current_day, now)
+            version = await self.journey.catalogue.moved(enrollment)
+            await self._lesson(
+                participant, enrollment.course_id, enrollment.current_day, now, version
+            )
         elif enrollment.nudge_due is not None and enrollment.nudge_due <= now:
             await self._nudge(participant, enrollment, now)
 
     async def _lesson(
-        self, participant: Participant, course_id: str, day: int, now: datetime
+        self, participant: Participant, course_id: str, day: int, now: datetime, version: int
     ) -> None:
-        course = self.journey.courses.get(course_id)
+        """Day `day` of the course, on `version` (a migration's from this day on)."""
+        course = await self.journey.catalogue.version(course_id, version)
         if course is None:
             await self._park(participant, course_id, now)
             return
@@ -181,6 +196,7 @@ class Deliveries:
                 e.pace_offered = True
             e.last_delivered_day = day
             e.current_day = day + 1
+            e.course_version = course.version
             e.care_check = False  # asked, just before this lesson (see `queue` below)
             e.last_delivered_at = now
             if last or self.journey.awaits_reflection(e):
@@ -264,7 +280,7 @@ class Deliveries:
         def queue(pipe: Pipeline, before: Enrollment, after: Enrollment) -> None:
             items = []
             if after.nudged_day == day and before.nudged_day != day:
-                items.append(course_item("nudge", course_id, day))
+                items.append(course_item("nudge", course_id, day, version=before.course_version))
             if last and after.status is EnrollmentStatus.COMPLETED:
                 items.append(course_item("end", course_id, day))
                 items += closing
@@ -278,7 +294,8 @@ class Deliveries:
 
     async def closing_items(self, pid: str, course_id: str) -> list[QueueItem]:
         """What follows the end of a course: the personal summary, then their own answers."""
-        course = self.journey.courses.get(course_id)
+        enrollment = await self.store.enrollments.get(pid, course_id)
+        course = await self.journey.catalogue.of(enrollment) if enrollment is not None else None
         if course is None:
             return []
         blocks = answers.by_day(
@@ -293,12 +310,13 @@ class Deliveries:
     async def _followup(self, participant: Participant, enrollment: Enrollment) -> None:
         """Some days after the end: one message asking how it goes, and one question."""
         now = self.journey.clock.now()
-        course = self.journey.courses.get(enrollment.course_id)
+        course = await self.journey.catalogue.of(enrollment)
         if enrollment.followup_due is None or enrollment.followup_due > now:
             return
         day = max(1, enrollment.last_delivered_day)
+        version = enrollment.course_version
         items = (
-            [course_item("followup", enrollment.course_id, day, i) for i in range(2)]
+            [course_item("followup", enrollment.course_id, day, i, version) for i in range(2)]
             if course is not None and course.followup is not None
             else []
         )

@@ -196,7 +196,7 @@ class OperatorCommands:
         return _say(*lines)
 
     def _enrollment_lines(self, participant: Participant, e: Enrollment) -> list[str]:
-        course = self.journey.courses.get(e.course_id)
+        course = self.journey.course_of(e)  # the version they read
         zone = ZoneInfo(participant.timezone)
         today = self.journey.clock.now().astimezone(zone).date()
         lines = [
