@@ -218,6 +218,30 @@ async def test_one_chats_events_are_handled_in_order_and_a_dead_workers_chat_is_
     assert await repo.waiting() == 0
 
 
+async def test_a_stopping_worker_hands_back_a_chat_it_could_not_finish_at_once(
+    store: Store,
+) -> None:
+    """A worker stopped while an event hangs gives the chat back when its grace is over, so
+    the next worker answers it now, not when a long lease runs out."""
+    repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode(), store.cipher)
+    await repo.receive(InboundEvent(kind="message", id="m1", chat=SANNE, at=NOON, text="hoi"))
+    entered = asyncio.Event()
+
+    async def hang(event: InboundEvent) -> None:
+        entered.set()
+        await asyncio.sleep(60)
+
+    inbox = Inbox(repo, hang, lease_seconds=60, poll=0.02)
+    running = asyncio.create_task(inbox.run())
+    await asyncio.wait_for(entered.wait(), 5)
+    assert await repo.claim("next worker", 15, 10) == []  # held while it is handled
+    await inbox.stop(0.1)
+    await asyncio.wait([running], timeout=2)
+    assert await repo.claim("next worker", 15, 10) == [repo.hashed(SANNE)]
+    raw = await repo.first(repo.hashed(SANNE))
+    assert raw is not None and repo.read(raw).text == "hoi"  # the event waits for it
+
+
 async def test_what_a_participant_wrote_waits_in_the_inbox_sealed(store: Store) -> None:
     cipher = TextCipher([Fernet.generate_key().decode()])
     repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode(), cipher)
