@@ -145,7 +145,7 @@ class InboundHandler:
         code = event.error_code
         read = classify_code(code)
         kind: FailureKind = "rejected" if read is None else _FAILURE.get(read, "rejected")
-        if code == 131047:
+        if read is ErrorKind.WINDOW:  # Meta's clock says the window closed
             await self.repo.close_window(event.chat)
         await self.counters.add(failure(kind))
         sent = await self.repo.statuses(event.id)
