@@ -63,21 +63,17 @@ class Answers(Protocol):
     async def send(self, pid: str, replies: list[Outgoing]) -> None: ...
 
 
+@dataclass
 class InboundHandler:
     """One queued event: a message for the coach, or a failed delivery."""
 
-    def __init__(
-        self, conversation: Answers, store: Store, repo: WhatsAppRepo, clock: Clock,
-        courses: Collection[str], counters: Counters,
-        on_gone: Callable[[Participant], Awaitable[None]],
-    ) -> None:  # fmt: skip
-        self.conversation = conversation
-        self.store = store
-        self.repo = repo
-        self.clock = clock
-        self.courses = courses
-        self.counters = counters
-        self.on_gone = on_gone
+    conversation: Answers
+    store: Store
+    repo: WhatsAppRepo
+    clock: Clock
+    courses: Collection[str]
+    counters: Counters
+    on_gone: Callable[[Participant], Awaitable[None]]
 
     async def __call__(self, event: InboundEvent) -> None:
         if event.kind == "failed":
