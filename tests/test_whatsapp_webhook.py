@@ -249,6 +249,29 @@ async def test_one_chats_events_are_handled_in_order_and_a_dead_workers_chat_is_
     assert await repo.waiting() == 0
 
 
+async def test_a_worker_says_once_that_it_cannot_reach_the_inbound_queue(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis away: the inbox looks ten times a second, and says so in one line, not ten."""
+    away = aioredis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    repo = WhatsAppRepo(away, store.keys, SECRET.encode(), store.cipher)
+
+    async def handle(event: InboundEvent) -> None:
+        raise AssertionError("nothing can be taken while Redis is away")
+
+    inbox = Inbox(repo, handle, lease_seconds=5, poll=0.1)
+    try:
+        with caplog.at_level(logging.WARNING):
+            running = asyncio.create_task(inbox.run())
+            await asyncio.sleep(1.5)
+            await inbox.stop(1)
+            await asyncio.wait([running], timeout=2)
+    finally:
+        await away.aclose()
+    said = [r for r in caplog.records if "inbound queue" in r.getMessage()]
+    assert len(said) == 1
+
+
 async def test_a_stopping_worker_hands_back_a_chat_it_could_not_finish_at_once(
     store: Store,
 ) -> None:
