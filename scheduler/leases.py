@@ -65,8 +65,9 @@ class LeaseStats:
 
 class LeaseRunner(Generic[C]):
     """Runs `work` for every claim it takes, at most `concurrency` at once, under leases of
-    `lease_seconds` real seconds. Work that raises is logged (its kind only) and let go.
-    `stats` may be the owner's own counters (anything with `lost` and `handed_back`)."""
+    `lease_seconds` real seconds. The work handles its own failures; one that escapes it is
+    logged (its kind only) and its lease runs out. `stats` may be the owner's own counters (a
+    subclass of `LeaseStats`)."""
 
     def __init__(
         self, leases: Leases[C], work: Callable[[C], Awaitable[None]], *, lease_seconds: float,
@@ -149,7 +150,7 @@ class LeaseRunner(Generic[C]):
             raise
         except Exception as exc:  # the work's own net failed; its message may quote someone
             kind = type(exc).__name__
-            self._quiet.error(kind, "handling %s failed (%s); let go", member, kind)
+            self._quiet.error(kind, "handling %s failed (%s); its lease runs out", member, kind)
         finally:
             self._lost.discard(member)
             self._running.pop(member, None)
