@@ -6,7 +6,7 @@ records a delivery) is updated under WATCH/MULTI: the change applies to what is 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
 import redis.asyncio as aioredis
@@ -14,14 +14,47 @@ from pydantic import BaseModel
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
+from storage.crypto import TextCipher
 from storage.errors import Conflict
+from storage.keys import Keys
+from storage.scripts import Scripts
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
+T = TypeVar("T")
 
 
 def text(value: bytes | str) -> str:
     """Our clients decode replies; this keeps the type checker honest about redis-py's unions."""
     return value.decode() if isinstance(value, bytes) else value
+
+
+class ScriptedRepo:
+    """A repository that writes with Lua scripts and keeps participants' words sealed: what it
+    works with, given once by the store."""
+
+    def __init__(
+        self, redis: aioredis.Redis, keys: Keys, scripts: Scripts, cipher: TextCipher
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._scripts = scripts
+        self._cipher = cipher
+
+
+def readable(
+    raws: Iterable[R], read: Callable[[R], T],
+    unreadable: type[Exception] | tuple[type[Exception], ...],
+) -> list[T]:  # fmt: skip
+    """What `read` makes of each stored value, in order, leaving out those it refuses with
+    `unreadable` (a record in a form not understood, text no configured key opens)."""
+    found: list[T] = []
+    for raw in raws:
+        try:
+            found.append(read(raw))
+        except unreadable:
+            continue
+    return found
 
 
 UPDATE_ATTEMPTS = 50

@@ -268,11 +268,14 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line_errors() -> tuple[type[Exception], ...]:
-    """The errors a person can act on. The safety net's module is imported only once an error
-    has come: loading the net takes most of a second, and only `run`, `worker`, `web`, `demo`
-    and `safety scan` need it."""
-    from bot.safety.vocabulary import VocabularyError
-
+    """The errors a person can act on. A vocabulary error can only have come from a safety net
+    that was loaded, so the net is never loaded to name it: loading it takes most of a second,
+    and only `run`, `worker`, `web`, `demo` and `safety scan` need it (a refused `check` or
+    `--help` does not)."""
+    vocabulary = sys.modules.get("bot.safety.vocabulary")
+    loaded: tuple[type[Exception], ...] = (
+        (vocabulary.VocabularyError,) if vocabulary is not None else ()
+    )
     return (
         CourseFileError,
         KeyRequired,
@@ -280,7 +283,7 @@ def _one_line_errors() -> tuple[type[Exception], ...]:
         RedisUnavailable,
         SetupError,
         UndecryptableText,
-        VocabularyError,
+        *loaded,
     )
 
 

@@ -20,9 +20,7 @@ from bot.delivery.catalogue import Catalogue
 from bot.delivery.drain import Sender
 from bot.delivery.journey import Journey
 from bot.delivery.owed import Deliveries
-from bot.ops.retention import MEMBER as RETENTION
 from bot.ops.retention import Retention
-from bot.ops.watch import MEMBER as WATCH
 from bot.ops.watch import Watch
 from bot.safety import Assessment, detector
 from bot.staff.commands import Staff
@@ -111,9 +109,9 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         watch = Watch(
             journey, staff.ops, settings.operators, senders, settings.operator_digest_time
         )
-        deliveries.jobs[WATCH] = watch.run
+        deliveries.jobs[watch.member] = watch.run
         retention = Retention(journey, settings.retention_days)
-        deliveries.jobs[RETENTION] = retention.run
+        deliveries.jobs[retention.member] = retention.run
         try:
             yield Engine(
                 settings=settings, store=store, courses=catalogue, clock=clock, journey=journey,

@@ -23,6 +23,7 @@ from bot.delivery.errors import DeliveryError
 from bot.delivery.journey import Journey
 from bot.ops import coaching
 from bot.ops.commands import OperatorCommands, danger_kinds, problems
+from bot.ops.due_job import DueJob
 from bot.ops.health import check
 from scheduler.clock import Clock, RealClock
 from scheduler.localtime import next_delivery
@@ -38,7 +39,9 @@ FAILURE_BURST = 100
 FAILURES = ("failures_transient", "failures_gone", "failures_rejected", "failures_parked")
 
 
-class Watch:
+class Watch(DueJob):
+    member = MEMBER
+
     def __init__(
         self,
         journey: Journey,
@@ -48,8 +51,7 @@ class Watch:
         digest_at: time | None = time(8, 0),
         real_clock: Clock | None = None,
     ) -> None:
-        self.journey = journey
-        self.store = journey.store
+        super().__init__(journey)
         self.ops = ops
         self.operators = sorted(operators)
         self.senders = senders
@@ -57,14 +59,11 @@ class Watch:
         self.real_clock = real_clock or RealClock()
         self.counters = journey.counters or Counters(journey.store)
 
-    async def start(self) -> None:
-        """Make sure the watch is in the due index (a no-op when it is already due sooner)."""
-        if self.operators:
-            await self.store.due.wake(MEMBER, self.journey.clock.now())
+    @property
+    def on(self) -> bool:
+        return bool(self.operators)
 
-    async def run(self) -> datetime | None:
-        if not self.operators:
-            return None
+    async def turn(self) -> datetime | None:
         clock = self.journey.clock
         await self.store.blank_pending()  # coaches' copies an erasure elsewhere left to do
         threads = await coaching.thread_numbers(self.store, clock.now())
