@@ -17,7 +17,7 @@ from storage.keys import Keys
 from storage.models import Channel, Enrollment
 from storage.store import Store
 from tests.journey_kit import TEST_KEY
-from tests.versions_kit import edited
+from tests.versions_kit import edited, new_lesson
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +44,14 @@ def test_validate_a_broken_file_names_every_problem_with_its_line(
     ]
 
 
+@pytest.fixture
+def embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`druppel` in this process on an embedded Redis of its own, with nothing published."""
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("DRUPPEL_DATA_DIR", str(tmp_path / "var"))
+
+
+@pytest.mark.usefixtures("embedded")
 def test_preview_prints_the_days_messages_under_a_header(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -51,7 +59,8 @@ def test_preview_prints_the_days_messages_under_a_header(
     out = capsys.readouterr().out
     course = load_course_dir(ROOT / "courses")["twijfel"]
     heading = "Dag 2 van 9 · Liefde als prestatie"
-    assert out.startswith(f"{heading}\n{'=' * len(heading)}\n\n")
+    shows = "twijfel version 1 (the shipped file)"
+    assert out.startswith(f"{shows}\n\n{heading}\n{'=' * len(heading)}\n\n")
     assert out.count("Dag 2") == 1, "one header, not 'Dag 2' above 'Dag 2 van 9'"
     for message in render_day(course, 2):
         assert message.text in out
@@ -65,6 +74,7 @@ def test_preview_prints_the_days_messages_under_a_header(
         (["courses", "preview", "partner", "--day", "0"], "there is no day 0"),
     ],
 )
+@pytest.mark.usefixtures("embedded")
 def test_preview_of_a_missing_course_or_day_fails(
     args: list[str], complaint: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -189,3 +199,22 @@ async def test_publish_versions_and_migrate_from_the_command_line(
     assert moved.returncode == 0, moved.stderr
     assert moved.stdout.startswith("version 1 -> 2: 0 running enrollments move")
     assert await store.versions.moves("twijfel") == {1: 2}
+
+
+async def test_preview_shows_the_newest_published_version(
+    tmp_path: Path, redis_url: str, keys: Keys, store: Store
+) -> None:
+    course = load_course_dir(ROOT / "courses")["twijfel"]
+    file = tmp_path / "twijfel.yaml"
+    file.write_text(edited(course, 2), encoding="utf-8")
+    env = {"REDIS_URL": redis_url, "DRUPPEL_KEY_PREFIX": keys.prefix,
+           "DRUPPEL_ENCRYPTION_KEY": TEST_KEY}  # fmt: skip
+    assert _druppel("courses", "publish", str(file), "--by", "sanne", env=env).returncode == 0
+    shown = _druppel("courses", "preview", "twijfel", "--day", "2", env=env)
+    assert shown.returncode == 0, shown.stderr
+    first = shown.stdout.splitlines()[0]
+    assert first.startswith("twijfel version 2 (published by sanne on ")
+    assert new_lesson(2, 2) in shown.stdout
+    old = course.day(2).lesson[0]
+    assert isinstance(old, str)
+    assert old not in shown.stdout

@@ -99,7 +99,7 @@ def _courses(settings: Settings, args: argparse.Namespace) -> int:
     if command == "validate":
         return courses_cli.validate(settings, args.files)
     if command == "preview":
-        return courses_cli.preview(settings, args.course, args.day)
+        return asyncio.run(courses_cli.preview(settings, args.course, args.day))
     if command == "publish":
         return asyncio.run(courses_cli.publish(settings, args.file, args.by))
     if command == "versions":
