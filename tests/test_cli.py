@@ -9,9 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.app.cli import main
+from bot.delivery.catalogue import Catalogue
+from bot.staff import versions
 from courses.loader import load_course_dir
+from courses.problems import check_text
 from courses.render import render_day
 from storage.keys import Keys
 from storage.models import Channel, Enrollment
@@ -170,6 +174,37 @@ async def test_check_warns_when_course_files_no_longer_cover_the_enrollments(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "2 participants follow course 'twijfel', which no course file provides" in done.stderr
+
+
+async def test_check_compares_each_enrollment_with_its_own_version(
+    tmp_path: Path, redis_url: str, keys: Keys, store: Store
+) -> None:
+    """Version 2 has a tenth day: someone on its day 10 is where they should be; someone on
+    version 1 (nine days) at day 10 is past its end."""
+    shipped = load_course_dir(ROOT / "courses")
+    data = yaml.safe_load(edited(shipped["twijfel"], 2))
+    data["days"].append({**data["days"][-1], "title": "Nog een dag"})
+    longer = check_text(yaml.safe_dump(data, allow_unicode=True)).course
+    assert longer is not None
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    catalogue = Catalogue(shipped, store.versions)
+    assert await versions.publish(store, catalogue, longer, "test", now) is None
+    for chat, version in (("1", 1), ("2", 2), ("3", 2)):
+        p, _ = await store.participants.get_or_create(Channel.TELEGRAM, chat, now=now)
+        await store.enrollments.save(
+            Enrollment(participant_id=p.id, course_id="twijfel", started_at=now,
+                       course_version=version, current_day=10, last_delivered_day=10)
+        )  # fmt: skip
+    done = _druppel(
+        "check",
+        env={"REDIS_URL": redis_url, "DRUPPEL_KEY_PREFIX": keys.prefix,
+             "DRUPPEL_ENCRYPTION_KEY": TEST_KEY, "TELEGRAM_BOT_TOKEN": "5550001:check"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (
+        "1 participants of 'twijfel' are past the last day of their version (version 1: 9 "
+        "days); their course ends with its end message"
+    ) in done.stderr
 
 
 async def test_publish_versions_and_migrate_from_the_command_line(
