@@ -207,14 +207,19 @@ async def test_check_compares_each_enrollment_with_its_own_version(
     ) in done.stderr
 
 
+def _version_two(tmp_path: Path, redis_url: str, keys: Keys) -> tuple[Path, dict[str, str]]:
+    """A version 2 of twijfel as a file, and the settings of `druppel` on the tests' Redis."""
+    file = tmp_path / "twijfel.yaml"
+    file.write_text(edited(load_course_dir(ROOT / "courses")["twijfel"], 2), encoding="utf-8")
+    env = {"REDIS_URL": redis_url, "DRUPPEL_KEY_PREFIX": keys.prefix,
+           "DRUPPEL_ENCRYPTION_KEY": TEST_KEY}  # fmt: skip
+    return file, env
+
+
 async def test_publish_versions_and_migrate_from_the_command_line(
     tmp_path: Path, redis_url: str, keys: Keys, store: Store
 ) -> None:
-    course = load_course_dir(ROOT / "courses")["twijfel"]
-    file = tmp_path / "twijfel.yaml"
-    file.write_text(edited(course, 2), encoding="utf-8")
-    env = {"REDIS_URL": redis_url, "DRUPPEL_KEY_PREFIX": keys.prefix,
-           "DRUPPEL_ENCRYPTION_KEY": TEST_KEY}  # fmt: skip
+    file, env = _version_two(tmp_path, redis_url, keys)
     published = _druppel("courses", "publish", str(file), "--by", "sanne", env=env)
     assert published.returncode == 0, published.stderr
     assert published.stdout.splitlines()[:3] == [
@@ -239,17 +244,13 @@ async def test_publish_versions_and_migrate_from_the_command_line(
 async def test_preview_shows_the_newest_published_version(
     tmp_path: Path, redis_url: str, keys: Keys, store: Store
 ) -> None:
-    course = load_course_dir(ROOT / "courses")["twijfel"]
-    file = tmp_path / "twijfel.yaml"
-    file.write_text(edited(course, 2), encoding="utf-8")
-    env = {"REDIS_URL": redis_url, "DRUPPEL_KEY_PREFIX": keys.prefix,
-           "DRUPPEL_ENCRYPTION_KEY": TEST_KEY}  # fmt: skip
+    file, env = _version_two(tmp_path, redis_url, keys)
     assert _druppel("courses", "publish", str(file), "--by", "sanne", env=env).returncode == 0
     shown = _druppel("courses", "preview", "twijfel", "--day", "2", env=env)
     assert shown.returncode == 0, shown.stderr
     first = shown.stdout.splitlines()[0]
     assert first.startswith("twijfel version 2 (published by sanne on ")
     assert new_lesson(2, 2) in shown.stdout
-    old = course.day(2).lesson[0]
+    old = load_course_dir(ROOT / "courses")["twijfel"].day(2).lesson[0]
     assert isinstance(old, str)
     assert old not in shown.stdout
