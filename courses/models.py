@@ -26,6 +26,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from courses.quotes import QuestionQuote, Quote, check_order, part_kind
 
@@ -62,12 +63,22 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def _at_most(limit: int, why: str = "") -> Callable[[str], str]:
+def _at_most(limit: int, list_row: bool = False) -> Callable[[str], str]:
+    """At most `limit` characters; with `list_row`, because it becomes a WhatsApp list row.
+    (Each problem has a kind and its numbers, so a trainer's chat can say it in Dutch.)"""
+
     def check(text: str) -> str:
         if utf16_len(text) > limit:
-            reason = f" ({why})" if why else ""
-            raise ValueError(
-                f"is {utf16_len(text)} characters; keep it at {limit} or fewer{reason}"
+            values = {"length": utf16_len(text), "limit": limit}
+            if list_row:
+                raise PydanticCustomError(
+                    "too_many_chars_list_row",
+                    "is {length} characters; keep it at {limit} or fewer (it becomes a WhatsApp "
+                    "list row)",
+                    values,
+                )
+            raise PydanticCustomError(
+                "too_many_chars", "is {length} characters; keep it at {limit} or fewer", values
             )
         return text
 
@@ -78,7 +89,10 @@ def _one_question(text: str) -> str:
     """A reflection prompt asks one thing, so the answer can be about one thing."""
     marks = text.count("?")
     if marks != 1:
-        raise ValueError(f"has {marks} question marks; ask exactly one question")
+        raise PydanticCustomError(
+            "question_marks", "has {marks} question marks; ask exactly one question",
+            {"marks": marks},
+        )  # fmt: skip
     return text
 
 
@@ -120,9 +134,14 @@ def _clock_time(value: object) -> time:
     if isinstance(value, time):
         return value
     if isinstance(value, int) and not isinstance(value, bool):  # YAML reads 21:00 as 1260
-        raise ValueError(f'{value} is a number; write the time in quotes, like "21:00"')
+        raise PydanticCustomError(
+            "time_is_number", '{value} is a number; write the time in quotes, like "21:00"',
+            {"value": value},
+        )  # fmt: skip
     if not isinstance(value, str) or not (match := _HH_MM.match(value)):
-        raise ValueError(f"{value!r} is not a time written as HH:MM")
+        raise PydanticCustomError(
+            "not_a_time", "{value} is not a time written as HH:MM", {"value": repr(value)}
+        )
     return time(int(match[1]), int(match[2]))
 
 
@@ -145,9 +164,10 @@ class NudgeWindow(_Strict):
     @model_validator(mode="after")
     def _start_before_end(self) -> NudgeWindow:
         if self.start >= self.end:
-            raise ValueError(
-                f"start {self.start:%H:%M} must be before end {self.end:%H:%M} on the same day"
-            )
+            raise PydanticCustomError(
+                "window_order", "start {start} must be before end {end} on the same day",
+                {"start": f"{self.start:%H:%M}", "end": f"{self.end:%H:%M}"},
+            )  # fmt: skip
         return self
 
 
@@ -177,9 +197,11 @@ class Day(_Strict):
     @model_validator(mode="after")
     def _reads_in_two_minutes(self) -> Day:
         if self.words > MAX_DAY_WORDS:
-            raise ValueError(
-                f"lesson, check-in and prompt are {self.words} words together; keep a day at "
-                f"{MAX_DAY_WORDS} or fewer"
+            raise PydanticCustomError(
+                "day_too_long",
+                "lesson, check-in and prompt are {words} words together; keep a day at {limit} "
+                "or fewer",
+                {"words": self.words, "limit": MAX_DAY_WORDS},
             )
         return self
 
@@ -196,7 +218,7 @@ class Course(_Strict):
     label: (
         Annotated[
             Text,
-            AfterValidator(_at_most(MAX_COURSE_LABEL_CHARS, "it becomes a WhatsApp list row")),
+            AfterValidator(_at_most(MAX_COURSE_LABEL_CHARS, list_row=True)),
         ]
         | None
     ) = None
@@ -223,7 +245,9 @@ class Course(_Strict):
     @model_validator(mode="after")
     def _checkins_need_a_scale(self) -> Course:
         if self.checkin_scale is None and any(d.checkin for d in self.days):
-            raise ValueError("checkin_scale is required when a day has a checkin")
+            raise PydanticCustomError(
+                "scale_missing", "checkin_scale is required when a day has a checkin"
+            )
         return self
 
     @property

@@ -8,7 +8,8 @@ YAML had there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -20,11 +21,16 @@ from courses.models import Course
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with a course file: its line (when known), the field, and what is wrong."""
+    """One thing wrong with a course file: its line (when known), the field, and what is wrong;
+    for whoever says it in other words, where it is (`loc`, as pydantic gives it), its `kind`
+    (pydantic's error type, or one of the course's own) and the numbers in it."""
 
     line: int | None
     where: str
     problem: str
+    loc: tuple[int | str, ...] = ()
+    kind: str = ""
+    values: Mapping[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         parts = [f"line {self.line}"] if self.line is not None else []
@@ -66,6 +72,12 @@ def _message(error: Any) -> str:
     return str(error["msg"]).removeprefix("Value error, ")
 
 
+def _problem(root: yaml.Node | None, error: Any) -> Problem:
+    loc = tuple(error["loc"])
+    values = error.get("ctx", {})
+    return Problem(_line_of(root, loc), where(loc), _message(error), loc, error["type"], values)
+
+
 def check_text(text: str, stem: str | None = None) -> Checked:
     """Read a course file's text; with `stem` (the file's name without .yaml), its id must be
     that name."""
@@ -76,20 +88,21 @@ def check_text(text: str, stem: str | None = None) -> Checked:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or "is not valid YAML"
-        return Checked(None, (Problem(line, "", f"invalid YAML: {problem}"),))
+        values = {"problem": problem}
+        return Checked(None, (Problem(line, "", f"invalid YAML: {problem}", (), "yaml", values),))
     if not isinstance(data, dict):
-        return Checked(
-            None, (Problem(None, "", "must be a mapping with id, title, days and so on"),)
-        )
+        wrong = "must be a mapping with id, title, days and so on"
+        return Checked(None, (Problem(None, "", wrong, (), "not_a_mapping"),))
     try:
         course = Course.model_validate(data)
     except ValidationError as exc:
-        problems = tuple(
-            Problem(_line_of(root, tuple(e["loc"])), where(tuple(e["loc"])), _message(e))
-            for e in exc.errors(include_url=False)
-        )
+        problems = tuple(_problem(root, e) for e in exc.errors(include_url=False))
         return Checked(None, problems)
     if stem is not None and course.id != stem:
         problem = f"is {course.id!r} but the file is named {stem}.yaml"
-        return Checked(None, (Problem(_line_of(root, ("id",)), "field id", problem),))
+        values = {"id": repr(course.id), "stem": stem}
+        found = Problem(
+            _line_of(root, ("id",)), "field id", problem, ("id",), "id_not_file", values
+        )
+        return Checked(None, (found,))
     return Checked(course, ())

@@ -26,6 +26,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 #: Where the answer goes in a quoting text.
 ANSWER = "{answer}"
@@ -63,16 +64,22 @@ def shorten(answer: str, limit: int = MAX_QUOTE_CHARS) -> str:
 
 def _one_answer(text: str) -> str:
     if text.count(ANSWER) != 1:
-        raise ValueError(f"must hold {ANSWER} exactly once, where the quoted answer goes")
+        raise PydanticCustomError(
+            "answer_slot", "must hold {answer} exactly once, where the quoted answer goes"
+        )
     other = [b for b in _BRACES.findall(text) if b != ANSWER]
     if other:
-        raise ValueError(f"holds {other[0]}; only {ANSWER} is filled in")
+        raise PydanticCustomError(
+            "other_braces", "holds {braces}; only {answer} is filled in", {"braces": other[0]}
+        )
     return text
 
 
 def _no_answer(text: str) -> str:
     if _BRACES.search(text):
-        raise ValueError("is sent when there is no answer, so it cannot hold {answer}")
+        raise PydanticCustomError(
+            "fallback_with_answer", "is sent when there is no answer, so it cannot hold {answer}"
+        )
     return text
 
 
@@ -92,13 +99,17 @@ class Quote(BaseModel):
     def _fits(self) -> Quote:
         longest = _utf16(self.text) - len(ANSWER) + MAX_QUOTE_CHARS + 1
         if longest > _PART_CHARS:
-            raise ValueError(
-                f"text is up to {longest} characters with a quote of {MAX_QUOTE_CHARS}; keep it "
-                f"at {_PART_CHARS} or fewer"
+            raise PydanticCustomError(
+                "quote_too_long",
+                "text is up to {longest} characters with a quote of {quote}; keep it at {limit} "
+                "or fewer",
+                {"longest": longest, "quote": MAX_QUOTE_CHARS, "limit": _PART_CHARS},
             )
         if _utf16(self.fallback) > _PART_CHARS:
-            raise ValueError(f"fallback is {_utf16(self.fallback)} characters; keep it at "
-                             f"{_PART_CHARS} or fewer")  # fmt: skip
+            raise PydanticCustomError(
+                "fallback_too_long", "fallback is {length} characters; keep it at {limit} or fewer",
+                {"length": _utf16(self.fallback), "limit": _PART_CHARS},
+            )  # fmt: skip
         return self
 
     def render(self, answers: Mapping[int, str] | None) -> str:
@@ -132,7 +143,10 @@ class Quote(BaseModel):
 
 def _one_question(text: str) -> str:
     if text.count("?") != 1:
-        raise ValueError(f"has {text.count('?')} question marks; ask exactly one question")
+        raise PydanticCustomError(
+            "question_marks", "has {marks} question marks; ask exactly one question",
+            {"marks": text.count("?")},
+        )  # fmt: skip
     return text
 
 
@@ -160,16 +174,25 @@ def check_order(days: Sequence[Sequence[str | Quote]], summary: Quote | None = N
     for number, parts in enumerate(days, 1):
         for index, part in enumerate(parts):
             if isinstance(part, Quote) and not part.quote < number:
-                what = "prompt" if index == len(parts) - 1 else f"lesson message {index + 1}"
-                where = f"day {number}, {what}"
+                # `message`: the lesson message's number, 0 for the prompt
+                message = 0 if index == len(parts) - 1 else index + 1
+                what = "prompt" if message == 0 else f"lesson message {message}"
+                values = {"where": f"day {number}, {what}", "day": number, "message": message,
+                          "quoted": part.quote, "days": len(days)}  # fmt: skip
                 if part.quote > len(days):
-                    raise ValueError(f"{where}: quotes day {part.quote}, but the course has "
-                                     f"{len(days)} days")  # fmt: skip
-                raise ValueError(
-                    f"{where}: quotes day {part.quote}, which does not come before day "
-                    f"{number}; quote an earlier day"
+                    raise PydanticCustomError(
+                        "quote_day_missing", "{where}: quotes day {quoted}, but the course has "
+                        "{days} days", values,
+                    )  # fmt: skip
+                raise PydanticCustomError(
+                    "quote_not_before",
+                    "{where}: quotes day {quoted}, which does not come before day {day}; quote an "
+                    "earlier day",
+                    values,
                 )
     if summary is not None and summary.quote > len(days):
-        raise ValueError(
-            f"summary_quote: quotes day {summary.quote}, but the course has {len(days)} days"
+        raise PydanticCustomError(
+            "summary_quote_missing",
+            "summary_quote: quotes day {quoted}, but the course has {days} days",
+            {"quoted": summary.quote, "days": len(days)},
         )

@@ -80,7 +80,8 @@ class Thread(Record):
     #: Each trainer's copy of the question in their chat: trainer id -> message id.
     copies: dict[str, str] = Field(default_factory=dict)
     #: Every message to a trainer that holds the participant's words or name (the question,
-    #: follow-ups, a close): trainer id -> message ids, to blank them when the thread is erased.
+    #: follow-ups, a close, the trainer's own "sent to", "taken", "closed" and /inbox lines):
+    #: trainer id -> message ids, to blank them when the thread is erased.
     shown: dict[str, list[str]] = Field(default_factory=dict)
     messages: list[ThreadMessage] = Field(default_factory=list)
 

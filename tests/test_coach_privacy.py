@@ -12,7 +12,7 @@ from bot.core import texts_coach
 from bot.core.messages import Incoming, Kind
 from storage.models import Channel
 from storage.store import Store
-from tests.coach_kit import PLAN, QUESTION, asked, coach_types
+from tests.coach_kit import PLAN, QUESTION, asked, coach_taps, coach_types, data
 from tests.journey_kit import Kit
 
 OPERATOR = "900001"
@@ -86,14 +86,36 @@ async def test_wisgegevens_erases_the_thread_from_everywhere(kit: Kit) -> None:
     assert gone.text == texts_coach.GONE
     assert QUESTION not in await _raw_dump(kit)
     # What the coaches were shown of it now says only that it was erased.
-    # (Anna, who answered, also had "Sanne closed it"; Bert, the two questions only.)
-    for coach, shown in (("42", 3), ("43", 2)):
+    # (Anna, who answered, also had "Sent to Sanne" and "Sanne closed it"; Bert, the two
+    # questions only.)
+    for coach, shown in (("42", 4), ("43", 2)):
         texts = [m.text for m in kit.channel.to(coach)]
         assert texts.count(texts_coach.ERASED) == shown
         assert not [t for t in texts if QUESTION in t or FOLLOW_UP in t or "heeft het gesprek" in t]
     # Only this test's keys: on a shared Redis other tests keep threads of their own meanwhile.
     store = kit.engine.store
     assert not [k async for k in store.redis.scan_iter(match=f"{store.keys.prefix}:*:threads")]
+
+
+async def test_wisgegevens_blanks_what_the_coaches_were_told_of_her(kit: Kit) -> None:
+    """Not only the question: every message a coach got that names her (taken, sent to her,
+    the inbox's line, closed) says only that it was erased."""
+    first, _ = await asked(kit)
+    [take, _close] = data(first)
+    [taken] = await coach_taps(kit, "42", take)
+    assert "Sanne" in taken.text
+    [sent] = await coach_types(kit, "42", ANSWER)
+    assert "Sanne" in sent.text
+    [inbox] = await coach_types(kit, "42", "/inbox")
+    assert "Sanne" in inbox.text
+    [closed] = await coach_taps(kit, "42", _close)
+    assert "Sanne" in closed.text
+    await kit.answer("1", "/wisgegevens")
+    await kit.engine.conversation.answer(Incoming(Channel.CONSOLE, "1", Kind.BUTTON, data="w:ja"))
+    for coach in ("42", "43"):
+        texts = [m.text for m in kit.channel.to(coach)]
+        assert not [t for t in texts if "Sanne" in t], coach
+    assert [m.text for m in kit.channel.to("42")].count(texts_coach.ERASED) == 5
 
 
 async def test_an_erasure_with_no_chat_to_edit_leaves_the_copies_for_the_engine(kit: Kit) -> None:
@@ -106,7 +128,7 @@ async def test_an_erasure_with_no_chat_to_edit_leaves_the_copies_for_the_engine(
     pid = participant.id
     elsewhere = Store(engine.redis, engine.keys, engine.cipher)  # as the command line has it
     assert await elsewhere.delete_participant(pid)
-    shown = {"42": 1, "43": 1}  # the question, as each coach was shown it
+    shown = {"42": 2, "43": 1}  # the question, as each coach was shown it; "sent to Sanne"
     assert [m.text for m in kit.channel.to("42")].count(texts_coach.ERASED) == 0
     assert QUESTION not in await _raw_dump(kit)
     assert await engine.blank_pending() == sum(shown.values())

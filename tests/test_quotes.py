@@ -15,11 +15,13 @@ import yaml
 from bot.app.cli import main
 from bot.delivery.items import day_items
 from bot.delivery.quoting import pick
+from bot.staff import versions
 from courses.loader import CourseFileError, load_course
 from courses.quotes import MAX_QUOTE_CHARS, shorten
 from courses.render import day_of, preview, render_day
 from storage.models import Channel, ReflectionEntry
 from tests.journey_kit import Kit
+from tests.versions_kit import edited
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -182,6 +184,39 @@ async def test_the_summary_quotes_the_step_they_chose_on_the_last_day(kit: Kit) 
     await kit.answer("1", step)
     received = [m.text for m in kit.channel.to("1")]
     assert any(f"De stap die je voor jezelf koos: “{step}”" in t for t in received)
+
+
+async def test_each_participant_is_quoted_in_the_words_of_their_own_version(kit: Kit) -> None:
+    """Day 9's quote and the summary's are rewritten in version 2: whoever began on version 1
+    reads version 1's, whoever began after the publish version 2's, each with their answer."""
+    catalogue = kit.engine.journey.catalogue
+    first = catalogue["twijfel"]
+    quote, summed = first.day(9).lesson[1], first.summary_quote
+    assert not isinstance(quote, str)
+    assert summed is not None
+    data = yaml.safe_load(edited(first, 2))
+    data["days"][8]["lesson"][1]["text"] = "In versie 2 lees je terug: “{answer}”"
+    data["summary_quote"]["text"] = "Versie 2 onthoudt je stap: “{answer}”"
+    await kit.sign_up("1", "twijfel")  # on version 1
+    proposal = await versions.propose(catalogue, yaml.safe_dump(data, allow_unicode=True))
+    assert proposal.course is not None, proposal.checked.problems
+    now = kit.clock.now()
+    assert await versions.publish(kit.engine.store, catalogue, proposal.course, "test", now) is None
+    await kit.sign_up("2", "twijfel")  # on version 2
+    await kit.run_until(local(27, 7, 30))
+    for chat in ("1", "2"):
+        await kit.answer(chat, f"Mijn twijfel van dag 2, van nummer {chat}.")
+    await kit.run_until(datetime(2026, 12, 4, 7, 30, tzinfo=AMS).astimezone(UTC))
+    for chat in ("1", "2"):
+        await kit.answer(chat, f"Mijn stap, van nummer {chat}.")
+    one = "\n".join(m.text for m in kit.channel.to("1"))
+    two = "\n".join(m.text for m in kit.channel.to("2"))
+    assert "Op dag 2 schreef je: “Mijn twijfel van dag 2, van nummer 1.”" in one
+    assert "In versie 2 lees je terug: “Mijn twijfel van dag 2, van nummer 2.”" in two
+    assert "De stap die je voor jezelf koos: “Mijn stap, van nummer 1.”" in one
+    assert "Versie 2 onthoudt je stap: “Mijn stap, van nummer 2.”" in two
+    assert "versie 2" not in one.lower()
+    assert "Op dag 2 schreef je" not in two
 
 
 def test_only_this_run_of_this_course_is_quoted_and_a_day_in_two_messages_reads_as_one(

@@ -9,12 +9,15 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from bot.core import texts_report
 from bot.core.messages import Incoming, Outgoing
+from bot.staff import versions
 from bot.staff.report import MIN_PEOPLE
 from storage.models import Channel, Enrollment
 from tests.journey_kit import Kit
+from tests.versions_kit import edited
 
 AMS = ZoneInfo("Europe/Amsterdam")
 OPERATOR, TRAINER = "900011", "900012"
@@ -111,6 +114,27 @@ async def test_each_version_has_its_own_rows_and_anyone_else_gets_no_report(kit:
     # A participant typing it hears what any unknown command gets.
     [unknown] = await _type(kit, "1", "/rapport twijfel")
     assert unknown.document is None
+
+
+async def test_each_version_has_rows_for_its_own_days(kit: Kit) -> None:
+    await kit.sign_up("1")  # on version 1: nine days
+    catalogue = kit.engine.journey.catalogue
+    data = yaml.safe_load(edited(catalogue["twijfel"], 2))
+    data["days"].append({**data["days"][-1], "title": "Nog een dag"})
+    proposal = await versions.propose(catalogue, yaml.safe_dump(data, allow_unicode=True))
+    assert proposal.ready, proposal.checked.problems
+    assert proposal.course is not None
+    now = kit.clock.now()
+    assert await versions.publish(kit.engine.store, catalogue, proposal.course, "test", now) is None
+    await kit.sign_up("2")  # on version 2: ten days
+    second = await kit.engine.store.enrollments.get(await _pid(kit, "2"), "twijfel")
+    assert second is not None
+    assert second.course_version == 2
+    [sent] = await _type(kit, TRAINER, "/rapport twijfel")
+    assert [(r["versie"], r["dag"]) for r in _table(sent)] == [
+        *(("1", str(d)) for d in range(1, 10)),
+        *(("2", str(d)) for d in range(1, 11)),
+    ]
 
 
 async def test_a_trainer_who_follows_a_course_gets_the_file_through_their_queue(kit: Kit) -> None:

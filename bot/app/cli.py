@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 from bot.app.sealing import encryption, rotate_key
 from bot.app.settings import Settings, stored
 from bot.core.errors import SetupError
+from bot.delivery.catalogue import Catalogue
 from courses.loader import CourseFileError, load_course_dir
 from courses.models import Course
 from storage.crypto import KeyRequired, KeysDoNotFit, UndecryptableText, new_key
@@ -99,7 +101,7 @@ def _courses(settings: Settings, args: argparse.Namespace) -> int:
     if command == "validate":
         return courses_cli.validate(settings, args.files)
     if command == "preview":
-        return courses_cli.preview(settings, args.course, args.day)
+        return asyncio.run(courses_cli.preview(settings, args.course, args.day))
     if command == "publish":
         return asyncio.run(courses_cli.publish(settings, args.file, args.by))
     if command == "versions":
@@ -167,7 +169,9 @@ def _paid_broadcasting(settings: Settings) -> str:
 
 async def _uncovered(store: Store, courses: Mapping[str, Course]) -> list[str]:
     """Enrollments the course files on disk no longer cover: a course that is gone, or one cut
-    below the day a participant is on."""
+    below the day a participant is on (each compared with the version they follow: the file
+    on disk, or one published since)."""
+    catalogue = Catalogue(courses, store.versions)
     live = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
     warnings: list[str] = []
     for course_id in sorted(await store.enrollments.segments.course_ids()):
@@ -181,15 +185,19 @@ async def _uncovered(store: Store, courses: Mapping[str, Course]) -> list[str]:
                 "provides; they are paused with a message until it is back"
             )
             continue
-        beyond = 0
+        beyond: Counter[int] = Counter()  # version -> how many are past its last day
+        lengths: dict[int, int] = {}
         for pid in pids:
             enrollment = await store.enrollments.get(pid, course_id)
-            if enrollment is not None and enrollment.last_delivered_day > course.length:
-                beyond += 1
-        if beyond:
+            own = None if enrollment is None else await catalogue.of(enrollment)
+            if enrollment is not None and own is not None:
+                lengths[enrollment.course_version] = own.length
+                beyond[enrollment.course_version] += enrollment.last_delivered_day > own.length
+        if beyond.total():
+            which = ", ".join(f"version {v}: {lengths[v]} days" for v in sorted(+beyond))
             warnings.append(
-                f"{beyond} participants of {course_id!r} are past its last day "
-                f"({course.length}); their course ends with its end message"
+                f"{beyond.total()} participants of {course_id!r} are past the last day of their "
+                f"version ({which}); their course ends with its end message"
             )
     return warnings
 

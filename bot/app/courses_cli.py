@@ -10,6 +10,7 @@ import getpass
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 from bot.app.settings import Settings, stored
@@ -50,14 +51,29 @@ def validate(settings: Settings, files: list[Path]) -> int:
     return code
 
 
-def preview(settings: Settings, course_id: str, day: int | None) -> int:
-    courses = load_course_dir(settings.courses_dir)
-    course = courses.get(course_id)
+def _whence(by: str | None, at: datetime | None) -> str:
+    """Where a version came from: the shipped file, or who published it and when."""
+    when = "" if at is None else f" on {at:%Y-%m-%d %H:%M} UTC"
+    return "the shipped file" if by is None else f"by {by}{when}"
+
+
+async def preview(settings: Settings, course_id: str, day: int | None) -> int:
+    """The course's newest version (a published one when there is one) as a participant reads
+    it, under a line that says which version it is."""
+    async with _catalogue(settings) as (store, catalogue):
+        course = await catalogue.newest(course_id)
+        published = None
+        if course is not None and course.version != catalogue.first(course_id):
+            published = await store.versions.get(course_id, course.version)
+        known = ", ".join(sorted(catalogue))
     if course is None:
-        known = ", ".join(sorted(courses))
         raise SetupError(f"there is no course {course_id!r} (known: {known})")
     if day is not None and not 1 <= day <= course.length:
         raise SetupError(f"{course_id} has days 1 to {course.length}; there is no day {day}")
+    source = "the shipped file"
+    if published is not None:
+        source = "published " + _whence(published.by, published.at)
+    print(f"{course.id} version {course.version} ({source})\n")
     sys.stdout.write(preview_text(course, day))
     return 0
 
@@ -127,9 +143,8 @@ async def list_versions(settings: Settings, course_id: str) -> int:
             known = ", ".join(sorted(catalogue))
             raise SetupError(f"there is no course {course_id!r} (known: {known})")
     for v in found:
-        who = "the shipped file" if v.by is None else f"by {v.by}"
-        when = "" if v.at is None else f" on {v.at:%Y-%m-%d %H:%M} UTC"
-        print(f"version {v.number}  {v.digest}  {v.days} days  {who}{when}  ({v.running} running)")
+        who = _whence(v.by, v.at)
+        print(f"version {v.number}  {v.digest}  {v.days} days  {who}  ({v.running} running)")
     return 0
 
 

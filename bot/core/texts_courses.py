@@ -30,6 +30,75 @@ COURSE_FILE_PROBLEMS = (
 )
 COURSE_PROBLEM_LINE = "• regel {line}: {problem}"
 COURSE_PROBLEM = "• {problem}"
+#: Where a problem is, as `druppel courses validate` says it in English ("day 3, field lesson
+#: (message 1)"); the fields keep the names the file has.
+WHERE_WORDS = {"day": "dag", "field": "veld", "message": "bericht"}
+#: Where a quote is that quotes a day it cannot.
+QUOTE_IN_PROMPT = "dag {day}, reflectievraag"
+QUOTE_IN_LESSON = "dag {day}, lesbericht {message}"
+#: Each kind of problem a course file can have, in Dutch, with its numbers filled in (pydantic's
+#: own kinds first, then the course's: courses/models.py, courses/quotes.py, courses/problems.py).
+PROBLEMS = {
+    "missing": "ontbreekt",
+    "extra_forbidden": "is geen veld dat ik ken",
+    "string_type": "moet tekst zijn",
+    "string_too_short": "is leeg",
+    "string_pattern_mismatch": "heeft niet de goede vorm (zo moet het: {pattern})",
+    "int_type": "moet een heel getal zijn",
+    "int_parsing": "moet een heel getal zijn",
+    "int_from_float": "moet een heel getal zijn",
+    "greater_than_equal": "moet {ge} of meer zijn",
+    "less_than_equal": "moet {le} of minder zijn",
+    "greater_than": "moet meer dan {gt} zijn",
+    "less_than": "moet minder dan {lt} zijn",
+    "too_short": "moet er minstens {min_length} hebben (nu {actual_length})",
+    "too_long": "mag er hoogstens {max_length} hebben (nu {actual_length})",
+    "list_type": "moet een lijst zijn: regels die met een streepje (-) beginnen",
+    "dict_type": "moet velden hebben (naam: waarde), geen losse tekst",
+    "model_type": "moet velden hebben (naam: waarde), geen losse tekst",
+    "model_attributes_type": "moet velden hebben (naam: waarde), geen losse tekst",
+    "enum": "moet een van deze zijn: {expected}",
+    "literal_error": "moet een van deze zijn: {expected}",
+    "bool_type": "moet true of false zijn",
+    "bool_parsing": "moet true of false zijn",
+    "too_many_chars": "is {length} tekens; houd het op {limit} of minder",
+    "too_many_chars_list_row": (
+        "is {length} tekens; houd het op {limit} of minder (het wordt een regel in een "
+        "WhatsApp-lijst)"
+    ),
+    "question_marks": "heeft {marks} vraagtekens; stel precies één vraag",
+    "time_is_number": '{value} is een getal; zet de tijd tussen aanhalingstekens, zoals "21:00"',
+    "not_a_time": "{value} is geen tijd in de vorm UU:MM",
+    "window_order": "het begin ({start}) moet vóór het eind ({end}) liggen, op dezelfde dag",
+    "day_too_long": (
+        "les, check-in en reflectievraag zijn samen {words} woorden; houd een dag op {limit} of "
+        "minder"
+    ),
+    "scale_missing": "checkin_scale is nodig als een dag een checkin heeft",
+    "answer_slot": "moet precies één keer {answer} bevatten, waar het geciteerde antwoord komt",
+    "other_braces": "bevat {braces}; alleen {answer} wordt ingevuld",
+    "fallback_with_answer": (
+        "wordt gestuurd als er geen antwoord is, dus {answer} kan er niet in staan"
+    ),
+    "quote_too_long": (
+        "text wordt met een citaat van {quote} tekens tot {longest} tekens; houd het op {limit} "
+        "of minder"
+    ),
+    "fallback_too_long": "fallback is {length} tekens; houd het op {limit} of minder",
+    "quote_day_missing": "{where}: citeert dag {quoted}, maar de cursus heeft {days} dagen",
+    "quote_not_before": (
+        "{where}: citeert dag {quoted}, en die komt niet vóór dag {day}; citeer een eerdere dag"
+    ),
+    "summary_quote_missing": (
+        "summary_quote: citeert dag {quoted}, maar de cursus heeft {days} dagen"
+    ),
+    "yaml": "dit is geen geldige YAML ({problem})",
+    "not_a_mapping": "moet beginnen met velden als id, title en days",
+    "id_not_file": "is {id}, maar het bestand heet {stem}.yaml",
+}
+#: A kind of problem the list above does not know: what was said of it, in English (so is the
+#: YAML reader's own detail in "yaml").
+PROBLEM_OTHER = "klopt niet ({problem})"
 COURSE_UNKNOWN = (
     "Een cursus “{course}” ken ik niet. Hier publiceer je nieuwe versies van {known}; een "
     "nieuwe cursus begint als bestand bij de ontwikkelaars."

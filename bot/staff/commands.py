@@ -102,7 +102,7 @@ class Staff:
             if command == "preview":
                 return await self.previews.command(event, event.args[0] if event.args else "")
             if command in ("rapport", "report"):
-                return [await report(self.store, self.journey.courses, event.args)]
+                return [await report(self.store, self.journey.catalogue, event.args)]
             if role is Role.OPERATOR and command == "trainer":
                 return await self._trainer(event)
             if role is Role.OPERATOR and command == "trainers":

@@ -18,6 +18,7 @@ from bot.delivery.items import outgoing
 from bot.staff import versions
 from bot.staff.roles import user_hash
 from courses.diff import Change, CourseDiff, day_ranges
+from courses.loader import where as courses_where
 from courses.models import Course
 from courses.problems import Problem
 from courses.render import render_day
@@ -97,9 +98,9 @@ class Publishing:
         course, newest, changes = proposal.course, proposal.newest, proposal.changes
         if course is None:
             problems = "\n".join(
-                words.COURSE_PROBLEM_LINE.format(line=p.line, problem=_without_line(p))
+                words.COURSE_PROBLEM_LINE.format(line=p.line, problem=in_dutch(p))
                 if p.line is not None
-                else words.COURSE_PROBLEM.format(problem=str(p))
+                else words.COURSE_PROBLEM.format(problem=in_dutch(p))
                 for p in proposal.checked.problems
             )
             return _say(words.COURSE_FILE_PROBLEMS.format(problems=problems))
@@ -160,5 +161,19 @@ class Publishing:
         )
 
 
-def _without_line(problem: Problem) -> str:
-    return str(Problem(None, problem.where, problem.problem))
+def in_dutch(problem: Problem) -> str:
+    """A problem of a course file as a trainer reads it: where, and what is wrong, in Dutch
+    (its line is said apart)."""
+    values = {k: str(v) for k, v in problem.values.items()}
+    if "expected" in values:  # pydantic's "'daily' or 'after_reflection'"
+        values["expected"] = values["expected"].replace("' or '", "' of '")
+    if "message" in values and "day" in values:  # a quote of a day it cannot quote
+        template = words.QUOTE_IN_PROMPT if values["message"] == "0" else words.QUOTE_IN_LESSON
+        values["where"] = template.format(day=values["day"], message=values["message"])
+    said = words.PROBLEMS.get(problem.kind)
+    if said is None:
+        said, values = words.PROBLEM_OTHER, {"problem": problem.problem}
+    for key, value in values.items():  # as pydantic fills them: "{answer}" stays as it is
+        said = said.replace(f"{{{key}}}", value)
+    where = courses_where(problem.loc, **words.WHERE_WORDS)
+    return f"{where}: {said}" if where else said

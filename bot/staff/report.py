@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from bot.core import texts_report
 from bot.core.messages import Outgoing
+from bot.delivery.catalogue import Catalogue
 from courses.models import Course
 from storage.crypto import UndecryptableText
 from storage.models import CheckIn, Enrollment, EnrollmentStatus
@@ -95,9 +96,9 @@ async def _seen(store: Store, pid: str, course_id: str) -> _Seen | None:
     return _Seen(enrollment, answered, scores)
 
 
-def rows(course: Course, seen: list[_Seen]) -> list[DayRow]:
-    """A row per version and day, versions in order; every version has every day of the
-    course (and any later day someone of it got)."""
+def rows(lengths: Mapping[int, int], seen: list[_Seen]) -> list[DayRow]:
+    """A row per version and day, versions in order; every version has every day it has
+    (`lengths`: each version's number of days), and any later day someone of it got."""
     versions: dict[int, list[_Seen]] = {}
     for one in seen:
         versions.setdefault(one.enrollment.course_version, []).append(one)
@@ -105,7 +106,8 @@ def rows(course: Course, seen: list[_Seen]) -> list[DayRow]:
         versions[1] = []
     out: list[DayRow] = []
     for version, members in sorted(versions.items()):
-        last = max([course.length, *(m.enrollment.last_delivered_day for m in members)])
+        days = lengths.get(version, 0)
+        last = max([days, *(m.enrollment.last_delivered_day for m in members)])
         for day in range(1, last + 1):
             row = DayRow(version, day, enrolled=len(members))
             for m in members:
@@ -121,7 +123,7 @@ def rows(course: Course, seen: list[_Seen]) -> list[DayRow]:
     return out
 
 
-async def collect(store: Store, course: Course) -> list[DayRow]:
+async def collect(store: Store, catalogue: Catalogue, course: Course) -> list[DayRow]:
     seen: list[_Seen] = []
     async for pid in store.participants.ids():
         try:
@@ -130,7 +132,11 @@ async def collect(store: Store, course: Course) -> list[DayRow]:
             continue  # a record no key opens: counted nowhere
         if one is not None:
             seen.append(one)
-    return rows(course, seen)
+    lengths: dict[int, int] = {}
+    for number in {s.enrollment.course_version for s in seen} | {1}:
+        version = await catalogue.version(course.id, number)
+        lengths[number] = course.length if version is None else version.length
+    return rows(lengths, seen)
 
 
 def csv_bytes(course: Course, found: list[DayRow]) -> bytes:
@@ -141,14 +147,14 @@ def csv_bytes(course: Course, found: list[DayRow]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-async def report(store: Store, courses: Mapping[str, Course], args: tuple[str, ...]) -> Outgoing:
+async def report(store: Store, catalogue: Catalogue, args: tuple[str, ...]) -> Outgoing:
     """The answer to /rapport: the CSV as a document, or how to ask for one."""
     wanted = args[0].lower() if len(args) == 1 else ""
-    course = courses.get(wanted)
+    course = await catalogue.newest(wanted)
     if course is None:
-        names = sorted(courses)
+        names = sorted(catalogue)
         return Outgoing(texts_report.REPORT_USAGE.format(
             example=names[0] if names else "twijfel", courses=", ".join(names) or "-"))  # fmt: skip
-    content = csv_bytes(course, await collect(store, course))
+    content = csv_bytes(course, await collect(store, catalogue, course))
     caption = texts_report.REPORT_CAPTION.format(title=course.title, least=MIN_PEOPLE)
     return Outgoing(caption, document=(f"rapport-{course.id}.csv", content))
