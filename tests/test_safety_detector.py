@@ -416,3 +416,14 @@ def test_what_is_said_quietly_is_heard(message: str) -> None:
     """No word of suicide, violence or control, and still a signal: a wish not to exist, harm
     done to oneself by leaving medication or food, someone reading along, a phone smashed."""
     assert assess(message).danger, message
+
+
+def test_someone_elses_past_in_the_next_sentence_does_not_end_a_harm_now() -> None:
+    """The word "vroeger" about his own upbringing is not the harm being over."""
+    said = assess(
+        "Hij slaat de kinderen met de riem als ze niet luisteren. Hij zegt dat hij vroeger ook "
+        "zo is opgevoed en dat het hem goed heeft gedaan."
+    )
+    assert said.category == "children", said.why
+    over = assess("Ik sneed mezelf in mijn armen. Dat was als tiener, nu gaat het goed met me.")
+    assert not over.danger, over.why
