@@ -94,22 +94,15 @@ writes both in one transaction.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-_SAFE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-
-
-def _part(value: str, what: str) -> str:
-    """Refuse key parts that could break out of their place in the schema."""
-    if not _SAFE.fullmatch(value) or "{" in value or "}" in value:
-        raise ValueError(f"invalid {what} for a Redis key: {value!r}")
-    return value
+from storage.keyparts import part as _part
+from storage.keys_whatsapp import WhatsAppKeys
 
 
 @dataclass(frozen=True, slots=True)
-class Keys:
-    """The key builder: one method per key in the schema above."""
+class Keys(WhatsAppKeys):
+    """The key builder: one method per key in the schema above (WhatsApp's in its own module)."""
 
     prefix: str = "druppel"
 
@@ -314,31 +307,6 @@ class Keys:
 
     def workers(self) -> str:
         return f"{self.prefix}:workers"
-
-    # -- whatsapp -----------------------------------------------------------------------------
-    def wa_ready(self) -> str:
-        return f"{self.prefix}:{{wa}}:ready"
-
-    def wa_inbox(self, chat_hash: str) -> str:
-        return f"{self.prefix}:{{wa}}:inbox:{_part(chat_hash, 'chat')}"
-
-    def wa_owners(self) -> str:
-        return f"{self.prefix}:{{wa}}:owners"
-
-    def wa_seen(self, id_hash: str) -> str:
-        return f"{self.prefix}:{{wa}}:seen:{_part(id_hash, 'message')}"
-
-    def wa_window(self, chat_hash: str) -> str:
-        return f"{self.prefix}:{{wa}}:window:{_part(chat_hash, 'chat')}"
-
-    def wa_invited(self, chat_hash: str) -> str:
-        return f"{self.prefix}:{{wa}}:invited:{_part(chat_hash, 'chat')}"
-
-    def wa_message(self, id_hash: str) -> str:
-        return f"{self.prefix}:{{wa}}:msg:{_part(id_hash, 'message')}"
-
-    def wa_sent(self, chat_hash: str) -> str:
-        return f"{self.prefix}:{{wa}}:sent:{_part(chat_hash, 'chat')}"
 
     def everything(self) -> str:
         """A SCAN pattern for every key under this prefix."""
