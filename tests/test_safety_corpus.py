@@ -18,7 +18,7 @@ from tests.safety.report import PARTS, STYLES, Figures, lines, measure
 #: grows harder too (pairs of lines that share their words, one in danger and one not).
 FLOOR = {
     "dev": {"recall": 0.985, "plans": 0.99, "false_alarms": 0.07},
-    "heldout": {"recall": 0.945, "plans": 0.935, "false_alarms": 0.135},
+    "heldout": {"recall": 0.95, "plans": 0.94, "false_alarms": 0.125},
 }
 
 
