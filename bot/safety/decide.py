@@ -20,7 +20,7 @@ from rapidfuzz.distance import Levenshtein
 
 from bot.safety.context import Context, Hit
 from bot.safety.learned import Model, load_model
-from bot.safety.match import Found, Pattern, Span, Terms, masked_by
+from bot.safety.match import Found, Pattern, Span, Terms, masked_by, needs
 from bot.safety.normalise import Reader, Token
 from bot.safety.sieve import Sieve
 from bot.safety.vocabulary import CATEGORIES, Category, Tier, Vocabulary, load
@@ -65,6 +65,8 @@ class Detector:
         self._rules = [
             (rule, [self._terms.piece(p) for p in rule.when]) for rule in vocabulary.rules
         ]
+        # What each rule needs of a message's sentences before its words are walked.
+        self._needs = [needs(pieces, self._terms.cost) for _, pieces in self._rules]
         lookalikes = [self._terms.piece(lk.pattern) for lk in vocabulary.lookalikes]
         # Every way of writing a lookalike, each on its own: any of them sets words aside.
         self._lookalikes: list[Pattern] = [
@@ -179,10 +181,13 @@ class Detector:
         rule matched but is denied ("hij heeft me nooit geslagen")."""
         hits = []
         denied: list[Span] = []
-        rules = self._rules
+        rules, rule_needs = self._rules, self._needs
         for number in self._rule_sieve.candidates(found.where.keys()):
             rule, pieces = rules[number]
-            for span in found.together(pieces, rule.window, rule.across):
+            shared = found.shared(rule_needs[number])
+            if shared is None or not (shared or rule.across):
+                continue  # its pieces never meet in one sentence
+            for span in found.together(pieces, rule.window, rule.across, shared):
                 if not (rule.negatable and self._context.denied(span, found)):
                     hits.append(Hit(rule, span))
                     break

@@ -12,7 +12,7 @@ in the same sentence. Everything is linear in the length of the message.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -23,6 +23,9 @@ from bot.safety.vocabulary import GAP, Vocabulary
 Piece = tuple[tuple[int, int], ...]
 #: A piece as written: its alternative word sequences (one, unless a word has ``a+b``).
 Pattern = tuple[Piece, ...]
+#: What a rule's pieces need of a message before their places are walked: per piece, the term
+#: ids of each of its word sequences (see `needs`).
+Needs = tuple[tuple[tuple[int, ...], ...], ...]
 
 
 class Span(NamedTuple):
@@ -128,6 +131,21 @@ class Terms:
                 ids.update(suffix.get(form[cut:], ()))
             ids.update(number for part, number in self._infix if part in form)
         return tuple(sorted(ids))
+
+
+def needs(pieces: Sequence[Pattern], cost: Callable[[int], float]) -> Needs:
+    """The term ids each piece needs, the piece least likely to occur first (by `cost`, see
+    `Terms.cost`), so a message that lacks one is told so after as few look-ups as may be."""
+
+    def likely(sequences: tuple[tuple[int, ...], ...]) -> float:
+        # A sequence occurs only where its rarest word does; a piece where any sequence does.
+        return max(min(map(cost, terms)) for terms in sequences)
+
+    compiled = [
+        tuple(tuple(dict.fromkeys(term for term, _ in piece)) for piece in pattern)
+        for pattern in pieces
+    ]
+    return tuple(sorted(compiled, key=likely))
 
 
 def _cost(entry: str) -> float:
@@ -268,28 +286,32 @@ class Found:
                 found.append(new(Span, (start, used[-1], tuple(used), sentence)))
         return found
 
-    def together(
-        self, pieces: Sequence[Pattern], window: int, across: bool = False
-    ) -> Iterator[Span]:
-        """Where all the pieces occur in one sentence (or, `across`, in neighbouring ones)
-        within `window` words of each other; the rarest piece is found first and the others
-        are looked for only near it."""
-        # The sentences in which every word of one of each piece's sequences occurs: most
-        # rules end here, so it is written out.
+    def shared(self, needs: Needs) -> int | None:
+        """The sentences (a bit each) in which every piece has every word of one of its
+        sequences; None where a piece has them in no sentence at all. Most rules end here, with
+        a few integer operations, so it is written out."""
         bits = self.bits
         shared = -1
-        for pattern in pieces:
+        for sequences in needs:
             mask = 0
-            for piece in pattern:
+            for terms in sequences:
                 words = -1
-                for term, _ in piece:
+                for term in terms:
                     words &= bits.get(term, 0)
                     if not words:
                         break
                 mask |= words
             if not mask:
-                return
+                return None
             shared &= mask
+        return shared
+
+    def together(
+        self, pieces: Sequence[Pattern], window: int, across: bool, shared: int
+    ) -> Iterator[Span]:
+        """Where all the pieces occur in one sentence (or, `across`, in neighbouring ones)
+        within `window` words of each other, given the sentences they share (`shared`); the
+        rarest piece is found first and the others are looked for only near it."""
         if not across and not shared:
             return
         order = sorted(pieces, key=self._count) if len(pieces) > 1 else pieces
