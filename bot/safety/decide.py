@@ -123,6 +123,19 @@ class Detector:
 
     def assess(self, text: str) -> Assessment:
         """The tier and category `text` signals, with the entries that said so."""
+        if not gc.isenabled():
+            return self._assess(text)
+        # A long message makes thousands of small objects (tokens, places, spans), all gone
+        # once it is read: the garbage collector is held off meanwhile, instead of scanning
+        # them two or three times a message (a fifth of a millisecond for 4,096 characters).
+        # What stays (the words now cached) is counted and collected afterwards as ever.
+        gc.disable()
+        try:
+            return self._assess(text)
+        finally:
+            gc.enable()
+
+    def _assess(self, text: str) -> Assessment:
         tokens = self.tokens(text)
         if not tokens:
             return NONE
