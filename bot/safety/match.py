@@ -12,7 +12,7 @@ in the same sentence. Everything is linear in the length of the message.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -23,6 +23,9 @@ from bot.safety.vocabulary import GAP, Vocabulary
 Piece = tuple[tuple[int, int], ...]
 #: A piece as written: its alternative word sequences (one, unless a word has ``a+b``).
 Pattern = tuple[Piece, ...]
+#: What a rule's pieces need of a message before their places are walked: per piece, the term
+#: ids of each of its word sequences (see `needs`).
+Needs = tuple[tuple[tuple[int, ...], ...], ...]
 
 
 class Span(NamedTuple):
@@ -44,8 +47,12 @@ class Terms:
         self._prefix: dict[str, set[int]] = {}
         self._suffix: dict[str, set[int]] = {}
         self._infix: list[tuple[str, int]] = []
-        # The longest beginning and end: no longer part of a form is looked up.
+        # The longest beginning and end: no longer part of a form is looked up; and the first
+        # and last three letters of each: a form that starts (ends) with none of them has no
+        # beginning (end) to look up.
         self._longest_prefix = self._longest_suffix = 0
+        self._prefix_heads: set[str] = set()
+        self._suffix_tails: set[str] = set()
         #: Per term, how often it is expected to occur (see `cost`).
         self._costs: list[float] = []
         self.ids_of = lru_cache(maxsize=65536)(self._ids_of)
@@ -85,9 +92,11 @@ class Terms:
         elif entry.endswith("*"):
             self._prefix.setdefault(entry[:-1], set()).add(number)
             self._longest_prefix = max(self._longest_prefix, len(entry) - 1)
+            self._prefix_heads.add(entry[:3])
         elif entry.startswith("*"):
             self._suffix.setdefault(entry[1:], set()).add(number)
             self._longest_suffix = max(self._longest_suffix, len(entry) - 1)
+            self._suffix_tails.add(entry[-3:])
         else:
             self._exact.setdefault(entry, set()).add(number)
 
@@ -120,14 +129,32 @@ class Terms:
     def _ids_of(self, forms: tuple[str, ...]) -> tuple[int, ...]:
         ids: set[int] = set()
         exact, prefix, suffix = self._exact, self._prefix, self._suffix
+        heads, tails = self._prefix_heads, self._suffix_tails
         for form in forms:
             ids.update(exact.get(form, ()))
-            for cut in range(3, min(len(form), self._longest_prefix) + 1):
-                ids.update(prefix.get(form[:cut], ()))
-            for cut in range(max(0, len(form) - self._longest_suffix), len(form) - 2):
-                ids.update(suffix.get(form[cut:], ()))
+            if form[:3] in heads:
+                for cut in range(3, min(len(form), self._longest_prefix) + 1):
+                    ids.update(prefix.get(form[:cut], ()))
+            if form[-3:] in tails:
+                for cut in range(max(0, len(form) - self._longest_suffix), len(form) - 2):
+                    ids.update(suffix.get(form[cut:], ()))
             ids.update(number for part, number in self._infix if part in form)
         return tuple(sorted(ids))
+
+
+def needs(pieces: Sequence[Pattern], cost: Callable[[int], float]) -> Needs:
+    """The term ids each piece needs, the piece least likely to occur first (by `cost`, see
+    `Terms.cost`), so a message that lacks one is told so after as few look-ups as may be."""
+
+    def likely(sequences: tuple[tuple[int, ...], ...]) -> float:
+        # A sequence occurs only where its rarest word does; a piece where any sequence does.
+        return max(min(map(cost, terms)) for terms in sequences)
+
+    compiled = [
+        tuple(tuple(dict.fromkeys(term for term, _ in piece)) for piece in pattern)
+        for pattern in pieces
+    ]
+    return tuple(sorted(compiled, key=likely))
 
 
 def _cost(entry: str) -> float:
@@ -207,11 +234,13 @@ class Found:
     def positions(self, term: int) -> list[int]:
         return self.where.get(term, [])
 
-    def spans(self, pattern: Pattern) -> list[Span]:
-        """Every place the pattern occurs, earliest first, never across a sentence."""
+    def spans(self, pattern: Pattern, sentences: int = -1) -> list[Span]:
+        """Every place the pattern occurs, earliest first, never across a sentence; only in
+        the `sentences` given as bits, if given."""
+        high = len(self.tokens)
         if len(pattern) == 1:
-            return self._spans(pattern[0], 0, len(self.tokens))
-        found = [s for piece in pattern for s in self._spans(piece, 0, len(self.tokens))]
+            return self._spans(pattern[0], 0, high, sentences)
+        found = [s for piece in pattern for s in self._spans(piece, 0, high, sentences)]
         found.sort(key=_start)
         return found
 
@@ -223,8 +252,9 @@ class Found:
                 count += len(places)
         return count
 
-    def _spans(self, piece: Piece, low: int, high: int) -> list[Span]:
-        """The piece's occurrences that start between `low` and `high`."""
+    def _spans(self, piece: Piece, low: int, high: int, sentences: int = -1) -> list[Span]:
+        """The piece's occurrences that start between `low` and `high`, in one of the
+        `sentences` (bits; all of them by default)."""
         where = self.where
         for term, _ in piece:
             if term not in where:
@@ -236,10 +266,18 @@ class Found:
         new = tuple.__new__  # what Span(...) does, without its keyword handling
         if not rest:
             stop = bisect_left(starts, high + 1, begin)
-            return [new(Span, (at, at, (at,), tokens[at].sentence)) for at in starts[begin:stop]]
+            if sentences == -1:
+                return [
+                    new(Span, (at, at, (at,), tokens[at].sentence)) for at in starts[begin:stop]
+                ]
+            return [
+                new(Span, (at, at, (at,), sentence))
+                for at in starts[begin:stop]
+                if (1 << (sentence := tokens[at].sentence)) & sentences
+            ]
         # The sentences that hold every word of the piece: a start elsewhere leads nowhere.
         bits = self.bits
-        shared = bits[first]
+        shared = bits[first] & sentences
         for term, _ in rest:
             shared &= bits[term]
         found: list[Span] = []
@@ -268,34 +306,37 @@ class Found:
                 found.append(new(Span, (start, used[-1], tuple(used), sentence)))
         return found
 
-    def together(
-        self, pieces: Sequence[Pattern], window: int, across: bool = False
-    ) -> Iterator[Span]:
-        """Where all the pieces occur in one sentence (or, `across`, in neighbouring ones)
-        within `window` words of each other; the rarest piece is found first and the others
-        are looked for only near it."""
-        # The sentences in which every word of one of each piece's sequences occurs: most
-        # rules end here, so it is written out.
+    def shared(self, needs: Needs) -> int | None:
+        """The sentences (a bit each) in which every piece has every word of one of its
+        sequences; None where a piece has them in no sentence at all. Most rules end here, with
+        a few integer operations, so it is written out."""
         bits = self.bits
         shared = -1
-        for pattern in pieces:
+        for sequences in needs:
             mask = 0
-            for piece in pattern:
+            for terms in sequences:
                 words = -1
-                for term, _ in piece:
+                for term in terms:
                     words &= bits.get(term, 0)
                     if not words:
                         break
                 mask |= words
             if not mask:
-                return
+                return None
             shared &= mask
+        return shared
+
+    def together(
+        self, pieces: Sequence[Pattern], window: int, across: bool, shared: int
+    ) -> Iterator[Span]:
+        """Where all the pieces occur in one sentence (or, `across`, in neighbouring ones)
+        within `window` words of each other, given the sentences they share (`shared`); the
+        rarest piece is found first and the others are looked for only near it."""
         if not across and not shared:
             return
         order = sorted(pieces, key=self._count) if len(pieces) > 1 else pieces
-        for span in self.spans(order[0]):
-            if not across and not (1 << span.sentence) & shared:
-                continue
+        # An anchor is looked for only in the sentences all the pieces share.
+        for span in self.spans(order[0], -1 if across else shared):
             chosen = [span]
             taken = set(span.used)
             for pattern in order[1:]:
@@ -319,10 +360,9 @@ class Found:
         (any sentence, `across`), that starts nearest to it and uses no `taken` word."""
         best: Span | None = None
         low, high = anchor.end - window, anchor.start + window
+        sentences = -1 if across else 1 << anchor.sentence
         for piece in pattern:
-            for c in self._spans(piece, max(0, low - 1), high):
-                if not across and c.sentence != anchor.sentence:
-                    continue
+            for c in self._spans(piece, max(0, low - 1), high, sentences):
                 if not taken.isdisjoint(c.used):
                     continue
                 if max(c.end, anchor.end) - min(c.start, anchor.start) > window:

@@ -20,11 +20,15 @@ import simplemma
 from simplemma.strategies.dictionaries import DEFAULT_DICTIONARY_FACTORY
 
 #: Ends a sentence; words in different sentences are never read together.
-_SENTENCE_END = re.compile(r"[.!?;\n]+|\s[-\u2013\u2014]\s|\u2026")
+_SENTENCE_END = r"(?:[.!?;\n\u2026]|\s[-\u2013\u2014]\s)+"
 #: Parts a sentence into clauses, for negation: a denial holds within its own clause.
 _CLAUSE_MARK = ","
 # Letters and digits stay; apostrophes join ("m'n" reads "mn"); the rest parts words.
-_WORD = re.compile(r"[a-z0-9]+(?:['\u2019`][a-z0-9]+)*|['\u2019`][a-z]+")
+_WORD = r"[a-z0-9]+(?:['\u2019`][a-z0-9]+)*|['\u2019`][a-z]+"
+#: A message read in one pass: its sentence ends, clause marks and words, in order (a word
+#: never holds a character that ends a sentence or a clause, nor starts as one does).
+_PIECES = re.compile(f"{_SENTENCE_END}|{_CLAUSE_MARK}|{_WORD}")
+_WORD_START = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'\u2019`")
 _LEET = str.maketrans("013457@$", "oieastas")
 #: "3x", "50x": a count of times, not letters written as digits.
 _TIMES = re.compile(r"\d+x")
@@ -112,14 +116,16 @@ class Reader:
                 text = text.replace(emoji, word)
         text = _LAUGH.sub(" haha ", text)
         number = 0  # sentences that hold a word so far
-        for sentence in _SENTENCE_END.split(plain(text)):
-            before = len(tokens)
-            for clause in sentence.split(_CLAUSE_MARK):
+        sentence_start = clause_start = 0  # where the sentence and the clause begin
+        for piece in _PIECES.findall(plain(text)):
+            if piece[0] in _WORD_START:
+                for word, forms, ids in words_of(piece):
+                    add(new(Token, (word, forms, number, clause_start, ids)))
+            elif piece == _CLAUSE_MARK:
                 clause_start = len(tokens)
-                for raw in _WORD.findall(clause):
-                    for word, forms, ids in words_of(raw):
-                        add(new(Token, (word, forms, number, clause_start, ids)))
-            number += len(tokens) > before
+            else:  # the sentence ends: the next one is counted if this one held a word
+                number += len(tokens) > sentence_start
+                sentence_start = clause_start = len(tokens)
         return tokens
 
     def _words_and_forms(
