@@ -17,7 +17,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as day_time
@@ -26,7 +27,7 @@ from typing import Any
 
 import aiohttp
 
-from bench import profile
+from bench import measure, profile
 from bench.bare import lesson
 from bench.platform import TOKEN
 from bot.broadcast.runner import Runner
@@ -131,8 +132,9 @@ class Platform:
             await asyncio.sleep(0.25)
 
 
-async def seed(store: Store, first_chat: int, people: int, due: datetime) -> list[str]:
-    """`people` Telegram participants, each with day 1 of a course due at `due`."""
+async def enroll(store: Store, first_chat: int, people: int, due: datetime) -> list[str]:
+    """`people` Telegram participants, each with day 1 of a course owed at `due` (not yet in the
+    due index: see `make_due`)."""
     sem = asyncio.Semaphore(64)
 
     async def one(chat: int) -> str:
@@ -145,12 +147,20 @@ async def seed(store: Store, first_chat: int, people: int, due: datetime) -> lis
             )
             return p.id
 
-    pids = await asyncio.gather(*(one(first_chat + i) for i in range(people)))
-    async with store.redis.pipeline(transaction=False) as pipe:
-        for pid in pids:
-            pipe.zadd(store.keys.due(), {enrollment_member(pid, "twijfel"): due.timestamp()})
-        await pipe.execute()
-    return list(pids)
+    return list(await asyncio.gather(*(one(first_chat + i) for i in range(people))))
+
+
+async def make_due(store: Store, pids: Sequence[str], due: datetime) -> None:
+    """Their lessons in the due index, all in one command."""
+    members = {enrollment_member(pid, "twijfel"): due.timestamp() for pid in pids}
+    await store.redis.zadd(store.keys.due(), members)
+
+
+async def seed(store: Store, first_chat: int, people: int, due: datetime) -> list[str]:
+    """`people` Telegram participants, each with day 1 of a course due at `due`."""
+    pids = await enroll(store, first_chat, people, due)
+    await make_due(store, pids, due)
+    return pids
 
 
 @dataclass
@@ -227,19 +237,71 @@ CONCURRENCY = 32
 PROFILE = "dispatch-profile.txt"
 
 
-async def _profile(
-    store: Store, druppel: Druppel, platform: Platform, first: int, people: int, delay: float
-) -> bool:
-    """The same dispatch once more, sampled by py-spy: apart from the measured one, as sampling
-    pauses the process it samples."""
+@dataclass
+class Spent:
+    """What a worker spent on the messages of one run: CPU seconds (None where it cannot be
+    read) and the Redis commands the server ran meanwhile, by name."""
+
+    messages: int
+    cpu_s: float | None
+    commands: Counter[str]
+
+
+async def _dispatch(
+    store: Store, druppel: Druppel, platform: Platform, first: int, people: int, delay: float,
+    log: str, during: Callable[[int], Awaitable[None]] | None = None,
+) -> tuple[Report, Spent]:  # fmt: skip
+    """One worker sends `people` due lessons; counted from the moment they fall due (its
+    start-up is not) to the last message's arrival."""
     await platform.setup(first, people, delay)
-    await seed(store, first, people, datetime.now(UTC))
-    worker = await druppel.start("worker", "dispatch-profiled", **NO_LIMITS)
+    now = datetime.now(UTC)
+    pids = await enroll(store, first, people, now)
+    worker = await druppel.start("worker", log, **NO_LIMITS)
     try:
-        await asyncio.sleep(1)  # past start-up
-        return await profile.record(worker.pid, 8, druppel.folder / PROFILE)
+        await measure.started(druppel.folder / f"{log}.log")
+        cpu0, before = measure.cpu_seconds(worker.pid), await measure.commands(store.redis)
+        await make_due(store, pids, now)
+        waiting = platform.wait_for(people * PARTS, 600, f"druppel's dispatch ({log})")
+        if during is None:
+            report = await waiting
+        else:
+            report, _ = await asyncio.gather(waiting, during(worker.pid))
+        cpu1, after = measure.cpu_seconds(worker.pid), await measure.commands(store.redis)
     finally:
         await stop([worker])
+    after.subtract(before)
+    after.subtract({"info": 1, "zadd": 1})  # the reading itself, and making them due
+    cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
+    return report, Spent(people * PARTS, cpu, +after)
+
+
+async def _profile(
+    store: Store, druppel: Druppel, platform: Platform, first: int, people: int, delay: float
+) -> dict[str, Any]:
+    """The same dispatch once more, sampled by py-spy and watched by MONITOR: apart from the
+    measured one, as sampling pauses the process it samples and MONITOR slows Redis."""
+    sampled: list[bool] = []
+
+    async def sample(pid: int) -> None:
+        await asyncio.sleep(1)  # past the first claims
+        sampled.append(await profile.record(pid, 8, druppel.folder / PROFILE))
+
+    async with measure.Watch(store.redis) as watch:
+        _, spent = await _dispatch(
+            store, druppel, platform, first, people, delay, "dispatch-profiled", sample
+        )
+    out: dict[str, Any] = {}
+    sent = sum(watch.sent.values())
+    if sent:
+        per = spent.messages
+        out["redis_calls_per_message"] = round(sent / per, 2)
+        out["redis_calls_by_command"] = {
+            name: round(n / per, 3) for name, n in watch.sent.most_common()
+        }
+        out["redis_script_commands_per_message"] = round(sum(watch.in_scripts.values()) / per, 2)
+    if sampled and sampled[0]:
+        out["dispatch_profile"] = profile.summarize(druppel.folder / PROFILE)
+    return out
 
 
 async def dispatch_vs_bare(
@@ -247,14 +309,7 @@ async def dispatch_vs_bare(
 ) -> dict[str, Any]:
     """One worker sending `people` due lessons, against plain PTB sending as many messages."""
     messages = people * PARTS
-    first = 1_000_000
-    await platform.setup(first, people, delay)
-    await seed(store, first, people, datetime.now(UTC))
-    worker = await druppel.start("worker", "dispatch", **NO_LIMITS)
-    try:
-        ours = await platform.wait_for(messages, 600, "druppel's dispatch")
-    finally:
-        await stop([worker])
+    ours, spent = await _dispatch(store, druppel, platform, 1_000_000, people, delay, "dispatch")
     first = 2_000_000
     await platform.setup(first, people, delay)
     bare = await asyncio.create_subprocess_exec(
@@ -269,14 +324,24 @@ async def dispatch_vs_bare(
         "dispatch_druppel_msgs_per_s": round(druppel_rate, 1),
         "dispatch_bare_msgs_per_s": round(bare_rate, 1),
         "dispatch_vs_bare_ratio": round(druppel_rate / bare_rate, 3),
+        "redis_commands_per_message": round(sum(spent.commands.values()) / messages, 2),
+        "load_average": round(os.getloadavg()[0], 2),
     }
+    if spent.cpu_s is not None:
+        out["cpu_ms_per_message"] = round(spent.cpu_s * 1000 / messages, 3)
     print(f"  dispatch: {messages} messages ({people} lessons), one worker "
-          f"{druppel_rate:.0f}/s vs bare PTB {bare_rate:.0f}/s")  # fmt: skip
-    if await _profile(store, druppel, platform, 2_500_000, min(people, 2_000), delay):
-        shares = profile.summarize(druppel.folder / PROFILE)
-        out["dispatch_profile"] = shares
+          f"{druppel_rate:.0f}/s vs bare PTB {bare_rate:.0f}/s; "
+          f"{out.get('cpu_ms_per_message', '?')} ms CPU and "
+          f"{out['redis_commands_per_message']} Redis commands (scripts' own included) a "
+          f"message; load average {out['load_average']}")  # fmt: skip
+    out.update(await _profile(store, druppel, platform, 2_500_000, min(people, 2_000), delay))
+    if "redis_calls_per_message" in out:
+        each = ", ".join(f"{k} {v}" for k, v in out["redis_calls_by_command"].items())
+        print(f"  Redis commands sent a message (MONITOR, in the profiled run): "
+              f"{out['redis_calls_per_message']}, of which {each}")  # fmt: skip
+    if "dispatch_profile" in out:
         print("  where one worker's time goes (py-spy, while it holds the GIL):")
-        for name, share in shares.items():
+        for name, share in out["dispatch_profile"].items():
             print(f"    {share * 100:5.1f}%  {name}")
     else:
         print("  (no profile: py-spy is not installed or may not attach here)")
