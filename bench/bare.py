@@ -1,10 +1,10 @@
 """The bare side of `dispatch_vs_bare_ratio`: plain python-telegram-bot, no druppel around it.
 
 `python -m bench.bare API_ROOT FIRST_CHAT CHATS CONCURRENCY` sends every chat the messages of a
-day-1 lesson, exactly as druppel renders them (same text, markup and buttons), with the same
-HTTP client settings as druppel's Telegram channel: CONCURRENCY chats at a time, each chat's
-messages one after the other, as druppel's worker sends them. Redis, queues, leases and
-counters are what it leaves out.
+day-1 lesson, exactly as druppel renders them (same text, markup and buttons), through PTB's
+default transport (httpx, as a bot built with `Bot(token)` has it): CONCURRENCY chats at a time,
+each chat's messages one after the other, as druppel's worker sends them. Redis, queues, leases
+and counters are what it leaves out, and druppel's own transport (`request.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from telegram.constants import ParseMode
 
 from bench.platform import TOKEN
 from bot.app.settings import BUILTIN_COURSES_DIR
-from bot.channels.telegram.connections import CONNECTIONS, Connections
 from bot.channels.telegram.render import html_text, keyboard
 from bot.delivery.items import outgoing
 from courses.loader import load_course_dir
@@ -39,11 +38,7 @@ def lesson() -> list[tuple[str, InlineKeyboardMarkup | None]]:
 async def send_all(api_root: str, first: int, chats: int, concurrency: int) -> None:
     messages = lesson()
     todo = iter(range(first, first + chats))
-    async with Bot(
-        TOKEN,
-        base_url=f"{api_root}/bot",
-        request=Connections(CONNECTIONS),
-    ) as bot:
+    async with Bot(TOKEN, base_url=f"{api_root}/bot") as bot:
 
         async def one_at_a_time() -> None:
             for chat in todo:
