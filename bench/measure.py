@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import time
 from collections import Counter
 from pathlib import Path
@@ -56,6 +57,7 @@ class Watch:
         self.in_scripts: Counter[str] = Counter()
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._mark = f"end of the watch {secrets.token_hex(4)}"
 
     async def __aenter__(self) -> Watch:
         self._task = asyncio.create_task(self._watch())
@@ -63,9 +65,17 @@ class Watch:
         return self
 
     async def __aexit__(self, *_: object) -> None:
-        if self._task is not None:
+        """Stop once everything run so far was read: MONITOR's lines can lag far behind on a
+        busy machine, so the count goes on up to a mark sent last."""
+        if self._task is None:
+            return
+        await self._redis.echo(self._mark)
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), 300)
+        except TimeoutError:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+            raise RuntimeError("MONITOR fell more than five minutes behind") from None
 
     async def _watch(self) -> None:
         async with self._redis.monitor() as monitor:
@@ -78,6 +88,8 @@ class Watch:
                 # '<time> [<db> <client or "lua">] "<COMMAND>" "<arg>" ...'
                 client, _, command = entry.partition("] ")
                 name = command.split('"', 2)[1].lower() if command.count('"') >= 2 else ""
+                if name == "echo" and self._mark in command:
+                    return
                 if not name or name in ("monitor", "info"):
                     continue
                 where = self.in_scripts if client.endswith(" lua") else self.sent

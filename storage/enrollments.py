@@ -16,7 +16,7 @@ from storage import records
 from storage.crypto import TextCipher
 from storage.errors import Conflict
 from storage.keys import Keys
-from storage.models import Enrollment
+from storage.models import Enrollment, Participant
 from storage.profile import Profiles
 from storage.segments import SegmentIndex
 
@@ -30,6 +30,12 @@ class EnrollmentRepo:
 
     async def get(self, pid: str, course_id: str) -> Enrollment | None:
         return await self._profiles.enrollment(pid, course_id)
+
+    async def with_participant(
+        self, pid: str, course_id: str
+    ) -> tuple[Participant | None, Enrollment | None]:
+        """The participant and their enrollment in `course_id`, read together."""
+        return await self._profiles.both(pid, course_id)
 
     async def save(self, enrollment: Enrollment) -> None:
         pid = enrollment.participant_id

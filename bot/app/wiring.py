@@ -78,7 +78,7 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
     async with stored(settings) as store:
         clock = clock or await shared_clock(store, settings.clock_speed)
         counters = Counters(store)
-        counters.coalesced = frozenset({"messages_sent"})  # one per message: added up first
+        counters.coalesced = frozenset({"messages_sent", "lessons_delivered"})  # added up first
         journey = Journey(store, courses, clock, settings.default_timezone, counters)
         senders: dict[Channel, Sender] = {}
         deliveries = Deliveries(journey, senders, lock_seconds=settings.lease_seconds)

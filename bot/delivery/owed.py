@@ -107,50 +107,58 @@ class Deliveries:
             return None
         return await self._on_enrollment(pid, course_id)
 
-    async def drain(self, pid: str) -> None:
+    async def drain(self, pid: str, participant: Participant | None = None) -> None:
         """Send what the chat is owed now; if that cannot finish, the due index comes back to
         it at the time the drain asks for, ahead of what is merely due (a recheck)."""
-        retry = await self.drainer.drain(pid)
+        retry = await self.drainer.drain(pid, participant)
         if retry is not None:
             await self.store.due.recheck(chat_member(pid), retry)
 
     async def _on_enrollment(self, pid: str, course_id: str) -> datetime | None:
         try:
-            participant = await self.store.participants.get(pid)
+            participant, enrollment = await self.store.enrollments.with_participant(pid, course_id)
         except UndecryptableText:
             await self.drainer.unreachable(pid, "lesson")
             return None  # out of the schedule: no key that is configured will open it
-        enrollment = await self.store.enrollments.get(pid, course_id)
         if participant is None or enrollment is None:
             return None
+        after: Enrollment | None = None
         if enrollment.status is EnrollmentStatus.ACTIVE:
-            await self._deliver_owed(participant, enrollment)
+            after = await self._deliver_owed(participant, enrollment)
         elif enrollment.status is EnrollmentStatus.COMPLETED:
             await self._followup(participant, enrollment)
-        await self.drain(pid)
-        current = await self.store.enrollments.get(pid, course_id)
+        await self.drain(pid, participant)
+        # A lesson's step knows what it stored; any change since (by the participant, or as
+        # they turned out unreachable) put the member in the due index anew, which a finish
+        # with this time does not overrule.
+        current = after or await self.store.enrollments.get(pid, course_id)
         return None if current is None else current.wake_at()
 
-    async def _deliver_owed(self, participant: Participant, enrollment: Enrollment) -> None:
+    async def _deliver_owed(
+        self, participant: Participant, enrollment: Enrollment
+    ) -> Enrollment | None:
+        """What is owed now; returns the enrollment as a lesson left it (None: look it up)."""
         now = self.journey.clock.now()
         if enrollment.course_id not in self.journey.courses:
             await self._park(participant, enrollment.course_id, now)
-            return
+            return None
         if enrollment.next_due is not None and enrollment.next_due <= now:
-            await self._lesson(participant, enrollment.course_id, enrollment.current_day, now)
-        elif enrollment.nudge_due is not None and enrollment.nudge_due <= now:
+            day = enrollment.current_day
+            return await self._lesson(participant, enrollment.course_id, day, now)
+        if enrollment.nudge_due is not None and enrollment.nudge_due <= now:
             await self._nudge(participant, enrollment, now)
+        return None
 
     async def _lesson(
         self, participant: Participant, course_id: str, day: int, now: datetime
-    ) -> None:
+    ) -> Enrollment | None:
         course = self.journey.courses.get(course_id)
         if course is None:
             await self._park(participant, course_id, now)
-            return
+            return None
         if day > course.length:  # every day was sent (or the course file lost days)
             await self._complete(participant, course_id, day, now)
-            return
+            return None
         last = day >= course.length
         items = day_items(course, day)
 
@@ -178,6 +186,7 @@ class Deliveries:
         after = await self.store.enrollments.update(participant.id, course_id, advance, queue)
         if after is not None and after.last_delivered_day == day and after.last_delivered_at == now:
             await self.journey.count("lessons_delivered")
+        return after
 
     async def _park(self, participant: Participant, course_id: str, now: datetime) -> None:
         """The course file is gone: pause the enrollment with a kind word, instead of trying
