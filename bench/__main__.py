@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import delivery
+from bench import delivery, wave
 from bench import safety as safety_bench
 from bench import storage as storage_bench
 from bench.delivery import Druppel, Platform
@@ -49,6 +49,9 @@ GOALS: list[tuple[str, float, str]] = [
     ("lateness_floor_ratio", 1.1, "max"),
     ("first_message_p99_ratio", 1.1, "max"),
     ("reply_latency_p99_s", 1.0, "max"),
+    ("paid_broadcast_rate_vs_limit", 0.9, "min"),
+    ("morning_wave_lateness_vs_floor", 1.1, "max"),
+    ("wave_reply_latency_p99_s", 1.0, "max"),
     ("safety_scan_ms_p99", 5.0, "max"),
 ]
 REPORTED = [
@@ -71,6 +74,16 @@ REPORTED = [
     "reply_latency_p50_s",
     "paid_broadcast_rate",
     "paid_broadcast_429s",
+    "paid_broadcast_processes",
+    "paid_broadcast_cpu_ms_per_message",
+    "wave_msgs_per_s",
+    "wave_last_whole_lesson_s",
+    "wave_floor_s",
+    "wave_429s",
+    "wave_paid_share",
+    "wave_druppel_cpu_ms_per_message",
+    "wave_platform_cpu_ms_per_message",
+    "wave_reply_latency_p50_s",
     "safety_scan_ms_p50",
 ]
 
@@ -129,9 +142,16 @@ async def main(quick: bool, only: set[str] | None = None) -> int:
                 (
                     "paid",
                     lambda: delivery.broadcast(
-                        store, druppel, fake, n(3_000), budget=900.0, paid=True
+                        store,
+                        druppel,
+                        fake,
+                        n(3_000),
+                        budget=delivery.PAID_LIMIT,
+                        paid=True,
+                        workers=wave.WORKERS,
                     ),
                 ),
+                ("wave", lambda: wave.morning_wave(store, druppel, fake, n(20_000))),
             ]
             steps.append(("memory", lambda: storage_bench.participant_memory(store)))
             steps.append(("claims", lambda: storage_bench.claim_scaling(store)))

@@ -9,6 +9,7 @@ ratio's two sides run in the same `make bench`, one after the other, on the same
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -77,6 +78,11 @@ class Platform:
         where = json.loads(line)
         self.api, self._control = where["api"], where["control"]
         self._http = aiohttp.ClientSession(timeout=HTTP_TIMEOUT)
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
 
     async def close(self) -> None:
         if self._http is not None:
@@ -222,6 +228,9 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
+#: Telegram's limit for paid broadcasts, messages a second (the fake keeps it too).
+PAID_LIMIT = 1000.0
+
 NO_LIMITS = {
     "TELEGRAM_MAX_PER_SECOND": "1000",
     "TELEGRAM_BULK_PER_SECOND": "1000",
@@ -250,6 +259,7 @@ class Spent:
 async def _dispatch(
     store: Store, druppel: Druppel, platform: Platform, first: int, people: int, delay: float,
     log: str, during: Callable[[int], Awaitable[None]] | None = None,
+    watch: measure.Watch | None = None,
 ) -> tuple[Report, Spent]:  # fmt: skip
     """One worker sends `people` due lessons; counted from the moment they fall due (its
     start-up is not) to the last message's arrival."""
@@ -260,13 +270,14 @@ async def _dispatch(
     try:
         await measure.started(druppel.folder / f"{log}.log")
         cpu0, before = measure.cpu_seconds(worker.pid), await measure.commands(store.redis)
-        await make_due(store, pids, now)
-        waiting = platform.wait_for(people * PARTS, 600, f"druppel's dispatch ({log})")
-        if during is None:
-            report = await waiting
-        else:
-            report, _ = await asyncio.gather(waiting, during(worker.pid))
-        cpu1, after = measure.cpu_seconds(worker.pid), await measure.commands(store.redis)
+        async with watch or contextlib.nullcontext():
+            await make_due(store, pids, now)
+            waiting = platform.wait_for(people * PARTS, 600, f"druppel's dispatch ({log})")
+            if during is None:
+                report = await waiting
+            else:
+                report, _ = await asyncio.gather(waiting, during(worker.pid))
+            cpu1, after = measure.cpu_seconds(worker.pid), await measure.commands(store.redis)
     finally:
         await stop([worker])
     after.subtract(before)
@@ -286,10 +297,10 @@ async def _profile(
         await asyncio.sleep(1)  # past the first claims
         sampled.append(await profile.record(pid, 8, druppel.folder / PROFILE))
 
-    async with measure.Watch(store.redis) as watch:
-        _, spent = await _dispatch(
-            store, druppel, platform, first, people, delay, "dispatch-profiled", sample
-        )
+    watch = measure.Watch(store.redis)
+    _, spent = await _dispatch(
+        store, druppel, platform, first, people, delay, "dispatch-profiled", sample, watch
+    )
     out: dict[str, Any] = {}
     sent = sum(watch.sent.values())
     if sent:
@@ -444,14 +455,14 @@ async def lateness(
 
 async def broadcast(
     store: Store, druppel: Druppel, platform: Platform, people: int = 3_000,
-    budget: float = 100.0, paid: bool = False, askers: int = 20,
+    budget: float = 100.0, paid: bool = False, askers: int = 20, workers: int = 1,
 ) -> dict[str, float]:  # fmt: skip
     """A broadcast to `people` through a polling `druppel run`, with the fake at the same
     budget; meanwhile `askers` participants each type a command and wait for the answer."""
     first = 6_000_000 if not paid else 7_000_000
     trainer = first - 1
     # Paid: the fake allows Telegram's 1,000 a second to paid sends, 30 to the rest.
-    fake = limits(30.0, paid_per_second=1000.0) if paid else limits(budget)
+    fake = limits(30.0, paid_per_second=PAID_LIMIT) if paid else limits(budget)
     await platform.setup(trainer, people + askers + 1, 0.0, fake)
     later = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=12)
     # The askers are participants too, but not in the broadcast: what they get is their answer.
@@ -461,10 +472,12 @@ async def broadcast(
     name = "broadcast" + ("-paid" if paid else "")
     # The polling bot (it answers the askers) and one worker, as the Procfile runs them.
     bot = await druppel.start("run", name, **settings)
-    worker = await druppel.start("worker", name + "-worker", **settings)
+    running = [bot] + [await druppel.start("worker", f"{name}-worker-{n}", **settings)
+                       for n in range(workers)]  # fmt: skip
     latencies: list[float] = []
     try:
         await asyncio.sleep(3)  # the bot is up and polling
+        cpu0 = [measure.cpu_seconds(p.pid) for p in running]
         now = datetime.now(UTC)
         bid = secrets.token_hex(8)
         b = Broadcast(id=bid, by=str(trainer), segment="active", segment_label="Iedereen",
@@ -496,12 +509,13 @@ async def broadcast(
             report = await platform.report()
             got = received(report)
             if len({s.chat for s in got}) >= people:
+                cpu1 = [measure.cpu_seconds(p.pid) for p in running]
                 break
             if time.monotonic() > deadline:
                 raise RuntimeError(f"broadcast: {len(got)} of {people} after 900 s")
             await asyncio.sleep(0.25)
     finally:
-        await stop([bot, worker])
+        await stop(running)
     firsts: dict[int, float] = {}
     for s in sorted(got, key=lambda s: s.at):
         firsts.setdefault(s.chat, s.at)
@@ -516,13 +530,19 @@ async def broadcast(
     }
     if paid:
         out["paid_broadcast_rate"] = round(achieved, 1)
+        out["paid_broadcast_rate_vs_limit"] = round(achieved / PAID_LIMIT, 3)
+        out["paid_broadcast_processes"] = float(len(running))
         out["paid_broadcast_messages_paid"] = float(sum(1 for s in got if s.paid))
+        spent = [b - a for a, b in zip(cpu0, cpu1, strict=True) if a is not None and b is not None]
+        if len(spent) == len(running):
+            out["paid_broadcast_cpu_ms_per_message"] = round(sum(spent) * 1000 / people, 3)
     elif latencies:
         out["reply_latency_p50_s"] = round(percentile(latencies, 0.5), 3)
         out["reply_latency_p99_s"] = round(percentile(latencies, 0.99), 3)
-    print(
-        f"  {'paid ' if paid else ''}broadcast to {people}: {achieved:.0f}/s against a budget "
-        f"of {budget:g}/s, {report.floods} 429s"
-        + (f"; replies meanwhile p99 {out['reply_latency_p99_s']:.2f} s" if latencies else "")
-    )
+    cost = out.get("paid_broadcast_cpu_ms_per_message", "?")
+    more = f"; {len(running)} processes, {cost} ms of their CPU a message" if paid else ""
+    if latencies:
+        more += f"; replies meanwhile p99 {out['reply_latency_p99_s']:.2f} s"
+    print(f"  {'paid ' if paid else ''}broadcast to {people}: {achieved:.0f}/s against a budget "
+          f"of {budget:g}/s, {report.floods} 429s{more}")  # fmt: skip
     return out
