@@ -57,6 +57,7 @@ GOALS: list[tuple[str, float, str]] = [
 REPORTED = [
     "redis_commands_per_message",
     "redis_script_commands_per_message",
+    "redis_cpu_ms_per_message",
     "load_average",
     "redis_bytes_per_participant",
     "redis_bytes_per_reflection",

@@ -254,6 +254,7 @@ class Spent:
     messages: int
     cpu_s: float | None
     commands: Counter[str]
+    redis_cpu_s: float
 
 
 async def _dispatch(
@@ -270,6 +271,7 @@ async def _dispatch(
     try:
         await measure.started(druppel.folder / f"{log}.log")
         cpu0, before = measure.cpu_seconds(worker.pid), await measure.commands(store.redis)
+        redis0 = await measure.redis_cpu_seconds(store.redis)
         async with watch or contextlib.nullcontext():
             await make_due(store, pids, now)
             waiting = platform.wait_for(people * PARTS, 600, f"druppel's dispatch ({log})")
@@ -278,12 +280,13 @@ async def _dispatch(
             else:
                 report, _ = await asyncio.gather(waiting, during(worker.pid))
             cpu1, after = measure.cpu_seconds(worker.pid), await measure.commands(store.redis)
+            redis1 = await measure.redis_cpu_seconds(store.redis)
     finally:
         await stop([worker])
     after.subtract(before)
-    after.subtract({"info": 1, "zadd": 1})  # the reading itself, and making them due
+    after.subtract({"info": 2, "zadd": 1})  # the reading itself, and making them due
     cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
-    return report, Spent(people * PARTS, cpu, +after)
+    return report, Spent(people * PARTS, cpu, +after, redis1 - redis0)
 
 
 async def _profile(
@@ -336,6 +339,7 @@ async def dispatch_vs_bare(
         "dispatch_bare_msgs_per_s": round(bare_rate, 1),
         "dispatch_vs_bare_ratio": round(druppel_rate / bare_rate, 3),
         "redis_commands_per_message": round(sum(spent.commands.values()) / messages, 2),
+        "redis_cpu_ms_per_message": round(spent.redis_cpu_s * 1000 / messages, 3),
         "load_average": round(os.getloadavg()[0], 2),
     }
     if spent.cpu_s is not None:

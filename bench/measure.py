@@ -48,6 +48,12 @@ async def commands(redis: aioredis.Redis) -> Counter[str]:
     return Counter({name.removeprefix("cmdstat_"): int(s["calls"]) for name, s in stats.items()})
 
 
+async def redis_cpu_seconds(redis: aioredis.Redis) -> float:
+    """User + system CPU seconds the Redis server has used (its main thread and the rest)."""
+    cpu = await redis.info("cpu")
+    return float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"])
+
+
 class Watch:
     """Counts the commands clients send and those scripts run, by MONITOR, while it runs."""
 
