@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import redis.asyncio as aioredis
 from pydantic import ValidationError
+from redis.asyncio.client import Pipeline
 
 from storage.keys import Keys
 from storage.models import (
@@ -120,6 +122,57 @@ async def test_concurrent_enrollment_updates_are_all_kept(store: Store) -> None:
     stored = await store.enrollments.get(p.id, "twijfel")
     assert stored is not None
     assert stored.current_day == 31
+
+
+def _lesson_once(day: int) -> Callable[[Enrollment], Enrollment | None]:
+    """Deliver `day` once: a change that declines when someone else already did."""
+
+    def advance(e: Enrollment) -> Enrollment | None:
+        if e.current_day != day:
+            return None
+        e.current_day += 1
+        return e
+
+    return advance
+
+
+def _queue_two(store: Store, pid: str) -> Callable[[Pipeline, Enrollment, Enrollment], None]:
+    def queue(pipe: Pipeline, _before: Enrollment, _after: Enrollment) -> None:
+        store.queue.queue(pipe, pid, [QueueItem(kind="day", day=1, index=i) for i in range(2)])
+
+    return queue
+
+
+async def test_a_change_checked_against_what_was_read_writes_it_with_its_items(
+    store: Store,
+) -> None:
+    p = await _participant(store)
+    await store.enrollments.save(Enrollment(participant_id=p.id, course_id="twijfel",
+                                            started_at=NOW))  # fmt: skip
+    read = await store.enrollments.with_participant(p.id, "twijfel")
+    after = await store.enrollments.update(
+        p.id, "twijfel", _lesson_once(1), _queue_two(store, p.id), read
+    )
+    assert after is not None
+    assert after.current_day == 2
+    assert await store.enrollments.get(p.id, "twijfel") == after
+    assert [i.index for i in await store.queue.items(p.id)] == [0, 1]
+
+
+async def test_a_change_read_before_another_is_decided_on_what_is_stored_now(
+    store: Store,
+) -> None:
+    p = await _participant(store)
+    await store.enrollments.save(Enrollment(participant_id=p.id, course_id="twijfel",
+                                            started_at=NOW))  # fmt: skip
+    stale = await store.enrollments.with_participant(p.id, "twijfel")
+    await store.enrollments.update(p.id, "twijfel", _lesson_once(1))  # another worker was first
+    after = await store.enrollments.update(
+        p.id, "twijfel", _lesson_once(1), _queue_two(store, p.id), stale
+    )
+    assert after is not None
+    assert after.current_day == 2  # delivered once, not twice
+    assert await store.queue.items(p.id) == []
 
 
 async def test_a_change_that_returns_none_writes_nothing(store: Store) -> None:

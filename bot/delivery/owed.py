@@ -22,6 +22,7 @@ from bot.delivery.items import course_item, day_items, render
 from bot.delivery.journey import Journey, pausing, stopping
 from bot.delivery.summary import summary
 from storage.crypto import UndecryptableText
+from storage.enrollments import Read
 from storage.keys import chat_member, parse_member
 from storage.models import (
     Channel,
@@ -116,15 +117,16 @@ class Deliveries:
 
     async def _on_enrollment(self, pid: str, course_id: str) -> datetime | None:
         try:
-            participant, enrollment = await self.store.enrollments.with_participant(pid, course_id)
+            read = await self.store.enrollments.with_participant(pid, course_id)
         except UndecryptableText:
             await self.drainer.unreachable(pid, "lesson")
             return None  # out of the schedule: no key that is configured will open it
+        participant, enrollment = read.participant, read.enrollment
         if participant is None or enrollment is None:
             return None
         after: Enrollment | None = None
         if enrollment.status is EnrollmentStatus.ACTIVE:
-            after = await self._deliver_owed(participant, enrollment)
+            after = await self._deliver_owed(participant, read)
         elif enrollment.status is EnrollmentStatus.COMPLETED:
             await self._followup(participant, enrollment)
         await self.drain(pid, participant)
@@ -134,24 +136,25 @@ class Deliveries:
         current = after or await self.store.enrollments.get(pid, course_id)
         return None if current is None else current.wake_at()
 
-    async def _deliver_owed(
-        self, participant: Participant, enrollment: Enrollment
-    ) -> Enrollment | None:
+    async def _deliver_owed(self, participant: Participant, read: Read) -> Enrollment | None:
         """What is owed now; returns the enrollment as a lesson left it (None: look it up)."""
+        enrollment = read.enrollment
+        assert enrollment is not None
         now = self.journey.clock.now()
         if enrollment.course_id not in self.journey.courses:
             await self._park(participant, enrollment.course_id, now)
             return None
         if enrollment.next_due is not None and enrollment.next_due <= now:
             day = enrollment.current_day
-            return await self._lesson(participant, enrollment.course_id, day, now)
+            return await self._lesson(participant, enrollment.course_id, day, now, read)
         if enrollment.nudge_due is not None and enrollment.nudge_due <= now:
             await self._nudge(participant, enrollment, now)
         return None
 
     async def _lesson(
-        self, participant: Participant, course_id: str, day: int, now: datetime
-    ) -> Enrollment | None:
+        self, participant: Participant, course_id: str, day: int, now: datetime,
+        read: Read | None = None,
+    ) -> Enrollment | None:  # fmt: skip
         course = self.journey.courses.get(course_id)
         if course is None:
             await self._park(participant, course_id, now)
@@ -183,7 +186,7 @@ class Deliveries:
             ask = [course_item("care", course_id, day)] if before.care_check else []
             self.store.queue.queue(pipe, participant.id, [*ask, *items])
 
-        after = await self.store.enrollments.update(participant.id, course_id, advance, queue)
+        after = await self.store.enrollments.update(participant.id, course_id, advance, queue, read)
         if after is not None and after.last_delivered_day == day and after.last_delivered_at == now:
             await self.journey.count("lessons_delivered")
         return after
