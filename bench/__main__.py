@@ -58,6 +58,8 @@ REPORTED = [
     "redis_commands_per_message",
     "redis_script_commands_per_message",
     "redis_cpu_ms_per_message",
+    "bare_cpu_ms_per_message",
+    "cpu_vs_bare_ratio",
     "load_average",
     "redis_bytes_per_participant",
     "redis_bytes_per_reflection",
