@@ -71,8 +71,9 @@ class BotApiRequest(BaseRequest):
             connector = aiohttp.TCPConnector(
                 limit=self._connections, limit_per_host=self._connections
             )
+            # Proxy settings from the environment are kept, as httpx kept them.
             self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}
+                connector=connector, headers={"User-Agent": self.USER_AGENT}, trust_env=True
             )
 
     async def shutdown(self) -> None:
