@@ -18,11 +18,17 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
+    field_serializer,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
+
+from courses.quotes import QuestionQuote, Quote, check_order, part_kind
 
 #: Telegram refuses a text message longer than this (in UTF-16 code units; see render.py).
 MAX_MESSAGE_CHARS = 4096
@@ -57,12 +63,22 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def _at_most(limit: int, why: str = "") -> Callable[[str], str]:
+def _at_most(limit: int, list_row: bool = False) -> Callable[[str], str]:
+    """At most `limit` characters; with `list_row`, because it becomes a WhatsApp list row.
+    (Each problem has a kind and its numbers, so a trainer's chat can say it in Dutch.)"""
+
     def check(text: str) -> str:
         if utf16_len(text) > limit:
-            reason = f" ({why})" if why else ""
-            raise ValueError(
-                f"is {utf16_len(text)} characters; keep it at {limit} or fewer{reason}"
+            values = {"length": utf16_len(text), "limit": limit}
+            if list_row:
+                raise PydanticCustomError(
+                    "too_many_chars_list_row",
+                    "is {length} characters; keep it at {limit} or fewer (it becomes a WhatsApp "
+                    "list row)",
+                    values,
+                )
+            raise PydanticCustomError(
+                "too_many_chars", "is {length} characters; keep it at {limit} or fewer", values
             )
         return text
 
@@ -73,12 +89,23 @@ def _one_question(text: str) -> str:
     """A reflection prompt asks one thing, so the answer can be about one thing."""
     marks = text.count("?")
     if marks != 1:
-        raise ValueError(f"has {marks} question marks; ask exactly one question")
+        raise PydanticCustomError(
+            "question_marks", "has {marks} question marks; ask exactly one question",
+            {"marks": marks},
+        )  # fmt: skip
     return text
 
 
 MessageText = Annotated[Text, AfterValidator(_at_most(MAX_PART_CHARS))]
 OneQuestion = Annotated[MessageText, AfterValidator(_one_question)]
+#: A lesson part: a text, or (a mapping) a quote of an earlier answer (courses/quotes.py).
+LessonPart = Annotated[
+    Annotated[MessageText, Tag("text")] | Annotated[Quote, Tag("quote")], Discriminator(part_kind)
+]
+Prompt = Annotated[
+    Annotated[OneQuestion, Tag("text")] | Annotated[QuestionQuote, Tag("quote")],
+    Discriminator(part_kind),
+]
 
 
 class Pacing(StrEnum):
@@ -107,9 +134,14 @@ def _clock_time(value: object) -> time:
     if isinstance(value, time):
         return value
     if isinstance(value, int) and not isinstance(value, bool):  # YAML reads 21:00 as 1260
-        raise ValueError(f'{value} is a number; write the time in quotes, like "21:00"')
+        raise PydanticCustomError(
+            "time_is_number", '{value} is a number; write the time in quotes, like "21:00"',
+            {"value": value},
+        )  # fmt: skip
     if not isinstance(value, str) or not (match := _HH_MM.match(value)):
-        raise ValueError(f"{value!r} is not a time written as HH:MM")
+        raise PydanticCustomError(
+            "not_a_time", "{value} is not a time written as HH:MM", {"value": repr(value)}
+        )
     return time(int(match[1]), int(match[2]))
 
 
@@ -124,12 +156,18 @@ class NudgeWindow(_Strict):
     def _hh_mm(cls, value: object) -> time:
         return _clock_time(value)
 
+    @field_serializer("start", "end")
+    def _as_hh_mm(self, value: time) -> str:
+        """As a course file writes it, so a published version reads back the same."""
+        return value.strftime("%H:%M")
+
     @model_validator(mode="after")
     def _start_before_end(self) -> NudgeWindow:
         if self.start >= self.end:
-            raise ValueError(
-                f"start {self.start:%H:%M} must be before end {self.end:%H:%M} on the same day"
-            )
+            raise PydanticCustomError(
+                "window_order", "start {start} must be before end {end} on the same day",
+                {"start": f"{self.start:%H:%M}", "end": f"{self.end:%H:%M}"},
+            )  # fmt: skip
         return self
 
 
@@ -145,23 +183,25 @@ class Day(_Strict):
     """One day of a course: what the participant reads, and what we ask back."""
 
     title: Annotated[Text, AfterValidator(_at_most(MAX_DAY_TITLE_CHARS))]
-    lesson: list[MessageText] = Field(min_length=1, max_length=6)
-    prompt: OneQuestion
+    lesson: list[LessonPart] = Field(min_length=1, max_length=6)
+    prompt: Prompt
     checkin: OneQuestion | None = None
     nudge: MessageText | None = None
 
     @property
     def words(self) -> int:
         """What the participant reads on this day: lesson, check-in and prompt."""
-        texts = [*self.lesson, self.prompt, self.checkin or ""]
-        return sum(word_count(text) for text in texts)
+        parts = [*self.lesson, self.prompt, self.checkin or ""]
+        return sum(p.words if isinstance(p, Quote) else word_count(p) for p in parts)
 
     @model_validator(mode="after")
     def _reads_in_two_minutes(self) -> Day:
         if self.words > MAX_DAY_WORDS:
-            raise ValueError(
-                f"lesson, check-in and prompt are {self.words} words together; keep a day at "
-                f"{MAX_DAY_WORDS} or fewer"
+            raise PydanticCustomError(
+                "day_too_long",
+                "lesson, check-in and prompt are {words} words together; keep a day at {limit} "
+                "or fewer",
+                {"words": self.words, "limit": MAX_DAY_WORDS},
             )
         return self
 
@@ -170,12 +210,15 @@ class Course(_Strict):
     """A multi-day course, as read from one file under courses/."""
 
     id: CourseId
+    #: Which version of the course this is: the shipped files are version 1, and each version
+    #: published after it (`druppel courses publish`) is one more.
+    version: int = Field(default=1, ge=1, le=9999)
     title: Annotated[Text, AfterValidator(_at_most(MAX_COURSE_TITLE_CHARS))]
     #: The course's name on a button, where the title is too long for one; the title by default.
     label: (
         Annotated[
             Text,
-            AfterValidator(_at_most(MAX_COURSE_LABEL_CHARS, "it becomes a WhatsApp list row")),
+            AfterValidator(_at_most(MAX_COURSE_LABEL_CHARS, list_row=True)),
         ]
         | None
     ) = None
@@ -190,12 +233,21 @@ class Course(_Strict):
     #: The end-of-course summary's sentence for when no theme was recognised strongly; without
     #: it the summary uses a general one (texts.SUMMARY_NOTHING_STRONG).
     summary_nothing_strong: MessageText | None = None
+    #: A line of the end-of-course summary that quotes one of their answers.
+    summary_quote: Quote | None = None
     days: list[Day] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _quotes_look_back(self) -> Course:
+        check_order([[*d.lesson, d.prompt] for d in self.days], self.summary_quote)
+        return self
 
     @model_validator(mode="after")
     def _checkins_need_a_scale(self) -> Course:
         if self.checkin_scale is None and any(d.checkin for d in self.days):
-            raise ValueError("checkin_scale is required when a day has a checkin")
+            raise PydanticCustomError(
+                "scale_missing", "checkin_scale is required when a day has a checkin"
+            )
         return self
 
     @property

@@ -6,10 +6,12 @@ markup around them differs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from courses.models import Course
+from courses.quotes import Quote, plain
 
 
 class Part(StrEnum):
@@ -59,18 +61,47 @@ def checkin_message(course: Course, number: int) -> DayMessage | None:
     return DayMessage(Part.CHECKIN, text, choices=choices)
 
 
-def render_day(course: Course, number: int) -> list[DayMessage]:
-    """The lesson messages, the check-in (on days that have one), then the reflection prompt."""
+def _text(part: str | Quote, answers: Mapping[int, str] | None) -> str:
+    return part if isinstance(part, str) else part.render(answers)
+
+
+def render_day(
+    course: Course, number: int, answers: Mapping[int, str] | None = None
+) -> list[DayMessage]:
+    """The lesson messages, the check-in (on days that have one), then the reflection prompt.
+
+    `answers` are the participant's own earlier answers by day, for the parts that quote one
+    (read when the day is sent); None where there is nobody's answer (a preview): a quote then
+    shows a placeholder."""
     day = course.day(number)
     messages = [
-        DayMessage(Part.LESSON, text, heading=day_heading(course, number) if i == 0 else None)
-        for i, text in enumerate(day.lesson)
+        DayMessage(
+            Part.LESSON,
+            _text(part, answers),
+            heading=day_heading(course, number) if i == 0 else None,
+        )
+        for i, part in enumerate(day.lesson)
     ]
     checkin = checkin_message(course, number)
     if checkin is not None:
         messages.append(checkin)
-    messages.append(DayMessage(Part.PROMPT, day.prompt))
+    messages.append(DayMessage(Part.PROMPT, _text(day.prompt, answers)))
     return messages
+
+
+def question(course: Course, number: int) -> str:
+    """A day's question as words that hold no one's answer (looking back at it)."""
+    return plain(course.day(number).prompt)
+
+
+def quotes_in(course: Course, number: int, index: int) -> Quote | None:
+    """The quote that part `index` of day `number` is (as render_day counts parts), if any."""
+    day = course.day(number)
+    if index < len(day.lesson):
+        part = day.lesson[index]
+        return part if isinstance(part, Quote) else None
+    last = len(render_day(course, number)) - 1
+    return day.prompt if index == last and isinstance(day.prompt, Quote) else None
 
 
 def render_nudge(course: Course, number: int) -> DayMessage | None:
@@ -96,6 +127,9 @@ def day_of(course: Course, shown: str, last: int) -> int | None:
             full = _words(f"{message.heading or ''} {message.text}")
             if seen == full or (len(seen) >= 40 and seen in full):  # a long part split in two
                 return number
+        day = course.day(number)
+        if any(isinstance(p, Quote) and p.matches(seen) for p in [*day.lesson, day.prompt]):
+            return number  # a part that quoted their answer, whatever it said
     return None
 
 
@@ -107,6 +141,16 @@ def preview(course: Course, day: int | None = None) -> str:
     for number in numbers:
         first, *rest = render_day(course, number)
         heading = first.heading or day_heading(course, number)
-        body = "\n\n---\n\n".join(m.plain() for m in [replace(first, heading=None), *rest])
+        shown = [replace(first, heading=None), *rest]
+        parts = [m.plain() + _without_answer(course, number, i) for i, m in enumerate(shown)]
+        body = "\n\n---\n\n".join(parts)
         blocks.append(f"{heading}\n{'=' * len(heading)}\n\n{body}")
     return "\n\n\n".join(blocks) + "\n"
+
+
+def _without_answer(course: Course, number: int, index: int) -> str:
+    """Under a quoting part in a preview: what someone who did not answer reads instead."""
+    quote = quotes_in(course, number, index)
+    if quote is None:
+        return ""
+    return f"\n\n(zonder antwoord op dag {quote.quote}: {quote.fallback})"

@@ -21,7 +21,7 @@ from storage.errors import Conflict
 from storage.fields import decode_time, encode_time
 from storage.keys import Keys
 from storage.models import MAX_REFLECTION_CHARS, CheckIn, ReflectionEntry
-from storage.records import text
+from storage.records import readable, text
 
 #: Rewrites of one participant's list that may lose a race with a new answer before giving up.
 REWRITE_ATTEMPTS = 50
@@ -114,12 +114,7 @@ class ReflectionRepo:
     async def readable(self, pid: str) -> tuple[list[ReflectionEntry], int]:
         """Oldest first, every one a configured key opens, and how many none opens."""
         raws = await self._redis.lrange(self._keys.reflections(pid), 0, -1)
-        opened: list[ReflectionEntry] = []
-        for raw in raws:
-            try:
-                opened.append(self._opened(stored_reflection(raw)))
-            except UndecryptableText:
-                continue
+        opened = readable(raws, lambda raw: self._opened(stored_reflection(raw)), UndecryptableText)
         return opened, len(raws) - len(opened)
 
     def _opened(self, stored: StoredReflection) -> ReflectionEntry:

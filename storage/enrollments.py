@@ -106,30 +106,24 @@ class EnrollmentRepo:
             swapped = await self._swap(read.stored, course_id, change, also)
             if swapped is not None:
                 return swapped
-        async with self._redis.pipeline(transaction=True) as pipe:
-            for _ in range(records.UPDATE_ATTEMPTS):
-                try:
-                    before = await self._profiles.watch(pipe, pid, [course_id])
-                    current = before.enrollment(course_id)
-                    if current is None:
-                        await pipe.reset()  # type: ignore[no-untyped-call]
-                        return None
-                    changed = change(current.model_copy(deep=True))
-                    if changed is None:
-                        await pipe.reset()  # type: ignore[no-untyped-call]
-                        return current
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    self._profiles.write(pipe, before, enrollments=[changed])
-                    if also is not None:
-                        also(pipe, current, changed)
-                    await pipe.execute()
-                except WatchError:
-                    continue
-                await self.segments.move(pid, course_id, current.status, changed.status)
-                return changed
-        raise Conflict(
-            f"participant {pid} kept changing; gave up after {records.UPDATE_ATTEMPTS} attempts"
-        )
+        stored: list[Stored] = []
+        #: The change written in the attempt that stands, for the segment index.
+        moved: list[tuple[Enrollment, Enrollment]] = []
+
+        async def reread(pipe: Pipeline) -> Enrollment | None:
+            stored[:], moved[:] = [await self._profiles.watch(pipe, pid, [course_id])], []
+            return stored[0].enrollment(course_id)
+
+        def write(pipe: Pipeline, before: Enrollment, after: Enrollment) -> None:
+            self._profiles.write(pipe, stored[0], enrollments=[after])
+            if also is not None:
+                also(pipe, before, after)
+            moved[:] = [(before, after)]
+
+        changed = await records.watched(self._redis, f"participant {pid}", reread, write, change)
+        for before, after in moved:
+            await self.segments.move(pid, course_id, before.status, after.status)
+        return changed
 
     async def _swap(
         self, read: Stored, course_id: str, change: Callable[[Enrollment], Enrollment | None],

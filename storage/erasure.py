@@ -30,6 +30,7 @@ from storage.keys import Keys, chat_member, enrollment_member
 from storage.models import Channel
 from storage.participants import ParticipantRepo
 from storage.profile import Profiles
+from storage.records import text
 from storage.threads import ThreadRepo
 
 #: Real seconds the tombstone of an erasure stands: far longer than any write in flight.
@@ -37,6 +38,9 @@ TOMBSTONE_SECONDS = 24 * 3600
 
 #: Erases what a channel keeps of one chat outside the participant's keys, given the chat id.
 ChatEraser = Callable[[str], Awaitable[None]]
+#: Blanks the messages in trainers' chats that showed the erased participant's threads, given
+#: (trainer id, message id) pairs.
+CopyBlanker = Callable[[list[tuple[str, str]]], Awaitable[None]]
 
 
 class Eraser:
@@ -58,6 +62,8 @@ class Eraser:
         self.chat_erasers: dict[Channel, ChatEraser] = {}
         #: Their threads with coaches, taken out of the coaches' indexes (set by the Store).
         self.threads: ThreadRepo | None = None
+        #: What blanks the coaches' copies of those threads (the coaches' inbox, when wired).
+        self.blank_copies: CopyBlanker | None = None
 
     async def erase(self, pid: str, chat: tuple[Channel, str] | None = None) -> bool:
         """Forget a participant entirely. False when there was no such participant; safe to
@@ -72,6 +78,12 @@ class Eraser:
         except UndecryptableText:  # erased all the same: they asked, or retention did
             existed = True
             channel, chat_id = chat or (await self._participants.channel_of(pid), None)
+        # Where the coaches were shown their threads, kept apart before the threads go: the
+        # copies are blanked from there, now when this process can edit them, or later by the
+        # engine (an erasure from the command line, or a crash in between).
+        copies = await self._copies(pid)
+        if copies:
+            await self._redis.rpush(self._keys.coach_blanks(), *(f"{c} {m}" for c, m in copies))
         course_ids = await self._own_keys(pid)
         await self._enrollments.segments.forget(pid, sorted(course_ids))
         await self._broadcasts.forget_recipient(pid)
@@ -90,7 +102,35 @@ class Eraser:
             await self._participants.unregister_unread(pid, channel)
         else:
             await self._participants.unregister(pid, channel, chat_id)
+        if copies:
+            await self.blank_pending()
         return existed
+
+    async def blank_pending(self) -> int:
+        """Blank the coaches' copies erasures left to do, when this process can edit them;
+        how many were handed to the blanker. Editing a copy twice does no harm, so a crash
+        between the edits and the trim only repeats them."""
+        if self.blank_copies is None:
+            return 0
+        key = self._keys.coach_blanks()
+        raw = await self._redis.lrange(key, 0, -1)
+        if not raw:
+            return 0
+        copies = [
+            (chat, message_id) for chat, _, message_id in (text(r).partition(" ") for r in raw)
+        ]
+        await self.blank_copies(copies)
+        await self._redis.ltrim(key, len(raw), -1)
+        return len(raw)
+
+    async def _copies(self, pid: str) -> list[tuple[str, str]]:
+        """Where the coaches were shown their threads, read before the threads go."""
+        if self.threads is None:
+            return []
+        try:
+            return await self.threads.shown(pid)
+        except UndecryptableText:  # a thread no key opens: its copies stay as they are
+            return []
 
     async def _own_keys(self, pid: str) -> set[str]:
         """Set the tombstone and delete every key in the participant's slot, at once; returns

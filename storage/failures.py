@@ -10,7 +10,7 @@ import redis.asyncio as aioredis
 
 from storage.keys import Keys
 from storage.models import FailureEntry
-from storage.records import text
+from storage.records import readable, text
 
 KEEP = 200
 
@@ -47,10 +47,4 @@ class FailureLog:
 
     async def recent(self, limit: int = 20) -> list[FailureEntry]:
         raws = await self._redis.lrange(self._key, 0, limit - 1)
-        found: list[FailureEntry] = []
-        for raw in raws:
-            try:
-                found.append(FailureEntry.model_validate_json(text(raw)))
-            except ValueError:
-                continue
-        return found
+        return readable(raws, lambda raw: FailureEntry.model_validate_json(text(raw)), ValueError)

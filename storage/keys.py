@@ -30,12 +30,15 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{p:<pid>}:threads              hash    thread id -> Thread JSON, sealed       threads.py
     P:{coach}:ids                    hash    open thread id -> participant id       threads.py
     P:{coach}:open                   zset    open thread id by its last message     threads.py
+    P:{coach}:answered               zset    seconds to a first answer, by when (30 d) threads.py
+    P:{coach}:blank                  list    a coach's chat and message id to blank     erasure.py
     P:coach:<hash>:typing            string  the thread a coach types to (a day)    threads.py
     P:{seg}:<course>:<status>        set     participant ids by course and status   segments.py
     P:{seg}:built                    string  set once the segment index is complete segments.py
     P:roles:trainers                 hash    user id -> who granted it and when     roles.py
     P:staff:<hash>:draft             string  a trainer's broadcast being written    broadcasts.py
     P:staff:<hash>:preview           string  a trainer's course preview in progress broadcasts.py
+    P:staff:<hash>:upload            string  a trainer's course file to publish     versions.py
     P:broadcasts                     zset    broadcast id by creation time          broadcasts.py
     P:{bc:<id>}:record               string  Broadcast JSON                         broadcasts.py
     P:{bc:<id>}:todo                 list    participant ids still to be queued     broadcasts.py
@@ -47,6 +50,9 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:ops:incidents                  set     problems operators were alerted about  ops_state.py
     P:ops:digest                     string  when the next daily digest is due      ops_state.py
     P:ops:retention                  string  when answers were last trimmed         ops_state.py
+    P:{courses}:newest               hash    course -> newest published version     versions.py
+    P:{courses}:<course>:versions    hash    version -> published course JSON       versions.py
+    P:{courses}:<course>:moves       hash    version -> version to migrate to       versions.py
     P:clock:anchor                   string  sped-up clock anchor (ISO time)        app/wiring.py
     P:crypto:canary                  hash    key id -> a constant sealed under it   canary.py
     P:{rate:<channel>}:all           string  GCRA arrival time (ms), short-lived    ratelimit.py
@@ -81,27 +87,22 @@ due member is an enrollment (`<pid>/<course>`: a lesson or nudge may be owed) or
 share `{rate:<channel>}` because one script checks the overall and the per-chat limit together.
 WhatsApp's inbound keys share `{wa}` because one script dedupes an event, queues it and opens
 the chat's window at once; `<hash>` there is a keyed hash (HMAC) of a phone number or of a
-message id (which may hold a phone number), so neither ever appears in a key name.
+message id (which may hold a phone number), so neither ever appears in a key name. A course's
+published versions share `{courses}` with the index of the newest, so publishing checks and
+writes both in one transaction.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-_SAFE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-
-
-def _part(value: str, what: str) -> str:
-    """Refuse key parts that could break out of their place in the schema."""
-    if not _SAFE.fullmatch(value) or "{" in value or "}" in value:
-        raise ValueError(f"invalid {what} for a Redis key: {value!r}")
-    return value
+from storage.keyparts import part as _part
+from storage.keys_whatsapp import WhatsAppKeys
 
 
 @dataclass(frozen=True, slots=True)
-class Keys:
-    """The key builder: one method per key in the schema above."""
+class Keys(WhatsAppKeys):
+    """The key builder: one method per key in the schema above (WhatsApp's in its own module)."""
 
     prefix: str = "druppel"
 
@@ -242,6 +243,12 @@ class Keys:
     def threads_open(self) -> str:
         return f"{self.prefix}:{{coach}}:open"
 
+    def coach_answered(self) -> str:
+        return f"{self.prefix}:{{coach}}:answered"
+
+    def coach_blanks(self) -> str:
+        return f"{self.prefix}:{{coach}}:blank"
+
     def coach_typing(self, user_hash: str) -> str:
         return f"{self.prefix}:coach:{_part(user_hash, 'user')}:typing"
 
@@ -270,6 +277,19 @@ class Keys:
     def rate_chat(self, channel: str, chat_hash: str) -> str:
         return f"{self.prefix}:{{rate:{_part(channel, 'channel')}}}:chat:{_part(chat_hash, 'chat')}"
 
+    # -- published courses (no personal data) ---------------------------------------------------
+    def course_newest(self) -> str:
+        return f"{self.prefix}:{{courses}}:newest"
+
+    def course_versions(self, course_id: str) -> str:
+        return f"{self.prefix}:{{courses}}:{_part(course_id, 'course id')}:versions"
+
+    def course_moves(self, course_id: str) -> str:
+        return f"{self.prefix}:{{courses}}:{_part(course_id, 'course id')}:moves"
+
+    def staff_upload(self, user_hash: str) -> str:
+        return f"{self.prefix}:staff:{_part(user_hash, 'user')}:upload"
+
     def clock_anchor(self) -> str:
         return f"{self.prefix}:clock:anchor"
 
@@ -287,31 +307,6 @@ class Keys:
 
     def workers(self) -> str:
         return f"{self.prefix}:workers"
-
-    # -- whatsapp -----------------------------------------------------------------------------
-    def wa_ready(self) -> str:
-        return f"{self.prefix}:{{wa}}:ready"
-
-    def wa_inbox(self, chat_hash: str) -> str:
-        return f"{self.prefix}:{{wa}}:inbox:{_part(chat_hash, 'chat')}"
-
-    def wa_owners(self) -> str:
-        return f"{self.prefix}:{{wa}}:owners"
-
-    def wa_seen(self, id_hash: str) -> str:
-        return f"{self.prefix}:{{wa}}:seen:{_part(id_hash, 'message')}"
-
-    def wa_window(self, chat_hash: str) -> str:
-        return f"{self.prefix}:{{wa}}:window:{_part(chat_hash, 'chat')}"
-
-    def wa_invited(self, chat_hash: str) -> str:
-        return f"{self.prefix}:{{wa}}:invited:{_part(chat_hash, 'chat')}"
-
-    def wa_message(self, id_hash: str) -> str:
-        return f"{self.prefix}:{{wa}}:msg:{_part(id_hash, 'message')}"
-
-    def wa_sent(self, chat_hash: str) -> str:
-        return f"{self.prefix}:{{wa}}:sent:{_part(chat_hash, 'chat')}"
 
     def everything(self) -> str:
         """A SCAN pattern for every key under this prefix."""

@@ -73,6 +73,14 @@ class EnrollmentStatus(StrEnum):
     STOPPED = "stopped"  # the participant ended it
 
 
+class Pace(StrEnum):
+    """The rhythm a participant chose for their lessons (bot/delivery/tempo.py)."""
+
+    DAILY = "daily"  # every day at their delivery time
+    OTHER_DAY = "other"  # every other day
+    OWN = "own"  # the next lesson only after they answered the last one
+
+
 class Enrollment(Record):
     """One participant's progress through one course.
 
@@ -98,6 +106,13 @@ class Enrollment(Record):
     followup_sent_at: UtcDatetime | None = None
     #: A message of the participant's signalled danger: the next lesson first asks how they are.
     care_check: bool = False
+    course_version: int = 1
+    #: The rhythm they chose (None: the course's own pacing), whether the choice was offered
+    #: after days without a word from them, and the last lesson day after which they answered
+    #: or checked in (an answer also moves `reflected_day`).
+    pace: Pace | None = None
+    pace_offered: bool = False
+    heard_day: int = Field(default=0, ge=0)
 
     def wake_at(self) -> UtcDatetime | None:
         """When the dispatcher should next look at this enrollment: a lesson, a nudge, the end
@@ -150,6 +165,9 @@ class StoredMessage(BaseModel):
     buttons: list[list[StoredButton]] = Field(default_factory=list)
     #: An image the text goes with (an operator's chart), as base64 of its PNG bytes.
     image: str | None = None
+    #: A file the text goes with (a trainer's report): its name, and base64 of its bytes.
+    document: Annotated[str, StringConstraints(max_length=64)] | None = None
+    content: str | None = None
 
 
 class QueueItem(BaseModel):
@@ -178,6 +196,9 @@ class QueueItem(BaseModel):
     #: Which part of a message too long for one (a long day of someone's own answers).
     part: int = Field(default=0, ge=0)
     message: StoredMessage | None = None
+    #: The version of the course it is rendered from (None: the enrollment's, as it was before
+    #: courses had versions), so a day begun on one version ends on it.
+    version: int | None = Field(default=None, ge=1)
     #: A coach's answer is named by its thread and `index` there, read when it is sent.
     thread: Annotated[str, StringConstraints(pattern=r"^[a-z2-9]{5}$")] | None = None
 
@@ -255,3 +276,5 @@ class PreviewState(Record):
     next_day: int = Field(ge=1)
     chat_id: Annotated[str, StringConstraints(pattern=_ID)]
     channel: Channel
+    #: The version previewed: the newest when the preview began (None: the newest now).
+    version: int | None = None

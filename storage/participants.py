@@ -24,6 +24,7 @@ from storage.errors import Conflict
 from storage.keys import Keys
 from storage.models import Channel, Participant
 from storage.profile import Profiles, participant_fields
+from storage.records import ScriptedRepo
 from storage.scripts import Scripts
 
 
@@ -32,14 +33,11 @@ def new_participant_id() -> str:
     return secrets.token_hex(8)
 
 
-class ParticipantRepo:
+class ParticipantRepo(ScriptedRepo):
     def __init__(
         self, redis: aioredis.Redis, keys: Keys, scripts: Scripts, cipher: TextCipher
     ) -> None:
-        self._redis = redis
-        self._keys = keys
-        self._scripts = scripts
-        self._cipher = cipher
+        super().__init__(redis, keys, scripts, cipher)
         self._profiles = Profiles(redis, keys, cipher)
 
     async def get(self, pid: str) -> Participant | None:

@@ -62,6 +62,10 @@ ENROLLMENT = FieldCodec(
         "followup_due": None,
         "followup_sent_at": None,
         "care_check": False,
+        "course_version": 1,
+        "pace": None,
+        "pace_offered": False,
+        "heard_day": 0,
     },
     derived=("participant_id", "course_id"),
 )

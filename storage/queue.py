@@ -18,14 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
-from storage.crypto import TextCipher, UndecryptableText, is_sealed
-from storage.keys import Keys
+from storage.crypto import UndecryptableText, is_sealed
 from storage.models import Lane, QueueItem
-from storage.records import text
-from storage.scripts import Scripts
+from storage.records import ScriptedRepo, readable, text
 
 
 def new_item_id() -> str:
@@ -53,15 +50,7 @@ class Taken:
     retry_at: float | None = None  # epoch: the chat backs off after a failure until then
 
 
-class ChatQueue:
-    def __init__(
-        self, redis: aioredis.Redis, keys: Keys, scripts: Scripts, cipher: TextCipher
-    ) -> None:
-        self._redis = redis
-        self._keys = keys
-        self._scripts = scripts
-        self._cipher = cipher
-
+class ChatQueue(ScriptedRepo):
     def _stored(self, item: QueueItem) -> str:
         raw = item.model_dump_json(exclude_none=True)
         return self._cipher.seal(raw) if item.message and item.lane is Lane.REPLY else raw
@@ -176,26 +165,24 @@ class ChatQueue:
     # -- pause, stop, resume --------------------------------------------------------------------
     async def hold(self, pid: str, course_id: str) -> int:
         """Take a paused course's unsolicited items out of the queue, kept for resuming."""
-        return await self._hold(pid, course_id, "hold")
+        return await self._take(pid, "course_id", course_id, "hold")
 
     async def drop(self, pid: str, course_id: str) -> int:
         """Forget a stopped course's unsolicited items, queued or held."""
-        return await self._hold(pid, course_id, "drop")
+        return await self._take(pid, "course_id", course_id, "drop")
 
-    async def _hold(self, pid: str, course_id: str, mode: str) -> int:
+    async def forget(self, pid: str, kind: str) -> int:
+        """Forget the queued items of `kind` (never a reply), except the one in flight; returns
+        how many went."""
+        return await self._take(pid, "kind", kind, "forget")
+
+    async def _take(self, pid: str, field: str, value: str, mode: str) -> int:
         k = self._keys
         keys = [
             k.queue(pid), k.queue_items(pid), k.queue_held(pid), k.queue_sending(pid),
             k.queue_state(pid),
         ]  # fmt: skip
-        return int(await self._scripts.run("queue_hold", keys, [course_id, mode]))
-
-    async def forget(self, pid: str, kind: str) -> int:
-        """Forget the queued items of `kind` (a sealed reply is never one: replies are "text"),
-        except the one in flight; returns how many went."""
-        k = self._keys
-        keys = [k.queue(pid), k.queue_items(pid), k.queue_sending(pid), k.queue_state(pid)]
-        return int(await self._scripts.run("queue_forget", keys, [kind]))
+        return int(await self._scripts.run("queue_take", keys, [field, value, mode]))
 
     async def restore(self, pid: str) -> int:
         """Put what was held back at the end of the queue, in its order."""
@@ -217,14 +204,11 @@ class ChatQueue:
         if not ids:
             return []
         raws = await self._redis.hmget(self._keys.queue_items(pid), ids)
-        found: list[QueueItem] = []
-        for raw in raws:
-            if raw is not None:
-                try:
-                    found.append(QueueItem.model_validate_json(self.opened(text(raw))))
-                except (ValueError, UndecryptableText):
-                    continue
-        return found
+        return readable(
+            (text(raw) for raw in raws if raw is not None),
+            lambda raw: QueueItem.model_validate_json(self.opened(raw)),
+            (ValueError, UndecryptableText),
+        )
 
     async def parked(self, pid: str) -> list[str]:
         return [text(r) for r in await self._redis.lrange(self._keys.queue_parked(pid), 0, -1)]

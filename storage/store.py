@@ -21,7 +21,7 @@ from storage.crypto import KEY_FILE, TextCipher
 from storage.due import DueIndex
 from storage.embedded import EmbeddedRedis
 from storage.enrollments import EnrollmentRepo
-from storage.erasure import ChatEraser, Eraser
+from storage.erasure import ChatEraser, CopyBlanker, Eraser
 from storage.errors import RedisUnavailable
 from storage.failures import FailureLog
 from storage.keyfile import keys_to_use
@@ -33,6 +33,7 @@ from storage.queue import ChatQueue
 from storage.records import text
 from storage.scripts import Scripts
 from storage.threads import ThreadRepo
+from storage.versions import CourseVersions
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class Store:
         self.ops = OpsState(redis, keys)
         self.activity = Activity(redis, keys)
         self.threads = ThreadRepo(redis, keys, cipher)
+        self.versions = CourseVersions(redis, keys)
         self._eraser = Eraser(
             redis, keys, self.participants, self.enrollments, self.due, self.broadcasts,
             self.failures, self.activity, cipher,
@@ -82,6 +84,16 @@ class Store:
         """What each channel keeps under a chat outside the participant's keys, erased with
         them; a channel's wiring adds its own (WhatsApp's inbox, by the chat's hash)."""
         return self._eraser.chat_erasers
+
+    def blank_copies_with(self, blank: CopyBlanker) -> None:
+        """What blanks the coaches' copies of an erased participant's threads (the coaches'
+        inbox edits its messages in their chats)."""
+        self._eraser.blank_copies = blank
+
+    async def blank_pending(self) -> int:
+        """Blank the coaches' copies that erasures left to do (an erasure from the command
+        line has no chat to edit them with): how many."""
+        return await self._eraser.blank_pending()
 
     async def clock_anchor(self, candidate: str) -> str:
         """The sped-up clock's shared anchor: `candidate` if none was set, else the one set."""

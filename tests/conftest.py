@@ -163,6 +163,7 @@ async def telegram(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[F
     async with FakeTelegram(KIT_TOKEN) as tg:
         channel = TelegramChannel(KIT_TOKEN, tg.root, kit.engine.conversation, poll_timeout=1)
         kit.engine.senders[Channel.TELEGRAM] = channel
+        kit.engine.staff.publishing.files[Channel.TELEGRAM] = channel.download
         await channel.start_polling()
         try:
             yield tg

@@ -9,14 +9,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.app.cli import main
+from bot.delivery.catalogue import Catalogue
+from bot.staff import versions
 from courses.loader import load_course_dir
+from courses.problems import check_text
 from courses.render import render_day
 from storage.keys import Keys
 from storage.models import Channel, Enrollment
 from storage.store import Store
 from tests.journey_kit import TEST_KEY
+from tests.versions_kit import edited, new_lesson
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,20 +29,33 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_validate_all_shipped_courses(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["courses", "validate"]) == 0
     out = capsys.readouterr().out
-    assert "twijfel, 9 days" in out
-    assert "partner, 9 days" in out
+    assert "twijfel version 1, 9 days" in out
+    assert "partner version 1, 9 days" in out
 
 
-def test_validate_a_broken_file_exits_non_zero_with_one_line(
+def test_validate_a_broken_file_names_every_problem_with_its_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     broken = tmp_path / "kapot.yaml"
-    broken.write_text("id: kapot\ntitle: Kapot\n", encoding="utf-8")
+    broken.write_text("id: kapot\ntitle: Kapot\nversion: nul\n", encoding="utf-8")
     assert main(["courses", "validate", str(broken)]) == 2
-    err = capsys.readouterr().err
-    assert err == f"druppel: {broken}: field audience: is missing (and 2 more problems)\n"
+    assert capsys.readouterr().err.splitlines() == [
+        f"druppel: {broken}: line 3: field version: Input should be a valid integer, unable to "
+        "parse string as an integer",
+        f"druppel: {broken}: line 1: field audience: is missing",
+        f"druppel: {broken}: line 1: field description: is missing",
+        f"druppel: {broken}: line 1: field days: is missing",
+    ]
 
 
+@pytest.fixture
+def embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`druppel` in this process on an embedded Redis of its own, with nothing published."""
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("DRUPPEL_DATA_DIR", str(tmp_path / "var"))
+
+
+@pytest.mark.usefixtures("embedded")
 def test_preview_prints_the_days_messages_under_a_header(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -45,7 +63,8 @@ def test_preview_prints_the_days_messages_under_a_header(
     out = capsys.readouterr().out
     course = load_course_dir(ROOT / "courses")["twijfel"]
     heading = "Dag 2 van 9 · Liefde als prestatie"
-    assert out.startswith(f"{heading}\n{'=' * len(heading)}\n\n")
+    shows = "twijfel version 1 (the shipped file)"
+    assert out.startswith(f"{shows}\n\n{heading}\n{'=' * len(heading)}\n\n")
     assert out.count("Dag 2") == 1, "one header, not 'Dag 2' above 'Dag 2 van 9'"
     for message in render_day(course, 2):
         assert message.text in out
@@ -59,6 +78,7 @@ def test_preview_prints_the_days_messages_under_a_header(
         (["courses", "preview", "partner", "--day", "0"], "there is no day 0"),
     ],
 )
+@pytest.mark.usefixtures("embedded")
 def test_preview_of_a_missing_course_or_day_fails(
     args: list[str], complaint: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -154,3 +174,83 @@ async def test_check_warns_when_course_files_no_longer_cover_the_enrollments(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "2 participants follow course 'twijfel', which no course file provides" in done.stderr
+
+
+async def test_check_compares_each_enrollment_with_its_own_version(
+    tmp_path: Path, redis_url: str, keys: Keys, store: Store
+) -> None:
+    """Version 2 has a tenth day: someone on its day 10 is where they should be; someone on
+    version 1 (nine days) at day 10 is past its end."""
+    shipped = load_course_dir(ROOT / "courses")
+    data = yaml.safe_load(edited(shipped["twijfel"], 2))
+    data["days"].append({**data["days"][-1], "title": "Nog een dag"})
+    longer = check_text(yaml.safe_dump(data, allow_unicode=True)).course
+    assert longer is not None
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    catalogue = Catalogue(shipped, store.versions)
+    assert await versions.publish(store, catalogue, longer, "test", now) is None
+    for chat, version in (("1", 1), ("2", 2), ("3", 2)):
+        p, _ = await store.participants.get_or_create(Channel.TELEGRAM, chat, now=now)
+        await store.enrollments.save(
+            Enrollment(participant_id=p.id, course_id="twijfel", started_at=now,
+                       course_version=version, current_day=10, last_delivered_day=10)
+        )  # fmt: skip
+    done = _druppel(
+        "check",
+        env={"REDIS_URL": redis_url, "DRUPPEL_KEY_PREFIX": keys.prefix,
+             "DRUPPEL_ENCRYPTION_KEY": TEST_KEY, "TELEGRAM_BOT_TOKEN": "5550001:check"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (
+        "1 participants of 'twijfel' are past the last day of their version (version 1: 9 "
+        "days); their course ends with its end message"
+    ) in done.stderr
+
+
+def _version_two(tmp_path: Path, redis_url: str, keys: Keys) -> tuple[Path, dict[str, str]]:
+    """A version 2 of twijfel as a file, and the settings of `druppel` on the tests' Redis."""
+    file = tmp_path / "twijfel.yaml"
+    file.write_text(edited(load_course_dir(ROOT / "courses")["twijfel"], 2), encoding="utf-8")
+    env = {"REDIS_URL": redis_url, "DRUPPEL_KEY_PREFIX": keys.prefix,
+           "DRUPPEL_ENCRYPTION_KEY": TEST_KEY}  # fmt: skip
+    return file, env
+
+
+async def test_publish_versions_and_migrate_from_the_command_line(
+    tmp_path: Path, redis_url: str, keys: Keys, store: Store
+) -> None:
+    file, env = _version_two(tmp_path, redis_url, keys)
+    published = _druppel("courses", "publish", str(file), "--by", "sanne", env=env)
+    assert published.returncode == 0, published.stderr
+    assert published.stdout.splitlines()[:3] == [
+        "twijfel: version 2 against version 1:",
+        "  day 2 changed: lesson part 1",
+        "  day 3 changed: lesson part 1",
+    ]
+    again = _druppel("courses", "publish", str(file), env=env)
+    assert again.returncode == 2
+    assert "publish it as version 3" in again.stderr
+    listed = _druppel("courses", "versions", "twijfel", env=env)
+    lines = listed.stdout.splitlines()
+    assert [line.split()[:2] for line in lines] == [["version", "1"], ["version", "2"]]
+    assert "the shipped file" in lines[0]
+    assert "by sanne" in lines[1]
+    moved = _druppel("courses", "migrate", "twijfel", "--to", "2", env=env)
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stdout.startswith("version 1 -> 2: 0 running enrollments move")
+    assert await store.versions.moves("twijfel") == {1: 2}
+
+
+async def test_preview_shows_the_newest_published_version(
+    tmp_path: Path, redis_url: str, keys: Keys, store: Store
+) -> None:
+    file, env = _version_two(tmp_path, redis_url, keys)
+    assert _druppel("courses", "publish", str(file), "--by", "sanne", env=env).returncode == 0
+    shown = _druppel("courses", "preview", "twijfel", "--day", "2", env=env)
+    assert shown.returncode == 0, shown.stderr
+    first = shown.stdout.splitlines()[0]
+    assert first.startswith("twijfel version 2 (published by sanne on ")
+    assert new_lesson(2, 2) in shown.stdout
+    old = load_course_dir(ROOT / "courses")["twijfel"].day(2).lesson[0]
+    assert isinstance(old, str)
+    assert old not in shown.stdout

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.channels.whatsapp.words import read
 from bot.core import texts, texts_care, texts_coach
+from bot.core.messages import Incoming, Kind
 from storage.models import Channel
 from tests.coach_kit import (
     AFTER_DAY_ONE,
@@ -225,3 +227,60 @@ async def test_a_reply_to_the_inbox_list_is_no_answer_to_a_thread(kit: Kit) -> N
     [listing] = await coach_types(kit, "42", "/inbox")
     await coach_types(kit, "42", "Die pak ik morgen op", replied_to=listing.text)
     assert not [m for m in kit.channel.to("1") if m.text.startswith(texts_coach.COACH_ANSWER_MARK)]
+
+
+@coaches
+async def test_the_stop_button_under_the_confirmation_closes_the_thread(kit: Kit) -> None:
+    await kit.sign_up("1")
+    await kit.run_until(AFTER_DAY_ONE)
+    [intro] = await kit.answer("1", "/coach")
+    assert data(intro) == ["co:stop"]
+    [sent] = await kit.answer("1", QUESTION)
+    assert data(sent) == ["co:stop"]
+    [stopped] = await kit.tap("1", "co:stop")
+    assert stopped.text == texts_coach.COACH_STOPPED
+    assert kit.channel.to("42")[-1].text.endswith("heeft het gesprek gesloten.")
+    assert await kit.engine.store.threads.open_threads() == []
+
+
+@coaches
+async def test_on_whatsapp_what_she_writes_goes_to_the_open_thread_unless_a_lesson_asks(
+    kit: Kit,
+) -> None:
+    kit.engine.senders[Channel.WHATSAPP] = kit.channel
+    phone = "31611122233"
+
+    async def writes(text: str) -> list[str]:
+        before = len(kit.channel.to(phone))
+        await kit.engine.conversation.answer(read(phone, text, kit.engine.courses, "Sanne"))
+        return [m.text for m in kit.channel.to(phone)[before:]]
+
+    async def taps(data: str) -> None:
+        await kit.engine.conversation.answer(
+            Incoming(Channel.WHATSAPP, phone, Kind.BUTTON, data=data, first_name="Sanne")
+        )
+
+    await writes("START twijfel")
+    await taps("t:07:00")
+    await taps("z:ok")
+    await kit.run_until(AFTER_DAY_ONE)
+    assert await writes("Mag ik iets vragen?") != [texts_coach.COACH_ADDED]  # no thread yet
+    await writes("COACH")
+    assert (await writes(QUESTION))[0].startswith("Je vraag is naar je coach gestuurd.")
+    first = kit.channel.to("42")[-1]
+    await coach_types(kit, "42", "Wat speelt er precies?", replied_to=first.text)
+    assert "eerst /coach" in kit.channel.to(phone)[-1].text  # how to reach them while asked
+
+    # Day 2's question waits: her text answers it; then, with nothing asked, it goes to Anna.
+    await kit.run_until(AFTER_DAY_ONE + timedelta(days=1))
+    [saved] = await writes("Ik denk dat ik bang ben om te kiezen.")
+    assert saved.startswith(texts.REFLECTION_SAVED.format(day=2))
+    assert await writes("Hij praat al over een huis kopen.") == [texts_coach.COACH_ADDED]
+    assert "Hij praat al over een huis kopen." in kit.channel.to("42")[-1].text
+    # /dag 1 opens day 1 for an answer: that wins again, until the thread is closed.
+    await writes("DAG 1")
+    assert await writes("Nog iets over dag 1.") != [texts_coach.COACH_ADDED]
+    await writes("VANDAAG")
+    await writes("COACH STOP")
+    assert await writes("Zomaar een gedachte.") != [texts_coach.COACH_ADDED]
+    assert "Zomaar een gedachte." not in kit.channel.to("42")[-1].text

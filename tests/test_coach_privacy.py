@@ -11,11 +11,13 @@ import pytest
 from bot.core import texts_coach
 from bot.core.messages import Incoming, Kind
 from storage.models import Channel
-from tests.coach_kit import PLAN, QUESTION, asked, coach_types
+from storage.store import Store
+from tests.coach_kit import PLAN, QUESTION, asked, coach_taps, coach_types, data
 from tests.journey_kit import Kit
 
 OPERATOR = "900001"
 ANSWER = "Heel normaal dat je buik dat voelt. Wat zou je willen dat er gebeurt?"
+FOLLOW_UP = "En als hij dan boos wordt op mijn twijfel?"
 
 pytestmark = pytest.mark.kit(trainer_ids="42,43", operator_ids=OPERATOR)
 
@@ -47,7 +49,10 @@ async def _raw_dump(kit: Kit) -> str:
 async def test_privacy_says_what_coaches_read(kit: Kit) -> None:
     [statement] = await kit.answer("1", "/privacy")
     assert "• je vragen via /coach, en de antwoorden" in statement.text
-    assert "Je vragen via /coach (met je naam) lezen alleen de coaches." in statement.text
+    assert (
+        "Je vragen via /coach (met je naam) en wat je zelf met ze deelt, lezen alleen de "
+        "coaches." in statement.text
+    )
 
 
 async def test_mijngegevens_carries_the_thread_and_nothing_of_the_coaches(kit: Kit) -> None:
@@ -62,13 +67,16 @@ async def test_mijngegevens_carries_the_thread_and_nothing_of_the_coaches(kit: K
     ]
     assert thread["status"] == "open"
     assert (thread["course_id"], thread["day"]) == ("twijfel", 1)
-    assert "42" not in json.dumps(thread)
+    assert "42" not in json.dumps({k: v for k, v in thread.items() if k != "id"})  # nor the tid
     assert "copies" not in thread
     assert "owner" not in thread
 
 
 async def test_wisgegevens_erases_the_thread_from_everywhere(kit: Kit) -> None:
     question = await _answered(kit)
+    await kit.answer("1", "/coach stop")
+    await kit.answer("1", "/coach")
+    await kit.answer("1", FOLLOW_UP)  # a second thread, shown to both coaches again
     await kit.answer("1", "/wisgegevens")
     await kit.engine.conversation.answer(Incoming(Channel.CONSOLE, "1", Kind.BUTTON, data="w:ja"))
     assert await kit.engine.store.threads.open_threads() == []
@@ -77,9 +85,58 @@ async def test_wisgegevens_erases_the_thread_from_everywhere(kit: Kit) -> None:
     [gone] = await coach_types(kit, "42", "Nog een vraag terug?", replied_to=question)
     assert gone.text == texts_coach.GONE
     assert QUESTION not in await _raw_dump(kit)
+    # What the coaches were shown of it now says only that it was erased.
+    # (Anna, who answered, also had "Sent to Sanne" and "Sanne closed it"; Bert, the two
+    # questions only.)
+    for coach, shown in (("42", 4), ("43", 2)):
+        texts = [m.text for m in kit.channel.to(coach)]
+        assert texts.count(texts_coach.ERASED) == shown
+        assert not [t for t in texts if QUESTION in t or FOLLOW_UP in t or "heeft het gesprek" in t]
     # Only this test's keys: on a shared Redis other tests keep threads of their own meanwhile.
     store = kit.engine.store
     assert not [k async for k in store.redis.scan_iter(match=f"{store.keys.prefix}:*:threads")]
+
+
+async def test_wisgegevens_blanks_what_the_coaches_were_told_of_her(kit: Kit) -> None:
+    """Not only the question: every message a coach got that names her (taken, sent to her,
+    the inbox's line, closed) says only that it was erased."""
+    first, _ = await asked(kit)
+    [take, _close] = data(first)
+    [taken] = await coach_taps(kit, "42", take)
+    assert "Sanne" in taken.text
+    [sent] = await coach_types(kit, "42", ANSWER)
+    assert "Sanne" in sent.text
+    [inbox] = await coach_types(kit, "42", "/inbox")
+    assert "Sanne" in inbox.text
+    [closed] = await coach_taps(kit, "42", _close)
+    assert "Sanne" in closed.text
+    await kit.answer("1", "/wisgegevens")
+    await kit.engine.conversation.answer(Incoming(Channel.CONSOLE, "1", Kind.BUTTON, data="w:ja"))
+    for coach in ("42", "43"):
+        texts = [m.text for m in kit.channel.to(coach)]
+        assert not [t for t in texts if "Sanne" in t], coach
+    assert [m.text for m in kit.channel.to("42")].count(texts_coach.ERASED) == 5
+
+
+async def test_an_erasure_with_no_chat_to_edit_leaves_the_copies_for_the_engine(kit: Kit) -> None:
+    """`druppel privacy delete` has no Telegram to edit with: the coaches' copies wait, with
+    nothing of the participant, until an engine that can edit them blanks them."""
+    await _answered(kit)
+    engine = kit.engine.store
+    participant = await engine.participants.by_chat(Channel.CONSOLE, "1")
+    assert participant is not None
+    pid = participant.id
+    elsewhere = Store(engine.redis, engine.keys, engine.cipher)  # as the command line has it
+    assert await elsewhere.delete_participant(pid)
+    shown = {"42": 2, "43": 1}  # the question, as each coach was shown it; "sent to Sanne"
+    assert [m.text for m in kit.channel.to("42")].count(texts_coach.ERASED) == 0
+    assert QUESTION not in await _raw_dump(kit)
+    assert await engine.blank_pending() == sum(shown.values())
+    for coach, count in shown.items():
+        texts = [m.text for m in kit.channel.to(coach)]
+        assert texts.count(texts_coach.ERASED) == count
+        assert not [t for t in texts if QUESTION in t]
+    assert await engine.blank_pending() == 0  # done once
 
 
 async def test_a_raw_redis_dump_holds_no_word_of_a_thread(kit: Kit) -> None:

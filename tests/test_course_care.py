@@ -21,6 +21,7 @@ from bot.core import texts
 from bot.delivery.summary import sentences, summary
 from courses.loader import CourseFileError, load_course, load_course_dir
 from courses.models import MAX_DAY_WORDS, MAX_PART_CHARS, Course, utf16_len
+from courses.quotes import Quote, plain
 from courses.render import render_day, render_nudge
 from storage.models import CheckIn
 
@@ -47,12 +48,16 @@ def _texts(course: Course) -> Iterator[str]:
     if course.checkin_scale is not None:
         yield from (course.checkin_scale.low, course.checkin_scale.high)
     for day in course.days:
-        yield from (day.title, *day.lesson, day.prompt)
+        yield day.title
+        for part in [*day.lesson, day.prompt]:  # a quote: with an answer, and without one
+            yield from (part.text, part.fallback) if isinstance(part, Quote) else (part,)
         yield from (text for text in (day.checkin, day.nudge) if text is not None)
     if course.followup is not None:
         yield from (course.followup.text, course.followup.prompt)
     if course.summary_nothing_strong is not None:
         yield course.summary_nothing_strong
+    if course.summary_quote is not None:
+        yield from (course.summary_quote.text, course.summary_quote.fallback)
 
 
 @each_course
@@ -69,7 +74,7 @@ def test_first_and_last_day_say_where_to_get_help(course: Course, which: str) ->
 
 def _help_list(course: Course, number: int) -> str:
     """The lesson part of a day that lists the help numbers."""
-    [part] = [text for text in course.day(number).lesson if "1712" in text]
+    [part] = [text for text in map(plain, course.day(number).lesson) if "1712" in text]
     return part
 
 
@@ -98,7 +103,7 @@ def test_leaving_a_violent_partner_comes_with_a_safety_plan(course: Course, whic
 
 
 def test_fear_of_the_partner_is_no_anxiety_example_and_the_week_test_excludes_safety() -> None:
-    day = "\n".join(COURSES["twijfel"].day(2).lesson)
+    day = "\n".join(map(plain, COURSES["twijfel"].day(2).lesson))
     assert "ik moet hier weg" not in day.lower()
     fear = day.index("bang voor je partner")
     assert fear < day.index("Angst klinkt"), "fear of the partner comes before the examples"
@@ -187,7 +192,8 @@ def test_every_day_reads_on_a_phone_in_two_minutes(course: Course) -> None:
 def test_each_prompt_and_checkin_asks_exactly_one_question(course: Course) -> None:
     for number in _days(course):
         day = course.day(number)
-        assert day.prompt.count("?") == 1, f"day {number}: {day.prompt}"
+        prompt = day.prompt if isinstance(day.prompt, str) else day.prompt.text
+        assert prompt.count("?") == 1, f"day {number}: {prompt}"
         if day.checkin is not None:
             assert day.checkin.count("?") == 1, f"day {number}: {day.checkin}"
 
@@ -196,8 +202,9 @@ def test_each_prompt_and_checkin_asks_exactly_one_question(course: Course) -> No
 def test_lessons_ask_nothing_outside_quoted_examples(course: Course) -> None:
     for number in _days(course):
         for part in course.day(number).lesson:
-            unquoted = QUOTED.sub("", part)
-            assert "?" not in unquoted, f"day {number} asks a question in its lesson: {part}"
+            for text in (part.text, part.fallback) if isinstance(part, Quote) else (part,):
+                unquoted = QUOTED.sub("", text)
+                assert "?" not in unquoted, f"day {number} asks a question in its lesson: {text}"
 
 
 @each_course

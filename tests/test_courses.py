@@ -9,7 +9,8 @@ import pytest
 
 from courses.loader import load_course_dir
 from courses.models import MAX_MESSAGE_CHARS, Course, utf16_len, word_count
-from courses.render import Part, preview, render_day
+from courses.quotes import plain
+from courses.render import Part, preview, question, render_day
 
 COURSES = load_course_dir(Path(__file__).resolve().parent.parent / "courses")
 CAUSE_DAYS = range(2, 9)
@@ -30,7 +31,7 @@ def test_course_has_nine_days_with_checkins_on_the_seven_cause_days(course: Cour
     for number in range(1, 10):
         day = course.day(number)
         assert bool(day.checkin) == (number in CAUSE_DAYS), f"day {number}"
-        assert day.prompt.strip()
+        assert question(course, number).strip()
         assert day.nudge, f"day {number} has no nudge"
 
 
@@ -78,7 +79,7 @@ def test_preview_shows_exactly_the_words_a_participant_gets() -> None:
         assert message.text in text
     assert text.count("Dag 5") == 1
     assert "Dag 4" not in text
-    assert text.index(course.day(5).lesson[-1]) < text.index(course.day(5).prompt)
+    assert text.index(plain(course.day(5).lesson[-1])) < text.index(question(course, 5))
 
 
 def test_preview_of_a_whole_course_has_a_header_per_day() -> None:

@@ -347,6 +347,28 @@ async def test_media_updates_parse_and_download(tg: FakeTelegram, bot: Bot) -> N
     assert content.startswith(b"OggS")
 
 
+async def test_a_document_is_fetched_by_get_file_and_its_file_url(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    tg.user_sends_document(CHAT, b"id: twijfel\n", "twijfel.yaml")
+    tg.user_sends_document(CHAT, bytes(21 * 1024 * 1024), "groot.yaml", mime_type=None)
+    small, big = await bot.get_updates(timeout=0)
+    assert small.message is not None
+    document = small.message.document
+    assert document is not None
+    assert (document.file_name, document.mime_type, document.file_size) == (
+        "twijfel.yaml", "application/x-yaml", 12,
+    )  # fmt: skip
+    file = await document.get_file()
+    assert file.file_path is not None
+    assert file.file_path.endswith(".yaml")
+    assert bytes(await file.download_as_bytearray()) == b"id: twijfel\n"
+    assert big.message is not None
+    assert big.message.document is not None
+    with pytest.raises(BadRequest, match="File is too big"):
+        await big.message.document.get_file()  # a bot may fetch up to 20 MB
+
+
 async def test_raw_http_envelopes_match_telegram(tg: FakeTelegram) -> None:
     async with aiohttp.ClientSession(tg.root) as http:
         async with http.get(f"/bot{TOKEN}/GETME") as response:

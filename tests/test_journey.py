@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.core import texts
 from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
-from courses.render import render_day
+from courses.render import question, render_day
 from storage.keys import Keys
 from storage.models import Channel, EnrollmentStatus
 from tests.journey_kit import START, Kit, journey_kit
@@ -232,7 +232,7 @@ async def test_without_a_last_answer_the_course_ends_with_the_last_nudge_in_the_
     received = [m.text for m in kit.channel.to("1")]
     end = received.index(texts.COURSE_DONE.format(title=course.title))
     assert received[end - 1] == course.day(9).nudge  # the nudge, then the end, then the summary
-    assert received[end + 1] == texts.SUMMARY_NO_SCORES
+    assert received[end + 1].startswith(texts.SUMMARY_NO_SCORES)
     _, e = await _enrollment(kit, "1")
     assert e.status is EnrollmentStatus.COMPLETED
 
@@ -493,7 +493,7 @@ async def test_a_message_the_channel_refuses_for_now_is_sent_later_not_lost(kit:
     assert kit.channel.to("1") == []
     await kit.run_until(local(26, 8, 0))
     assert len(kit.channel.headings("1")) == 1
-    prompt = kit.engine.courses["twijfel"].day(1).prompt
+    prompt = question(kit.engine.courses["twijfel"], 1)
     assert [m.text for m in kit.channel.to("1")].count(prompt) == 1
 
 

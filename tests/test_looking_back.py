@@ -10,7 +10,7 @@ import pytest
 
 from bot.core import texts
 from bot.delivery.answers import CHUNK, pieces, units
-from courses.render import render_day
+from courses.render import question, render_day
 from storage.models import Channel
 from tests.journey_kit import Kit
 
@@ -33,8 +33,8 @@ async def test_answers_come_back_with_each_days_question_in_order(kit: Kit) -> N
     [message] = back
     text = message.text
     assert text.index("Dag 1 ·") < text.index("Dag 2 ·")
-    assert course.day(1).prompt in text
-    assert course.day(2).prompt in text
+    assert question(course, 1) in text
+    assert question(course, 2) in text
     assert text.index("onrust") < text.index("ik reken") < text.index("ik vergelijk")
     pid = (await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1")).id  # type: ignore[union-attr]
     assert await kit.engine.store.queue.size(pid) == 0
@@ -173,7 +173,9 @@ async def test_without_a_last_answer_the_summary_follows_the_end_message(kit: Ki
     course = kit.engine.courses["twijfel"]
     end = [m.text for m in received].index(texts.COURSE_DONE.format(title=course.title))
     after = received[end + 1 :]
-    assert after[0].text == texts.SUMMARY_NO_SCORES  # no scores given: no chart, kind words
+    # No scores given: no chart, kind words; no answer to the last day: the quote's fallback.
+    assert course.summary_quote is not None
+    assert after[0].text == f"{texts.SUMMARY_NO_SCORES}\n\n{course.summary_quote.fallback}"
     assert after[0].image is None
     assert "Alleen dag één." in after[1].text
 

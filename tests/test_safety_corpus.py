@@ -17,8 +17,8 @@ from tests.safety.report import PARTS, STYLES, Figures, lines, measure
 #: short of the bar (see README, "When someone is not safe"). Raise them as it rises; the corpus
 #: grows harder too (pairs of lines that share their words, one in danger and one not).
 FLOOR = {
-    "dev": {"recall": 0.98, "plans": 0.99, "false_alarms": 0.085},
-    "heldout": {"recall": 0.93, "plans": 0.905, "false_alarms": 0.145},
+    "dev": {"recall": 0.985, "plans": 0.99, "false_alarms": 0.07},
+    "heldout": {"recall": 0.945, "plans": 0.935, "false_alarms": 0.135},
 }
 
 

@@ -137,6 +137,13 @@ def test_an_everyday_object_is_no_plan(message: str) -> None:
         "ik weet wanneer de sneltrein hier voorbij raast",
         "Ik heb een koord gekocht in de Brico en ik heb al een plek gezocht",
         "I've been saving up my sleeping pills",
+        # a means a sentence away from the word, and the spot chosen
+        "Zelfmoord klinkt hard, maar zo voelt het niet. Het voelt als rust. Ik heb het mes al in "
+        "mijn tas.",
+        "I drove to the cliffs today to look at the spot. I'll go back Sunday.",
+        "ik heb mn kat bij mn zus gebracht, zei dat het voor een paar weken is. "
+        "ik heb alles geregeld",
+        "I'm parked by the lake with a bottle of vodka and my pills. Sorry for this message.",
     ],
 )
 def test_a_plan_without_the_word_for_it_is_acute(message: str) -> None:
@@ -153,6 +160,19 @@ def test_a_plan_without_the_word_for_it_is_acute(message: str) -> None:
         # laughter of any length is a joke: a threat said big stays an idiom
         "hahah ik vermoord m als ie weer mn laatste stuk pizza pakt",
         "Ik zou wel onder een steen willen kruipen na die presentatie.",
+        "HAHAHAHA hij zei dat ie me gaat vermoorden als ik de finale verklap",
+        # a name is one word: "Litouwen" holds no "touwen", "Lotte" no "lot" and "te"
+        "Mijn vriend is militair en vertrekt volgende maand naar Litouwen. Ik weet nie hoe.",
+        # "overwegen" is to consider, not railway crossings
+        "We overwegen te verhuizen naar een appartement, dat geeft lucht.",
+        # a couple's will at the notary is life admin, not affairs settled before an end
+        "Mijn vrouw en ik hebben ons testament en een levenstestament laten opstellen.",
+        # tiredness and chores said big
+        "Ik wil morgen eigenlijk niet wakker worden voor tien uur. Gelukkig is het zaterdag.",
+        "Als ik nog één keer een verhuisdoos moet sjouwen, ga ik dood.",
+        # a will because of a baby; a gun that stays at the station
+        "'k Heb mijn testament gemaakt nu we ne kleine hebben. Raar gevoel, maar 't geeft rust.",
+        "My boyfriend is a police officer and carries a gun at work, but it stays at the station.",
     ],
 )
 def test_how_people_type_is_read_as_they_mean_it(message: str) -> None:
@@ -377,3 +397,33 @@ def test_safety_scan_says_kindly_when_the_file_is_not_there(
 ) -> None:
     assert main(["safety", "scan", str(tmp_path / "nope.txt")]) == 2
     assert capsys.readouterr().err.startswith("druppel: cannot read")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Ik kijk uit naar slapen omdat ik dan even niet besta. Soms zou ik willen dat dat voor "
+        "altijd kon.",
+        "heb mn medicatie al een week nie genomen, expres. wil gwn voelen hoe slecht t kan worden",
+        "Toen hij weg was heb ik mijn arm tegen de hete oven gehouden, omdat ik zijn liefde niet "
+        "verdien.",
+        "'k Eet al ne week bijna niks, 'k vind da 'k het nie verdien.",
+        "hij leest mee met dit gesprek denk ik, dus ik hou t kort. alles oke hier",
+        "Mijn vriend heeft gisteren mijn telefoon kapotgegooid tijdens een ruzie.",
+    ],
+)
+def test_what_is_said_quietly_is_heard(message: str) -> None:
+    """No word of suicide, violence or control, and still a signal: a wish not to exist, harm
+    done to oneself by leaving medication or food, someone reading along, a phone smashed."""
+    assert assess(message).danger, message
+
+
+def test_someone_elses_past_in_the_next_sentence_does_not_end_a_harm_now() -> None:
+    """The word "vroeger" about his own upbringing is not the harm being over."""
+    said = assess(
+        "Hij slaat de kinderen met de riem als ze niet luisteren. Hij zegt dat hij vroeger ook "
+        "zo is opgevoed en dat het hem goed heeft gedaan."
+    )
+    assert said.category == "children", said.why
+    over = assess("Ik sneed mezelf in mijn armen. Dat was als tiener, nu gaat het goed met me.")
+    assert not over.danger, over.why

@@ -19,7 +19,7 @@ from bot.channels.whatsapp.rendering import (
 )
 from bot.channels.whatsapp.words import COMMAND_WORDS, as_words, read
 from bot.conversation.buttons import COMMON_TIMES
-from bot.core import texts, texts_care
+from bot.core import texts, texts_care, texts_pace
 from bot.core.messages import Button, Kind, Outgoing
 from bot.delivery.items import outgoing
 from courses.loader import load_course_dir
@@ -51,7 +51,9 @@ def test_slash_commands_in_the_bots_words_read_as_typed_words() -> None:
     assert "/" not in text.split("Dit kun je hier doen:")[1].split("Na elke les")[0]
 
 
-@pytest.mark.parametrize("catalogue", [texts, texts_care], ids=["texts", "texts_care"])
+@pytest.mark.parametrize(
+    "catalogue", [texts, texts_care, texts_pace], ids=["texts", "texts_care", "texts_pace"]
+)
 def test_every_command_the_bot_names_can_be_typed_as_a_word(catalogue: ModuleType) -> None:
     named = {
         word

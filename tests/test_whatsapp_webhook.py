@@ -5,6 +5,7 @@ workers take it from, in order and under a lease."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 
 import aiohttp
 import pytest
+import redis.asyncio as aioredis
 from aiohttp import web
 from cryptography.fernet import Fernet
 
@@ -34,8 +36,9 @@ VERIFY = "verify-me"
 SANNE = "31612345678"
 
 
-@pytest.fixture
-async def hook(store: Store) -> AsyncIterator[tuple[str, WhatsAppRepo]]:
+@contextlib.asynccontextmanager
+async def _served(store: Store) -> AsyncIterator[tuple[str, WhatsAppRepo]]:
+    """The webhook of `druppel web` over `store`: its address, and the inbound queue."""
     repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode(), store.cipher)
     handler = WhatsAppWebhook(
         Window(repo, FixedClock(NOON)), app_secret=SECRET.encode(), verify_token=VERIFY,
@@ -48,6 +51,12 @@ async def hook(store: Store) -> AsyncIterator[tuple[str, WhatsAppRepo]]:
         yield f"http://{host}:{port}/webhooks/whatsapp", repo
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def hook(store: Store) -> AsyncIterator[tuple[str, WhatsAppRepo]]:
+    async with _served(store) as served:
+        yield served
 
 
 async def _post(url: str, body: bytes, signature: str | None) -> int:
@@ -92,6 +101,28 @@ async def test_a_call_with_a_bad_signature_is_refused_and_changes_nothing(
     assert await _post(url, body, None) == 401
     assert await repo.waiting() == 0
     assert await _keys(store) == []
+
+
+async def test_a_message_that_cannot_be_kept_is_refused_so_meta_sends_it_again(
+    hook: tuple[str, WhatsAppRepo], store: Store
+) -> None:
+    """Redis away: the call is answered 503, not 200, so Meta delivers it again; the retry,
+    once Redis answers, is queued (once)."""
+    body = encode(message_webhook(SANNE, text="Wat ik vandaag dacht"))
+    away = aioredis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    try:
+        async with _served(Store(away, store.keys, store.cipher)) as (dead_url, _):
+            assert await _post(dead_url, body, sign(body, SECRET)) == 503
+    finally:
+        await away.aclose()
+    url, repo = hook
+    assert await _post(url, body, sign(body, SECRET)) == 200  # Meta's retry
+    assert await _post(url, body, sign(body, SECRET)) == 200  # and one more: queued once
+    (chat,) = await repo.claim("w1", 15, 10)
+    raw = await repo.first(chat)
+    assert raw is not None
+    assert repo.read(raw).text == "Wat ik vandaag dacht"
+    assert await repo.done(chat, "w1", 15) == 0
 
 
 async def test_a_flood_of_bad_calls_writes_a_couple_of_warning_lines(
@@ -216,6 +247,54 @@ async def test_one_chats_events_are_handled_in_order_and_a_dead_workers_chat_is_
         await asyncio.wait([running], timeout=2)
     assert seen == ["0", "1", "2", "3", "4"]
     assert await repo.waiting() == 0
+
+
+async def test_a_worker_says_once_that_it_cannot_reach_the_inbound_queue(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis away: the inbox looks ten times a second, and says so in one line, not ten."""
+    away = aioredis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    repo = WhatsAppRepo(away, store.keys, SECRET.encode(), store.cipher)
+
+    async def handle(event: InboundEvent) -> None:
+        raise AssertionError("nothing can be taken while Redis is away")
+
+    inbox = Inbox(repo, handle, lease_seconds=5, poll=0.1)
+    try:
+        with caplog.at_level(logging.WARNING):
+            running = asyncio.create_task(inbox.run())
+            await asyncio.sleep(1.5)
+            await inbox.stop(1)
+            await asyncio.wait([running], timeout=2)
+    finally:
+        await away.aclose()
+    said = [r for r in caplog.records if "inbound queue" in r.getMessage()]
+    assert len(said) == 1
+
+
+async def test_a_stopping_worker_hands_back_a_chat_it_could_not_finish_at_once(
+    store: Store,
+) -> None:
+    """A worker stopped while an event hangs gives the chat back when its grace is over, so
+    the next worker answers it now, not when a long lease runs out."""
+    repo = WhatsAppRepo(store.redis, store.keys, SECRET.encode(), store.cipher)
+    await repo.receive(InboundEvent(kind="message", id="m1", chat=SANNE, at=NOON, text="hoi"))
+    entered = asyncio.Event()
+
+    async def hang(event: InboundEvent) -> None:
+        entered.set()
+        await asyncio.sleep(60)
+
+    inbox = Inbox(repo, hang, lease_seconds=60, poll=0.02)
+    running = asyncio.create_task(inbox.run())
+    await asyncio.wait_for(entered.wait(), 5)
+    assert await repo.claim("next worker", 15, 10) == []  # held while it is handled
+    await inbox.stop(0.1)
+    await asyncio.wait([running], timeout=2)
+    assert await repo.claim("next worker", 15, 10) == [repo.hashed(SANNE)]
+    raw = await repo.first(repo.hashed(SANNE))
+    assert raw is not None
+    assert repo.read(raw).text == "hoi"
 
 
 async def test_what_a_participant_wrote_waits_in_the_inbox_sealed(store: Store) -> None:

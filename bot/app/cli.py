@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -13,9 +14,9 @@ from pydantic import ValidationError
 from bot.app.sealing import encryption, rotate_key
 from bot.app.settings import Settings, stored
 from bot.core.errors import SetupError
-from courses.loader import CourseFileError, course_files, load_course, load_course_dir
+from bot.delivery.catalogue import Catalogue
+from courses.loader import CourseFileError, load_course_dir
 from courses.models import Course
-from courses.render import preview
 from storage.crypto import KeyRequired, KeysDoNotFit, UndecryptableText, new_key
 from storage.errors import RedisUnavailable
 from storage.models import EnrollmentStatus
@@ -28,13 +29,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    courses = commands.add_parser("courses", help="check and read course files")
+    courses = commands.add_parser("courses", help="check, read and publish courses")
     course_commands = courses.add_subparsers(dest="courses_command", required=True)
     validate = course_commands.add_parser("validate", help="validate course files")
     validate.add_argument("files", nargs="*", type=Path, help="course files (default: all)")
     show = course_commands.add_parser("preview", help="print a course as a participant reads it")
     show.add_argument("course", help="course id, e.g. twijfel")
     show.add_argument("--day", type=int, help="only this day")
+    publish = course_commands.add_parser(
+        "publish", help="validate a course file and store it as its course's newest version"
+    )
+    publish.add_argument("file", type=Path, help="the course file, with its new version")
+    publish.add_argument("--by", help="who publishes it (default: your login name)")
+    listed = course_commands.add_parser("versions", help="list a course's versions")
+    listed.add_argument("course", help="course id, e.g. twijfel")
+    move = course_commands.add_parser(
+        "migrate", help="move running enrollments to a newer version from their next day on"
+    )
+    move.add_argument("course", help="course id, e.g. twijfel")
+    move.add_argument("--to", type=int, required=True, metavar="VERSION")
 
     commands.add_parser("check", help="check settings, courses and Redis, then exit")
     commands.add_parser("run", help="the Telegram bot and the scheduler, in one process")
@@ -81,24 +94,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _validate(settings: Settings, files: list[Path]) -> int:
-    paths = files or course_files(settings.courses_dir)
-    for path in paths:
-        course = load_course(path)
-        print(f"ok  {path}: {course.id}, {course.length} days")
-    return 0
+def _courses(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import courses_cli
 
-
-def _preview(settings: Settings, course_id: str, day: int | None) -> int:
-    courses = load_course_dir(settings.courses_dir)
-    course = courses.get(course_id)
-    if course is None:
-        known = ", ".join(sorted(courses))
-        raise SetupError(f"there is no course {course_id!r} (known: {known})")
-    if day is not None and not 1 <= day <= course.length:
-        raise SetupError(f"{course_id} has days 1 to {course.length}; there is no day {day}")
-    sys.stdout.write(preview(course, day))
-    return 0
+    command = args.courses_command
+    if command == "validate":
+        return courses_cli.validate(settings, args.files)
+    if command == "preview":
+        return asyncio.run(courses_cli.preview(settings, args.course, args.day))
+    if command == "publish":
+        return asyncio.run(courses_cli.publish(settings, args.file, args.by))
+    if command == "versions":
+        return asyncio.run(courses_cli.list_versions(settings, args.course))
+    return asyncio.run(courses_cli.migrate(settings, args.course, args.to))
 
 
 def _count(n: int, thing: str) -> str:
@@ -161,7 +169,9 @@ def _paid_broadcasting(settings: Settings) -> str:
 
 async def _uncovered(store: Store, courses: Mapping[str, Course]) -> list[str]:
     """Enrollments the course files on disk no longer cover: a course that is gone, or one cut
-    below the day a participant is on."""
+    below the day a participant is on (each compared with the version they follow: the file
+    on disk, or one published since)."""
+    catalogue = Catalogue(courses, store.versions)
     live = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
     warnings: list[str] = []
     for course_id in sorted(await store.enrollments.segments.course_ids()):
@@ -175,15 +185,19 @@ async def _uncovered(store: Store, courses: Mapping[str, Course]) -> list[str]:
                 "provides; they are paused with a message until it is back"
             )
             continue
-        beyond = 0
+        beyond: Counter[int] = Counter()  # version -> how many are past its last day
+        lengths: dict[int, int] = {}
         for pid in pids:
             enrollment = await store.enrollments.get(pid, course_id)
-            if enrollment is not None and enrollment.last_delivered_day > course.length:
-                beyond += 1
-        if beyond:
+            own = None if enrollment is None else await catalogue.of(enrollment)
+            if enrollment is not None and own is not None:
+                lengths[enrollment.course_version] = own.length
+                beyond[enrollment.course_version] += enrollment.last_delivered_day > own.length
+        if beyond.total():
+            which = ", ".join(f"version {v}: {lengths[v]} days" for v in sorted(+beyond))
             warnings.append(
-                f"{beyond} participants of {course_id!r} are past its last day "
-                f"({course.length}); their course ends with its end message"
+                f"{beyond.total()} participants of {course_id!r} are past the last day of their "
+                f"version ({which}); their course ends with its end message"
             )
     return warnings
 
@@ -236,10 +250,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         print(new_key())  # needs no settings: it is how the first one is made
         return 0
     settings = Settings()
-    if args.command == "courses" and args.courses_command == "validate":
-        return _validate(settings, args.files)
-    if args.command == "courses" and args.courses_command == "preview":
-        return _preview(settings, args.course, args.day)
+    if args.command == "courses":
+        return _courses(settings, args)
     if args.command == "check":
         return asyncio.run(_check(settings))
     if args.command == "privacy":
@@ -264,11 +276,14 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line_errors() -> tuple[type[Exception], ...]:
-    """The errors a person can act on. The safety net's module is imported only once an error
-    has come: loading the net takes most of a second, and only `run`, `worker`, `web`, `demo`
-    and `safety scan` need it."""
-    from bot.safety.vocabulary import VocabularyError
-
+    """The errors a person can act on. A vocabulary error can only have come from a safety net
+    that was loaded, so the net is never loaded to name it: loading it takes most of a second,
+    and only `run`, `worker`, `web`, `demo` and `safety scan` need it (a refused `check` or
+    `--help` does not)."""
+    vocabulary = sys.modules.get("bot.safety.vocabulary")
+    loaded: tuple[type[Exception], ...] = (
+        (vocabulary.VocabularyError,) if vocabulary is not None else ()
+    )
     return (
         CourseFileError,
         KeyRequired,
@@ -276,7 +291,7 @@ def _one_line_errors() -> tuple[type[Exception], ...]:
         RedisUnavailable,
         SetupError,
         UndecryptableText,
-        VocabularyError,
+        *loaded,
     )
 
 

@@ -135,6 +135,14 @@ class Demo:
         participant = await self.eng.store.participants.by_chat(self.channel, self.chat)
         return participant is not None and await self.eng.store.queue.size(participant.id) > 0
 
+    async def _sending(self) -> bool:
+        """Whether druppel is still sending: something is queued that is not waiting for the
+        reader (on WhatsApp, once the invitation is shown, what it holds waits for their tap)."""
+        shown = any(b.data == TEMPLATE_TAP for b in self.console.last_buttons(self.tappable_from))
+        if shown and self.whatsapp is not None and await self.whatsapp.repo.invited(self.chat) > 0:
+            return False
+        return await self._outbox_busy()
+
     async def script(self) -> int:
         course = self.eng.courses["twijfel"]
         await self.command("start")
@@ -214,7 +222,7 @@ class Demo:
         """Until druppel has answered what the reader did, so the prompt comes after it."""
         deadline = asyncio.get_running_loop().time() + within
         # The queue lives in Redis, emptied by the dispatcher task: polling it is the check.
-        while await self._outbox_busy() and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
+        while await self._sending() and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
 
     async def _following(self) -> Enrollment | None:
@@ -239,7 +247,7 @@ class Demo:
         while asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.05)
             now = await self._following()
-            if now is not None and now != before and not await self._outbox_busy():
+            if now is not None and now != before and not await self._sending():
                 break
         self.console.note(NEXT_DAY_HINT)
         return True

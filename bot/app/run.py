@@ -172,6 +172,7 @@ def telegram_channel(eng: Engine, token: str) -> TelegramChannel:
         paid_broadcast=settings.telegram_paid_broadcast, unpaid_limiter=unpaid,
     )  # fmt: skip
     eng.senders[Channel.TELEGRAM] = channel
+    eng.staff.publishing.files[Channel.TELEGRAM] = channel.download  # trainers' course files
     return channel
 
 
@@ -215,6 +216,8 @@ async def _serve(settings: Settings, *, polling: bool) -> int:
                 else:
                     await channel.start_sending_only()
             job.start()
+            # Coaches' copies an erasure from the command line could not edit yet.
+            await eng.store.blank_pending()
             await eng.watch.start()
             await eng.retention.start()
             log.info("druppel %s: started", role)

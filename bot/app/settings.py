@@ -9,6 +9,7 @@ import re
 from contextlib import AbstractAsyncContextManager
 from datetime import time
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,8 +25,13 @@ MIN_RETENTION_DAYS = 30
 BUILTIN_COURSES_DIR = Path(__file__).resolve().parents[2] / "courses"
 
 
-def _env(name: str) -> AliasChoices:
-    return AliasChoices(name, name.lower())
+def _env(name: str, default: Any = None, **rules: Any) -> Any:
+    """A setting read from the environment variable `name` (a `.env` file may write it in lower
+    case too), with `default` when it is unset and pydantic's `Field` rules (`gt`, `pattern`)."""
+    alias = AliasChoices(name, name.lower())
+    if "default_factory" in rules:
+        return Field(validation_alias=alias, **rules)
+    return Field(default, validation_alias=alias, **rules)
 
 
 class Settings(BaseSettings):
@@ -35,131 +41,72 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
-    telegram_bot_token: SecretStr | None = Field(
-        default=None, validation_alias=_env("TELEGRAM_BOT_TOKEN")
-    )
-    telegram_webhook_url: str | None = Field(
-        default=None, validation_alias=_env("TELEGRAM_WEBHOOK_URL")
-    )
-    telegram_webhook_secret: SecretStr | None = Field(
-        default=None, validation_alias=_env("TELEGRAM_WEBHOOK_SECRET")
-    )
-    telegram_api_base_url: str = Field(
-        default="https://api.telegram.org", validation_alias=_env("TELEGRAM_API_BASE_URL")
-    )
-    telegram_max_per_second: float = Field(
-        default=25.0, gt=0, le=1000, validation_alias=_env("TELEGRAM_MAX_PER_SECOND")
-    )
+    telegram_bot_token: SecretStr | None = _env("TELEGRAM_BOT_TOKEN")
+    telegram_webhook_url: str | None = _env("TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: SecretStr | None = _env("TELEGRAM_WEBHOOK_SECRET")
+    telegram_api_base_url: str = _env("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
+    telegram_max_per_second: float = _env("TELEGRAM_MAX_PER_SECOND", 25.0, gt=0, le=1000)
     #: Lessons and broadcasts may use the whole budget: replies keep the last slots of its burst.
     #: Unset, it follows TELEGRAM_MAX_PER_SECOND (see `bulk_per_second`).
-    telegram_bulk_per_second: float | None = Field(
-        default=None, gt=0, le=1000, validation_alias=_env("TELEGRAM_BULK_PER_SECOND")
-    )
-    telegram_chat_burst: int = Field(
-        default=3, ge=1, le=100, validation_alias=_env("TELEGRAM_CHAT_BURST")
-    )
+    telegram_bulk_per_second: float | None = _env("TELEGRAM_BULK_PER_SECOND", gt=0, le=1000)
+    telegram_chat_burst: int = _env("TELEGRAM_CHAT_BURST", 3, ge=1, le=100)
     #: Telegram's paid broadcasting: lessons and broadcasts carry `allow_paid_broadcast`, so the
     #: bot may send up to 1000 a second, for up to 0.1 Telegram Stars a message from its balance.
-    telegram_paid_broadcast: bool = Field(
-        default=False, validation_alias=_env("TELEGRAM_PAID_BROADCAST")
-    )
+    telegram_paid_broadcast: bool = _env("TELEGRAM_PAID_BROADCAST", False)
     #: The pace of lessons and broadcasts while paid broadcasting is on (Telegram allows 1000).
-    telegram_paid_per_second: float = Field(
-        default=900.0, gt=0, le=1000, validation_alias=_env("TELEGRAM_PAID_PER_SECOND")
-    )
+    telegram_paid_per_second: float = _env("TELEGRAM_PAID_PER_SECOND", 900.0, gt=0, le=1000)
     #: WhatsApp Cloud API: the access token, the business number's id, the app's secret (it
     #: signs webhooks and keys the hashes of phone numbers), and the webhook's verify token.
-    whatsapp_access_token: SecretStr | None = Field(
-        default=None, validation_alias=_env("WHATSAPP_ACCESS_TOKEN")
+    whatsapp_access_token: SecretStr | None = _env("WHATSAPP_ACCESS_TOKEN")
+    whatsapp_phone_number_id: str | None = _env(
+        "WHATSAPP_PHONE_NUMBER_ID", pattern=r"^[0-9]{1,32}$"
     )
-    whatsapp_phone_number_id: str | None = Field(
-        default=None, pattern=r"^[0-9]{1,32}$", validation_alias=_env("WHATSAPP_PHONE_NUMBER_ID")
-    )
-    whatsapp_app_secret: SecretStr | None = Field(
-        default=None, validation_alias=_env("WHATSAPP_APP_SECRET")
-    )
-    whatsapp_verify_token: SecretStr | None = Field(
-        default=None, validation_alias=_env("WHATSAPP_VERIFY_TOKEN")
-    )
-    whatsapp_api_base_url: str = Field(
-        default="https://graph.facebook.com/v25.0", validation_alias=_env("WHATSAPP_API_BASE_URL")
-    )
+    whatsapp_app_secret: SecretStr | None = _env("WHATSAPP_APP_SECRET")
+    whatsapp_verify_token: SecretStr | None = _env("WHATSAPP_VERIFY_TOKEN")
+    whatsapp_api_base_url: str = _env("WHATSAPP_API_BASE_URL", "https://graph.facebook.com/v25.0")
     #: The approved template sent when a lesson is due outside the 24-hour window.
-    whatsapp_template_name: str | None = Field(
-        default=None, pattern=r"^[a-z0-9_]{1,512}$", validation_alias=_env("WHATSAPP_TEMPLATE_NAME")
+    whatsapp_template_name: str | None = _env(
+        "WHATSAPP_TEMPLATE_NAME", pattern=r"^[a-z0-9_]{1,512}$"
     )
-    whatsapp_template_language: str = Field(
-        default="nl", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$",
-        validation_alias=_env("WHATSAPP_TEMPLATE_LANGUAGE"),
-    )  # fmt: skip
+    whatsapp_template_language: str = _env(
+        "WHATSAPP_TEMPLATE_LANGUAGE", "nl", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$"
+    )
     #: The template's body parameters, a JSON list; `{first_name}` is the participant's name.
-    whatsapp_template_parameters: list[str] = Field(
-        default_factory=list, validation_alias=_env("WHATSAPP_TEMPLATE_PARAMETERS")
+    whatsapp_template_parameters: list[str] = _env(
+        "WHATSAPP_TEMPLATE_PARAMETERS", default_factory=list
     )
-    whatsapp_max_per_second: float = Field(
-        default=80.0, gt=0, le=1000, validation_alias=_env("WHATSAPP_MAX_PER_SECOND")
-    )
-    whatsapp_chat_burst: int = Field(
-        default=10, ge=1, le=45, validation_alias=_env("WHATSAPP_CHAT_BURST")
-    )
-    redis_url: str | None = Field(default=None, validation_alias=_env("REDIS_URL"))
-    redis_cluster: bool | None = Field(default=None, validation_alias=_env("REDIS_CLUSTER"))
-    data_dir: Path = Field(default=Path("var"), validation_alias=_env("DRUPPEL_DATA_DIR"))
-    key_prefix: str = Field(
-        default="druppel",
-        pattern=r"^[A-Za-z0-9_.-]{1,32}$",
-        validation_alias=_env("DRUPPEL_KEY_PREFIX"),
-    )
-    clock_speed: float = Field(
-        default=1.0, gt=0, le=1_000_000, validation_alias=_env("DRUPPEL_CLOCK_SPEED")
-    )
-    tick_seconds: float = Field(
-        default=1.0, gt=0, le=60, validation_alias=_env("DRUPPEL_TICK_SECONDS")
-    )
+    whatsapp_max_per_second: float = _env("WHATSAPP_MAX_PER_SECOND", 80.0, gt=0, le=1000)
+    whatsapp_chat_burst: int = _env("WHATSAPP_CHAT_BURST", 10, ge=1, le=45)
+    redis_url: str | None = _env("REDIS_URL")
+    redis_cluster: bool | None = _env("REDIS_CLUSTER")
+    data_dir: Path = _env("DRUPPEL_DATA_DIR", Path("var"))
+    key_prefix: str = _env("DRUPPEL_KEY_PREFIX", "druppel", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+    clock_speed: float = _env("DRUPPEL_CLOCK_SPEED", 1.0, gt=0, le=1_000_000)
+    tick_seconds: float = _env("DRUPPEL_TICK_SECONDS", 1.0, gt=0, le=60)
     #: Participants one process sends to at once (lessons being handled in parallel).
-    worker_concurrency: int = Field(
-        default=32, ge=1, le=1000, validation_alias=_env("DRUPPEL_WORKER_CONCURRENCY")
-    )
-    lease_seconds: float = Field(
-        default=15.0, gt=0, le=3600, validation_alias=_env("DRUPPEL_LEASE_SECONDS")
-    )
-    default_timezone: TimeZoneName = Field(
-        default="Europe/Amsterdam", validation_alias=_env("DEFAULT_TIMEZONE")
-    )
-    courses_dir: Path = Field(
-        default=BUILTIN_COURSES_DIR, validation_alias=_env("DRUPPEL_COURSES_DIR")
-    )
-    log_level: str = Field(default="INFO", validation_alias=_env("DRUPPEL_LOG_LEVEL"))
-    port: int = Field(default=8080, ge=1, le=65535, validation_alias=_env("PORT"))
+    worker_concurrency: int = _env("DRUPPEL_WORKER_CONCURRENCY", 32, ge=1, le=1000)
+    lease_seconds: float = _env("DRUPPEL_LEASE_SECONDS", 15.0, gt=0, le=3600)
+    default_timezone: TimeZoneName = _env("DEFAULT_TIMEZONE", "Europe/Amsterdam")
+    courses_dir: Path = _env("DRUPPEL_COURSES_DIR", BUILTIN_COURSES_DIR)
+    log_level: str = _env("DRUPPEL_LOG_LEVEL", "INFO")
+    port: int = _env("PORT", 8080, ge=1, le=65535)
     # -- `druppel web`'s probes and metrics: a port of their own, on loopback unless said so ----
-    metrics_port: int = Field(default=8081, ge=0, le=65535, validation_alias=_env("METRICS_PORT"))
-    metrics_host: str = Field(
-        default="127.0.0.1", min_length=1, validation_alias=_env("METRICS_HOST")
-    )
+    metrics_port: int = _env("METRICS_PORT", 8081, ge=0, le=65535)
+    metrics_host: str = _env("METRICS_HOST", "127.0.0.1", min_length=1)
     #: Asked of every /metrics request as `Authorization: Bearer <token>` when set.
-    metrics_token: SecretStr | None = Field(default=None, validation_alias=_env("METRICS_TOKEN"))
-    ready_max_lag_seconds: float = Field(
-        default=120.0, gt=0, le=86400, validation_alias=_env("DRUPPEL_READY_MAX_LAG_SECONDS")
-    )
-    operator_ids: str = Field(default="", validation_alias=_env("OPERATOR_IDS"))
-    preview_day_seconds: float = Field(
-        default=5.0, gt=0, le=3600, validation_alias=_env("DRUPPEL_PREVIEW_DAY_SECONDS")
-    )
-    operator_digest_time: time | None = Field(
-        default=time(8, 0), validation_alias=_env("OPERATOR_DIGEST_TIME")
-    )
-    trainer_ids: str = Field(default="", validation_alias=_env("TRAINER_IDS"))
+    metrics_token: SecretStr | None = _env("METRICS_TOKEN")
+    ready_max_lag_seconds: float = _env("DRUPPEL_READY_MAX_LAG_SECONDS", 120.0, gt=0, le=86400)
+    operator_ids: str = _env("OPERATOR_IDS", "")
+    preview_day_seconds: float = _env("DRUPPEL_PREVIEW_DAY_SECONDS", 5.0, gt=0, le=3600)
+    operator_digest_time: time | None = _env("OPERATOR_DIGEST_TIME", time(8, 0))
+    trainer_ids: str = _env("TRAINER_IDS", "")
     #: When the coaches answer, in DEFAULT_TIMEZONE (`ma-vr 09:00-17:00`); unset: any time.
-    coach_hours: str | None = Field(default=None, validation_alias=_env("COACH_HOURS"))
+    coach_hours: str | None = _env("COACH_HOURS")
     #: Fernet keys for participants' text at rest, comma separated, newest first.
-    encryption_key: SecretStr | None = Field(
-        default=None, validation_alias=_env("DRUPPEL_ENCRYPTION_KEY")
-    )
+    encryption_key: SecretStr | None = _env("DRUPPEL_ENCRYPTION_KEY")
     #: Days of silence (no message from them, no lesson to them) after which everything of a
     #: participant is erased, with a notice 14 days before; 0 keeps it until they erase it.
-    retention_days: int = Field(
-        default=365, ge=0, le=36500, validation_alias=_env("DRUPPEL_RETENTION_DAYS")
-    )
+    retention_days: int = _env("DRUPPEL_RETENTION_DAYS", 365, ge=0, le=36500)
 
     @field_validator("retention_days")
     @classmethod

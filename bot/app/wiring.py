@@ -16,18 +16,16 @@ from bot.conversation import Coach
 from bot.conversation.replies import Conversation
 from bot.core.counters import Counters
 from bot.core.counters import danger as danger_counters
+from bot.delivery.catalogue import Catalogue
 from bot.delivery.drain import Sender
 from bot.delivery.journey import Journey
 from bot.delivery.owed import Deliveries
-from bot.ops.retention import MEMBER as RETENTION
 from bot.ops.retention import Retention
-from bot.ops.watch import MEMBER as WATCH
 from bot.ops.watch import Watch
 from bot.safety import Assessment, detector
 from bot.staff.commands import Staff
 from bot.staff.roles import Roles
 from courses.loader import load_course_dir
-from courses.models import Course
 from scheduler.clock import Clock, RealClock, make_clock
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import TickJob
@@ -48,7 +46,8 @@ async def shared_clock(store: Store, speed: float) -> Clock:
 class Engine:
     settings: Settings
     store: Store
-    courses: dict[str, Course]
+    #: Every version of every course (as a mapping: each one's newest).
+    courses: Catalogue
     clock: Clock
     journey: Journey
     deliveries: Deliveries
@@ -79,7 +78,9 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         clock = clock or await shared_clock(store, settings.clock_speed)
         counters = Counters(store)
         counters.coalesced = frozenset({"messages_sent", "lessons_delivered"})  # added up first
-        journey = Journey(store, courses, clock, settings.default_timezone, counters)
+        catalogue = Catalogue(courses, store.versions)
+        await catalogue.refresh()  # the versions published so far
+        journey = Journey(store, catalogue, clock, settings.default_timezone, counters)
         senders: dict[Channel, Sender] = {}
         deliveries = Deliveries(journey, senders, lock_seconds=settings.lease_seconds)
         coach = Coach(
@@ -97,6 +98,8 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         # Questions to a coach reach the trainers through the staff's inbox.
         staff.inbox.hours = settings.hours()
         coach.ctx = replace(coach.ctx, desk=staff.inbox)
+        deliveries.coaches = staff.inbox.available
+        store.blank_copies_with(staff.inbox.blank)
         # Broadcasts keep their chats' queues filled at the pace the platform allows them.
         staff.broadcasts.budget = (
             settings.telegram_paid_per_second
@@ -106,12 +109,12 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
         watch = Watch(
             journey, staff.ops, settings.operators, senders, settings.operator_digest_time
         )
-        deliveries.jobs[WATCH] = watch.run
+        deliveries.jobs[watch.member] = watch.run
         retention = Retention(journey, settings.retention_days)
-        deliveries.jobs[RETENTION] = retention.run
+        deliveries.jobs[retention.member] = retention.run
         try:
             yield Engine(
-                settings=settings, store=store, courses=courses, clock=clock, journey=journey,
+                settings=settings, store=store, courses=catalogue, clock=clock, journey=journey,
                 deliveries=deliveries, coach=coach, staff=staff, watch=watch, retention=retention,
                 conversation=Conversation(coach, deliveries, staff),
                 dispatcher=Dispatcher(store.due, clock, deliveries.on_due,

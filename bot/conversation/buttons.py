@@ -93,6 +93,13 @@ class WipeAnswer(ButtonData):
     answer: Literal["ja", "nee"]
 
 
+class CoachTap(ButtonData):
+    """A participant's tap in their conversation with a coach: "co:stop" ends it."""
+
+    prefix: ClassVar[str] = "co"
+    action: Literal["stop"]
+
+
 class HelpChoice(ButtonData):
     """A button under a help reply: "h:rust", "h:praat", "h:pauze"."""
 

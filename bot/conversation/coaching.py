@@ -8,14 +8,19 @@ a danger signal gets the help at once and marks the thread urgent, with what it 
 
 from __future__ import annotations
 
+from bot.conversation.buttons import CoachTap
 from bot.conversation.context import Context, Replies, say
+from bot.conversation.reflections import answering
 from bot.conversation.steps import Step, set_step, step_of
 from bot.core import texts_coach
-from bot.safety import Assessment
-from storage.models import Participant
+from bot.delivery.answers import ShareAnswer
+from bot.safety import Assessment, assess
+from storage.models import Channel, Participant
 from storage.threads import MAX_MESSAGE, Thread, ThreadMessage, Who
 
 STOP_WORDS = frozenset({"stop", "klaar", "sluit", "sluiten"})
+#: Under the intro and the first confirmation: the same as /coach stop.
+_STOP = (CoachTap(action="stop").button(texts_coach.STOP_BUTTON),)
 
 
 async def coach(ctx: Context, participant: Participant, args: tuple[str, ...]) -> Replies:
@@ -27,7 +32,12 @@ async def coach(ctx: Context, participant: Participant, args: tuple[str, ...]) -
         return say(texts_coach.COACH_NONE)
     await set_step(ctx.store, participant, Step.COACH)
     later = texts_coach.later(desk.opens(ctx.journey.clock.now()))
-    return say(texts_coach.COACH_INTRO.format(later=later))
+    return say(texts_coach.COACH_INTRO.format(later=later), _STOP)
+
+
+async def tapped(ctx: Context, participant: Participant, tap: CoachTap) -> Replies:
+    """The stop button: /coach stop."""
+    return await stop(ctx, participant)
 
 
 async def stop(ctx: Context, participant: Participant) -> Replies:
@@ -44,12 +54,31 @@ async def stop(ctx: Context, participant: Participant) -> Replies:
     return say(texts_coach.COACH_STOPPED)
 
 
-def for_coach(participant: Participant, replied_to: str | None) -> bool:
-    """Whether a typed text goes to a coach: the question after /coach, or a reply to a coach's
-    answer."""
-    if step_of(participant) is Step.COACH:
+async def for_coach(ctx: Context, participant: Participant, replied_to: str | None) -> bool:
+    """Whether a typed text goes to a coach: the question after /coach, a reply to a coach's
+    answer, or on WhatsApp (which has no replies we hear) any text while their thread is open
+    and no question of their course waits for an answer."""
+    step = step_of(participant)
+    if step is Step.COACH:
         return True
-    return replied_to is not None and replied_to.startswith(texts_coach.COACH_ANSWER_MARK)
+    if replied_to is not None and replied_to.startswith(texts_coach.COACH_ANSWER_MARK):
+        return True
+    if participant.channel is not Channel.WHATSAPP or step is not None:
+        return False
+    if await ctx.store.threads.current(participant.id) is None:
+        return False
+    return not await _question_waits(ctx, participant)
+
+
+async def _question_waits(ctx: Context, participant: Participant) -> bool:
+    """Whether a day's question is still to be answered: the last lesson's, or the day /dag
+    opened."""
+    enrollment = await ctx.live(participant.id)
+    if enrollment is None:
+        return False
+    if answering(participant, enrollment) != enrollment.last_delivered_day:
+        return True
+    return enrollment.reflected_day < enrollment.last_delivered_day
 
 
 async def _thread(ctx: Context, participant: Participant) -> Thread:
@@ -65,6 +94,35 @@ async def _thread(ctx: Context, participant: Participant) -> Thread:
         current.course_id if current is not None else None,
         day or None,
     )
+
+
+async def share_tapped(ctx: Context, participant: Participant, tap: ShareAnswer) -> Replies:
+    """A day's own answer shared with a coach: asked under /antwoorden, confirmed first; then
+    into their thread as their message, and nothing else of theirs."""
+    if tap.step == "nee":
+        return say(texts_coach.SHARE_NOT)
+    desk = ctx.desk
+    if desk is None or not await desk.available():
+        return say(texts_coach.COACH_NONE)
+    course = ctx.courses.get(tap.course)
+    mine = [
+        r.text for r in await ctx.store.reflections.all(participant.id)
+        if r.course_id == tap.course and r.day == tap.day and not r.followup
+    ]  # fmt: skip
+    if course is None or not mine or tap.day > course.length:
+        return say(texts_coach.SHARE_GONE)
+    if tap.step == "vraag":
+        rows = (
+            ShareAnswer(step="ja", day=tap.day, course=tap.course).button(texts_coach.SHARE_YES),
+            ShareAnswer(step="nee", day=tap.day, course=tap.course).button(texts_coach.SHARE_NO),
+        )
+        return say(texts_coach.SHARE_ASK.format(day=tap.day), rows)
+    title = course.day(tap.day).title
+    shared = texts_coach.SHARED.format(day=tap.day, title=title, text="\n\n".join(mine))
+    replies = await asked(ctx, participant, shared, assess(shared))
+    if not replies or replies[0].text == texts_coach.COACH_NOTHING_OPEN:
+        return replies
+    return say(texts_coach.SHARE_DONE.format(day=tap.day), _STOP)
 
 
 async def asked(ctx: Context, participant: Participant, words: str, found: Assessment) -> Replies:
@@ -94,4 +152,4 @@ async def asked(ctx: Context, participant: Participant, words: str, found: Asses
     await desk.asked(participant, joined)
     if sum(m.who is Who.PARTICIPANT for m in joined.messages) > 1:
         return say(texts_coach.COACH_ADDED)
-    return say(texts_coach.COACH_SENT.format(later=texts_coach.later(desk.opens(now))))
+    return say(texts_coach.COACH_SENT.format(later=texts_coach.later(desk.opens(now))), _STOP)

@@ -3,7 +3,7 @@ the wiring hands in, the participant's running course, and how an answer is writ
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -61,7 +61,7 @@ class Context:
         return self.journey.store
 
     @property
-    def courses(self) -> dict[str, Course]:
+    def courses(self) -> Mapping[str, Course]:
         return self.journey.courses
 
     async def live(self, pid: str) -> Enrollment | None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.conversation.context import Context, Replies, say
-from bot.core import texts
+from bot.core import texts, texts_pace
 from bot.core.messages import Outgoing
 from bot.delivery import answers as own_answers
-from bot.delivery.items import outgoing
+from bot.delivery import tempo
+from bot.delivery.journey import LIVE
+from bot.delivery.quoting import day_again
 from courses.models import Course
-from courses.render import render_day
 from storage.keys import chat_member
 from storage.models import Enrollment, EnrollmentStatus, Lane, Participant
 
@@ -23,7 +24,7 @@ QUEUE_SAFETY = 15.0
 async def _following(ctx: Context, participant: Participant) -> tuple[Enrollment, Course] | None:
     """Their current enrollment and its course, while both exist."""
     enrollment = await ctx.journey.current(participant.id)
-    course = ctx.courses.get(enrollment.course_id) if enrollment else None
+    course = await ctx.journey.catalogue.of(enrollment) if enrollment else None
     return None if enrollment is None or course is None else (enrollment, course)
 
 
@@ -39,7 +40,7 @@ async def today(ctx: Context, participant: Participant, _args: tuple[str, ...]) 
         if when is None:
             return say(texts.PROGRESS_PAUSED)
         return say(texts.FIRST_LESSON_COMING.format(when=when))
-    return [outgoing(m, course.id, day) for m in render_day(course, day)]
+    return day_again(course, day)
 
 
 async def back_to_today(ctx: Context, participant: Participant) -> None:
@@ -91,7 +92,7 @@ async def day(ctx: Context, participant: Participant, args: tuple[str, ...]) -> 
         if received == 0:
             return say(texts.DAY_NONE_YET)
         return say(texts.DAY_NOT_YET.format(day=wanted, last=received))
-    shown = [outgoing(m, course.id, wanted) for m in render_day(course, wanted)]
+    shown = day_again(course, wanted)
     if wanted == enrollment.last_delivered_day:
         await back_to_today(ctx, participant)
         return shown
@@ -120,6 +121,8 @@ async def progress(ctx: Context, participant: Participant, _args: tuple[str, ...
         length=course.length, answers=len(answered),
         status=_status_line(ctx, participant, enrollment, course),
     )  # fmt: skip
+    if enrollment.status in LIVE:
+        summary += " " + texts_pace.PACE_NOW.format(pace=tempo.described(course, enrollment))
     if scores:
         listed = "\n".join(
             texts.PROGRESS_SCORE.format(theme=_theme(course, c.day), day=c.day, score=c.score)

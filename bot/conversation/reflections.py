@@ -11,6 +11,7 @@ from bot.conversation.context import Context, Replies, say
 from bot.core import texts
 from bot.core.button_data import MAX_BYTES
 from bot.core.messages import Outgoing
+from bot.delivery import tempo
 from bot.delivery.items import CheckInScore
 from courses.render import day_of
 from storage.models import (
@@ -53,7 +54,7 @@ async def reflection(
     if not text.strip():
         return []
     day = answering(participant, enrollment)
-    course = ctx.courses.get(enrollment.course_id)
+    course = await journey.catalogue.of(enrollment)
     if replied_to and course is not None:
         day = day_of(course, replied_to, enrollment.last_delivered_day) or day
     if not confirmed:
@@ -127,6 +128,7 @@ async def _earlier(
     )
     grown = await ctx.store.reflections.add(participant.id, entry)
     await ctx.journey.count("reflections_received")
+    await ctx.store.enrollments.update(participant.id, enrollment.course_id, tempo.heard)
     return say(_thanks(day, grown))
 
 
@@ -210,4 +212,5 @@ async def checked_in(ctx: Context, participant: Participant, tap: CheckInScore) 
     )
     await ctx.store.checkins.record(participant.id, checkin)
     await ctx.journey.count("checkins_received")
+    await ctx.store.enrollments.update(participant.id, tap.course, tempo.heard)
     return say(texts.CHECKIN_SAVED.format(score=checkin.score, day=tap.day))

@@ -24,8 +24,10 @@ from bot.conversation import (
     privacy,
     reflections,
     signup,
+    tempo,
 )
 from bot.conversation.buttons import (
+    CoachTap,
     CourseChoice,
     InEnglish,
     KeepAnswer,
@@ -41,8 +43,10 @@ from bot.conversation.steps import Step, set_step, step_of
 from bot.core import texts, texts_care, texts_coach
 from bot.core.button_data import SEPARATOR, ButtonData
 from bot.core.messages import Incoming, Kind
+from bot.delivery.answers import ShareAnswer
 from bot.delivery.items import CheckInScore
 from bot.delivery.journey import Journey
+from bot.delivery.tempo import PaceChoice
 from bot.safety import NONE, Assessment, assess
 from storage.crypto import UndecryptableText
 from storage.models import Participant
@@ -86,6 +90,7 @@ COMMANDS: tuple[Command, ...] = (
     ForParticipant(("dag", "day"), looking_back.day),
     ForParticipant(("antwoorden", "answers"), looking_back.answers),
     ForParticipant(("voortgang", "progress"), looking_back.progress),
+    ForParticipant(("tempo", "pace"), tempo.pace),
     ForParticipant(("coach",), coaching.coach),
 )
 
@@ -112,6 +117,9 @@ TAPS: tuple[OnTap[Any], ...] = (
     OnTap(RestartAnswer, signup.restart_answered),
     OnTap(CheckInScore, reflections.checked_in, refused=texts.CHECKIN_STALE),
     OnTap(KeepAnswer, reflections.keep_tapped),
+    OnTap(CoachTap, coaching.tapped),
+    OnTap(ShareAnswer, coaching.share_tapped),
+    OnTap(PaceChoice, tempo.tapped),
 )
 
 #: Free text in a step of a sign-up (or of changing the time) answers that step.
@@ -182,7 +190,7 @@ class Coach:
             known = await self._known(event)
         except UndecryptableText:
             return False
-        return known is not None and coaching.for_coach(known, event.replied_to)
+        return known is not None and await coaching.for_coach(self.ctx, known, event.replied_to)
 
     async def route(self, event: Incoming, found: Assessment = NONE) -> Replies:
         """The routine answer to an event, whatever the safety net heard in it. Someone whose
@@ -224,14 +232,14 @@ class Coach:
         """An unknown command; one a typo away from a known one is offered with a button."""
         typed = typed.lower()
         allowed = 1 if len(typed) <= 5 else 2  # a typo: a letter or two, not another word
-        close = sorted(
-            (Levenshtein.distance(typed, name), name)
-            for name in self.commands
+        close = sorted(  # equally close: the Dutch name (a command's first) before an alias
+            (Levenshtein.distance(typed, name), name != command.names[0], name)
+            for name, command in self.commands.items()
             if abs(len(name) - len(typed)) <= allowed
         )
         if not typed or not close or close[0][0] > allowed:
             return say(texts.UNKNOWN_COMMAND)
-        name = close[0][1]
+        name = close[0][2]
         return say(
             texts.DID_YOU_MEAN.format(command=name), (RunCommand(name=name).button(f"/{name}"),)
         )
@@ -263,7 +271,7 @@ class Coach:
         replied_to: str | None = None,
         found: Assessment = NONE,
     ) -> Replies:
-        if coaching.for_coach(participant, replied_to):
+        if await coaching.for_coach(self.ctx, participant, replied_to):
             return await coaching.asked(self.ctx, participant, text, found)
         step = step_of(participant)
         answer = TYPED.get(step) if step is not None else None

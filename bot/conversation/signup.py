@@ -49,11 +49,12 @@ async def begin(ctx: Context, participant: Participant, args: tuple[str, ...]) -
     """The course choice; or straight to the time with a known course; or, while a course
     runs, the question whether to start again."""
     wanted = args[0].lower() if args else None
+    await ctx.journey.catalogue.refresh()  # the course list names each course's newest version
     course_id = wanted if wanted in ctx.courses else None
     live = await ctx.live(participant.id)
     if live is not None:
         await set_step(ctx.store, participant, Step.RESTART, course_id)
-        course = ctx.courses.get(live.course_id)
+        course = ctx.journey.course_of(live)  # the version they read
         title = course.title if course else live.course_id
         length = course.length if course else live.current_day
         day = min(live.current_day, length)
@@ -70,7 +71,7 @@ async def begin(ctx: Context, participant: Participant, args: tuple[str, ...]) -
 
 
 async def choose_course(ctx: Context, participant: Participant, course_id: str) -> Replies:
-    course = ctx.courses[course_id]
+    course = await ctx.journey.catalogue.newest(course_id) or ctx.courses[course_id]
     await set_step(ctx.store, participant, Step.TIME, course_id)
     chosen = texts.COURSE_CHOSEN.format(title=course.title, description=course.description)
     return [Outgoing(chosen), Outgoing(texts.ASK_TIME, buttons=time_rows())]
@@ -129,8 +130,9 @@ async def rescheduled(ctx: Context, participant: Participant, template: str) -> 
 
 
 async def enroll(ctx: Context, participant: Participant, course_id: str) -> Replies:
-    """Start a course from day 1. Whatever course ran before ends here, answers kept."""
-    course = ctx.courses.get(course_id)
+    """Start a course from day 1, on its newest version. Whatever course ran before ends here,
+    answers kept."""
+    course = await ctx.journey.catalogue.newest(course_id)
     if course is None:
         await set_step(ctx.store, participant, Step.COURSE)
         return say(texts.UNKNOWN_COURSE, *course_rows(ctx.courses))

@@ -45,6 +45,16 @@ class Outgoing:
 DUTCH = frozenset({"nl", "fy"})
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file someone sent (a trainer's course file): its name, its size in bytes when the
+    platform says it, and the platform's id to fetch it by."""
+
+    file_id: str
+    name: str
+    size: int | None = None
+
+
 class Kind(StrEnum):
     TEXT = "text"  # free text
     COMMAND = "command"  # /name args
@@ -70,6 +80,8 @@ class Incoming:
     #: The language their app is set to, as the platform says it (Telegram's `language_code`,
     #: its first part: "en"); None when it does not say (WhatsApp, the console).
     language: str | None = None
+    #: A file that came with it (UNSUPPORTED, `what` "document"), fetched only for staff.
+    attachment: Attachment | None = None
 
     @property
     def visitor(self) -> bool:

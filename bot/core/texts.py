@@ -143,6 +143,7 @@ HELP = (
     "/dag 3: een eerdere dag nog eens lezen (en je antwoord erop geven)\n"
     "/antwoorden: je eigen antwoorden teruglezen\n"
     "/voortgang: waar je bent in je cursus\n"
+    "/tempo: elke dag, om de dag of in je eigen tempo een les\n"
     "/tijd: het tijdstip van je les veranderen\n"
     "/tijdzone: je tijdzone veranderen\n"
     "/pauze: even niets ontvangen\n"
@@ -185,6 +186,7 @@ MENU = [
     ("start", "Een cursus kiezen"),
     ("vandaag", "De les van vandaag nog eens"),
     ("voortgang", "Waar je bent in je cursus"),
+    ("tempo", "Hoe vaak je een les krijgt"),
     ("tijd", "Het tijdstip van je les veranderen"),
     ("tijdzone", "Je tijdzone veranderen"),
     ("pauze", "Even niets ontvangen"),
@@ -205,15 +207,13 @@ PRIVACY = (
     "• je vragen via /coach, en de antwoorden\n"
     "• als een bericht aan jou mislukt: een foutregel, zonder inhoud\n"
     "{extra}\n"
-    "Waarom: om je lessen op jouw tijd te sturen, en zodat jij later kunt terugkijken. Voor "
-    "niets anders.\n\n"
-    "Wie het ziet: geen mens leest je antwoorden. Je vragen via /coach (met je naam) lezen "
-    "alleen de coaches. Beheerders zien alleen je voortgang en "
+    "Waarom: om je lessen op jouw tijd te sturen en je te laten terugkijken. Niets anders.\n\n"
+    "Wie het ziet: geen mens leest je antwoorden. Je vragen via /coach (met je naam) en wat je "
+    "zelf met ze deelt, lezen alleen de coaches. Beheerders zien alleen je voortgang en "
     "aantallen, nooit {hidden} of wat jij schrijft.{carrier}\n\n"
     "{how_long}\n\n"
-    "Met /mijngegevens krijg je alles als bestand, met /wisgegevens wis je alles, meteen en "
-    "voorgoed. Klopt er iets niet, dan kun je een klacht indienen bij de Autoriteit "
-    "Persoonsgegevens."
+    "Met /mijngegevens krijg je alles als bestand, met /wisgegevens wis je alles voorgoed. "
+    "Klopt er iets niet, dan kun je een klacht indienen bij de Autoriteit Persoonsgegevens."
 )
 #: What identifies them, per channel, and what operators never see of it.
 PRIVACY_IDENTITY_TELEGRAM = "je voornaam en je chat-id, zoals Telegram ze doorgeeft"

@@ -16,8 +16,10 @@ COACH_INTRO = (
     "Je vraag gaat naar de coaches van je cursus: echte mensen. Alleen wat je hierna stuurt, "
     "lezen zij; je antwoorden in de cursus nooit.\n"
     "Meestal heb je binnen een werkdag antwoord, hier in deze chat.{later}\n\n"
-    "Typ je vraag maar. Toch niet? Typ /coach stop."
+    "Typ je vraag maar. Toch niet? Tik op de knop of typ /coach stop."
 )
+#: The button under the intro and the confirmation that ends the conversation (/coach stop).
+STOP_BUTTON = "Gesprek stoppen"
 #: Outside the coaches' hours, after the intro's and the confirmation's time line.
 COACH_LATER = " Nu zijn ze er niet: reken op antwoord vanaf {when}."
 COACH_SENT = "Je vraag is naar je coach gestuurd. Het antwoord komt hier.{later}"
@@ -31,10 +33,29 @@ COACH_NONE = (
 #: The first line of a coach's answer in the participant's chat; a reply to it goes back.
 COACH_ANSWER_MARK = "💬 Je coach:"
 COACH_ANSWER = COACH_ANSWER_MARK + "\n\n{text}\n\nTerugschrijven? Reageer op dit bericht."
+#: The same on WhatsApp, where what they write next goes to the coach while no lesson asks.
+COACH_ANSWER_ANY = (
+    COACH_ANSWER_MARK + "\n\n{text}\n\nTerugschrijven? Stuur gewoon een bericht. Wacht er nog "
+    "een vraag uit je les op je antwoord, typ dan eerst /coach."
+)
 COACH_CLOSED_BY_COACH = "Je coach heeft het gesprek gesloten. Nog een vraag? Typ /coach."
 COACH_CLOSED_IDLE = (
     "Je gesprek met de coach is gesloten: er kwam een week geen bericht. Nog een vraag? Typ /coach."
 )
+#: Under an answer of /antwoorden (a message of one day, or of several).
+SHARE_BUTTON = "Deel dit met je coach"
+SHARE_DAY = "Deel dag {day} met je coach"
+SHARE_ASK = (
+    "Wil je je antwoord op dag {day} delen met je coach? Alleen dit antwoord gaat naar de "
+    "coaches van je cursus, verder niets."
+)
+SHARE_YES = "Ja, deel het"
+SHARE_NO = "Nee"
+SHARE_NOT = "Goed, ik deel het niet. Niemand leest je antwoorden."
+SHARE_DONE = "Je antwoord op dag {day} is naar je coach gestuurd. Het antwoord komt hier."
+SHARE_GONE = "Dat antwoord vind ik niet meer. Met /antwoorden zie je wat er nog is."
+#: What the coaches read of a shared answer (the participant chose to share it).
+SHARED = "Mijn antwoord op dag {day} ({title}):\n\n{text}"
 #: In a help reply to a message meant for a coach, instead of "nobody reads along here".
 COACH_READS_LATER = (
     "Je coach leest je bericht, maar niet meteen. Neem dus nu zelf contact op: met dit nummer, "
@@ -56,6 +77,8 @@ ALREADY_TAKEN = "#{tid} is al opgepakt door {coach}."
 ANSWER_SENT = "Verstuurd naar {name} (#{tid})."
 CLOSED = "#{tid} is gesloten; {name} krijgt daar bericht van."
 GONE = "Dat gesprek is gesloten of bestaat niet meer."
+#: What the coaches' copies of a thread say once the participant had everything erased.
+ERASED = "(gewist)"
 PARTICIPANT_CLOSED = "#{tid}: {name} heeft het gesprek gesloten."
 IDLE_CLOSED = "#{tid} van {name} is gesloten: een week geen bericht."
 INBOX_EMPTY = "Geen open vragen."

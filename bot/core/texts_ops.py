@@ -36,7 +36,13 @@ STATS_DANGER = (
     "Hulp geboden (24 uur / 7 dagen): {day}/{week}, waarvan acuut {acute_day}/{acute_week}"
 )
 STATS_DANGER_KINDS = "  per soort: {kinds}"
-STATS_THREADS = "Vragen aan coaches: {open} open, waarvan {urgent} dringend"
+STATS_THREADS = (
+    "Vragen aan coaches: {open} open, waarvan {urgent} dringend; {long} wachten langer dan een dag"
+)
+STATS_FIRST_ANSWER = (
+    "  eerste antwoord na (laatste 30 dagen, {count} keer): mediaan {median}, p90 {p90}"
+)
+STATS_NO_ANSWER = "geen"
 #: The safety net's categories as operators read them (counts only, never words).
 DANGER_KIND = {
     "suicide_plan": "plan tot zelfdoding",
@@ -125,6 +131,7 @@ USER_ENDED = "  geëindigd op {when} ({reason})"
 USER_FOLLOWUP = "  nabericht: {when} (hun tijd)"
 USER_COUNTS = "Reflecties: {reflections} · check-ins: {checkins}"
 
+PROBLEM_COACH_URGENT = "dringende vragen aan de coaches die al langer dan een uur wachten: {count}"
 PROBLEM_FAILURE_BURST = "{count} mislukte berichten in het laatste uur (zie /errors)"
 ALERT_HEADING = "Let op, er is iets mis met druppel:"
 ALERT_RESOLVED = (
@@ -137,3 +144,4 @@ DIGEST_NUMBERS = (
     "(acuut {acute})"
 )
 DIGEST_DANGER_KINDS = "Hulp geboden per soort: {kinds}"
+DIGEST_THREADS = "Vragen aan coaches die langer dan 24 uur wachten: {count}"

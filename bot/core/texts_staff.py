@@ -11,6 +11,7 @@ STAFF_MENU_TRAINER = [
     ("broadcasts", "Recente berichten en hoe ze gingen"),
     ("preview", "Een cursus lezen zoals deelnemers hem krijgen"),
     ("inbox", "Open vragen van deelnemers"),
+    ("rapport", "Een cursus per dag, als CSV"),
 ]
 STAFF_MENU_OPERATOR = [
     ("trainer", "Trainer toevoegen of verwijderen"),

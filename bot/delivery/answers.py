@@ -9,14 +9,30 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from typing import Annotated, ClassVar, Literal
 
-from bot.core import texts
+from pydantic import Field
+
+from bot.core import texts, texts_coach
+from bot.core.button_data import ButtonData
+from bot.core.messages import Button
 from bot.safety import assess
 from courses.models import Course
+from courses.render import question
 from storage.models import CheckIn, Lane, QueueItem, ReflectionEntry
 
 #: Units per message (see `units`): well under the platforms' 4,096, read on a phone.
 CHUNK = 3000
+
+
+class ShareAnswer(ButtonData):
+    """Share one day's own answer with a coach: asked under /antwoorden ("sh:vraag:3:partner"),
+    then confirmed ("sh:ja:3:partner") or not ("sh:nee:3:partner")."""
+
+    prefix: ClassVar[str] = "sh"
+    step: Literal["vraag", "ja", "nee"]
+    day: Annotated[int, Field(ge=1)]
+    course: str
 
 
 def units(text: str) -> int:
@@ -59,7 +75,7 @@ def day_block(
     """One day as the participant sees it looking back: the question, then their words.
     `gentle` (the answers that close a course, which come unasked): a day whose words signalled
     danger shows a kind line and /hulp instead of them."""
-    lines = [texts.ANSWERS_DAY.format(day=day, title=course.day(day).title), course.day(day).prompt]
+    lines = [texts.ANSWERS_DAY.format(day=day, title=course.day(day).title), question(course, day)]
     if score is not None:
         lines.append(texts.ANSWERS_SCORE.format(score=score))
     if gentle and any(assess(entry.text).danger for entry in answers):
@@ -133,6 +149,24 @@ def queued(course_id: str, blocks: dict[int, str], lane: Lane) -> list[QueueItem
         QueueItem(lane=lane, kind="answers", course_id=course_id, day=first, index=last, part=part)
         for first, last, part in plan(blocks)
     ]
+
+
+def share_rows(
+    course_id: str, blocks: dict[int, str], first: int, last: int, part: int
+) -> tuple[tuple[Button, ...], ...]:
+    """Under a message of /antwoorden (the last part of a long day): a button per day in it
+    that shares that day's answer with a coach, once confirmed."""
+    days = [d for d in range(first, last + 1) if d in blocks]
+    if first == last and days and part < len(pieces(blocks[first])) - 1:
+        return ()
+    return tuple(
+        (
+            ShareAnswer(step="vraag", day=d, course=course_id).button(
+                texts_coach.SHARE_BUTTON if len(days) == 1 else texts_coach.SHARE_DAY.format(day=d)
+            ),
+        )
+        for d in days
+    )
 
 
 def render(blocks: dict[int, str], first: int, last: int, part: int) -> str | None:

@@ -26,7 +26,7 @@ ABOUT = "Alles wat druppel over jou bewaart. Geen mens leest je antwoorden."
 JSON = dict[str, Any]
 #: What a thread holds of the coaches, not of the participant: who they are, their copies.
 _COACHES_OWN: Any = {
-    "pid": True, "owner": True, "closed_by": True, "copies": True,
+    "pid": True, "owner": True, "closed_by": True, "copies": True, "shown": True,
     "messages": {"__all__": {"by"}},
 }  # fmt: skip
 

@@ -45,15 +45,22 @@ def outgoing(message: DayMessage, course_id: str, day: int) -> Outgoing:
 def day_items(course: Course, day: int, lane: Lane = Lane.LESSON) -> list[QueueItem]:
     """Every part of one day, in order."""
     return [
-        QueueItem(lane=lane, kind="day", course_id=course.id, day=day, index=i)
+        QueueItem(
+            lane=lane, kind="day", course_id=course.id, day=day, index=i, version=course.version
+        )
         for i in range(len(render_day(course, day)))
     ]
 
 
-def course_item(kind: str, course_id: str, day: int, index: int = 0) -> QueueItem:
+def course_item(
+    kind: str, course_id: str, day: int, index: int = 0, version: int | None = None
+) -> QueueItem:
     """A nudge, the end message of a course, a part of the follow-up after it, or the question
-    how someone is before a lesson (after a message of theirs signalled danger)."""
-    return QueueItem(lane=Lane.LESSON, kind=kind, course_id=course_id, day=day, index=index)
+    how someone is before a lesson (after a message of theirs signalled danger); on `version`
+    of the course (None: the enrollment's when it is sent)."""
+    return QueueItem(
+        lane=Lane.LESSON, kind=kind, course_id=course_id, day=day, index=index, version=version
+    )
 
 
 def reply_item(message: Outgoing) -> QueueItem:
@@ -66,6 +73,10 @@ def reply_item(message: Outgoing) -> QueueItem:
             [StoredButton(label=b.label, data=b.data) for b in row] for row in message.buttons
         ],
         image=None if message.image is None else base64.b64encode(message.image).decode("ascii"),
+        document=None if message.document is None else message.document[0],
+        content=None
+        if message.document is None
+        else base64.b64encode(message.document[1]).decode("ascii"),
     )
     return QueueItem(lane=Lane.REPLY, kind="text", message=stored)
 
@@ -84,14 +95,24 @@ def reply_items(messages: Sequence[Outgoing]) -> list[QueueItem]:
     return [reply_item(m) for m in messages]
 
 
-def render(item: QueueItem, courses: Mapping[str, Course]) -> Outgoing | None:
-    """The message an item names, or None when it names nothing that exists any more."""
+def render(
+    item: QueueItem, courses: Mapping[str, Course], answers: Mapping[int, str] | None = None
+) -> Outgoing | None:
+    """The message an item names, or None when it names nothing that exists any more;
+    `answers` fill a part that quotes the participant's earlier answer (bot/delivery/quoting.py)."""
     if item.kind == "text":
         if item.message is None:
             return None
         rows = tuple(tuple(Button(b.label, b.data) for b in row) for row in item.message.buttons)
         image = _image(item.message.image)
-        return Outgoing(item.message.text, heading=item.message.heading, buttons=rows, image=image)
+        content = _image(item.message.content)
+        document = None
+        if item.message.document is not None and content is not None:
+            document = (item.message.document, content)
+        return Outgoing(
+            item.message.text, heading=item.message.heading, buttons=rows, image=image,
+            document=document,
+        )  # fmt: skip
     course = courses.get(item.course_id or "")
     if course is None or item.day is None or not 1 <= item.day <= course.length:
         return None
@@ -106,7 +127,7 @@ def render(item: QueueItem, courses: Mapping[str, Course]) -> Outgoing | None:
         if course.followup is None or item.index > 1:
             return None
         return Outgoing(course.followup.text if item.index == 0 else course.followup.prompt)
-    messages = render_day(course, item.day)
+    messages = render_day(course, item.day, {} if answers is None else answers)
     if item.index >= len(messages):
         return None
     return outgoing(messages[item.index], course.id, item.day)

@@ -6,14 +6,16 @@ where an enrollment stands in the due index; and how a course pauses or ends, wh
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import texts
 from bot.core.counters import CounterName, Counters
-from courses.models import Course, Pacing
+from bot.delivery import tempo
+from bot.delivery.catalogue import Catalogue
+from courses.models import Course
 from scheduler.clock import Clock
 from scheduler.localtime import local_day, next_delivery
 from storage.keys import enrollment_member
@@ -66,10 +68,25 @@ def pausing(reason: str | None = None) -> Change:
 @dataclass(frozen=True)
 class Journey:
     store: Store
-    courses: dict[str, Course]
+    #: Given the shipped courses, this becomes their Catalogue (every version, bot/delivery/
+    #: catalogue.py): as a mapping, each course's newest version.
+    courses: Mapping[str, Course]
     clock: Clock
     default_timezone: str
     counters: Counters | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.courses, Catalogue):
+            object.__setattr__(self, "courses", Catalogue(self.courses, self.store.versions))
+
+    @property
+    def catalogue(self) -> Catalogue:
+        assert isinstance(self.courses, Catalogue)
+        return self.courses
+
+    def course_of(self, enrollment: Enrollment) -> Course | None:
+        """The version of the course an enrollment reads, as this process has it."""
+        return self.catalogue.cached(enrollment.course_id, enrollment.course_version)
 
     async def count(self, name: CounterName, n: int = 1) -> None:
         """Add to an operator's counter (in Redis, shared by every process); never fails."""
@@ -80,26 +97,30 @@ class Journey:
         """The enrollment the participant is in now: the latest one that was not stopped."""
         enrollments = await self.store.enrollments.for_participant(pid)
         live = [e for e in enrollments if e.status in CURRENT]
+        if live:
+            await self.catalogue.of(live[-1])  # read once, for what is said of it next
         return live[-1] if live else None
 
     def next_lesson_time(
         self, participant: Participant, enrollment: Enrollment, now: datetime
     ) -> datetime:
-        """The next delivery time, never on a local day that already had a lesson."""
-        due = next_delivery(now, participant.timezone, participant.delivery_time)
+        """The next delivery time, never on a local day that already had a lesson (and, every
+        other day, not on the day after it either)."""
+        zone = participant.timezone
+        due = next_delivery(now, zone, participant.delivery_time)
         last = enrollment.last_delivered_at
-        if last is not None and local_day(due, participant.timezone) <= local_day(
-            last, participant.timezone
-        ):
-            due = next_delivery(due, participant.timezone, participant.delivery_time)
+        apart = tempo.days_apart(self.courses.get(enrollment.course_id), enrollment)
+        while last is not None and (local_day(due, zone) - local_day(last, zone)).days < apart:
+            due = next_delivery(due, zone, participant.delivery_time)
         return due
 
     def awaits_reflection(self, enrollment: Enrollment) -> bool:
-        """With after-reflection pacing, the next lesson waits for an answer to the last one."""
-        course = self.courses.get(enrollment.course_id)
+        """At their own pace (the course's after-reflection pacing, or their choice), the next
+        lesson waits for an answer to the last one."""
+        course = self.course_of(enrollment)
         return (
             course is not None
-            and course.pacing is Pacing.AFTER_REFLECTION
+            and tempo.waits_for_answer(course, enrollment)
             and enrollment.last_delivered_day > enrollment.reflected_day
         )
 
@@ -115,7 +136,7 @@ class Journey:
         the participant's own zone (the course's nudge window), so it never wakes anyone, and
         kept before the next lesson (else the evening before it; with no room, no nudge).
         The last day always gets a time: the course's end waits for it."""
-        course = self.courses.get(enrollment.course_id)
+        course = self.course_of(enrollment)
         if course is None:
             return None
         if course.day(day).nudge is None and day < course.length:
@@ -158,7 +179,7 @@ class Journey:
         enrollment.status = EnrollmentStatus.COMPLETED
         enrollment.ended_at = now
         enrollment.next_due = enrollment.nudge_due = None
-        course = self.courses.get(enrollment.course_id)
+        course = self.course_of(enrollment)
         if course is not None and course.followup is not None:
             some_days = now + timedelta(days=course.followup.after_days - 1)
             enrollment.followup_due = next_delivery(
@@ -167,7 +188,7 @@ class Journey:
 
     def past_last_day(self, enrollment: Enrollment) -> bool:
         """Every day was sent; only the end (after an answer, or the nudge) is left."""
-        course = self.courses.get(enrollment.course_id)
+        course = self.course_of(enrollment)
         return course is not None and enrollment.current_day > course.length
 
     async def change(self, pid: str, course_id: str, change: Change) -> Enrollment | None:
@@ -206,6 +227,7 @@ class Journey:
             course_id=course.id,
             status=EnrollmentStatus.ACTIVE,
             started_at=now,
+            course_version=course.version,
         )
         enrollment.next_due = self.next_lesson_time(participant, enrollment, now)
         return enrollment

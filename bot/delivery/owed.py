@@ -15,12 +15,13 @@ from redis.asyncio.client import Pipeline
 
 from bot.core import texts, texts_coach
 from bot.core.messages import Outgoing
-from bot.delivery import answers
+from bot.delivery import answers, quoting, tempo
 from bot.delivery.drain import Drainer, Sender
 from bot.delivery.export import EXPORT_NAME, export
 from bot.delivery.items import course_item, day_items, render
 from bot.delivery.journey import Journey, pausing, stopping
 from bot.delivery.summary import summary
+from courses.models import Course
 from storage.crypto import UndecryptableText
 from storage.enrollments import Read
 from storage.keys import chat_member, parse_member
@@ -57,6 +58,9 @@ class Deliveries:
         #: The same for families of members named by a prefix (a trainer's preview, "pv:...",
         #: a broadcast, "bc:...").
         self.prefix_jobs: dict[str, Callable[[str], Awaitable[datetime | None]]] = {}
+        #: Whether a coach is there to share an answer with (None: there are no coaches); the
+        #: answers asked for with /antwoorden then come with a button that shares them.
+        self.coaches: Callable[[], Awaitable[bool]] | None = None
 
     async def render(self, pid: str, item: QueueItem) -> Outgoing | None:
         """The message a queued item names, read at the moment it is sent."""
@@ -69,22 +73,42 @@ class Deliveries:
             return Outgoing(texts.EXPORT_CAPTION, document=(EXPORT_NAME, content))
         if item.kind == "coach":
             return await self._coach(pid, item)
+        course = await self._course(pid, item) if item.course_id else None
+        courses = {course.id: course} if course is not None else {}
         if item.kind == "summary":
-            course = self.journey.courses.get(item.course_id or "")
             if course is None:
                 return None
-            return await summary(course, await self.store.checkins.all(pid))
-        return render(item, self.journey.courses)
+            quote = course.summary_quote
+            days = {quote.quote} if quote is not None else set()
+            own = await quoting.remembered(self.store, pid, course, days)
+            return await summary(course, await self.store.checkins.all(pid), own)
+        if item.kind == "day" and course is not None and item.day is not None:
+            days = quoting.wanted(course, item.day, item.index)
+            own = await quoting.remembered(self.store, pid, course, days)
+            return render(item, courses, own)
+        return render(item, courses)
+
+    async def _course(self, pid: str, item: QueueItem) -> Course | None:
+        """The version of the course an item was queued from; for one queued before courses
+        had versions, its enrollment's."""
+        course_id, version = item.course_id or "", item.version
+        if version is None:
+            enrollment = await self.store.enrollments.get(pid, course_id)
+            version = enrollment.course_version if enrollment is not None else 1
+        return await self.journey.catalogue.version(course_id, version)
 
     async def _coach(self, pid: str, item: QueueItem) -> Outgoing | None:
         """A coach's answer, read from the participant's thread as it is sent."""
         thread = await self.store.threads.get(pid, item.thread or "")
         if thread is None or item.index >= len(thread.messages):
             return None
-        return Outgoing(texts_coach.COACH_ANSWER.format(text=thread.messages[item.index].text))
+        participant = await self.store.participants.get(pid)
+        whatsapp = participant is not None and participant.channel is Channel.WHATSAPP
+        template = texts_coach.COACH_ANSWER_ANY if whatsapp else texts_coach.COACH_ANSWER
+        return Outgoing(template.format(text=thread.messages[item.index].text))
 
     async def _answers(self, pid: str, item: QueueItem) -> Outgoing | None:
-        course = self.journey.courses.get(item.course_id or "")
+        course = await self._course(pid, item)
         if course is None or item.day is None:
             return None
         readable, _ = await self.store.reflections.readable(pid)  # the rest: said at /antwoorden
@@ -92,7 +116,12 @@ class Deliveries:
         gentle = item.lane is Lane.LESSON
         blocks = answers.by_day(course, readable, await self.store.checkins.all(pid), gentle)
         text = answers.render(blocks, item.day, item.index, item.part)
-        return None if text is None else Outgoing(text)
+        if text is None:
+            return None
+        if gentle or self.coaches is None or not await self.coaches():
+            return Outgoing(text)
+        rows = answers.share_rows(course.id, blocks, item.day, item.index, item.part)
+        return Outgoing(text, buttons=rows)
 
     async def on_due(self, member: str) -> datetime | None:
         """Handle one claimed member; returns when it should next be looked at."""
@@ -124,38 +153,35 @@ class Deliveries:
         participant, enrollment = read.participant, read.enrollment
         if participant is None or enrollment is None:
             return None
-        after: Enrollment | None = None
-        if enrollment.status is EnrollmentStatus.ACTIVE:
-            after = await self._deliver_owed(participant, read)
-        elif enrollment.status is EnrollmentStatus.COMPLETED:
+        active = enrollment.status is EnrollmentStatus.ACTIVE
+        after = await self._deliver_owed(participant, read) if active else None
+        if enrollment.status is EnrollmentStatus.COMPLETED:
             await self._followup(participant, enrollment)
         await self.drain(pid, participant)
-        # A lesson's step knows what it stored; any change since (by the participant, or as
-        # they turned out unreachable) put the member in the due index anew, which a finish
-        # with this time does not overrule.
+        # What a lesson stored: any change since rescheduled the member, which a finish keeps.
         current = after or await self.store.enrollments.get(pid, course_id)
         return None if current is None else current.wake_at()
 
     async def _deliver_owed(self, participant: Participant, read: Read) -> Enrollment | None:
         """What is owed now; returns the enrollment as a lesson left it (None: look it up)."""
-        enrollment = read.enrollment
+        enrollment, now = read.enrollment, self.journey.clock.now()
         assert enrollment is not None
-        now = self.journey.clock.now()
         if enrollment.course_id not in self.journey.courses:
             await self._park(participant, enrollment.course_id, now)
             return None
         if enrollment.next_due is not None and enrollment.next_due <= now:
-            day = enrollment.current_day
-            return await self._lesson(participant, enrollment.course_id, day, now, read)
+            version, day = await self.journey.catalogue.moved(enrollment), enrollment.current_day
+            return await self._lesson(participant, enrollment.course_id, day, now, version, read)
         if enrollment.nudge_due is not None and enrollment.nudge_due <= now:
             await self._nudge(participant, enrollment, now)
         return None
 
     async def _lesson(
-        self, participant: Participant, course_id: str, day: int, now: datetime,
+        self, participant: Participant, course_id: str, day: int, now: datetime, version: int,
         read: Read | None = None,
     ) -> Enrollment | None:  # fmt: skip
-        course = self.journey.courses.get(course_id)
+        """Day `day` of the course, on `version` (a migration's from this day on)."""
+        course = await self.journey.catalogue.version(course_id, version)
         if course is None:
             await self._park(participant, course_id, now)
             return None
@@ -170,8 +196,11 @@ class Deliveries:
                 return None  # someone else delivered it, or the participant paused or stopped
             if e.next_due is None or e.next_due > now:
                 return None
+            if not last and tempo.offer_due(e, day):  # after quiet days: a choice of pace
+                e.pace_offered = True
             e.last_delivered_day = day
             e.current_day = day + 1
+            e.course_version = course.version
             e.care_check = False  # asked, just before this lesson (see `queue` below)
             e.last_delivered_at = now
             if last or self.journey.awaits_reflection(e):
@@ -181,9 +210,11 @@ class Deliveries:
             e.nudge_due = self.journey.nudge_time(participant, e, day, now, e.next_due)
             return e
 
-        def queue(pipe: Pipeline, before: Enrollment, _after: Enrollment) -> None:
+        def queue(pipe: Pipeline, before: Enrollment, after: Enrollment) -> None:
             # After a message that signalled danger, the lesson starts by asking how they are.
             ask = [course_item("care", course_id, day)] if before.care_check else []
+            if after.pace_offered and not before.pace_offered:
+                ask.append(tempo.offer(course_id))
             self.store.queue.queue(pipe, participant.id, [*ask, *items])
 
         after = await self.store.enrollments.update(participant.id, course_id, advance, queue, read)
@@ -254,7 +285,7 @@ class Deliveries:
         def queue(pipe: Pipeline, before: Enrollment, after: Enrollment) -> None:
             items = []
             if after.nudged_day == day and before.nudged_day != day:
-                items.append(course_item("nudge", course_id, day))
+                items.append(course_item("nudge", course_id, day, version=before.course_version))
             if last and after.status is EnrollmentStatus.COMPLETED:
                 items.append(course_item("end", course_id, day))
                 items += closing
@@ -268,7 +299,8 @@ class Deliveries:
 
     async def closing_items(self, pid: str, course_id: str) -> list[QueueItem]:
         """What follows the end of a course: the personal summary, then their own answers."""
-        course = self.journey.courses.get(course_id)
+        enrollment = await self.store.enrollments.get(pid, course_id)
+        course = await self.journey.catalogue.of(enrollment) if enrollment is not None else None
         if course is None:
             return []
         blocks = answers.by_day(
@@ -283,12 +315,13 @@ class Deliveries:
     async def _followup(self, participant: Participant, enrollment: Enrollment) -> None:
         """Some days after the end: one message asking how it goes, and one question."""
         now = self.journey.clock.now()
-        course = self.journey.courses.get(enrollment.course_id)
+        course = await self.journey.catalogue.of(enrollment)
         if enrollment.followup_due is None or enrollment.followup_due > now:
             return
         day = max(1, enrollment.last_delivered_day)
+        version = enrollment.course_version
         items = (
-            [course_item("followup", enrollment.course_id, day, i) for i in range(2)]
+            [course_item("followup", enrollment.course_id, day, i, version) for i in range(2)]
             if course is not None and course.followup is not None
             else []
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.core import texts
 from bot.core.messages import Outgoing
@@ -75,10 +75,15 @@ def chart(course_title: str, scored: Sequence[tuple[str, int]]) -> bytes:
     return buffer.getvalue()
 
 
-async def summary(course: Course, checkins: Sequence[CheckIn]) -> Outgoing:
-    """The summary message: the chart (when there are scores) with the sentences as caption."""
+async def summary(
+    course: Course, checkins: Sequence[CheckIn], answers: Mapping[int, str] | None = None
+) -> Outgoing:
+    """The summary message: the chart (when there are scores) with the sentences as caption,
+    and the course's line that quotes one of their answers (`answers`, read as it is sent)."""
     scored = themes(course, checkins)
     text = sentences(scored, course.summary_nothing_strong)
+    if course.summary_quote is not None:
+        text = f"{text}\n\n{course.summary_quote.render(answers or {})}"
     if not scored:
         return Outgoing(text)
     image = await asyncio.to_thread(chart, course.title, scored)

@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import texts, texts_ops
+from bot.core import texts, texts_ops, texts_report
 from bot.core.counters import DANGER_CATEGORIES, DANGER_PREFIX, Counters
 from bot.core.messages import Incoming, Kind, Outgoing
 from bot.delivery.journey import Journey
+from bot.ops import coaching
 from bot.ops.charts import stats_chart
 from bot.ops.find import find
 from bot.ops.health import MAX_LAG, SLOW_PING, Health, check
@@ -89,7 +90,9 @@ class OperatorCommands:
     # -- /stats -------------------------------------------------------------------------------
     async def stats(self) -> Replies:
         """The chart (with a short caption), then the numbers as a message of their own."""
-        found = await collect(self.store, self.journey.courses, self.counters)
+        found = await collect(
+            self.store, self.journey.courses, self.counters, self.journey.clock.now()
+        )
         chart = await asyncio.to_thread(stats_chart, [c.series() for c in found.courses])
         return [Outgoing(texts_ops.STATS_CAPTION, image=chart), Outgoing(stats_text(found))]
 
@@ -193,7 +196,7 @@ class OperatorCommands:
         return _say(*lines)
 
     def _enrollment_lines(self, participant: Participant, e: Enrollment) -> list[str]:
-        course = self.journey.courses.get(e.course_id)
+        course = self.journey.course_of(e)  # the version they read
         zone = ZoneInfo(participant.timezone)
         today = self.journey.clock.now().astimezone(zone).date()
         lines = [
@@ -265,6 +268,12 @@ def stats_text(found: Stats) -> str:
         last = course.last_reached_day()
         if not last:
             lines.append(texts_ops.STATS_NO_DAYS)
+        most = course.most_stopped()
+        lines.append(
+            texts_report.STATS_NOBODY_STOPPED
+            if most is None
+            else texts_report.STATS_MOST_STOP.format(day=most[0], count=most[1])
+        )
         for day in range(1, last + 1):
             lines.append(
                 texts_ops.STATS_DAY.format(
@@ -307,9 +316,7 @@ def stats_text(found: Stats) -> str:
     seen = danger_kinds(found.last_week, found.last_day)
     if seen:
         lines.append(texts_ops.STATS_DANGER_KINDS.format(kinds=seen))
-    lines.append(
-        texts_ops.STATS_THREADS.format(open=found.threads_open, urgent=found.threads_urgent)
-    )
+    lines.extend(coaching.stats_lines(found.threads))
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.texts_retention import retention_notice
 from bot.delivery.journey import Journey
+from bot.ops.due_job import DueJob
 from storage.crypto import UndecryptableText
 from storage.keys import chat_member
 from storage.models import Lane, QueueItem, StoredMessage
@@ -25,21 +26,19 @@ MEMBER = "ops:retention"
 EVERY = timedelta(days=1)
 
 
-class Retention:
+class Retention(DueJob):
+    member = MEMBER
+
     def __init__(self, journey: Journey, days: int) -> None:
-        self.journey = journey
-        self.store = journey.store
+        super().__init__(journey)
         self.days = days
 
-    async def start(self) -> None:
-        """Make sure the pass is in the due index (a no-op when it is already due sooner)."""
-        if self.days:
-            await self.store.due.wake(MEMBER, self.journey.clock.now())
+    @property
+    def on(self) -> bool:
+        return bool(self.days)
 
-    async def run(self) -> datetime | None:
-        """The due member's turn: a pass when the last one is a day old, then the next."""
-        if not self.days:
-            return None
+    async def turn(self) -> datetime | None:
+        """A pass when the last one is a day old, then the next."""
         now = self.journey.clock.now()
         last = await self.store.ops.retention_ran()
         if last is not None and now - last < EVERY:

@@ -1,11 +1,12 @@
 """Operators hear about trouble without asking: an alert once per incident, and a daily digest.
 
 The watch is a member of the due index (`ops:watch`), so exactly one worker runs it at a time
-and it survives restarts. Every minute it checks what /health checks, plus a burst of failures;
-a problem that was not there before is an alert to every operator, and one that went away is a
-short all-clear. The problems seen are kept in Redis, so a restart or another worker does not
-alert again for the same incident. At OPERATOR_DIGEST_TIME (in the default time zone) operators
-get yesterday's numbers and anything unhealthy.
+and it survives restarts. Every minute it checks what /health checks, plus a burst of failures
+and an urgent question to the coaches waiting over an hour; a problem that was not there before
+is an alert to every operator, and one that went away is a short all-clear. The problems seen
+are kept in Redis, so a restart or another worker does not alert again for the same incident.
+At OPERATOR_DIGEST_TIME (in the default time zone) operators get yesterday's numbers (with the
+questions to coaches waiting over a day) and anything unhealthy.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from bot.core.messages import Outgoing
 from bot.delivery.drain import Sender
 from bot.delivery.errors import DeliveryError
 from bot.delivery.journey import Journey
+from bot.ops import coaching
 from bot.ops.commands import OperatorCommands, danger_kinds, problems
+from bot.ops.due_job import DueJob
 from bot.ops.health import check
 from scheduler.clock import Clock, RealClock
 from scheduler.localtime import next_delivery
@@ -36,7 +39,9 @@ FAILURE_BURST = 100
 FAILURES = ("failures_transient", "failures_gone", "failures_rejected", "failures_parked")
 
 
-class Watch:
+class Watch(DueJob):
+    member = MEMBER
+
     def __init__(
         self,
         journey: Journey,
@@ -46,8 +51,7 @@ class Watch:
         digest_at: time | None = time(8, 0),
         real_clock: Clock | None = None,
     ) -> None:
-        self.journey = journey
-        self.store = journey.store
+        super().__init__(journey)
         self.ops = ops
         self.operators = sorted(operators)
         self.senders = senders
@@ -55,18 +59,17 @@ class Watch:
         self.real_clock = real_clock or RealClock()
         self.counters = journey.counters or Counters(journey.store)
 
-    async def start(self) -> None:
-        """Make sure the watch is in the due index (a no-op when it is already due sooner)."""
-        if self.operators:
-            await self.store.due.wake(MEMBER, self.journey.clock.now())
+    @property
+    def on(self) -> bool:
+        return bool(self.operators)
 
-    async def run(self) -> datetime | None:
-        if not self.operators:
-            return None
+    async def turn(self) -> datetime | None:
         clock = self.journey.clock
-        found = await self._problems()
+        await self.store.blank_pending()  # coaches' copies an erasure elsewhere left to do
+        threads = await coaching.thread_numbers(self.store, clock.now())
+        found = await self._problems() | coaching.problem(threads)
         await self._alert(found)
-        await self._digest(found)
+        await self._digest(found, threads)
         return clock.now() + timedelta(seconds=clock.to_course_seconds(EVERY))
 
     async def _problems(self) -> dict[str, str]:
@@ -92,7 +95,7 @@ class Watch:
             await self.store.ops.set_incidents(set(found))
             log.warning("operators alerted: %d new problems, %d resolved", len(new), len(gone))
 
-    async def _digest(self, found: dict[str, str]) -> None:
+    async def _digest(self, found: dict[str, str], threads: coaching.ThreadNumbers) -> None:
         if self.digest_at is None:
             return
         now = self.real_clock.now()
@@ -119,6 +122,7 @@ class Watch:
                 if (kinds := danger_kinds(day))
                 else []
             ),
+            texts_ops.DIGEST_THREADS.format(count=threads.waiting_long),
             texts_ops.HEALTH_OK if not found else texts_ops.HEALTH_PROBLEMS,
             *(f"• {text}" for text in found.values()),
         ]

@@ -149,8 +149,12 @@ class Context:
         sentence or the next) that is over now ("het gaat nu goed", "I'm safe"), and nothing
         says it came back ("weer", "still")."""
         tokens = found.tokens
+        # The next sentence tells of the same past ("Ik sneed mezelf. Dat was als tiener."),
+        # unless it tells of someone else's ("Hij zegt dat hij vroeger ook zo is opgevoed").
+        theirs = {tokens[at].sentence for at in self._at("third_person", found)}
         if not any(
-            tokens[at].sentence in sentence or tokens[at].sentence - 1 in sentence
+            tokens[at].sentence in sentence
+            or (tokens[at].sentence - 1 in sentence and tokens[at].sentence not in theirs)
             for at in self._at("long_ago", found)
         ):
             return False

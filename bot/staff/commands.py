@@ -23,6 +23,8 @@ from bot.ops.commands import OperatorCommands
 from bot.staff.inbox import Inbox
 from bot.staff.preview import PREFIX as PREVIEW_PREFIX
 from bot.staff.preview import Previews
+from bot.staff.publish import PUBLISH, Publishing
+from bot.staff.report import report
 from bot.staff.roles import Role, Roles, user_hash
 from scheduler.localtime import parse_time_of_day
 from storage.models import Broadcast, BroadcastState, StaffDraft, TrainerGrant
@@ -61,9 +63,10 @@ class Staff:
         self.store = deliveries.store
         self.journey = deliveries.journey
         self.previews = Previews(
-            self.store, self.journey.clock, self.journey.courses, deliveries.senders,
+            self.store, self.journey.clock, self.journey.catalogue, deliveries.senders,
             preview_day_seconds,
         )  # fmt: skip
+        self.publishing = Publishing(self.store, self.journey.catalogue, self.journey.clock)
         deliveries.prefix_jobs[PREVIEW_PREFIX] = self.previews.run
         #: Broadcasts keep their recipients' queues filled, a step at a time, through the due
         #: index; `budget` is set by the wiring to the channels' bulk pace.
@@ -88,6 +91,8 @@ class Staff:
         coached = await self.inbox.handle(event)
         if coached is not None:
             return coached
+        if event.kind is Kind.UNSUPPORTED and event.attachment is not None:
+            return await self.publishing.received(event)  # a course file to publish
         if event.kind is Kind.COMMAND:
             command = event.command or ""
             if command == "broadcast":
@@ -95,7 +100,9 @@ class Staff:
             if command == "broadcasts":
                 return await self._broadcasts()
             if command == "preview":
-                return await self._preview(event)
+                return await self.previews.command(event, event.args[0] if event.args else "")
+            if command in ("rapport", "report"):
+                return [await report(self.store, self.journey.catalogue, event.args)]
             if role is Role.OPERATOR and command == "trainer":
                 return await self._trainer(event)
             if role is Role.OPERATOR and command == "trainers":
@@ -139,7 +146,9 @@ class Staff:
         if kind == "x":
             return await self._stop(event.chat_id, role, value)
         if kind == "pv":
-            return await self._preview(event, value)
+            return await self.previews.command(event, value)
+        if kind == PUBLISH:
+            return await self.publishing.tapped(event, value)
         if draft is None:
             return _say(texts_staff.BROADCAST_STALE)
         if kind == "d" and value in courses:
@@ -280,25 +289,6 @@ class Staff:
                 )
             )
         return _say("\n".join(lines))
-
-    # -- previews -----------------------------------------------------------------------------
-    async def _preview(self, event: Incoming, chosen: str | None = None) -> Replies:
-        me = user_hash(event.chat_id)
-        wanted = chosen if chosen is not None else (event.args[0] if event.args else "")
-        if wanted.lower() == "stop":
-            stopped = await self.previews.stop(me)
-            return _say(texts.PREVIEW_STOPPED if stopped else texts.PREVIEW_NONE)
-        course = self.journey.courses.get(wanted.lower())
-        if course is None:
-            buttons = [
-                (Button(c.button, f"b:pv:{c.id}"),)
-                for c in sorted(self.journey.courses.values(), key=lambda c: c.title)
-            ]
-            text = texts.PREVIEW_UNKNOWN if wanted else texts.PREVIEW_CHOOSE
-            return _say(text, *buttons)
-        await self.previews.start(me, event.chat_id, event.channel, course.id)
-        seconds = self.previews.day_seconds
-        return _say(texts.PREVIEW_STARTED.format(title=course.title, seconds=seconds))
 
     # -- the trainer role ---------------------------------------------------------------------
     async def _trainer(self, event: Incoming) -> Replies:

@@ -114,22 +114,55 @@ class Inbox:
             ),
         )
         message = Outgoing(text, buttons=() if thread.owner else buttons)
-        posted = await self._post([thread.owner] if thread.owner else await self.coaches(), message)
-        if posted:
-
-            def remember(t: Thread) -> Thread:
-                t.copies.update(posted)
-                return t
-
-            await self.store.threads.update(thread.pid, thread.id, remember)
+        await self._post(thread, message, question=first)
         await self.store.due.wake(MEMBER, thread.last_at + timedelta(seconds=IDLE_SECONDS))
 
     async def closed(self, participant: Participant, thread: Thread) -> None:
         text = texts_coach.PARTICIPANT_CLOSED.format(tid=thread.id, name=self._name(participant))
         await self._edit_all(thread, texts_coach.CLOSED_FOR_ALL, participant, exclude=None)
-        await self._post([thread.owner] if thread.owner else await self.coaches(), Outgoing(text))
+        await self._post(thread, Outgoing(text))
 
-    async def _post(self, chats: list[str], message: Outgoing) -> dict[str, str]:
+    async def blank(self, copies: list[tuple[str, str]]) -> None:
+        """An erased participant's threads as the coaches were shown them: each message edited
+        to say only that it was erased (a message Telegram no longer lets us edit stays)."""
+        sender = self._editor()
+        if sender is None:
+            return
+        for chat, message_id in copies:
+            try:
+                await sender.edit(chat, message_id, Outgoing(texts_coach.ERASED))
+            except DeliveryError as exc:
+                log.info("coach: could not blank a coach's copy: %s", exc)
+
+    async def _post(self, thread: Thread, message: Outgoing, question: bool = False) -> None:
+        """To the thread's owner, or to every coach while nobody owns it; each message kept in
+        the thread (the question's as the copy the others' edits go to), to edit or blank it."""
+        chats = [thread.owner] if thread.owner else await self.coaches()
+        posted = await self._send(chats, message)
+        if posted:
+            await self._remember(thread, posted, question)
+
+    async def _remember(self, thread: Thread, posted: dict[str, str], question: bool) -> None:
+        def remember(t: Thread) -> Thread:
+            if question:
+                t.copies.update(posted)
+            for chat, message_id in posted.items():
+                t.shown.setdefault(chat, []).append(message_id)
+            return t
+
+        await self.store.threads.update(thread.pid, thread.id, remember)
+
+    async def _tell(self, chat: str, text: str, *threads: Thread) -> Replies:
+        """A message to one coach that names a participant: posted and kept with the threads
+        it names, so an erasure blanks it too (a plain reply when it could not be posted)."""
+        posted = await self._send([chat], Outgoing(text))
+        if not posted:
+            return _say(text)
+        for thread in threads:
+            await self._remember(thread, posted, question=False)
+        return []
+
+    async def _send(self, chats: list[str], message: Outgoing) -> dict[str, str]:
         """Send to each coach directly; their message ids, to edit them later."""
         sender = self._editor()
         posted: dict[str, str] = {}
@@ -166,7 +199,7 @@ class Inbox:
         if event.chat_id not in await self.coaches():
             return None
         if event.kind is Kind.COMMAND and event.command == "inbox":
-            return await self.listing()
+            return await self.listing(event.chat_id)
         tapped = ThreadAction.read(event.data or "") if event.kind is Kind.BUTTON else None
         if tapped is not None:
             if tapped.action == "take":
@@ -216,7 +249,8 @@ class Inbox:
             return refused
         await self.store.threads.typing(event.chat_id, tid)
         participant = await self.store.participants.get(thread.pid)
-        return _say(texts_coach.TAKEN.format(tid=tid, name=self._name(participant)))
+        taken = texts_coach.TAKEN.format(tid=tid, name=self._name(participant))
+        return await self._tell(event.chat_id, taken, thread)
 
     async def answer(self, event: Incoming, tid: str) -> Replies:
         """A coach's answer: into the thread and into the participant's chat queue, in one
@@ -230,7 +264,7 @@ class Inbox:
         done = texts_coach.ANSWER_SENT.format(tid=tid, name=self._name(participant))
         last = thread.messages[-1] if thread.messages else None
         if last is not None and (last.who, last.by, last.text) == (Who.COACH, event.chat_id, words):
-            return _say(done)
+            return await self._tell(event.chat_id, done, thread)
         message = ThreadMessage(who=Who.COACH, at=self.clock.now(), text=words, by=event.chat_id)
 
         def queue(pipe: Pipeline, joined: Thread) -> None:
@@ -245,7 +279,7 @@ class Inbox:
         await self.deliveries.drain(thread.pid)
         await self.store.threads.typing(event.chat_id, None)
         await self.store.due.wake(MEMBER, joined.last_at + timedelta(seconds=IDLE_SECONDS))
-        return _say(done)
+        return await self._tell(event.chat_id, done, joined)
 
     async def _recheck(self, pid: str) -> None:
         """Should this process die before the chat is drained, the chat is looked at again."""
@@ -268,9 +302,10 @@ class Inbox:
         participant = await self.store.participants.get(thread.pid)
         await self._edit_all(closed, texts_coach.CLOSED_FOR_ALL, participant, event.chat_id)
         await self._queue(thread.pid, [reply_item(Outgoing(texts_coach.COACH_CLOSED_BY_COACH))])
-        return _say(texts_coach.CLOSED.format(tid=tid, name=self._name(participant)))
+        closing = texts_coach.CLOSED.format(tid=tid, name=self._name(participant))
+        return await self._tell(event.chat_id, closing, closed)
 
-    async def listing(self) -> Replies:
+    async def listing(self, chat: str) -> Replies:
         """/inbox: open threads, urgent first, then the longest waiting, then the answered."""
         threads = await self.store.threads.open_threads()
         if not threads:
@@ -292,7 +327,7 @@ class Inbox:
                 state=state,
             )  # fmt: skip
             lines.append(line)
-        return _say("\n".join(lines))
+        return await self._tell(chat, "\n".join(lines), *threads)
 
     # -- the week's quiet -----------------------------------------------------------------------
     async def sweep(self) -> datetime | None:

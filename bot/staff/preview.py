@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from bot.core import texts
-from bot.core.messages import Outgoing
+from bot.core.messages import Button, Incoming, Outgoing
+from bot.delivery.catalogue import Catalogue
 from bot.delivery.drain import Sender
 from bot.delivery.errors import DeliveryError
 from bot.delivery.items import outgoing
-from courses.models import Course
+from bot.staff.roles import user_hash
 from courses.render import render_day
 from scheduler.clock import Clock
 from storage.models import Channel, Lane, PreviewState
@@ -33,7 +34,7 @@ class Previews:
         self,
         store: Store,
         clock: Clock,
-        courses: Mapping[str, Course],
+        courses: Catalogue,
         senders: Mapping[Channel, Sender],
         day_seconds: float = 5.0,
     ) -> None:
@@ -43,8 +44,30 @@ class Previews:
         self.senders = senders
         self.day_seconds = day_seconds
 
-    async def start(self, user: str, chat_id: str, channel: Channel, course_id: str) -> None:
-        state = PreviewState(course_id=course_id, next_day=1, chat_id=chat_id, channel=channel)
+    async def command(self, event: Incoming, wanted: str) -> list[Outgoing]:
+        """`/preview COURSE`: its newest version, day by day; `/preview stop` ends it."""
+        me = user_hash(event.chat_id)
+        if wanted.lower() == "stop":
+            stopped = await self.stop(me)
+            return [Outgoing(texts.PREVIEW_STOPPED if stopped else texts.PREVIEW_NONE)]
+        course = await self.courses.newest(wanted.lower())
+        if course is None:
+            buttons = tuple(
+                (Button(c.button, f"b:pv:{c.id}"),)
+                for c in sorted(self.courses.values(), key=lambda c: c.title)
+            )
+            text = texts.PREVIEW_UNKNOWN if wanted else texts.PREVIEW_CHOOSE
+            return [Outgoing(text, buttons=buttons)]
+        await self.start(me, event.chat_id, event.channel, course.id, course.version)
+        seconds = self.day_seconds
+        return [Outgoing(texts.PREVIEW_STARTED.format(title=course.title, seconds=seconds))]
+
+    async def start(
+        self, user: str, chat_id: str, channel: Channel, course_id: str, version: int | None = None
+    ) -> None:
+        state = PreviewState(
+            course_id=course_id, next_day=1, chat_id=chat_id, channel=channel, version=version
+        )
         await self.store.previews.save(user, state)
         await self.store.due.schedule(f"{PREFIX}{user}", self.clock.now())
 
@@ -56,7 +79,11 @@ class Previews:
         """Send the next day of a preview; returns when the one after is due."""
         user = member.removeprefix(PREFIX)
         state = await self.store.previews.get(user)
-        course = self.courses.get(state.course_id) if state else None
+        course = None
+        if state is not None and state.version is not None:
+            course = await self.courses.version(state.course_id, state.version)
+        elif state is not None:
+            course = await self.courses.newest(state.course_id)
         sender = self.senders.get(state.channel) if state else None
         if state is None or course is None or sender is None:
             await self.store.previews.drop(user)

@@ -143,7 +143,6 @@ class TelegramWorld(Processes):
             enrollment.next_due.astimezone(TZ), enrollment.started_at.astimezone(TZ).date()
         )
         title = COURSES[course_id].title
-        assert confirmed.text == texts.ENROLLED.format(
-            title=title, when=when, zone=shown(ZONE, clock.now())
-        )
+        expected = texts.ENROLLED.format(title=title, when=when, zone=shown(ZONE, clock.now()))
+        assert confirmed.text == expected, f"{confirmed.text!r} != {expected!r}"
         return at

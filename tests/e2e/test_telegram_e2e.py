@@ -24,6 +24,7 @@ import pytest
 from bot.conversation.buttons import COMMON_TIMES
 from bot.core import texts, texts_care, texts_ops
 from courses.models import Course
+from courses.render import question
 from storage.models import Enrollment, EnrollmentStatus
 from tests.e2e.processes import (
     COURSES,
@@ -295,7 +296,7 @@ async def test_sigkill_restart_block_and_flood_lose_and_repeat_nothing(
     for chat in (a, b, flooded):
         course = COURSES[people[chat]]
         day_long = w.real(timedelta(days=1)) + 15  # room for a busy machine
-        await w.next(chat, text_is(course.day(2).prompt), day_long, since=down)
+        await w.next(chat, text_is(question(course, 2)), day_long, since=down)
         lessons = [m.text for m in tg.sent[down:] if m.chat_id == chat and not is_progress(m)]
         # On a busy machine the day's nudge may follow before we look: it comes after, once.
         if len(lessons) > len(day_texts(course, 2)):

@@ -53,6 +53,14 @@ def day_texts(course: Course, number: int) -> list[str]:
     return [body(outgoing(m, course.id, number)) for m in render_day(course, number)]
 
 
+def fake_graph_api() -> FakeWhatsApp:
+    """Meta as these worlds play it: our number, the template, the window on the world's time."""
+    return FakeWhatsApp(
+        token=TOKEN, phone_number_id=NUMBER_ID, templates={(TEMPLATE, "nl"): 1},
+        window_seconds=24 * 3600 / SPEED,
+    )  # fmt: skip
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -75,13 +83,7 @@ class WhatsAppWorld(Processes):
     @classmethod
     @asynccontextmanager
     async def opened(cls, store: Store, redis_url: str, tmp: Path) -> AsyncIterator[Self]:
-        async with (
-            FakeWhatsApp(
-                token=TOKEN, phone_number_id=NUMBER_ID, templates={(TEMPLATE, "nl"): 1},
-                window_seconds=24 * 3600 / SPEED,
-            ) as wa,
-            cls(wa, store, redis_url, tmp).running() as w,
-        ):  # fmt: skip
+        async with fake_graph_api() as wa, cls(wa, store, redis_url, tmp).running() as w:
             yield w
 
     @property
@@ -103,11 +105,11 @@ class WhatsAppWorld(Processes):
             "WHATSAPP_CHAT_BURST": "45",
         }
 
-    async def up(self) -> Clock:
-        """`druppel web` and one `druppel worker`, both answering."""
+    async def up(self, sender: str = "worker") -> Clock:
+        """`druppel web` and one `druppel worker` (or `sender`), both answering."""
         await self.set_clock()
         await self.start("web")
-        await self.start("worker")
+        await self.start(sender)
         await eventually(self._answers, STARTUP, f"druppel web on port {self.port}\n{self.logs()}")
         return await self.clock()
 

@@ -23,6 +23,7 @@ from bot.core.counters import (
     CounterName,
     Counters,
 )
+from bot.ops.coaching import ThreadNumbers, thread_numbers
 from bot.ops.gauges import Gauges, read_gauges
 from bot.ops.workers import workers
 from scheduler.clock import Clock, RealClock
@@ -60,6 +61,7 @@ class Snapshot:
     gauges: Gauges
     workers: list[WorkerBeat]
     at: datetime
+    threads: ThreadNumbers
 
 
 async def take_snapshot(store: Store, counters: Counters, clock: Clock) -> Snapshot:
@@ -69,6 +71,7 @@ async def take_snapshot(store: Store, counters: Counters, clock: Clock) -> Snaps
         gauges=await read_gauges(store, clock),
         workers=await workers(store, now),
         at=now,
+        threads=await thread_numbers(store, clock.now()),
     )
 
 
@@ -129,6 +132,27 @@ class SnapshotCollector:
             age = max(0.0, (snap.at - beat.at).total_seconds())
             ages.add_metric([beat.id, beat.role, beat.version], age)
         yield ages
+        yield from _threads(snap.threads)
+
+
+def _threads(t: ThreadNumbers) -> Iterator[Metric]:
+    """The coaches' threads: counts, and how long first answers took (no thread is named)."""
+    for name, help_text, value in (
+        ("open", "Questions to coaches still open.", t.open),
+        ("urgent", "Open questions the safety net marked urgent.", t.urgent),
+        ("waiting_over_day", "Open questions waiting for a coach over 24 hours.", t.waiting_long),
+        ("urgent_waiting_over_hour", "Urgent questions waiting over an hour.", t.urgent_waiting),
+    ):
+        yield GaugeMetricFamily(f"{NAMESPACE}_coach_threads_{name}", help_text, value=value)
+    answers = GaugeMetricFamily(
+        f"{NAMESPACE}_coach_first_answer_seconds",
+        "Seconds to a coach's first answer over the last 30 days, by quantile (none: no answer).",
+        labels=["quantile"],
+    )
+    for quantile, seconds in (("0.5", t.median_seconds), ("0.9", t.p90_seconds)):
+        if seconds is not None:
+            answers.add_metric([quantile], seconds)
+    yield answers
 
 
 def exposition(snapshot: Snapshot) -> bytes:

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds a webhook call waits for its update to be kept before it is answered all the same.
 FEED_WAIT = 30.0
+#: Seconds to fetch a file someone sent (a course file of some kilobytes).
+DOWNLOAD_TIMEOUT = 20.0
 
 
 class TelegramChannel:
@@ -217,6 +219,22 @@ class TelegramChannel:
     async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None:
         """Change a message sent before (a broadcast's progress). Unchanged text is no error."""
         await self._sender.edit(chat_id, message_id, message)
+
+    async def download(self, file_id: str, limit: int) -> bytes | None:
+        """A file someone sent (a trainer's course file), at most `limit` bytes; None when
+        Telegram will not give it (gone, too big, unreachable)."""
+        try:
+            file = await self._app.bot.get_file(file_id, read_timeout=DOWNLOAD_TIMEOUT)
+            if file.file_size is not None and file.file_size > limit:
+                return None
+            content = bytes(await file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
+        except TelegramError as exc:
+            log.warning("telegram: could not fetch a file: %s", translate(exc, self._token))
+            return None
+        except RuntimeError:  # PTB's word for a file Telegram gave no path to
+            log.warning("telegram: a file came without a path to fetch it from")
+            return None
+        return content if len(content) <= limit else None
 
     # -- receiving ------------------------------------------------------------------------------
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

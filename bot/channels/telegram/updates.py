@@ -14,7 +14,7 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.core.messages import Incoming, Kind
+from bot.core.messages import Attachment, Incoming, Kind
 from storage.models import Channel
 
 log = logging.getLogger(__name__)
@@ -87,9 +87,16 @@ def incoming(update: Update) -> Incoming | None:
     if message.text is not None:
         event = Incoming.from_text(Channel.TELEGRAM, chat_id, message.text, first_name)
         return replace(event, replied_to=_replied_to(message), language=language)
+    what = _what(message)
+    document = message.document if what == "document" else None
+    attachment = (
+        None
+        if document is None
+        else Attachment(document.file_id, document.file_name or "", document.file_size)
+    )
     return Incoming(
-        Channel.TELEGRAM, chat_id, Kind.UNSUPPORTED, first_name=first_name, what=_what(message),
-        language=language,
+        Channel.TELEGRAM, chat_id, Kind.UNSUPPORTED, first_name=first_name, what=what,
+        language=language, attachment=attachment,
     )  # fmt: skip
 
 

@@ -53,8 +53,10 @@ class Kind(StrEnum):
     REJECTED = "rejected"  # this message is wrong: skip it
 
 
-_THROTTLED = {4, 80007, 130429, 131048, 131064}
-GONE_CODES = {131026, 131021, 131030}
+#: The app's call budget: throttled like the number's throughput, but for longer.
+APP_LIMIT_CODES = frozenset({4, 80007})
+_THROTTLED = {*APP_LIMIT_CODES, 130429, 131048, 131064}
+_GONE = {131026, 131021, 131030}
 _AUTH = {0, 3, 10, 190, *range(200, 300)}
 _ACCOUNT = {368, 131031, 130497, 131042, 131057}
 _TEMPLATE = {132000, 132001, 132005, 132007, 132008, 132012, 132015, 132016}
@@ -69,7 +71,7 @@ def classify_code(code: int | None) -> Kind | None:
     if code == 131056:
         return Kind.PAIR
     for kind, codes in (
-        (Kind.THROTTLED, _THROTTLED), (Kind.GONE, GONE_CODES), (Kind.AUTH, _AUTH),
+        (Kind.THROTTLED, _THROTTLED), (Kind.GONE, _GONE), (Kind.AUTH, _AUTH),
         (Kind.ACCOUNT, _ACCOUNT), (Kind.TEMPLATE, _TEMPLATE), (Kind.TRANSIENT, _TRANSIENT),
     ):  # fmt: skip
         if code in codes:

@@ -1,20 +1,20 @@
 """What the webhook queued, handled by the workers: one chat at a time, in order, under a lease.
 
-`Inbox` claims chats whose inbox waits (a lease in Redis, kept alive while it works, so a worker
-that dies lets go within the lease), and hands each event to `InboundHandler`, which turns it
-into the coach's event and lets the conversation answer it through the chat's queue. A failed
-delivery status is counted, kept for operators' /errors, and stops the courses of a number that
-cannot be reached. An event is removed once handled; one whose handling raised is logged (never
-with its text) and removed too, so it cannot block the chat for ever.
+`Inbox` claims chats whose inbox waits, under leases kept as the dispatcher's are
+(`scheduler.leases.LeaseRunner`: a worker that dies lets go within the lease), and hands each
+event to `InboundHandler`, which turns it into the coach's event and lets the conversation
+answer it through the chat's queue. A failed delivery status is counted, kept for operators'
+/errors, and stops the courses of a number that cannot be reached. An event is removed once
+handled; one whose handling raised is logged (never with its text) and removed too, so it cannot
+block the chat for ever.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from pydantic import ValidationError
@@ -27,6 +27,8 @@ from bot.core.counters import Counters, FailureKind, failure
 from bot.core.logs import where
 from bot.core.messages import Incoming, Kind, Outgoing
 from scheduler.clock import Clock
+from scheduler.leases import LeaseRunner
+from scheduler.quiet import Quiet
 from storage.crypto import UndecryptableText
 from storage.models import Channel, EnrollmentStatus, FailureEntry, Participant
 from storage.store import Store
@@ -61,21 +63,17 @@ class Answers(Protocol):
     async def send(self, pid: str, replies: list[Outgoing]) -> None: ...
 
 
+@dataclass
 class InboundHandler:
     """One queued event: a message for the coach, or a failed delivery."""
 
-    def __init__(
-        self, conversation: Answers, store: Store, repo: WhatsAppRepo, clock: Clock,
-        courses: Collection[str], counters: Counters,
-        on_gone: Callable[[Participant], Awaitable[None]],
-    ) -> None:  # fmt: skip
-        self.conversation = conversation
-        self.store = store
-        self.repo = repo
-        self.clock = clock
-        self.courses = courses
-        self.counters = counters
-        self.on_gone = on_gone
+    conversation: Answers
+    store: Store
+    repo: WhatsAppRepo
+    clock: Clock
+    courses: Collection[str]
+    counters: Counters
+    on_gone: Callable[[Participant], Awaitable[None]]
 
     async def __call__(self, event: InboundEvent) -> None:
         if event.kind == "failed":
@@ -143,7 +141,7 @@ class InboundHandler:
         code = event.error_code
         read = classify_code(code)
         kind: FailureKind = "rejected" if read is None else _FAILURE.get(read, "rejected")
-        if code == 131047:
+        if read is ErrorKind.WINDOW:  # Meta's clock says the window closed
             await self.repo.close_window(event.chat)
         await self.counters.add(failure(kind))
         sent = await self.repo.statuses(event.id)
@@ -159,6 +157,33 @@ class InboundHandler:
             await self.on_gone(participant)
 
 
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """A chat (by hash) whose inbox this worker holds."""
+
+    member: str
+
+
+@dataclass
+class _ChatLeases:
+    """The inbound queue's chat leases, as one worker (its token) holds them."""
+
+    repo: WhatsAppRepo
+    lease_seconds: float
+    token: str
+
+    async def claim(self, limit: int) -> list[Chat]:
+        return [Chat(c) for c in await self.repo.claim(self.token, self.lease_seconds, limit)]
+
+    async def extend(self, members: Sequence[str]) -> set[str]:
+        done = self.repo.done
+        left = [await done(chat, self.token, self.lease_seconds, pop=False) for chat in members]
+        return {chat for chat, n in zip(members, left, strict=True) if n < 0}
+
+    async def hand_back(self, claim: Chat) -> None:
+        await self.repo.done(claim.member, self.token, 0, pop=False)  # free for anyone now
+
+
 class Inbox:
     """The loop that takes chats off the inbound queue; `run` until `stop`."""
 
@@ -169,38 +194,31 @@ class Inbox:
         self.repo = repo
         self.handle = handle
         self.lease = lease_seconds
-        self.concurrency = concurrency
         self.poll = poll
         self.token = secrets.token_hex(8)
-        self._working: dict[str, asyncio.Task[None]] = {}
-        self._stopping = asyncio.Event()
+        self._quiet = Quiet(log)
+        leases = _ChatLeases(repo, lease_seconds, self.token)
+        self._runner = LeaseRunner(
+            leases, self._chat, lease_seconds=lease_seconds, concurrency=concurrency,
+            quiet=self._quiet,
+        )  # fmt: skip
 
     async def run(self) -> None:
-        while not self._stopping.is_set():
-            free = self.concurrency - len(self._working)
-            claimed: list[str] = []
+        while not self._runner.stopping:
+            started = 0
             try:
-                claimed = await self.repo.claim(self.token, self.lease, free) if free else []
+                started = await self._runner.fill()
             except Exception as exc:  # Redis away: try again after the pause
-                log.warning("whatsapp: could not look at the inbound queue: %s", exc)
-            for chat in claimed:
-                task = asyncio.create_task(self._chat(chat))
-                self._working[chat] = task
-                task.add_done_callback(self._forget(chat))
-            if not claimed:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), self.poll)
+                self._quiet.warning(
+                    "claim", "whatsapp: could not look at the inbound queue: %s", exc
+                )
+            if not started:
+                await self._runner.pause(self.poll)
 
-    def _forget(self, chat: str) -> Callable[[asyncio.Task[None]], None]:
-        def forget(_task: asyncio.Task[None]) -> None:
-            self._working.pop(chat, None)
-
-        return forget
-
-    async def _chat(self, chat: str) -> None:
-        beat = asyncio.create_task(self._beat(chat))
+    async def _chat(self, claim: Chat) -> None:
+        chat = claim.member
         try:
-            while not self._stopping.is_set():
+            while not self._runner.stopping:
                 raw = await self.repo.first(chat)
                 if raw is not None:
                     await self._one(raw)
@@ -210,8 +228,6 @@ class Inbox:
             await self.repo.done(chat, self.token, 0, pop=False)  # stopping: hand it back now
         except Exception as exc:
             log.error("whatsapp: handling a chat's inbox failed: %s", where(exc))
-        finally:
-            beat.cancel()
 
     async def _one(self, raw: str) -> None:
         try:
@@ -227,21 +243,6 @@ class Inbox:
         except Exception as exc:
             log.error("whatsapp: handling an inbound %s failed: %s", event.kind, where(exc))
 
-    async def _beat(self, chat: str) -> None:
-        """Keep the chat's lease while its events are handled."""
-        while True:
-            await asyncio.sleep(self.lease / 3)
-            with contextlib.suppress(Exception):
-                if await self.repo.done(chat, self.token, self.lease, pop=False) < 0:
-                    return
-
     async def stop(self, grace: float) -> None:
         """Claim nothing more; give the chats in hand `grace` seconds, then hand them back."""
-        self._stopping.set()
-        working = list(self._working.values())
-        if working:
-            _, late = await asyncio.wait(working, timeout=grace)
-            for task in late:
-                task.cancel()
-            if late:
-                await asyncio.wait(late, timeout=2)
+        await self._runner.stop(grace)

@@ -94,19 +94,15 @@ def fits_buttons(buttons: list[Button]) -> bool:
     )
 
 
+def _interactive(kind: str, body_text: str, action: Payload) -> Payload:
+    """An interactive message of `kind` ("button" or "list"): the text, then what to tap."""
+    body = {"text": body_text or texts.CHOOSE}
+    return {"type": "interactive", "interactive": {"type": kind, "body": body, "action": action}}
+
+
 def _reply_buttons(body_text: str, buttons: list[Button]) -> Payload:
-    return {
-        "type": "interactive",
-        "interactive": {
-            "type": "button",
-            "body": {"text": body_text or texts.CHOOSE},
-            "action": {
-                "buttons": [
-                    {"type": "reply", "reply": {"id": b.data, "title": b.label}} for b in buttons
-                ]
-            },
-        },
-    }
+    replies = [{"type": "reply", "reply": {"id": b.data, "title": b.label}} for b in buttons]
+    return _interactive("button", body_text, {"buttons": replies})
 
 
 def _shorten(label: str, limit: int) -> str:
@@ -126,17 +122,9 @@ def _row(button: Button) -> Payload:
 
 
 def _list(body_text: str, buttons: list[Button]) -> Payload:
-    return {
-        "type": "interactive",
-        "interactive": {
-            "type": "list",
-            "body": {"text": body_text or texts.CHOOSE},
-            "action": {
-                "button": _shorten(texts.LIST_BUTTON, MAX_LIST_BUTTON),
-                "sections": [{"rows": [_row(b) for b in buttons]}],
-            },
-        },
-    }
+    opener = _shorten(texts.LIST_BUTTON, MAX_LIST_BUTTON)
+    rows = [_row(b) for b in buttons]
+    return _interactive("list", body_text, {"button": opener, "sections": [{"rows": rows}]})
 
 
 def caption_fits(message: Outgoing) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.channels.whatsapp.client import Api, ApiError, Kind, classify
+from bot.channels.whatsapp.client import APP_LIMIT_CODES, Api, ApiError, Kind, classify
 from bot.channels.whatsapp.rendering import Payload, caption_fits, media, payloads, template
 from bot.channels.whatsapp.window import Template, Window
 from bot.core.messages import Outgoing
@@ -134,7 +134,7 @@ class WhatsAppSender:
             await self.repo.close_window(chat_id)
             return await self._invite(chat_id)
         if kind is Kind.THROTTLED:
-            wait = APP_LIMIT_WAIT if error.code in (4, 80007) else THROUGHPUT_WAIT
+            wait = APP_LIMIT_WAIT if error.code in APP_LIMIT_CODES else THROUGHPUT_WAIT
             return await self._pause_all(wait, cause)
         if kind is Kind.PAIR:
             return RateLimited(PAIR_WAIT, cause)  # this person only: nobody else waits

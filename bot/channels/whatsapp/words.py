@@ -21,7 +21,7 @@ PLAIN = {
     "help": "help", "menu": "help", "hulp": "hulp", "helpline": "helpline",
     "privacy": "privacy", "mijngegevens": "mijngegevens", "export": "export",
     "wisgegevens": "wisgegevens", "delete": "delete",
-    "antwoorden": "antwoorden", "answers": "answers",
+    "antwoorden": "antwoorden", "answers": "answers", "tempo": "tempo", "pace": "pace",
 }  # fmt: skip
 #: Words that may take an argument: `START twijfel`, `TIJD 07:30`, `TIJDZONE Amsterdam`, `DAG 3`.
 WITH_ARGUMENT = {

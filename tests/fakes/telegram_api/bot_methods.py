@@ -12,6 +12,8 @@ from .state import ALL_UPDATE_TYPES, DEFAULT_ALLOWED_UPDATES, State
 from .wire import ApiError, JSONDict, bad_request
 
 MAX_POLL_TIMEOUT = 60.0
+#: The largest file getFile gives a bot (the Bot API's documented 20 MB).
+MAX_DOWNLOAD = 20 * 1024 * 1024
 CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
@@ -158,4 +160,6 @@ class BotMethods(State):
         file = self._files.get(str(params.get("file_id") or ""))
         if file is None:
             raise bad_request("invalid file_id")
+        if int(file.get("file_size") or 0) > MAX_DOWNLOAD:  # bots may fetch up to 20 MB
+            raise bad_request("file is too big")
         return dict(file)

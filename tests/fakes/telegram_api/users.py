@@ -108,6 +108,24 @@ class Users(State):
         voice = {**file, "duration": duration, "mime_type": "audio/ogg"}
         return self._user_message(chat_id, first_name, language_code, None, {"voice": voice})
 
+    def user_sends_document(
+        self,
+        chat_id: int,
+        content: bytes,
+        file_name: str,
+        mime_type: str | None = "application/x-yaml",
+        first_name: str = "Sanne",
+        language_code: str | None = "nl",
+    ) -> JSONDict:
+        """Queue a file sent as a document, which the bot fetches with getFile and then from
+        the file URL (a course file a trainer sends)."""
+        suffix = "." + file_name.rsplit(".", 1)[-1] if "." in file_name else ""
+        file = self._new_file("documents", suffix, content, "BQACAgQAAxkBAAI")
+        document: JSONDict = {**file, "file_name": file_name}
+        if mime_type is not None:
+            document["mime_type"] = mime_type
+        return self._user_message(chat_id, first_name, language_code, None, {"document": document})
+
     def user_taps(
         self, chat_id: int, callback_data: str, message_id: int | None = None
     ) -> JSONDict:
