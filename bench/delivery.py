@@ -9,6 +9,7 @@ ratio's two sides run in the same `make bench`, one after the other, on the same
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -17,7 +18,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as day_time
@@ -26,7 +28,7 @@ from typing import Any
 
 import aiohttp
 
-from bench import profile
+from bench import measure, profile
 from bench.bare import lesson
 from bench.platform import TOKEN
 from bot.broadcast.runner import Runner
@@ -76,6 +78,11 @@ class Platform:
         where = json.loads(line)
         self.api, self._control = where["api"], where["control"]
         self._http = aiohttp.ClientSession(timeout=HTTP_TIMEOUT)
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
 
     async def close(self) -> None:
         if self._http is not None:
@@ -131,8 +138,9 @@ class Platform:
             await asyncio.sleep(0.25)
 
 
-async def seed(store: Store, first_chat: int, people: int, due: datetime) -> list[str]:
-    """`people` Telegram participants, each with day 1 of a course due at `due`."""
+async def enroll(store: Store, first_chat: int, people: int, due: datetime) -> list[str]:
+    """`people` Telegram participants, each with day 1 of a course owed at `due` (not yet in the
+    due index: see `make_due`)."""
     sem = asyncio.Semaphore(64)
 
     async def one(chat: int) -> str:
@@ -145,12 +153,27 @@ async def seed(store: Store, first_chat: int, people: int, due: datetime) -> lis
             )
             return p.id
 
-    pids = await asyncio.gather(*(one(first_chat + i) for i in range(people)))
-    async with store.redis.pipeline(transaction=False) as pipe:
-        for pid in pids:
-            pipe.zadd(store.keys.due(), {enrollment_member(pid, "twijfel"): due.timestamp()})
-        await pipe.execute()
-    return list(pids)
+    return list(await asyncio.gather(*(one(first_chat + i) for i in range(people))))
+
+
+#: Members one ZADD makes due: MONITOR's reader takes lines of up to 64 KB.
+DUE_AT_ONCE = 500
+
+
+async def make_due(store: Store, pids: Sequence[str], due: datetime) -> int:
+    """Their lessons in the due index, 500 to a command; returns how many commands it took."""
+    members = [enrollment_member(pid, "twijfel") for pid in pids]
+    chunks = [members[i : i + DUE_AT_ONCE] for i in range(0, len(members), DUE_AT_ONCE)]
+    for chunk in chunks:
+        await store.redis.zadd(store.keys.due(), dict.fromkeys(chunk, due.timestamp()))
+    return len(chunks)
+
+
+async def seed(store: Store, first_chat: int, people: int, due: datetime) -> list[str]:
+    """`people` Telegram participants, each with day 1 of a course due at `due`."""
+    pids = await enroll(store, first_chat, people, due)
+    await make_due(store, pids, due)
+    return pids
 
 
 @dataclass
@@ -212,6 +235,9 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
+#: Telegram's limit for paid broadcasts, messages a second (the fake keeps it too).
+PAID_LIMIT = 1000.0
+
 NO_LIMITS = {
     "TELEGRAM_MAX_PER_SECOND": "1000",
     "TELEGRAM_BULK_PER_SECOND": "1000",
@@ -227,19 +253,78 @@ CONCURRENCY = 32
 PROFILE = "dispatch-profile.txt"
 
 
-async def _profile(
-    store: Store, druppel: Druppel, platform: Platform, first: int, people: int, delay: float
-) -> bool:
-    """The same dispatch once more, sampled by py-spy: apart from the measured one, as sampling
-    pauses the process it samples."""
+@dataclass
+class Spent:
+    """What a worker spent on the messages of one run: CPU seconds (None where it cannot be
+    read) and the Redis commands the server ran meanwhile, by name."""
+
+    messages: int
+    cpu_s: float | None
+    commands: Counter[str]
+    redis_cpu_s: float
+
+
+async def _dispatch(
+    store: Store, druppel: Druppel, platform: Platform, first: int, people: int, delay: float,
+    log: str, during: Callable[[int], Awaitable[None]] | None = None,
+    watch: measure.Watch | None = None,
+) -> tuple[Report, Spent]:  # fmt: skip
+    """One worker sends `people` due lessons; counted from the moment they fall due (its
+    start-up is not) to the last message's arrival."""
     await platform.setup(first, people, delay)
-    await seed(store, first, people, datetime.now(UTC))
-    worker = await druppel.start("worker", "dispatch-profiled", **NO_LIMITS)
+    now = datetime.now(UTC)
+    pids = await enroll(store, first, people, now)
+    worker = await druppel.start("worker", log, **NO_LIMITS)
     try:
-        await asyncio.sleep(1)  # past start-up
-        return await profile.record(worker.pid, 8, druppel.folder / PROFILE)
+        await measure.started(druppel.folder / f"{log}.log")
+        cpu0, before = measure.cpu_seconds(worker.pid), await measure.commands(store.redis)
+        redis0 = await measure.redis_cpu_seconds(store.redis)
+        async with watch or contextlib.nullcontext():
+            zadds = await make_due(store, pids, now)
+            waiting = platform.wait_for(people * PARTS, 600, f"druppel's dispatch ({log})")
+            if during is None:
+                report = await waiting
+            else:
+                report, _ = await asyncio.gather(waiting, during(worker.pid))
+            cpu1, after = measure.cpu_seconds(worker.pid), await measure.commands(store.redis)
+            redis1 = await measure.redis_cpu_seconds(store.redis)
     finally:
         await stop([worker])
+    after.subtract(before)
+    after.subtract({"info": 2, "zadd": zadds})  # the reading itself, and making them due
+    if watch is not None:
+        watch.sent.subtract({"zadd": zadds})
+    cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
+    return report, Spent(people * PARTS, cpu, +after, redis1 - redis0)
+
+
+async def _profile(
+    store: Store, druppel: Druppel, platform: Platform, first: int, people: int, delay: float
+) -> dict[str, Any]:
+    """The same dispatch once more, sampled by py-spy and watched by MONITOR: apart from the
+    measured one, as sampling pauses the process it samples and MONITOR slows Redis."""
+    sampled: list[bool] = []
+
+    async def sample(pid: int) -> None:
+        await asyncio.sleep(1)  # past the first claims
+        sampled.append(await profile.record(pid, 8, druppel.folder / PROFILE))
+
+    watch = measure.Watch(store.redis)
+    _, spent = await _dispatch(
+        store, druppel, platform, first, people, delay, "dispatch-profiled", sample, watch
+    )
+    out: dict[str, Any] = {}
+    sent = sum(watch.sent.values())
+    if sent:
+        per = spent.messages
+        out["redis_calls_per_message"] = round(sent / per, 2)
+        out["redis_calls_by_command"] = {
+            name: round(n / per, 3) for name, n in watch.sent.most_common()
+        }
+        out["redis_script_commands_per_message"] = round(sum(watch.in_scripts.values()) / per, 2)
+    if sampled and sampled[0]:
+        out["dispatch_profile"] = profile.summarize(druppel.folder / PROFILE)
+    return out
 
 
 async def dispatch_vs_bare(
@@ -247,21 +332,15 @@ async def dispatch_vs_bare(
 ) -> dict[str, Any]:
     """One worker sending `people` due lessons, against plain PTB sending as many messages."""
     messages = people * PARTS
-    first = 1_000_000
-    await platform.setup(first, people, delay)
-    await seed(store, first, people, datetime.now(UTC))
-    worker = await druppel.start("worker", "dispatch", **NO_LIMITS)
-    try:
-        ours = await platform.wait_for(messages, 600, "druppel's dispatch")
-    finally:
-        await stop([worker])
+    ours, spent = await _dispatch(store, druppel, platform, 1_000_000, people, delay, "dispatch")
     first = 2_000_000
     await platform.setup(first, people, delay)
     bare = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.bare", platform.api, str(first), str(people),
-        str(CONCURRENCY), cwd=ROOT,
+        str(CONCURRENCY), cwd=ROOT, stdout=subprocess.PIPE,
     )  # fmt: skip
-    await asyncio.wait_for(bare.wait(), 600)
+    said, _ = await asyncio.wait_for(bare.communicate(), 600)
+    bare_cpu = float(json.loads(said.decode().strip().splitlines()[-1])["cpu_s"])
     theirs = await platform.wait_for(messages, 10, "bare PTB")
     druppel_rate, bare_rate = rate(ours.sent), rate(theirs.sent)
     out: dict[str, Any] = {
@@ -269,14 +348,28 @@ async def dispatch_vs_bare(
         "dispatch_druppel_msgs_per_s": round(druppel_rate, 1),
         "dispatch_bare_msgs_per_s": round(bare_rate, 1),
         "dispatch_vs_bare_ratio": round(druppel_rate / bare_rate, 3),
+        "redis_commands_per_message": round(sum(spent.commands.values()) / messages, 2),
+        "redis_cpu_ms_per_message": round(spent.redis_cpu_s * 1000 / messages, 3),
+        "load_average": round(os.getloadavg()[0], 2),
     }
+    out["bare_cpu_ms_per_message"] = round(bare_cpu * 1000 / messages, 3)
+    if spent.cpu_s is not None:
+        out["cpu_ms_per_message"] = round(spent.cpu_s * 1000 / messages, 3)
+        out["cpu_vs_bare_ratio"] = round(spent.cpu_s / bare_cpu, 3)
     print(f"  dispatch: {messages} messages ({people} lessons), one worker "
-          f"{druppel_rate:.0f}/s vs bare PTB {bare_rate:.0f}/s")  # fmt: skip
-    if await _profile(store, druppel, platform, 2_500_000, min(people, 2_000), delay):
-        shares = profile.summarize(druppel.folder / PROFILE)
-        out["dispatch_profile"] = shares
+          f"{druppel_rate:.0f}/s vs bare PTB {bare_rate:.0f}/s; "
+          f"{out.get('cpu_ms_per_message', '?')} ms CPU (bare PTB "
+          f"{out['bare_cpu_ms_per_message']}) and "
+          f"{out['redis_commands_per_message']} Redis commands (scripts' own included) a "
+          f"message; load average {out['load_average']}")  # fmt: skip
+    out.update(await _profile(store, druppel, platform, 2_500_000, min(people, 2_000), delay))
+    if "redis_calls_per_message" in out:
+        each = ", ".join(f"{k} {v}" for k, v in out["redis_calls_by_command"].items())
+        print(f"  Redis commands sent a message (MONITOR, in the profiled run): "
+              f"{out['redis_calls_per_message']}, of which {each}")  # fmt: skip
+    if "dispatch_profile" in out:
         print("  where one worker's time goes (py-spy, while it holds the GIL):")
-        for name, share in shares.items():
+        for name, share in out["dispatch_profile"].items():
             print(f"    {share * 100:5.1f}%  {name}")
     else:
         print("  (no profile: py-spy is not installed or may not attach here)")
@@ -379,14 +472,14 @@ async def lateness(
 
 async def broadcast(
     store: Store, druppel: Druppel, platform: Platform, people: int = 3_000,
-    budget: float = 100.0, paid: bool = False, askers: int = 20,
+    budget: float = 100.0, paid: bool = False, askers: int = 20, workers: int = 1,
 ) -> dict[str, float]:  # fmt: skip
     """A broadcast to `people` through a polling `druppel run`, with the fake at the same
     budget; meanwhile `askers` participants each type a command and wait for the answer."""
     first = 6_000_000 if not paid else 7_000_000
     trainer = first - 1
     # Paid: the fake allows Telegram's 1,000 a second to paid sends, 30 to the rest.
-    fake = limits(30.0, paid_per_second=1000.0) if paid else limits(budget)
+    fake = limits(30.0, paid_per_second=PAID_LIMIT) if paid else limits(budget)
     await platform.setup(trainer, people + askers + 1, 0.0, fake)
     later = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=12)
     # The askers are participants too, but not in the broadcast: what they get is their answer.
@@ -396,10 +489,12 @@ async def broadcast(
     name = "broadcast" + ("-paid" if paid else "")
     # The polling bot (it answers the askers) and one worker, as the Procfile runs them.
     bot = await druppel.start("run", name, **settings)
-    worker = await druppel.start("worker", name + "-worker", **settings)
+    running = [bot] + [await druppel.start("worker", f"{name}-worker-{n}", **settings)
+                       for n in range(workers)]  # fmt: skip
     latencies: list[float] = []
     try:
         await asyncio.sleep(3)  # the bot is up and polling
+        cpu0 = [measure.cpu_seconds(p.pid) for p in running]
         now = datetime.now(UTC)
         bid = secrets.token_hex(8)
         b = Broadcast(id=bid, by=str(trainer), segment="active", segment_label="Iedereen",
@@ -431,12 +526,13 @@ async def broadcast(
             report = await platform.report()
             got = received(report)
             if len({s.chat for s in got}) >= people:
+                cpu1 = [measure.cpu_seconds(p.pid) for p in running]
                 break
             if time.monotonic() > deadline:
                 raise RuntimeError(f"broadcast: {len(got)} of {people} after 900 s")
             await asyncio.sleep(0.25)
     finally:
-        await stop([bot, worker])
+        await stop(running)
     firsts: dict[int, float] = {}
     for s in sorted(got, key=lambda s: s.at):
         firsts.setdefault(s.chat, s.at)
@@ -451,13 +547,19 @@ async def broadcast(
     }
     if paid:
         out["paid_broadcast_rate"] = round(achieved, 1)
+        out["paid_broadcast_rate_vs_limit"] = round(achieved / PAID_LIMIT, 3)
+        out["paid_broadcast_processes"] = float(len(running))
         out["paid_broadcast_messages_paid"] = float(sum(1 for s in got if s.paid))
+        spent = [b - a for a, b in zip(cpu0, cpu1, strict=True) if a is not None and b is not None]
+        if len(spent) == len(running):
+            out["paid_broadcast_cpu_ms_per_message"] = round(sum(spent) * 1000 / people, 3)
     elif latencies:
         out["reply_latency_p50_s"] = round(percentile(latencies, 0.5), 3)
         out["reply_latency_p99_s"] = round(percentile(latencies, 0.99), 3)
-    print(
-        f"  {'paid ' if paid else ''}broadcast to {people}: {achieved:.0f}/s against a budget "
-        f"of {budget:g}/s, {report.floods} 429s"
-        + (f"; replies meanwhile p99 {out['reply_latency_p99_s']:.2f} s" if latencies else "")
-    )
+    cost = out.get("paid_broadcast_cpu_ms_per_message", "?")
+    more = f"; {len(running)} processes, {cost} ms of their CPU a message" if paid else ""
+    if latencies:
+        more += f"; replies meanwhile p99 {out['reply_latency_p99_s']:.2f} s"
+    print(f"  {'paid ' if paid else ''}broadcast to {people}: {achieved:.0f}/s against a budget "
+          f"of {budget:g}/s, {report.floods} 429s{more}")  # fmt: skip
     return out

@@ -15,7 +15,16 @@ from pathlib import Path
 #: Libraries by the path of their frames, in the order a stack is attributed (deepest first
 #: wins for the first one found walking from the top of the stack down).
 LIBRARIES = {
-    "python-telegram-bot + httpx": ("telegram/", "httpx/", "httpcore/", "anyio/", "h11/"),
+    "python-telegram-bot + HTTP": (
+        "telegram/",
+        "httpx/",
+        "httpcore/",
+        "anyio/",
+        "h11/",
+        "aiohttp/",
+        "yarl/",
+        "multidict/",
+    ),
     "redis-py": ("redis/",),
     "pydantic": ("pydantic",),
 }

@@ -159,6 +159,10 @@ class Profiles:
     async def enrollment(self, pid: str, course_id: str) -> Enrollment | None:
         return (await self._read(pid, courses=(course_id,))).enrollment(course_id)
 
+    async def read(self, pid: str, course_id: str) -> Stored:
+        """The participant and one enrollment of theirs, as stored, in one read."""
+        return await self._read(pid, courses=(course_id,))
+
     async def everything(self, pid: str) -> Stored:
         """The participant and every enrollment of theirs."""
         return await self._read(pid, courses=None)

@@ -42,6 +42,14 @@ class Next:
     raw: str | None = None  # the stored JSON; None when the item's record is missing
 
 
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """What asking for a chat's drain lock found: it is ours when both are unset."""
+
+    held_for: float = 0.0  # real seconds until another drainer's lock runs out
+    retry_at: float | None = None  # epoch: the chat backs off after a failure until then
+
+
 class ChatQueue(ScriptedRepo):
     def _stored(self, item: QueueItem) -> str:
         raw = item.model_dump_json(exclude_none=True)
@@ -91,13 +99,19 @@ class ChatQueue(ScriptedRepo):
         Returns 0.0 when the lock is ours, else the real seconds until the holder's lock runs
         out (should the holder have died, that is when someone else may drain).
         """
+        return (await self.take(pid, token, ttl_ms)).held_for
+
+    async def take(self, pid: str, token: str, ttl_ms: int, now: float | None = None) -> Taken:
+        """`acquire`, and with `now` (epoch) in the same step: a chat still backing off after
+        a failure until later than `now` is left alone (see `retry_later`)."""
         k = self._keys
-        left_ms = await self._scripts.run(
-            "queue_acquire",
-            [k.queue_lock(pid), k.queue(pid), k.queue_items(pid), k.legacy_outbox(pid)],
-            [token, ttl_ms, f"old-{new_item_id()}-"],
-        )
-        return int(left_ms) / 1000
+        keys = [k.queue_lock(pid), k.queue(pid), k.queue_items(pid), k.legacy_outbox(pid),
+                k.queue_state(pid)]  # fmt: skip
+        args = [token, ttl_ms, f"old-{new_item_id()}-", "" if now is None else repr(now)]
+        reply = await self._scripts.run("queue_acquire", keys, args)
+        if int(reply[0]) < 0:
+            return Taken(retry_at=float(text(reply[1])))
+        return Taken(held_for=int(reply[0]) / 1000)
 
     async def next(self, pid: str, token: str, ttl_ms: int, sent: str | None = None) -> Next:
         """The next item to send; `sent` names the item just sent, removed in the same step."""

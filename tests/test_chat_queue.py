@@ -15,8 +15,8 @@ import pytest
 
 from bot.core import texts
 from bot.core.messages import Incoming, Outgoing
-from bot.delivery.drain import MAX_ATTEMPTS, Drainer
-from bot.delivery.errors import Transient
+from bot.delivery.drain import Drainer
+from bot.delivery.errors import MAX_ATTEMPTS, Transient
 from bot.delivery.items import day_items, render, reply_items
 from courses.quotes import plain
 from storage.crypto import TextCipher

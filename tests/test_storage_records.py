@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import redis.asyncio as aioredis
 from pydantic import ValidationError
+from redis.asyncio.client import Pipeline
 
+from storage.enrollments import Read
 from storage.keys import Keys
 from storage.models import (
     MAX_REFLECTION_CHARS,
@@ -120,6 +123,59 @@ async def test_concurrent_enrollment_updates_are_all_kept(store: Store) -> None:
     stored = await store.enrollments.get(p.id, "twijfel")
     assert stored is not None
     assert stored.current_day == 31
+
+
+def _lesson_once(day: int) -> Callable[[Enrollment], Enrollment | None]:
+    """Deliver `day` once: a change that declines when someone else already did."""
+
+    def advance(e: Enrollment) -> Enrollment | None:
+        if e.current_day != day:
+            return None
+        e.current_day += 1
+        return e
+
+    return advance
+
+
+async def _deliver_day_one(store: Store, pid: str, read: Read) -> Enrollment | None:
+    """Day 1 once, with its two messages queued in the same step, checked against `read`."""
+
+    def queue(pipe: Pipeline, _before: Enrollment, _after: Enrollment) -> None:
+        store.queue.queue(pipe, pid, [QueueItem(kind="day", day=1, index=i) for i in range(2)])
+
+    return await store.enrollments.update(pid, "twijfel", _lesson_once(1), queue, read)
+
+
+async def _enrolled(store: Store) -> str:
+    p = await _participant(store)
+    await store.enrollments.save(Enrollment(participant_id=p.id, course_id="twijfel",
+                                            started_at=NOW))  # fmt: skip
+    return p.id
+
+
+async def test_a_change_checked_against_what_was_read_writes_it_with_its_items(
+    store: Store,
+) -> None:
+    pid = await _enrolled(store)
+    after = await _deliver_day_one(
+        store, pid, await store.enrollments.with_participant(pid, "twijfel")
+    )
+    assert after is not None
+    assert after.current_day == 2
+    assert await store.enrollments.get(pid, "twijfel") == after
+    assert [i.index for i in await store.queue.items(pid)] == [0, 1]
+
+
+async def test_a_change_read_before_another_is_decided_on_what_is_stored_now(
+    store: Store,
+) -> None:
+    pid = await _enrolled(store)
+    stale = await store.enrollments.with_participant(pid, "twijfel")
+    await store.enrollments.update(pid, "twijfel", _lesson_once(1))  # another worker was first
+    after = await _deliver_day_one(store, pid, stale)
+    assert after is not None
+    assert after.current_day == 2  # delivered once, not twice
+    assert await store.queue.items(pid) == []
 
 
 async def test_a_change_that_returns_none_writes_nothing(store: Store) -> None:

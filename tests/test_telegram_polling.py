@@ -65,6 +65,7 @@ async def test_a_refused_send_is_not_the_end_of_polling() -> None:
         channel = TelegramChannel(TOKEN, tg.root, Heard())  # a long poll that stays in flight
         try:
             await channel.start_polling()
+            await _until(lambda: any(name == "getUpdates" for name, _ in tg.calls))
             tg.token = "5550001:someone-else"
             with pytest.raises(DeliveryError):
                 await channel.send("7002", Outgoing("hallo"))

@@ -77,7 +77,7 @@ async def engine(settings: Settings, clock: Clock | None = None) -> AsyncIterato
     async with stored(settings) as store:
         clock = clock or await shared_clock(store, settings.clock_speed)
         counters = Counters(store)
-        counters.coalesced = frozenset({"messages_sent"})  # one per message: added up first
+        counters.coalesced = frozenset({"messages_sent", "lessons_delivered"})  # added up first
         catalogue = Catalogue(courses, store.versions)
         await catalogue.refresh()  # the versions published so far
         journey = Journey(store, catalogue, clock, settings.default_timezone, counters)

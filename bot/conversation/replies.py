@@ -23,8 +23,7 @@ from redis.exceptions import RedisError
 from bot.core import texts
 from bot.core.logs import where
 from bot.core.messages import Incoming, Kind, Outgoing
-from bot.delivery.drain import backoff
-from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected
+from bot.delivery.errors import DeliveryError, Gone, RateLimited, Rejected, backoff
 from bot.delivery.items import reply_items
 from bot.delivery.owed import Deliveries
 from bot.safety import NONE, assess

@@ -193,13 +193,16 @@ class Counters:
         )  # fmt: skip
 
     async def totals(self) -> dict[str, int]:
-        """Every counter's total since the installation began."""
+        """Every counter's total since the installation began (what this process added up and
+        has not written yet is written first: it reads its own counts)."""
+        await self.flush()
         return _known(await self._repo.totals())
 
     async def window(self, hours: int, now: datetime | None = None) -> dict[str, int]:
         """Every counter summed over the last `hours` UTC hours, the one `now` falls in included."""
         if not 1 <= hours <= MAX_WINDOW_HOURS:
             raise ValueError(f"a window is 1 to {MAX_WINDOW_HOURS} hours, not {hours}")
+        await self.flush()  # this process's own counts first, as in `totals`
         end = now or self._clock.now()
         names = [hour_of(end - timedelta(hours=back)) for back in range(hours)]
         summed: dict[str, int] = {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
@@ -24,7 +23,7 @@ from pydantic import ValidationError
 from bot.core import texts
 from bot.core.counters import CounterName, Counters
 from bot.core.messages import Outgoing
-from bot.delivery.errors import Gone, RateLimited, Rejected, Transient
+from bot.delivery.errors import MAX_ATTEMPTS, Gone, RateLimited, Rejected, Transient, backoff
 from bot.delivery.items import reply_item
 from scheduler.clock import Clock
 from scheduler.quiet import Quiet
@@ -36,21 +35,6 @@ from storage.queue import Next, Step
 from storage.store import Store
 
 log = logging.getLogger(__name__)
-
-#: Backoff after a transient failure: the first wait, the cap (real seconds), and how many
-#: tries an item gets before it is parked.
-BACKOFF_FIRST = 2.0
-BACKOFF_CAP = 300.0
-MAX_ATTEMPTS = 8
-
-_RNG = random.Random()
-
-
-def backoff(attempt: int, rng: random.Random | None = None) -> float:
-    """Real seconds to wait after the `attempt`-th failure: doubling, capped, half of it random
-    ("equal jitter"), so workers that failed together do not retry together."""
-    ceiling = min(BACKOFF_CAP, BACKOFF_FIRST * 2.0 ** max(0, attempt - 1))
-    return ceiling / 2 + (rng or _RNG).uniform(0, ceiling / 2)
 
 
 class Sender(Protocol):
@@ -69,6 +53,11 @@ class Turn:
     fell due before `at` (its own pace or the channel's budget holds it back)."""
 
     at: datetime
+
+
+@dataclass(slots=True)
+class _Lock:
+    released: bool = False  # by the queue step that found the queue empty: not once more
 
 
 @dataclass
@@ -154,13 +143,15 @@ class Drainer:
         course_seconds = self.clock.to_course_seconds(real_seconds)
         return self.clock.now() + timedelta(seconds=course_seconds)
 
-    async def drain(self, pid: str) -> datetime | None:
-        """Send what the chat's queue holds. Returns when to look again if it could not finish."""
-        try:
-            participant = await self.store.participants.get(pid)
-        except UndecryptableText:
-            await self.unreachable(pid, "queue")
-            return None  # not again: only the key, or their erasure, changes this
+    async def drain(self, pid: str, participant: Participant | None = None) -> datetime | None:
+        """Send what the chat's queue holds (`participant`: when the caller has just read it).
+        Returns when to look again if it could not finish."""
+        if participant is None:
+            try:
+                participant = await self.store.participants.get(pid)
+            except UndecryptableText:
+                await self.unreachable(pid, "queue")
+                return None  # not again: only the key, or their erasure, changes this
         if participant is None:
             await self.store.queue.clear(pid)
             return None
@@ -173,25 +164,26 @@ class Drainer:
                 participant.channel, pid, NO_CHANNEL_RECHECK,
             )  # fmt: skip
             return self._later(NO_CHANNEL_RECHECK)
-        retry = await self.store.queue.retry_at(pid)
-        if retry is not None and retry > self.clock.now().timestamp():
-            return datetime.fromtimestamp(retry, UTC)  # still backing off after a failure
         token = secrets.token_hex(8)
         ttl_ms = max(1, round(self.lock_seconds * 1000))
-        held_for = await self.store.queue.acquire(pid, token, ttl_ms)
-        if held_for:  # the holder sends it; should it have died, we do once its lock runs out
-            return self._later(held_for + 0.1)
+        taken = await self.store.queue.take(pid, token, ttl_ms, self.clock.now().timestamp())
+        if taken.retry_at is not None:  # still backing off after a failure
+            return datetime.fromtimestamp(taken.retry_at, UTC)
+        if taken.held_for:  # the holder sends it; should it have died, we do once its lock ends
+            return self._later(taken.held_for + 0.1)
+        lock = _Lock()
         try:
-            again = await self._send_all(participant, sender, token, ttl_ms)
+            again = await self._send_all(participant, sender, token, ttl_ms, lock)
         finally:
-            await self.store.queue.release(pid, token)
+            if not lock.released:
+                await self.store.queue.release(pid, token)
         if isinstance(again, Turn):  # woken only now that the lock is free for whoever comes
             await self.store.due.wake(chat_member(pid), again.at)
             return None
         return again
 
     async def _send_all(
-        self, participant: Participant, sender: Sender, token: str, ttl_ms: int
+        self, participant: Participant, sender: Sender, token: str, ttl_ms: int, lock: _Lock
     ) -> datetime | Turn | None:
         pid, queue = participant.id, self.store.queue
         sent: str | None = None  # the item just sent, removed by the next step
@@ -203,6 +195,7 @@ class Drainer:
                 log.warning("lost the drain lock of participant %s; stopping this drain", pid)
                 return self._later(self.lock_seconds)
             if step.step is Step.EMPTY:
+                lock.released = True  # in the same step as the queue was found empty
                 return None
             item: QueueItem | None = None
             try:
@@ -271,6 +264,7 @@ class Drainer:
             if bid is not None:
                 await self.store.broadcasts.count(bid, outcome if message else "skipped")
             if ahead.step is Step.EMPTY:
+                lock.released = True
                 return None
             if give_turn:  # the item looked at stays first in the queue for the next turn
                 return Turn(self.clock.now())

@@ -15,7 +15,24 @@ order can turn one into another:
 
 from __future__ import annotations
 
+import random
+
 from bot.core.errors import DruppelError
+
+#: Backoff after a transient failure: the first wait, the cap (real seconds), and how many
+#: tries an item gets before it is parked.
+BACKOFF_FIRST = 2.0
+BACKOFF_CAP = 300.0
+MAX_ATTEMPTS = 8
+
+_RNG = random.Random()
+
+
+def backoff(attempt: int, rng: random.Random | None = None) -> float:
+    """Real seconds to wait after the `attempt`-th failure: doubling, capped, half of it random
+    ("equal jitter"), so workers that failed together do not retry together."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_FIRST * 2.0 ** max(0, attempt - 1))
+    return ceiling / 2 + (rng or _RNG).uniform(0, ceiling / 2)
 
 
 class DeliveryError(DruppelError):

@@ -18,11 +18,11 @@ from bot.core.messages import Outgoing
 from bot.delivery import answers, quoting, tempo
 from bot.delivery.drain import Drainer, Sender
 from bot.delivery.export import EXPORT_NAME, export
-from bot.delivery.items import course_item, day_items, render
+from bot.delivery.items import course_item, day_items
 from bot.delivery.journey import Journey, pausing, stopping
-from bot.delivery.summary import summary
 from courses.models import Course
 from storage.crypto import UndecryptableText
+from storage.enrollments import Read
 from storage.keys import chat_member, parse_member
 from storage.models import (
     Channel,
@@ -73,19 +73,7 @@ class Deliveries:
         if item.kind == "coach":
             return await self._coach(pid, item)
         course = await self._course(pid, item) if item.course_id else None
-        courses = {course.id: course} if course is not None else {}
-        if item.kind == "summary":
-            if course is None:
-                return None
-            quote = course.summary_quote
-            days = {quote.quote} if quote is not None else set()
-            own = await quoting.remembered(self.store, pid, course, days)
-            return await summary(course, await self.store.checkins.all(pid), own)
-        if item.kind == "day" and course is not None and item.day is not None:
-            days = quoting.wanted(course, item.day, item.index)
-            own = await quoting.remembered(self.store, pid, course, days)
-            return render(item, courses, own)
-        return render(item, courses)
+        return await quoting.course_message(self.store, course, pid, item)
 
     async def _course(self, pid: str, item: QueueItem) -> Course | None:
         """The version of the course an item was queued from; for one queued before courses
@@ -136,54 +124,57 @@ class Deliveries:
             return None
         return await self._on_enrollment(pid, course_id)
 
-    async def drain(self, pid: str) -> None:
+    async def drain(self, pid: str, participant: Participant | None = None) -> None:
         """Send what the chat is owed now; if that cannot finish, the due index comes back to
         it at the time the drain asks for, ahead of what is merely due (a recheck)."""
-        retry = await self.drainer.drain(pid)
+        retry = await self.drainer.drain(pid, participant)
         if retry is not None:
             await self.store.due.recheck(chat_member(pid), retry)
 
     async def _on_enrollment(self, pid: str, course_id: str) -> datetime | None:
         try:
-            participant = await self.store.participants.get(pid)
+            read = await self.store.enrollments.with_participant(pid, course_id)
         except UndecryptableText:
             await self.drainer.unreachable(pid, "lesson")
             return None  # out of the schedule: no key that is configured will open it
-        enrollment = await self.store.enrollments.get(pid, course_id)
+        participant, enrollment = read.participant, read.enrollment
         if participant is None or enrollment is None:
             return None
-        if enrollment.status is EnrollmentStatus.ACTIVE:
-            await self._deliver_owed(participant, enrollment)
-        elif enrollment.status is EnrollmentStatus.COMPLETED:
+        active = enrollment.status is EnrollmentStatus.ACTIVE
+        after = await self._deliver_owed(participant, read) if active else None
+        if enrollment.status is EnrollmentStatus.COMPLETED:
             await self._followup(participant, enrollment)
-        await self.drain(pid)
-        current = await self.store.enrollments.get(pid, course_id)
+        await self.drain(pid, participant)
+        # What a lesson stored: any change since rescheduled the member, which a finish keeps.
+        current = after or await self.store.enrollments.get(pid, course_id)
         return None if current is None else current.wake_at()
 
-    async def _deliver_owed(self, participant: Participant, enrollment: Enrollment) -> None:
-        now = self.journey.clock.now()
+    async def _deliver_owed(self, participant: Participant, read: Read) -> Enrollment | None:
+        """What is owed now; returns the enrollment as a lesson left it (None: look it up)."""
+        enrollment, now = read.enrollment, self.journey.clock.now()
+        assert enrollment is not None
         if enrollment.course_id not in self.journey.courses:
             await self._park(participant, enrollment.course_id, now)
-            return
+            return None
         if enrollment.next_due is not None and enrollment.next_due <= now:
-            version = await self.journey.catalogue.moved(enrollment)
-            await self._lesson(
-                participant, enrollment.course_id, enrollment.current_day, now, version
-            )
-        elif enrollment.nudge_due is not None and enrollment.nudge_due <= now:
+            version, day = await self.journey.catalogue.moved(enrollment), enrollment.current_day
+            return await self._lesson(participant, enrollment.course_id, day, now, version, read)
+        if enrollment.nudge_due is not None and enrollment.nudge_due <= now:
             await self._nudge(participant, enrollment, now)
+        return None
 
     async def _lesson(
-        self, participant: Participant, course_id: str, day: int, now: datetime, version: int
-    ) -> None:
+        self, participant: Participant, course_id: str, day: int, now: datetime, version: int,
+        read: Read | None = None,
+    ) -> Enrollment | None:  # fmt: skip
         """Day `day` of the course, on `version` (a migration's from this day on)."""
         course = await self.journey.catalogue.version(course_id, version)
         if course is None:
             await self._park(participant, course_id, now)
-            return
+            return None
         if day > course.length:  # every day was sent (or the course file lost days)
             await self._complete(participant, course_id, day, now)
-            return
+            return None
         last = day >= course.length
         items = day_items(course, day)
 
@@ -213,9 +204,10 @@ class Deliveries:
                 ask.append(tempo.offer(course_id))
             self.store.queue.queue(pipe, participant.id, [*ask, *items])
 
-        after = await self.store.enrollments.update(participant.id, course_id, advance, queue)
+        after = await self.store.enrollments.update(participant.id, course_id, advance, queue, read)
         if after is not None and after.last_delivered_day == day and after.last_delivered_at == now:
             await self.journey.count("lessons_delivered")
+        return after
 
     async def _park(self, participant: Participant, course_id: str, now: datetime) -> None:
         """The course file is gone: pause the enrollment with a kind word, instead of trying

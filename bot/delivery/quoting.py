@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from bot.core.messages import Outgoing
-from bot.delivery.items import outgoing
+from bot.delivery.items import outgoing, render
+from bot.delivery.summary import summary
 from bot.safety import assess
 from courses.models import Course
 from courses.render import quotes_in, render_day
@@ -73,3 +74,22 @@ def day_again(course: Course, day: int) -> list[Outgoing]:
             plain = Outgoing(plain.text, heading=plain.heading, buttons=plain.buttons, named=named)
         shown.append(plain)
     return shown
+
+
+async def course_message(
+    store: Store, course: Course | None, pid: str, item: QueueItem
+) -> Outgoing | None:
+    """A course's queued item as it is sent (`course` the version it was queued from): the
+    summary, or a part of a day, with the participant's earlier answers quoted where asked."""
+    courses = {course.id: course} if course is not None else {}
+    if item.kind == "summary":
+        if course is None:
+            return None
+        quote = course.summary_quote
+        days = {quote.quote} if quote is not None else set()
+        own = await remembered(store, pid, course, days)
+        return await summary(course, await store.checkins.all(pid), own)
+    if item.kind == "day" and course is not None and item.day is not None:
+        own = await remembered(store, pid, course, wanted(course, item.day, item.index))
+        return render(item, courses, own)
+    return render(item, courses)

@@ -1,14 +1,23 @@
 -- Take the right to drain one chat's queue: a lock with an owner token and an expiry.
 -- KEYS[1] lock, KEYS[2] queue (ids in order), KEYS[3] items (id -> JSON), KEYS[4] the outbox
--- list an older release kept (items without ids); all one participant's hash slot.
--- ARGV[1] token, ARGV[2] lock expiry (ms), ARGV[3] a prefix for the ids of adopted items.
+-- list an older release kept (items without ids), KEYS[5] state (the head item's failures);
+-- all one participant's hash slot.
+-- ARGV[1] token, ARGV[2] lock expiry (ms), ARGV[3] a prefix for the ids of adopted items,
+-- ARGV[4] now (epoch seconds) to leave a chat alone that is backing off after a failure, or ''.
 -- Items the older outbox still holds were produced before anything in the queue, so they are
--- adopted at its front, in their order. Returns 0 when the lock is ours, else the milliseconds
--- until the holder's lock expires (when a drainer that died would be replaced).
+-- adopted at its front, in their order. Returns {0} when the lock is ours, {the milliseconds
+-- until the holder's lock expires (when a drainer that died would be replaced)} when it is
+-- not, {-1, retry_at} when the chat backs off until retry_at (nothing is taken then).
+if ARGV[4] ~= '' then
+  local retry = redis.call('HGET', KEYS[5], 'retry_at')
+  if retry and tonumber(retry) > tonumber(ARGV[4]) then
+    return {-1, retry}
+  end
+end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   local left = redis.call('PTTL', KEYS[1])
   if left < 1 then left = tonumber(ARGV[2]) end
-  return left
+  return {left}
 end
 local old = redis.call('LRANGE', KEYS[4], 0, -1)
 for i = #old, 1, -1 do
@@ -19,4 +28,4 @@ end
 if #old > 0 then
   redis.call('DEL', KEYS[4])
 end
-return 0
+return {0}

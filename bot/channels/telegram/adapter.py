@@ -13,12 +13,13 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.channels.telegram.connections import CONNECTIONS, POLL_TIMEOUT, Connections
+from bot.channels.telegram.connections import CONNECTIONS, POLL_TIMEOUT
 from bot.channels.telegram.errors import scrub, translate
 from bot.channels.telegram.order import CONCURRENT_UPDATES, PerChatOrder
 from bot.channels.telegram.pacing import Pacing
 from bot.channels.telegram.polling import Poller, Receipts
 from bot.channels.telegram.render import chat_ref
+from bot.channels.telegram.request import BotApiRequest
 from bot.channels.telegram.send import Sender
 from bot.channels.telegram.updates import WANTED, Answers, hand_over
 from bot.core.errors import SetupError
@@ -56,13 +57,13 @@ class TelegramChannel:
         self._answers = answers
         self._token = token
         api_root = api_root.rstrip("/")
-        self._polling_connection = Connections(1)
+        self._polling_connection = BotApiRequest(1)
         self._app = (
             Application.builder()
             .token(token)
             .base_url(f"{api_root}/bot")
             .base_file_url(f"{api_root}/file/bot")
-            .request(Connections(CONNECTIONS))
+            .request(BotApiRequest(CONNECTIONS))
             .get_updates_request(self._polling_connection)
             .job_queue(None)  # the dispatcher schedules; PTB must not start a scheduler of its own
             .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES))
