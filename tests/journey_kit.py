@@ -20,7 +20,7 @@ from bot.delivery.errors import DeliveryError
 from scheduler.clock import FixedClock
 from storage.crypto import new_key
 from storage.keys import Keys
-from storage.models import Channel, Lane
+from storage.models import Channel, Enrollment, Lane
 
 #: The encryption key of the test run: every store of the tests seals with it (there is no
 #: other way to store anything), and the druppel processes of the end-to-end tests get it too.
@@ -84,6 +84,14 @@ class Kit:
     async def tap(self, chat_id: str, data: str) -> list[Outgoing]:
         event = Incoming(Channel.CONSOLE, chat_id, Kind.BUTTON, data=data)
         return await self.engine.coach.handle(event)
+
+    async def enrollment(self, chat_id: str, course: str = "twijfel") -> Enrollment:
+        """The stored enrollment of the participant of a console chat."""
+        p = await self.engine.store.participants.by_chat(Channel.CONSOLE, chat_id)
+        assert p is not None
+        e = await self.engine.store.enrollments.get(p.id, course)
+        assert e is not None
+        return e
 
     async def sign_up(self, chat_id: str, course: str = "twijfel", at: str = "07:00") -> None:
         await self.say(chat_id, "/start")

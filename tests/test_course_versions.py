@@ -19,7 +19,7 @@ from courses.diff import Change, DayPart, describe, diff
 from courses.loader import load_course_dir
 from courses.models import Course
 from courses.problems import check_text
-from storage.models import Channel, Enrollment
+from storage.models import Channel
 from tests.journey_kit import Kit
 from tests.versions_kit import edited, new_lesson
 
@@ -49,14 +49,6 @@ async def publish(kit: Kit, text: str) -> Course:
     now = kit.clock.now()
     assert await versions.publish(kit.engine.store, catalogue, proposal.course, "test", now) is None
     return proposal.course
-
-
-async def enrollment(kit: Kit, chat: str) -> Enrollment:
-    p = await kit.engine.store.participants.by_chat(Channel.CONSOLE, chat)
-    assert p is not None
-    e = await kit.engine.store.enrollments.get(p.id, "twijfel")
-    assert e is not None
-    return e
 
 
 def first_lessons(kit: Kit, chat: str, day: int) -> list[str]:
@@ -133,8 +125,8 @@ async def test_an_enrollment_keeps_its_version_and_a_new_one_starts_on_the_newes
     await kit.run_until(local(26, 8))
     await publish(kit, edited(TWIJFEL, 2))
     await kit.sign_up("2")
-    assert (await enrollment(kit, "1")).course_version == 1
-    assert (await enrollment(kit, "2")).course_version == 2
+    assert (await kit.enrollment("1")).course_version == 1
+    assert (await kit.enrollment("2")).course_version == 2
     await kit.run_until(local(28, 8), step=timedelta(hours=1))
     assert first_lessons(kit, "1", 2) == [TWIJFEL.day(2).lesson[0]]
     assert first_lessons(kit, "1", 3) == [TWIJFEL.day(3).lesson[0]]
@@ -145,7 +137,7 @@ async def test_an_enrollment_keeps_its_version_and_a_new_one_starts_on_the_newes
 
 async def test_a_record_without_a_version_reads_as_the_first(kit: Kit) -> None:
     await kit.sign_up("1")
-    e = await enrollment(kit, "1")
+    e = await kit.enrollment("1")
     stored = await kit.engine.store.redis.hgetall(
         kit.engine.store.keys.participant(e.participant_id)
     )
@@ -161,16 +153,16 @@ async def test_migrate_moves_running_enrollments_from_their_next_day_on(kit: Kit
     store, catalogue = kit.engine.store, kit.engine.journey.catalogue
     done = await versions.migrate(store, catalogue, "twijfel", 2)
     assert done.moved == {1: 1}
-    assert (await enrollment(kit, "1")).course_version == 1  # day 1 is still theirs
+    assert (await kit.enrollment("1")).course_version == 1  # day 1 is still theirs
     await kit.run_until(local(27, 8))
     assert first_lessons(kit, "1", 2) == [new_lesson(2, 2)]
-    assert (await enrollment(kit, "1")).course_version == 2
+    assert (await kit.enrollment("1")).course_version == 2
 
 
 async def test_a_day_queued_on_one_version_is_sent_on_it_after_a_migration(kit: Kit) -> None:
     await kit.sign_up("1")
     await publish(kit, edited(TWIJFEL, 2, days=(1,)))
-    e = await enrollment(kit, "1")
+    e = await kit.enrollment("1")
     queued = day_items(TWIJFEL, 1)  # what a day of version 1 left in the queue
     await kit.engine.store.enrollments.update(
         e.participant_id, "twijfel", lambda x: x.model_copy(update={"course_version": 2})

@@ -12,7 +12,7 @@ from bot.core.messages import Outgoing
 from bot.delivery.items import day_items, render
 from bot.delivery.tempo import offer
 from scheduler.localtime import local_day
-from storage.models import Channel, Enrollment, Pace
+from storage.models import Pace
 from tests.fakes.whatsapp_api import validate
 from tests.journey_kit import Kit
 
@@ -22,14 +22,6 @@ CHOICES = ["p:twijfel:daily", "p:twijfel:other", "p:twijfel:own"]
 
 def local(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=AMS).astimezone(UTC)
-
-
-async def _enrollment(kit: Kit, chat: str) -> Enrollment:
-    p = await kit.engine.store.participants.by_chat(Channel.CONSOLE, chat)
-    assert p is not None
-    e = await kit.engine.store.enrollments.get(p.id, "twijfel")
-    assert e is not None
-    return e
 
 
 def _offers(kit: Kit, chat: str) -> list[Outgoing]:
@@ -72,7 +64,7 @@ async def test_every_other_day_spaces_the_lessons_and_the_nudge_falls_between(ki
     assert len(_offers(kit, "1")) == 1
     [confirmed] = await kit.tap("1", "p:twijfel:other")
     assert confirmed.text.startswith(texts_pace.PACE_SET.format(pace="om de dag een les"))
-    e = await _enrollment(kit, "1")
+    e = await kit.enrollment("1")
     assert e.pace is Pace.OTHER_DAY
     assert e.next_due is not None
     assert local_day(e.next_due, "Europe/Amsterdam").day == 30  # not the 29th
@@ -106,7 +98,7 @@ async def test_own_pace_waits_for_the_answer_and_tempo_and_progress_say_so(kit: 
     await kit.run_until(local(28, 7, 30))
     assert len(kit.channel.headings("1")) == 1  # no answer: no next lesson
     await kit.answer("1", "Het gesprek over vakantie met haar ouders.")
-    e = await _enrollment(kit, "1")
+    e = await kit.enrollment("1")
     assert e.next_due is not None
     assert local_day(e.next_due, "Europe/Amsterdam").day == 29
     await kit.run_until(local(29, 7, 30))
@@ -131,13 +123,13 @@ async def test_a_pace_button_of_a_stopped_course_is_stale(kit: Kit) -> None:
     await kit.say("1", "/stop")
     [reply] = await kit.tap("1", "p:twijfel:own")
     assert reply.text.startswith("Deze knop hoort bij een eerder gesprek")
-    assert (await _enrollment(kit, "1")).pace is None
+    assert (await kit.enrollment("1")).pace is None
 
 
 async def test_the_choice_belongs_to_its_course_a_stop_drops_it_with_the_lesson(kit: Kit) -> None:
     await kit.sign_up("1")
     store = kit.engine.store
-    pid = (await _enrollment(kit, "1")).participant_id
+    pid = (await kit.enrollment("1")).participant_id
     await store.queue.put(pid, [offer("twijfel"), *day_items(kit.engine.courses["twijfel"], 3)])
     assert await store.queue.drop(pid, "twijfel") == 1 + len(
         day_items(kit.engine.courses["twijfel"], 3)
