@@ -109,7 +109,9 @@ class Eraser:
     async def blank_pending(self) -> int:
         """Blank the coaches' copies erasures left to do, when this process can edit them;
         how many were handed to the blanker. Editing a copy twice does no harm, so a crash
-        between the edits and the trim only repeats them."""
+        between the edits and their removal only repeats them; each copy handled is removed by
+        its value, so a copy another erasure added meanwhile, or another process's turn, is
+        never dropped unblanked."""
         if self.blank_copies is None:
             return 0
         key = self._keys.coach_blanks()
@@ -120,7 +122,10 @@ class Eraser:
             (chat, message_id) for chat, _, message_id in (text(r).partition(" ") for r in raw)
         ]
         await self.blank_copies(copies)
-        await self._redis.ltrim(key, len(raw), -1)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for value in raw:
+                pipe.lrem(key, 1, text(value))
+            await pipe.execute()
         return len(raw)
 
     async def _copies(self, pid: str) -> list[tuple[str, str]]:

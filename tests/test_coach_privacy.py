@@ -139,6 +139,28 @@ async def test_an_erasure_with_no_chat_to_edit_leaves_the_copies_for_the_engine(
     assert await engine.blank_pending() == 0  # done once
 
 
+async def test_copies_an_erasure_adds_meanwhile_are_not_dropped_by_another_turn(kit: Kit) -> None:
+    """Two turns of blanking at once (the watch's, an erasure's) each remove only the copies
+    they handled: a copy added between their reading and their removal waits for the next."""
+    store = kit.engine.store
+    key = store.keys.coach_blanks()
+    await store.redis.rpush(key, "42 1", "43 2")
+    blanked: list[list[tuple[str, str]]] = []
+
+    async def slow_blank(copies: list[tuple[str, str]]) -> None:
+        blanked.append(copies)
+        # Meanwhile another process's turn, which read the same two, removes them, and another
+        # erasure adds a third.
+        await store.redis.lrem(key, 1, "42 1")
+        await store.redis.lrem(key, 1, "43 2")
+        await store.redis.rpush(key, "42 3")
+
+    store.blank_copies_with(slow_blank)
+    assert await store.blank_pending() == 2
+    assert blanked == [[("42", "1"), ("43", "2")]]
+    assert await store.redis.lrange(key, 0, -1) == ["42 3"]
+
+
 async def test_a_raw_redis_dump_holds_no_word_of_a_thread(kit: Kit) -> None:
     first, _ = await asked(kit)
     await kit.answer("1", "/coach")
