@@ -39,8 +39,9 @@ TOMBSTONE_SECONDS = 24 * 3600
 #: Erases what a channel keeps of one chat outside the participant's keys, given the chat id.
 ChatEraser = Callable[[str], Awaitable[None]]
 #: Blanks the messages in trainers' chats that showed the erased participant's threads, given
-#: (trainer id, message id) pairs.
-CopyBlanker = Callable[[list[tuple[str, str]]], Awaitable[None]]
+#: (trainer id, message id) pairs: returns those to try again later, or None when this process
+#: cannot edit them at all.
+CopyBlanker = Callable[[list[tuple[str, str]]], Awaitable[list[tuple[str, str]] | None]]
 
 
 class Eraser:
@@ -121,12 +122,17 @@ class Eraser:
         copies = [
             (chat, message_id) for chat, _, message_id in (text(r).partition(" ") for r in raw)
         ]
-        await self.blank_copies(copies)
+        later = await self.blank_copies(copies)
+        if later is None:
+            return 0
+        done = [text(r) for r in raw]
+        for chat, message_id in later:
+            done.remove(f"{chat} {message_id}")
         async with self._redis.pipeline(transaction=False) as pipe:
-            for value in raw:
-                pipe.lrem(key, 1, text(value))
+            for value in done:
+                pipe.lrem(key, 1, value)
             await pipe.execute()
-        return len(raw)
+        return len(done)
 
     async def _copies(self, pid: str) -> list[tuple[str, str]]:
         """Where the coaches were shown their threads, read before the threads go."""

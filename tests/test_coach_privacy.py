@@ -147,13 +147,14 @@ async def test_copies_an_erasure_adds_meanwhile_are_not_dropped_by_another_turn(
     await store.redis.rpush(key, "42 1", "43 2")
     blanked: list[list[tuple[str, str]]] = []
 
-    async def slow_blank(copies: list[tuple[str, str]]) -> None:
+    async def slow_blank(copies: list[tuple[str, str]]) -> list[tuple[str, str]]:
         blanked.append(copies)
         # Meanwhile another process's turn, which read the same two, removes them, and another
         # erasure adds a third.
         await store.redis.lrem(key, 1, "42 1")
         await store.redis.lrem(key, 1, "43 2")
         await store.redis.rpush(key, "42 3")
+        return []
 
     store.blank_copies_with(slow_blank)
     assert await store.blank_pending() == 2
@@ -192,3 +193,25 @@ async def test_an_operator_who_is_no_coach_sees_no_inbox(kit: Kit) -> None:
     await asked(kit)
     replies = await coach_types(kit, OPERATOR, "/inbox")
     assert all(QUESTION not in r.text and "Sanne" not in r.text for r in replies)
+
+
+async def test_copies_that_cannot_be_edited_now_wait_for_a_later_turn(kit: Kit) -> None:
+    """A copy Telegram asks to wait for (rate limit, a time-out) stays listed; a process with
+    no Telegram to edit with leaves every copy for one that has."""
+    store = kit.engine.store
+    key = store.keys.coach_blanks()
+    await store.redis.rpush(key, "42 1", "43 2")
+
+    async def busy(copies: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [("43", "2")]
+
+    store.blank_copies_with(busy)
+    assert await store.blank_pending() == 1
+    assert await store.redis.lrange(key, 0, -1) == ["43 2"]
+
+    async def no_telegram(copies: list[tuple[str, str]]) -> None:
+        return None
+
+    store.blank_copies_with(no_telegram)
+    assert await store.blank_pending() == 0
+    assert await store.redis.lrange(key, 0, -1) == ["43 2"]

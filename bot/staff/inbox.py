@@ -1,11 +1,9 @@
 """The coaches' inbox, in their own chat with the bot: each question arrives with buttons, a
 coach answers by replying to it (or, after "Ik pak hem op", by typing), /inbox lists what is
-open, and a thread a week quiet closes by itself.
-
-The first coach to take or answer a thread owns it; the other coaches' copies are edited to say
-so, and the participant's follow-ups go to the owner alone. A coach's answer reaches the
-participant through their chat's queue, named by thread and place, so it is ordered with the
-lessons, paced, sent once, and its words are read from the sealed thread when it goes out.
+open, and a thread a week quiet closes by itself. The first coach to take or answer a thread
+owns it; the others' copies are edited to say so, and follow-ups go to the owner alone. An
+answer reaches the participant through their chat's queue (ordered with the lessons, paced,
+sent once), its words read from the sealed thread as it goes out.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from bot.broadcast.runner import Editor
 from bot.core import texts_coach
 from bot.core.button_data import ButtonData
 from bot.core.messages import Incoming, Kind, Outgoing
-from bot.delivery.errors import DeliveryError
+from bot.delivery.errors import DeliveryError, RateLimited, Transient
 from bot.delivery.items import reply_item
 from bot.delivery.owed import Deliveries
 from bot.staff.roles import Roles
@@ -122,17 +120,22 @@ class Inbox:
         await self._edit_all(thread, texts_coach.CLOSED_FOR_ALL, participant, exclude=None)
         await self._post(thread, Outgoing(text))
 
-    async def blank(self, copies: list[tuple[str, str]]) -> None:
-        """An erased participant's threads as the coaches were shown them: each message edited
-        to say only that it was erased (a message Telegram no longer lets us edit stays)."""
+    async def blank(self, copies: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
+        """Edit what the coaches were shown of an erased participant to "(gewist)"; returns
+        those to try later (None: this process cannot edit; a message too old stays as it is)."""
         sender = self._editor()
         if sender is None:
-            return
+            return None
+        later = []
         for chat, message_id in copies:
             try:
                 await sender.edit(chat, message_id, Outgoing(texts_coach.ERASED))
+            except (Transient, RateLimited) as exc:
+                log.info("coach: a coach's copy is blanked later: %s", exc)
+                later.append((chat, message_id))
             except DeliveryError as exc:
                 log.info("coach: could not blank a coach's copy: %s", exc)
+        return later
 
     async def _post(self, thread: Thread, message: Outgoing, question: bool = False) -> None:
         """To the thread's owner, or to every coach while nobody owns it; each message kept in
