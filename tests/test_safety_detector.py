@@ -410,6 +410,9 @@ def test_safety_scan_says_kindly_when_the_file_is_not_there(
         "'k Eet al ne week bijna niks, 'k vind da 'k het nie verdien.",
         "hij leest mee met dit gesprek denk ik, dus ik hou t kort. alles oke hier",
         "Mijn vriend heeft gisteren mijn telefoon kapotgegooid tijdens een ruzie.",
+        # a lesson or a training is where he follows her from, not a course she follows
+        "na de les volgt hij me steeds naar huis, ook als ik zeg dat ik dat niet wil",
+        "hij volgt me na de training naar mn auto en staat dan te wachten",
     ],
 )
 def test_what_is_said_quietly_is_heard(message: str) -> None:
