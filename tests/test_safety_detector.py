@@ -413,6 +413,11 @@ def test_safety_scan_says_kindly_when_the_file_is_not_there(
         # a lesson or a training is where he follows her from, not a course she follows
         "na de les volgt hij me steeds naar huis, ook als ik zeg dat ik dat niet wil",
         "hij volgt me na de training naar mn auto en staat dan te wachten",
+        # an everyday lookalike must not hide what sits beside it
+        "hij haalde het geweer uit de kluis en richtte het op mij",
+        "hij duwde me tegen de auto en ik viel",
+        "hij houdt me opgesloten in huis en ik mag mijn baan niet meer hebben",
+        "hij nam zijn wapen mee van zijn werk en legde het op tafel",
     ],
 )
 def test_what_is_said_quietly_is_heard(message: str) -> None:
@@ -430,3 +435,17 @@ def test_someone_elses_past_in_the_next_sentence_does_not_end_a_harm_now() -> No
     assert said.category == "children", said.why
     over = assess("Ik sneed mezelf in mijn armen. Dat was als tiener, nu gaat het goed met me.")
     assert not over.danger, over.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I've saved all the pills I was prescribed and I know when I'll take them",
+        "een brief voor mijn kinderen voor als ik dood ben ligt in de la",
+        "ik heb een brief in de la gelegd voor het geval ik er morgen niet meer ben",
+    ],
+)
+def test_a_plan_beside_an_everyday_phrase_is_still_a_plan(message: str) -> None:
+    """Pills "as prescribed" or a letter "in case anything ever happens" are ordinary; pills
+    saved up and a letter for when one is dead are not."""
+    assert assess(message).tier == "acute", assess(message).why
