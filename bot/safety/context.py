@@ -22,8 +22,9 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.safety.match import Found, Span, Terms
+from bot.safety.match import Found, Span
 from bot.safety.normalise import Token
+from bot.safety.terms import Terms
 from bot.safety.vocabulary import MODIFIERS, OPTIONAL_MODIFIERS, Rule, Vocabulary
 
 #: Words a denial reaches on either side of the words of a rule.

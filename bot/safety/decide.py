@@ -20,9 +20,10 @@ from rapidfuzz.distance import Levenshtein
 
 from bot.safety.context import Context, Hit
 from bot.safety.learned import Model, load_model
-from bot.safety.match import Found, Pattern, Span, Terms, masked_by, needs
+from bot.safety.match import Found, Span, masked_by
 from bot.safety.normalise import Reader, Token
 from bot.safety.sieve import Sieve
+from bot.safety.terms import Pattern, Terms, needs
 from bot.safety.vocabulary import CATEGORIES, Category, Tier, Vocabulary, load
 
 #: The fewest words in a rule's sentences for the model to overrule it: a short plain

@@ -60,7 +60,7 @@ class Token(NamedTuple):
     #: index into the message's tokens).
     sentence: int
     clause: int
-    #: The vocabulary's term ids the forms carry (see `match.Terms`), looked up once per word.
+    #: The vocabulary's term ids the forms carry (see `terms.Terms`), looked up once per word.
     ids: tuple[int, ...] = ()
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, KeysView, Sequence
 
-from bot.safety.match import Pattern
+from bot.safety.terms import Pattern
 
 
 class Sieve:
