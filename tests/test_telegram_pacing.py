@@ -96,8 +96,9 @@ async def test_forty_lessons_due_at_once_go_out_without_a_single_429(
         # 200 messages at 25 a second take about 8 seconds; flat out they would take one.
         assert elapsed >= (len(tg.sent) - 5) / 25 * 0.9
         # At the limit the wait is shared fairly: everyone's first message before anyone's third.
-        # (A chat may get ahead in the first moments, while the others are still being prepared
-        # and the budget does not bind yet; sending each chat's lesson whole, 32 thirds did.)
+        # (A chat may get ahead in the first moments, while the others are still being claimed
+        # and the budget does not bind yet: 0 to 5 thirds in runs on a quiet or a busy machine.
+        # Sending each chat's lesson whole, 32 thirds did; a fifth of the chats is the line.)
         nth: Counter[int] = Counter()
         order = []
         for m in tg.sent:
@@ -105,4 +106,4 @@ async def test_forty_lessons_due_at_once_go_out_without_a_single_429(
             order.append(nth[m.chat_id])
         last_first = max(i for i, n in enumerate(order) if n == 1)
         thirds = order[:last_first].count(3)
-        assert thirds <= 3, f"{thirds} thirds came before the last first message"
+        assert thirds <= PEOPLE // 5, f"{thirds} thirds came before the last first message"
