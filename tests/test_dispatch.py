@@ -152,17 +152,18 @@ async def test_a_handler_slower_than_its_lease_keeps_it_and_no_second_worker_tak
 
     async def slow(member: str) -> datetime | None:
         calls.append(member)
-        await asyncio.sleep(1.0)  # three leases long: only the heartbeat keeps it ours
+        await asyncio.sleep(1.8)  # three leases long: only the heartbeat keeps it ours
         return None
 
     other = await connect_redis(redis_url)
     try:
-        holder = Dispatcher(store.due, clock, slow, lease_seconds=0.3)
+        # Leases of 0.6 s: a heartbeat a fifth of a second late on a busy machine is no loss.
+        holder = Dispatcher(store.due, clock, slow, lease_seconds=0.6)
         rival = Dispatcher(
-            Store(other, keys, TextCipher([TEST_KEY])).due, clock, slow, lease_seconds=0.3
+            Store(other, keys, TextCipher([TEST_KEY])).due, clock, slow, lease_seconds=0.6
         )
         await holder.pulse()
-        for _ in range(10):
+        for _ in range(16):
             await asyncio.sleep(0.1)
             assert await rival.pulse() == 0
         await holder.settle()

@@ -15,6 +15,7 @@ from bot.safety.learned import (
     Model,
     corpus_digest,
     features,
+    letters,
     load_model,
     model_path,
 )
@@ -50,8 +51,24 @@ def test_the_model_reads_a_message_as_it_was_trained_on_it() -> None:
     values = {n: (1 + math.log(c)) * weights[n][0] for n, c in counts.items()}
     norm = math.sqrt(sum(v * v for v in values.values()))
     score = model_intercept() + sum(v * weights[n][1] for n, v in values.items()) / norm
+    # The runs of letters are weighed the same way, scaled to unit length on their own.
+    runs = json.loads(model_path().read_text(encoding="utf-8"))["letters"]
+    run_counts: dict[str, int] = {}
+    for name in letters(tokens):
+        if name in runs:
+            run_counts[name] = run_counts.get(name, 0) + 1
+    run_values = {n: (1 + math.log(c)) * runs[n][0] for n, c in run_counts.items()}
+    run_norm = math.sqrt(sum(v * v for v in run_values.values()))
+    score += sum(v * runs[n][1] for n, v in run_values.items()) / run_norm
     assert model.danger(tokens) == pytest.approx(1 / (1 + math.exp(-score)))
     assert counts["f:bang"] == 3  # a repeated word counts sublinearly, as trained
+    assert run_counts["c:bang "] == 3
+
+
+def test_the_model_reads_runs_of_letters_across_word_edges() -> None:
+    runs = letters(detector().tokens("Hij sloeg"))
+    assert {"c: hi", "c:hij", "c:hij ", "c:j sl", "c:sloeg", "c:eg "} <= set(runs)
+    assert all(3 <= len(name) - 2 <= 5 for name in runs)
 
 
 def model_intercept() -> float:
@@ -70,15 +87,17 @@ def test_a_model_of_other_features_or_malformed_refuses_to_load(tmp_path: Path) 
         load_model(other)
 
 
-def _made_up(words: dict[str, Category]) -> Model:
+def _made_up(words: dict[str, Category], weight: float = 12.0) -> Model:
     """A model written by hand: each of `words` means danger of its category; nothing else
-    does (an intercept of -3 reads any other message as clearly ordinary)."""
+    does (an intercept of -3 reads any other message as clearly ordinary). A message whose
+    only known word is one of `words` reads as danger at sigmoid(weight - 3)."""
     data = json.loads(model_path().read_text(encoding="utf-8"))
     categories = data["categories"]
     data["intercept"] = -3.0
+    data["letters"] = {}
     data["category_intercepts"] = [0.0] * len(categories)
     data["weights"] = {
-        f"f:{word}": [1.0, 12.0, *(5.0 if c == category else 0.0 for c in categories)]
+        f"f:{word}": [1.0, weight, *(5.0 if c == category else 0.0 for c in categories)]
         for word, category in words.items()
     }
     return Model(data)
@@ -106,19 +125,55 @@ def test_the_model_alone_needs_enough_words(net: Detector) -> None:
 
 
 def test_the_model_does_not_read_a_sentence_the_rules_read_as_ordinary(net: Detector) -> None:
-    # A denial and an everyday phrase in the same sentence as the model's danger word.
-    assert not net.assess("hij heeft me nooit geslagen, ook niet bij de kluis").danger
+    # An everyday phrase in the same sentence as the model's danger word, however sure the
+    # model is (a denial: see the next tests).
     assert not net.assess("hij sloeg de deur dicht en liep naar de kluis").danger
     # In a sentence of its own, the model is heard again.
     assert net.assess("hij sloeg de deur dicht. Ze bewaart al mijn spullen in de kluis.").danger
 
 
-def test_a_rule_stands_unless_its_own_sentences_read_clearly_ordinary() -> None:
+def test_a_quiet_plan_is_acute_where_the_model_reads_suicide_even_unsure() -> None:
+    # "schuur" reads as suicide at one half: below what the model needs alone (0.7).
+    unsure = Detector(load(), _made_up({"schuur": "suicide"}, weight=3.0))
+    # A means beside a step toward it (a time, put aside) in words the model reads so: acute.
+    plan = unsure.assess("ik heb het touw in de schuur gelegd, zondag is het zover")
+    assert (plan.tier, plan.category, plan.why) == ("acute", "suicide_plan", ("learned.plan",))
+    # Without the means, or without a step toward it, or with a model that reads it as
+    # ordinary, the same words are no plan.
+    assert not unsure.assess("ik heb de fietsen in de schuur gelegd, zondag is het zover").danger
+    assert not unsure.assess("ik vond een oud touw in de schuur van mijn opa").danger
+    calm = Detector(load(), _made_up({}))
+    assert not calm.assess("ik heb het touw in de schuur gelegd, zondag is het zover").danger
+    # A train is no means: asking for one tomorrow is never a plan.
+    trains = Detector(load(), _made_up({"trein": "suicide_plan"}, weight=3.5))
+    assert not trains.assess("hoe laat gaat de trein naar Gent morgen?").danger
+
+
+def test_a_model_all_but_sure_is_heard_where_the_rules_read_a_denial() -> None:
+    # A moderately sure model leaves a denied sentence to the rules...
+    moderate = Detector(load(), _made_up({"kluis": "control"}, weight=4.5))
+    denied = "hij heeft me nooit geslagen, ook niet bij de kluis, dat moet je weten"
+    assert not moderate.assess(denied).danger
+    assert moderate.assess("ze bewaart al mijn spullen in de kluis bij haar thuis").danger
+    # ...one all but sure is heard there too.
+    sure = Detector(load(), _made_up({"kluis": "control"}))
+    assert sure.assess(denied).tier == "concern"
+
+
+def test_a_rule_stands_unless_the_message_reads_clearly_ordinary() -> None:
     # A model that finds everything ordinary overrules a concern, never an acute rule.
     calm = Detector(load(), _made_up({}))
     concern = calm.assess("hij duwt me altijd opzij als hij als eerste de trein in wil")
     assert not concern.danger
     assert concern.why[-1] == "learned.ordinary"
+    # The rest of the message weighs in too: where it reads as danger, the rule stands.
+    worried = Detector(load(), _made_up({"kluis": "control"}))
+    text = (
+        "hij duwt me altijd opzij als hij als eerste de trein in wil. En mijn pas ligt in zijn "
+        "kluis"
+    )
+    assert not calm.assess(text).danger
+    assert worried.assess(text).tier == "concern"
     # A short plain statement is left to the rules.
     assert calm.assess("hij slaat me").tier == "concern"
     assert calm.assess("ik heb de pillen gespaard en vanavond neem ik ze allemaal in").tier == (

@@ -3,8 +3,10 @@
 The vocabulary hears what it was written for; people also write what nobody wrote a rule for
 ("the rope is in the boot of my car"), and use danger words in harmless ways no lookalike
 foresaw. A logistic regression over the tokens the `normalise` step already made (every form of
-every word, and each pair of neighbouring words) gives a probability that a message signals
-danger, and the danger category it resembles most. `decide` weighs it with the rules:
+every word, and each pair of neighbouring words) and over the letters of the words as typed
+(every run of three to five, which hears a new spelling, compound or typo by its parts) gives a
+probability that a message signals danger; one over the words alone, the danger category it
+resembles most. `decide` weighs it with the rules:
 
 - a rule's concern stands unless the model finds the rule's own sentences clearly ordinary
   (below `veto`, and only where they hold eight words or more); an acute rule always stands;
@@ -32,7 +34,9 @@ from bot.safety.normalise import Token
 from bot.safety.vocabulary import CATEGORIES, Category, VocabularyError
 
 #: Bumped whenever `features` changes: a model learnt on other features refuses to load.
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
+#: The runs of letters read: three to five.
+LETTER_RUNS = (3, 4, 5)
 
 
 def features(tokens: Sequence[Token]) -> list[str]:
@@ -45,6 +49,14 @@ def features(tokens: Sequence[Token]) -> list[str]:
         if i < last and tokens[i + 1].sentence == token.sentence:
             found.append(f"b:{token.text}_{tokens[i + 1].text}")
     return found
+
+
+def letters(tokens: Sequence[Token]) -> list[str]:
+    """Every run of three to five letters (``c:``) of the message's words as typed after
+    normalising, each word with a space on both sides, so a run may span a word's edge."""
+    line = " " + " ".join(token.text for token in tokens) + " "
+    size = len(line)
+    return [f"c:{line[i : i + n]}" for n in LETTER_RUNS for i in range(size - n + 1)]
 
 
 class Model:
@@ -70,16 +82,33 @@ class Model:
             name: (float(row[0]), float(row[1]), tuple(float(x) for x in row[2:]))
             for name, row in data["weights"].items()
         }
+        # letter run -> (idf, weight for danger)
+        self._letters: dict[str, tuple[float, float]] = {
+            name: (float(row[0]), float(row[1])) for name, row in data["letters"].items()
+        }
         self._known_forms = lru_cache(maxsize=65536)(self._forms_known)
 
     def danger(self, tokens: Sequence[Token]) -> float:
         """The probability of danger, as trained: term counts made sublinear (1 + log), times
-        their idf, scaled to unit length, through a logistic regression."""
+        their idf, each kind (words, letters) scaled to unit length on its own, through a
+        logistic regression."""
         values = self._values(tokens)
         weights = self._weights
         norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
-        score = sum(v * weights[name][1] for name, v in values.items())
-        return _sigmoid(self._intercept + score / norm)
+        score = sum(v * weights[name][1] for name, v in values.items()) / norm
+        runs: dict[str, int] = {}
+        known = self._letters
+        for name in letters(tokens):
+            if name in known:
+                runs[name] = runs.get(name, 0) + 1
+        if runs:
+            letter_values = [
+                (known[name], 1.0 if count == 1 else 1.0 + math.log(count))
+                for name, count in runs.items()
+            ]
+            letter_norm = math.sqrt(sum((idf * tf) ** 2 for (idf, _), tf in letter_values))
+            score += sum(idf * tf * w for (idf, w), tf in letter_values) / letter_norm
+        return _sigmoid(self._intercept + score)
 
     def category(self, tokens: Sequence[Token]) -> Category:
         """The danger category the message resembles most (a multinomial regression)."""
