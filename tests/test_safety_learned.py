@@ -129,7 +129,9 @@ def test_the_model_does_not_read_a_sentence_the_rules_read_as_ordinary(net: Dete
     # model is (a denial: see the next tests).
     assert not net.assess("hij sloeg de deur dicht en liep naar de kluis").danger
     # In a sentence of its own, the model is heard again.
-    assert net.assess("hij sloeg de deur dicht. Ze bewaart al mijn spullen in de kluis.").danger
+    assert net.assess(
+        "hij sloeg de deur dicht. Ze bewaart al mijn spullen in de kluis bij haar thuis."
+    ).danger
 
 
 def test_a_quiet_plan_is_acute_where_the_model_reads_suicide_even_unsure() -> None:

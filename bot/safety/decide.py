@@ -33,8 +33,9 @@ from bot.safety.vocabulary import CATEGORIES, Category, Tier, Vocabulary, load
 #: The fewest words in a rule's sentences for the model to overrule it: a short plain
 #: statement ("hij wil niet dat ik werk") is left to the rules.
 _VETO_WORDS = 12
-#: The fewest words the learned model alone goes by: below, the rules decide on their own.
-_MODEL_WORDS = 8
+#: The fewest words the learned model alone goes by: below, the rules decide on their own
+#: ("hoe laat gaat de trein naar Gent morgen?" is too little to read a plan into).
+_MODEL_WORDS = 10
 #: A quiet plan: a means or a deadly place (concepts of these names)...
 _PLAN_MEANS = ("means", "lethal_place")
 #: ...beside a step toward it (put aside, prepared, a time, a goodbye, belongings given away)...

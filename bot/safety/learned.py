@@ -8,10 +8,11 @@ every word, and each pair of neighbouring words) and over the letters of the wor
 probability that a message signals danger; one over the words alone, the danger category it
 resembles most. `decide` weighs it with the rules:
 
-- a rule's concern stands unless the model finds the rule's own sentences clearly ordinary
-  (below `veto`, and only where they hold eight words or more); an acute rule always stands;
+- a rule's concern stands unless the model finds the rule's own sentences and the whole message
+  clearly ordinary (below `veto`, and only where the sentences hold twelve words or more); an
+  acute rule always stands;
 - with no rule, the model alone is heard when it is confident (above `alone`), on the sentences
-  the rules left open and only where they hold eight words or more.
+  the rules left open and only where they hold ten words or more.
 
 The model is data like the vocabulary: `model.json`, written by `make safety-model` from the
 tuned part of the evaluation corpus (``tests/safety/train.py``); it keeps the digest of the
