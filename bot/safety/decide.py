@@ -44,8 +44,8 @@ _PLAN_STEPS = ("gather", "stockpile", "when", "goodbye", "give_away")
 #: (chosen out of fold on the tuned part: 5 more of its 760 plans acute, 5 more false alarms
 #: among 5,422 ordinary lines).
 _PLAN_READING = 0.4
-#: Below this the model overrules an acute reading that only an escalation made, never an
-#: acute rule (chosen out of fold on the tuned part: 17 fewer false alarms among 5,782
+#: Below this the model overrules a plan that only an escalation made, never an acute rule
+#: nor danger now (chosen out of fold on the tuned part: 17 fewer false alarms among 5,782
 #: ordinary lines, 1 of 5,492 danger lines lost, no plan).
 _ESCALATED_VETO = 0.1
 #: How sure the model must be to be heard in a sentence the rules read as denied, past or
@@ -101,6 +101,7 @@ class Detector:
             (e, [self._terms.piece(p) for p in e.with_]) for e in vocabulary.escalations
         ]
         self._context = Context(self._terms, vocabulary)
+        self._escalated_to = {e.id: e.to for e in vocabulary.escalations}
         self._plan_means = [
             self._terms.piece(f"@{c}") for c in _PLAN_MEANS if c in vocabulary.concepts
         ]
@@ -187,12 +188,13 @@ class Detector:
                     return Assessment("none", None, (*decided.why, "learned.ordinary"))
                 if self._plan(found, tokens, learned):
                     return Assessment("acute", "suicide_plan", (*decided.why, "learned.plan"))
-            elif not any(hit.rule.tier == "acute" for hit in hits) and self._ordinary(
+            elif self._only_a_plan_escalated(hits, decided) and self._ordinary(
                 hits, tokens, learned, _ESCALATED_VETO
             ):
-                # Made acute only by an escalation ("begrafenis" beside "vandaag"), on words
+                # Made a plan only by an escalation ("begrafenis" beside "vandaag"), on words
                 # the model reads as plainly ordinary: "Vandaag bij de notaris geweest voor
-                # een samenlevingscontract." An acute rule is never overruled.
+                # een samenlevingscontract." An acute rule, and danger now (a weapon on the
+                # table, "hij komt zo terug"), are never overruled.
                 return Assessment("none", None, (*decided.why, "learned.ordinary"))
             return decided
         if self._plan(found, tokens, learned):
@@ -243,10 +245,19 @@ class Detector:
             return False
         return len(local) == len(tokens) or learned.danger(tokens) < below
 
+    def _only_a_plan_escalated(self, hits: list[Hit], decided: Assessment) -> bool:
+        """Whether the acute reading comes only from escalations to a suicide plan."""
+        if any(hit.rule.tier == "acute" for hit in hits):
+            return False
+        targets = {self._escalated_to[w] for w in decided.why if w in self._escalated_to}
+        return targets == {"suicide_plan"}
+
     def _plan(self, found: Found, tokens: list[Token], learned: Model) -> bool:
         """Whether the message tells a plan quietly: a means or a deadly place beside a step
         toward it ("het touw ligt in de schuur, ik wacht tot iedereen slaapt"), which the
         model reads as suicide or a plan, even when it is not sure enough to be heard alone."""
+        if len(tokens) < _MODEL_WORDS:
+            return False
         if not any(found.spans(piece) for piece in self._plan_means):
             return False
         if not any(found.spans(piece) for piece in self._plan_steps):
