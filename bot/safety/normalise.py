@@ -217,13 +217,9 @@ class Reader:
         return tuple(sorted(forms))
 
 
-@lru_cache(maxsize=1)
-def _dictionaries() -> tuple[Mapping[str, str], ...]:
-    """simplemma's own word lists, asked directly: the same answer as `simplemma.is_known` for a
-    word without an apostrophe, in half the time (unknown words are asked several times each).
-    Read when first asked: they take most of a second to load, which a process that never reads
-    a message (a worker sending lessons, the web probes) does not pay."""
-    return tuple(DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang) for lang in ("nl", "en"))
+#: simplemma's own word lists, asked directly: the same answer as `simplemma.is_known` for a
+#: word without an apostrophe, in half the time (unknown words are asked several times each).
+_DICTIONARIES = tuple(DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang) for lang in ("nl", "en"))
 
 
 #: The short words a run-together word may begin with ("ikwil", "kzie", "tis"): any other one
@@ -254,4 +250,4 @@ def _is_word(word: str) -> bool:
     if "'" in word:
         return bool(simplemma.is_known(word, lang="nl") or simplemma.is_known(word, lang="en"))
     cased = word.capitalize()
-    return any(d.get(word) is not None or d.get(cased) is not None for d in _dictionaries())
+    return any(d.get(word) is not None or d.get(cased) is not None for d in _DICTIONARIES)
