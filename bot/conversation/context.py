@@ -1,5 +1,6 @@
 """What every part of the conversation works with: the journey (store, courses, clock), what
-the wiring hands in, the participant's running course, and how an answer is written."""
+the wiring hands in, the participant's running course, how an answer is written and how a
+command is declared."""
 
 from __future__ import annotations
 
