@@ -35,10 +35,12 @@ demo: $(STAMP)
 
 # Four workers on two cores: most of the suite waits on fake platforms, restarts and timers.
 # The tests that time an order or a take-over in real seconds (marked `quiet`) need a quiet
-# machine: they run after, on their own.
+# machine: they run after, on their own. The suite starts druppel as a process about a hundred
+# times: compiled once and kept (even where PYTHONDONTWRITEBYTECODE is set), druppel's modules
+# and pytest's rewritten tests are not compiled again by each process.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 4 -m "not quiet"
-	$(BIN)/python -m pytest -m quiet
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n 4 -m "not quiet"
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -m quiet
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -13,19 +13,16 @@ clean-up here comes after their write. The tombstone lapses after a day, leaving
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
 from storage import records
-from storage.activity import Activity
-from storage.broadcasts import Broadcasts
 from storage.crypto import TextCipher, UndecryptableText
 from storage.due import DueIndex
 from storage.enrollments import EnrollmentRepo
 from storage.errors import Conflict
-from storage.failures import FailureLog
 from storage.keys import Keys, chat_member, enrollment_member
 from storage.models import Channel
 from storage.participants import ParticipantRepo
@@ -44,26 +41,30 @@ ChatEraser = Callable[[str], Awaitable[None]]
 CopyBlanker = Callable[[list[tuple[str, str]]], Awaitable[list[tuple[str, str]] | None]]
 
 
+#: Takes a participant's id out of one structure shared by everyone (their own keys go first).
+Forget = Callable[[str], Awaitable[object]]
+
+
 class Eraser:
     def __init__(
-        self, redis: aioredis.Redis, keys: Keys, participants: ParticipantRepo,
-        enrollments: EnrollmentRepo, due: DueIndex, broadcasts: Broadcasts,
-        failures: FailureLog, activity: Activity, cipher: TextCipher,
+        self, redis: aioredis.Redis, keys: Keys, cipher: TextCipher, participants: ParticipantRepo,
+        enrollments: EnrollmentRepo, due: DueIndex, threads: ThreadRepo, shared: Sequence[Forget],
     ) -> None:  # fmt: skip
+        """`shared`: what else names them besides the segments, the coaches' indexes of their
+        threads and the schedule, in the order it is forgotten (every broadcast's recipients,
+        the failure log, the activity index)."""
         self._redis = redis
         self._keys = keys
         self._profiles = Profiles(redis, keys, cipher)
         self._participants = participants
         self._enrollments = enrollments
         self._due = due
-        self._broadcasts = broadcasts
-        self._failures = failures
-        self._activity = activity
+        self._threads = threads
+        self._shared = (*shared, threads.forget)
         #: What each channel keeps under a chat (WhatsApp's inbox), added by its wiring.
         self.chat_erasers: dict[Channel, ChatEraser] = {}
-        #: Their threads with coaches, taken out of the coaches' indexes (set by the Store).
-        self.threads: ThreadRepo | None = None
-        #: What blanks the coaches' copies of those threads (the coaches' inbox, when wired).
+        #: What blanks the coaches' copies of an erased participant's threads (the coaches' inbox,
+        #: when wired).
         self.blank_copies: CopyBlanker | None = None
 
     async def erase(self, pid: str, chat: tuple[Channel, str] | None = None) -> bool:
@@ -87,11 +88,8 @@ class Eraser:
             await self._redis.rpush(self._keys.coach_blanks(), *(f"{c} {m}" for c, m in copies))
         course_ids = await self._own_keys(pid)
         await self._enrollments.segments.forget(pid, sorted(course_ids))
-        await self._broadcasts.forget_recipient(pid)
-        await self._failures.forget(pid)
-        await self._activity.forget(pid)
-        if self.threads is not None:
-            await self.threads.forget(pid)
+        for forget in self._shared:
+            await forget(pid)
         for course_id in sorted(course_ids):
             await self._due.unschedule(enrollment_member(pid, course_id))
         await self._due.unschedule(chat_member(pid))
@@ -136,10 +134,8 @@ class Eraser:
 
     async def _copies(self, pid: str) -> list[tuple[str, str]]:
         """Where the coaches were shown their threads, read before the threads go."""
-        if self.threads is None:
-            return []
         try:
-            return await self.threads.shown(pid)
+            return await self._threads.shown(pid)
         except UndecryptableText:  # a thread no key opens: its copies stay as they are
             return []
 

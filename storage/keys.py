@@ -96,13 +96,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storage.keyparts import key, key_of, key_of_two
 from storage.keyparts import part as _part
-from storage.keys_whatsapp import WhatsAppKeys
 
 
 @dataclass(frozen=True, slots=True)
-class Keys(WhatsAppKeys):
-    """The key builder: one method per key in the schema above (WhatsApp's in its own module)."""
+class Keys:
+    """The key builder: one method per key in the schema above, each declared as the schema
+    writes it (see keyparts.py): `keys.queue(pid)` is `P:{p:<pid>}:queue`."""
 
     prefix: str = "druppel"
 
@@ -110,113 +111,46 @@ class Keys(WhatsAppKeys):
         _part(self.prefix, "prefix")
 
     # -- participants -------------------------------------------------------------------------
-    def participants(self) -> str:
-        """Where an older release kept every participant id; deleting one still empties it."""
-        return f"{self.prefix}:{{idx}}:participants"
-
-    def chat_index(self, channel: str) -> str:
-        return f"{self.prefix}:{{idx}}:chat:{_part(channel, 'channel')}"
-
-    def _p(self, pid: str) -> str:
-        return f"{self.prefix}:{{p:{_part(pid, 'participant id')}}}"
-
-    def participant(self, pid: str) -> str:
-        return f"{self._p(pid)}:participant"
-
-    def enrollments(self, pid: str) -> str:
-        """An older release's set of a participant's courses (see profile.py)."""
-        return f"{self._p(pid)}:enrollments"
-
-    def enrollment(self, pid: str, course_id: str) -> str:
-        """An older release's Enrollment JSON for one course (see profile.py)."""
-        return f"{self._p(pid)}:enrollment:{_part(course_id, 'course id')}"
-
-    def reflections(self, pid: str) -> str:
-        return f"{self._p(pid)}:reflections"
-
-    def checkins(self, pid: str) -> str:
-        return f"{self._p(pid)}:checkins"
-
-    def queue(self, pid: str) -> str:
-        return f"{self._p(pid)}:queue"
-
-    def queue_items(self, pid: str) -> str:
-        return f"{self._p(pid)}:items"
-
-    def queue_held(self, pid: str) -> str:
-        return f"{self._p(pid)}:held"
-
-    def queue_lock(self, pid: str) -> str:
-        return f"{self._p(pid)}:drain"
-
-    def queue_sending(self, pid: str) -> str:
-        return f"{self._p(pid)}:sending"
-
-    def queue_state(self, pid: str) -> str:
-        return f"{self._p(pid)}:qstate"
-
-    def queue_parked(self, pid: str) -> str:
-        return f"{self._p(pid)}:parked"
-
-    def legacy_outbox(self, pid: str) -> str:
-        """Where an older release kept a chat's owed messages; adopted by the queue."""
-        return f"{self._p(pid)}:outbox"
-
-    def received_broadcasts(self, pid: str) -> str:
-        return f"{self._p(pid)}:broadcasts"
-
-    def erased(self, pid: str) -> str:
-        """A tombstone: this participant was erased; writers check it so nothing comes back."""
-        return f"{self._p(pid)}:erased"
-
-    def activity(self) -> str:
-        return f"{self.prefix}:{{act}}:last"
-
-    def retention_told(self) -> str:
-        return f"{self.prefix}:{{act}}:told"
+    #: Where an older release kept every participant id; deleting one still empties it.
+    participants = key("{idx}:participants")
+    chat_index = key_of("{idx}:chat:<channel>")
+    participant = key_of("{p:<participant id>}:participant")
+    #: An older release's set of a participant's courses, and Enrollment JSON for one course
+    #: (see profile.py).
+    enrollments = key_of("{p:<participant id>}:enrollments")
+    enrollment = key_of_two("{p:<participant id>}:enrollment:<course id>")
+    reflections = key_of("{p:<participant id>}:reflections")
+    checkins = key_of("{p:<participant id>}:checkins")
+    queue = key_of("{p:<participant id>}:queue")
+    queue_items = key_of("{p:<participant id>}:items")
+    queue_held = key_of("{p:<participant id>}:held")
+    queue_lock = key_of("{p:<participant id>}:drain")
+    queue_sending = key_of("{p:<participant id>}:sending")
+    queue_state = key_of("{p:<participant id>}:qstate")
+    queue_parked = key_of("{p:<participant id>}:parked")
+    #: Where an older release kept a chat's owed messages; adopted by the queue.
+    legacy_outbox = key_of("{p:<participant id>}:outbox")
+    received_broadcasts = key_of("{p:<participant id>}:broadcasts")
+    #: A tombstone: this participant was erased; writers check it so nothing comes back.
+    erased = key_of("{p:<participant id>}:erased")
+    activity = key("{act}:last")
+    retention_told = key("{act}:told")
 
     # -- segments, roles, broadcasts ------------------------------------------------------------
-    def segment(self, course_id: str, status: str) -> str:
-        return f"{self.prefix}:{{seg}}:{_part(course_id, 'course id')}:{_part(status, 'status')}"
-
-    def segments_built(self) -> str:
-        return f"{self.prefix}:{{seg}}:built"
-
-    def trainers(self) -> str:
-        return f"{self.prefix}:roles:trainers"
-
-    def staff_draft(self, user_hash: str) -> str:
-        return f"{self.prefix}:staff:{_part(user_hash, 'user')}:draft"
-
-    def ops_incidents(self) -> str:
-        return f"{self.prefix}:ops:incidents"
-
-    def ops_digest(self) -> str:
-        return f"{self.prefix}:ops:digest"
-
-    def ops_retention(self) -> str:
-        return f"{self.prefix}:ops:retention"
-
-    def failures(self) -> str:
-        return f"{self.prefix}:failures"
-
-    def staff_preview(self, user_hash: str) -> str:
-        return f"{self.prefix}:staff:{_part(user_hash, 'user')}:preview"
-
-    def broadcasts(self) -> str:
-        return f"{self.prefix}:broadcasts"
-
-    def broadcast(self, bid: str) -> str:
-        return f"{self.prefix}:{{bc:{_part(bid, 'broadcast id')}}}:record"
-
-    def broadcast_todo(self, bid: str) -> str:
-        return f"{self.prefix}:{{bc:{_part(bid, 'broadcast id')}}}:todo"
-
-    def broadcast_later(self, bid: str) -> str:
-        return f"{self.prefix}:{{bc:{_part(bid, 'broadcast id')}}}:later"
-
-    def broadcast_stats(self, bid: str) -> str:
-        return f"{self.prefix}:{{bc:{_part(bid, 'broadcast id')}}}:stats"
+    segment = key_of_two("{seg}:<course id>:<status>")
+    segments_built = key("{seg}:built")
+    trainers = key("roles:trainers")
+    staff_draft = key_of("staff:<user>:draft")
+    ops_incidents = key("ops:incidents")
+    ops_digest = key("ops:digest")
+    ops_retention = key("ops:retention")
+    failures = key("failures")
+    staff_preview = key_of("staff:<user>:preview")
+    broadcasts = key("broadcasts")
+    broadcast = key_of("{bc:<broadcast id>}:record")
+    broadcast_todo = key_of("{bc:<broadcast id>}:todo")
+    broadcast_later = key_of("{bc:<broadcast id>}:later")
+    broadcast_stats = key_of("{bc:<broadcast id>}:stats")
 
     def participant_keys(self, pid: str, course_ids: list[str]) -> list[str]:
         """Every key that holds something of one participant (all in their hash slot)."""
@@ -229,84 +163,56 @@ class Keys(WhatsAppKeys):
             *(self.enrollment(pid, c) for c in course_ids),
         ]  # fmt: skip
 
+    #: The participant's hash slot, that every key of theirs begins with.
+    _slot = key_of("{p:<participant id>}")
+
     def participant_pattern(self, pid: str) -> str:
         """A SCAN pattern for every key of one participant (tests and audits use it)."""
-        return f"{self._p(pid)}:*".replace("{", "\\{").replace("}", "\\}")
+        return f"{self._slot(pid)}:*".replace("{", "\\{").replace("}", "\\}")
 
     # -- coaches' threads ----------------------------------------------------------------------
-    def threads(self, pid: str) -> str:
-        return f"{self._p(pid)}:threads"
-
-    def thread_ids(self) -> str:
-        return f"{self.prefix}:{{coach}}:ids"
-
-    def threads_open(self) -> str:
-        return f"{self.prefix}:{{coach}}:open"
-
-    def coach_answered(self) -> str:
-        return f"{self.prefix}:{{coach}}:answered"
-
-    def coach_blanks(self) -> str:
-        return f"{self.prefix}:{{coach}}:blank"
-
-    def coach_typing(self, user_hash: str) -> str:
-        return f"{self.prefix}:coach:{_part(user_hash, 'user')}:typing"
+    threads = key_of("{p:<participant id>}:threads")
+    thread_ids = key("{coach}:ids")
+    threads_open = key("{coach}:open")
+    coach_answered = key("{coach}:answered")
+    coach_blanks = key("{coach}:blank")
+    coach_typing = key_of("coach:<user>:typing")
 
     # -- scheduling ---------------------------------------------------------------------------
-    def due(self) -> str:
-        return f"{self.prefix}:{{sched}}:due"
-
-    def lease(self) -> str:
-        return f"{self.prefix}:{{sched}}:lease"
-
-    def lease_owner(self) -> str:
-        return f"{self.prefix}:{{sched}}:owner"
-
-    def recheck(self) -> str:
-        return f"{self.prefix}:{{sched}}:recheck"
-
-    def rate_overall(self, channel: str) -> str:
-        return f"{self.prefix}:{{rate:{_part(channel, 'channel')}}}:all"
-
-    def rate_bulk(self, channel: str) -> str:
-        return f"{self.prefix}:{{rate:{_part(channel, 'channel')}}}:bulk"
-
-    def rate_pause(self, channel: str) -> str:
-        return f"{self.prefix}:{{rate:{_part(channel, 'channel')}}}:pause"
-
-    def rate_chat(self, channel: str, chat_hash: str) -> str:
-        return f"{self.prefix}:{{rate:{_part(channel, 'channel')}}}:chat:{_part(chat_hash, 'chat')}"
+    due = key("{sched}:due")
+    lease = key("{sched}:lease")
+    lease_owner = key("{sched}:owner")
+    recheck = key("{sched}:recheck")
+    rate_overall = key_of("{rate:<channel>}:all")
+    rate_bulk = key_of("{rate:<channel>}:bulk")
+    rate_pause = key_of("{rate:<channel>}:pause")
+    rate_chat = key_of_two("{rate:<channel>}:chat:<chat>")
 
     # -- published courses (no personal data) ---------------------------------------------------
-    def course_newest(self) -> str:
-        return f"{self.prefix}:{{courses}}:newest"
-
-    def course_versions(self, course_id: str) -> str:
-        return f"{self.prefix}:{{courses}}:{_part(course_id, 'course id')}:versions"
-
-    def course_moves(self, course_id: str) -> str:
-        return f"{self.prefix}:{{courses}}:{_part(course_id, 'course id')}:moves"
-
-    def staff_upload(self, user_hash: str) -> str:
-        return f"{self.prefix}:staff:{_part(user_hash, 'user')}:upload"
-
-    def clock_anchor(self) -> str:
-        return f"{self.prefix}:clock:anchor"
-
-    def key_canary(self) -> str:
-        """Proof of each sealing key, checked at start-up (canary.py)."""
-        return f"{self.prefix}:crypto:canary"
+    course_newest = key("{courses}:newest")
+    course_versions = key_of("{courses}:<course id>:versions")
+    course_moves = key_of("{courses}:<course id>:moves")
+    staff_upload = key_of("staff:<user>:upload")
+    clock_anchor = key("clock:anchor")
+    #: Proof of each sealing key, checked at start-up (canary.py).
+    key_canary = key("crypto:canary")
 
     # -- operations ---------------------------------------------------------------------------
-    def stats_total(self) -> str:
-        return f"{self.prefix}:{{stats}}:total"
+    stats_total = key("{stats}:total")
+    #: One UTC hour's counts; the hour is `YYYYMMDDHH`.
+    stats_hour = key_of("{stats}:h:<hour>")
+    workers = key("workers")
 
-    def stats_hour(self, hour: str) -> str:
-        """One UTC hour's counts; `hour` is `YYYYMMDDHH`."""
-        return f"{self.prefix}:{{stats}}:h:{_part(hour, 'hour')}"
-
-    def workers(self) -> str:
-        return f"{self.prefix}:workers"
+    # -- WhatsApp: inbound events, their dedupe, the 24-hour window, statuses of sent messages;
+    # a chat or a message is named by a keyed hash, never by a number --------------------------
+    wa_ready = key("{wa}:ready")
+    wa_inbox = key_of("{wa}:inbox:<chat>")
+    wa_owners = key("{wa}:owners")
+    wa_seen = key_of("{wa}:seen:<message>")
+    wa_window = key_of("{wa}:window:<chat>")
+    wa_invited = key_of("{wa}:invited:<chat>")
+    wa_message = key_of("{wa}:msg:<message>")
+    wa_sent = key_of("{wa}:sent:<chat>")
 
     def everything(self) -> str:
         """A SCAN pattern for every key under this prefix."""

@@ -74,10 +74,9 @@ class Store:
         self.threads = ThreadRepo(redis, keys, cipher)
         self.versions = CourseVersions(redis, keys)
         self._eraser = Eraser(
-            redis, keys, self.participants, self.enrollments, self.due, self.broadcasts,
-            self.failures, self.activity, cipher,
+            redis, keys, cipher, self.participants, self.enrollments, self.due, self.threads,
+            shared=(self.broadcasts.forget_recipient, self.failures.forget, self.activity.forget),
         )  # fmt: skip
-        self._eraser.threads = self.threads
 
     @property
     def chat_erasers(self) -> dict[Channel, ChatEraser]:

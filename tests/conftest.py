@@ -47,27 +47,43 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+#: Modules outside tests/e2e/ whose tests take seconds each too: they start druppel as a process
+#: or run a whole course on a clock.
+LONG_MODULES = frozenset({
+    "test_cli", "test_demo", "test_embedded_redis", "test_key_canary", "test_privacy_cli",
+    "test_web", "test_whatsapp_demo", "test_whatsapp_settings",
+})  # fmt: skip
+#: The share of the run over which the long tests are spread; the rest is short tests only.
+LONG_SPREAD = 0.85
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that touches Redis is marked, so CI can rerun them against another server, and
     every end-to-end test (tests/e2e/) is marked `e2e`.
 
-    The end-to-end tests (each starts druppel's processes) are spread evenly through the run:
-    side by side on every worker at once they would share two cores among a dozen processes
-    and each take twice as long."""
+    The long tests (end-to-end ones, each starting druppel's processes, and LONG_MODULES) are
+    spread evenly through the run: side by side on every worker at once they would share two
+    cores among a dozen processes and each take twice as long. They are spread over the first
+    LONG_SPREAD of it: a long test handed out last would keep one worker busy while the
+    others have nothing left."""
     for item in items:
         if "redis_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.redis)
         if "e2e" in item.path.parts:
             item.add_marker(pytest.mark.e2e)
-    heavy = [item for item in items if "e2e" in item.path.parts]
-    light = [item for item in items if "e2e" not in item.path.parts]
+    heavy = [item for item in items if _long(item)]
+    light = [item for item in items if not _long(item)]
     if not heavy or not light:
         return
-    every = len(light) / len(heavy)
+    every = LONG_SPREAD * len(light) / len(heavy)
     placed: list[tuple[float, int, pytest.Item]] = [(i, 1, item) for i, item in enumerate(light)]
     placed += [(j * every, 0, item) for j, item in enumerate(heavy)]
     placed.sort(key=lambda p: (p[0], p[1]))
     items[:] = [item for _, _, item in placed]
+
+
+def _long(item: pytest.Item) -> bool:
+    return "e2e" in item.path.parts or item.path.stem in LONG_MODULES
 
 
 def _wait_for_ping(url: str, process: subprocess.Popen[bytes], timeout: float = 10) -> None:

@@ -9,6 +9,7 @@ both, so what must agree is what each transport hands it and what it sends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -49,6 +50,8 @@ def _error(code: int, description: str, **parameters: int) -> tuple[int, str, st
 @pytest.fixture
 async def api() -> AsyncIterator[Api]:
     state = Api()
+    #: Set when the test is over: a slow answer still in hand ends then, not `delay` later.
+    over = asyncio.Event()
 
     async def call(request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -62,7 +65,8 @@ async def api() -> AsyncIterator[Api]:
         if method == "getMe":
             return web.json_response({"ok": True, "result": ME})
         state.seen.append(seen)
-        await asyncio.sleep(state.delay)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(over.wait(), state.delay)
         status, body, kind = state.answer
         content_type = "application/json" if kind == "json" else "text/html"
         return web.Response(status=status, text=body, content_type=content_type)
@@ -75,6 +79,7 @@ async def api() -> AsyncIterator[Api]:
     await site.start()
     state.root = f"http://127.0.0.1:{runner.addresses[0][1]}/bot"
     yield state
+    over.set()
     await runner.cleanup()
 
 

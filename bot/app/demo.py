@@ -16,6 +16,7 @@ import logging
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ from bot.channels.whatsapp.preview import TEMPLATE_BUTTON, TEMPLATE_TAP
 from bot.core.messages import Button, Incoming, Kind
 from bot.core.texts_ops import STATUS
 from scheduler.clock import SteppingClock
-from storage.models import Channel, Enrollment, EnrollmentStatus
+from storage.models import Channel, Enrollment, EnrollmentStatus, Participant
 
 DEMO_SPEED = 28_800.0  # a course day lasts three real seconds
 #: What takes the interactive demo to the next day, besides an empty line (Enter).
@@ -64,18 +65,23 @@ PAUSE_AFTER_DAY = 3
 SILENT_DAY = 5
 
 
+@dataclass
 class Demo:
-    def __init__(
-        self, eng: Engine, console: ConsoleChannel, whatsapp: WhatsAppSide | None = None
-    ) -> None:
-        self.eng = eng
-        self.console = console
-        self.whatsapp = whatsapp
-        self.channel = Channel.WHATSAPP if whatsapp is not None else Channel.CONSOLE
-        self.chat = PHONE if whatsapp is not None else CHAT
-        #: Interactive: a number taps a button among the messages from here on (what came
-        #: since the reader last tapped or went on to the next day).
-        self.tappable_from = 0
+    """The demo's one participant, scripted or at the keyboard, in the terminal or on
+    WhatsApp (`whatsapp` given)."""
+
+    eng: Engine
+    console: ConsoleChannel
+    whatsapp: WhatsAppSide | None = None
+    #: Interactive: a number taps a button among the messages from here on (what came since
+    #: the reader last tapped or went on to the next day).
+    tappable_from: int = 0
+
+    async def participant(self) -> Participant | None:
+        """The participant, once the first message made one."""
+        if self.whatsapp is None:
+            return await self.eng.store.participants.by_chat(Channel.CONSOLE, CHAT)
+        return await self.eng.store.participants.by_chat(Channel.WHATSAPP, PHONE)
 
     async def command(self, name: str) -> None:
         """A command as one types it: `/pauze` in the terminal, `PAUZE` on WhatsApp."""
@@ -117,7 +123,7 @@ class Demo:
         await self.act(tap=button.data, label=button.label)
 
     async def delivered_day(self) -> tuple[int, EnrollmentStatus]:
-        participant = await self.eng.store.participants.by_chat(self.channel, self.chat)
+        participant = await self.participant()
         assert participant is not None
         enrollment = await self.eng.journey.current(participant.id)
         assert enrollment is not None
@@ -126,20 +132,20 @@ class Demo:
     async def wait_for_day(self, day: int) -> None:
         # The state lives in Redis, written by the dispatcher task: polling it is the honest check.
         while (await self.delivered_day())[0] < day or await self._outbox_busy():
-            if self.whatsapp is not None and await self.whatsapp.repo.invited(self.chat) > 0:
+            if self.whatsapp is not None and await self.whatsapp.repo.invited(PHONE) > 0:
                 await asyncio.sleep(0.3)  # the invitation came: the participant taps it
                 await self.act(tap=TEMPLATE_TAP, label=TEMPLATE_BUTTON)
             await asyncio.sleep(0.02)
 
     async def _outbox_busy(self) -> bool:
-        participant = await self.eng.store.participants.by_chat(self.channel, self.chat)
+        participant = await self.participant()
         return participant is not None and await self.eng.store.queue.size(participant.id) > 0
 
     async def _sending(self) -> bool:
         """Whether druppel is still sending: something is queued that is not waiting for the
         reader (on WhatsApp, once the invitation is shown, what it holds waits for their tap)."""
         shown = any(b.data == TEMPLATE_TAP for b in self.console.last_buttons(self.tappable_from))
-        if shown and self.whatsapp is not None and await self.whatsapp.repo.invited(self.chat) > 0:
+        if shown and self.whatsapp is not None and await self.whatsapp.repo.invited(PHONE) > 0:
             return False
         return await self._outbox_busy()
 
@@ -172,7 +178,7 @@ class Demo:
         return await self.summary()
 
     async def summary(self) -> int:
-        participant = await self.eng.store.participants.by_chat(self.channel, self.chat)
+        participant = await self.participant()
         assert participant is not None
         reflections = await self.eng.store.reflections.all(participant.id)
         checkins = await self.eng.store.checkins.all(participant.id)
@@ -226,7 +232,7 @@ class Demo:
             await asyncio.sleep(0.05)
 
     async def _following(self) -> Enrollment | None:
-        participant = await self.eng.store.participants.by_chat(self.channel, self.chat)
+        participant = await self.participant()
         return None if participant is None else await self.eng.journey.current(participant.id)
 
     async def next_day(self, clock: SteppingClock) -> bool:

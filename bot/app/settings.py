@@ -9,9 +9,9 @@ import re
 from contextlib import AbstractAsyncContextManager
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AfterValidator, AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scheduler.hours import Hours, parse_hours
@@ -32,6 +32,16 @@ def _env(name: str, default: Any = None, **rules: Any) -> Any:
     if "default_factory" in rules:
         return Field(validation_alias=alias, **rules)
     return Field(default, validation_alias=alias, **rules)
+
+
+def _retention_period(days: int) -> int:
+    """0 keeps everything until it is erased; a period is long enough for the notice."""
+    if 0 < days < MIN_RETENTION_DAYS:
+        raise ValueError(
+            f"0 (keep until erased) or at least {MIN_RETENTION_DAYS} days: the notice comes "
+            "14 days before"
+        )
+    return days
 
 
 class Settings(BaseSettings):
@@ -106,17 +116,9 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = _env("DRUPPEL_ENCRYPTION_KEY")
     #: Days of silence (no message from them, no lesson to them) after which everything of a
     #: participant is erased, with a notice 14 days before; 0 keeps it until they erase it.
-    retention_days: int = _env("DRUPPEL_RETENTION_DAYS", 365, ge=0, le=36500)
-
-    @field_validator("retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if 0 < value < MIN_RETENTION_DAYS:
-            raise ValueError(
-                f"0 (keep until erased) or at least {MIN_RETENTION_DAYS} days: the notice comes "
-                "14 days before"
-            )
-        return value
+    retention_days: Annotated[int, AfterValidator(_retention_period)] = _env(
+        "DRUPPEL_RETENTION_DAYS", 365, ge=0, le=36500
+    )
 
     @field_validator("encryption_key")
     @classmethod

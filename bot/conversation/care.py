@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from bot.conversation.buttons import HelpChoice, InEnglish, SafetyAnswer
 from bot.conversation.commands import pause
-from bot.conversation.context import Context, Replies, say
+from bot.conversation.context import Command, Context, ForAnyone, Replies, say
 from bot.core import texts, texts_care
 from bot.core.messages import Incoming
 from bot.core.texts_care import Country
@@ -102,3 +102,7 @@ async def tapped(ctx: Context, event: Incoming) -> Replies:
     if safe is not None:
         answered = safety_reply.safe_answer(safe.answer, country, can_pause=_running(live))
     return answered if answered is not None else say(texts.STALE_BUTTON)
+
+
+#: The commands this module answers.
+COMMANDS: tuple[Command, ...] = (ForAnyone(("hulp", "helpline"), hulp),)

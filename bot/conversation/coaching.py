@@ -9,7 +9,7 @@ a danger signal gets the help at once and marks the thread urgent, with what it 
 from __future__ import annotations
 
 from bot.conversation.buttons import CoachTap
-from bot.conversation.context import Context, Replies, say
+from bot.conversation.context import Command, Context, ForParticipant, Replies, say
 from bot.conversation.reflections import answering
 from bot.conversation.steps import Step, set_step, step_of
 from bot.core import texts_coach
@@ -153,3 +153,7 @@ async def asked(ctx: Context, participant: Participant, words: str, found: Asses
     if sum(m.who is Who.PARTICIPANT for m in joined.messages) > 1:
         return say(texts_coach.COACH_ADDED)
     return say(texts_coach.COACH_SENT.format(later=texts_coach.later(desk.opens(now))), _STOP)
+
+
+#: The commands this module answers.
+COMMANDS: tuple[Command, ...] = (ForParticipant(("coach",), coach),)

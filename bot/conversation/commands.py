@@ -6,7 +6,7 @@ Each answers whatever state the participant is in: with no course running they h
 from __future__ import annotations
 
 from bot.conversation.buttons import time_rows
-from bot.conversation.context import Context, Replies, say
+from bot.conversation.context import Command, Context, ForAnyone, ForParticipant, Replies, say
 from bot.conversation.signup import typed_time, typed_zone
 from bot.conversation.steps import Step, set_step
 from bot.core import texts
@@ -93,3 +93,14 @@ async def stop(ctx: Context, participant: Participant, _args: tuple[str, ...]) -
     await ctx.store.queue.drop(participant.id, live.course_id)
     await set_step(ctx.store, participant, None)
     return say(texts.STOPPED)
+
+
+#: The commands this module answers.
+COMMANDS: tuple[Command, ...] = (
+    ForAnyone(("help",), show_help),
+    ForParticipant(("tijd", "time"), time),
+    ForParticipant(("tijdzone", "timezone"), zone),
+    ForParticipant(("pauze", "pause"), pause),
+    ForParticipant(("verder", "resume"), resume),
+    ForParticipant(("stop",), stop),
+)

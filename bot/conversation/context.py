@@ -1,5 +1,6 @@
 """What every part of the conversation works with: the journey (store, courses, clock), what
-the wiring hands in, the participant's running course, and how an answer is written."""
+the wiring hands in, the participant's running course, how an answer is written and how a
+command is declared."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.messages import Button, Outgoing
+from bot.core.messages import Button, Incoming, Outgoing
 from bot.delivery.journey import LIVE, Journey
 from courses.models import Course
 from scheduler.places import zone_label
@@ -24,6 +25,28 @@ Closing = Callable[[str, str], Awaitable[list[QueueItem]]]
 def say(text: str, *rows: tuple[Button, ...]) -> Replies:
     """One message, with rows of buttons under it."""
     return [Outgoing(text, buttons=tuple(rows))]
+
+
+@dataclass(frozen=True)
+class ForAnyone:
+    """A command answered before we know who asks."""
+
+    names: tuple[str, ...]
+    answer: Callable[[Context, Incoming], Awaitable[Replies]]
+
+
+@dataclass(frozen=True)
+class ForParticipant:
+    """A command answered for a participant, with the words typed after it."""
+
+    names: tuple[str, ...]
+    answer: Callable[[Context, Participant, tuple[str, ...]], Awaitable[Replies]]
+
+
+#: A command, declared with its Dutch name first and its English ones after, as
+#: python-telegram-bot's CommandHandler(["pauze", "pause"], ...) is; each module of the
+#: conversation declares the ones it answers as its COMMANDS.
+Command = ForAnyone | ForParticipant
 
 
 class Desk(Protocol):
@@ -48,13 +71,16 @@ class Desk(Protocol):
 
 @dataclass(frozen=True)
 class Context:
+    """What every answer to a participant may read: the journey, and what this installation
+    offers them."""
+
     journey: Journey
     #: How many days answers are kept, as /privacy says (None: until they are deleted).
-    retention_days: int | None = None
+    retention_days: int | None
     #: Given a participant and a course, what follows its end (None: nothing).
-    closing: Closing | None = None
+    closing: Closing | None
     #: The coaches, when there are any (None: /coach is not available).
-    desk: Desk | None = None
+    desk: Desk | None
 
     @property
     def store(self) -> Store:

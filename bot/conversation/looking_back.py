@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.conversation.context import Context, Replies, say
+from bot.conversation.context import Command, Context, ForParticipant, Replies, say
 from bot.core import texts, texts_pace
 from bot.core.messages import Outgoing
 from bot.delivery import answers as own_answers
@@ -152,3 +152,12 @@ def _status_line(ctx: Context, participant: Participant, e: Enrollment, course: 
     if when is None:
         return texts.PROGRESS_AWAITING.format(day=e.last_delivered_day)
     return texts.PROGRESS_ACTIVE.format(when=when)
+
+
+#: The commands this module answers.
+COMMANDS: tuple[Command, ...] = (
+    ForParticipant(("vandaag", "today"), today),
+    ForParticipant(("dag", "day"), day),
+    ForParticipant(("antwoorden", "answers"), answers),
+    ForParticipant(("voortgang", "progress"), progress),
+)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.conversation.buttons import WipeAnswer, wipe_rows
-from bot.conversation.context import Context, Replies, say
+from bot.conversation.context import Command, Context, ForAnyone, Replies, say
 from bot.core import texts
 from bot.core.messages import Incoming, Outgoing
 from storage.models import Channel, Lane, QueueItem
@@ -70,3 +70,11 @@ async def wipe_answered(ctx: Context, event: Incoming, tap: WipeAnswer) -> Repli
     await ctx.store.delete_participant(pid, (event.channel, event.chat_id))
     log.info("participant %s erased everything about themselves", pid)
     return say(texts.DELETE_DONE)
+
+
+#: The commands this module answers.
+COMMANDS: tuple[Command, ...] = (
+    ForAnyone(("privacy",), privacy),
+    ForAnyone(("mijngegevens", "export"), export),
+    ForAnyone(("wisgegevens", "delete"), delete),
+)

@@ -2,9 +2,10 @@
 finds its answer in the table, a tapped button by its kind, and free text by the step they are
 in (with no step, it is a reflection).
 
-Commands are declared once, with their Dutch and English names, as python-telegram-bot's
-CommandHandler does. Some answer anyone (/start, /help, /hulp, the privacy commands); the rest
-answer a participant, and to someone unknown say how to start.
+Each module declares the commands it answers (its COMMANDS), once, with their Dutch and English
+names, as python-telegram-bot's CommandHandler does; this table gathers them. Some answer anyone
+(/start, /help, /hulp, the privacy commands); the rest answer a participant, and to someone
+unknown say how to start.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from bot.conversation.buttons import (
     ZoneChoice,
     ZonePick,
 )
-from bot.conversation.context import Closing, Context, Replies, say
+from bot.conversation.context import Closing, Command, Context, ForAnyone, Replies, say
 from bot.conversation.steps import Step, set_step, step_of
 from bot.core import texts, texts_care, texts_coach
 from bot.core.button_data import SEPARATOR, ButtonData
@@ -56,42 +57,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T", bound=ButtonData)
 
 
-@dataclass(frozen=True)
-class ForAnyone:
-    """A command answered before we know who asks."""
-
-    names: tuple[str, ...]
-    answer: Callable[[Context, Incoming], Awaitable[Replies]]
-
-
-@dataclass(frozen=True)
-class ForParticipant:
-    """A command answered for a participant, with the words typed after it."""
-
-    names: tuple[str, ...]
-    answer: Callable[[Context, Participant, tuple[str, ...]], Awaitable[Replies]]
-
-
-Command = ForAnyone | ForParticipant
-
+#: Every command, gathered from the modules that answer them.
 COMMANDS: tuple[Command, ...] = (
-    ForAnyone(("start",), signup.start),
-    ForAnyone(("help",), commands.show_help),
-    ForAnyone(("hulp", "helpline"), care.hulp),
-    ForAnyone(("privacy",), privacy.privacy),
-    ForAnyone(("mijngegevens", "export"), privacy.export),
-    ForAnyone(("wisgegevens", "delete"), privacy.delete),
-    ForParticipant(("tijd", "time"), commands.time),
-    ForParticipant(("tijdzone", "timezone"), commands.zone),
-    ForParticipant(("pauze", "pause"), commands.pause),
-    ForParticipant(("verder", "resume"), commands.resume),
-    ForParticipant(("stop",), commands.stop),
-    ForParticipant(("vandaag", "today"), looking_back.today),
-    ForParticipant(("dag", "day"), looking_back.day),
-    ForParticipant(("antwoorden", "answers"), looking_back.answers),
-    ForParticipant(("voortgang", "progress"), looking_back.progress),
-    ForParticipant(("tempo", "pace"), tempo.pace),
-    ForParticipant(("coach",), coaching.coach),
+    *signup.COMMANDS,
+    *commands.COMMANDS,
+    *care.COMMANDS,
+    *privacy.COMMANDS,
+    *looking_back.COMMANDS,
+    *tempo.COMMANDS,
+    *coaching.COMMANDS,
 )
 
 
@@ -153,7 +127,7 @@ class Coach:
         closing: Closing | None = None,
         retention_days: int | None = None,
     ) -> None:
-        self.ctx = Context(journey, retention_days, closing)
+        self.ctx = Context(journey, retention_days, closing, desk=None)  # the staff's, once wired
         #: Told the tier and category (never the words) of each message that signals danger.
         self.on_danger = on_danger
         self.commands = by_name(COMMANDS)

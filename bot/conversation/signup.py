@@ -21,7 +21,7 @@ from bot.conversation.buttons import (
     time_rows,
     zone_rows,
 )
-from bot.conversation.context import Context, Replies, say
+from bot.conversation.context import Command, Context, ForAnyone, Replies, say
 from bot.conversation.steps import TIME_STEPS, ZONE_STEPS, Step, set_step, step_of
 from bot.core import texts
 from bot.core.messages import Incoming, Outgoing
@@ -248,3 +248,7 @@ async def typed_course(ctx: Context, participant: Participant, text: str) -> Rep
         if wanted in (course.id, course.title.lower(), course.button.lower()):
             return await choose_course(ctx, participant, course.id)
     return say(texts.UNKNOWN_COURSE, *course_rows(ctx.courses))
+
+
+#: The commands this module answers.
+COMMANDS: tuple[Command, ...] = (ForAnyone(("start",), start),)

@@ -7,7 +7,7 @@ anew at once, and a nudge still to come moves with it.
 
 from __future__ import annotations
 
-from bot.conversation.context import Context, Replies, say
+from bot.conversation.context import Command, Context, ForParticipant, Replies, say
 from bot.core import texts, texts_pace
 from bot.core.messages import Button
 from bot.delivery import tempo
@@ -83,3 +83,7 @@ async def choose(ctx: Context, participant: Participant, course_id: str, chosen:
     elif changed.status is EnrollmentStatus.ACTIVE and journey.awaits_reflection(changed):
         lines.append(texts_pace.PACE_WAITING.format(day=changed.last_delivered_day))
     return say(" ".join(lines))
+
+
+#: The commands this module answers.
+COMMANDS: tuple[Command, ...] = (ForParticipant(("tempo", "pace"), pace),)

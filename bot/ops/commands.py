@@ -117,10 +117,10 @@ class OperatorCommands:
             for p in found.processes:
                 lines.append(
                     texts_ops.HEALTH_WORKER.format(
-                        role=p.role,
-                        id=p.id,
+                        role=p.beat.role,
+                        id=p.beat.id,
                         age=ago(p.age),
-                        version=p.version,
+                        version=p.beat.version,
                         silent=texts_ops.HEALTH_WORKER_SILENT if p.silent else "",
                     )
                 )
@@ -242,7 +242,10 @@ def problems(found: Health, max_lag: float) -> list[tuple[str, str]]:
     if not found.processes:
         found_problems.append(("no-workers", texts_ops.PROBLEM_NO_WORKERS))
     found_problems += [
-        (f"silent:{p.id}", texts_ops.PROBLEM_SILENT.format(role=p.role, id=p.id, age=ago(p.age)))
+        (
+            f"silent:{p.beat.id}",
+            texts_ops.PROBLEM_SILENT.format(role=p.beat.role, id=p.beat.id, age=ago(p.age)),
+        )
         for p in found.processes
         if p.silent
     ]

@@ -19,6 +19,7 @@ from bot.ops.workers import druppel_version, workers
 from scheduler.clock import Clock
 from storage.health import ping
 from storage.store import Store
+from storage.workers import WorkerBeat
 
 #: Real seconds all of /health's reads may take together.
 TIMEOUT = 2.0
@@ -33,11 +34,14 @@ MAX_LAG = 120.0
 
 @dataclass(frozen=True, slots=True)
 class Process:
-    id: str
-    role: str
-    version: str
+    """A process as its last heartbeat shows it, and how long ago that came (real time)."""
+
+    beat: WorkerBeat
     age: timedelta
-    silent: bool
+
+    @property
+    def silent(self) -> bool:
+        return self.age > SILENT_AFTER
 
 
 @dataclass(slots=True)
@@ -80,7 +84,5 @@ async def check(store: Store, clock: Clock, real_now: datetime, counters: Counte
         return health
     for beat in beats:
         age = max(real_now - beat.at, timedelta(0))
-        health.processes.append(
-            Process(beat.id, beat.role, beat.version, age, silent=age > SILENT_AFTER)
-        )
+        health.processes.append(Process(beat, age))
     return health
