@@ -18,6 +18,8 @@ from bot.safety.learned import (
     letters,
     load_model,
     model_path,
+    pack,
+    unpack,
 )
 from tests.safety.report import CORPUS
 
@@ -41,7 +43,7 @@ def test_the_model_reads_a_message_as_it_was_trained_on_it() -> None:
     """The quick reading (known features only, each word looked up once) gives the score the
     training's features give: the logistic regression over sublinear tf-idf, unit length."""
     model = load_model()
-    weights = json.loads(model_path().read_text(encoding="utf-8"))["weights"]
+    weights = dict(unpack(json.loads(model_path().read_text(encoding="utf-8"))["weights"]))
     text = "Hij slaat me soms, en dan zegt hij sorry. Ik ben bang, bang, bang voor vanavond."
     tokens = detector().tokens(text)
     counts: dict[str, int] = {}
@@ -52,7 +54,7 @@ def test_the_model_reads_a_message_as_it_was_trained_on_it() -> None:
     norm = math.sqrt(sum(v * v for v in values.values()))
     score = model_intercept() + sum(v * weights[n][1] for n, v in values.items()) / norm
     # The runs of letters are weighed the same way, scaled to unit length on their own.
-    runs = json.loads(model_path().read_text(encoding="utf-8"))["letters"]
+    runs = dict(unpack(json.loads(model_path().read_text(encoding="utf-8"))["letters"]))
     run_counts: dict[str, int] = {}
     for name in letters(tokens):
         if name in runs:
@@ -94,12 +96,14 @@ def _made_up(words: dict[str, Category], weight: float = 12.0) -> Model:
     data = json.loads(model_path().read_text(encoding="utf-8"))
     categories = data["categories"]
     data["intercept"] = -3.0
-    data["letters"] = {}
+    data["letters"] = pack({})
     data["category_intercepts"] = [0.0] * len(categories)
-    data["weights"] = {
-        f"f:{word}": [1.0, weight, *(5.0 if c == category else 0.0 for c in categories)]
-        for word, category in words.items()
-    }
+    data["weights"] = pack(
+        {
+            f"f:{word}": [1.0, weight, *(5.0 if c == category else 0.0 for c in categories)]
+            for word, category in words.items()
+        }
+    )
     return Model(data)
 
 

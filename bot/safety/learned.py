@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -80,12 +80,11 @@ class Model:
         self._category_intercepts = [float(x) for x in data["category_intercepts"]]
         # feature -> (idf, weight for danger, weights per category)
         self._weights: dict[str, tuple[float, float, tuple[float, ...]]] = {
-            name: (float(row[0]), float(row[1]), tuple(float(x) for x in row[2:]))
-            for name, row in data["weights"].items()
+            name: (row[0], row[1], tuple(row[2:])) for name, row in unpack(data["weights"])
         }
         # letter run -> (idf, weight for danger)
         self._letters: dict[str, tuple[float, float]] = {
-            name: (float(row[0]), float(row[1])) for name, row in data["letters"].items()
+            name: (row[0], row[1]) for name, row in unpack(data["letters"])
         }
         self._known_forms = lru_cache(maxsize=65536)(self._forms_known)
 
@@ -153,6 +152,31 @@ def _sigmoid(x: float) -> float:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
     return e / (1.0 + e)
+
+
+def pack(rows: dict[str, list[float]]) -> dict[str, Any]:
+    """A table of rows of one width as the model file keeps it: the names one string, the
+    numbers one list (a dictionary of small lists takes three times as long to read, and
+    every druppel process reads it at start)."""
+    width = len(next(iter(rows.values()), []))
+    if any(len(row) != width for row in rows.values()):
+        raise ValueError("the rows of a table differ in width")
+    return {
+        "names": "\n".join(rows),
+        "width": width,
+        "rows": [number for row in rows.values() for number in row],
+    }
+
+
+def unpack(table: dict[str, Any]) -> Iterator[tuple[str, list[float]]]:
+    """Each name of a packed table with its row."""
+    names = str(table["names"]).split("\n") if table["names"] else []
+    width = int(table["width"])
+    rows = [float(x) for x in table["rows"]]
+    if len(rows) != len(names) * width:
+        raise ValueError("a table's numbers do not fill its rows")
+    for i, name in enumerate(names):
+        yield name, rows[i * width : (i + 1) * width]
 
 
 MODEL_FILE = "model.json"

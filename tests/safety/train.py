@@ -33,7 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from bot.safety.decide import Detector
-from bot.safety.learned import FEATURES_VERSION, corpus_digest, features, letters, model_path
+from bot.safety.learned import (
+    FEATURES_VERSION,
+    corpus_digest,
+    features,
+    letters,
+    model_path,
+    pack,
+    unpack,
+)
 from bot.safety.vocabulary import CATEGORIES, load
 from tests.safety.report import CORPUS, Line, lines
 
@@ -53,8 +61,8 @@ def train(out: Path) -> dict[str, Any]:
     data["corpus"] = corpus_digest((CORPUS / "dev").glob("*.tsv"))
     out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
     print(
-        f"learnt from {len(corpus)} messages, {len(data['weights'])} word features and "
-        f"{len(data['letters'])} runs of letters -> {out}"
+        f"learnt from {len(corpus)} messages, {len(list(unpack(data['weights'])))} word "
+        f"features and {len(list(unpack(data['letters'])))} runs of letters -> {out}"
     )
     return data
 
@@ -102,8 +110,8 @@ def fit(corpus: list[Line]) -> dict[str, Any]:
         "intercept": round(float(binary.intercept_[0]), 5),
         "categories": named,
         "category_intercepts": [round(float(x), 5) for x in categories.intercept_],
-        "weights": weights,
-        "letters": runs_kept,
+        "weights": pack(weights),
+        "letters": pack(runs_kept),
     }
 
 
