@@ -4,12 +4,11 @@ on and on the held-out third it never was (see tests/safety/report.py, `make saf
 from __future__ import annotations
 
 from collections import Counter
-from functools import cache
 
 import pytest
 
 from bot.safety import CATEGORIES, detector
-from tests.safety.report import PARTS, STYLES, Figures, lines, measure
+from tests.safety.report import PARTS, STYLES, lines, measure
 
 #: The bar the net is built toward, on messages it was never tuned on, is help for at least 95%
 #: of danger, every plan acute and at most 5% of ordinary reflections flagged. The floors are
@@ -38,30 +37,18 @@ def test_the_corpus_is_large_varied_and_a_third_is_held_out() -> None:
     assert not [text for text, n in Counter(line.text for line in every).items() if n > 1]
 
 
-@cache
-def _measured(name: str) -> Figures:
-    """A part read once per test process: reading the tuned part takes seconds, and a
-    module-scoped fixture is read again whenever another module's test runs in between (as
-    with pytest-xdist)."""
-    found, _ = measure(lines(name), detector())
-    return found
-
-
-@pytest.fixture(params=PARTS)
-def part(request: pytest.FixtureRequest) -> tuple[str, Figures]:
-    return request.param, _measured(request.param)
-
-
-def test_danger_is_answered_with_help(part: tuple[str, Figures]) -> None:
-    name, figures = part
-    assert figures.recall >= FLOOR[name]["recall"]
-
-
-def test_suicide_plans_are_acute(part: tuple[str, Figures]) -> None:
-    name, figures = part
-    assert figures.plans_acute / figures.plans >= FLOOR[name]["plans"]
-
-
-def test_ordinary_reflections_raise_few_false_alarms(part: tuple[str, Figures]) -> None:
-    name, figures = part
-    assert figures.false_alarm_rate <= FLOOR[name]["false_alarms"]
+@pytest.mark.parametrize("name", PARTS)
+def test_danger_is_answered_with_help_and_ordinary_words_seldom_alarm(name: str) -> None:
+    """Each part keeps its floors: danger answered with help, suicide plans acute, and few
+    false alarms among ordinary reflections. One test a part: reading a part takes seconds, and
+    every test process that ran one of three tests read it again."""
+    figures, _ = measure(lines(name), detector())
+    floor = FLOOR[name]
+    below = []
+    if figures.recall < floor["recall"]:
+        below.append(f"danger answered {figures.recall:.2%} < {floor['recall']:.2%}")
+    if figures.plans_acute / figures.plans < floor["plans"]:
+        below.append(f"plans acute {figures.plans_acute}/{figures.plans} < {floor['plans']:.2%}")
+    if figures.false_alarm_rate > floor["false_alarms"]:
+        below.append(f"false alarms {figures.false_alarm_rate:.2%} > {floor['false_alarms']:.2%}")
+    assert not below, f"{name}: " + "; ".join(below)
