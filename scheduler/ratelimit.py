@@ -91,9 +91,9 @@ class RateLimiter:
         self._per_chat = per_chat
         self._bulk = bulk or overall
         self._scripts = Scripts(redis)
-        #: Lessons and broadcasts of this process that must wait for the shared limits wait one
-        #: at a time, in the order they came: no herd of waiters polling Redis for every free
-        #: slot, and the first to wait is the first to go. While nobody waits, each asks at once.
+        #: Lessons and broadcasts of this process ask the shared limits one at a time, in the
+        #: order they came: no herd of waiters polling Redis for every free slot, and the first
+        #: to wait is the first to go.
         self._gate = asyncio.Lock()
 
     async def try_acquire(self, chat_id: str, lane: Lane = Lane.REPLY) -> float:
@@ -134,16 +134,6 @@ class RateLimiter:
         if lane is Lane.REPLY:
             await self._acquire(chat_id, max_wait, lane)
             return
-        if not self._gate.locked():
-            # Nobody of this process waits: ask at once, beside the others asking (at a paid
-            # 1,000 a second, asking one at a time would bound a process by Redis's round trip).
-            wait, shared = await self._try(chat_id, lane)
-            if shared:
-                at_budget.set(True)
-            if wait <= 0:
-                return
-            if not shared:  # the chat's own pace: serve other chats meanwhile
-                raise Throttled(wait)
         async with self._gate:
             await self._acquire(chat_id, max_wait, lane)
 
