@@ -493,7 +493,10 @@ async def broadcast(
                        for n in range(workers)]  # fmt: skip
     latencies: list[float] = []
     try:
-        await asyncio.sleep(3)  # the bot is up and polling
+        # Start-up (reading the courses and the safety net) is not what is measured.
+        logs = [name, *(f"{name}-worker-{n}" for n in range(workers))]
+        await asyncio.gather(*(measure.started(druppel.folder / f"{log}.log") for log in logs))
+        await asyncio.sleep(2)  # the bot is polling
         cpu0 = [measure.cpu_seconds(p.pid) for p in running]
         now = datetime.now(UTC)
         bid = secrets.token_hex(8)

@@ -172,11 +172,11 @@ class LeaseRunner(Generic[C]):
         every = max(0.05, self.lease_seconds / 3)
         while self._running:
             await asyncio.sleep(every)
-            members = list(self._running)
-            if not members:
+            held = dict(self._running)  # the work each lease was extended for
+            if not held:
                 break
             try:
-                lost = await self.leases.extend(members)
+                lost = await self.leases.extend(list(held))
             except Exception as exc:  # Redis away: the next beat tries again
                 task = asyncio.current_task()
                 if task is not None and task.cancelling():
@@ -185,7 +185,9 @@ class LeaseRunner(Generic[C]):
                 continue
             for member in lost:
                 running = self._running.get(member)
-                if running is not None:
+                # Only the work the lease was asked for: a member that finished meanwhile and
+                # was claimed again is someone else's work, on a lease that is ours.
+                if running is not None and running is held.get(member):
                     self._lost.add(member)
                     running.cancel()
 

@@ -49,8 +49,9 @@ class Rate:
 
 
 #: Whether the shared budget (the whole bot's or the bulk lane's pace, not the chat's own) bound
-#: a message this task paced: it waited for it, or took its slot out of the burst. The channel
-#: is at its limit, and the sender should let other chats have their turn before the next one.
+#: a message this task paced: it waited for it, or took its slot out of the second half of the
+#: burst. The channel is at its limit, and the sender should let other chats have their turn
+#: before the next one.
 at_budget: ContextVar[bool] = ContextVar("at_budget", default=False)
 
 #: Slots of the whole bot's burst that lessons and broadcasts leave to replies: under a crowd's

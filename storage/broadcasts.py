@@ -28,7 +28,7 @@ DRAFT_SECONDS = 3600
 class Queued(IntEnum):
     """What queueing a broadcast for one participant did."""
 
-    ERASED = -1  # the participant was erased meanwhile: nothing was written
+    ERASED = -1  # the participant was erased meanwhile (or has no record): nothing was written
     BEFORE = 0  # they had it already (a repeat after a restart)
     NOW = 1
 
@@ -152,15 +152,28 @@ class Broadcasts:
         )
 
     async def queue_for(self, pid: str, bid: str, item: QueueItem) -> Queued:
-        """Queue the broadcast's message for one participant, unless they already had it or
-        were erased."""
+        """Queue the broadcast's message for one participant, unless they already had it, were
+        erased, or have no record."""
         k = self._keys
-        done = await self._scripts.run(
-            "broadcast_queue",
-            [k.received_broadcasts(pid), k.queue(pid), k.queue_items(pid), k.erased(pid)],
-            [bid, new_item_id(), item.model_dump_json(exclude_none=True)],
-        )
-        return Queued(int(done))
+        keys = [k.received_broadcasts(pid), k.queue(pid), k.queue_items(pid), k.erased(pid)]
+        keys.append(k.participant(pid))
+        args = [bid, new_item_id(), item.model_dump_json(exclude_none=True)]
+        return Queued(int(await self._scripts.run("broadcast_queue", keys, args)))
+
+    async def queue_for_all(self, pids: Sequence[str], bid: str, item: QueueItem) -> list[Queued]:
+        """`queue_for` for each of `pids`, together (each participant's step stands alone)."""
+        k, raw = self._keys, item.model_dump_json(exclude_none=True)
+        calls = [
+            (
+                [k.received_broadcasts(p), k.queue(p), k.queue_items(p), k.erased(p),
+                 k.participant(p)],
+                [bid, new_item_id(), raw],
+            )
+            for p in pids
+        ]  # fmt: skip
+        return [
+            Queued(int(done)) for done in await self._scripts.run_many("broadcast_queue", calls)
+        ]
 
     async def count(self, bid: str, outcome: str, n: int = 1) -> None:
         """One more recipient sent / failed / blocked / skipped."""

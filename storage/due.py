@@ -62,6 +62,11 @@ class DueIndex:
         """
         await self._redis.zadd(self._due, {member: _epoch(at)}, lt=True)
 
+    async def wake_all(self, members: Sequence[str], at: datetime) -> None:
+        """`wake` for many members at once, in one command."""
+        if members:
+            await self._redis.zadd(self._due, dict.fromkeys(members, _epoch(at)), lt=True)
+
     async def recheck(self, member: str, at: datetime) -> None:
         """Look at a member again by `at`, before the backlog of the due index.
 

@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from redis.asyncio.client import Pipeline
 
@@ -48,6 +49,18 @@ class Taken:
 
     held_for: float = 0.0  # real seconds until another drainer's lock runs out
     retry_at: float | None = None  # epoch: the chat backs off after a failure until then
+    first: Next | None = None  # with `take(first=True)`: the first step of the drain
+
+
+def _step(reply: list[Any]) -> Next:
+    """A queue step as the scripts answer it: {-1} lost, {0} empty, {1, id, JSON or nil}."""
+    code = int(reply[0])
+    if code < 0:
+        return Next(Step.LOST)
+    if code == 0:
+        return Next(Step.EMPTY)
+    raw = reply[2] if len(reply) > 2 and reply[2] is not None else None
+    return Next(Step.ITEM, text(reply[1]), None if raw is None else text(raw))
 
 
 class ChatQueue(ScriptedRepo):
@@ -101,29 +114,28 @@ class ChatQueue(ScriptedRepo):
         """
         return (await self.take(pid, token, ttl_ms)).held_for
 
-    async def take(self, pid: str, token: str, ttl_ms: int, now: float | None = None) -> Taken:
+    async def take(
+        self, pid: str, token: str, ttl_ms: int, now: float | None = None, *, first: bool = False
+    ) -> Taken:
         """`acquire`, and with `now` (epoch) in the same step: a chat still backing off after
-        a failure until later than `now` is left alone (see `retry_later`)."""
+        a failure until later than `now` is left alone (see `retry_later`). With `first`, a
+        lock that is ours comes with the first step (`Taken.first`), as `next` would give it."""
         k = self._keys
         keys = [k.queue_lock(pid), k.queue(pid), k.queue_items(pid), k.legacy_outbox(pid),
-                k.queue_state(pid)]  # fmt: skip
-        args = [token, ttl_ms, f"old-{new_item_id()}-", "" if now is None else repr(now)]
+                k.queue_state(pid), k.queue_sending(pid)]  # fmt: skip
+        args = [token, ttl_ms, f"old-{new_item_id()}-", "" if now is None else repr(now),
+                "1" if first else ""]  # fmt: skip
         reply = await self._scripts.run("queue_acquire", keys, args)
         if int(reply[0]) < 0:
             return Taken(retry_at=float(text(reply[1])))
-        return Taken(held_for=int(reply[0]) / 1000)
+        if len(reply) < 2:
+            return Taken(held_for=int(reply[0]) / 1000)
+        return Taken(first=_step(reply[1:]))
 
     async def next(self, pid: str, token: str, ttl_ms: int, sent: str | None = None) -> Next:
         """The next item to send; `sent` names the item just sent, removed in the same step."""
         keys = [*self._lockset(pid), self._keys.queue_state(pid)]
-        reply = await self._scripts.run("queue_next", keys, [token, ttl_ms, sent or ""])
-        code = int(reply[0])
-        if code < 0:
-            return Next(Step.LOST)
-        if code == 0:
-            return Next(Step.EMPTY)
-        raw = reply[2] if len(reply) > 2 and reply[2] is not None else None
-        return Next(Step.ITEM, text(reply[1]), None if raw is None else text(raw))
+        return _step(await self._scripts.run("queue_next", keys, [token, ttl_ms, sent or ""]))
 
     async def ack(self, pid: str, token: str, item_id: str) -> bool:
         """Remove a sent item by id. False when the lock is no longer ours."""

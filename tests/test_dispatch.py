@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from courses.loader import load_course_dir
 from scheduler.clock import FixedClock, RealClock
 from scheduler.dispatcher import Dispatcher
 from storage.crypto import TextCipher
+from storage.due import DueIndex
 from storage.keys import Keys, enrollment_member
 from storage.models import Channel, Enrollment
+from storage.scripts import Scripts
 from storage.store import Store, connect_redis
 from tests.journey_kit import TEST_KEY, RecordingChannel
 
@@ -218,3 +221,65 @@ async def test_a_stopping_worker_hands_back_what_it_could_not_finish(store: Stor
     assert await store.due.leased() == 0
     assert len(await store.due.due_before(clock.now())) == 5  # all due again, for anyone
     assert await worker.pulse() == 0  # a stopped worker claims nothing
+
+
+class _HeldBeat(DueIndex):
+    """The due index, whose heartbeat extends only after the test's `ended` and answers only
+    after `again`: the answer arrives late, about a lease that has changed hands."""
+
+    def __init__(self, store: Store, keys: Keys) -> None:
+        super().__init__(store.redis, keys, Scripts(store.redis))
+        self.ended, self.extended, self.again = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        self.finished = asyncio.Event()
+
+    async def finish(
+        self, member: str, next_due: datetime | None, token: str = "anonymous"
+    ) -> bool:
+        done = await super().finish(member, next_due, token)
+        self.finished.set()
+        return done
+
+    async def extend(
+        self, members: Sequence[str], until: datetime, token: str = "anonymous"
+    ) -> set[str]:
+        await self.ended.wait()
+        lost = await super().extend(members, until, token)
+        self.extended.set()
+        await self.again.wait()
+        return lost
+
+
+async def test_a_heartbeat_late_about_a_finished_claim_leaves_the_next_claim_running(
+    store: Store, keys: Keys
+) -> None:
+    """A chat drained and finished while the heartbeat asked about its lease, then woken and
+    claimed again by the same worker: the late answer ("no longer yours") is about the first
+    claim, and stopping the second mid-send would send its message twice."""
+    clock = RealClock()
+    due = _HeldBeat(store, keys)
+    await due.schedule("c1", clock.now())
+    release = asyncio.Event()
+    done: list[int] = []
+
+    async def handle(member: str) -> datetime | None:
+        turn = len(done) + 1
+        if turn == 1:
+            await release.wait()
+        else:
+            due.again.set()
+            await asyncio.sleep(0.3)
+        done.append(turn)
+        return None
+
+    worker = Dispatcher(due, clock, handle, lease_seconds=0.3)
+    assert await worker.pulse() == 1
+    await asyncio.sleep(0.15)  # the heartbeat is asking
+    release.set()
+    await asyncio.wait_for(due.finished.wait(), 2)
+    due.ended.set()
+    await asyncio.wait_for(due.extended.wait(), 2)  # the first claim is gone: "lost"
+    await due.schedule("c1", clock.now())  # woken again
+    assert await worker.pulse() == 1
+    await asyncio.wait_for(worker.settle(), 3)
+    assert done == [1, 2]
+    assert worker.stats.lost == 0

@@ -167,3 +167,16 @@ async def test_an_api_nobody_answers_at_is_a_network_error() -> None:
         await request.shutdown()
     assert not isinstance(caught.value, TimedOut)
     assert caught.value.message.startswith("aiohttp.")
+
+
+async def test_a_proxy_named_in_the_environment_carries_the_calls(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind a proxy (HTTP_PROXY, HTTPS_PROXY), as PTB's own transport works: the Bot API's
+    host is reached only through it (here it cannot be reached at all)."""
+    for name in ("http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", api.root.removesuffix("/bot"))
+    ours = await _outcome(BotApiRequest(4), "http://api.telegram.invalid/bot")
+    assert ours[1] == "hallo"
+    assert [seen["method"] for seen in api.seen] == ["sendMessage"]

@@ -166,14 +166,17 @@ class Drainer:
             return self._later(NO_CHANNEL_RECHECK)
         token = secrets.token_hex(8)
         ttl_ms = max(1, round(self.lock_seconds * 1000))
-        taken = await self.store.queue.take(pid, token, ttl_ms, self.clock.now().timestamp())
+        now = self.clock.now().timestamp()
+        taken = await self.store.queue.take(pid, token, ttl_ms, now, first=True)
         if taken.retry_at is not None:  # still backing off after a failure
             return datetime.fromtimestamp(taken.retry_at, UTC)
-        if taken.held_for:  # the holder sends it; should it have died, we do once its lock ends
+        if taken.first is None:  # the holder sends it; should it have died, we do once it ends
             return self._later(taken.held_for + 0.1)
+        if taken.first.step is Step.EMPTY:  # nothing to send: the lock went in the same step
+            return None
         lock = _Lock()
         try:
-            again = await self._send_all(participant, sender, token, ttl_ms, lock)
+            again = await self._send_all(participant, sender, token, ttl_ms, lock, taken.first)
         finally:
             if not lock.released:
                 await self.store.queue.release(pid, token)
@@ -183,11 +186,12 @@ class Drainer:
         return again
 
     async def _send_all(
-        self, participant: Participant, sender: Sender, token: str, ttl_ms: int, lock: _Lock
-    ) -> datetime | Turn | None:
+        self, participant: Participant, sender: Sender, token: str, ttl_ms: int, lock: _Lock,
+        first: Next,
+    ) -> datetime | Turn | None:  # fmt: skip
         pid, queue = participant.id, self.store.queue
         sent: str | None = None  # the item just sent, removed by the next step
-        ahead: Next | None = None  # the next step, already taken
+        ahead: Next | None = first  # the next step, already taken
         while True:
             step = ahead or await queue.next(pid, token, ttl_ms, sent)
             sent, ahead = None, None

@@ -5,7 +5,7 @@
 -- interval * (burst - 1). Times are microseconds, so any pace is kept as set.
 -- The server's clock is the one clock here, so workers on different machines agree.
 -- Returns {0, 0, busy} when a message may go now (and counts it in every bucket; busy is 1 when
--- a shared bucket's burst was in use), else {the
+-- more than half a shared bucket's burst was in use), else {the
 -- microseconds to wait, the index in KEYS of the bucket that binds (1: a pause)}, counting
 -- nothing.
 local t = redis.call('TIME')
@@ -32,11 +32,13 @@ end
 if wait > 0 then
   return {wait, binding}
 end
--- Granted out of a shared bucket's burst (it was already ahead of now): the channel is at its
--- limit, so the sender should let other chats have their turn.
+-- Granted out of the second half of a shared bucket's burst (it was already ahead of now by
+-- more than half its tolerance): the channel is at its limit, so the sender should let other
+-- chats have their turn. A few messages close together far under the limit (one worker's
+-- handlers asking one after the other) are not that.
 local busy = 0
 for i = 2, #KEYS do
-  if i ~= 3 and tats[i] > now then busy = 1 end
+  if i ~= 3 and tats[i] - now > tonumber(ARGV[2 * (i - 1)]) / 2 then busy = 1 end
   local next_tat = tats[i] + tonumber(ARGV[2 * (i - 1) - 1])
   redis.call('SET', KEYS[i], string.format('%d', next_tat), 'PX',
              math.floor((next_tat - now) / 1000) + 1000)
