@@ -41,40 +41,35 @@ def test_the_model_reads_every_form_and_neighbouring_words_of_one_sentence() -> 
 
 def test_the_model_reads_a_message_as_it_was_trained_on_it() -> None:
     """The quick reading (known features only, each word looked up once) gives the score the
-    training's features give: the logistic regression over sublinear tf-idf, unit length."""
+    training's features give: the logistic regression over sublinear tf-idf, each kind of
+    feature (words, runs of letters) scaled to unit length on its own."""
     model = load_model()
-    weights = dict(unpack(json.loads(model_path().read_text(encoding="utf-8"))["weights"]))
+    data = json.loads(model_path().read_text(encoding="utf-8"))
     text = "Hij slaat me soms, en dan zegt hij sorry. Ik ben bang, bang, bang voor vanavond."
     tokens = detector().tokens(text)
-    counts: dict[str, int] = {}
-    for name in features(tokens):
-        if name in weights:
-            counts[name] = counts.get(name, 0) + 1
-    values = {n: (1 + math.log(c)) * weights[n][0] for n, c in counts.items()}
-    norm = math.sqrt(sum(v * v for v in values.values()))
-    score = model_intercept() + sum(v * weights[n][1] for n, v in values.items()) / norm
-    # The runs of letters are weighed the same way, scaled to unit length on their own.
-    runs = dict(unpack(json.loads(model_path().read_text(encoding="utf-8"))["letters"]))
-    run_counts: dict[str, int] = {}
-    for name in letters(tokens):
-        if name in runs:
-            run_counts[name] = run_counts.get(name, 0) + 1
-    run_values = {n: (1 + math.log(c)) * runs[n][0] for n, c in run_counts.items()}
-    run_norm = math.sqrt(sum(v * v for v in run_values.values()))
-    score += sum(v * runs[n][1] for n, v in run_values.items()) / run_norm
+    words, word_counts = _block(features(tokens), dict(unpack(data["weights"])))
+    runs, run_counts = _block(letters(tokens), dict(unpack(data["letters"])))
+    score = float(data["intercept"]) + words + runs
     assert model.danger(tokens) == pytest.approx(1 / (1 + math.exp(-score)))
-    assert counts["f:bang"] == 3  # a repeated word counts sublinearly, as trained
+    assert word_counts["f:bang"] == 3  # a repeated word counts sublinearly, as trained
     assert run_counts["c:bang "] == 3
+
+
+def _block(names: list[str], table: dict[str, list[float]]) -> tuple[float, dict[str, int]]:
+    """One kind of feature's share of the score, as scikit-learn computes it, and its counts."""
+    counts: dict[str, int] = {}
+    for name in names:
+        if name in table:
+            counts[name] = counts.get(name, 0) + 1
+    values = {n: (1 + math.log(c)) * table[n][0] for n, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in values.values()))
+    return sum(v * table[n][1] for n, v in values.items()) / norm, counts
 
 
 def test_the_model_reads_runs_of_letters_across_word_edges() -> None:
     runs = letters(detector().tokens("Hij sloeg"))
     assert {"c: hi", "c:hij", "c:hij ", "c:j sl", "c:sloeg", "c:eg "} <= set(runs)
     assert all(3 <= len(name) - 2 <= 5 for name in runs)
-
-
-def model_intercept() -> float:
-    return float(json.loads(model_path().read_text(encoding="utf-8"))["intercept"])
 
 
 def test_a_model_of_other_features_or_malformed_refuses_to_load(tmp_path: Path) -> None:
