@@ -17,13 +17,12 @@ The two thresholds are fixed here, not fitted on every run. They were chosen on 
 predictions for the tuned part (`python -m tests.safety.folds`), the files grouped by writer
 into five folds and each fold read by a model learnt from the other four: a rule's concern
 stands unless the model is below `VETO` for its sentences and for the whole message; the model
-alone is heard above `ALONE`. Read so,
-the net heard 97.3% of the tuned part's danger at 10.7% false alarms. With the parents' and
-the illness-and-care lines in the tuned part it heard 96.8% at 11.5% with the model alone from
-0.7, and 97.2% at 12.0% from 0.65, which it now is. A veto at 0.2 had 9.9%
-false alarms but lost 0.35% of the danger ("het klinkt als een film maar hij volgt me echt
-overal" among it): recall wins. The strength was chosen the same way: at 30, 97.3% and 10.7%;
-at 10, 97.0% and 10.9%; at 3, 96.2% and 11.7%; at 100, 97.2% and 10.6%.
+alone is heard above `ALONE`. Read so, the net heard 97.3% of the tuned part's danger at 10.7%
+false alarms. With the parents' and the illness-and-care lines in the tuned part it heard 96.8%
+at 11.5% with the model alone from 0.7, and 97.2% at 12.0% from 0.65, which it now is. A veto
+at 0.2 had 9.9% false alarms but lost 0.35% of the danger ("het klinkt als een film maar hij
+volgt me echt overal" among it): recall wins. The strength was chosen the same way: at 30,
+97.3% and 10.7%; at 10, 97.0% and 10.9%; at 3, 96.2% and 11.7%; at 100, 97.2% and 10.6%.
 """
 
 from __future__ import annotations
