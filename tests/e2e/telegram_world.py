@@ -146,3 +146,14 @@ class TelegramWorld(Processes):
         expected = texts.ENROLLED.format(title=title, when=when, zone=shown(ZONE, clock.now()))
         assert confirmed.text == expected, f"{confirmed.text!r} != {expected!r}"
         return at
+
+
+#: The trainer named in a `TrainerWorld`'s settings.
+TRAINER = 5_000_011
+
+
+class TrainerWorld(TelegramWorld):
+    """The usual world, with a trainer named in the processes' settings."""
+
+    def world_env(self) -> dict[str, str]:
+        return {**super().world_env(), "TRAINER_IDS": str(TRAINER)}

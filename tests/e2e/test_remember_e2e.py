@@ -15,18 +15,10 @@ from bot.core import texts, texts_pace, texts_report
 from courses.quotes import Quote
 from scheduler.localtime import local_day
 from tests.e2e.processes import COURSES, STARTUP, ZONE
-from tests.e2e.telegram_world import TelegramWorld
+from tests.e2e.telegram_world import TRAINER, TrainerWorld
 
-TRAINER = 5_000_011
 TWIJFEL = COURSES["twijfel"]
 ANSWER = "Dat ik nooit zeker weet of het genoeg is, ook niet na een fijne week."
-
-
-class TrainerWorld(TelegramWorld):
-    """The usual world, with a trainer named in the processes' settings."""
-
-    def world_env(self) -> dict[str, str]:
-        return {**super().world_env(), "TRAINER_IDS": str(TRAINER)}
 
 
 pytestmark = pytest.mark.world(kind=TrainerWorld)

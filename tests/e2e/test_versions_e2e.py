@@ -12,18 +12,8 @@ import pytest
 from bot.core import texts_courses as words
 from courses.problems import check_text
 from tests.e2e.processes import PARTNER, STARTUP
-from tests.e2e.telegram_world import TelegramWorld
+from tests.e2e.telegram_world import TRAINER, TrainerWorld
 from tests.versions_kit import edited, new_lesson
-
-TRAINER = 5_000_002
-
-
-class TrainerWorld(TelegramWorld):
-    """The usual world, with a trainer named in the processes' settings."""
-
-    def world_env(self) -> dict[str, str]:
-        return {**super().world_env(), "TRAINER_IDS": str(TRAINER)}
-
 
 pytestmark = pytest.mark.world(kind=TrainerWorld)
 
