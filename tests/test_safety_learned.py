@@ -182,6 +182,23 @@ def test_a_rule_stands_unless_the_message_reads_clearly_ordinary() -> None:
     )
 
 
+def test_a_plan_an_escalation_made_is_overruled_but_danger_now_never_is() -> None:
+    calm = Detector(load(), _made_up({}))
+    rules = Detector(load(), rules_only=True)
+    # A funeral arranged "vandaag": only an escalation makes it a plan, and the model reads
+    # the words as plainly ordinary.
+    funeral = (
+        "Ik heb deze week mijn eigen uitvaart geregeld bij de begrafenisondernemer en dat gaf "
+        "vandaag rust"
+    )
+    assert rules.assess(funeral).tier == "acute"
+    assert not calm.assess(funeral).danger
+    assert calm.assess(funeral).why[-1] == "learned.ordinary"
+    # Violence happening now, made acute by an escalation too, stands whatever the model reads.
+    now = "hij schreeuwt en hij slaat me nu terwijl ik dit typ in de badkamer van ons huis"
+    assert calm.assess(now).tier == "acute"
+
+
 def test_an_acute_rule_is_never_overruled() -> None:
     found = assess("ik heb de pillen gespaard en vanavond neem ik ze allemaal in")
     assert found.tier == "acute"
