@@ -203,3 +203,16 @@ def test_an_acute_rule_is_never_overruled() -> None:
     found = assess("ik heb de pillen gespaard en vanavond neem ik ze allemaal in")
     assert found.tier == "acute"
     assert not any(w == "learned.ordinary" for w in found.why)
+
+
+def test_a_concern_the_model_reads_as_a_plan_is_acute(net: Detector) -> None:
+    # The rules hear control; the model reads the words as a suicide plan ("zolder"): acute,
+    # whatever the rules called it, for a plan must never get the reply of a concern.
+    said = "Mijn vriend controleert mijn telefoon elke avond en zegt dat ik niemand mag zien"
+    plan = net.assess(f"{said}, de zolder is al klaar.")
+    assert (plan.tier, plan.category) == ("acute", "suicide_plan")
+    assert plan.why[-1] == "learned.plan"
+    # Where the model reads the same concern as control, it stays a concern of control.
+    control = net.assess(f"{said}, mijn pas ligt in zijn kluis.")
+    assert (control.tier, control.category) == ("concern", "control")
+    assert "learned.plan" not in control.why

@@ -23,6 +23,7 @@ at 11.5% with the model alone from 0.7, and 97.2% at 12.0% from 0.65, which it n
 at 0.2 had 9.9% false alarms but lost 0.35% of the danger ("het klinkt als een film maar hij
 volgt me echt overal" among it): recall wins. The strength was chosen the same way: at 30,
 97.3% and 10.7%; at 10, 97.0% and 10.9%; at 3, 96.2% and 11.7%; at 100, 97.2% and 10.6%.
+With 1,000 more lines from five more writers: 97.1%, 969 of 990 plans acute, 12.0%.
 """
 
 from __future__ import annotations
