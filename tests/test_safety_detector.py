@@ -122,6 +122,8 @@ def test_a_past_long_over_a_condition_and_someone_else_are_read(message: str, he
         "ik heb een riem gekocht voor zijn verjaardag",
         "I took an ibuprofen for my back and went to bed early",
         "de strips van Suske en Wiske heb ik bewaard voor later",
+        "Mijn kamer is opgeruimd voor wie mij leuk vindt: de date komt om acht uur",
+        "I tidied the living room for whoever finds my keys first, it is a game we play",
     ],
 )
 def test_an_everyday_object_is_no_plan(message: str) -> None:
@@ -210,6 +212,9 @@ def test_a_knife_sent_as_an_emoji_is_a_knife() -> None:
         "weet precies welk viaduct. heb er gister al gestaan om te kijken",
         "On Friday I won't be coming back from the walk.",
         "Ik heb een haak gekocht. Mijn man heeft geen idee. Na zijn verjaardag is het goed.",
+        "Mijn appartement moet proper zijn voor wie mij vindt. Zaterdag.",
+        "the flat has to be clean for whoever finds me, sunday",
+        "ik gaf mn zus mn sieraden, zomaar. na kerst ben ik er niet meer dus ze mag ze hebben",
     ],
 )
 def test_a_plan_told_as_a_goodbye_or_a_moment_is_acute(message: str) -> None:
