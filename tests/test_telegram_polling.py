@@ -3,17 +3,20 @@
 python-telegram-bot stops polling for good once Telegram refuses the token, and the process
 would stay up, deaf; the channel says so (`polling_ended`) for the process to end and be
 restarted. (`tests/e2e/test_resilience_e2e.py` follows it through to the process's exit.)
+A token refused at start ends the start with one clear line and no connection left open.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable
 
 import pytest
 
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.core.errors import SetupError
 from bot.core.messages import Incoming, Outgoing
 from bot.delivery.errors import DeliveryError
 from tests.fakes.telegram_api import FakeTelegram
@@ -143,3 +146,19 @@ async def test_a_webhook_call_is_answered_once_its_update_is_kept() -> None:
         finally:
             slow.go.set()
             await channel.stop()
+
+
+async def test_a_refused_token_at_start_leaves_no_connection_open(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The process ends on the one clear line, not on a complaint about an open session."""
+    async with FakeTelegram(TOKEN) as tg:
+        tg.token = "5550001:someone-else"
+        channel = TelegramChannel(TOKEN, tg.root, Heard())
+        with pytest.raises(SetupError, match="refused TELEGRAM_BOT_TOKEN"):
+            await channel.start_sending_only()
+        del channel
+        gc.collect()
+        await asyncio.sleep(0)
+    unclosed = [r for r in caplog.records if "Unclosed" in r.getMessage()]
+    assert not unclosed, [r.getMessage() for r in unclosed]

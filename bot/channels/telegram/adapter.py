@@ -58,12 +58,13 @@ class TelegramChannel:
         self._token = token
         api_root = api_root.rstrip("/")
         self._polling_connection = BotApiRequest(1)
+        self._sending_connection = BotApiRequest(CONNECTIONS)
         self._app = (
             Application.builder()
             .token(token)
             .base_url(f"{api_root}/bot")
             .base_file_url(f"{api_root}/file/bot")
-            .request(BotApiRequest(CONNECTIONS))
+            .request(self._sending_connection)
             .get_updates_request(self._polling_connection)
             .job_queue(None)  # the dispatcher schedules; PTB must not start a scheduler of its own
             .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES))
@@ -141,18 +142,26 @@ class TelegramChannel:
         log.info("telegram: sending as @%s (no polling)", self._app.bot.username)
 
     async def _checked(self, starting: Awaitable[object]) -> None:
-        """Start-up against Telegram; a refused token or an unreachable API is one clear line."""
+        """Start-up against Telegram; a refused token or an unreachable API is one clear line.
+        The connections opened for it are closed first: python-telegram-bot leaves them open
+        when its start fails, and the process would end on a complaint about them."""
         try:
             await starting
         except InvalidToken as exc:  # its message quotes the token: not repeated here
+            await self._close_connections()
             raise SetupError(
                 "Telegram refused TELEGRAM_BOT_TOKEN; check the token BotFather gave you"
             ) from exc
         except NetworkError as exc:
+            await self._close_connections()
             reason = scrub(exc.message, self._token)
             raise SetupError(
                 f"cannot reach the Telegram Bot API at {self._api_root}: {reason}"
             ) from exc
+
+    async def _close_connections(self) -> None:
+        await self._polling_connection.shutdown()
+        await self._sending_connection.shutdown()
 
     def polling_ended(self) -> str | None:
         """Why receiving stopped for good, if it did (None while polling runs or never ran).
