@@ -27,11 +27,9 @@ class Change(StrEnum):
     CHANGED = "changed"
 
 
-#: Course-wide fields, in the order a change to them is told.
-COURSE_FIELDS = (
-    "title", "label", "audience", "language", "description", "pacing", "nudge_after_hours",
-    "nudge_window", "checkin_scale", "followup", "summary_nothing_strong",
-)  # fmt: skip
+#: Course-wide fields, in the order a change to them is told: every field of a course but its
+#: id, its version and its days (told day by day), read from the model so none is forgotten.
+COURSE_FIELDS = tuple(f for f in Course.model_fields if f not in ("id", "version", "days"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,25 @@ def first_lessons(kit: Kit, chat: str, day: int) -> list[str]:
 
 
 # -- the file, the change, the record -----------------------------------------------------------
+def test_a_change_to_the_summarys_quote_alone_is_a_change() -> None:
+    """Every course-wide field is compared: a version that only rewrites the summary's quote
+    is a new version, told as such, not "nothing changed"."""
+    assert TWIJFEL.summary_quote is not None
+    quote = TWIJFEL.summary_quote.model_copy(
+        update={"text": "Je schreef op de laatste dag: “{answer}”"}
+    )
+    new = TWIJFEL.model_copy(update={"version": 2, "summary_quote": quote})
+    found = diff(TWIJFEL, new)
+    assert not found.empty
+    assert found.fields == ("summary_quote",)
+    assert describe(found) == ["course changed: summary_quote"]
+
+
+def test_every_course_wide_field_has_a_name_a_trainer_reads() -> None:
+    fields = set(Course.model_fields) - {"id", "version", "days"}
+    assert fields <= set(words.FIELD_NAMES)
+
+
 def test_a_change_is_told_by_day_and_part() -> None:
     new = version(edited(TWIJFEL, 2, days=(2, 5)))
     found = diff(TWIJFEL, new)

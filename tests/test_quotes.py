@@ -125,8 +125,10 @@ def test_a_quoting_prompt_still_asks_exactly_one_question(tmp_path: Path) -> Non
         load_course(_course_file(tmp_path, data))
 
 
-async def _sign_up_and_answer_day_two(kit: Kit, chat: str, answer: str | None) -> str:
-    await kit.sign_up(chat, "twijfel")
+async def _sign_up_and_answer_day_two(
+    kit: Kit, chat: str, answer: str | None, course: str = "twijfel"
+) -> str:
+    await kit.sign_up(chat, course)
     await kit.run_until(local(27, 7, 30))  # day 2 came at 07:00
     if answer is not None:
         await kit.answer(chat, answer)
@@ -135,26 +137,28 @@ async def _sign_up_and_answer_day_two(kit: Kit, chat: str, answer: str | None) -
     return found.id
 
 
+@pytest.mark.parametrize("course_id", ["twijfel", "partner"])
 async def test_the_last_day_quotes_their_own_day_two_answer_and_the_fallback_without_one(
-    kit: Kit,
+    kit: Kit, course_id: str
 ) -> None:
-    course = kit.engine.courses["twijfel"]
+    course = kit.engine.courses[course_id]
     quote = course.day(9).lesson[1]
     assert not isinstance(quote, str)
     answered = "Dat ik haar niet genoeg liefheb, al weken hetzelfde gevoel."
-    await kit.sign_up("2", "twijfel")  # at the same time: both get day 9 on 4 December
-    await _sign_up_and_answer_day_two(kit, "1", answered)
+    await kit.sign_up("2", course_id)  # at the same time: both get day 9 on 4 December
+    await _sign_up_and_answer_day_two(kit, "1", answered, course_id)
     await kit.run_until(datetime(2026, 12, 4, 7, 30, tzinfo=AMS).astimezone(UTC))
     assert kit.channel.headings("1")[-1].startswith("Dag 9 van 9")
     texts_one = [m.text for m in kit.channel.to("1")]
-    assert f"Op dag 2 schreef je: “{answered}”" in "\n".join(texts_one)
+    said = quote.text.split("{answer}")[0]
+    assert f"{said}{answered}" in "\n".join(texts_one)
     assert quote.fallback not in texts_one
     texts_two = [m.text for m in kit.channel.to("2")]
     assert quote.fallback in texts_two
-    assert not any("Op dag 2 schreef je" in t for t in texts_two)
+    assert not any(said in t for t in texts_two)
     # /vandaag sends the day again: the quote is read anew, from the stored answer.
     again = await kit.answer("1", "/vandaag")
-    assert any(m.text.startswith(f"Op dag 2 schreef je: “{answered}”") for m in again)
+    assert any(m.text.startswith(f"{said}{answered}") for m in again)
 
 
 async def test_their_words_never_enter_the_queue_and_a_heavy_answer_is_not_quoted(
@@ -175,15 +179,19 @@ async def test_their_words_never_enter_the_queue_and_a_heavy_answer_is_not_quote
     assert sent[1].text == quote.fallback
 
 
-async def test_the_summary_quotes_the_step_they_chose_on_the_last_day(kit: Kit) -> None:
-    course = kit.engine.courses["twijfel"]
+@pytest.mark.parametrize("course_id", ["twijfel", "partner"])
+async def test_the_summary_quotes_the_step_they_chose_on_the_last_day(
+    kit: Kit, course_id: str
+) -> None:
+    course = kit.engine.courses[course_id]
     assert course.summary_quote is not None
-    await kit.sign_up("1", "twijfel")
+    await kit.sign_up("1", course_id)
     await kit.run_until(datetime(2026, 12, 4, 7, 30, tzinfo=AMS).astimezone(UTC))
     step = "Elke zondag een wandeling zonder telefoon."
     await kit.answer("1", step)
     received = [m.text for m in kit.channel.to("1")]
-    assert any(f"De stap die je voor jezelf koos: “{step}”" in t for t in received)
+    said = course.summary_quote.text.split("{answer}")[0]
+    assert any(f"{said}{step}" in t for t in received)
 
 
 async def test_each_participant_is_quoted_in_the_words_of_their_own_version(kit: Kit) -> None:

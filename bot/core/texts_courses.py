@@ -159,6 +159,7 @@ FIELD_NAMES = {
     "checkin_scale": "check-in-schaal",
     "followup": "bericht na afloop",
     "summary_nothing_strong": "zin in het overzicht",
+    "summary_quote": "citaat in het overzicht",
 }
 
 
