@@ -284,3 +284,61 @@ async def test_on_whatsapp_what_she_writes_goes_to_the_open_thread_unless_a_less
     await writes("COACH STOP")
     assert await writes("Zomaar een gedachte.") != [texts_coach.COACH_ADDED]
     assert "Zomaar een gedachte." not in kit.channel.to("42")[-1].text
+
+
+@coaches
+async def test_a_follow_up_before_anyone_took_the_question_goes_to_every_coach(
+    kit: Kit,
+) -> None:
+    await asked(kit)
+    await kit.answer("1", "/coach")  # the thread is open and nobody owns it yet
+    await kit.answer("1", "Nog iets: hij wil ook al een hond.")
+    for chat in ("42", "43"):
+        follow_up = kit.channel.to(chat)[-1]
+        assert follow_up.text.startswith("Vervolg op #")
+        assert "hij wil ook al een hond" in follow_up.text
+    # Once one coach answered, the next follow-up goes to that coach alone.
+    await coach_taps(kit, "42", data(kit.channel.to("42")[0])[0])
+    before = len(kit.channel.to("43"))
+    await kit.answer("1", "/coach")
+    await kit.answer("1", "En de kat dan?")
+    assert "En de kat dan?" in kit.channel.to("42")[-1].text
+    assert not any("En de kat dan?" in m.text for m in kit.channel.to("43")[before:])
+
+
+@pytest.mark.kit(operator_ids="900001", trainer_ids="42")
+async def test_a_trainer_added_in_the_chat_gets_the_questions_too(kit: Kit) -> None:
+    await coach_types(kit, "900001", "/trainer add 44", name="Olga")
+    await kit.sign_up("1")
+    await kit.run_until(AFTER_DAY_ONE)
+    await kit.answer("1", "/coach")
+    await kit.answer("1", QUESTION)
+    for chat in ("42", "44"):
+        [copy] = kit.channel.to(chat)[-1:]
+        assert copy.text.startswith("Vraag #")
+        assert QUESTION in copy.text
+    # Revoked, they get no more.
+    await coach_types(kit, "900001", "/trainer remove 44", name="Olga")
+    before = len(kit.channel.to("44"))
+    await kit.answer("1", "/coach stop")
+    await kit.answer("1", "/coach")
+    await kit.answer("1", "Een tweede vraag over samenwonen.")
+    assert "Een tweede vraag" in kit.channel.to("42")[-1].text
+    assert not any("Een tweede vraag" in m.text for m in kit.channel.to("44")[before:])
+
+
+@coaches
+async def test_no_word_of_a_thread_reaches_the_logs(
+    kit: Kit, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    first, _ = await asked(kit)
+    answer = "Dat is heel gewoon bij een grote stap. Wat maakt het spannend?"
+    await coach_types(kit, "42", answer, replied_to=first.text)
+    follow_up = "Dat ik mezelf dan kwijtraak in zijn leven."
+    await participant_replies(kit, follow_up, kit.channel.to("1")[-1].text)
+    await kit.answer("1", "/coach stop")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert caplog.records  # the journey writes log lines, and none holds their words
+    for words in (QUESTION, answer, follow_up, "buikpijn", "kwijtraak"):
+        assert words not in logged
