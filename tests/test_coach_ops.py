@@ -102,7 +102,7 @@ async def test_an_urgent_question_waiting_over_an_hour_is_one_alert_until_answer
     assert resolved == texts_ops.ALERT_RESOLVED.format(count=1)
 
 
-async def test_the_digest_names_how_many_questions_wait_over_a_day(kit: Kit) -> None:
+async def test_the_digest_names_the_questions_waiting_over_a_day_by_their_id(kit: Kit) -> None:
     kit.engine.senders[Channel.TELEGRAM] = kit.channel
     real = FixedClock(datetime(2026, 11, 26, 7, 0, tzinfo=AMS).astimezone(UTC))
     kit.engine.watch.real_clock = real
@@ -113,5 +113,7 @@ async def test_the_digest_names_how_many_questions_wait_over_a_day(kit: Kit) -> 
     real.advance(timedelta(hours=1, minutes=1))
     [digest] = await _watch_once(kit, real)
     assert texts_ops.DIGEST_THREADS.format(count=1) in digest
+    [thread] = await kit.engine.store.threads.open_threads()
+    assert f"• #{thread.id} (25 u)" in digest  # the id the coaches' /inbox shows
     assert "schoonmoeder" not in digest
     assert "Sanne" not in digest

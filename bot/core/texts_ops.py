@@ -145,3 +145,5 @@ DIGEST_NUMBERS = (
 )
 DIGEST_DANGER_KINDS = "Hulp geboden per soort: {kinds}"
 DIGEST_THREADS = "Vragen aan coaches die langer dan 24 uur wachten: {count}"
+#: One question waiting over a day, by its short id (as /inbox shows it) and the hours waited.
+DIGEST_THREAD_WAITS = "#{tid} ({hours} u)"

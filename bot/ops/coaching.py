@@ -1,6 +1,7 @@
 """The coaches' numbers, as operators see them: open threads, urgent ones, how long a first
-answer takes, and what waits too long. Counts and durations only: never a name, a thread's id
-or a word of it (an operator who is also a trainer reads those in /inbox).
+answer takes, and what waits too long. Counts and durations, and for a question waiting over a
+day its short id (the one the coaches' /inbox shows, so an operator can point a coach to it):
+never a name or a word of it (an operator who is also a trainer reads those in /inbox).
 
 Durations are read on the course clock, on which threads are kept (real time in production).
 """
@@ -31,6 +32,8 @@ class ThreadNumbers:
     open: int = 0
     urgent: int = 0
     waiting_long: int = 0
+    #: The threads waiting longer than LONG_WAIT, longest first: (short id, hours waited).
+    long_waits: tuple[tuple[str, int], ...] = ()
     urgent_waiting: int = 0
     answered: int = 0
     median_seconds: float | None = None
@@ -48,11 +51,21 @@ def quantile(ordered: Sequence[float], share: float) -> float | None:
 async def thread_numbers(store: Store, now: datetime) -> ThreadNumbers:
     threads = await store.threads.open_threads()
     waits = [(t.urgent, now - t.waiting_since) for t in threads if t.waiting_since is not None]
+    long_waits = sorted(
+        ((t.id, now - t.waiting_since) for t in threads if t.waiting_since is not None),
+        key=lambda found: found[1],
+        reverse=True,
+    )
     took = await store.threads.answer_times(now - ANSWERS_OVER)
     return ThreadNumbers(
         open=len(threads),
         urgent=sum(t.urgent for t in threads),
         waiting_long=sum(waited > LONG_WAIT for _, waited in waits),
+        long_waits=tuple(
+            (tid, int(waited.total_seconds() // 3600))
+            for tid, waited in long_waits
+            if waited > LONG_WAIT
+        ),
         urgent_waiting=sum(urgent and waited > URGENT_WAIT for urgent, waited in waits),
         answered=len(took),
         median_seconds=quantile(took, 0.5),

@@ -122,7 +122,11 @@ class Watch(DueJob):
                 if (kinds := danger_kinds(day))
                 else []
             ),
-            texts_ops.DIGEST_THREADS.format(count=threads.waiting_long),
+            texts_ops.DIGEST_THREADS.format(count=threads.waiting_long)
+            + "".join(
+                f"\n• {texts_ops.DIGEST_THREAD_WAITS.format(tid=tid, hours=hours)}"
+                for tid, hours in threads.long_waits
+            ),
             texts_ops.HEALTH_OK if not found else texts_ops.HEALTH_PROBLEMS,
             *(f"• {text}" for text in found.values()),
         ]
