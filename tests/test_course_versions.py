@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from bot.core import texts_courses as words
 from bot.core.messages import Attachment, Incoming, Kind
@@ -238,3 +239,22 @@ async def test_a_tap_after_someone_else_published_publishes_nothing(kit: Kit) ->
     )
     [published] = await kit.engine.store.versions.all("twijfel")
     assert published.by == "test"  # theirs stands; the trainer's file was not published
+
+
+async def test_the_follow_up_after_the_course_is_the_one_of_their_own_version(kit: Kit) -> None:
+    """The message two weeks after the last day comes in the words of the version they began
+    on, not those of a version published meanwhile."""
+    assert TWIJFEL.followup is not None
+    await kit.sign_up("1")
+    await kit.run_until(local(26, 8))
+    data = yaml.safe_load(edited(TWIJFEL, 2))
+    data["followup"]["text"] = "Nieuw in versie 2: hoe gaat het met je stap?"
+    await publish(kit, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    await kit.sign_up("2")  # on version 2, a day later
+    end = datetime(2026, 12, 21, 12, 0, tzinfo=AMS).astimezone(UTC)
+    await kit.run_until(end, step=timedelta(hours=6))
+    one = [m.text for m in kit.channel.to("1")]
+    two = [m.text for m in kit.channel.to("2")]
+    assert any(TWIJFEL.followup.text.strip() in t for t in one)
+    assert not any("Nieuw in versie 2: hoe gaat het" in t for t in one)
+    assert any("Nieuw in versie 2: hoe gaat het" in t for t in two)

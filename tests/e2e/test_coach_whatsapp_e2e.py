@@ -7,7 +7,8 @@ Sanne asks after COACH; Anna gets it in her Telegram chat and answers by replyin
 reaches Sanne on WhatsApp once. While day 1's question waits, what Sanne writes is her answer to
 it; after that, what she writes goes to the coach. When her window has closed, Anna's next answer
 waits in the queue behind the template that invites her back, and comes when she answers it.
-Anna closes the thread and Sanne is told."""
+Anna closes the thread and Sanne is told. A plan told to the coach from WhatsApp gets the help
+reply first, and reaches Anna marked urgent."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from typing import Self
 import pytest
 
 from bot.channels.whatsapp.words import as_words
-from bot.core import texts, texts_coach
+from bot.core import texts, texts_care, texts_coach
 from storage.store import Store
 from tests.e2e.processes import PARTNER, REPLY, STARTUP, eventually
 from tests.e2e.whatsapp_world import TEMPLATE, WhatsAppWorld, fake_graph_api
@@ -35,6 +36,7 @@ ANSWER = "Heel normaal, Sanne. Wat zou je willen dat er gebeurt?"
 REFLECTION = "Ik merk dat ik vooral bang ben om mezelf kwijt te raken."
 FOLLOW_UP = "Dat we het eerst een jaar proberen, met elk een eigen plek."
 LATER = "Dat klinkt als een goed plan. Bespreek het rustig met hem."
+PLAN = "ik heb pillen gespaard en vanavond neem ik ze allemaal in"
 
 
 class CoachOnWhatsApp(WhatsAppWorld):
@@ -155,3 +157,23 @@ async def test_a_question_from_whatsapp_is_answered_from_telegram_across_the_win
     [thread] = await w.store.threads.all(pid)
     assert [m.text for m in thread.messages] == [QUESTION, ANSWER, FOLLOW_UP, LATER]
     assert thread.closed_by == str(ANNA)
+
+
+async def test_danger_in_a_question_from_whatsapp_gets_help_first_and_reaches_the_coach_urgent(
+    world: CoachOnWhatsApp,
+) -> None:
+    w, tg = world, world.tg
+    clock = await w.up(sender="run")
+    tg.user_sends(ANNA, "/inbox", first_name="Anna")
+    assert (await w.to_anna(lambda m: True, within=STARTUP)).text == texts_coach.INBOX_EMPTY
+    await w.sign_up_by_buttons(SANNE, clock)
+    await w.receive_day(SANNE, PARTNER, 1)
+    await w.writes(SANNE, text="COACH", name="Sanne")
+    await w.next(SANNE)
+    await w.writes(SANNE, text=PLAN, name="Sanne")
+    help_now = await w.next(SANNE)
+    assert help_now.text.split("\n")[0] == as_words(texts_care.ACT_113)
+    copy = await w.to_anna(lambda m: m.text.startswith("⚠️ DRINGEND (plan voor zelfdoding)"))
+    assert PLAN in copy.text
+    [thread] = await w.store.threads.all((await w.participant(SANNE)).id)
+    assert (thread.urgent, thread.category) == (True, "suicide_plan")
