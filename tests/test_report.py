@@ -142,3 +142,18 @@ async def test_a_trainer_who_follows_a_course_gets_the_file_through_their_queue(
     [sent] = await _type(kit, TRAINER, "/rapport twijfel")
     rows = _table(sent)
     assert len(rows) == 9
+
+
+async def test_those_who_paused_are_counted_on_the_day_they_paused(kit: Kit) -> None:
+    chats = [str(n) for n in range(1, 8)]  # seven people
+    for chat in chats:
+        await kit.sign_up(chat)
+    await kit.run_until(local(27, 7, 30))  # days 1 and 2 came
+    for chat in chats[:5]:  # five pause on day 2
+        await kit.say(chat, "/pauze")
+    await kit.run_until(local(28, 7, 30))
+    [sent] = await _type(kit, TRAINER, "/rapport twijfel")
+    day1, day2, day3 = _table(sent)[:3]
+    assert day2["gepauzeerd_op_dag"] == "5"
+    assert day1["gepauzeerd_op_dag"] == "-"  # nobody paused on day 1
+    assert day3["les_ontvangen"] == "-"  # only the two who did not pause got day 3
