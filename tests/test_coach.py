@@ -49,6 +49,7 @@ async def test_coach_says_who_reads_it_and_the_question_goes_to_every_coach_not_
     [intro] = await kit.answer("1", "/coach")
     assert "coaches van je cursus" in intro.text
     assert "je antwoorden in de cursus nooit" in intro.text
+    assert "Meestal heb je binnen een werkdag antwoord" in intro.text  # how long it takes
     assert "Nu zijn ze er niet" not in intro.text
     [sent] = await kit.answer("1", QUESTION)
     assert sent.text == texts_coach.COACH_SENT.format(later="")
@@ -342,3 +343,15 @@ async def test_no_word_of_a_thread_reaches_the_logs(
     assert caplog.records  # the journey writes log lines, and none holds their words
     for words in (QUESTION, answer, follow_up, "buikpijn", "kwijtraak"):
         assert words not in logged
+
+
+@pytest.mark.kit(trainer_ids="42,43", coach_hours="ma-vr 09:00-17:00")
+async def test_danger_outside_the_hours_gets_help_at_once_and_no_wait(kit: Kit) -> None:
+    await kit.sign_up("1")
+    saturday = datetime(2026, 11, 28, 23, 0, tzinfo=AMS).astimezone(UTC)
+    await kit.run_until(saturday, step=timedelta(hours=1))
+    await kit.answer("1", "/coach")
+    [help_now] = await kit.answer("1", PLAN)
+    assert help_now.text.split("\n")[0] == texts_care.ACT_113
+    assert "maandag" not in help_now.text  # help does not wait for the coaches' hours
+    assert kit.channel.to("42")[-1].text.startswith("⚠️ DRINGEND")
