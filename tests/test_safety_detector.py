@@ -193,6 +193,11 @@ def test_how_people_type_is_read_as_they_mean_it(message: str) -> None:
         # an exception after a denied act says it happened
         ("Hij heeft me nooit geslagen, tot gisteren.", True),
         ("He never hit me, except once last month.", True),
+        # shutting oneself off, or feeling left out, is no lock; being locked in is
+        ("Na een ruzie sluit ik me af en praat ik een dag niet.", False),
+        ("Ik word onrustig van zijn ex, omdat ik me dan buitengesloten voel.", False),
+        ("Na een ruzie sluit hij me op in de slaapkamer.", True),
+        ("Hij sloot me buiten en ik moest op de stoep slapen.", True),
     ],
 )
 def test_what_would_cancel_a_signal_is_read_with_its_denial(message: str, heard: bool) -> None:
