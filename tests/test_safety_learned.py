@@ -216,3 +216,18 @@ def test_a_concern_the_model_reads_as_a_plan_is_acute(net: Detector) -> None:
     control = net.assess(f"{said}, mijn pas ligt in zijn kluis.")
     assert (control.tier, control.category) == ("concern", "control")
     assert "learned.plan" not in control.why
+
+
+def test_thoughts_of_suicide_or_self_harm_are_overruled_only_when_far_more_ordinary() -> None:
+    # "tram" reads as danger at sigmoid(0.5 - 3) = 0.08: below the veto of 0.1, above the one
+    # for thoughts of suicide or self-harm (0.05).
+    unsure = Detector(load(), _made_up({"tram": "fear"}, weight=0.5))
+    pushed = "hij duwt me altijd opzij als hij als eerste de tram in wil, elke ochtend weer"
+    burns = "ik brand mijn huid met een aansteker als de spanning te veel wordt in de tram"
+    rules = Detector(load(), rules_only=True)
+    assert rules.assess(pushed).tier == rules.assess(burns).tier == "concern"
+    assert not unsure.assess(pushed).danger  # a push, read as ordinary: overruled
+    assert unsure.assess(burns).category == "selfharm"  # self-harm stands
+    # Read as plainly ordinary (0.05 and below), self-harm is overruled too.
+    calm = Detector(load(), _made_up({}))
+    assert not calm.assess(burns).danger

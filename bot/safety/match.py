@@ -241,3 +241,13 @@ def _start(span: Span) -> int:
 def masked_by(found: Found, lookalikes: Iterable[Pattern]) -> frozenset[int]:
     """The tokens that belong to an everyday phrase, which no rule may use."""
     return frozenset(u for piece in lookalikes for s in found.spans(piece) for u in s.used)
+
+
+def near(span: Span, signals: list[Span], within: int | None) -> bool:
+    """Whether `span` lies within `within` words of one of `signals` (None: anywhere)."""
+    if within is None:
+        return True
+    return any(
+        span.start - within <= signal.end and signal.start <= span.end + within
+        for signal in signals
+    )
