@@ -298,7 +298,7 @@ async def test_a_follow_up_before_anyone_took_the_question_goes_to_every_coach(
         follow_up = kit.channel.to(chat)[-1]
         assert follow_up.text.startswith("Vervolg op #")
         assert "hij wil ook al een hond" in follow_up.text
-    # Once one coach answered, the next follow-up goes to that coach alone.
+    # Once a coach took it, the next follow-up goes to that coach alone.
     await coach_taps(kit, "42", data(kit.channel.to("42")[0])[0])
     before = len(kit.channel.to("43"))
     await kit.answer("1", "/coach")
