@@ -31,13 +31,16 @@ class ThreadNumbers:
 
     open: int = 0
     urgent: int = 0
-    waiting_long: int = 0
     #: The threads waiting longer than LONG_WAIT, longest first: (short id, hours waited).
     long_waits: tuple[tuple[str, int], ...] = ()
     urgent_waiting: int = 0
     answered: int = 0
     median_seconds: float | None = None
     p90_seconds: float | None = None
+
+    @property
+    def waiting_long(self) -> int:
+        return len(self.long_waits)
 
 
 def quantile(ordered: Sequence[float], share: float) -> float | None:
@@ -50,23 +53,18 @@ def quantile(ordered: Sequence[float], share: float) -> float | None:
 
 async def thread_numbers(store: Store, now: datetime) -> ThreadNumbers:
     threads = await store.threads.open_threads()
-    waits = [(t.urgent, now - t.waiting_since) for t in threads if t.waiting_since is not None]
-    long_waits = sorted(
-        ((t.id, now - t.waiting_since) for t in threads if t.waiting_since is not None),
-        key=lambda found: found[1],
-        reverse=True,
-    )
+    waits = [(t, now - t.waiting_since) for t in threads if t.waiting_since is not None]
+    longest_first = sorted(waits, key=lambda found: found[1], reverse=True)
     took = await store.threads.answer_times(now - ANSWERS_OVER)
     return ThreadNumbers(
         open=len(threads),
         urgent=sum(t.urgent for t in threads),
-        waiting_long=sum(waited > LONG_WAIT for _, waited in waits),
         long_waits=tuple(
-            (tid, int(waited.total_seconds() // 3600))
-            for tid, waited in long_waits
+            (t.id, int(waited.total_seconds() // 3600))
+            for t, waited in longest_first
             if waited > LONG_WAIT
         ),
-        urgent_waiting=sum(urgent and waited > URGENT_WAIT for urgent, waited in waits),
+        urgent_waiting=sum(t.urgent and waited > URGENT_WAIT for t, waited in waits),
         answered=len(took),
         median_seconds=quantile(took, 0.5),
         p90_seconds=quantile(took, 0.9),

@@ -26,7 +26,7 @@ from storage.store import Store
 from tests.e2e.processes import PARTNER, REPLY, STARTUP, eventually
 from tests.e2e.whatsapp_world import TEMPLATE, WhatsAppWorld, fake_graph_api
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
-from tests.fakes.whatsapp_api import FakeWhatsApp
+from tests.fakes.whatsapp_api import FakeWhatsApp, Sent
 
 TOKEN = "5550002:e2e-coach-token"
 ANNA = 5_000_301
@@ -76,6 +76,16 @@ class CoachOnWhatsApp(WhatsAppWorld):
         except TimeoutError as exc:
             raise AssertionError(f"{exc}\n{self.logs()}") from None
 
+    async def sanne_asks_for_a_coach(self) -> Sent:
+        """Up, with Anna's chat open; Sanne signs up, gets day 1, types COACH: its intro."""
+        clock = await self.up(sender="run")
+        self.tg.user_sends(ANNA, "/inbox", first_name="Anna")  # Anna has opened her chat
+        assert (await self.to_anna(lambda m: True, within=STARTUP)).text == texts_coach.INBOX_EMPTY
+        await self.sign_up_by_buttons(SANNE, clock)
+        await self.receive_day(SANNE, PARTNER, 1)
+        await self.writes(SANNE, text="COACH", name="Sanne")
+        return await self.next(SANNE)
+
     def answers_to_sanne(self) -> list[str]:
         return [
             m.text
@@ -91,14 +101,7 @@ async def test_a_question_from_whatsapp_is_answered_from_telegram_across_the_win
     world: CoachOnWhatsApp,
 ) -> None:
     w, tg = world, world.tg
-    clock = await w.up(sender="run")
-    tg.user_sends(ANNA, "/inbox", first_name="Anna")  # Anna has opened her chat with the bot
-    assert (await w.to_anna(lambda m: True, within=STARTUP)).text == texts_coach.INBOX_EMPTY
-    await w.sign_up_by_buttons(SANNE, clock)
-    await w.receive_day(SANNE, PARTNER, 1)
-
-    await w.writes(SANNE, text="COACH", name="Sanne")
-    intro = await w.next(SANNE)
+    intro = await w.sanne_asks_for_a_coach()
     assert "coaches van je cursus" in intro.text
     assert intro.ids == ["co:stop"]
     await w.writes(SANNE, text=QUESTION, name="Sanne")
@@ -162,14 +165,8 @@ async def test_a_question_from_whatsapp_is_answered_from_telegram_across_the_win
 async def test_danger_in_a_question_from_whatsapp_gets_help_first_and_reaches_the_coach_urgent(
     world: CoachOnWhatsApp,
 ) -> None:
-    w, tg = world, world.tg
-    clock = await w.up(sender="run")
-    tg.user_sends(ANNA, "/inbox", first_name="Anna")
-    assert (await w.to_anna(lambda m: True, within=STARTUP)).text == texts_coach.INBOX_EMPTY
-    await w.sign_up_by_buttons(SANNE, clock)
-    await w.receive_day(SANNE, PARTNER, 1)
-    await w.writes(SANNE, text="COACH", name="Sanne")
-    await w.next(SANNE)
+    w = world
+    await w.sanne_asks_for_a_coach()
     await w.writes(SANNE, text=PLAN, name="Sanne")
     help_now = await w.next(SANNE)
     assert help_now.text.split("\n")[0] == as_words(texts_care.ACT_113)
