@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import math
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +23,8 @@ from bot.safety.learned import (
     pack,
     unpack,
 )
-from tests.safety.report import CORPUS
+from bot.safety.normalise import Token
+from tests.safety.report import CORPUS, lines
 
 
 def test_the_shipped_model_was_learnt_from_the_current_corpus() -> None:
@@ -39,20 +42,67 @@ def test_the_model_reads_every_form_and_neighbouring_words_of_one_sentence() -> 
     assert "b:me_echt" not in names  # never across a sentence
 
 
-def test_the_model_reads_a_message_as_it_was_trained_on_it() -> None:
-    """The quick reading (known features only, each word looked up once) gives the score the
-    training's features give: the logistic regression over sublinear tf-idf, each kind of
-    feature (words, runs of letters) scaled to unit length on its own."""
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hij slaat me soms, en dan zegt hij sorry. Ik ben bang, bang, bang voor vanavond.",
+        # words of one and two letters: a run of five reaches the word after next
+        "ik ga nu a b c d en ik ben er. o j x y",
+        "x",
+        "Het touw ligt klaar",
+        "",
+    ],
+)
+def test_the_model_reads_a_message_as_it_was_trained_on_it(text: str) -> None:
+    """The quick reading (known features only, what a word adds looked up once per word)
+    gives the score and the category the training's features give: the logistic regressions
+    over sublinear tf-idf, each kind of feature (words, runs of letters) scaled to unit length
+    on its own."""
     model = load_model()
-    data = json.loads(model_path().read_text(encoding="utf-8"))
-    text = "Hij slaat me soms, en dan zegt hij sorry. Ik ben bang, bang, bang voor vanavond."
     tokens = detector().tokens(text)
-    words, word_counts = _block(features(tokens), dict(unpack(data["weights"])))
-    runs, run_counts = _block(letters(tokens), dict(unpack(data["letters"])))
-    score = float(data["intercept"]) + words + runs
-    assert model.danger(tokens) == pytest.approx(1 / (1 + math.exp(-score)))
-    assert word_counts["f:bang"] == 3  # a repeated word counts sublinearly, as trained
+    assert model.danger(tokens) == pytest.approx(_reference(tokens)[0], abs=1e-12)
+    assert model.category(tokens) == _reference(tokens)[1]
+
+
+def test_the_quick_reading_agrees_with_the_training_over_the_corpus() -> None:
+    """Every 7th line of the corpus, read both ways: the same probability, the same category."""
+    model, net = load_model(), detector()
+    for line in lines("dev")[::7] + lines("heldout")[::7]:
+        tokens = net.tokens(line.text)
+        danger, category = _reference(tokens)
+        assert model.danger(tokens) == pytest.approx(danger, abs=1e-12), line.where
+        assert model.category(tokens) == category, line.where
+
+
+def test_a_repeated_word_counts_sublinearly_as_trained() -> None:
+    tokens = detector().tokens("Ik ben bang, bang, bang voor vanavond.")
+    data = json.loads(model_path().read_text(encoding="utf-8"))
+    _, word_counts = _block(features(tokens), dict(unpack(data["weights"])))
+    _, run_counts = _block(letters(tokens), dict(unpack(data["letters"])))
+    assert word_counts["f:bang"] == 3
     assert run_counts["c:bang "] == 3
+
+
+@cache
+def _tables() -> tuple[dict[str, Any], dict[str, list[float]], dict[str, list[float]]]:
+    data = json.loads(model_path().read_text(encoding="utf-8"))
+    return data, dict(unpack(data["weights"])), dict(unpack(data["letters"]))
+
+
+def _reference(tokens: list[Token]) -> tuple[float, str]:
+    """The probability of danger and the category, computed as scikit-learn does from the
+    names `features` and `letters` make."""
+    data, words, runs = _tables()
+    word_score, word_counts = _block(features(tokens), words)
+    run_score, _ = _block(letters(tokens), runs)
+    danger = 1 / (1 + math.exp(-(float(data["intercept"]) + word_score + run_score)))
+    values = {n: (1 + math.log(c)) * words[n][0] for n, c in word_counts.items()}
+    norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
+    scores = [float(x) for x in data["category_intercepts"]]
+    for name, value in values.items():
+        for k, weight in enumerate(words[name][2:]):
+            scores[k] += value * weight / norm
+    return danger, data["categories"][max(range(len(scores)), key=scores.__getitem__)]
 
 
 def _block(names: list[str], table: dict[str, list[float]]) -> tuple[float, dict[str, int]]:
@@ -62,7 +112,7 @@ def _block(names: list[str], table: dict[str, list[float]]) -> tuple[float, dict
         if name in table:
             counts[name] = counts.get(name, 0) + 1
     values = {n: (1 + math.log(c)) * table[n][0] for n, c in counts.items()}
-    norm = math.sqrt(sum(v * v for v in values.values()))
+    norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
     return sum(v * table[n][1] for n, v in values.items()) / norm, counts
 
 

@@ -31,6 +31,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
+import numpy.typing as npt
+
 from bot.safety.normalise import Token
 from bot.safety.vocabulary import CATEGORIES, Category, VocabularyError
 
@@ -61,7 +64,11 @@ def letters(tokens: Sequence[Token]) -> list[str]:
 
 
 class Model:
-    """A learnt model, ready to read messages."""
+    """A learnt model, ready to read messages.
+
+    Its weights are arrays, a message's features their row numbers: what a word adds (its
+    forms, the runs of letters inside it) is looked up once per word and kept, so a long
+    message costs a lookup a word and a few array sums, not one per feature."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         if data.get("features_version") != FEATURES_VERSION:
@@ -77,74 +84,123 @@ class Model:
         self.alone = float(data["alone"])
         self.corpus = str(data["corpus"])
         self._intercept = float(data["intercept"])
-        self._category_intercepts = [float(x) for x in data["category_intercepts"]]
-        # feature -> (idf, weight for danger, weights per category)
-        self._weights: dict[str, tuple[float, float, tuple[float, ...]]] = {
-            name: (row[0], row[1], tuple(row[2:])) for name, row in unpack(data["weights"])
-        }
-        # letter run -> (idf, weight for danger)
-        self._letters: dict[str, tuple[float, float]] = {
-            name: (row[0], row[1]) for name, row in unpack(data["letters"])
-        }
-        self._known_forms = lru_cache(maxsize=65536)(self._forms_known)
+        self._category_intercepts = np.array(data["category_intercepts"], dtype=np.float64)
+        # feature -> row of (idf, weight for danger, weights per category)
+        self._word_rows, words = _table(data["weights"], 2 + len(self.categories))
+        self._word_idf, self._word_danger = words[:, 0], words[:, 1]
+        self._word_categories = words[:, 2:]
+        # letter run -> row of (idf, weight for danger)
+        self._run_rows, runs = _table(data["letters"], 2)
+        self._run_idf, self._run_danger = runs[:, 0], runs[:, 1]
+        self._forms_known = lru_cache(maxsize=65536)(self._forms)
+        self._runs_inside = lru_cache(maxsize=65536)(self._inside)
+        self._runs_across = lru_cache(maxsize=65536)(self._across)
 
     def danger(self, tokens: Sequence[Token]) -> float:
         """The probability of danger, as trained: term counts made sublinear (1 + log), times
         their idf, each kind (words, letters) scaled to unit length on its own, through a
         logistic regression."""
-        values = self._values(tokens)
-        weights = self._weights
-        norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
-        score = sum(v * weights[name][1] for name, v in values.items()) / norm
-        runs: dict[str, int] = {}
-        known = self._letters
-        for name in letters(tokens):
-            if name in known:
-                runs[name] = runs.get(name, 0) + 1
-        if runs:
-            letter_values = [
-                (known[name], 1.0 if count == 1 else 1.0 + math.log(count))
-                for name, count in runs.items()
-            ]
-            letter_norm = math.sqrt(sum((idf * tf) ** 2 for (idf, _), tf in letter_values))
-            score += sum(idf * tf * w for (idf, w), tf in letter_values) / letter_norm
+        rows, values = self._words(tokens)
+        score = 0.0
+        if rows.size:
+            score = float(values @ self._word_danger[rows]) / math.sqrt(float(values @ values))
+        rows, values = _weighed(self._runs(tokens), self._run_idf)
+        if rows.size:
+            score += float(values @ self._run_danger[rows]) / math.sqrt(float(values @ values))
         return _sigmoid(self._intercept + score)
 
     def category(self, tokens: Sequence[Token]) -> Category:
         """The danger category the message resembles most (a multinomial regression)."""
-        values = self._values(tokens)
-        weights = self._weights
-        norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
-        scores = list(self._category_intercepts)
-        for name, value in values.items():
-            for k, w in enumerate(weights[name][2]):
-                scores[k] += value * w / norm
-        return self.categories[max(range(len(scores)), key=scores.__getitem__)]
+        rows, values = self._words(tokens)
+        scores = self._category_intercepts
+        if rows.size:
+            norm = math.sqrt(float(values @ values))
+            scores = scores + (values @ self._word_categories[rows]) / norm
+        return self.categories[int(np.argmax(scores))]
 
-    def _values(self, tokens: Sequence[Token]) -> dict[str, float]:
-        """Each known feature of the message with its weighed value (what `features` makes,
-        the unknown left out early: a word's known forms are looked up once per word)."""
-        counts: dict[str, int] = {}
-        weights = self._weights
-        known_forms = self._known_forms
+    def _words(self, tokens: Sequence[Token]) -> tuple[_Rows, _Floats]:
+        """The rows of the known word features `features` makes, each with its weighed value."""
+        rows: list[int] = []
+        known = self._forms_known
+        row_of = self._word_rows.get
         last = len(tokens) - 1
         for i, token in enumerate(tokens):
-            for name in known_forms(token.forms):
-                counts[name] = counts.get(name, 0) + 1
+            rows.extend(known(token.forms))
             if i < last:
                 following = tokens[i + 1]
                 if following.sentence == token.sentence:
-                    name = f"b:{token.text}_{following.text}"
-                    if name in weights:
-                        counts[name] = counts.get(name, 0) + 1
-        return {
-            name: weights[name][0] if count == 1 else (1.0 + math.log(count)) * weights[name][0]
-            for name, count in counts.items()
-        }
+                    pair = row_of(f"b:{token.text}_{following.text}")
+                    if pair is not None:
+                        rows.append(pair)
+        return _weighed(rows, self._word_idf)
 
-    def _forms_known(self, forms: tuple[str, ...]) -> tuple[str, ...]:
-        weights = self._weights
-        return tuple(name for name in ("f:" + form for form in forms) if name in weights)
+    def _runs(self, tokens: Sequence[Token]) -> list[int]:
+        """The rows of the known runs `letters` makes, one a time it occurs. A run either lies
+        inside one word with its edges (" word "), looked up once per word, or holds a space
+        between words: it is counted at the first such space, from the few letters around it
+        (a word of two letters lets a run of five reach the word after next)."""
+        texts = [token.text for token in tokens]
+        line = " " + " ".join(texts) + " "
+        rows: list[int] = []
+        inside, across = self._runs_inside, self._runs_across
+        before = 0  # where the space before the word is
+        last = len(texts) - 1
+        for i, text in enumerate(texts):
+            rows.extend(inside(text))
+            after = before + len(text) + 1
+            if i < last:
+                rows.extend(
+                    across(line[max(before, after - 3) : after], line[after + 1 : after + 4])
+                )
+            before = after
+        return rows
+
+    def _forms(self, forms: tuple[str, ...]) -> tuple[int, ...]:
+        row_of = self._word_rows.get
+        return tuple(r for r in (row_of("f:" + form) for form in forms) if r is not None)
+
+    def _inside(self, text: str) -> tuple[int, ...]:
+        word = f" {text} "
+        row_of = self._run_rows.get
+        found = (
+            row_of("c:" + word[i : i + n]) for n in LETTER_RUNS for i in range(len(word) - n + 1)
+        )
+        return tuple(r for r in found if r is not None)
+
+    def _across(self, left: str, right: str) -> tuple[int, ...]:
+        """The runs that hold the space between `left` (the end of a word, with the space
+        before it when the word is short) and `right` (what follows the space)."""
+        line = f"{left} {right}"
+        space = len(left)
+        row_of = self._run_rows.get
+        found = (
+            row_of("c:" + line[i : i + n])
+            for n in LETTER_RUNS
+            for i in range(max(0, space - n + 2), space)
+            if i + n <= len(line)
+        )
+        return tuple(r for r in found if r is not None)
+
+
+_Rows = npt.NDArray[np.intp]
+_Floats = npt.NDArray[np.float64]
+
+
+def _table(packed: dict[str, Any], width: int) -> tuple[dict[str, int], _Floats]:
+    """A packed table (`pack`) as its names' row numbers and one array of its rows."""
+    names = str(packed["names"]).split("\n") if packed["names"] else []
+    if names and int(packed["width"]) != width:
+        raise ValueError(f"a table is {packed['width']} wide, not {width}")
+    rows = np.array(packed["rows"], dtype=np.float64)
+    if rows.size != len(names) * width:
+        raise ValueError("a table's numbers do not fill its rows")
+    return {name: i for i, name in enumerate(names)}, rows.reshape(len(names), width)
+
+
+def _weighed(rows: list[int], idf: _Floats) -> tuple[_Rows, _Floats]:
+    """Each row once, with its count made sublinear (1 + log) times its idf."""
+    found, counts = np.unique(np.array(rows, dtype=np.intp), return_counts=True)
+    return found, idf[found] * (1.0 + np.log(counts))
 
 
 def _sigmoid(x: float) -> float:
