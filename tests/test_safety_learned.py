@@ -173,12 +173,19 @@ def test_the_model_alone_needs_enough_words(net: Detector) -> None:
     assert not net.assess("ze bewaart het in de kluis").danger
 
 
-def test_the_model_does_not_read_a_sentence_the_rules_read_as_ordinary(net: Detector) -> None:
-    # An everyday phrase in the same sentence as the model's danger word, however sure the
-    # model is (a denial: see the next tests).
-    assert not net.assess("hij sloeg de deur dicht en liep naar de kluis").danger
-    # In a sentence of its own, the model is heard again.
-    assert net.assess(
+def test_a_sentence_the_rules_read_as_ordinary_is_heard_only_where_the_model_is_all_but_sure(
+    net: Detector,
+) -> None:
+    # An everyday phrase ("de deur dicht slaan") sets its sentence aside from a model that is
+    # fairly sure of its danger word (5 - 3: 0.88)...
+    fairly = Detector(load(), _made_up({"kluis": "control"}, weight=5.0))
+    assert not fairly.assess("hij sloeg de deur dicht en liep naar de kluis, dat zag ik").danger
+    # ...but not from one all but sure of the whole message (0.97 and up): a lookalike word
+    # must not hide "vanavond neem ik alles wat in de pillendoos zit".
+    sure = net.assess("hij sloeg de deur dicht en liep naar de kluis, dat zag ik")
+    assert (sure.tier, sure.category) == ("concern", "control")
+    # In a sentence of its own, the fairly sure model is heard again.
+    assert fairly.assess(
         "hij sloeg de deur dicht. Ze bewaart al mijn spullen in de kluis bij haar thuis."
     ).danger
 

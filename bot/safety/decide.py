@@ -19,15 +19,13 @@ import gc
 from dataclasses import dataclass
 from functools import cached_property
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
-
 from bot.safety.context import Context, Hit
 from bot.safety.learned import Model, load_model
 from bot.safety.match import Found, Span, masked_by, near
 from bot.safety.normalise import Reader, Token
 from bot.safety.sieve import Sieve
 from bot.safety.terms import Pattern, Terms, needs
+from bot.safety.typos import nearest
 from bot.safety.vocabulary import CATEGORIES, Category, Tier, Vocabulary, load
 
 #: The fewest words in a rule's sentences for the model to overrule it: a short plain
@@ -52,6 +50,10 @@ _ESCALATED_VETO = 0.1
 #: someone else's story (chosen out of fold on the tuned part: 11 more of its 5,212 danger
 #: lines heard, 2 more false alarms among 5,422 ordinary lines).
 _SURE = 0.9
+#: How sure the model must be of the whole message to be heard in a sentence holding an
+#: everyday phrase (out of fold on the tuned part: 14 more of its 6,837 danger lines heard, 8
+#: more false alarms among 7,357 ordinary lines; at 0.9, 17 more for 17 more).
+_WHOLE_SURE = 0.97
 #: Thoughts of suicide or self-harm a rule heard are overruled only below this (out of fold on
 #: the tuned part: 5 more of its 6,837 danger lines heard, 9 more of 7,357 false alarms).
 _SELF_VETO = 0.05
@@ -111,31 +113,7 @@ class Detector:
         self._plan_steps = [
             self._terms.piece(f"@{c}") for c in _PLAN_STEPS if c in vocabulary.concepts
         ]
-        # The typo words by length: a word is compared only with those a typo away in length
-        # (one letter under eight letters, two from eight), the lists made once.
-        by_length: dict[int, list[str]] = {}
-        for typo_word in sorted(vocabulary.typo_words):
-            by_length.setdefault(len(typo_word), []).append(typo_word)
-        longest = max(by_length, default=0) + 3
-        choices_for = {
-            size: [
-                w
-                for n in range(size - _typos(size), size + _typos(size) + 1)
-                for w in by_length.get(n, ())
-            ]
-            for size in range(longest)
-        }
         known = self._terms.words() | set(vocabulary.spelling.values())
-
-        def near(word: str) -> str | None:
-            cutoff = _typos(len(word))
-            choices = choices_for.get(len(word))
-            if not choices:
-                return None
-            best = process.extractOne(
-                word, choices, scorer=Levenshtein.distance, score_cutoff=cutoff
-            )
-            return None if best is None else str(best[0])
 
         def matches(word: str) -> bool:
             return bool(self._terms.ids_of((word,)))
@@ -143,7 +121,7 @@ class Detector:
         self._reader = Reader(
             vocabulary.spelling,
             known,
-            near,
+            nearest(vocabulary.typo_words),
             matches,
             self._terms.ids_of,
             as_typed=vocabulary.as_typed,
@@ -206,9 +184,13 @@ class Detector:
         # everyday phrase, nor one where a rule was read as denied, past, distance or someone
         # else's story (the rules know those words better), unless it is all but sure there
         # ("ze dreigt mijn naaktfoto's te delen als ik het uitmaak ... lol"); and only where
-        # there are enough words to go by.
+        # there are enough words to go by. All but sure of the whole message, it is heard
+        # whatever everyday phrase it holds: a lookalike word ("pillendoos") must not hide
+        # "vanavond neem ik alles wat in de pillendoos zit".
         everyday = {tokens[i].sentence for i in masked}
         if everyday:
+            if len(tokens) >= _MODEL_WORDS and learned.danger(tokens) >= _WHOLE_SURE:
+                return self._alone(tokens, found, learned)
             tokens = [t for t in tokens if t.sentence not in everyday]
         read = {span.sentence for span in denied}
         read.update(hit.span.sentence for hit in raw)
@@ -317,11 +299,6 @@ def _veto(hits: list[Hit], learned: Model) -> float:
     if any(hit.rule.category in ("suicide", "selfharm") for hit in hits):
         return min(learned.veto, _SELF_VETO)
     return learned.veto
-
-
-def _typos(length: int) -> int:
-    """How many letters a word of `length` may differ from a vocabulary word it is read as."""
-    return 1 if length < 8 else 2
 
 
 class _Shipped:
