@@ -88,6 +88,8 @@ REPORTED = [
     "wave_platform_cpu_ms_per_message",
     "wave_reply_latency_p50_s",
     "safety_scan_ms_p50",
+    "safety_scan_mixed_ms_p99",
+    "safety_scan_ordinary_ms_p99",
 ]
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from bot.safety.context import Context, Hit
-from bot.safety.learned import Model, load_model
+from bot.safety.learned import Model, Reading, load_model
 from bot.safety.match import Found, Span, masked_by, near
 from bot.safety.normalise import Reader, Token
 from bot.safety.sieve import Sieve
@@ -159,9 +159,9 @@ class Detector:
         raw, denied = self._hits(found)
         sentences = {hit.span.sentence for hit in raw}
         hits = [hit for hit in raw if self._context.stands(hit, found, tokens, sentences)]
-        learned = self.learned
-        if learned is None:
+        if self.learned is None:
             return self._decided(hits, found) if hits else NONE
+        learned = self.learned.reading()
         if hits:
             decided = self._decided(hits, found)
             if decided.tier == "concern":
@@ -204,7 +204,7 @@ class Detector:
             return NONE
         return self._alone(tokens, found, learned)
 
-    def _alone(self, tokens: list[Token], found: Found, learned: Model) -> Assessment:
+    def _alone(self, tokens: list[Token], found: Found, learned: Reading) -> Assessment:
         """What the model heard on its own: its category, made acute for a plan."""
         category = learned.category(tokens)
         why = [f"learned.{category}"]
@@ -219,7 +219,9 @@ class Detector:
                 return Assessment("acute", "suicide_plan", (*why, escalation.id))
         return Assessment("concern", category, tuple(why))
 
-    def _ordinary(self, hits: list[Hit], tokens: list[Token], learned: Model, below: float) -> bool:
+    def _ordinary(
+        self, hits: list[Hit], tokens: list[Token], learned: Reading, below: float
+    ) -> bool:
         """Whether the rules are overruled: their own sentences and the whole message both
         read as clearly ordinary, below `below` ("ik vermoord je als je de finale verklapt").
         A short plain statement is left to the rules, and so is one that reads ordinary only
@@ -230,7 +232,7 @@ class Detector:
             return False
         return len(local) == len(tokens) or learned.danger(tokens) < below
 
-    def _reads_a_plan(self, tokens: list[Token], learned: Model) -> bool:
+    def _reads_a_plan(self, tokens: list[Token], learned: Reading) -> bool:
         """Whether a concern reads to the model as a suicide plan, whatever the rules named it
         ("niemand die het ziet, alles ligt klaar"): no false alarm more, a firmer reply (out of
         fold on the tuned part: 8 more of 990 plans acute, 40 false alarms acute)."""
@@ -243,7 +245,7 @@ class Detector:
         targets = {self._escalated_to[w] for w in decided.why if w in self._escalated_to}
         return targets == {"suicide_plan"}
 
-    def _plan(self, found: Found, tokens: list[Token], learned: Model) -> bool:
+    def _plan(self, found: Found, tokens: list[Token], learned: Reading) -> bool:
         """Whether the message tells a plan quietly: a means or a deadly place beside a step
         toward it ("het touw ligt in de schuur, ik wacht tot iedereen slaapt"), which the
         model reads as suicide or a plan, even when it is not sure enough to be heard alone."""
@@ -293,7 +295,7 @@ class Detector:
         return Assessment("acute" if acute else "concern", category, tuple(dict.fromkeys(why)))
 
 
-def _veto(hits: list[Hit], learned: Model) -> float:
+def _veto(hits: list[Hit], learned: Reading) -> float:
     """Below what the model overrules a concern: lower for thoughts of suicide or self-harm,
     which it reads as ordinary too readily ("i burn my skin with a lighter when ...")."""
     if any(hit.rule.category in ("suicide", "selfharm") for hit in hits):

@@ -96,6 +96,10 @@ class Model:
         self._runs_inside = lru_cache(maxsize=65536)(self._inside)
         self._runs_across = lru_cache(maxsize=65536)(self._across)
 
+    def reading(self) -> Reading:
+        """A reading of one message (see `Reading`)."""
+        return Reading(self)
+
     def danger(self, tokens: Sequence[Token]) -> float:
         """The probability of danger, as trained: term counts made sublinear (1 + log), times
         their idf, each kind (words, letters) scaled to unit length on its own, through a
@@ -180,6 +184,38 @@ class Model:
             if i + n <= len(line)
         )
         return tuple(r for r in found if r is not None)
+
+
+class Reading:
+    """The model's reading of one message, each choice of its sentences read once: deciding
+    asks of the whole message, of a rule's sentences and of those the rules left open, often
+    more than once (whether it is ordinary, a plan, which category)."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.veto, self.alone = model.veto, model.alone
+        self._danger: dict[tuple[int, ...], float] = {}
+        self._category: dict[tuple[int, ...], Category] = {}
+
+    def danger(self, tokens: Sequence[Token]) -> float:
+        """`Model.danger` of `tokens`: whole sentences of the one message this reading is of."""
+        key = _sentences(tokens)
+        found = self._danger.get(key)
+        if found is None:
+            found = self._danger[key] = self.model.danger(tokens)
+        return found
+
+    def category(self, tokens: Sequence[Token]) -> Category:
+        """`Model.category` of `tokens`, whole sentences of this reading's message."""
+        key = _sentences(tokens)
+        found = self._category.get(key)
+        if found is None:
+            found = self._category[key] = self.model.category(tokens)
+        return found
+
+
+def _sentences(tokens: Sequence[Token]) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(token.sentence for token in tokens))
 
 
 _Rows = npt.NDArray[np.intp]
