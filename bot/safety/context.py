@@ -135,8 +135,10 @@ class Context:
             for at in self._at("mutual", found)
         ):
             return False  # "ze kijkt in mijn telefoon en ik in de hare, allebei nieuwsgierig"
-        if hit.rule.hyperbole and self._at("joke", found):
-            return False
+        if hit.rule.hyperbole and any(
+            not self._denied_word(at, found) for at in self._at("joke", found)
+        ):
+            return False  # a joke, but not "dat was GEEN grapje"
         if self._long_over(found, sentence, sentences):
             return False
         past = any(tokens[at].sentence in sentence for at in self._at("past", found))
