@@ -16,8 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
-import simplemma
-from simplemma.strategies.dictionaries import DEFAULT_DICTIONARY_FACTORY
+from bot.safety.lemmas import WORD_LISTS, known, lemma
 
 #: Ends a sentence; words in different sentences are never read together.
 _SENTENCE_END = r"(?:[.!?;\n\u2026]|\s[-\u2013\u2014]\s)+"
@@ -208,8 +207,8 @@ class Reader:
         )
         forms |= squeezed
         for form in [word, *squeezed]:
-            forms.add(simplemma.lemmatize(form, lang="nl"))
-            forms.add(simplemma.lemmatize(form, lang="en"))
+            forms.add(lemma(form, "nl"))
+            forms.add(lemma(form, "en"))
         if len(word) >= 5 and forms.isdisjoint(self._known) and not _is_word(word):
             typo = self._near(word)
             if typo is not None:
@@ -219,7 +218,7 @@ class Reader:
 
 #: simplemma's own word lists, asked directly: the same answer as `simplemma.is_known` for a
 #: word without an apostrophe, in half the time (unknown words are asked several times each).
-_DICTIONARIES = tuple(DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang) for lang in ("nl", "en"))
+_DICTIONARIES = WORD_LISTS
 
 
 #: The short words a run-together word may begin with ("ikwil", "kzie", "tis"): any other one
@@ -248,6 +247,6 @@ def _is_word(word: str) -> bool:
     if len(word) <= 2:
         return word.isalpha()
     if "'" in word:
-        return bool(simplemma.is_known(word, lang="nl") or simplemma.is_known(word, lang="en"))
+        return known(word)
     cased = word.capitalize()
     return any(d.get(word) is not None or d.get(cased) is not None for d in _DICTIONARIES)
