@@ -57,6 +57,9 @@ _WHOLE_SURE = 0.97
 #: Thoughts of suicide or self-harm a rule heard are overruled only below this (out of fold on
 #: the tuned part: 5 more of its 6,837 danger lines heard, 9 more of 7,357 false alarms).
 _SELF_VETO = 0.05
+#: Saying it sounds like a film and then that it is not ("het klinkt als een film, maar hij volgt
+#: me echt overal"): the rule's sentence stands whatever the model reads of the film.
+_INSISTED = "klinkt|sounds|lijkt|seems ... film|movie|serie|series|boek|book|thriller ... maar|but"
 #: Longer messages are read up to here; Telegram's own limit is 4,096 characters.
 _MAX_CHARS = 8192
 
@@ -110,6 +113,8 @@ class Detector:
         self._plan_means = [
             self._terms.piece(f"@{c}") for c in _PLAN_MEANS if c in vocabulary.concepts
         ]
+        # "het klinkt als een film, maar...": insisting it is real, the model cannot overrule.
+        self._insisted = self._terms.piece(_INSISTED)
         self._plan_steps = [
             self._terms.piece(f"@{c}") for c in _PLAN_STEPS if c in vocabulary.concepts
         ]
@@ -149,7 +154,7 @@ class Detector:
         tokens = self.tokens(text)
         if not tokens:
             return NONE
-        found = Found(tokens, self._terms)
+        found = whole = Found(tokens, self._terms)
         lookalikes = self._lookalikes
         masked = masked_by(
             found, [lookalikes[i] for i in self._lookalike_sieve.candidates(found.where.keys())]
@@ -165,12 +170,12 @@ class Detector:
         if hits:
             decided = self._decided(hits, found)
             if decided.tier == "concern":
-                if self._ordinary(hits, tokens, learned, _veto(hits, learned)):
+                if self._ordinary(hits, whole, tokens, learned, _veto(hits, learned)):
                     return Assessment("none", None, (*decided.why, "learned.ordinary"))
                 if self._plan(found, tokens, learned) or self._reads_a_plan(tokens, learned):
                     return Assessment("acute", "suicide_plan", (*decided.why, "learned.plan"))
             elif self._only_a_plan_escalated(hits, decided) and self._ordinary(
-                hits, tokens, learned, _ESCALATED_VETO
+                hits, whole, tokens, learned, _ESCALATED_VETO
             ):
                 # Made a plan only by an escalation ("begrafenis" beside "vandaag"), on words
                 # the model reads as plainly ordinary: "Vandaag bij de notaris geweest voor
@@ -220,15 +225,19 @@ class Detector:
         return Assessment("concern", category, tuple(why))
 
     def _ordinary(
-        self, hits: list[Hit], tokens: list[Token], learned: Reading, below: float
+        self, hits: list[Hit], found: Found, tokens: list[Token], learned: Reading, below: float
     ) -> bool:
         """Whether the rules are overruled: their own sentences and the whole message both
         read as clearly ordinary, below `below` ("ik vermoord je als je de finale verklapt").
         A short plain statement is left to the rules, and so is one that reads ordinary only
-        when thinned out by a long reflection around it."""
+        when thinned out by a long reflection around it, or one insisting it is real (read in
+        `whole`, the message before everyday phrases were set aside: "klinkt als een film" is
+        one)."""
         said = {hit.span.sentence for hit in hits}
         local = [t for t in tokens if t.sentence in said]
         if len(local) < _VETO_WORDS or learned.danger(local) >= below:
+            return False
+        if any(span.sentence in said for span in found.spans(self._insisted)):
             return False
         return len(local) == len(tokens) or learned.danger(tokens) < below
 
