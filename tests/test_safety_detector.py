@@ -190,6 +190,11 @@ def test_how_people_type_is_read_as_they_mean_it(message: str) -> None:
         # a safety that is denied is none, and a film said as a simile is no story
         ("Vroeger sloeg hij me, en nu ben ik niet veilig meer.", True),
         ("Ik weet dat het klinkt als een film maar hij volgt me echt overal", True),
+        # A sport or a job in the clause is no story told at a distance when the harm is
+        # done to the writer; a film still is.
+        ("Ik speel voetbal en mijn vriend slaat me", True),
+        ("Ik werk bij de brandweer en hij dreigt me te vermoorden", True),
+        ("In de film slaat hij haar elke avond", False),
         # an exception after a denied act says it happened
         ("Hij heeft me nooit geslagen, tot gisteren.", True),
         ("He never hit me, except once last month.", True),

@@ -98,6 +98,9 @@ class Context:
         distance = any(
             at not in hit.span.used for at in _in(tokens, self._at("distance", found), clauses)
         )
+        setting = any(
+            at not in hit.span.used for at in _in(tokens, self._at("setting", found), clauses)
+        )
         others = hit.rule.category != "children" and self._about_others(hit, found, clauses)
         if hit.rule.category in _OWN_STORY and not others and not self._writer_in(found, clauses):
             # "Oma is overleden ... dat zij er niet meer is": thoughts of death or harm
@@ -113,7 +116,7 @@ class Context:
             # iemand van een brug"); chat drops "ik", so other people alone never cancel a plan;
             # and a plan of the writer's own told as a past long over ("als tiener nam ik
             # pillen; dat is twintig jaar voorbij en het gaat goed").
-            if distance and not self._writer_in(found, clauses):
+            if (distance or setting) and not self._writer_in(found, clauses):
                 return False
             own = hit.rule.category in _OWN_STORY or hit.rule.category == "suicide_plan"
             # Someone else as the subject, before the words ("hij springt van het dak van de
@@ -130,6 +133,8 @@ class Context:
             return not (own and self._long_over(found, sentence, sentences))
         if distance or others:
             return False
+        if setting and not self._done_to_writer(hit, found):
+            return False  # "bij het boksen geraakt", not "ik speel voetbal en hij slaat me"
         if hit.rule.category in _MUTUAL and any(
             tokens[at].sentence == hit.span.sentence and not self._denied_word(at, found)
             for at in self._at("mutual", found)
@@ -184,6 +189,11 @@ class Context:
             at - _DENIAL_BEFORE - 1 <= n < at and found.tokens[n].clause == clause
             for n in self._at("negation", found)
         )
+
+    def _done_to_writer(self, hit: Hit, found: Found) -> bool:
+        """Whether the rule's words are done to the writer ("slaat me", "dreigt mij")."""
+        writer = set(self._at("obj_me", found))
+        return any(at in writer for at in hit.span.used)
 
     def _at(self, modifier: str, found: Found) -> list[int]:
         term = self._modifier.get(modifier)

@@ -67,6 +67,8 @@ MODIFIERS = ("negation", "not_negation", "past", "safe_now", "again", "distance"
 #:   reaches a few words further;
 #: - ``mutual``: control that goes both ways or was agreed ("en ik bij hem ook"), which cancels
 #:   a control concern in its sentence;
+#: - ``setting``: a sport, a job or furniture the harm comes from, read like ``distance`` except
+#:   where the rule's words are done to the writer (``obj_me``: "mijn vriend slaat me");
 #: - ``contrast``: "maar" after a denial, which ends its reach ("niet genomen maar bewaard");
 #: - ``third_person``: someone else as subject ("ze is er niet meer"): a suicide or self-harm
 #:   concern in a clause about them without the writer is their story;
@@ -89,6 +91,8 @@ OPTIONAL_MODIFIERS = (
     "long_ago",
     "better_now",
     "condition",
+    "obj_me",
+    "setting",
 )
 
 #: How many words a piece may skip between two of its words, and a rule's pieces may span.
