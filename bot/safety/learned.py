@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -194,28 +194,23 @@ class Reading:
     def __init__(self, model: Model) -> None:
         self.model = model
         self.veto, self.alone = model.veto, model.alone
-        self._danger: dict[tuple[int, ...], float] = {}
-        self._category: dict[tuple[int, ...], Category] = {}
+        self._read: dict[tuple[str, tuple[int, ...]], Any] = {}
 
     def danger(self, tokens: Sequence[Token]) -> float:
         """`Model.danger` of `tokens`: whole sentences of the one message this reading is of."""
-        key = _sentences(tokens)
-        found = self._danger.get(key)
-        if found is None:
-            found = self._danger[key] = self.model.danger(tokens)
-        return found
+        return float(self._once("danger", tokens, self.model.danger))
 
     def category(self, tokens: Sequence[Token]) -> Category:
         """`Model.category` of `tokens`, whole sentences of this reading's message."""
-        key = _sentences(tokens)
-        found = self._category.get(key)
-        if found is None:
-            found = self._category[key] = self.model.category(tokens)
-        return found
+        return cast(Category, self._once("category", tokens, self.model.category))
 
-
-def _sentences(tokens: Sequence[Token]) -> tuple[int, ...]:
-    return tuple(dict.fromkeys(token.sentence for token in tokens))
+    def _once(
+        self, what: str, tokens: Sequence[Token], read: Callable[[Sequence[Token]], Any]
+    ) -> Any:
+        key = (what, tuple(dict.fromkeys(token.sentence for token in tokens)))
+        if key not in self._read:
+            self._read[key] = read(tokens)
+        return self._read[key]
 
 
 _Rows = npt.NDArray[np.intp]
