@@ -3,7 +3,7 @@
 Reads ``tests/safety/corpus/dev`` (never the held-out part), turns every message into the
 features `bot.safety.learned.features` makes of the shipped reader's tokens, and fits two
 logistic regressions with scikit-learn (installed by `make safety-model` only; druppel itself
-reads the result with the standard library):
+reads the result with numpy, already a dependency):
 
 - danger or ordinary, over every message (classes weighed equally), reading the words and the
   runs of letters, each kind its own tf-idf block scaled to unit length on its own;
