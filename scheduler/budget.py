@@ -14,7 +14,11 @@ order they came. The guarantee stays the one a slot a message gave:
   than the budget allows.
 - A process reserves only what it can spend soon: as many as wait now, or as many as the last
   batch it spent whole (doubling, up to MAX_BATCH; halved when a slot was lost), lying at most
-  SPREAD after the first. A pause the platform asked for (429) empties the slots in hand.
+  SPREAD after the first. A pause the platform asked for (429) empties the slots in hand;
+  another process's may still send what it holds, at most SPREAD's worth.
+
+Replies take their slot one at a time, with the whole tolerance, and send it at once (as every
+message did before): they are few, and they must find the burst's last slots.
 """
 
 from __future__ import annotations
@@ -48,18 +52,24 @@ class OverBudget(Exception):
 class _Slot:
     at: float  # time.monotonic(): not before
     until: float  # time.monotonic(): lost after
-    busy: bool  # it waited, or came out of the second half of a burst
+    busy: bool  # its time was still to come when it was reserved: the budget binds
 
 
 class SharedBudget:
     """Slots of one or more buckets (the whole bot's; for lessons also the bulk lane's),
     reserved together: `buckets` holds each key with its interval and tolerance (µs)."""
 
-    def __init__(self, scripts: Scripts, pause_key: str, buckets: Sequence[tuple[str, int, int]]):
+    def __init__(
+        self, scripts: Scripts, pause_key: str, buckets: Sequence[tuple[str, int, int]], *,
+        batched: bool = True,
+    ) -> None:  # fmt: skip
+        """`batched` False: one slot a call, spent as soon as its time comes (as a slot a
+        message always was), with the whole tolerance: for the few sends that must find the
+        burst's last slots (replies)."""
         self._scripts = scripts
         self._keys = [pause_key, *(key for key, _, _ in buckets)]
         #: Half the smallest tolerance: the time a process has to spend a slot after its time.
-        self.grace_us = min(tolerance for _, _, tolerance in buckets) // 2
+        self.grace_us = min(tolerance for _, _, tolerance in buckets) // 2 if batched else 0
         self._args: list[int] = []
         for _, interval, tolerance in buckets:
             self._args += [interval, tolerance - self.grace_us]
@@ -74,9 +84,8 @@ class SharedBudget:
         self._slots.clear()
 
     async def take(self, max_wait: float) -> bool:
-        """Wait for a slot and spend it; True when the budget binds (it waited, or the slot
-        came out of the second half of the burst). OverBudget when the next slot is further
-        off than `max_wait` real seconds."""
+        """Wait for a slot and spend it; True when the budget binds (the slot's time was still
+        to come). OverBudget when the next slot is further off than `max_wait` real seconds."""
         while True:
             self._waiting += 1  # the next call reserves for those waiting too
             try:
@@ -111,10 +120,15 @@ class SharedBudget:
         self._lost = False
         wanted = 1 if self.grace_us <= 0 else min(MAX_BATCH, max(self._batch, self._waiting + 1))
         args = [wanted, round(max_wait * 1_000_000), SPREAD_US, *self._args]
-        reply = await self._scripts.run("rate_reserve", self._keys, args)
-        got = time.monotonic()
-        if int(reply[0]) == 0:
-            raise OverBudget(int(reply[1]) / 1_000_000, int(reply[2]) != 1)
+        while True:
+            reply = await self._scripts.run("rate_reserve", self._keys, args)
+            got = time.monotonic()
+            if int(reply[0]) != 0:
+                break
+            wait = int(reply[1]) / 1_000_000
+            if wait > max_wait:
+                raise OverBudget(wait, int(reply[2]) != 1)
+            await asyncio.sleep(wait)  # a pause the platform asked for, short enough to wait
         grace = self.grace_us / 1_000_000 if self.grace_us > 0 else math.inf
         for i in range(1, len(reply), 2):
             at = got + int(reply[i]) / 1_000_000

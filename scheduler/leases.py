@@ -118,6 +118,26 @@ class LeaseRunner(Generic[C]):
                     break
             return started
 
+    def take_refill(self) -> int:
+        """How many claims work about to end may take for the runner in the same step as it
+        lets go of its own (0: none wanted): the slot it frees, when the last claim was full.
+        The runner then claims nothing for that slot itself; `adopt` starts what was taken."""
+        if not self._more or not self.refill or self.stopping:
+            return 0
+        self._more = False
+        return max(1, min(self.batch, self.concurrency - len(self._running) + 1))
+
+    async def adopt(self, claims: Sequence[C], asked: int) -> None:
+        """Start the work on claims taken for `take_refill` (handed back if stopping)."""
+        if self.stopping:
+            for claim in claims:
+                with contextlib.suppress(Exception):
+                    await self.leases.hand_back(claim)
+            return
+        for claim in claims:
+            self._start(claim)
+        self._more = self._more or (asked > 0 and len(claims) == asked)
+
     async def settle(self) -> None:
         """Wait until all work in hand has finished."""
         while self._running:

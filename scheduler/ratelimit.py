@@ -106,8 +106,9 @@ class RateLimiter:
         #: The shared budget alone, for messages whose chat's turn the queue took: replies
         #: with the whole burst, lessons and broadcasts leaving the headroom, in the bulk lane.
         self._replies = SharedBudget(
-            self._scripts, pause, [(overall_key, overall.interval_us, overall.tolerance_us)]
-        )
+            self._scripts, pause, [(overall_key, overall.interval_us, overall.tolerance_us)],
+            batched=False,
+        )  # fmt: skip
         self._unsolicited = SharedBudget(self._scripts, pause, [
             (overall_key, overall.interval_us, overall.tolerance_us - headroom),
             (bulk_key, self._bulk.interval_us, self._bulk.tolerance_us),

@@ -11,8 +11,9 @@
 -- ARGV[2i+1] its tolerance (µs), less the grace the process has to spend a slot after its time.
 -- Returns {0, µs to wait, the index in KEYS of the bucket that binds (1: a pause)} when the
 -- first slot is further off than ARGV[2] (nothing is taken then); else {1, then for each slot
--- its time in µs after now and 1 when it came out of the second half of a bucket's burst (the
--- channel is at its limit) or waited, else 0}.
+-- its time in µs after now and 1 when it waits (the channel is at its limit), else 0}. With
+-- the tolerance less the grace, a slot out of the second half of the tightest bucket's burst
+-- (what rate_gcra.lua calls busy) is one that waits.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 
@@ -48,7 +49,6 @@ for k = 1, tonumber(ARGV[1]) do
   local busy = 0
   if at > now then busy = 1 end
   for i = 2, #KEYS do
-    if tats[i] - at > tonumber(ARGV[2 * i + 1]) / 2 then busy = 1 end
     if tats[i] < at then tats[i] = at end
     tats[i] = tats[i] + tonumber(ARGV[2 * i])
   end
