@@ -257,5 +257,5 @@ class ChatQueue(ScriptedRepo):
         k = self._keys
         await self._redis.delete(
             k.queue(pid), k.queue_items(pid), k.queue_held(pid), k.queue_state(pid),
-            k.legacy_outbox(pid),
+            k.queue_pace(pid), k.legacy_outbox(pid),
         )  # fmt: skip
