@@ -12,10 +12,11 @@ order they came. The guarantee stays the one a slot a message gave:
   when not spent within a grace after it. The slots are reserved with the tolerance less that
   grace, so a slot spent late cannot add to a burst: any stretch of time sees no more messages
   than the budget allows.
-- A process reserves only what it can spend soon: as many as wait now, or as many as the last
-  batch it spent whole (doubling, up to MAX_BATCH; halved when a slot was lost), lying at most
-  SPREAD after the first. A pause the platform asked for (429) empties the slots in hand;
-  another process's may still send what it holds, at most SPREAD's worth.
+- A process reserves only what it can spend soon: as many as wait now, or as many as it spends
+  within a grace at the pace it spent at lately (up to MAX_BATCH), lying at most SPREAD after
+  the first: slots lost unspent would keep the other processes from the budget.
+- A pause the platform asked for (429) empties the slots in hand; another process may still
+  send what it holds, at most SPREAD's worth.
 
 Replies take their slot one at a time, with the whole tolerance, and send it at once (as every
 message did before): they are few, and they must find the burst's last slots.
@@ -76,8 +77,9 @@ class SharedBudget:
         self._slots: deque[_Slot] = deque()
         self._gate = asyncio.Lock()
         self._waiting = 0
-        self._batch = 1  # how many the next call reserves, at least
-        self._lost = False  # a slot of the last batch was not spent in time
+        self._spent = 0  # slots handed out since the last call
+        self._called = time.monotonic()  # when the last call was made
+        self._pace = 0.0  # slots this process spends a second, as last seen
 
     def forget(self) -> None:
         """Drop the slots in hand (the platform asked every sender to pause)."""
@@ -100,8 +102,18 @@ class SharedBudget:
             if delay > 0:
                 await asyncio.sleep(delay)
             if time.monotonic() <= slot.until:
+                self._spent += 1
                 return slot.busy or delay > 0
-            self._lost = True  # woken too late: spending it now could crowd the next second
+            # Woken too late: spending it now could crowd the next second; another is asked.
+
+    def _wanted(self) -> int:
+        """Those waiting now, or what this process spends within a grace at the pace it
+        spent at lately: more would be lost unspent, and keep the others from the budget."""
+        now = time.monotonic()
+        if now > self._called:
+            self._pace = (self._pace + self._spent / (now - self._called)) / 2
+        self._spent, self._called = 0, now
+        return max(self._waiting + 1, math.ceil(self._pace * self.grace_us / 1_000_000))
 
     def _next(self) -> _Slot | None:
         now = time.monotonic()
@@ -109,16 +121,10 @@ class SharedBudget:
             slot = self._slots.popleft()
             if now <= slot.until:
                 return slot
-            self._lost = True
         return None
 
     async def _reserve(self, max_wait: float) -> _Slot:
-        if self._lost:
-            self._batch = max(1, self._batch // 2)
-        elif self._batch < MAX_BATCH:
-            self._batch *= 2
-        self._lost = False
-        wanted = 1 if self.grace_us <= 0 else min(MAX_BATCH, max(self._batch, self._waiting + 1))
+        wanted = 1 if self.grace_us <= 0 else min(MAX_BATCH, self._wanted())
         args = [wanted, round(max_wait * 1_000_000), SPREAD_US, *self._args]
         while True:
             reply = await self._scripts.run("rate_reserve", self._keys, args)
