@@ -35,9 +35,6 @@ from storage.scripts import Scripts
 
 #: The most slots one call reserves (as many as a worker's handlers send at once).
 MAX_BATCH = 32
-#: Real seconds over which a process's own pace is counted (a few reservations' worth: a pace
-#: read over one would take a moment's rush for a lasting one, and reserve slots lost unspent).
-PACE_WINDOW = 0.5
 #: How far after the first slot of a batch its last may lie (µs): what a process holds beyond
 #: what is due now, and so what it may still send after another process heard a 429.
 SPREAD_US = 250_000
@@ -80,9 +77,9 @@ class SharedBudget:
         self._slots: deque[_Slot] = deque()
         self._gate = asyncio.Lock()
         self._waiting = 0
-        self._spent = 0  # slots spent since `_since`
-        self._since = time.monotonic()
-        self._pace = 0.0  # slots this process spent a second, over the last PACE_WINDOW
+        self._spent = 0  # slots handed out since the last call
+        self._called = time.monotonic()  # when the last call was made
+        self._pace = 0.0  # slots this process spends a second, as last seen
 
     def forget(self) -> None:
         """Drop the slots in hand (the platform asked every sender to pause)."""
@@ -113,9 +110,9 @@ class SharedBudget:
         """Those waiting now, or what this process spends within a grace at the pace it
         spent at lately: more would be lost unspent, and keep the others from the budget."""
         now = time.monotonic()
-        if now - self._since >= PACE_WINDOW:
-            self._pace = self._spent / (now - self._since)
-            self._spent, self._since = 0, now
+        if now > self._called:
+            self._pace = (self._pace + self._spent / (now - self._called)) / 2
+        self._spent, self._called = 0, now
         return max(self._waiting + 1, math.ceil(self._pace * self.grace_us / 1_000_000))
 
     def _next(self) -> _Slot | None:
