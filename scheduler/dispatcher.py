@@ -61,6 +61,16 @@ class _DueLeases:
     async def hand_back(self, claim: Claim) -> None:
         await self.due.finish(claim.member, claim.due_at, self.token)  # due as it was
 
+    async def finish(
+        self, member: str, next_due: datetime | None, claim: int
+    ) -> tuple[bool, list[Claim]]:
+        """Let go of `member` (due again at `next_due`), claiming up to `claim` in one step."""
+        if claim <= 0:
+            return await self.due.finish(member, next_due, self.token), []
+        return await self.due.finish_and_claim(
+            member, next_due, self.token, self.clock.now(), claim, self._lease()
+        )
+
 
 @dataclass
 class Dispatcher:
@@ -76,7 +86,7 @@ class Dispatcher:
 
     def __post_init__(self) -> None:
         self._quiet = Quiet(log)
-        leases = _DueLeases(self.due, self.clock, self.lease_seconds, self.token)
+        self._leases = leases = _DueLeases(self.due, self.clock, self.lease_seconds, self.token)
         self._runner = LeaseRunner(
             leases, self._handle, lease_seconds=self.lease_seconds,
             concurrency=self.concurrency, batch=self.batch, quiet=self._quiet, stats=self.stats,
@@ -136,7 +146,11 @@ class Dispatcher:
             retry = self.clock.to_course_seconds(self.retry_after_error)
             next_due = self.clock.now() + timedelta(seconds=retry)
         try:
-            if not await self.due.finish(member, next_due, self.token):
+            # The slot this frees is filled in the same step, when more was waiting.
+            wanted = self._runner.take_refill()
+            finished, claims = await self._leases.finish(member, next_due, wanted)
+            await self._runner.adopt(claims, wanted)
+            if not finished:
                 log.debug("%s was rescheduled while handled; the newer schedule stands", member)
         except Exception as exc:  # Redis away: the lease runs out and the member is due again
             self._quiet.warning("finish", "could not finish the claim of %s: %s", member, exc)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ class LeaseRunner(Generic[C]):
         self._more = False  # the last claim was full: more may be waiting
         self._heartbeat: asyncio.Task[None] | None = None
         self._refills: set[asyncio.Task[int]] = set()
+        self._handing: set[asyncio.Task[None]] = set()
 
     @property
     def running(self) -> int:
@@ -117,6 +119,40 @@ class LeaseRunner(Generic[C]):
                 if not self._more:
                     break
             return started
+
+    def take_refill(self) -> int:
+        """How many claims work about to end may take in the same step as it lets go of its
+        own: one, for its own slot, when the last claim was full (more may be waiting); 0
+        else. Slots freed meanwhile by other work are filled as ever, once it has ended."""
+        return 1 if self._more and self.refill and not self.stopping else 0
+
+    async def adopt(self, claims: Sequence[C], asked: int) -> None:
+        """Start the work on claims taken for `take_refill` (handed back if stopping)."""
+        if self.stopping:
+            for claim in claims:
+                with contextlib.suppress(Exception):
+                    await self.leases.hand_back(claim)
+            return
+        for claim in claims:
+            ending = self._running.get(claim.member)
+            if ending is None:
+                self._start(claim)
+            else:  # the member the ending work lets go of, due again at once: after it ends
+                ending.add_done_callback(functools.partial(self._restart, claim))
+        if len(claims) < asked:
+            self._more = False  # nothing more is due now: the next pulse looks again
+
+    def _restart(self, claim: C, _ended: asyncio.Task[None]) -> None:
+        if not self.stopping:
+            self._start(claim)
+            return
+        task = asyncio.get_running_loop().create_task(self._hand_back(claim))
+        self._handing.add(task)  # held, so the loop cannot lose it half-way
+        task.add_done_callback(self._handing.discard)
+
+    async def _hand_back(self, claim: C) -> None:
+        with contextlib.suppress(Exception):
+            await self.leases.hand_back(claim)
 
     async def settle(self) -> None:
         """Wait until all work in hand has finished."""

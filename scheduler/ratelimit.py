@@ -2,8 +2,11 @@
 
 Telegram allows about 30 messages a second per bot and about one a second per chat (with a
 short burst); going over earns 429s and, kept up, longer bans. Each process keeping its own count
-cannot know what the others send, so the count lives in Redis: one Lua call per message decides
-"go now" or "wait this long", using the Redis server's clock.
+cannot know what the others send, so the count lives in Redis, decided on the Redis server's
+clock. A message from a chat's queue has its chat's turn taken by the queue step that hands it
+out (storage/queue.py); what is left is the budget every chat shares, whose slots a process
+reserves a batch at a time (scheduler/budget.py). A message sent to a chat directly (staff, a
+broadcast's progress) takes both in one Lua call, its chat's turn kept here.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
+from scheduler.budget import OverBudget, SharedBudget
 from storage.keys import Keys
 from storage.models import Lane
 from storage.scripts import Scripts
@@ -96,6 +100,24 @@ class RateLimiter:
         #: order they came: no herd of waiters polling Redis for every free slot, and the first
         #: to wait is the first to go.
         self._gate = asyncio.Lock()
+        pause = keys.rate_pause(channel)
+        overall_key, bulk_key = keys.rate_overall(channel), keys.rate_bulk(channel)
+        headroom = min(REPLY_HEADROOM, overall.burst - 1) * overall.interval_us
+        #: The shared budget alone, for messages whose chat's turn the queue took: replies
+        #: with the whole burst, lessons and broadcasts leaving the headroom, in the bulk lane.
+        self._replies = SharedBudget(
+            self._scripts, pause, [(overall_key, overall.interval_us, overall.tolerance_us)],
+            batched=False,
+        )  # fmt: skip
+        self._unsolicited = SharedBudget(self._scripts, pause, [
+            (overall_key, overall.interval_us, overall.tolerance_us - headroom),
+            (bulk_key, self._bulk.interval_us, self._bulk.tolerance_us),
+        ])  # fmt: skip
+
+    @property
+    def per_chat(self) -> Rate:
+        """One chat's own pace."""
+        return self._per_chat
 
     async def try_acquire(self, chat_id: str, lane: Lane = Lane.REPLY) -> float:
         """Take a slot for one message to `chat_id`: 0.0 when granted, else seconds to wait."""
@@ -125,13 +147,26 @@ class RateLimiter:
             return 0.0, len(reply) > 2 and int(reply[2]) == 1
         return wait_us / 1_000_000, binding != 3  # 3: the chat's own bucket (KEYS[3])
 
-    async def acquire(self, chat_id: str, max_wait: float, lane: Lane = Lane.REPLY) -> None:
+    async def acquire(
+        self, chat_id: str, max_wait: float, lane: Lane = Lane.REPLY, *, chat: bool = True
+    ) -> None:
         """Wait for a slot, up to `max_wait` real seconds; past that raise Throttled.
 
         A lesson or broadcast never waits for its own chat's pace: Throttled at once, so the
         sender can serve other chats meanwhile. Sets `at_budget` for the calling task when the
-        shared budget binds (it waited for it, or took a slot out of its burst).
+        shared budget binds (it waited for it, or took a slot out of its burst). `chat` False:
+        the chat's turn was taken already (by its queue), only the shared budget is waited for.
         """
+        if not chat:
+            budget = self._replies if lane is Lane.REPLY else self._unsolicited
+            try:
+                if await budget.take(max_wait):
+                    at_budget.set(True)
+            except OverBudget as exc:
+                if exc.shared:
+                    at_budget.set(True)
+                raise Throttled(exc.retry_after) from exc
+            return
         if lane is Lane.REPLY:
             await self._acquire(chat_id, max_wait, lane)
             return
@@ -152,4 +187,6 @@ class RateLimiter:
     async def pause(self, seconds: float) -> None:
         """Nobody sends on this channel for `seconds` (the platform's retry_after)."""
         ms = max(1, round(seconds * 1000))
+        self._replies.forget()
+        self._unsolicited.forget()
         await self._scripts.run("rate_pause", [self._keys.rate_pause(self._channel)], [ms])

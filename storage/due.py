@@ -110,10 +110,21 @@ class DueIndex:
             [self._due, self._lease, self._owner, self._recheck],
             [_epoch(now), limit, _epoch(now) + lease_seconds, token],
         )
-        return [
-            Claim(text(flat[i]), datetime.fromtimestamp(float(flat[i + 1]), UTC))
-            for i in range(0, len(flat), 2)
-        ]
+        return _claims(flat)
+
+    async def finish_and_claim(
+        self, member: str, next_due: datetime | None, token: str, now: datetime, limit: int,
+        lease_seconds: float,
+    ) -> tuple[bool, list[Claim]]:  # fmt: skip
+        """`finish` and then `claim` in one step: whether the member was still ours, and what
+        was claimed (up to `limit`, which may be 0)."""
+        flat = await self._scripts.run(
+            "claim_due",
+            [self._due, self._lease, self._owner, self._recheck],
+            [_epoch(now), limit, _epoch(now) + lease_seconds, token, member,
+             "" if next_due is None else _epoch(next_due)],
+        )  # fmt: skip
+        return bool(int(flat[0])), _claims(flat[1:])
 
     async def extend(
         self, members: Sequence[str], until: datetime, token: str = "anonymous"
@@ -151,3 +162,11 @@ class DueIndex:
 
     async def leased(self) -> int:
         return int(await self._redis.zcard(self._lease))
+
+
+def _claims(flat: list[bytes | str]) -> list[Claim]:
+    """Claims as claim_due.lua lists them: member, due score, member, due score, ..."""
+    return [
+        Claim(text(flat[i]), datetime.fromtimestamp(float(flat[i + 1]), UTC))
+        for i in range(0, len(flat), 2)
+    ]

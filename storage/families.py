@@ -44,6 +44,7 @@ FAMILIES: dict[str, Family] = {
     "queue_lock": Family("the drainer's token", Erased.SLOT),
     "queue_sending": Family("the item in flight", Erased.SLOT),
     "queue_state": Family("failures of the head item", Erased.SLOT),
+    "queue_pace": Family("when the chat may next be sent to", Erased.SLOT),
     "queue_parked": Family("items that failed too often, and why", Erased.SLOT),
     "legacy_outbox": Family("an older release's queue", Erased.SLOT),
     "received_broadcasts": Family("which broadcasts reached them", Erased.SLOT),

@@ -49,9 +49,11 @@ def key(template: str) -> Callable[[Prefixed], str]:
 
 
 def key_of(template: str) -> Callable[[Prefixed, str], str]:
-    """A key named by one part: `queue = key_of("{p:<participant id>}:queue")`."""
-    build = _builder(template, 1)
-    return lambda keys, a: build(keys, (a,))
+    """A key named by one part: `queue = key_of("{p:<participant id>}:queue")`. Built without
+    the general builder's lists: a chat's queue step names six of these a message."""
+    _builder(template, 1)  # refuses a template without exactly one part
+    head, what, tail = _PART.split(template)
+    return lambda keys, a: f"{keys.prefix}:{head}{part(a, what)}{tail}"
 
 
 def key_of_two(template: str) -> Callable[[Prefixed, str, str], str]:

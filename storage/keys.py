@@ -19,6 +19,7 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:{p:<pid>}:drain                string  drain lock: the drainer's token (PX)   queue.py
     P:{p:<pid>}:sending              string  id of the item in flight               queue.py
     P:{p:<pid>}:qstate               hash    failures of the head item, retry time  queue.py
+    P:{p:<pid>}:pace                 string  the chat's own pace: GCRA time (µs, PX) queue.py
     P:{p:<pid>}:parked               list    items that failed too often, and why   queue.py
     P:{p:<pid>}:outbox               list    an older release's queue (adopted)     queue.py
     P:{sched}:due                    zset    member by next-due epoch               due.py
@@ -57,7 +58,7 @@ The schema (`P` is the prefix, `<pid>` a participant id, `<course>` a course id)
     P:crypto:canary                  hash    key id -> a constant sealed under it   canary.py
     P:{rate:<channel>}:all           string  GCRA arrival time (ms), short-lived    ratelimit.py
     P:{rate:<channel>}:bulk          string  the same for unsolicited sends only     ratelimit.py
-    P:{rate:<channel>}:chat:<hash>   string  the same for one chat (hashed id)      ratelimit.py
+    P:{rate:<channel>}:chat:<hash>   string  the same for one chat sent to directly ratelimit.py
     P:{rate:<channel>}:pause         string  epoch ms until which nobody sends      ratelimit.py
     P:{stats}:total                  hash    counter name -> count since the start  counters.py
     P:{stats}:h:<YYYYMMDDHH>         hash    counter name -> count in that UTC hour counters.py
@@ -84,7 +85,10 @@ crash never loses a lesson that was counted as sent. The due index, its lease se
 owners and the rechecks share `{sched}` because one Lua script moves members between them. A
 due member is an enrollment (`<pid>/<course>`: a lesson or nudge may be owed) or a chat
 (`<pid>`: its queue needs draining, e.g. after a failure or a crash); a channel's rate keys
-share `{rate:<channel>}` because one script checks the overall and the per-chat limit together.
+share `{rate:<channel>}` because one script takes slots of the whole bot's and the bulk lane's
+budget together (with a chat sent to directly, outside any queue, that chat's own). A
+participant's chat keeps its own pace in their slot (`pace`): the queue step that hands out the
+next item takes the chat's turn in the same script.
 WhatsApp's inbound keys share `{wa}` because one script dedupes an event, queues it and opens
 the chat's window at once; `<hash>` there is a keyed hash (HMAC) of a phone number or of a
 message id (which may hold a phone number), so neither ever appears in a key name. A course's
@@ -127,6 +131,9 @@ class Keys:
     queue_lock = key_of("{p:<participant id>}:drain")
     queue_sending = key_of("{p:<participant id>}:sending")
     queue_state = key_of("{p:<participant id>}:qstate")
+    #: The chat's own pace (one message a second after a burst), kept by the queue step that
+    #: hands out its next item.
+    queue_pace = key_of("{p:<participant id>}:pace")
     queue_parked = key_of("{p:<participant id>}:parked")
     #: Where an older release kept a chat's owed messages; adopted by the queue.
     legacy_outbox = key_of("{p:<participant id>}:outbox")
@@ -158,8 +165,8 @@ class Keys:
             self.participant(pid), self.enrollments(pid), self.reflections(pid),
             self.checkins(pid), self.queue(pid), self.queue_items(pid), self.queue_held(pid),
             self.queue_lock(pid), self.queue_sending(pid), self.queue_state(pid),
-            self.queue_parked(pid), self.legacy_outbox(pid), self.received_broadcasts(pid),
-            self.threads(pid),
+            self.queue_pace(pid), self.queue_parked(pid), self.legacy_outbox(pid),
+            self.received_broadcasts(pid), self.threads(pid),
             *(self.enrollment(pid, c) for c in course_ids),
         ]  # fmt: skip
 

@@ -168,10 +168,21 @@ class Profiles:
         return await self._read(pid, courses=None)
 
     async def _read(self, pid: str, courses: Iterable[str] | None) -> Stored:
-        """One round trip for what the current form holds, another only for older records.
+        """One command for what the current form holds, more only for older records: those
+        are read with the hash again, in one round trip, so what is read is of one moment.
         `courses` None: every course (the older release's set says which)."""
         key = self.key(pid)
         wanted = None if courses is None else list(courses)
+        if wanted:  # the hash alone, where it holds every course asked for (nearly always)
+            try:
+                fields = {text(k): text(v) for k, v in (await self._redis.hgetall(key)).items()}
+            except ResponseError as exc:
+                if not _wrong_type(exc):
+                    raise
+            else:
+                stored = Stored(pid, self._cipher, fields)
+                if set(wanted) <= stored.courses():
+                    return stored
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.hgetall(key)
             if wanted is None:

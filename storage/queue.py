@@ -34,6 +34,12 @@ class Step(Enum):
     LOST = "lost"  # the lock is no longer ours: stop
     EMPTY = "empty"  # nothing left; the lock was released in the same step
     ITEM = "item"
+    PACED = "paced"  # the chat's own pace holds the next item back for `wait` seconds
+
+
+#: A chat's own pace as the queue step keeps it: a GCRA interval and tolerance, microseconds
+#: (scheduler.ratelimit.Rate's `interval_us` and `tolerance_us`).
+Pace = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,7 @@ class Next:
     step: Step
     id: str = ""
     raw: str | None = None  # the stored JSON; None when the item's record is missing
+    wait: float = 0.0  # PACED: real seconds until the chat's pace lets the item go
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +60,23 @@ class Taken:
 
 
 def _step(reply: list[Any]) -> Next:
-    """A queue step as the scripts answer it: {-1} lost, {0} empty, {1, id, JSON or nil}."""
+    """A queue step as the scripts answer it: {-1} lost, {0} empty, {1, id, JSON or nil},
+    {2, µs to wait, id, JSON or nil} held back by the chat's pace."""
     code = int(reply[0])
     if code < 0:
         return Next(Step.LOST)
     if code == 0:
         return Next(Step.EMPTY)
+    wait = 0.0
+    if code == 2:  # {2, µs, ...} reads on as {1, ...} does
+        wait, reply = int(reply[1]) / 1_000_000, reply[1:]
     raw = reply[2] if len(reply) > 2 and reply[2] is not None else None
-    return Next(Step.ITEM, text(reply[1]), None if raw is None else text(raw))
+    step = Step.PACED if code == 2 else Step.ITEM
+    return Next(step, text(reply[1]), None if raw is None else text(raw), wait)
+
+
+def _pace_args(pace: Pace | None) -> list[str | int]:
+    return ["", ""] if pace is None else [pace[0], pace[1]]
 
 
 class ChatQueue(ScriptedRepo):
@@ -115,16 +131,18 @@ class ChatQueue(ScriptedRepo):
         return (await self.take(pid, token, ttl_ms)).held_for
 
     async def take(
-        self, pid: str, token: str, ttl_ms: int, now: float | None = None, *, first: bool = False
-    ) -> Taken:
+        self, pid: str, token: str, ttl_ms: int, now: float | None = None, *, first: bool = False,
+        pace: Pace | None = None,
+    ) -> Taken:  # fmt: skip
         """`acquire`, and with `now` (epoch) in the same step: a chat still backing off after
         a failure until later than `now` is left alone (see `retry_later`). With `first`, a
-        lock that is ours comes with the first step (`Taken.first`), as `next` would give it."""
+        lock that is ours comes with the first step (`Taken.first`), as `next` would give it
+        (with `pace`, the chat's turn taken for it)."""
         k = self._keys
         keys = [k.queue_lock(pid), k.queue(pid), k.queue_items(pid), k.legacy_outbox(pid),
-                k.queue_state(pid), k.queue_sending(pid)]  # fmt: skip
+                k.queue_state(pid), k.queue_sending(pid), k.queue_pace(pid)]  # fmt: skip
         args = [token, ttl_ms, f"old-{new_item_id()}-", "" if now is None else repr(now),
-                "1" if first else ""]  # fmt: skip
+                "1" if first else "", *_pace_args(pace)]  # fmt: skip
         reply = await self._scripts.run("queue_acquire", keys, args)
         if int(reply[0]) < 0:
             return Taken(retry_at=float(text(reply[1])))
@@ -132,10 +150,20 @@ class ChatQueue(ScriptedRepo):
             return Taken(held_for=int(reply[0]) / 1000)
         return Taken(first=_step(reply[1:]))
 
-    async def next(self, pid: str, token: str, ttl_ms: int, sent: str | None = None) -> Next:
-        """The next item to send; `sent` names the item just sent, removed in the same step."""
-        keys = [*self._lockset(pid), self._keys.queue_state(pid)]
-        return _step(await self._scripts.run("queue_next", keys, [token, ttl_ms, sent or ""]))
+    async def next(
+        self, pid: str, token: str, ttl_ms: int, sent: str | None = None, pace: Pace | None = None,
+        *, turn: bool = True, late: float = 0.0,
+    ) -> Next:  # fmt: skip
+        """The next item to send; `sent` names the item just sent, removed in the same step.
+
+        With `pace`, the chat's own: its turn is taken for the item in the same step (not with
+        `turn` False, a look only), or the step is PACED: the item waits (nothing taken, the
+        lock kept); `late` says how many seconds after its turn the item just sent went, so
+        the chat's next turn is counted from when it went."""
+        keys = [*self._lockset(pid), self._keys.queue_state(pid), self._keys.queue_pace(pid)]
+        args = [token, ttl_ms, sent or "", *_pace_args(pace), "1" if turn else "",
+                max(0, round(late * 1_000_000))]  # fmt: skip
+        return _step(await self._scripts.run("queue_next", keys, args))
 
     async def ack(self, pid: str, token: str, item_id: str) -> bool:
         """Remove a sent item by id. False when the lock is no longer ours."""
@@ -229,5 +257,5 @@ class ChatQueue(ScriptedRepo):
         k = self._keys
         await self._redis.delete(
             k.queue(pid), k.queue_items(pid), k.queue_held(pid), k.queue_state(pid),
-            k.legacy_outbox(pid),
+            k.queue_pace(pid), k.legacy_outbox(pid),
         )  # fmt: skip

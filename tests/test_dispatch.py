@@ -40,14 +40,15 @@ async def _due_enrollments(store: Store, count: int) -> None:
 
 
 def _worker(
-    client: aioredis.Redis, keys: Keys, clock: FixedClock, channel: RecordingChannel
-) -> Dispatcher:
+    client: aioredis.Redis, keys: Keys, clock: FixedClock, channel: RecordingChannel,
+    concurrency: int = 32,
+) -> Dispatcher:  # fmt: skip
     store = Store(
         client, keys, TextCipher([TEST_KEY])
     )  # one connection pool per worker, as in separate processes
     journey = Journey(store, COURSES, clock, "Europe/Amsterdam")
     deliveries = Deliveries(journey, {Channel.CONSOLE: channel})
-    return Dispatcher(store.due, clock, deliveries.on_due, batch=50)
+    return Dispatcher(store.due, clock, deliveries.on_due, batch=50, concurrency=concurrency)
 
 
 async def test_two_dispatchers_over_a_thousand_due_enrollments_send_each_lesson_once(
@@ -72,6 +73,38 @@ async def test_two_dispatchers_over_a_thousand_due_enrollments_send_each_lesson_
     assert len(channel.sent) == 1000 * per_day
     assert await store.due.leased() == 0
     assert await store.due.size() == 1000  # everyone is due again tomorrow
+
+
+async def test_workers_filling_each_freed_slot_as_it_frees_send_each_lesson_once(
+    redis_url: str, keys: Keys, store: Store
+) -> None:
+    """Running as a worker does (a pulse, then every handler that ends claims the next due
+    member in the same step as it lets go of its own), nothing is sent twice or left behind."""
+    await _due_enrollments(store, 120)
+    clock = FixedClock(NOW)
+    channel = RecordingChannel()
+    clients = [await connect_redis(redis_url) for _ in range(2)]
+    per_day = len(COURSES["twijfel"].day(1).lesson) + 1
+    try:
+        # Far fewer slots than lessons: each slot is filled again some fifteen times.
+        workers = [_worker(c, keys, clock, channel, concurrency=4) for c in clients]
+        for worker in workers:
+            await worker.pulse()  # once: the rest comes from the freed slots alone
+        for _ in range(400):
+            if len(channel.sent) >= 120 * per_day and not any(w.running for w in workers):
+                break
+            await asyncio.sleep(0.05)
+        for worker in workers:
+            await worker.settle()
+    finally:
+        for client in clients:
+            await client.aclose()
+    headings = Counter(chat for chat, m in channel.sent if m.heading)
+    assert len(headings) == 120
+    assert set(headings.values()) == {1}
+    assert len(channel.sent) == 120 * per_day
+    assert await store.due.leased() == 0
+    assert await store.due.size() == 120
 
 
 async def test_a_claim_whose_worker_died_is_delivered_once_by_another(

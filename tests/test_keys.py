@@ -71,6 +71,7 @@ NAMES = [
     ("queue_lock", ("p1",), ("participant id",), "P:{p:p1}:drain"),
     ("queue_sending", ("p1",), ("participant id",), "P:{p:p1}:sending"),
     ("queue_state", ("p1",), ("participant id",), "P:{p:p1}:qstate"),
+    ("queue_pace", ("p1",), ("participant id",), "P:{p:p1}:pace"),
     ("queue_parked", ("p1",), ("participant id",), "P:{p:p1}:parked"),
     ("legacy_outbox", ("p1",), ("participant id",), "P:{p:p1}:outbox"),
     ("received_broadcasts", ("p1",), ("participant id",), "P:{p:p1}:broadcasts"),
@@ -146,7 +147,7 @@ def test_the_patterns_and_the_keys_of_one_participant() -> None:
         f"P:{{p:p1}}:{tail}"
         for tail in (
             "participant", "enrollments", "reflections", "checkins", "queue", "items", "held",
-            "drain", "sending", "qstate", "parked", "outbox", "broadcasts", "threads",
+            "drain", "sending", "qstate", "pace", "parked", "outbox", "broadcasts", "threads",
             "enrollment:twijfel",
         )
     ]  # fmt: skip

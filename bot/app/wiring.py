@@ -17,9 +17,9 @@ from bot.conversation.replies import Conversation
 from bot.core.counters import Counters
 from bot.core.counters import danger as danger_counters
 from bot.delivery.catalogue import Catalogue
-from bot.delivery.drain import Sender
 from bot.delivery.journey import Journey
 from bot.delivery.owed import Deliveries
+from bot.delivery.senders import Sender
 from bot.ops.retention import Retention
 from bot.ops.watch import Watch
 from bot.safety import Assessment, detector

@@ -17,8 +17,8 @@ from typing import Protocol, runtime_checkable
 
 from bot.core import texts_staff
 from bot.core.messages import Button, Outgoing
-from bot.delivery.drain import Sender
 from bot.delivery.errors import DeliveryError
+from bot.delivery.senders import Sender
 from scheduler.clock import Clock
 from scheduler.localtime import next_delivery
 from storage.broadcasts import Queued

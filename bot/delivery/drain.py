@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager, suppress
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -25,22 +24,18 @@ from bot.core.counters import CounterName, Counters
 from bot.core.messages import Outgoing
 from bot.delivery.errors import MAX_ATTEMPTS, Gone, RateLimited, Rejected, Transient, backoff
 from bot.delivery.items import reply_item
+from bot.delivery.lock import holding
+from bot.delivery.senders import REPLY_PACE_WAIT, Sender, held_lane, queue_pace, send
 from scheduler.clock import Clock
 from scheduler.quiet import Quiet
 from scheduler.ratelimit import at_budget
 from storage.crypto import UndecryptableText
 from storage.keys import chat_member
 from storage.models import Channel, FailureEntry, Lane, Participant, QueueItem
-from storage.queue import Next, Step
+from storage.queue import Next, Pace, Step
 from storage.store import Store
 
 log = logging.getLogger(__name__)
-
-
-class Sender(Protocol):
-    """A channel as the drain sees it: it sends one message or raises a DeliveryError."""
-
-    async def send(self, chat_id: str, message: Outgoing, lane: Lane) -> None: ...
 
 
 #: Seconds before a chat whose channel this process lacks is looked at again.
@@ -84,39 +79,6 @@ class Drainer:
     stats: DrainStats = field(default_factory=DrainStats)
     counters: Counters | None = None  # the operators' counters in Redis, shared by every worker
     _quiet: Quiet = field(default_factory=lambda: Quiet(log), repr=False)
-
-    @asynccontextmanager
-    async def _holding(self, pid: str, token: str, ttl_ms: int) -> AsyncIterator[None]:
-        """Keep the chat's drain lock while a send is under way: a platform may take longer to
-        answer (WhatsApp up to 30 s, a full rate bucket) than the lock lasts without progress,
-        and another drainer must not take the chat and send the same message again."""
-
-        every = self.lock_seconds / 3
-
-        async def keep() -> None:
-            while True:
-                try:
-                    if not await self.store.queue.renew(pid, token, ttl_ms):
-                        return
-                except Exception as exc:  # Redis away: the send goes on, the lock may lapse
-                    self._quiet.warning("renew", "could not keep a drain lock: %s", exc)
-                    return
-                await asyncio.sleep(every)
-
-        # Most sends are answered long before the lock needs keeping: only a timer is set, and
-        # a task starts only for a send that is still under way by then.
-        keeper: list[asyncio.Task[None]] = []
-        timer = asyncio.get_running_loop().call_later(
-            every, lambda: keeper.append(asyncio.ensure_future(keep()))
-        )
-        try:
-            yield
-        finally:
-            timer.cancel()
-            for task in keeper:
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
 
     async def count(self, name: CounterName) -> None:
         if self.counters is not None:
@@ -167,7 +129,8 @@ class Drainer:
         token = secrets.token_hex(8)
         ttl_ms = max(1, round(self.lock_seconds * 1000))
         now = self.clock.now().timestamp()
-        taken = await self.store.queue.take(pid, token, ttl_ms, now, first=True)
+        pace = queue_pace(sender)
+        taken = await self.store.queue.take(pid, token, ttl_ms, now, first=True, pace=pace)
         if taken.retry_at is not None:  # still backing off after a failure
             return datetime.fromtimestamp(taken.retry_at, UTC)
         if taken.first is None:  # the holder sends it; should it have died, we do once it ends
@@ -176,7 +139,9 @@ class Drainer:
             return None
         lock = _Lock()
         try:
-            again = await self._send_all(participant, sender, token, ttl_ms, lock, taken.first)
+            again = await self._send_all(
+                participant, sender, token, ttl_ms, lock, taken.first, pace
+            )
         finally:
             if not lock.released:
                 await self.store.queue.release(pid, token)
@@ -187,20 +152,30 @@ class Drainer:
 
     async def _send_all(
         self, participant: Participant, sender: Sender, token: str, ttl_ms: int, lock: _Lock,
-        first: Next,
+        first: Next, pace: Pace | None,
     ) -> datetime | Turn | None:  # fmt: skip
         pid, queue = participant.id, self.store.queue
         sent: str | None = None  # the item just sent, removed by the next step
         ahead: Next | None = first  # the next step, already taken
+        late, stepped = 0.0, time.monotonic()  # how late the item sent went after its turn
         while True:
-            step = ahead or await queue.next(pid, token, ttl_ms, sent)
-            sent, ahead = None, None
+            if ahead is None:
+                ahead = await queue.next(pid, token, ttl_ms, sent, pace, late=late)
+                stepped = time.monotonic()
+            step, sent, ahead, late = ahead, None, None, 0.0
             if step.step is Step.LOST:
                 log.warning("lost the drain lock of participant %s; stopping this drain", pid)
                 return self._later(self.lock_seconds)
             if step.step is Step.EMPTY:
                 lock.released = True  # in the same step as the queue was found empty
                 return None
+            if step.step is Step.PACED:  # the chat's own pace: a reply waits a little, inline
+                if held_lane(step.raw) is not Lane.REPLY:
+                    return Turn(self._later(step.wait))  # its turn comes with everyone else's
+                if step.wait > REPLY_PACE_WAIT:
+                    return self._later(step.wait)
+                await asyncio.sleep(step.wait)
+                continue
             item: QueueItem | None = None
             try:
                 item = self._parse(pid, step.raw)
@@ -217,8 +192,9 @@ class Drainer:
             if item is not None and message is not None:
                 try:
                     at_budget.set(False)
-                    async with self._holding(pid, token, ttl_ms):
-                        await sender.send(participant.chat_id, message, item.lane)
+                    async with holding(queue, pid, token, ttl_ms, self.lock_seconds, self._quiet):
+                        late = time.monotonic() - stepped  # rendered, then waited for the budget
+                        late += await send(sender, pace, participant.chat_id, message, item.lane)
                     # At the channel's limit, a lesson or broadcast gives the other chats their
                     # turn: everyone's first message goes before anyone's next.
                     give_turn = item.lane is not Lane.REPLY and at_budget.get()
@@ -260,8 +236,12 @@ class Drainer:
             if bid is None and not give_turn:
                 sent = step.id
                 continue
-            # Removed now (a broadcast counts its outcome only once it is), looking ahead.
-            ahead = await queue.next(pid, token, ttl_ms, step.id)
+            # Removed now (a broadcast counts its outcome only once it is), looking ahead (and
+            # taking the chat's turn for what is next only when it goes on now).
+            ahead = await queue.next(
+                pid, token, ttl_ms, step.id, pace, turn=not give_turn, late=late
+            )
+            stepped = time.monotonic()
             if ahead.step is Step.LOST:
                 log.warning("lost the drain lock of participant %s after a send", pid)
                 return self._later(self.lock_seconds)

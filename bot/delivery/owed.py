@@ -16,10 +16,11 @@ from redis.asyncio.client import Pipeline
 from bot.core import texts, texts_coach
 from bot.core.messages import Outgoing
 from bot.delivery import answers, quoting, tempo
-from bot.delivery.drain import Drainer, Sender
+from bot.delivery.drain import Drainer
 from bot.delivery.export import EXPORT_NAME, export
 from bot.delivery.items import course_item, day_items
 from bot.delivery.journey import Journey, pausing, stopping
+from bot.delivery.senders import Sender
 from courses.models import Course
 from storage.crypto import UndecryptableText
 from storage.enrollments import Read

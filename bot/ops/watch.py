@@ -18,9 +18,9 @@ from datetime import datetime, time, timedelta
 from bot.core import texts_ops
 from bot.core.counters import Counters
 from bot.core.messages import Outgoing
-from bot.delivery.drain import Sender
 from bot.delivery.errors import DeliveryError
 from bot.delivery.journey import Journey
+from bot.delivery.senders import Sender
 from bot.ops import coaching
 from bot.ops.commands import OperatorCommands, danger_kinds, problems
 from bot.ops.due_job import DueJob

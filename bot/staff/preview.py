@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from bot.core import texts
 from bot.core.messages import Button, Incoming, Outgoing
 from bot.delivery.catalogue import Catalogue
-from bot.delivery.drain import Sender
 from bot.delivery.errors import DeliveryError
 from bot.delivery.items import outgoing
+from bot.delivery.senders import Sender
 from bot.staff.roles import user_hash
 from courses.render import render_day
 from scheduler.clock import Clock

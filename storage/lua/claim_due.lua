@@ -7,9 +7,28 @@
 -- due come next, for the same reason (a chat whose lesson is half sent waits for a dead drainer's
 -- lock to run out); one a live worker holds stays for later. Then the due index, earliest first;
 -- a member there that a live worker holds (a wake-up during its lease) becomes a recheck.
--- Returns a flat list: member, due score, member, due score, ...
+-- ARGV[5], ARGV[6] optionally a member the worker is done with and its next due epoch (or ''
+-- for none), finished first as finish_lease.lua would: a handler that ends and its slot
+-- filled again cost one call, not two.
+-- Returns a flat list: member, due score, member, due score, ...; with ARGV[5], led by 1 when
+-- that member was finished, 0 when its lease was no longer the worker's (nothing changed).
 local limit = tonumber(ARGV[2])
 local out = {}
+if ARGV[5] and ARGV[5] ~= '' then
+  if redis.call('HGET', KEYS[3], ARGV[5]) == ARGV[4] then
+    redis.call('ZREM', KEYS[2], ARGV[5])
+    redis.call('HDEL', KEYS[3], ARGV[5])
+    if ARGV[6] ~= '' then
+      redis.call('ZADD', KEYS[1], 'LT', ARGV[6], ARGV[5])
+    end
+    out[1] = 1
+  else
+    out[1] = 0
+  end
+end
+if limit <= 0 then
+  return out
+end
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, limit)
 for _, member in ipairs(expired) do
   redis.call('ZREM', KEYS[1], member)  -- a wake-up meanwhile: this claim covers it

@@ -26,7 +26,7 @@ from bot.core.errors import SetupError
 from bot.core.logs import where
 from bot.core.messages import Outgoing
 from bot.core.texts import MENU
-from scheduler.ratelimit import RateLimiter
+from scheduler.ratelimit import Rate, RateLimiter
 from storage.models import Lane
 
 log = logging.getLogger(__name__)
@@ -220,6 +220,17 @@ class TelegramChannel:
     async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
         """Send one message, or raise the DeliveryError that says what to do about it."""
         await self._sender.send(chat_id, message, lane)
+
+    @property
+    def chat_pace(self) -> Rate | None:
+        """Each chat's own pace, which its queue keeps for the messages it hands out."""
+        return self._pacing.chat_pace
+
+    async def send_queued(self, chat_id: str, message: Outgoing, lane: Lane) -> float:
+        """`send` for a message of the chat's queue, whose turn in the chat's pace the queue
+        step took: only the limits every chat shares are left to wait for. Returns how many
+        seconds that wait took."""
+        return await self._sender.send(chat_id, message, lane, chat_paced=True)
 
     async def post(self, chat_id: str, message: Outgoing) -> str:
         """Send a reply now and return its message id, to edit it later."""

@@ -13,7 +13,7 @@ import time
 from redis.exceptions import RedisError
 
 from bot.delivery.errors import RateLimited
-from scheduler.ratelimit import RateLimiter, Throttled
+from scheduler.ratelimit import Rate, RateLimiter, Throttled
 from storage.models import Lane
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,11 @@ class Pacing:
         self.paid_broadcast = paid_broadcast
         self._paid_paused_until = 0.0
 
+    @property
+    def chat_pace(self) -> Rate | None:
+        """Each chat's own pace, kept by its queue for what the queue sends (None: unpaced)."""
+        return None if self._limiter is None else self._limiter.per_chat
+
     def paid_for(self, lane: Lane) -> bool:
         """Whether a message of this lane goes as a paid broadcast now: replies never do."""
         return (
@@ -52,20 +57,26 @@ class Pacing:
             and time.monotonic() >= self._paid_paused_until
         )
 
-    async def wait(self, chat_id: str, lane: Lane, *, paid: bool) -> None:
+    async def wait(
+        self, chat_id: str, lane: Lane, *, paid: bool, chat_paced: bool = False
+    ) -> float:
         """Wait for this message's turn, or raise RateLimited for a turn further off than
         MAX_PACING_WAIT. Unpaid sends also keep the free pace when paid broadcasting raised the
-        bot's own (checked last: it is the one that binds them)."""
+        bot's own (checked last: it is the one that binds them). `chat_paced`: the chat's own
+        turn was taken by its queue, only the shared budget is left. Returns the seconds it
+        waited."""
+        started = time.monotonic()
         limiters = [self._limiter] if paid else [self._limiter, self._unpaid_limiter]
         for limiter in limiters:
             if limiter is None:
                 continue
             try:
-                await limiter.acquire(chat_id, MAX_PACING_WAIT, lane)
+                await limiter.acquire(chat_id, MAX_PACING_WAIT, lane, chat=not chat_paced)
             except Throttled as exc:
                 raise RateLimited(exc.retry_after, "paced", paced=True) from exc
             except (RedisError, OSError):
                 pass  # the shared pacing lives in Redis; without it, this one reply goes unpaced
+        return time.monotonic() - started
 
     async def flooded(self, error: RateLimited) -> None:
         """Telegram said 429: every worker's sends pause for the time it asked."""

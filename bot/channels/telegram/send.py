@@ -30,27 +30,32 @@ class Sender:
         self._token = token
         self._pacing = pacing
 
-    async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
+    async def send(
+        self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY, *, chat_paced: bool = False
+    ) -> float:
         """Send one message, or raise the DeliveryError that says what to do about it.
 
         With a limiter, every message first waits its turn under the limits shared by all
-        workers; a turn further off than MAX_PACING_WAIT is handed back as RateLimited. A 429
-        from Telegram pauses every worker's sends for the time Telegram asked.
+        workers (`chat_paced`: its chat's own turn was taken already, by its queue); a turn
+        further off than MAX_PACING_WAIT is handed back as RateLimited. A 429 from Telegram
+        pauses every worker's sends for the time Telegram asked. Returns the seconds it waited
+        for its turn.
 
         With paid broadcasting, lessons and broadcasts (never replies) go as paid broadcasts.
         Should the bot's Stars run short, that message and the next PAID_PAUSE seconds of them
         go unpaid at the free pace, with one warning in the log.
         """
         paid = self._pacing.paid_for(lane)
-        await self._pacing.wait(chat_id, lane, paid=paid)
+        waited = await self._pacing.wait(chat_id, lane, paid=paid, chat_paced=chat_paced)
         try:
             await self._send(chat_id, message, paid=paid)
         except Rejected as exc:
             if not (paid and BALANCE_TOO_LOW in exc.cause.upper()):
                 raise
             self._pacing.pause_paid()
-            await self._pacing.wait(chat_id, lane, paid=False)
+            waited += await self._pacing.wait(chat_id, lane, paid=False, chat_paced=chat_paced)
             await self._send(chat_id, message, paid=False)
+        return waited
 
     async def post(self, chat_id: str, message: Outgoing) -> str:
         """Send a reply now and return its message id, to edit it later."""
