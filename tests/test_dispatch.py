@@ -23,6 +23,7 @@ from storage.models import Channel, Enrollment
 from storage.scripts import Scripts
 from storage.store import Store, connect_redis
 from tests.journey_kit import TEST_KEY, RecordingChannel
+from tests.rivals import held_against_a_rival
 
 COURSES = load_course_dir(Path(__file__).resolve().parent.parent / "courses")
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
@@ -191,20 +192,7 @@ async def test_a_handler_slower_than_its_lease_keeps_it_and_no_second_worker_tak
         await asyncio.sleep(1.8)  # three leases long: only the heartbeat keeps it ours
         return None
 
-    other = await connect_redis(redis_url)
-    try:
-        # Leases of 0.6 s: a heartbeat a fifth of a second late on a busy machine is no loss.
-        holder = Dispatcher(store.due, clock, slow, lease_seconds=0.6)
-        rival = Dispatcher(
-            Store(other, keys, TextCipher([TEST_KEY])).due, clock, slow, lease_seconds=0.6
-        )
-        await holder.pulse()
-        for _ in range(16):
-            await asyncio.sleep(0.1)
-            assert await rival.pulse() == 0
-        await holder.settle()
-    finally:
-        await other.aclose()
+    holder = await held_against_a_rival(redis_url, keys, store, slow)
     assert calls == ["p1/twijfel"]
     assert holder.stats.handled == 1
     assert await store.due.leased() == 0

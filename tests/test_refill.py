@@ -7,11 +7,9 @@ import asyncio
 from datetime import datetime
 
 from scheduler.clock import RealClock
-from scheduler.dispatcher import Dispatcher
-from storage.crypto import TextCipher
 from storage.keys import Keys
-from storage.store import Store, connect_redis
-from tests.journey_kit import TEST_KEY
+from storage.store import Store
+from tests.rivals import held_against_a_rival
 
 
 async def test_a_member_due_again_at_once_is_handled_again_under_a_lease_still_kept(
@@ -30,19 +28,7 @@ async def test_a_member_due_again_at_once_is_handled_again_under_a_lease_still_k
         await asyncio.sleep(1.8)  # three leases long: only the heartbeat keeps it ours
         return None
 
-    other = await connect_redis(redis_url)
-    try:
-        holder = Dispatcher(store.due, clock, twice, lease_seconds=0.6, concurrency=1)
-        rival = Dispatcher(
-            Store(other, keys, TextCipher([TEST_KEY])).due, clock, twice, lease_seconds=0.6
-        )
-        await holder.pulse()
-        for _ in range(16):
-            await asyncio.sleep(0.1)
-            assert await rival.pulse() == 0
-        await holder.settle()
-    finally:
-        await other.aclose()
+    holder = await held_against_a_rival(redis_url, keys, store, twice, concurrency=1)
     assert calls == ["p1/twijfel", "p1/twijfel"]
     assert holder.stats.handled == 2
     assert await store.due.leased() == 0
