@@ -209,6 +209,13 @@ def test_what_would_cancel_a_signal_is_read_with_its_denial(message: str, heard:
     assert assess(message).danger is heard, assess(message).why
 
 
+def test_a_joke_denied_is_no_joke() -> None:
+    """Laughter sets a rule read as hyperbole aside; "dat was geen grapje" does not."""
+    threat = "hij zei 'als je me verlaat ben je dood'"
+    assert "nl.threat.if-leave" not in assess(f"{threat} haha grapje").why
+    assert "nl.threat.if-leave" in assess(f"{threat} en dat was geen grapje").why
+
+
 def test_a_knife_sent_as_an_emoji_is_a_knife() -> None:
     assert not assess("zijn bericht: als je me verlaat").danger
     found = assess("zijn bericht: als je me verlaat \U0001f52a")

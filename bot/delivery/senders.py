@@ -8,7 +8,7 @@ being `QueuePaced`.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from pydantic import ValidationError
 
@@ -54,8 +54,8 @@ async def send(
 ) -> float:
     """Send a message of a chat's queue; with `pace`, the queue took the chat's turn for it.
     Returns the seconds it waited for the shared budget after that turn."""
-    if pace is not None and isinstance(sender, QueuePaced):
-        return await sender.send_queued(chat_id, message, lane)
+    if pace is not None:  # only a QueuePaced sender has one (`queue_pace`)
+        return await cast(QueuePaced, sender).send_queued(chat_id, message, lane)
     await sender.send(chat_id, message, lane)
     return 0.0
 

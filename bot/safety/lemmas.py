@@ -19,40 +19,16 @@ import os
 import stat
 import tempfile
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import simplemma
 from simplemma import Lemmatizer
 from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
 from simplemma.strategies.dictionaries import DEFAULT_DICTIONARY_FACTORY, DictionaryFactory
+from simplemma.strategies.dictionaries.dictionary_factory import MappingStrToByteString
 
 LANGUAGES = ("nl", "en")
-
-
-class _Words(Mapping[str, str]):
-    """A word list as simplemma's strategies read it: word -> lemma, kept as bytes."""
-
-    __slots__ = ("_table",)
-
-    def __init__(self, table: dict[bytes, bytes]) -> None:
-        self._table = table
-
-    def __getitem__(self, key: str) -> str:
-        value = self._table.get(key.encode())
-        if value is None:
-            raise KeyError(key)
-        return value.decode()
-
-    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
-        value = self._table.get(key.encode())
-        return default if value is None else value.decode()
-
-    def __iter__(self) -> Iterator[str]:
-        return (key.decode() for key in self._table)
-
-    def __len__(self) -> int:
-        return len(self._table)
 
 
 class WordLists(DictionaryFactory):
@@ -73,7 +49,7 @@ class WordLists(DictionaryFactory):
         if path is not None:
             table = _read(path)
             if table is not None:
-                return _Words(table)
+                return MappingStrToByteString(table)
         shipped = DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang)
         if path is not None:
             _write(path, {key.encode(): value.encode() for key, value in shipped.items()})

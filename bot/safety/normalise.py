@@ -216,11 +216,6 @@ class Reader:
         return tuple(sorted(forms))
 
 
-#: simplemma's own word lists, asked directly: the same answer as `simplemma.is_known` for a
-#: word without an apostrophe, in half the time (unknown words are asked several times each).
-_DICTIONARIES = WORD_LISTS
-
-
 #: The short words a run-together word may begin with ("ikwil", "kzie", "tis"): any other one
 #: or two letters are a piece of a longer word ("Litouwen" is not "li" and "touwen").
 _SHORT_PARTS = frozenset(
@@ -249,4 +244,6 @@ def _is_word(word: str) -> bool:
     if "'" in word:
         return known(word)
     cased = word.capitalize()
-    return any(d.get(word) is not None or d.get(cased) is not None for d in _DICTIONARIES)
+    # simplemma's own word lists, asked directly: the same answer as `known` for a word without
+    # an apostrophe, in half the time (unknown words are asked several times each).
+    return any(d.get(word) is not None or d.get(cased) is not None for d in WORD_LISTS)
