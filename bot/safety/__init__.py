@@ -14,7 +14,8 @@ never leave these modules: an `Assessment` carries a tier, a category and the na
 entries that matched, so it can be logged and counted without content.
 """
 
-from bot.safety.decide import NONE, Assessment, Detector, assess, detector
+from bot.safety.assessment import NONE, Assessment
+from bot.safety.decide import Detector, assess, detector
 from bot.safety.vocabulary import CATEGORIES, TIERS, Category, Tier, VocabularyError, load
 
 __all__ = [

@@ -3,82 +3,33 @@
 The rules that matched are weighed with what surrounds them (`context`: denial, a past that is
 over, a story told at a distance or about someone else, laughter), then escalated to acute where
 there is a plan or danger now (a suicide signal with a means, a place or a time). Then the
-learned second opinion (`learned`) is weighed: heard alone where no rule spoke and it is
-confident, and able to overrule a rule's concern where both the rule's own sentences and the
-whole message read clearly ordinary (the whole message alone would silence a short "ik wil
-niet meer wakker worden" inside a long calm reflection).
+learned second opinion (`second`) is weighed: heard alone where no rule spoke and it is
+confident, able to make a concern a plan, and to silence a rule's concern it reads as
+ordinary, as the combiner learnt from how the rules and the model did (`combine`).
 
 Recall wins: only these things cancel (a child in danger is never read as someone else's
-story), never an acute rule, and an acute reading made by an escalation only where the model
-is surer still that the words are ordinary.
+story), never an acute rule nor danger now, and a rule that is nearly always right when it
+speaks is never silenced.
 """
 
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
 from functools import cached_property
 
+from bot.safety.assessment import NONE, Assessment
 from bot.safety.context import Context, Hit
-from bot.safety.learned import Model, Reading, load_model
+from bot.safety.learned import Model, load_model
 from bot.safety.match import Found, Span, masked_by, near
 from bot.safety.normalise import Reader, Token
+from bot.safety.second import SecondOpinion, Weighed, weighed
 from bot.safety.sieve import Sieve
 from bot.safety.terms import Pattern, Terms, needs
 from bot.safety.typos import nearest
-from bot.safety.vocabulary import CATEGORIES, Category, Tier, Vocabulary, load
+from bot.safety.vocabulary import CATEGORIES, Vocabulary, load
 
-#: The fewest words in a rule's sentences for the model to overrule it: a short plain
-#: statement ("hij wil niet dat ik werk") is left to the rules.
-_VETO_WORDS = 12
-#: The fewest words the learned model alone goes by: below, the rules decide on their own
-#: ("hoe laat gaat de trein naar Gent morgen?" is too little to read a plan into).
-_MODEL_WORDS = 10
-#: A quiet plan: a means or a deadly place (concepts of these names)...
-_PLAN_MEANS = ("means", "lethal_place")
-#: ...beside a step toward it (put aside, prepared, a time, a goodbye, belongings given away)...
-_PLAN_STEPS = ("gather", "stockpile", "when", "goodbye", "give_away")
-#: ...is acute where the model reads suicide or a plan at this much, below what it needs alone
-#: (chosen out of fold on the tuned part: 5 more of its 760 plans acute, 5 more false alarms
-#: among 5,422 ordinary lines).
-_PLAN_READING = 0.4
-#: Below this the model overrules a plan that only an escalation made, never an acute rule
-#: nor danger now (chosen out of fold on the tuned part: 17 fewer false alarms among 5,782
-#: ordinary lines, 1 of 5,492 danger lines lost, no plan).
-_ESCALATED_VETO = 0.1
-#: How sure the model must be to be heard in a sentence the rules read as denied, past or
-#: someone else's story (chosen out of fold on the tuned part: 11 more of its 5,212 danger
-#: lines heard, 2 more false alarms among 5,422 ordinary lines).
-_SURE = 0.9
-#: How sure the model must be of the whole message to be heard in a sentence holding an
-#: everyday phrase (out of fold on the tuned part: 14 more of its 6,837 danger lines heard, 8
-#: more false alarms among 7,357 ordinary lines; at 0.9, 17 more for 17 more).
-_WHOLE_SURE = 0.97
-#: Thoughts of suicide or self-harm a rule heard are overruled only below this (out of fold on
-#: the tuned part: 5 more of its 6,837 danger lines heard, 9 more of 7,357 false alarms).
-_SELF_VETO = 0.05
-#: Saying it sounds like a film and then that it is not ("het klinkt als een film, maar hij volgt
-#: me echt overal"): the rule's sentence stands whatever the model reads of the film.
-_INSISTED = "klinkt|sounds|lijkt|seems ... film|movie|serie|series|boek|book|thriller ... maar|but"
 #: Longer messages are read up to here; Telegram's own limit is 4,096 characters.
 _MAX_CHARS = 8192
-
-
-@dataclass(frozen=True, slots=True)
-class Assessment:
-    """What a message signals; never what it says."""
-
-    tier: Tier
-    category: Category | None
-    #: The vocabulary entries that matched, for `druppel safety scan` and reviews.
-    why: tuple[str, ...] = ()
-
-    @property
-    def danger(self) -> bool:
-        return self.tier != "none"
-
-
-NONE = Assessment("none", None)
 
 
 class Detector:
@@ -110,14 +61,7 @@ class Detector:
         ]
         self._context = Context(self._terms, vocabulary)
         self._escalated_to = {e.id: e.to for e in vocabulary.escalations}
-        self._plan_means = [
-            self._terms.piece(f"@{c}") for c in _PLAN_MEANS if c in vocabulary.concepts
-        ]
-        # "het klinkt als een film, maar...": insisting it is real, the model cannot overrule.
-        self._insisted = self._terms.piece(_INSISTED)
-        self._plan_steps = [
-            self._terms.piece(f"@{c}") for c in _PLAN_STEPS if c in vocabulary.concepts
-        ]
+        self._second = SecondOpinion(self._terms, vocabulary, self._escalations)
         known = self._terms.words() | set(vocabulary.spelling.values())
 
         def matches(word: str) -> bool:
@@ -150,10 +94,30 @@ class Detector:
         finally:
             gc.enable()
 
-    def _assess(self, text: str) -> Assessment:
+    def weighed(self, text: str) -> Weighed | None:
+        """What the combiner weighs of a message (`combine`): the rules whose concern it may
+        silence and its numbers, or None where it has no say (no rule, an acute rule, danger
+        now). What `make safety-model` learns the combiner from."""
+        read = self._read(text)
+        if read is None or self.learned is None:
+            return None
+        tokens, found, _, _, _, _, hits = read
+        if not hits:
+            return None
+        decided = self._decided(hits, found)
+        if decided.tier != "concern" and not self._only_a_plan_escalated(hits, decided):
+            return None
+        return weighed(hits, tokens, self.learned.reading(), decided.tier == "acute")
+
+    def _read(
+        self, text: str
+    ) -> tuple[list[Token], Found, Found, frozenset[int], list[Hit], list[Span], list[Hit]] | None:
+        """The message's tokens, its terms (everyday phrases set aside, and not), the words
+        set aside, the rules that matched, where a rule was denied, and the rules that stand
+        in their context."""
         tokens = self.tokens(text)
         if not tokens:
-            return NONE
+            return None
         found = whole = Found(tokens, self._terms)
         lookalikes = self._lookalikes
         masked = masked_by(
@@ -164,88 +128,24 @@ class Detector:
         raw, denied = self._hits(found)
         sentences = {hit.span.sentence for hit in raw}
         hits = [hit for hit in raw if self._context.stands(hit, found, tokens, sentences)]
+        return tokens, found, whole, masked, raw, denied, hits
+
+    def _assess(self, text: str) -> Assessment:
+        read = self._read(text)
+        if read is None:
+            return NONE
+        tokens, found, whole, masked, raw, denied, hits = read
         if self.learned is None:
             return self._decided(hits, found) if hits else NONE
         learned = self.learned.reading()
-        if hits:
-            decided = self._decided(hits, found)
-            if decided.tier == "concern":
-                if self._ordinary(hits, whole, tokens, learned, _veto(hits, learned)):
-                    return Assessment("none", None, (*decided.why, "learned.ordinary"))
-                if self._plan(found, tokens, learned) or self._reads_a_plan(tokens, learned):
-                    return Assessment("acute", "suicide_plan", (*decided.why, "learned.plan"))
-            elif self._only_a_plan_escalated(hits, decided) and self._ordinary(
-                hits, whole, tokens, learned, _ESCALATED_VETO
-            ):
-                # Made a plan only by an escalation ("begrafenis" beside "vandaag"), on words
-                # the model reads as plainly ordinary: "Vandaag bij de notaris geweest voor
-                # een samenlevingscontract." An acute rule, and danger now (a weapon on the
-                # table, "hij komt zo terug"), are never overruled.
-                return Assessment("none", None, (*decided.why, "learned.ordinary"))
-            return decided
-        if self._plan(found, tokens, learned):
-            return Assessment("acute", "suicide_plan", ("learned.plan",))
-        # The model alone reads the sentences the rules left open: not one holding an
-        # everyday phrase, nor one where a rule was read as denied, past, distance or someone
-        # else's story (the rules know those words better), unless it is all but sure there
-        # ("ze dreigt mijn naaktfoto's te delen als ik het uitmaak ... lol"); and only where
-        # there are enough words to go by. All but sure of the whole message, it is heard
-        # whatever everyday phrase it holds: a lookalike word ("pillendoos") must not hide
-        # "vanavond neem ik alles wat in de pillendoos zit".
-        everyday = {tokens[i].sentence for i in masked}
-        if everyday:
-            if len(tokens) >= _MODEL_WORDS and learned.danger(tokens) >= _WHOLE_SURE:
-                return self._alone(tokens, found, learned)
-            tokens = [t for t in tokens if t.sentence not in everyday]
-        read = {span.sentence for span in denied}
-        read.update(hit.span.sentence for hit in raw)
-        if read and len(tokens) >= _MODEL_WORDS and learned.danger(tokens) >= _SURE:
-            return self._alone(tokens, found, learned)
-        if read:
-            tokens = [t for t in tokens if t.sentence not in read]
-        if len(tokens) < _MODEL_WORDS:
-            return NONE
-        if learned.danger(tokens) < learned.alone:
-            return NONE
-        return self._alone(tokens, found, learned)
-
-    def _alone(self, tokens: list[Token], found: Found, learned: Reading) -> Assessment:
-        """What the model heard on its own: its category, made acute for a plan."""
-        category = learned.category(tokens)
-        why = [f"learned.{category}"]
-        if category == "suicide_plan":
-            return Assessment("acute", category, tuple(why))
-        # The model alone is escalated only from thoughts of suicide to a plan (a means, a
-        # place, a time): the words that make violence acute ("vanavond", "nu") are too common
-        # to stand on a model's reading.
-        for escalation, pieces in self._escalations:
-            plan = escalation.to == "suicide_plan" and category in escalation.found
-            if plan and any(found.spans(piece) for piece in pieces):
-                return Assessment("acute", "suicide_plan", (*why, escalation.id))
-        return Assessment("concern", category, tuple(why))
-
-    def _ordinary(
-        self, hits: list[Hit], found: Found, tokens: list[Token], learned: Reading, below: float
-    ) -> bool:
-        """Whether the rules are overruled: their own sentences and the whole message both
-        read as clearly ordinary, below `below` ("ik vermoord je als je de finale verklapt").
-        A short plain statement is left to the rules, and so is one that reads ordinary only
-        when thinned out by a long reflection around it, or one insisting it is real (read in
-        `whole`, the message before everyday phrases were set aside: "klinkt als een film" is
-        one)."""
-        said = {hit.span.sentence for hit in hits}
-        local = [t for t in tokens if t.sentence in said]
-        if len(local) < _VETO_WORDS or learned.danger(local) >= below:
-            return False
-        if any(span.sentence in said for span in found.spans(self._insisted)):
-            return False
-        return len(local) == len(tokens) or learned.danger(tokens) < below
-
-    def _reads_a_plan(self, tokens: list[Token], learned: Reading) -> bool:
-        """Whether a concern reads to the model as a suicide plan, whatever the rules named it
-        ("niemand die het ziet, alles ligt klaar"): no false alarm more, a firmer reply (out of
-        fold on the tuned part: 8 more of 990 plans acute, 40 false alarms acute)."""
-        return len(tokens) >= _MODEL_WORDS and learned.category(tokens) == "suicide_plan"
+        if not hits:
+            return self._second.unheard(tokens, found, masked, raw, denied, learned)
+        decided = self._decided(hits, found)
+        if decided.tier == "concern":
+            return self._second.concern(decided, hits, found, whole, tokens, learned)
+        if self._only_a_plan_escalated(hits, decided):
+            return self._second.escalated(decided, hits, whole, tokens, learned)
+        return decided  # an acute rule, or danger now: never overruled
 
     def _only_a_plan_escalated(self, hits: list[Hit], decided: Assessment) -> bool:
         """Whether the acute reading comes only from escalations to a suicide plan."""
@@ -253,20 +153,6 @@ class Detector:
             return False
         targets = {self._escalated_to[w] for w in decided.why if w in self._escalated_to}
         return targets == {"suicide_plan"}
-
-    def _plan(self, found: Found, tokens: list[Token], learned: Reading) -> bool:
-        """Whether the message tells a plan quietly: a means or a deadly place beside a step
-        toward it ("het touw ligt in de schuur, ik wacht tot iedereen slaapt"), which the
-        model reads as suicide or a plan, even when it is not sure enough to be heard alone."""
-        if len(tokens) < _MODEL_WORDS:
-            return False
-        if not any(found.spans(piece) for piece in self._plan_means):
-            return False
-        if not any(found.spans(piece) for piece in self._plan_steps):
-            return False
-        if learned.danger(tokens) < _PLAN_READING:
-            return False
-        return learned.category(tokens) in ("suicide", "suicide_plan")
 
     def _hits(self, found: Found) -> tuple[list[Hit], list[Span]]:
         """The rules that match, each at its first place not denied, and the places where a
@@ -302,14 +188,6 @@ class Detector:
         named = acute or categories
         category = next(c for c in CATEGORIES if c in named)
         return Assessment("acute" if acute else "concern", category, tuple(dict.fromkeys(why)))
-
-
-def _veto(hits: list[Hit], learned: Reading) -> float:
-    """Below what the model overrules a concern: lower for thoughts of suicide or self-harm,
-    which it reads as ordinary too readily ("i burn my skin with a lighter when ...")."""
-    if any(hit.rule.category in ("suicide", "selfharm") for hit in hits):
-        return min(learned.veto, _SELF_VETO)
-    return learned.veto
 
 
 class _Shipped:

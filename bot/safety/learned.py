@@ -34,6 +34,7 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from bot.safety.combine import Combiner
 from bot.safety.normalise import Token
 from bot.safety.vocabulary import CATEGORIES, Category, VocabularyError
 
@@ -92,6 +93,8 @@ class Model:
         # letter run -> row of (idf, weight for danger)
         self._run_rows, runs = _table(data["letters"], 2)
         self._run_idf, self._run_danger = runs[:, 0], runs[:, 1]
+        #: How a rule's concern is weighed against the model (`combine`); None: by `veto`.
+        self.combiner = Combiner.from_data(data["combiner"]) if data.get("combiner") else None
         self._forms_known = lru_cache(maxsize=65536)(self._forms)
         self._runs_inside = lru_cache(maxsize=65536)(self._inside)
         self._runs_across = lru_cache(maxsize=65536)(self._across)

@@ -14,7 +14,8 @@ from typing import get_args
 from bot.core import texts_care
 from bot.core.messages import Button, Incoming, Kind, Outgoing
 from bot.core.texts_care import Country
-from bot.safety.decide import Assessment, assess
+from bot.safety.assessment import Assessment
+from bot.safety.decide import assess
 from bot.safety.vocabulary import Category
 
 #: Button data: the prefix of the help buttons and of the answers to "Ben je nu veilig?".

@@ -1,0 +1,89 @@
+"""Weigh a rule's concern against the learned model: a small regression learnt on how both did.
+
+A rule hears its words; the model hears the message. Where they disagree, which one to believe
+depends on the rule: some are nearly always right when they speak ("hij heeft me een
+bloedneus geslagen"), others often hear an everyday phrase ("ik zie hem overal"). The combiner
+is a logistic regression over what is known when a rule's concern is weighed (the model's
+reading of the whole message and of the rule's own sentences, how many words those hold, how
+many rules spoke, whether an escalation made it acute, and which rules they were), learnt by
+`make safety-model` from the model's readings of the tuned part out of fold, so it learns how
+the model does on messages it has not seen.
+
+It only ever silences a concern, and never:
+
+- an acute rule, nor danger now;
+- a rule that was right at least `SURE_PRECISION` of the time it spoke in the tuned part
+  (a `sure` rule: those are left to the rules, whatever the model reads);
+- a message of fewer than ten words, where the model has too little to go by.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+#: A rule right this often, out of this many messages at least, is never overruled.
+SURE_PRECISION = 0.95
+SURE_MESSAGES = 10
+#: The fewest words of a message the combiner may silence.
+FEWEST_WORDS = 10
+#: The names of the numeric features, in the order of the weights.
+FEATURES = ("whole", "own", "words", "own_words", "escalated", "rules")
+
+
+def features(
+    whole: float, own: float, words: int, own_words: int, escalated: bool, rules: int
+) -> list[float]:
+    """The numeric features: the model's readings as log-odds, word counts as logarithms."""
+    return [
+        _logit(whole),
+        _logit(own),
+        math.log(words + 1),
+        math.log(own_words + 1),
+        float(escalated),
+        float(rules),
+    ]
+
+
+@dataclass(frozen=True)
+class Combiner:
+    """A learnt combiner (see the module's description)."""
+
+    weights: tuple[float, ...]
+    rule_weights: dict[str, float]
+    intercept: float
+    threshold: float
+    sure: frozenset[str]
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Combiner:
+        weights = tuple(float(w) for w in data["weights"])
+        if len(weights) != len(FEATURES):
+            raise ValueError(f"the combiner has {len(weights)} weights, not {len(FEATURES)}")
+        return cls(
+            weights=weights,
+            rule_weights={str(k): float(v) for k, v in data["rules"].items()},
+            intercept=float(data["intercept"]),
+            threshold=float(data["threshold"]),
+            sure=frozenset(str(r) for r in data["sure"]),
+        )
+
+    def protects(self, rules: Iterable[str], words: int) -> bool:
+        """Whether these rules' concern stands whatever the model reads."""
+        return words < FEWEST_WORDS or any(rule in self.sure for rule in rules)
+
+    def danger(self, numbers: list[float], rules: Iterable[str]) -> float:
+        """The probability that the rules' concern is danger."""
+        score = self.intercept + sum(w * x for w, x in zip(self.weights, numbers, strict=True))
+        score += sum(self.rule_weights.get(rule, 0.0) for rule in set(rules))
+        return 1.0 / (1.0 + math.exp(-score)) if score > -500 else 0.0
+
+    def overrules(self, numbers: list[float], rules: Iterable[str]) -> bool:
+        return self.danger(numbers, rules) < self.threshold
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
