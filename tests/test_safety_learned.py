@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.safety import Category, Detector, VocabularyError, assess, detector, load
+from bot.safety.combine import Combiner
 from bot.safety.learned import (
     FEATURES_VERSION,
     Model,
@@ -139,6 +140,7 @@ def _made_up(words: dict[str, Category], weight: float = 12.0) -> Model:
     does (an intercept of -3 reads any other message as clearly ordinary). A message whose
     only known word is one of `words` reads as danger at sigmoid(weight - 3)."""
     data = json.loads(model_path().read_text(encoding="utf-8"))
+    data.pop("combiner", None)  # weighed by the veto, unless a test gives one (`_weighing`)
     categories = data["categories"]
     data["intercept"] = -3.0
     data["letters"] = pack({})
@@ -150,6 +152,17 @@ def _made_up(words: dict[str, Category], weight: float = 12.0) -> Model:
         }
     )
     return Model(data)
+
+
+def _weighing(model: Model, sure: list[str] | None = None) -> Model:
+    """`model` with a combiner written by hand: it believes the model's reading of the whole
+    message alone (its probability of danger is the model's) and silences below one half,
+    far above any veto."""
+    model.combiner = Combiner.from_data(
+        {"weights": [1.0, 0, 0, 0, 0, 0], "rules": {}, "intercept": 0.0, "threshold": 0.5,
+         "sure": sure or []}
+    )  # fmt: skip
+    return model
 
 
 @pytest.fixture(scope="module")
@@ -288,3 +301,39 @@ def test_thoughts_of_suicide_or_self_harm_are_overruled_only_when_far_more_ordin
     # Read as plainly ordinary (0.05 and below), self-harm is overruled too.
     calm = Detector(load(), _made_up({}))
     assert not calm.assess(burns).danger
+
+
+PUSHED = "hij duwt me altijd opzij als hij als eerste de trein in wil, elke ochtend weer"
+
+
+def test_a_combiner_silences_a_concern_the_model_reads_as_ordinary() -> None:
+    rules = Detector(load(), rules_only=True).assess(PUSHED)
+    assert rules.tier == "concern"
+    # "trein" reads at 0.27: too much for the veto (0.1) to silence, not for this combiner.
+    doubting = _made_up({"trein": "fear"}, weight=2.0)
+    assert Detector(load(), doubting).assess(PUSHED).tier == "concern"
+    silenced = Detector(load(), _weighing(doubting)).assess(PUSHED)
+    assert not silenced.danger
+    assert silenced.why == (*rules.why, "learned.ordinary")
+    # Where the model reads danger in the message, the concern stands.
+    worried = Detector(load(), _weighing(_made_up({"trein": "fear"}, weight=4.0)))
+    assert worried.assess(PUSHED).tier == "concern"
+
+
+def test_a_combiner_never_silences_a_sure_rule_a_short_message_or_an_acute_rule() -> None:
+    rules = Detector(load(), rules_only=True).assess(PUSHED)
+    doubting = _made_up({"trein": "fear"}, weight=2.0)
+    sure = Detector(load(), _weighing(doubting, sure=[rules.why[0]]))
+    assert sure.assess(PUSHED).tier == "concern"
+    calm = Detector(load(), _weighing(_made_up({"trein": "fear"}, weight=2.0)))
+    assert calm.assess("hij duwt me opzij in de trein").tier == "concern"  # twelve words or less
+    found = calm.assess("ik heb de pillen gespaard en vanavond neem ik ze allemaal in, echt")
+    assert found.tier == "acute"
+
+
+def test_the_shipped_combiner_was_learnt_with_the_model() -> None:
+    model = load_model()
+    assert model.combiner is not None
+    assert 0 < model.combiner.threshold < 0.5
+    # Sure rules are rules of the vocabulary.
+    assert model.combiner.sure <= {rule.id for rule in load().rules}

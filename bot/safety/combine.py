@@ -14,13 +14,16 @@ It only ever silences a concern, and never:
 - an acute rule, nor danger now;
 - a rule that was right at least `SURE_PRECISION` of the time it spoke in the tuned part
   (a `sure` rule: those are left to the rules, whatever the model reads);
-- a message of fewer than ten words, where the model has too little to go by.
+- a message of fewer than thirteen words: a short plain statement is left to the rules ("ik
+  werk bij de brandweer en hij dreigt me te vermoorden");
+- where the model hears some danger in the rules' own sentences and they are a small part of
+  the message: the rest only thins it out ("ik wil dood" inside a long calm reflection).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +31,11 @@ from typing import Any
 SURE_PRECISION = 0.95
 SURE_MESSAGES = 10
 #: The fewest words of a message the combiner may silence.
-FEWEST_WORDS = 10
+FEWEST_WORDS = 13
+#: Where the model reads the rules' own sentences at this or more, and they hold less than
+#: this share of the message's words, the rules' concern stands.
+OWN_DANGER = 0.1
+OWN_SHARE = 0.25
 #: The names of the numeric features, in the order of the weights.
 FEATURES = ("whole", "own", "words", "own_words", "escalated", "rules")
 
@@ -70,9 +77,9 @@ class Combiner:
             sure=frozenset(str(r) for r in data["sure"]),
         )
 
-    def protects(self, rules: Iterable[str], words: int) -> bool:
-        """Whether these rules' concern stands whatever the model reads."""
-        return words < FEWEST_WORDS or any(rule in self.sure for rule in rules)
+    def protects(self, rules: Iterable[str], words: int, own_words: int, own: float) -> bool:
+        """Whether these rules' concern stands whatever the combiner reads."""
+        return protected(rules, self.sure, words, own_words, own)
 
     def danger(self, numbers: list[float], rules: Iterable[str]) -> float:
         """The probability that the rules' concern is danger."""
@@ -82,6 +89,17 @@ class Combiner:
 
     def overrules(self, numbers: list[float], rules: Iterable[str]) -> bool:
         return self.danger(numbers, rules) < self.threshold
+
+
+def protected(
+    rules: Iterable[str], sure: Collection[str], words: int, own_words: int, own: float
+) -> bool:
+    """Whether the rules' concern stands whatever the combiner reads: a sure rule spoke, the
+    message is short, or the rules' own sentences read as danger, thinned out by the rest
+    (`words` in the message, `own_words` in the rules' sentences, read at `own`)."""
+    if words < FEWEST_WORDS or any(rule in sure for rule in rules):
+        return True
+    return own >= OWN_DANGER and own_words < OWN_SHARE * words
 
 
 def _logit(p: float) -> float:

@@ -95,9 +95,9 @@ class Detector:
             gc.enable()
 
     def weighed(self, text: str) -> Weighed | None:
-        """What the combiner weighs of a message (`combine`): the rules whose concern it may
-        silence and its numbers, or None where it has no say (no rule, an acute rule, danger
-        now). What `make safety-model` learns the combiner from."""
+        """What the combiner weighs of a message where a rule stands (`combine`), None where
+        none does; `open` says whether it may silence it (not an acute rule nor danger now).
+        What `make safety-model` learns the combiner from."""
         read = self._read(text)
         if read is None or self.learned is None:
             return None
@@ -105,9 +105,9 @@ class Detector:
         if not hits:
             return None
         decided = self._decided(hits, found)
-        if decided.tier != "concern" and not self._only_a_plan_escalated(hits, decided):
-            return None
-        return weighed(hits, tokens, self.learned.reading(), decided.tier == "acute")
+        escalated = decided.tier == "acute"
+        open_ = not escalated or self._only_a_plan_escalated(hits, decided)
+        return weighed(hits, tokens, self.learned.reading(), escalated, open_)
 
     def _read(
         self, text: str

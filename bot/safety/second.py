@@ -9,10 +9,11 @@ rules left open. The constants were chosen out of fold on the tuned part of the 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.safety.assessment import NONE, Assessment
-from bot.safety.combine import features
+from bot.safety.combine import features, protected
 from bot.safety.context import Hit
 from bot.safety.learned import Reading
 from bot.safety.match import Found, Span
@@ -56,10 +57,21 @@ _INSISTED = "klinkt|sounds|lijkt|seems ... film|movie|serie|series|boek|book|thr
 
 @dataclass(frozen=True, slots=True)
 class Weighed:
-    """What the combiner weighs of a rule's concern: the rules that spoke and the numbers."""
+    """What the combiner weighs of the rules' reading: the rules that spoke, the numbers, the
+    message's words, and whether the combiner may silence it at all (not an acute rule, nor
+    danger now)."""
 
     rules: tuple[str, ...]
     numbers: list[float]
+    #: The message's words, those of the rules' own sentences, and the model's reading of them.
+    words: int
+    own_words: int
+    own: float
+    open: bool = True
+
+    def protected(self, sure: Collection[str]) -> bool:
+        """Whether the combiner may not silence it (`combine.protected`)."""
+        return protected(self.rules, sure, self.words, self.own_words, self.own)
 
 
 class SecondOpinion:
@@ -150,10 +162,10 @@ class SecondOpinion:
         combiner = learned.model.combiner
         if combiner is None:
             return self._ordinary(hits, whole, tokens, learned, below)
-        rules = [hit.rule.id for hit in hits]
-        if combiner.protects(rules, len(tokens)) or self._insists(hits, whole):
+        read = weighed(hits, tokens, learned, escalated)
+        if read.protected(combiner.sure) or self._insists(hits, whole):
             return False
-        return combiner.overrules(weighed(hits, tokens, learned, escalated).numbers, rules)
+        return combiner.overrules(read.numbers, read.rules)
 
     def _alone(self, tokens: list[Token], found: Found, learned: Reading) -> Assessment:
         """What the model heard on its own: its category, made acute for a plan."""
@@ -206,13 +218,15 @@ def _veto(hits: list[Hit], learned: Reading) -> float:
     return learned.veto
 
 
-def weighed(hits: list[Hit], tokens: list[Token], learned: Reading, escalated: bool) -> Weighed:
-    """What the combiner weighs of the rules' concern (`combine.features`)."""
+def weighed(
+    hits: list[Hit], tokens: list[Token], learned: Reading, escalated: bool, open: bool = True
+) -> Weighed:
+    """What the combiner weighs of the rules' reading (`combine.features`)."""
     said = {hit.span.sentence for hit in hits}
     own = [t for t in tokens if t.sentence in said]
     rules = tuple(hit.rule.id for hit in hits)
+    reading = learned.danger(own)
     numbers = features(
-        learned.danger(tokens), learned.danger(own), len(tokens), len(own), escalated,
-        len(set(rules)),
-    )  # fmt: skip
-    return Weighed(rules, numbers)
+        learned.danger(tokens), reading, len(tokens), len(own), escalated, len(set(rules))
+    )
+    return Weighed(rules, numbers, len(tokens), len(own), reading, open)

@@ -13,22 +13,12 @@ decision's constants were chosen; the held-out part is left alone for reporting.
 from __future__ import annotations
 
 import argparse
-import re
 
 from bot.safety.decide import Detector
 from bot.safety.learned import Model
 from bot.safety.vocabulary import load
-from tests.safety.report import Line, lines, measure
-from tests.safety.train import fit
-
-FOLDS = 5
-
-
-def writer(line: Line) -> str:
-    """The set a line came from: one writer's files share a prefix (``fresh12_*``)."""
-    name = line.where.split(":")[0]
-    found = re.match(r"fresh\d*", name)
-    return found.group(0) if found else name.removesuffix(".tsv")
+from tests.safety.report import lines, measure
+from tests.safety.train import FOLDS, fit, writer
 
 
 def main() -> None:
