@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.core.messages import Outgoing
 from bot.delivery.items import reply_items
-from scheduler.ratelimit import Rate
+from scheduler.ratelimit import Rate, at_budget
 from storage.models import Channel, Lane, QueueItem, StoredMessage
 from storage.queue import Step
 from storage.store import Store
@@ -98,6 +98,39 @@ async def test_a_lesson_goes_out_at_its_chats_pace_and_a_reply_waits_its_turn_in
     await kit.engine.store.queue.put(pid, reply_items([Outgoing("drie")]))
     await kit.engine.deliveries.drain(pid)  # once: replies wait for their chat's turn inline
     assert [m.text for m in channel.to("1")[-3:]] == ["een", "twee", "drie"]
+
+
+@dataclass
+class CrowdedChannel(PacedChannel):
+    """A channel at the bot's limit: every message waited for the shared budget."""
+
+    chat_pace: Rate | None = None
+
+    async def send(self, chat_id: str, message: Outgoing, lane: Lane = Lane.REPLY) -> None:
+        at_budget.set(True)
+        self.at.append(time.monotonic())
+        await super().send(chat_id, message, lane)
+
+
+async def test_at_the_limit_a_lesson_gives_its_turn_after_its_first_part_and_then_goes_on(
+    kit: Kit,
+) -> None:
+    channel = CrowdedChannel()
+    kit.engine.senders[Channel.CONSOLE] = channel
+    kit.channel = channel
+    await kit.sign_up("1")
+    pid = (await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1")).id  # type: ignore[union-attr]
+    before = len(channel.at)
+    lesson = [
+        QueueItem(kind="text", index=i, message=StoredMessage(text=f"deel {i}")) for i in range(4)
+    ]
+    await kit.engine.store.queue.put(pid, lesson)
+    await kit.engine.deliveries.drain(pid)  # the first part, then the other chats' turn
+    assert [m.text for m in channel.to("1")[-1:]] == ["deel 0"]
+    assert len(channel.at) == before + 1
+    await kit.engine.deliveries.drain(pid)  # its turn back: the rest of the lesson at once
+    assert [m.text for m in channel.to("1")[-3:]] == ["deel 1", "deel 2", "deel 3"]
+    assert len(channel.at) == before + 4
 
 
 def _pace(rate: Rate) -> tuple[int, int]:

@@ -195,9 +195,16 @@ class Drainer:
                     async with holding(queue, pid, token, ttl_ms, self.lock_seconds, self._quiet):
                         late = time.monotonic() - stepped  # rendered, then waited for the budget
                         late += await send(sender, pace, participant.chat_id, message, item.lane)
-                    # At the channel's limit, a lesson or broadcast gives the other chats their
-                    # turn: everyone's first message goes before anyone's next.
-                    give_turn = item.lane is not Lane.REPLY and at_budget.get()
+                    # At the channel's limit, a lesson's first message or a broadcast gives
+                    # the other chats their turn: everyone's first message goes before anyone's
+                    # next. Its turn back, the lesson's rest goes on at the same pace: giving the
+                    # turn after every part would cost the same messages' time and a claim, a
+                    # lock and a read of the participant each time again.
+                    give_turn = (
+                        item.lane is not Lane.REPLY
+                        and at_budget.get()
+                        and (item.index == 0 or bid is not None)
+                    )
                     self.stats.sent += 1
                     await self.count("messages_sent")
                 except RateLimited as exc:
