@@ -77,10 +77,6 @@ class Combiner:
             sure=frozenset(str(r) for r in data["sure"]),
         )
 
-    def protects(self, rules: Iterable[str], words: int, own_words: int, own: float) -> bool:
-        """Whether these rules' concern stands whatever the combiner reads."""
-        return protected(rules, self.sure, words, own_words, own)
-
     def danger(self, numbers: list[float], rules: Iterable[str]) -> float:
         """The probability that the rules' concern is danger."""
         score = self.intercept + sum(w * x for w, x in zip(self.weights, numbers, strict=True))

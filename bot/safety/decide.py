@@ -96,7 +96,7 @@ class Detector:
 
     def weighed(self, text: str) -> Weighed | None:
         """What the combiner weighs of a message where a rule stands (`combine`), None where
-        none does; `open` says whether it may silence it (not an acute rule nor danger now).
+        none does; `silenceable` says whether it may silence it (not an acute rule nor danger now).
         What `make safety-model` learns the combiner from."""
         read = self._read(text)
         if read is None or self.learned is None:
@@ -106,8 +106,8 @@ class Detector:
             return None
         decided = self._decided(hits, found)
         escalated = decided.tier == "acute"
-        open_ = not escalated or self._only_a_plan_escalated(hits, decided)
-        return weighed(hits, tokens, self.learned.reading(), escalated, open_)
+        silenceable = not escalated or self._only_a_plan_escalated(hits, decided)
+        return weighed(hits, tokens, self.learned.reading(), escalated, silenceable)
 
     def _read(
         self, text: str

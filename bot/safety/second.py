@@ -67,7 +67,7 @@ class Weighed:
     words: int
     own_words: int
     own: float
-    open: bool = True
+    silenceable: bool = True
 
     def protected(self, sure: Collection[str]) -> bool:
         """Whether the combiner may not silence it (`combine.protected`)."""
@@ -219,8 +219,9 @@ def _veto(hits: list[Hit], learned: Reading) -> float:
 
 
 def weighed(
-    hits: list[Hit], tokens: list[Token], learned: Reading, escalated: bool, open: bool = True
-) -> Weighed:
+    hits: list[Hit], tokens: list[Token], learned: Reading, escalated: bool,
+    silenceable: bool = True,
+) -> Weighed:  # fmt: skip
     """What the combiner weighs of the rules' reading (`combine.features`)."""
     said = {hit.span.sentence for hit in hits}
     own = [t for t in tokens if t.sentence in said]
@@ -229,4 +230,4 @@ def weighed(
     numbers = features(
         learned.danger(tokens), reading, len(tokens), len(own), escalated, len(set(rules))
     )
-    return Weighed(rules, numbers, len(tokens), len(own), reading, open)
+    return Weighed(rules, numbers, len(tokens), len(own), reading, silenceable)

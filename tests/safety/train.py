@@ -126,7 +126,7 @@ def fit_combiner(corpus: list[Line]) -> dict[str, Any]:
         if n >= SURE_MESSAGES and right[rule] / n >= SURE_PRECISION
     )
     weighed = [
-        (found, danger) for found, danger in rows if found.open and not found.protected(sure)
+        (found, danger) for found, danger in rows if found.silenceable and not found.protected(sure)
     ]
     seen = Counter(rule for found, _ in weighed for rule in set(found.rules))
     columns = {rule: i for i, rule in enumerate(sorted(r for r, n in seen.items() if n >= 3))}
