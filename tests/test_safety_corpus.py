@@ -16,8 +16,8 @@ from tests.safety.report import PARTS, STYLES, lines, measure
 #: short of the bar (see README, "When someone is not safe"). Raise them as it rises; the corpus
 #: grows harder too (pairs of lines that share their words, one in danger and one not).
 FLOOR = {
-    "dev": {"recall": 0.99, "plans": 0.99, "false_alarms": 0.08},
-    "heldout": {"recall": 0.955, "plans": 0.97, "false_alarms": 0.12},
+    "dev": {"recall": 0.99, "plans": 0.99, "false_alarms": 0.07},
+    "heldout": {"recall": 0.955, "plans": 0.97, "false_alarms": 0.11},
 }
 
 

@@ -16,8 +16,8 @@ It only ever silences a concern, and never:
   (a `sure` rule: those are left to the rules, whatever the model reads);
 - a message of fewer than thirteen words: a short plain statement is left to the rules ("ik
   werk bij de brandweer en hij dreigt me te vermoorden");
-- where the model hears some danger in the rules' own sentences and they are a small part of
-  the message: the rest only thins it out ("ik wil dood" inside a long calm reflection).
+- where the rules' own sentences are a small part of a long message: the rest only thins them
+  out ("ik wil dood" inside a long calm reflection).
 """
 
 from __future__ import annotations
@@ -32,9 +32,8 @@ SURE_PRECISION = 0.95
 SURE_MESSAGES = 10
 #: The fewest words of a message the combiner may silence.
 FEWEST_WORDS = 13
-#: Where the model reads the rules' own sentences at this or more, and they hold less than
-#: this share of the message's words, the rules' concern stands.
-OWN_DANGER = 0.1
+#: Where the rules' own sentences hold less than this share of the message's words, their
+#: concern stands.
 OWN_SHARE = 0.25
 #: The names of the numeric features, in the order of the weights.
 FEATURES = ("whole", "own", "words", "own_words", "escalated", "rules")
@@ -87,15 +86,13 @@ class Combiner:
         return self.danger(numbers, rules) < self.threshold
 
 
-def protected(
-    rules: Iterable[str], sure: Collection[str], words: int, own_words: int, own: float
-) -> bool:
+def protected(rules: Iterable[str], sure: Collection[str], words: int, own_words: int) -> bool:
     """Whether the rules' concern stands whatever the combiner reads: a sure rule spoke, the
-    message is short, or the rules' own sentences read as danger, thinned out by the rest
-    (`words` in the message, `own_words` in the rules' sentences, read at `own`)."""
+    message is short, or the rules' own sentences are thinned out by the rest (`words` in the
+    message, `own_words` in the rules' sentences)."""
     if words < FEWEST_WORDS or any(rule in sure for rule in rules):
         return True
-    return own >= OWN_DANGER and own_words < OWN_SHARE * words
+    return own_words < OWN_SHARE * words
 
 
 def _logit(p: float) -> float:

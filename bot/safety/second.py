@@ -71,7 +71,7 @@ class Weighed:
 
     def protected(self, sure: Collection[str]) -> bool:
         """Whether the combiner may not silence it (`combine.protected`)."""
-        return protected(self.rules, sure, self.words, self.own_words, self.own)
+        return protected(self.rules, sure, self.words, self.own_words)
 
 
 class SecondOpinion:

@@ -3,11 +3,13 @@
 The tuned part (``dev``) cannot say how the net does on words it has not seen: the vocabulary
 was tuned on it and the model learnt from it. Here its files are grouped by writer (``fresh12_*``
 is one writer's set), the groups dealt into five folds, and each fold is read by the shipped
-vocabulary with a model learnt from the other four. That is how the model's thresholds and the
-decision's constants were chosen; the held-out part is left alone for reporting.
+vocabulary with a model learnt from the other four, and its combiner learnt from those four
+out of fold again (nested: five fits for each fold's combiner). That is how the model's
+thresholds and the decision's constants were chosen; the held-out part is left alone for
+reporting.
 
 ``--veto`` and ``--alone`` try other thresholds without learning again. Needs scikit-learn
-(`make safety-model` installs it); takes a minute or two.
+(`make safety-model` installs it); takes a quarter of an hour.
 """
 
 from __future__ import annotations
