@@ -76,14 +76,21 @@ class PacedChannel(RecordingChannel):
         return 0.0
 
 
+async def _signed_up(kit: Kit, channel: PacedChannel) -> str:
+    """Someone signed up on the console, reached through `channel`; their id."""
+    kit.engine.senders[Channel.CONSOLE] = channel
+    kit.channel = channel
+    await kit.sign_up("1")
+    participant = await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1")
+    assert participant is not None
+    return participant.id
+
+
 async def test_a_lesson_goes_out_at_its_chats_pace_and_a_reply_waits_its_turn_inline(
     kit: Kit,
 ) -> None:
     channel = PacedChannel()
-    kit.engine.senders[Channel.CONSOLE] = channel
-    kit.channel = channel
-    await kit.sign_up("1")
-    pid = (await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1")).id  # type: ignore[union-attr]
+    pid = await _signed_up(kit, channel)
     before = len(channel.at)
     await kit.engine.store.queue.put(pid, _lesson(5))
     started = time.monotonic()
@@ -115,15 +122,12 @@ class CrowdedChannel(PacedChannel):
 async def test_at_the_limit_a_lesson_gives_its_turn_after_its_first_part_and_then_goes_on(
     kit: Kit,
 ) -> None:
-    channel = CrowdedChannel()
-    kit.engine.senders[Channel.CONSOLE] = channel
-    kit.channel = channel
-    await kit.sign_up("1")
-    pid = (await kit.engine.store.participants.by_chat(Channel.CONSOLE, "1")).id  # type: ignore[union-attr]
-    before = len(channel.at)
     lesson = [
         QueueItem(kind="text", index=i, message=StoredMessage(text=f"deel {i}")) for i in range(4)
     ]
+    channel = CrowdedChannel()
+    pid = await _signed_up(kit, channel)
+    before = len(channel.at)
     await kit.engine.store.queue.put(pid, lesson)
     await kit.engine.deliveries.drain(pid)  # the first part, then the other chats' turn
     assert [m.text for m in channel.to("1")[-1:]] == ["deel 0"]
