@@ -63,10 +63,9 @@ class Weighed:
 
     rules: tuple[str, ...]
     numbers: list[float]
-    #: The message's words, those of the rules' own sentences, and the model's reading of them.
+    #: The message's words, and those of the rules' own sentences.
     words: int
     own_words: int
-    own: float
     silenceable: bool = True
 
     def protected(self, sure: Collection[str]) -> bool:
@@ -162,10 +161,12 @@ class SecondOpinion:
         combiner = learned.model.combiner
         if combiner is None:
             return self._ordinary(hits, whole, tokens, learned, below)
-        read = weighed(hits, tokens, learned, escalated)
-        if read.protected(combiner.sure) or self._insists(hits, whole):
+        # The guards first: they need no reading of the model, which a long message costs.
+        rules = [hit.rule.id for hit in hits]
+        own = _own(hits, tokens)
+        if protected(rules, combiner.sure, len(tokens), len(own)) or self._insists(hits, whole):
             return False
-        return combiner.overrules(read.numbers, read.rules)
+        return combiner.overrules(weighed(hits, tokens, learned, escalated).numbers, rules)
 
     def _alone(self, tokens: list[Token], found: Found, learned: Reading) -> Assessment:
         """What the model heard on its own: its category, made acute for a plan."""
@@ -223,11 +224,16 @@ def weighed(
     silenceable: bool = True,
 ) -> Weighed:  # fmt: skip
     """What the combiner weighs of the rules' reading (`combine.features`)."""
-    said = {hit.span.sentence for hit in hits}
-    own = [t for t in tokens if t.sentence in said]
+    own = _own(hits, tokens)
     rules = tuple(hit.rule.id for hit in hits)
-    reading = learned.danger(own)
     numbers = features(
-        learned.danger(tokens), reading, len(tokens), len(own), escalated, len(set(rules))
-    )
-    return Weighed(rules, numbers, len(tokens), len(own), reading, silenceable)
+        learned.danger(tokens), learned.danger(own), len(tokens), len(own), escalated,
+        len(set(rules)),
+    )  # fmt: skip
+    return Weighed(rules, numbers, len(tokens), len(own), silenceable)
+
+
+def _own(hits: list[Hit], tokens: list[Token]) -> list[Token]:
+    """The tokens of the sentences the rules spoke in."""
+    said = {hit.span.sentence for hit in hits}
+    return [t for t in tokens if t.sentence in said]
