@@ -133,6 +133,12 @@ def test_a_model_of_other_features_or_malformed_refuses_to_load(tmp_path: Path) 
     other.write_text('{"features_version": 1}', encoding="utf-8")
     with pytest.raises(VocabularyError, match=r"model\.json"):
         load_model(other)
+    # A combiner with a weight too few is refused too, not read wrongly.
+    data["features_version"] = FEATURES_VERSION
+    data["combiner"]["weights"] = data["combiner"]["weights"][:-1]
+    other.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(VocabularyError, match="malformed"):
+        load_model(other)
 
 
 def _made_up(words: dict[str, Category], weight: float = 12.0) -> Model:
