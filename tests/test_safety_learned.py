@@ -335,6 +335,9 @@ def test_a_combiner_never_silences_a_sure_rule_a_short_message_or_an_acute_rule(
     assert calm.assess("hij duwt me opzij in de trein").tier == "concern"  # twelve words or less
     found = calm.assess("ik heb de pillen gespaard en vanavond neem ik ze allemaal in, echt")
     assert found.tier == "acute"
+    # Danger now, made acute by an escalation, is never weighed either.
+    now = "hij schreeuwt en hij slaat me nu terwijl ik dit typ in de badkamer van ons huis"
+    assert calm.assess(now).tier == "acute"
 
 
 def test_the_shipped_combiner_was_learnt_with_the_model() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 from functools import cached_property
+from typing import NamedTuple
 
 from bot.safety.assessment import NONE, Assessment
 from bot.safety.context import Context, Hit
@@ -30,6 +31,18 @@ from bot.safety.vocabulary import CATEGORIES, Vocabulary, load
 
 #: Longer messages are read up to here; Telegram's own limit is 4,096 characters.
 _MAX_CHARS = 8192
+
+
+class _Read(NamedTuple):
+    """A message as the rules read it, before the model is asked."""
+
+    tokens: list[Token]
+    found: Found  # its terms, everyday phrases set aside
+    whole: Found  # its terms, everyday phrases too
+    masked: frozenset[int]  # the words of everyday phrases
+    raw: list[Hit]  # the rules that matched
+    denied: list[Span]  # where a rule matched but was denied
+    hits: list[Hit]  # the rules that stand in their context
 
 
 class Detector:
@@ -99,22 +112,15 @@ class Detector:
         none does; `silenceable` says whether it may silence it (not an acute rule nor danger now).
         What `make safety-model` learns the combiner from."""
         read = self._read(text)
-        if read is None or self.learned is None:
+        if read is None or self.learned is None or not read.hits:
             return None
-        tokens, found, _, _, _, _, hits = read
-        if not hits:
-            return None
-        decided = self._decided(hits, found)
+        decided = self._decided(read.hits, read.found)
         escalated = decided.tier == "acute"
-        silenceable = not escalated or self._only_a_plan_escalated(hits, decided)
-        return weighed(hits, tokens, self.learned.reading(), escalated, silenceable)
+        silenceable = not escalated or self._only_a_plan_escalated(read.hits, decided)
+        return weighed(read.hits, read.tokens, self.learned.reading(), escalated, silenceable)
 
-    def _read(
-        self, text: str
-    ) -> tuple[list[Token], Found, Found, frozenset[int], list[Hit], list[Span], list[Hit]] | None:
-        """The message's tokens, its terms (everyday phrases set aside, and not), the words
-        set aside, the rules that matched, where a rule was denied, and the rules that stand
-        in their context."""
+    def _read(self, text: str) -> _Read | None:
+        """The message as the rules read it; None for one without words."""
         tokens = self.tokens(text)
         if not tokens:
             return None
@@ -128,7 +134,7 @@ class Detector:
         raw, denied = self._hits(found)
         sentences = {hit.span.sentence for hit in raw}
         hits = [hit for hit in raw if self._context.stands(hit, found, tokens, sentences)]
-        return tokens, found, whole, masked, raw, denied, hits
+        return _Read(tokens, found, whole, masked, raw, denied, hits)
 
     def _assess(self, text: str) -> Assessment:
         read = self._read(text)

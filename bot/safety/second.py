@@ -166,7 +166,7 @@ class SecondOpinion:
         own = _own(hits, tokens)
         if protected(rules, combiner.sure, len(tokens), len(own)) or self._insists(hits, whole):
             return False
-        return combiner.overrules(weighed(hits, tokens, learned, escalated).numbers, rules)
+        return combiner.overrules(weighed(hits, tokens, learned, escalated, own=own).numbers, rules)
 
     def _alone(self, tokens: list[Token], found: Found, learned: Reading) -> Assessment:
         """What the model heard on its own: its category, made acute for a plan."""
@@ -221,10 +221,12 @@ def _veto(hits: list[Hit], learned: Reading) -> float:
 
 def weighed(
     hits: list[Hit], tokens: list[Token], learned: Reading, escalated: bool,
-    silenceable: bool = True,
+    silenceable: bool = True, own: list[Token] | None = None,
 ) -> Weighed:  # fmt: skip
-    """What the combiner weighs of the rules' reading (`combine.features`)."""
-    own = _own(hits, tokens)
+    """What the combiner weighs of the rules' reading (`combine.features`); `own`: the tokens
+    of the rules' sentences, where the caller has them already."""
+    if own is None:
+        own = _own(hits, tokens)
     rules = tuple(hit.rule.id for hit in hits)
     numbers = features(
         learned.danger(tokens), learned.danger(own), len(tokens), len(own), escalated,

@@ -8,7 +8,8 @@ out of fold again (nested: five fits for each fold's combiner). That is how the 
 thresholds and the decision's constants were chosen; the held-out part is left alone for
 reporting.
 
-``--veto`` and ``--alone`` try other thresholds without learning again. Needs scikit-learn
+``--veto`` tries the veto the combiner replaced, at a threshold, and ``--alone`` another threshold
+for the model heard alone, without learning again. Needs scikit-learn
 (`make safety-model` installs it); takes a quarter of an hour.
 """
 
@@ -20,21 +21,23 @@ from bot.safety.decide import Detector
 from bot.safety.learned import Model
 from bot.safety.vocabulary import load
 from tests.safety.report import lines, measure
-from tests.safety.train import FOLDS, fit, writer
+from tests.safety.train import FOLDS, fit, folds_of, writer
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--veto", type=float, help="the model's veto threshold to try")
+    parser.add_argument(
+        "--veto", type=float, help="the model's veto threshold to try, in place of the combiner"
+    )
     parser.add_argument("--alone", type=float, help="the model-alone threshold to try")
     args = parser.parse_args()
     corpus = lines("dev")
-    writers = sorted({writer(line) for line in corpus})
-    fold_of = {name: i % FOLDS for i, name in enumerate(writers)}
+    fold_of = folds_of(corpus)
     vocabulary = load()
     totals = [0] * 6
     for fold in range(FOLDS):
-        data = fit([line for line in corpus if fold_of[writer(line)] != fold])
+        tuned = [line for line in corpus if fold_of[writer(line)] != fold]
+        data = fit(tuned, combine=args.veto is None)
         if args.veto is not None:
             data["veto"] = args.veto
         if args.alone is not None:

@@ -104,8 +104,7 @@ def fit_combiner(corpus: list[Line]) -> dict[str, Any]:
     learnt from the other four, so the model's readings are those of words it has not seen."""
     from sklearn.linear_model import LogisticRegression
 
-    writers = sorted({writer(line) for line in corpus})
-    fold_of = {name: i % FOLDS for i, name in enumerate(writers)}
+    fold_of = folds_of(corpus)
     vocabulary = load()
     rows: list[tuple[Weighed, bool]] = []
     for fold in range(FOLDS):
@@ -150,6 +149,12 @@ def fit_combiner(corpus: list[Line]) -> dict[str, Any]:
         "sure": sure,
         "messages": len(weighed),
     }
+
+
+def folds_of(corpus: list[Line]) -> dict[str, int]:
+    """Each writer's fold: the writers in order, dealt into FOLDS."""
+    writers = sorted({writer(line) for line in corpus})
+    return {name: i % FOLDS for i, name in enumerate(writers)}
 
 
 def writer(line: Line) -> str:
