@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.safety import Category, Detector, VocabularyError, assess, detector, load
 from bot.safety.combine import Combiner
@@ -25,6 +27,7 @@ from bot.safety.learned import (
     unpack,
 )
 from bot.safety.normalise import Token
+from bot.safety.runs import Runs
 from tests.safety.report import CORPUS, lines
 
 
@@ -346,3 +349,64 @@ def test_the_shipped_combiner_was_learnt_with_the_model() -> None:
     assert 0 < model.combiner.threshold < 0.5
     # Sure rules are rules of the vocabulary.
     assert model.combiner.sure <= {rule.id for rule in load().rules}
+
+
+def test_a_choice_of_sentences_reads_as_those_sentences_alone() -> None:
+    """Deciding asks the model of a message's sentences in several choices (the rules' own, those
+    left open); each is read from the message laid out once, and must read exactly as the
+    training reads its words alone, also where a left-out sentence changes a word's neighbours
+    (words of one letter let a run of letters reach the word after next)."""
+    model, net = load_model(), detector()
+    texts = [line.text for line in lines("heldout")[::41]] + [
+        "Ik ga. a b. c d e. Hij slaat me, o. Echt x y z! En dan. q",
+        "ja. Het touw ligt klaar. x. Ik ben bang voor vanavond. a",
+    ]
+    chosen = 0
+    for text in texts:
+        tokens = net.tokens(text)
+        sentences = sorted({t.sentence for t in tokens})
+        laid = model.laid(tokens)
+        choices = [sentences[::2], sentences[1::2], sentences[:-1], sentences[1:], sentences[:1]]
+        for kept in choices:
+            part = [t for t in tokens if t.sentence in kept]
+            if not part:
+                continue
+            chosen += 1
+            danger, category = _reference(part)
+            assert laid.danger(kept) == pytest.approx(danger, abs=1e-12), text
+            assert laid.category(kept) == category, text
+            reading = model.reading(tokens)
+            assert reading.danger(part) == pytest.approx(danger, abs=1e-12), text
+            assert reading.category(part) == category, text
+    assert chosen > 150
+
+
+_RUN_NAMES = ["abc", "bcd", "abcd", "bcde", "abcde", " ab", "ab ", " a b", "a b c", "zzz", "é z"]
+
+
+@given(st.text(alphabet="abcdez é\U0001f52a.", max_size=40))
+def test_the_runs_table_finds_every_known_run_a_line_holds(line: str) -> None:
+    """Every run of three to five characters the model knows, as often as it occurs, and none
+    it does not know (a character no known run holds, an emoji, never matches)."""
+    table = Runs(_RUN_NAMES)
+    expected = sorted(
+        _RUN_NAMES.index(line[i : i + n])
+        for n in (3, 4, 5)
+        for i in range(len(line) - n + 1)
+        if line[i : i + n] in _RUN_NAMES
+    )
+    assert sorted(table.rows(line).tolist()) == expected
+
+
+def test_the_shipped_runs_table_reads_a_long_message_as_the_training_does() -> None:
+    model, net = load_model(), detector()
+    data = json.loads(model_path().read_text(encoding="utf-8"))
+    names = str(data["letters"]["names"]).split("\n")
+    row_of = {name: i for i, name in enumerate(names)}
+    text = " ".join(line.text for line in lines("heldout")[:60])
+    tokens = net.tokens(text)
+    line = " " + " ".join(t.text for t in tokens) + " "
+    expected = sorted(row_of[run] for run in letters(tokens) if run in row_of)
+    assert len(line) > 4096
+    assert len(expected) > 5000
+    assert sorted(model.runs([t.text for t in tokens]).tolist()) == expected

@@ -117,7 +117,8 @@ class Detector:
         decided = self._decided(read.hits, read.found)
         escalated = decided.tier == "acute"
         silenceable = not escalated or self._only_a_plan_escalated(read.hits, decided)
-        return weighed(read.hits, read.tokens, self.learned.reading(), escalated, silenceable)
+        reading = self.learned.reading(read.tokens)
+        return weighed(read.hits, read.tokens, reading, escalated, silenceable)
 
     def _read(self, text: str) -> _Read | None:
         """The message as the rules read it; None for one without words."""
@@ -143,7 +144,7 @@ class Detector:
         tokens, found, whole, masked, raw, denied, hits = read
         if self.learned is None:
             return self._decided(hits, found) if hits else NONE
-        learned = self.learned.reading()
+        learned = self.learned.reading(tokens)
         if not hits:
             return self._second.unheard(tokens, found, masked, raw, denied, learned)
         decided = self._decided(hits, found)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -36,6 +36,7 @@ import numpy.typing as npt
 
 from bot.safety.combine import Combiner
 from bot.safety.normalise import Token
+from bot.safety.runs import Runs
 from bot.safety.vocabulary import CATEGORIES, Category, VocabularyError
 
 #: Bumped whenever `features` changes: a model learnt on other features refuses to load.
@@ -96,124 +97,160 @@ class Model:
         #: How a rule's concern is weighed against the model (`combine`); None: by `veto`.
         self.combiner = Combiner.from_data(data["combiner"]) if data.get("combiner") else None
         self._forms_known = lru_cache(maxsize=65536)(self._forms)
-        self._runs_inside = lru_cache(maxsize=65536)(self._inside)
-        self._runs_across = lru_cache(maxsize=65536)(self._across)
+        self._letters = Runs([name.removeprefix("c:") for name in self._run_rows], LETTER_RUNS)
 
-    def reading(self) -> Reading:
-        """A reading of one message (see `Reading`)."""
-        return Reading(self)
+    def reading(self, tokens: Sequence[Token]) -> Reading:
+        """A reading of the message `tokens` (see `Reading`)."""
+        return Reading(self, tokens)
 
     def danger(self, tokens: Sequence[Token]) -> float:
         """The probability of danger, as trained: term counts made sublinear (1 + log), times
         their idf, each kind (words, letters) scaled to unit length on its own, through a
         logistic regression."""
-        rows, values = self._words(tokens)
+        return self.laid(tokens).danger()
+
+    def category(self, tokens: Sequence[Token]) -> Category:
+        """The danger category the message resembles most (a multinomial regression)."""
+        return self.laid(tokens).category()
+
+    def laid(self, tokens: Sequence[Token]) -> Laid:
+        """What the model reads of a message's words, laid out once (see `Laid`): every known
+        form of each word, looked up once per word, and the pair it makes with the next word
+        of its sentence."""
+        known, pair_of = self._forms_known, self._word_rows.get
+        words: list[int] = []
+        counts: list[int] = []
+        last = len(tokens) - 1
+        for i, token in enumerate(tokens):
+            mine = known(token.forms)
+            words.extend(mine)
+            count = len(mine)
+            if i < last:
+                following = tokens[i + 1]
+                if following.sentence == token.sentence:
+                    pair = pair_of(f"b:{token.text}_{following.text}")
+                    if pair is not None:
+                        words.append(pair)
+                        count += 1
+            counts.append(count)
+        sentences = np.array([token.sentence for token in tokens], dtype=np.intp)
+        texts = [token.text for token in tokens]
+        return Laid(self, texts, sentences, np.array(words, dtype=np.intp), counts)
+
+    def runs(self, texts: Sequence[str]) -> _Rows:
+        """The rows of the known runs of letters of `texts` (words as typed after normalising),
+        each word with a space on both sides, one a time each run occurs."""
+        return self._letters.rows(" " + " ".join(texts) + " ")
+
+    def score(self, words: _Rows, runs: _Rows) -> float:
+        """`danger` from the rows a message's words and letters make, one a time each occurs."""
         score = 0.0
+        rows, values = _weighed(words, self._word_idf)
         if rows.size:
             score = float(values @ self._word_danger[rows]) / math.sqrt(float(values @ values))
-        rows, values = _weighed(self._runs(tokens), self._run_idf)
+        rows, values = _weighed(runs, self._run_idf)
         if rows.size:
             score += float(values @ self._run_danger[rows]) / math.sqrt(float(values @ values))
         return _sigmoid(self._intercept + score)
 
-    def category(self, tokens: Sequence[Token]) -> Category:
-        """The danger category the message resembles most (a multinomial regression)."""
-        rows, values = self._words(tokens)
+    def resembles(self, words: _Rows) -> Category:
+        """`category` from the rows a message's words make."""
+        rows, values = _weighed(words, self._word_idf)
         scores = self._category_intercepts
         if rows.size:
             norm = math.sqrt(float(values @ values))
             scores = scores + (values @ self._word_categories[rows]) / norm
         return self.categories[int(np.argmax(scores))]
 
-    def _words(self, tokens: Sequence[Token]) -> tuple[_Rows, _Floats]:
-        """The rows of the known word features `features` makes, each with its weighed value."""
-        rows: list[int] = []
-        known = self._forms_known
-        row_of = self._word_rows.get
-        last = len(tokens) - 1
-        for i, token in enumerate(tokens):
-            rows.extend(known(token.forms))
-            if i < last:
-                following = tokens[i + 1]
-                if following.sentence == token.sentence:
-                    pair = row_of(f"b:{token.text}_{following.text}")
-                    if pair is not None:
-                        rows.append(pair)
-        return _weighed(rows, self._word_idf)
-
-    def _runs(self, tokens: Sequence[Token]) -> list[int]:
-        """The rows of the known runs `letters` makes, one a time it occurs. A run either lies
-        inside one word with its edges (" word "), looked up once per word, or holds a space
-        between words: it is counted at the first such space, from the few letters around it
-        (a word of two letters lets a run of five reach the word after next)."""
-        texts = [token.text for token in tokens]
-        line = " " + " ".join(texts) + " "
-        rows: list[int] = []
-        inside, across = self._runs_inside, self._runs_across
-        before = 0  # where the space before the word is
-        last = len(texts) - 1
-        for i, text in enumerate(texts):
-            rows.extend(inside(text))
-            after = before + len(text) + 1
-            if i < last:
-                rows.extend(
-                    across(line[max(before, after - 3) : after], line[after + 1 : after + 4])
-                )
-            before = after
-        return rows
-
     def _forms(self, forms: tuple[str, ...]) -> tuple[int, ...]:
         row_of = self._word_rows.get
         return tuple(r for r in (row_of("f:" + form) for form in forms) if r is not None)
 
-    def _inside(self, text: str) -> tuple[int, ...]:
-        word = f" {text} "
-        row_of = self._run_rows.get
-        found = (
-            row_of("c:" + word[i : i + n]) for n in LETTER_RUNS for i in range(len(word) - n + 1)
-        )
-        return tuple(r for r in found if r is not None)
 
-    def _across(self, left: str, right: str) -> tuple[int, ...]:
-        """The runs that hold the space between `left` (the end of a word, with the space
-        before it when the word is short) and `right` (what follows the space)."""
-        line = f"{left} {right}"
-        space = len(left)
-        row_of = self._run_rows.get
-        found = (
-            row_of("c:" + line[i : i + n])
-            for n in LETTER_RUNS
-            for i in range(max(0, space - n + 2), space)
-            if i + n <= len(line)
-        )
-        return tuple(r for r in found if r is not None)
+class Laid:
+    """What the model reads of one message's words, laid out once, each row with the sentence
+    it comes from: any choice of the message's sentences is read by picking rows, not by
+    walking its words again. The runs of letters are read from the line of the words chosen
+    (`runs`: a few array steps), so a choice reads exactly as its words alone would."""
+
+    def __init__(
+        self, model: Model, texts: list[str], sentences: _Rows, words: _Rows, counts: list[int]
+    ) -> None:
+        self.model = model
+        self.texts = texts
+        #: The sentence of each word.
+        self.sentences = sentences
+        #: The rows of the words' known forms and pairs, and the sentence of each.
+        self.words = words
+        self.word_sentences = np.repeat(sentences, counts)
+
+    def danger(self, kept: Collection[int] | None = None) -> float:
+        """`Model.danger` of the message, or of its sentences `kept` alone."""
+        model = self.model
+        if kept is None:
+            return model.score(self.words, model.runs(self.texts))
+        keeps = self._keeps(kept)
+        texts = [text for text, keep in zip(self.texts, keeps[self.sentences], strict=True) if keep]
+        return model.score(self.words[keeps[self.word_sentences]], model.runs(texts))
+
+    def category(self, kept: Collection[int] | None = None) -> Category:
+        """`Model.category` of the message, or of its sentences `kept` alone."""
+        if kept is None:
+            return self.model.resembles(self.words)
+        return self.model.resembles(self.words[self._keeps(kept)[self.word_sentences]])
+
+    def count(self, kept: Collection[int]) -> int:
+        """How many words the sentences `kept` hold."""
+        return int(np.count_nonzero(self._keeps(kept)[self.sentences]))
+
+    def _keeps(self, kept: Collection[int]) -> npt.NDArray[np.bool_]:
+        """Whether each sentence is kept (one more, never kept, so that an empty message
+        has a sentence to look up)."""
+        keeps = np.zeros(int(self.sentences.max(initial=-1)) + 2, dtype=np.bool_)
+        keeps[[s for s in kept if 0 <= s < keeps.size - 1]] = True
+        return keeps
 
 
 class Reading:
     """The model's reading of one message, each choice of its sentences read once: deciding
     asks of the whole message, of a rule's sentences and of those the rules left open, often
-    more than once (whether it is ordinary, a plan, which category)."""
+    more than once (whether it is ordinary, a plan, which category). The message is laid out
+    once, on the first question (`Laid`)."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, tokens: Sequence[Token]) -> None:
         self.model = model
         self.veto, self.alone = model.veto, model.alone
+        self._tokens = tokens
+        self._laid: Laid | None = None
         self._read: dict[tuple[str, tuple[int, ...]], Any] = {}
 
     def danger(self, tokens: Sequence[Token]) -> float:
         """`Model.danger` of `tokens`: whole sentences of the one message this reading is of."""
-        return float(self._once("danger", tokens, self.model.danger))
+        return float(self._once("danger", tokens))
 
     def category(self, tokens: Sequence[Token]) -> Category:
         """`Model.category` of `tokens`, whole sentences of this reading's message."""
-        return cast(Category, self._once("category", tokens, self.model.category))
+        return cast(Category, self._once("category", tokens))
 
-    def _once(
-        self, what: str, tokens: Sequence[Token], read: Callable[[Sequence[Token]], Any]
-    ) -> Any:
-        key = (what, tuple(dict.fromkeys(token.sentence for token in tokens)))
+    def _once(self, what: str, tokens: Sequence[Token]) -> Any:
+        sentences = tuple(dict.fromkeys(token.sentence for token in tokens))
+        key = (what, sentences)
         if key not in self._read:
-            self._read[key] = read(tokens)
+            self._read[key] = self._of(what, tokens, sentences)
         return self._read[key]
+
+    def _of(self, what: str, tokens: Sequence[Token], sentences: tuple[int, ...]) -> Any:
+        if self._laid is None:
+            self._laid = self.model.laid(self._tokens)
+        laid = self._laid
+        if len(tokens) == len(self._tokens):
+            kept = None  # the whole message
+        elif laid.count(sentences) == len(tokens):
+            kept = sentences
+        else:  # not whole sentences of this message: read on their own
+            model = self.model
+            return model.danger(tokens) if what == "danger" else model.category(tokens)
+        return laid.danger(kept) if what == "danger" else laid.category(kept)
 
 
 _Rows = npt.NDArray[np.intp]
@@ -231,9 +268,9 @@ def _table(packed: dict[str, Any], width: int) -> tuple[dict[str, int], _Floats]
     return {name: i for i, name in enumerate(names)}, rows.reshape(len(names), width)
 
 
-def _weighed(rows: list[int], idf: _Floats) -> tuple[_Rows, _Floats]:
+def _weighed(rows: _Rows, idf: _Floats) -> tuple[_Rows, _Floats]:
     """Each row once, with its count made sublinear (1 + log) times its idf."""
-    found, counts = np.unique(np.array(rows, dtype=np.intp), return_counts=True)
+    found, counts = np.unique(rows, return_counts=True)
     return found, idf[found] * (1.0 + np.log(counts))
 
 
