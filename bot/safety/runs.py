@@ -36,7 +36,7 @@ class Runs:
         if np.any((sizes < 3) | (sizes > 5)):
             raise ValueError("a run of letters is not three to five characters long")
         row_numbers = {n: np.flatnonzero(sizes == n) for n in (3, 4, 5)}
-        coded = {n: self._coded([names[i] for i in row_numbers[n]], n) for n in (3, 4, 5)}
+        coded = {n: self._coded([names[i] for i in row_numbers[n].tolist()], n) for n in (3, 4, 5)}
         three = base**3
         # Runs of three: by their characters.
         self._three = np.full(three, -1, dtype=np.int32)
