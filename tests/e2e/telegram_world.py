@@ -65,9 +65,10 @@ class TelegramWorld(Processes):
             "TELEGRAM_API_BASE_URL": self.tg.root,
             "PTB_TIMEDELTA": "true",
             # Course time runs thousands of times faster than real time here, so the one real
-            # second per message of per-chat pacing would be hours; the default pacing has its
-            # own test (test_telegram_pacing.py).
-            "TELEGRAM_CHAT_BURST": "20",
+            # second per message of per-chat pacing would be hours, and a course walked day by
+            # day would wait on it (the fake keeps no flood control in these tests); the default
+            # pacing has its own test (test_telegram_pacing.py).
+            "TELEGRAM_CHAT_BURST": "100",
         }
 
     async def up(self) -> Clock:

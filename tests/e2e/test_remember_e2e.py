@@ -14,7 +14,7 @@ import pytest
 from bot.core import texts, texts_pace, texts_report
 from courses.quotes import Quote
 from scheduler.localtime import local_day
-from tests.e2e.processes import COURSES, STARTUP, ZONE
+from tests.e2e.processes import COURSES, FAST, STARTUP, ZONE
 from tests.e2e.telegram_world import TRAINER, TrainerWorld
 
 TWIJFEL = COURSES["twijfel"]
@@ -32,6 +32,7 @@ async def test_the_last_day_quotes_day_two_quiet_days_bring_the_pace_and_a_repor
     world: TrainerWorld,
 ) -> None:
     w, tg = world, world.tg
+    w.speed = 2 * FAST  # nine course days: two and a half seconds each
     clock = await w.up()
     writer, quiet, slow = 4101, 4102, 4103
     for chat in (writer, quiet, slow):
