@@ -4,6 +4,7 @@ as trained, and it only ever adds help where the rules stay silent or are clearl
 from __future__ import annotations
 
 import json
+import marshal
 import math
 from functools import cache
 from pathlib import Path
@@ -410,3 +411,71 @@ def test_the_shipped_runs_table_reads_a_long_message_as_the_training_does() -> N
     assert len(line) > 4096
     assert len(expected) > 5000
     assert sorted(model.runs([t.text for t in tokens]).tolist()) == expected
+
+
+def _kept_models(folder: Path) -> list[Path]:
+    return sorted(folder.glob("safety-model-*.marshal"))
+
+
+def test_the_parsed_model_is_kept_and_a_later_start_reads_it_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRUPPEL_CACHE_DIR", str(tmp_path / "cache"))
+    parsed = load_model()
+    [kept] = _kept_models(tmp_path / "cache")
+    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
+    data = marshal.loads(kept.read_bytes())
+    data["veto"] = 0.123  # what a later start reads is the kept file, not the JSON
+    kept.write_bytes(marshal.dumps(data))
+    again = load_model()
+    assert again.veto == 0.123
+    net = detector()
+    for line in lines("heldout")[::97]:
+        tokens = net.tokens(line.text)
+        assert again.danger(tokens) == parsed.danger(tokens)
+        assert again.category(tokens) == parsed.category(tokens)
+
+
+def test_a_kept_model_in_a_folder_others_may_write_to_or_broken_is_never_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRUPPEL_CACHE_DIR", str(tmp_path))
+    shipped = load_model().veto
+    [kept] = _kept_models(tmp_path)
+    data = marshal.loads(kept.read_bytes())
+    data["veto"] = 0.123
+    kept.write_bytes(marshal.dumps(data))
+    tmp_path.chmod(0o777)
+    assert load_model().veto == shipped
+    tmp_path.chmod(0o700)
+    kept.write_bytes(b"\x00not marshal")
+    assert load_model().veto == shipped
+    assert marshal.loads(kept.read_bytes())["veto"] == shipped  # written again, whole
+
+
+def test_a_new_model_s_kept_file_replaces_the_old_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRUPPEL_CACHE_DIR", str(tmp_path / "cache"))
+    load_model()
+    [old] = _kept_models(tmp_path / "cache")
+    other = tmp_path / "model.json"
+    data = json.loads(model_path().read_text(encoding="utf-8"))
+    data["veto"] = 0.2
+    other.write_text(json.dumps(data), encoding="utf-8")
+    assert load_model(other).veto == 0.2
+    [new] = _kept_models(tmp_path / "cache")
+    assert new != old
+
+
+def test_a_kept_model_this_release_cannot_read_is_read_anew_from_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRUPPEL_CACHE_DIR", str(tmp_path))
+    shipped = load_model().veto
+    [kept] = _kept_models(tmp_path)
+    data = marshal.loads(kept.read_bytes())
+    del data["letters"]
+    kept.write_bytes(marshal.dumps(data))
+    assert load_model().veto == shipped
+    assert "letters" in marshal.loads(kept.read_bytes())

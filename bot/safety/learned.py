@@ -34,6 +34,7 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from bot.safety import kept
 from bot.safety.combine import Combiner
 from bot.safety.normalise import Token
 from bot.safety.runs import Runs
@@ -262,7 +263,11 @@ def _table(packed: dict[str, Any], width: int) -> tuple[dict[str, int], _Floats]
     names = str(packed["names"]).split("\n") if packed["names"] else []
     if names and int(packed["width"]) != width:
         raise ValueError(f"a table is {packed['width']} wide, not {width}")
-    rows = np.array(packed["rows"], dtype=np.float64)
+    numbers = packed["rows"]
+    if isinstance(numbers, bytes):  # as kept on disk (`_keep`)
+        rows = np.frombuffer(numbers, dtype=np.float64)
+    else:
+        rows = np.array(numbers, dtype=np.float64)
     if rows.size != len(names) * width:
         raise ValueError("a table's numbers do not fill its rows")
     return {name: i for i, name in enumerate(names)}, rows.reshape(len(names), width)
@@ -315,18 +320,56 @@ def model_path() -> Path:
 
 
 def load_model(path: Path | None = None) -> Model:
-    """The model at `path` (the shipped one by default), checked."""
+    """The model at `path` (the shipped one by default), checked.
+
+    Parsing the model's 8 MB of JSON takes a process about a fifth of a second at start: once
+    parsed, it is kept in the user's cache folder (`kept`) under its digest, its tables' numbers
+    as raw bytes, and later processes read it from there in a fraction of that time."""
     path = path or model_path()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise VocabularyError(f"{path.name}: cannot read the learned model ({error})") from None
+    folder = kept.cache_folder()
+    cached = (
+        None if folder is None else folder / _KEPT.format(hashlib.blake2b(raw).hexdigest()[:32])
+    )
+    found = None if cached is None else kept.read(cached)
+    if isinstance(found, dict):
+        try:
+            return Model(cast(dict[str, Any], found))
+        except (KeyError, TypeError, ValueError, IndexError, VocabularyError):
+            pass  # kept by another release, or damaged: the file is read anew
+    try:
+        data = json.loads(raw)
+    except ValueError as error:
         raise VocabularyError(f"{path.name}: cannot read the learned model ({error})") from None
     if not isinstance(data, dict):
         raise VocabularyError(f"{path.name}: the learned model is not an object")
     try:
-        return Model(cast(dict[str, Any], data))
+        model = Model(cast(dict[str, Any], data))
     except (KeyError, TypeError, ValueError, IndexError) as error:
         raise VocabularyError(f"{path.name}: the learned model is malformed ({error})") from None
+    if cached is not None:  # only a model that loads is kept
+        _keep(cached, cast(dict[str, Any], data))
+    return model
+
+
+#: The name of a parsed model kept on disk, by the digest of its file.
+_KEPT = "safety-model-{}.marshal"
+
+
+def _keep(path: Path, data: dict[str, Any]) -> None:
+    """Keeps a parsed model for later processes, its tables' numbers as raw bytes."""
+    try:
+        packed = dict(data)
+        for name in ("weights", "letters"):
+            table = dict(packed[name])
+            table["rows"] = np.array(table["rows"], dtype=np.float64).tobytes()
+            packed[name] = table
+    except (KeyError, TypeError, ValueError):
+        return  # a malformed model: `Model` says what is wrong with it
+    kept.write(path, packed, replacing=_KEPT.format("*"))
 
 
 def corpus_digest(paths: Iterable[Path]) -> str:

@@ -3,21 +3,13 @@
 simplemma ships its word lists compressed; unpacking the Dutch and English ones takes a druppel
 process about a third of a second at every start (a third of its start-up). Unpacked once, they
 are kept in the user's cache folder as `marshal` data, which loads four times as fast, and every
-later process reads them from there. The cache is only read from a folder of this user's own
-that nobody else may write to; anything unexpected (no home, a read-only disk, a broken or
-foreign file) falls back to simplemma's own lists, as if there were no cache.
-
-Set ``DRUPPEL_CACHE_DIR`` to choose the folder (by default ``$XDG_CACHE_HOME/druppel`` or
-``~/.cache/druppel``); the file's name carries simplemma's version, so a new release never
-reads an old release's lists.
+later process reads them from there. Anything unexpected (see `kept`) falls
+back to simplemma's own lists, as if there were no cache. The file's name carries simplemma's
+version, so a new release never reads an old release's lists.
 """
 
 from __future__ import annotations
 
-import marshal
-import os
-import stat
-import tempfile
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,6 +19,8 @@ from simplemma import Lemmatizer
 from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
 from simplemma.strategies.dictionaries import DEFAULT_DICTIONARY_FACTORY, DictionaryFactory
 from simplemma.strategies.dictionaries.dictionary_factory import MappingStrToByteString
+
+from bot.safety import kept
 
 LANGUAGES = ("nl", "en")
 
@@ -62,61 +56,17 @@ class WordLists(DictionaryFactory):
         return self._folder / f"simplemma-{simplemma.__version__}-{lang}.marshal"
 
 
-def cache_folder() -> Path | None:
-    """Where the unpacked word lists are kept, or None where there is no such place."""
-    chosen = os.environ.get("DRUPPEL_CACHE_DIR")
-    if chosen:
-        return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME")
-    if base:
-        return Path(base) / "druppel"
-    try:
-        return Path.home() / ".cache" / "druppel"
-    except RuntimeError:  # no home to be found
-        return None
-
-
-def _private(path: Path) -> bool:
-    """Whether `path` is this user's own and nobody else may write to it."""
-    try:
-        found = path.lstat()
-    except OSError:
-        return False
-    mine = not hasattr(os, "getuid") or found.st_uid == os.getuid()
-    return mine and not stat.S_ISLNK(found.st_mode) and not found.st_mode & 0o022
-
-
 def _read(path: Path) -> dict[bytes, bytes] | None:
-    if not (_private(path.parent) and _private(path)):
-        return None
-    try:
-        table = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-    if not isinstance(table, dict):
-        return None
-    return table
+    table = kept.read(path)
+    return table if isinstance(table, dict) else None
 
 
 def _write(path: Path, table: dict[bytes, bytes]) -> None:
     """Writes the list where the next process will find it, whole or not at all."""
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _private(path.parent):
-            return
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=".words-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(marshal.dumps(table))
-            os.replace(name, path)
-        except BaseException:
-            Path(name).unlink(missing_ok=True)
-            raise
-    except OSError:
-        return
+    kept.write(path, table)
 
 
-_FACTORY = WordLists(cache_folder())
+_FACTORY = WordLists(kept.cache_folder())
 #: The word lists, for asking whether a word is known (see `normalise._is_word`).
 WORD_LISTS = tuple(_FACTORY.get_dictionary(lang) for lang in LANGUAGES)
 _LEMMATIZER = Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=_FACTORY))
