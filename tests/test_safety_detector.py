@@ -105,6 +105,21 @@ def test_denial_time_and_distance_are_read_with_care(message: str, heard: bool) 
         ("hij springt van het dak van de schuur in het zwembad, echt een kind", False),
         ("we volgen elkaars locatie op Find My, allebei akkoord", False),
         ("hij volgt mijn locatie zonder dat ik het weet", True),
+        # The writer's own childhood, which the course asks about, is no child at home now...
+        (
+            "mocht als kind niet huilen van mn moeder, dan werd ze boos. nu huil ik stiekem lol",
+            False,
+        ),
+        (
+            "Als klein kind verstopte ik me als mijn ouders ruzie hadden. Nu zoek ik de rust op.",
+            False,
+        ),
+        # ... but a child of theirs is, also beside the writer's childhood.
+        ("als mijn kind huilt wordt hij boos en slaat hij haar", True),
+        (
+            "Als kind werd ik geslagen door mijn vader en nu slaat hij mijn dochter als ze huilt",
+            True,
+        ),
     ],
 )
 def test_a_past_long_over_a_condition_and_someone_else_are_read(message: str, heard: bool) -> None:

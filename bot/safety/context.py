@@ -10,7 +10,10 @@
 - a story about someone else ("mijn zus vertelde dat haar ex haar volgde", "een collega heeft
   zelfmoord gepleegd") cancels a concern in its clause when the writer is not in it ("ik", "me");
 - control or tracking both partners chose ("allebei", "afgesproken") cancels it in its sentence;
-- laughter ("haha", a laughing emoji) cancels a rule marked `hyperbole` ("ze vermoordt me 😅").
+- laughter ("haha", a laughing emoji) cancels a rule marked `hyperbole` ("ze vermoordt me 😅");
+- a child who is the writer as a child ("als kind mocht ik niet huilen", "as a kid I was
+  scared of my dad") is the writer's childhood, not a child in danger at home now: a rule
+  about children does not take that word for its child (`as_a_child`).
 
 An acute rule is cancelled only by a story at a distance without the writer, someone else as
 the subject of the act, or the writer's own plan told as a past long over.
@@ -40,6 +43,13 @@ _POSSESSIVES = frozenset({"mijn", "my", "mn", "mine", "onze", "our", "ons"})
 #: The categories that are about the writer's own life and death: a clause about someone else
 #: ("ze is er niet meer") is their story.
 _OWN_STORY = frozenset({"suicide", "selfharm"})
+#: The writer as a child: the child a rule about children must not take for a child at home.
+_AS_A_CHILD = (
+    "als+kind|als+klein+kind|als+jong+kind|als+kleuter|als+kleine|as+a+kid|as+a+child"
+    "|as+kids|as+children|as+a+little+kid|as+a+small+child|as+a+young+child|toen+ik+kind"
+    "|toen+ik+een+kind|toen+ik+nog+een+kind|when+i+was+a+kid|when+i+was+a+child"
+    "|when+we+were+kids|when+i+was+little|toen+ik+klein+was"
+)
 #: The categories that something both partners chose cancels ("we delen allebei onze locatie").
 _MUTUAL = frozenset({"control", "stalking"})
 
@@ -63,6 +73,15 @@ class Context:
             if name in vocabulary.concepts
         )
         self._partner = terms.term("@partner") if "partner" in vocabulary.concepts else None
+        self._as_a_child = terms.piece(_AS_A_CHILD)
+
+    def as_a_child(self, span: Span, found: Found) -> bool:
+        """Whether a rule's words take the writer as a child for their child ("als kind",
+        "as a kid"): a childhood told, which a rule about children at home never hears."""
+        if not found.spans(self._as_a_child):
+            return False
+        childhood = {u for s in found.spans(self._as_a_child) for u in s.used}
+        return any(u in childhood for u in span.used)
 
     def denied(self, span: Span, found: Found) -> bool:
         """Whether a denial stands next to the rule's words, in one of their clauses."""

@@ -173,6 +173,9 @@ class Detector:
             if shared is None or not (shared or rule.across):
                 continue  # its pieces never meet in one sentence
             for span in found.together(pieces, rule.window, rule.across, shared):
+                if rule.category == "children" and self._context.as_a_child(span, found):
+                    denied.append(span)  # the writer's childhood: another child may follow
+                    continue
                 if not (rule.negatable and self._context.denied(span, found)):
                     hits.append(Hit(rule, span))
                     break
