@@ -399,7 +399,7 @@ def test_the_runs_table_finds_every_known_run_a_line_holds(line: str) -> None:
     assert sorted(table.rows(line).tolist()) == expected
 
 
-def test_the_shipped_runs_table_reads_a_long_message_as_the_training_does() -> None:
+def test_the_shipped_model_reads_a_long_message_as_the_training_does() -> None:
     model, net = load_model(), detector()
     data = json.loads(model_path().read_text(encoding="utf-8"))
     names = str(data["letters"]["names"]).split("\n")
@@ -411,6 +411,10 @@ def test_the_shipped_runs_table_reads_a_long_message_as_the_training_does() -> N
     assert len(line) > 4096
     assert len(expected) > 5000
     assert sorted(model.runs([t.text for t in tokens]).tolist()) == expected
+    # A long message's rows are counted in place rather than sorted: read as trained all the same.
+    danger, category = _reference(tokens)
+    assert model.danger(tokens) == pytest.approx(danger, abs=1e-12)
+    assert model.category(tokens) == category
 
 
 def _kept_models(folder: Path) -> list[Path]:

@@ -275,7 +275,12 @@ def _table(packed: dict[str, Any], width: int) -> tuple[dict[str, int], _Floats]
 
 def _weighed(rows: _Rows, idf: _Floats) -> tuple[_Rows, _Floats]:
     """Each row once, with its count made sublinear (1 + log) times its idf."""
-    found, counts = np.unique(rows, return_counts=True)
+    if rows.size * 16 > idf.size:  # many rows of a long message: counted in place, not sorted
+        every = np.bincount(rows, minlength=idf.size)
+        found = np.flatnonzero(every)
+        counts = every[found]
+    else:
+        found, counts = np.unique(rows, return_counts=True)
     return found, idf[found] * (1.0 + np.log(counts))
 
 
