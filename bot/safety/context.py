@@ -78,10 +78,8 @@ class Context:
     def as_a_child(self, span: Span, found: Found) -> bool:
         """Whether a rule's words take the writer as a child for their child ("als kind",
         "as a kid"): a childhood told, which a rule about children at home never hears."""
-        if not found.spans(self._as_a_child):
-            return False
         childhood = {u for s in found.spans(self._as_a_child) for u in s.used}
-        return any(u in childhood for u in span.used)
+        return bool(childhood) and not childhood.isdisjoint(span.used)
 
     def denied(self, span: Span, found: Found) -> bool:
         """Whether a denial stands next to the rule's words, in one of their clauses."""

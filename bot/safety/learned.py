@@ -69,9 +69,10 @@ def letters(tokens: Sequence[Token]) -> list[str]:
 class Model:
     """A learnt model, ready to read messages.
 
-    Its weights are arrays, a message's features their row numbers: what a word adds (its
-    forms, the runs of letters inside it) is looked up once per word and kept, so a long
-    message costs a lookup a word and a few array sums, not one per feature."""
+    Its weights are arrays, a message's features their row numbers: what a word's forms add
+    is looked up once per word and kept, and the runs of letters of a whole line are found in
+    tables at once (`runs`), so a long message costs a lookup a word and a few array steps, not
+    one per feature."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         if data.get("features_version") != FEATURES_VERSION:
