@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import marshal
 import math
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -421,16 +422,32 @@ def _kept_models(folder: Path) -> list[Path]:
     return sorted(folder.glob("safety-model-*.marshal"))
 
 
+def _kept_then_changed(folder: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    """Loads the shipped model, kept in `folder` (the cache folder), then changes what was kept
+    there as `change` says; returns the kept file."""
+    load_model()
+    [kept] = _kept_models(folder)
+    data = marshal.loads(kept.read_bytes())
+    change(data)
+    kept.write_bytes(marshal.dumps(data))
+    return kept
+
+
+def _veto_of(value: float) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data["veto"] = value
+
+    return change
+
+
 def test_the_parsed_model_is_kept_and_a_later_start_reads_it_alike(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DRUPPEL_CACHE_DIR", str(tmp_path / "cache"))
     parsed = load_model()
-    [kept] = _kept_models(tmp_path / "cache")
+    # What a later start reads is the kept file, not the JSON.
+    _kept_then_changed(tmp_path / "cache", _veto_of(0.123))
     assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
-    data = marshal.loads(kept.read_bytes())
-    data["veto"] = 0.123  # what a later start reads is the kept file, not the JSON
-    kept.write_bytes(marshal.dumps(data))
     again = load_model()
     assert again.veto == 0.123
     net = detector()
@@ -445,10 +462,7 @@ def test_a_kept_model_in_a_folder_others_may_write_to_or_broken_is_never_read(
 ) -> None:
     monkeypatch.setenv("DRUPPEL_CACHE_DIR", str(tmp_path))
     shipped = load_model().veto
-    [kept] = _kept_models(tmp_path)
-    data = marshal.loads(kept.read_bytes())
-    data["veto"] = 0.123
-    kept.write_bytes(marshal.dumps(data))
+    kept = _kept_then_changed(tmp_path, _veto_of(0.123))
     tmp_path.chmod(0o777)
     assert load_model().veto == shipped
     tmp_path.chmod(0o700)
@@ -477,9 +491,6 @@ def test_a_kept_model_this_release_cannot_read_is_read_anew_from_its_file(
 ) -> None:
     monkeypatch.setenv("DRUPPEL_CACHE_DIR", str(tmp_path))
     shipped = load_model().veto
-    [kept] = _kept_models(tmp_path)
-    data = marshal.loads(kept.read_bytes())
-    del data["letters"]
-    kept.write_bytes(marshal.dumps(data))
+    kept = _kept_then_changed(tmp_path, lambda data: data.pop("letters"))
     assert load_model().veto == shipped
     assert "letters" in marshal.loads(kept.read_bytes())
