@@ -114,6 +114,10 @@ def test_denial_time_and_distance_are_read_with_care(message: str, heard: bool) 
             "Als klein kind verstopte ik me als mijn ouders ruzie hadden. Nu zoek ik de rust op.",
             False,
         ),
+        # A film is a story told, unless it is only where the writer's child is harmed at home.
+        ("In de film sluit de vader zijn zoon op in de kelder.", False),
+        ("Hij sloot onze zoon op in de kelder omdat hij huilde bij een horrorfilm.", True),
+        ("The news about that school shooting wrecked me. I hugged my kids extra long.", False),
         # ... but a child of theirs is, also beside the writer's childhood.
         ("als mijn kind huilt wordt hij boos en slaat hij haar", True),
         (

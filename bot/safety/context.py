@@ -6,7 +6,9 @@
 - a past that is over and safe now ("vroeger ... maar nu ben ik veilig"), or far behind and going
   well ("als tiener ...; nu gaat het goed"), cancels a concern, unless the message says it came
   back ("weer", "opnieuw", "again");
-- a story told at a distance (a film, a book, the news) cancels a concern in its own clause;
+- a story told at a distance (a film, a book, the news) cancels a concern in its own clause,
+  but not what someone at home does to the writer's own child there ("hij sloot onze zoon op
+  omdat hij huilde bij een horrorfilm");
 - a story about someone else ("mijn zus vertelde dat haar ex haar volgde", "een collega heeft
   zelfmoord gepleegd") cancels a concern in its clause when the writer is not in it ("ik", "me");
 - control or tracking both partners chose ("allebei", "afgesproken") cancels it in its sentence;
@@ -114,7 +116,7 @@ class Context:
         clauses = {tokens[u].clause for u in hit.span.used}
         distance = any(
             at not in hit.span.used for at in _in(tokens, self._at("distance", found), clauses)
-        )
+        ) and not self._own_child(hit, found, clauses)
         setting = any(
             at not in hit.span.used for at in _in(tokens, self._at("setting", found), clauses)
         )
@@ -168,6 +170,18 @@ class Context:
             return True
         # "weer", "nog steeds" count where something was heard, not in "nu durf ik weer".
         return any(tokens[at].sentence in sentences for at in self._at("again", found))
+
+    def _own_child(self, hit: Hit, found: Found, clauses: set[int]) -> bool:
+        """Whether a rule about children names the writer's own child ("onze zoon", "my
+        daughter") and someone at home acts in its clause ("hij", "die"): a film there is a
+        circumstance of what is done to that child ("sinds hij hem opsloot omdat hij huilde
+        bij een horrorfilm"), not a story told, as the news of a shooting is."""
+        tokens = found.tokens
+        if hit.rule.category != "children" or not any(
+            u > 0 and tokens[u - 1].text in _POSSESSIVES for u in hit.span.used
+        ):
+            return False
+        return bool(_in(tokens, self._at("third_person", found), clauses))
 
     def _long_over(self, found: Found, sentence: set[int], sentences: set[int]) -> bool:
         """Whether the words tell of a past far behind ("vroeger", "als tiener", in their own
