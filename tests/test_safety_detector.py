@@ -114,6 +114,8 @@ def test_denial_time_and_distance_are_read_with_care(message: str, heard: bool) 
             "Als klein kind verstopte ik me als mijn ouders ruzie hadden. Nu zoek ik de rust op.",
             False,
         ),
+        # A job in the clause does not make the writer's own lack of freedom someone else's.
+        ("I'm not allowed to see the nurse alone. He answers all her questions for me.", True),
         # A film is a story told, unless it is only where the writer's child is harmed at home.
         ("In de film sluit de vader zijn zoon op in de kelder.", False),
         ("Hij sloot onze zoon op in de kelder omdat hij huilde bij een horrorfilm.", True),

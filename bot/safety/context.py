@@ -40,6 +40,8 @@ _EXCEPTION_AFTER = 3
 #: How far a denial reaches over the reason it leads ("niet omdat ...") and over a list.
 _DENIAL_REASON = 12
 _DENIAL_LIST = 5
+#: How far before a rule's words the writer may stand as its subject ("I'm not allowed").
+_SUBJECT_BEFORE = 3
 #: The writer's own words that may stand for an owner ("mijn zus") rather than the writer.
 _POSSESSIVES = frozenset({"mijn", "my", "mn", "mine", "onze", "our", "ons"})
 #: The categories that are about the writer's own life and death: a clause about someone else
@@ -222,9 +224,21 @@ class Context:
         )
 
     def _done_to_writer(self, hit: Hit, found: Found) -> bool:
-        """Whether the rule's words are done to the writer ("slaat me", "dreigt mij")."""
+        """Whether the rule's words are done to the writer ("slaat me", "dreigt mij"), or, for
+        control, are the writer's own lack of freedom ("I'm not allowed to see the nurse
+        alone"): the writer is its subject."""
         writer = set(self._at("obj_me", found))
-        return any(at in writer for at in hit.span.used)
+        if any(at in writer for at in hit.span.used):
+            return True
+        if hit.rule.category not in _MUTUAL:
+            return False
+        # The writer as the subject, in the rule's words or just before them ("I'm not allowed").
+        span = hit.span
+        return any(
+            span.start - _SUBJECT_BEFORE <= at <= span.end
+            and found.tokens[at].clause == found.tokens[span.start].clause
+            for at in self._at("first_person", found)
+        )
 
     def _at(self, modifier: str, found: Found) -> list[int]:
         term = self._modifier.get(modifier)
