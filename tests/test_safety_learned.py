@@ -29,6 +29,7 @@ from bot.safety.learned import (
     unpack,
 )
 from bot.safety.normalise import Token
+from bot.safety.reading import Laid, Reading
 from bot.safety.runs import Runs
 from tests.safety.report import CORPUS, lines
 
@@ -367,7 +368,7 @@ def test_a_choice_of_sentences_reads_as_those_sentences_alone() -> None:
     for text in texts:
         tokens = net.tokens(text)
         sentences = sorted({t.sentence for t in tokens})
-        laid = model.laid(tokens)
+        laid = Laid.of(model, tokens)
         choices = [sentences[::2], sentences[1::2], sentences[:-1], sentences[1:], sentences[:1]]
         for kept in choices:
             part = [t for t in tokens if t.sentence in kept]
@@ -377,7 +378,7 @@ def test_a_choice_of_sentences_reads_as_those_sentences_alone() -> None:
             danger, category = _reference(part)
             assert laid.danger(kept) == pytest.approx(danger, abs=1e-12), text
             assert laid.category(kept) == category, text
-            reading = model.reading(tokens)
+            reading = Reading(model, tokens)
             assert reading.danger(part) == pytest.approx(danger, abs=1e-12), text
             assert reading.category(part) == category, text
     assert chosen > 150

@@ -23,6 +23,7 @@ from bot.safety.context import Context, Hit
 from bot.safety.learned import Model, load_model
 from bot.safety.match import Found, Span, masked_by, near
 from bot.safety.normalise import Reader, Token
+from bot.safety.reading import Reading
 from bot.safety.second import SecondOpinion, Weighed, weighed
 from bot.safety.sieve import Sieve
 from bot.safety.terms import Pattern, Terms, needs
@@ -117,7 +118,7 @@ class Detector:
         decided = self._decided(read.hits, read.found)
         escalated = decided.tier == "acute"
         silenceable = not escalated or self._only_a_plan_escalated(read.hits, decided)
-        reading = self.learned.reading(read.tokens)
+        reading = Reading(self.learned, read.tokens)
         return weighed(read.hits, read.tokens, reading, escalated, silenceable)
 
     def _read(self, text: str) -> _Read | None:
@@ -144,7 +145,7 @@ class Detector:
         tokens, found, whole, masked, raw, denied, hits = read
         if self.learned is None:
             return self._decided(hits, found) if hits else NONE
-        learned = self.learned.reading(tokens)
+        learned = Reading(self.learned, tokens)
         if not hits:
             return self._second.unheard(tokens, found, masked, raw, denied, learned)
         decided = self._decided(hits, found)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from bot.safety.assessment import NONE, Assessment
 from bot.safety.combine import features, protected
 from bot.safety.context import Hit
-from bot.safety.learned import Reading
 from bot.safety.match import Found, Span
 from bot.safety.normalise import Token
+from bot.safety.reading import Reading
 from bot.safety.terms import Pattern, Terms
 from bot.safety.vocabulary import Escalation, Vocabulary
 
