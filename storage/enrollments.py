@@ -20,7 +20,7 @@ from storage.errors import Conflict
 from storage.keys import Keys
 from storage.models import Enrollment, Participant
 from storage.profile import SEP, Profiles, Stored
-from storage.scripts import Scripts
+from storage.scripts import Scripts, Then
 from storage.segments import SegmentIndex
 
 Also = Callable[[Pipeline, Enrollment, Enrollment], None]
@@ -98,12 +98,15 @@ class EnrollmentRepo:
         change: Callable[[Enrollment], Enrollment | None],
         also: Also | None = None,
         read: Read | None = None,
+        then: Then | None = None,
     ) -> Enrollment | None:
         """Change the stored enrollment atomically; `also` commits with it (see records.update).
         With `read` (just read), the change is first tried on what it holds, in one step that
-        writes only if the enrollment is still as read."""
+        writes only if the enrollment is still as read; `then`, a script on the participant's
+        slot, runs in that same step where it wrote (`then.reply` stays None where it did not:
+        read again, or not changed)."""
         if read is not None:
-            swapped = await self._swap(read.stored, course_id, change, also)
+            swapped = await self._swap(read.stored, course_id, change, also, then)
             if swapped is not None:
                 return swapped
         stored: list[Stored] = []
@@ -127,7 +130,7 @@ class EnrollmentRepo:
 
     async def _swap(
         self, read: Stored, course_id: str, change: Callable[[Enrollment], Enrollment | None],
-        also: Also | None,
+        also: Also | None, then: Then | None = None,
     ) -> Enrollment | None:  # fmt: skip
         """The change written if the enrollment is as `read` holds it; None when it was not
         (or the record is in an older form, or the change declines): then the caller reads
@@ -147,7 +150,11 @@ class EnrollmentRepo:
         expected = [x for k, v in read.fields.items() if k.startswith(prefix) for x in (k, v)]
         keys = [self._profiles.key(read.pid), *writes.keys]
         args = [prefix, len(expected) // 2, *expected, *writes.args]
-        if not await self._scripts.run("enrollment_swap", keys, args):
+        if then is not None:
+            written = await self._scripts.run_then("enrollment_swap", keys, args, then)
+        else:
+            written = bool(await self._scripts.run("enrollment_swap", keys, args))
+        if not written:
             return None
         await self.segments.move(read.pid, course_id, current.status, changed.status)
         return changed

@@ -24,6 +24,7 @@ from redis.asyncio.client import Pipeline
 from storage.crypto import UndecryptableText, is_sealed
 from storage.models import Lane, QueueItem
 from storage.records import ScriptedRepo, readable, text
+from storage.scripts import Then
 
 
 def new_item_id() -> str:
@@ -73,6 +74,15 @@ def _step(reply: list[Any]) -> Next:
     raw = reply[2] if len(reply) > 2 and reply[2] is not None else None
     step = Step.PACED if code == 2 else Step.ITEM
     return Next(step, text(reply[1]), None if raw is None else text(raw), wait)
+
+
+def taken(reply: list[Any]) -> Taken:
+    """What the drain lock's script answered (`ChatQueue.take`)."""
+    if int(reply[0]) < 0:
+        return Taken(retry_at=float(text(reply[1])))
+    if len(reply) < 2:
+        return Taken(held_for=int(reply[0]) / 1000)
+    return Taken(first=_step(reply[1:]))
 
 
 def _pace_args(pace: Pace | None) -> list[str | int]:
@@ -138,17 +148,28 @@ class ChatQueue(ScriptedRepo):
         a failure until later than `now` is left alone (see `retry_later`). With `first`, a
         lock that is ours comes with the first step (`Taken.first`), as `next` would give it
         (with `pace`, the chat's turn taken for it)."""
+        asked = self.taking(pid, token, ttl_ms, now, first=first, pace=pace)
+        return taken(await self._scripts.run(asked.name, asked.keys, asked.args))
+
+    def taking(
+        self, pid: str, token: str, ttl_ms: int, now: float | None = None, *, first: bool = False,
+        pace: Pace | None = None,
+    ) -> Then:  # fmt: skip
+        """`take` as a script to run right after a write of the participant's (a lesson's:
+        `EnrollmentRepo.update(then=...)`), in the same step; `taken` reads its answer."""
         k = self._keys
         keys = [k.queue_lock(pid), k.queue(pid), k.queue_items(pid), k.legacy_outbox(pid),
                 k.queue_state(pid), k.queue_sending(pid), k.queue_pace(pid)]  # fmt: skip
         args = [token, ttl_ms, f"old-{new_item_id()}-", "" if now is None else repr(now),
                 "1" if first else "", *_pace_args(pace)]  # fmt: skip
-        reply = await self._scripts.run("queue_acquire", keys, args)
-        if int(reply[0]) < 0:
-            return Taken(retry_at=float(text(reply[1])))
-        if len(reply) < 2:
-            return Taken(held_for=int(reply[0]) / 1000)
-        return Taken(first=_step(reply[1:]))
+        return Then("queue_acquire", keys, args)
+
+    async def asked(self, then: Then) -> Taken:
+        """What asking for the lock (`taking`) found: as it answered in a write's step, or
+        asked now where it did not run there."""
+        if then.reply is None:
+            then.reply = await self._scripts.run(then.name, then.keys, then.args)
+        return taken(then.reply)
 
     async def next(
         self, pid: str, token: str, ttl_ms: int, sent: str | None = None, pace: Pace | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -23,7 +24,42 @@ CLUSTER_CALLS = 16
 
 @cache
 def source(name: str) -> str:
+    """A script's source: a file of `storage/lua/`, or two of them chained, "first>then" (see
+    `chained`)."""
+    if ">" in name:
+        return chained(*name.split(">", 1))
     return resources.files("storage").joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
+
+
+def chained(first: str, then: str) -> str:
+    """Script `first`, then, only where it answered 1, script `then`, in the same step: one
+    round trip where two would do, on keys of one hash slot. Each runs as it does alone, on its
+    own keys and arguments: ARGV[1] and ARGV[2] say how many of the keys and arguments are
+    `first`'s, the rest are `then`'s. Answers {0} where `first` did not answer 1 (`then` did not
+    run), {1, `then`'s answer} where it did."""
+    return f"""local function first(KEYS, ARGV)
+{source(first)}
+end
+local function then_(KEYS, ARGV)
+{source(then)}
+end
+local nk, na = tonumber(ARGV[1]), tonumber(ARGV[2])
+if first({{unpack(KEYS, 1, nk)}}, {{unpack(ARGV, 3, 2 + na)}}) ~= 1 then
+  return {{0}}
+end
+return {{1, then_({{unpack(KEYS, nk + 1, #KEYS)}}, {{unpack(ARGV, 3 + na, #ARGV)}})}}
+"""
+
+
+@dataclass(slots=True)
+class Then:
+    """A script to run right after another one writes, in the same step (`chained`): its keys
+    and arguments, and its answer once it ran (None where it did not)."""
+
+    name: str
+    keys: list[str]
+    args: list[Any]
+    reply: Any = None
 
 
 class Scripts:
@@ -41,6 +77,17 @@ class Scripts:
 
     async def run(self, name: str, keys: list[str], args: list[Any]) -> Any:
         return await self._script(name)(keys=keys, args=args)
+
+    async def run_then(self, name: str, keys: list[str], args: list[Any], then: Then) -> bool:
+        """Script `name`, then `then` where it answered 1 (its answer kept in `then.reply`), in
+        one step; whether `name` answered 1."""
+        reply = await self.run(
+            f"{name}>{then.name}", [*keys, *then.keys], [len(keys), len(args), *args, *then.args]
+        )
+        if int(reply[0]) != 1:
+            return False
+        then.reply = reply[1]
+        return True
 
     async def run_many(self, name: str, calls: Sequence[tuple[list[str], list[Any]]]) -> list[Any]:
         """The script once for each (keys, args), in one round trip where the server is one

@@ -178,6 +178,39 @@ async def test_a_change_read_before_another_is_decided_on_what_is_stored_now(
     assert await store.queue.items(pid) == []
 
 
+async def test_a_lesson_written_as_read_takes_its_chat_lock_and_first_message_in_that_step(
+    store: Store,
+) -> None:
+    pid = await _enrolled(store)
+    read = await store.enrollments.with_participant(pid, "twijfel")
+
+    def queue(pipe: Pipeline, _before: Enrollment, _after: Enrollment) -> None:
+        store.queue.queue(pipe, pid, [QueueItem(kind="day", day=1, index=i) for i in range(2)])
+
+    asked = store.queue.taking(pid, "worker-a", 15_000, NOW.timestamp(), first=True)
+    after = await store.enrollments.update(pid, "twijfel", _lesson_once(1), queue, read, asked)
+    assert after is not None
+    assert after.current_day == 2
+    assert asked.reply is not None  # asked in the lesson's own write, not after it
+    taken = await store.queue.asked(asked)
+    assert taken.first is not None
+    assert taken.first.raw is not None
+    assert QueueItem.model_validate_json(taken.first.raw).index == 0
+    # The lock is the lesson's writer's: another drainer is told to wait.
+    assert (await store.queue.take(pid, "worker-b", 15_000)).held_for > 0
+
+
+async def test_a_lesson_read_before_another_takes_no_lock_in_its_write(store: Store) -> None:
+    pid = await _enrolled(store)
+    stale = await store.enrollments.with_participant(pid, "twijfel")
+    await store.enrollments.update(pid, "twijfel", _lesson_once(1))  # another worker was first
+    asked = store.queue.taking(pid, "worker-a", 15_000, NOW.timestamp(), first=True)
+    await store.enrollments.update(pid, "twijfel", _lesson_once(1), None, stale, asked)
+    assert asked.reply is None  # not run: the write was decided again under WATCH
+    assert (await store.queue.take(pid, "worker-b", 15_000)).held_for == 0  # free
+    assert await store.queue.items(pid) == []
+
+
 async def test_a_change_that_returns_none_writes_nothing(store: Store) -> None:
     p = await _participant(store)
     original = Enrollment(participant_id=p.id, course_id="twijfel", started_at=NOW)

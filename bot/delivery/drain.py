@@ -33,6 +33,7 @@ from storage.crypto import UndecryptableText
 from storage.keys import chat_member
 from storage.models import Channel, FailureEntry, Lane, Participant, QueueItem
 from storage.queue import Next, Pace, Step
+from storage.scripts import Then
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,17 @@ class Turn:
     fell due before `at` (its own pace or the channel's budget holds it back)."""
 
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A chat's drain lock asked for (`Drainer.ask`): the owner's token, how long it lasts, the
+    chat's pace, and the script that asks (its answer in `then.reply` once it ran)."""
+
+    token: str
+    ttl_ms: int
+    pace: Pace | None
+    then: Then
 
 
 @dataclass(slots=True)
@@ -105,9 +117,12 @@ class Drainer:
         course_seconds = self.clock.to_course_seconds(real_seconds)
         return self.clock.now() + timedelta(seconds=course_seconds)
 
-    async def drain(self, pid: str, participant: Participant | None = None) -> datetime | None:
-        """Send what the chat's queue holds (`participant`: when the caller has just read it).
-        Returns when to look again if it could not finish."""
+    async def drain(
+        self, pid: str, participant: Participant | None = None, asked: Asked | None = None
+    ) -> datetime | None:
+        """Send what the chat's queue holds (`participant`: when the caller has just read it;
+        `asked`: when the caller has just asked for the chat's lock, `ask`). Returns when to
+        look again if it could not finish."""
         if participant is None:
             try:
                 participant = await self.store.participants.get(pid)
@@ -126,11 +141,11 @@ class Drainer:
                 participant.channel, pid, NO_CHANNEL_RECHECK,
             )  # fmt: skip
             return self._later(NO_CHANNEL_RECHECK)
-        token = secrets.token_hex(8)
-        ttl_ms = max(1, round(self.lock_seconds * 1000))
-        now = self.clock.now().timestamp()
-        pace = queue_pace(sender)
-        taken = await self.store.queue.take(pid, token, ttl_ms, now, first=True, pace=pace)
+        if asked is None or asked.then.reply is None:  # not asked, or the write did not run it
+            asked = self.ask(participant)
+            assert asked is not None  # the participant's channel is here
+        token, ttl_ms, pace = asked.token, asked.ttl_ms, asked.pace
+        taken = await self.store.queue.asked(asked.then)
         if taken.retry_at is not None:  # still backing off after a failure
             return datetime.fromtimestamp(taken.retry_at, UTC)
         if taken.first is None:  # the holder sends it; should it have died, we do once it ends
@@ -149,6 +164,20 @@ class Drainer:
             await self.store.due.wake(chat_member(pid), again.at)
             return None
         return again
+
+    def ask(self, participant: Participant) -> Asked | None:
+        """Asking for the chat's drain lock with its first step, as a script to run (None: no
+        channel here to send on): `drain` runs it, or a lesson's write runs it in its own
+        step (one round trip less a lesson) and hands it to `drain`."""
+        sender = self.senders.get(participant.channel)
+        if sender is None:
+            return None
+        token = secrets.token_hex(8)
+        ttl_ms = max(1, round(self.lock_seconds * 1000))
+        now = self.clock.now().timestamp()
+        pace = queue_pace(sender)
+        then = self.store.queue.taking(participant.id, token, ttl_ms, now, first=True, pace=pace)
+        return Asked(token, ttl_ms, pace, then)
 
     async def _send_all(
         self, participant: Participant, sender: Sender, token: str, ttl_ms: int, lock: _Lock,

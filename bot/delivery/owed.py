@@ -16,7 +16,7 @@ from redis.asyncio.client import Pipeline
 from bot.core import texts, texts_coach
 from bot.core.messages import Outgoing
 from bot.delivery import answers, quoting, tempo
-from bot.delivery.drain import Drainer
+from bot.delivery.drain import Asked, Drainer
 from bot.delivery.export import EXPORT_NAME, export
 from bot.delivery.items import course_item, day_items
 from bot.delivery.journey import Journey, pausing, stopping
@@ -125,10 +125,12 @@ class Deliveries:
             return None
         return await self._on_enrollment(pid, course_id)
 
-    async def drain(self, pid: str, participant: Participant | None = None) -> None:
+    async def drain(
+        self, pid: str, participant: Participant | None = None, asked: Asked | None = None
+    ) -> None:
         """Send what the chat is owed now; if that cannot finish, the due index comes back to
         it at the time the drain asks for, ahead of what is merely due (a recheck)."""
-        retry = await self.drainer.drain(pid, participant)
+        retry = await self.drainer.drain(pid, participant, asked)
         if retry is not None:
             await self.store.due.recheck(chat_member(pid), retry)
 
@@ -142,16 +144,21 @@ class Deliveries:
         if participant is None or enrollment is None:
             return None
         active = enrollment.status is EnrollmentStatus.ACTIVE
-        after = await self._deliver_owed(participant, read) if active else None
+        # A lesson's write asks for the chat's drain lock in the same step (`Drainer.ask`).
+        asked = self.drainer.ask(participant) if active else None
+        after = await self._deliver_owed(participant, read, asked) if active else None
         if enrollment.status is EnrollmentStatus.COMPLETED:
             await self._followup(participant, enrollment)
-        await self.drain(pid, participant)
+        await self.drain(pid, participant, asked)
         # What a lesson stored: any change since rescheduled the member, which a finish keeps.
         current = after or await self.store.enrollments.get(pid, course_id)
         return None if current is None else current.wake_at()
 
-    async def _deliver_owed(self, participant: Participant, read: Read) -> Enrollment | None:
-        """What is owed now; returns the enrollment as a lesson left it (None: look it up)."""
+    async def _deliver_owed(
+        self, participant: Participant, read: Read, asked: Asked | None = None
+    ) -> Enrollment | None:
+        """What is owed now; returns the enrollment as a lesson left it (None: look it up).
+        A lesson's write asks for the chat's drain lock too, where `asked` says how."""
         enrollment, now = read.enrollment, self.journey.clock.now()
         assert enrollment is not None
         if enrollment.course_id not in self.journey.courses:
@@ -159,16 +166,19 @@ class Deliveries:
             return None
         if enrollment.next_due is not None and enrollment.next_due <= now:
             version, day = await self.journey.catalogue.moved(enrollment), enrollment.current_day
-            return await self._lesson(participant, enrollment.course_id, day, now, version, read)
+            return await self._lesson(
+                participant, enrollment.course_id, day, now, version, read, asked
+            )
         if enrollment.nudge_due is not None and enrollment.nudge_due <= now:
             await self._nudge(participant, enrollment, now)
         return None
 
     async def _lesson(
         self, participant: Participant, course_id: str, day: int, now: datetime, version: int,
-        read: Read | None = None,
+        read: Read | None = None, asked: Asked | None = None,
     ) -> Enrollment | None:  # fmt: skip
-        """Day `day` of the course, on `version` (a migration's from this day on)."""
+        """Day `day` of the course, on `version` (a migration's from this day on); where
+        `asked`, the chat's drain lock is asked for in the lesson's own write."""
         course = await self.journey.catalogue.version(course_id, version)
         if course is None:
             await self._park(participant, course_id, now)
@@ -205,7 +215,10 @@ class Deliveries:
                 ask.append(tempo.offer(course_id))
             self.store.queue.queue(pipe, participant.id, [*ask, *items])
 
-        after = await self.store.enrollments.update(participant.id, course_id, advance, queue, read)
+        then = None if asked is None else asked.then
+        after = await self.store.enrollments.update(
+            participant.id, course_id, advance, queue, read, then
+        )
         if after is not None and after.last_delivered_day == day and after.last_delivered_at == now:
             await self.journey.count("lessons_delivered")
         return after
