@@ -173,7 +173,9 @@ class Profiles:
         `courses` None: every course (the older release's set says which)."""
         key = self.key(pid)
         wanted = None if courses is None else list(courses)
-        if wanted:  # the hash alone, where it holds every course asked for (nearly always)
+        # The hash alone, where it holds every course asked for: nearly always, and always for
+        # the participant alone (no pipeline for one command: a drain reads one per chat).
+        if wanted is not None:
             try:
                 fields = {text(k): text(v) for k, v in (await self._redis.hgetall(key)).items()}
             except ResponseError as exc:
