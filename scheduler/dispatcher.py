@@ -148,6 +148,7 @@ class Dispatcher:
         try:
             # The slot this frees is filled in the same step, when more was waiting.
             wanted = self._runner.take_refill()
+            self._runner.letting_go(member)
             finished, claims = await self._leases.finish(member, next_due, wanted)
             await self._runner.adopt(claims, wanted)
             if not finished:

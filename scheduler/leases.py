@@ -85,6 +85,7 @@ class LeaseRunner(Generic[C]):
         self._quiet = quiet or Quiet(log)
         self._running: dict[str, asyncio.Task[None]] = {}
         self._lost: set[str] = set()
+        self._letting_go: set[str] = set()
         self._stopped = asyncio.Event()
         self._filling = asyncio.Lock()
         self._more = False  # the last claim was full: more may be waiting
@@ -119,6 +120,12 @@ class LeaseRunner(Generic[C]):
                 if not self._more:
                     break
             return started
+
+    def letting_go(self, member: str) -> None:
+        """The work on `member` is letting go of its lease (and perhaps claiming more in the
+        same step): a heartbeat that finds the lease gone meanwhile must not stop it, or what it
+        claimed in that step would be held by nobody until its lease ran out."""
+        self._letting_go.add(member)
 
     def take_refill(self) -> int:
         """How many claims work about to end may take in the same step as it lets go of its
@@ -189,6 +196,7 @@ class LeaseRunner(Generic[C]):
             self._quiet.error(kind, "handling %s failed (%s); its lease runs out", member, kind)
         finally:
             self._lost.discard(member)
+            self._letting_go.discard(member)
             self._running.pop(member, None)
             if self._more and self.refill and not self.stopping:
                 self._more = False
@@ -222,7 +230,10 @@ class LeaseRunner(Generic[C]):
             for member in lost:
                 running = self._running.get(member)
                 # Only the work the lease was asked for: a member that finished meanwhile and
-                # was claimed again is someone else's work, on a lease that is ours.
+                # was claimed again is someone else's work, on a lease that is ours. Work that
+                # let go of its lease itself is ending, not lost.
+                if member in self._letting_go:
+                    continue
                 if running is not None and running is held.get(member):
                     self._lost.add(member)
                     running.cancel()

@@ -17,7 +17,7 @@ from courses.loader import load_course_dir
 from scheduler.clock import FixedClock, RealClock
 from scheduler.dispatcher import Dispatcher
 from storage.crypto import TextCipher
-from storage.due import DueIndex
+from storage.due import Claim, DueIndex
 from storage.keys import Keys, enrollment_member
 from storage.models import Channel, Enrollment
 from storage.scripts import Scripts
@@ -303,4 +303,58 @@ async def test_a_heartbeat_late_about_a_finished_claim_leaves_the_next_claim_run
     assert await worker.pulse() == 1
     await asyncio.wait_for(worker.settle(), 3)
     assert done == [1, 2]
+    assert worker.stats.lost == 0
+
+
+class _BeatDuringFinish(DueIndex):
+    """The due index, whose heartbeat asks about the leases just after a handler's finish (and
+    the claim made with it) ran, and before the handler has heard back: the heartbeat hears
+    "no longer yours" about work that let go of its lease itself."""
+
+    def __init__(self, store: Store, keys: Keys) -> None:
+        super().__init__(store.redis, keys, Scripts(store.redis))
+        self.finished, self.answered = asyncio.Event(), asyncio.Event()
+
+    async def finish_and_claim(
+        self, member: str, next_due: datetime | None, token: str, now: datetime, limit: int,
+        lease_seconds: float,
+    ) -> tuple[bool, list[Claim]]:  # fmt: skip
+        done = await super().finish_and_claim(member, next_due, token, now, limit, lease_seconds)
+        self.finished.set()
+        await self.answered.wait()
+        return done
+
+    async def extend(
+        self, members: Sequence[str], until: datetime, token: str = "anonymous"
+    ) -> set[str]:
+        if not self.finished.is_set():
+            await asyncio.wait_for(self.finished.wait(), 5)
+        lost = await super().extend(members, until, token)
+        self.answered.set()
+        return lost
+
+
+async def test_what_a_finishing_handler_claims_in_the_same_step_is_handled_at_once(
+    store: Store, keys: Keys
+) -> None:
+    """A handler lets go of its lease and claims the next member in the same step; the
+    heartbeat, asking meanwhile, hears that the first lease is gone. Stopping the handler then
+    would leave the member it claimed held by nobody until that lease ran out (a broadcast's
+    last recipients arrived a lease late)."""
+    clock = RealClock()
+    due = _BeatDuringFinish(store, keys)
+    for member in ("c1", "c2"):
+        await due.schedule(member, clock.now())
+    handled: list[str] = []
+
+    async def handle(member: str) -> datetime | None:
+        if member == "c1":
+            await asyncio.sleep(0.15)  # the heartbeat (every 0.1 s) is waiting to ask
+        handled.append(member)
+        return None
+
+    worker = Dispatcher(due, clock, handle, batch=1, concurrency=1, lease_seconds=0.3)
+    assert await worker.pulse() == 1  # c1; the claim was full, so c1's finish claims c2
+    await asyncio.wait_for(worker.settle(), 2)
+    assert handled == ["c1", "c2"]
     assert worker.stats.lost == 0
