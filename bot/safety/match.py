@@ -56,6 +56,7 @@ class Found:
                     group.append(i)
         where: dict[int, list[int]] = {}
         bits: dict[int, int] = {}
+        grown: set[int] = set()  # terms of more than one word: their own list, sorted last
         for numbers, at in groups.items():
             mask = 0
             for i in at:
@@ -63,13 +64,16 @@ class Found:
             for number in numbers:
                 places = where.get(number)
                 if places is None:
-                    where[number] = list(at)
+                    where[number] = at  # a term of one word shares that word's list
                     bits[number] = mask
                 else:
+                    if number not in grown:
+                        grown.add(number)
+                        places = where[number] = list(places)
                     places.extend(at)
                     bits[number] |= mask
-        for places in where.values():
-            places.sort()
+        for number in grown:
+            where[number].sort()
         self.where = where
         self.bits = bits
 
