@@ -148,8 +148,7 @@ class ChatQueue(ScriptedRepo):
         a failure until later than `now` is left alone (see `retry_later`). With `first`, a
         lock that is ours comes with the first step (`Taken.first`), as `next` would give it
         (with `pace`, the chat's turn taken for it)."""
-        asked = self.taking(pid, token, ttl_ms, now, first=first, pace=pace)
-        return taken(await self._scripts.run(asked.name, asked.keys, asked.args))
+        return await self.asked(self.taking(pid, token, ttl_ms, now, first=first, pace=pace))
 
     def taking(
         self, pid: str, token: str, ttl_ms: int, now: float | None = None, *, first: bool = False,

@@ -141,11 +141,11 @@ class Drainer:
                 participant.channel, pid, NO_CHANNEL_RECHECK,
             )  # fmt: skip
             return self._later(NO_CHANNEL_RECHECK)
-        if asked is None or asked.then.reply is None:  # not asked, or the write did not run it
+        if asked is None:
             asked = self.ask(participant)
             assert asked is not None  # the participant's channel is here
         token, ttl_ms, pace = asked.token, asked.ttl_ms, asked.pace
-        taken = await self.store.queue.asked(asked.then)
+        taken = await self.store.queue.asked(asked.then)  # asked now, unless a write did
         if taken.retry_at is not None:  # still backing off after a failure
             return datetime.fromtimestamp(taken.retry_at, UTC)
         if taken.first is None:  # the holder sends it; should it have died, we do once it ends
