@@ -184,13 +184,21 @@ def _table(packed: dict[str, Any], width: int) -> tuple[dict[str, int], _Floats]
 
 
 def _weighed(rows: _Rows, idf: _Floats) -> tuple[_Rows, _Floats]:
-    """Each row once, with its count made sublinear (1 + log) times its idf."""
-    if rows.size * 16 > idf.size:  # many rows of a long message: counted in place, not sorted
-        every = np.bincount(rows, minlength=idf.size)
-        found = np.flatnonzero(every)
-        counts = every[found]
-    else:
-        found, counts = np.unique(rows, return_counts=True)
+    """Each row once, in order, with its count made sublinear (1 + log) times its idf.
+
+    Counted by sorting the rows and marking where the value changes: a long message's
+    twelve thousand runs of letters in a fraction of what counting into a table of every row
+    the model knows costs (finding the few thousand rows set among a hundred thousand is
+    most of that)."""
+    if rows.size == 0:
+        return rows, idf[rows]
+    ordered = np.sort(rows)
+    starts = np.empty(ordered.size, dtype=np.bool_)
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    at = np.flatnonzero(starts)
+    counts = np.diff(at, append=ordered.size)
+    found = ordered[at]
     return found, idf[found] * (1.0 + np.log(counts))
 
 
