@@ -28,6 +28,7 @@ from bot.safety import (
     detector,
     load,
 )
+from bot.safety.match import Found
 from bot.safety.sieve import Sieve
 from bot.safety.vocabulary import shipped
 from tests.safety.report import lines as corpus_lines
@@ -328,6 +329,23 @@ def test_rules_set_aside_for_words_a_message_lacks_never_change_what_is_heard(
     monkeypatch.setattr(Sieve, "candidates", lambda sieve, present: list(range(sieve.size)))
     unsieved = Detector(load())
     assert [unsieved.assess(t) for t in texts] == sieved
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_words_set_aside_count_as_if_never_there(data: st.DataObject) -> None:
+    """An everyday phrase's words are set aside after a message is counted (`Found.without`):
+    every term's places and sentences then read as a count that never saw those words, also
+    where a sentence loses the only place a term had in it."""
+    every = [line.text for line in corpus_lines("dev")]
+    start = data.draw(st.integers(0, len(every) - 40))
+    net = detector()
+    tokens = net.tokens(" ".join(every[start : start + data.draw(st.integers(1, 40))]))
+    masked = frozenset(data.draw(st.sets(st.integers(0, max(0, len(tokens) - 1)), max_size=60)))
+    counted = Found(tokens).without(masked)
+    fresh = Found(tokens, masked)
+    assert counted.where == fresh.where
+    assert counted.bits == fresh.bits
 
 
 # -- the vocabulary as data ------------------------------------------------------------------------

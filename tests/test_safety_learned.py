@@ -413,7 +413,7 @@ def test_the_shipped_model_reads_a_long_message_as_the_training_does() -> None:
     assert len(line) > 4096
     assert len(expected) > 5000
     assert sorted(model.runs([t.text for t in tokens]).tolist()) == expected
-    # A long message's rows are counted in place rather than sorted: read as trained all the same.
+    # A long message (twelve thousand runs of letters) reads as trained all the same.
     danger, category = _reference(tokens)
     assert model.danger(tokens) == pytest.approx(danger, abs=1e-12)
     assert model.category(tokens) == category

@@ -126,7 +126,7 @@ class Detector:
         tokens = self.tokens(text)
         if not tokens:
             return None
-        found = whole = Found(tokens, self._terms)
+        found = whole = Found(tokens)
         lookalikes = self._lookalikes
         masked = masked_by(
             found, [lookalikes[i] for i in self._lookalike_sieve.candidates(found.where.keys())]

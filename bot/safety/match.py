@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from bot.safety.normalise import Token
-from bot.safety.terms import Needs, Pattern, Piece, Terms
+from bot.safety.terms import Needs, Pattern, Piece
 
 
 class Span(NamedTuple):
@@ -33,31 +33,29 @@ class Found:
     a few integer operations, however long the message.
     """
 
-    def __init__(
-        self,
-        tokens: Sequence[Token],
-        terms: Terms,
-        masked: frozenset[int] = frozenset(),
-        ids: Sequence[tuple[int, ...]] | None = None,
-    ) -> None:
+    def __init__(self, tokens: Sequence[Token], masked: frozenset[int] = frozenset()) -> None:
+        """`tokens` carry their term ids (the reader looked them up once per word,
+        `Reader(ids=terms.ids_of)`); the `masked` ones are left out."""
         self.tokens = tokens
-        # The reader looked the ids up once per word (`Reader(ids=terms.ids_of)`).
-        self.ids = [t.ids for t in tokens] if ids is None else ids
-        self._terms = terms
-        # Tokens that carry the same ids (the same word, mostly) are grouped first, so each
-        # term's positions grow by whole lists and its sentences by one mask per word.
-        groups: dict[tuple[int, ...], list[int]] = {}
-        for i, numbers in enumerate(self.ids):
-            if numbers and not (masked and i in masked):
-                group = groups.get(numbers)
+        self.ids = [t.ids for t in tokens]
+        # The places of each word that carries ids are gathered first (a word's ids follow
+        # from its text, and a string keeps its hash, where a tuple of ids is hashed anew at
+        # every look-up), so each term's positions grow by whole lists and its sentences by
+        # one mask per word.
+        ids = self.ids
+        groups: dict[str, list[int]] = {}
+        for i, token in enumerate(tokens):
+            if ids[i] and not (masked and i in masked):
+                group = groups.get(token.text)
                 if group is None:
-                    groups[numbers] = [i]
+                    groups[token.text] = [i]
                 else:
                     group.append(i)
         where: dict[int, list[int]] = {}
         bits: dict[int, int] = {}
         grown: set[int] = set()  # terms of more than one word: their own list, sorted last
-        for numbers, at in groups.items():
+        for at in groups.values():
+            numbers = ids[at[0]]
             mask = 0
             for i in at:
                 mask |= 1 << tokens[i].sentence
@@ -81,19 +79,35 @@ class Found:
         """The same message with some tokens set aside (an everyday phrase): only the terms
         those tokens carry are counted again."""
         other = Found.__new__(Found)
-        other.tokens, other.ids, other._terms = self.tokens, self.ids, self._terms
-        tokens = self.tokens
+        other.tokens, other.ids = self.tokens, self.ids
+        tokens, ids = self.tokens, self.ids
         where, bits = dict(self.where), dict(self.bits)
-        for number in {n for i in masked for n in self.ids[i]}:
+        removed: dict[int, list[int]] = {}
+        for i in masked:
+            for number in ids[i]:
+                gone = removed.get(number)
+                if gone is None:
+                    removed[number] = [i]
+                else:
+                    gone.append(i)
+        for number, gone in removed.items():
             kept = [i for i in where[number] if i not in masked]
-            if kept:
-                where[number] = kept
-                mask = 0
-                for i in kept:
-                    mask |= 1 << tokens[i].sentence
-                bits[number] = mask
-            else:
+            if not kept:
                 del where[number], bits[number]
+                continue
+            where[number] = kept
+            mask = bits[number]
+            for i in gone:
+                # A sentence leaves the term's mask where none of its kept places is in it:
+                # the kept places nearest the one set aside tell (sentences run in order).
+                sentence = tokens[i].sentence
+                at = bisect_left(kept, i)
+                if not (
+                    (at < len(kept) and tokens[kept[at]].sentence == sentence)
+                    or (at and tokens[kept[at - 1]].sentence == sentence)
+                ):
+                    mask &= ~(1 << sentence)
+            bits[number] = mask
         other.where, other.bits = where, bits
         return other
 

@@ -5,6 +5,7 @@ those the rules left open), each choice read once and exactly as its words alone
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from itertools import compress
 from typing import Any, cast
 
 import numpy as np
@@ -47,7 +48,7 @@ class Laid:
         if kept is None:
             return model.score(self.words, model.runs(self.texts))
         keeps = self._keeps(kept)
-        texts = [text for text, keep in zip(self.texts, keeps[self.sentences], strict=True) if keep]
+        texts = list(compress(self.texts, keeps[self.sentences].tolist()))
         return model.score(self.words[keeps[self.word_sentences]], model.runs(texts))
 
     def category(self, kept: Collection[int] | None = None) -> Category:
