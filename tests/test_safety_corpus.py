@@ -16,8 +16,8 @@ from tests.safety.report import PARTS, STYLES, lines, measure
 #: short of the bar (see README, "When someone is not safe"). Raise them as it rises; the corpus
 #: grows harder too (pairs of lines that share their words, one in danger and one not).
 FLOOR = {
-    "dev": {"recall": 0.99, "plans": 0.99, "false_alarms": 0.07},
-    "heldout": {"recall": 0.955, "plans": 0.97, "false_alarms": 0.11},
+    "dev": {"recall": 0.99, "plans": 0.99, "acute": 0.97, "false_alarms": 0.07},
+    "heldout": {"recall": 0.955, "plans": 0.97, "acute": 0.94, "false_alarms": 0.11},
 }
 
 
@@ -39,8 +39,9 @@ def test_the_corpus_is_large_varied_and_a_third_is_held_out() -> None:
 
 @pytest.mark.parametrize("name", PARTS)
 def test_danger_is_answered_with_help_and_ordinary_words_seldom_alarm(name: str) -> None:
-    """Each part keeps its floors: danger answered with help, suicide plans acute, and few
-    false alarms among ordinary reflections. One test a part: reading a part takes seconds, and
+    """Each part keeps its floors: danger answered with help, suicide plans acute, danger now
+    (a plan, violence or a weapon now, a child in danger now) answered as acute, and few false
+    alarms among ordinary reflections. One test a part: reading a part takes seconds, and
     every test process that ran one of three tests read it again."""
     figures, _ = measure(lines(name), detector())
     floor = FLOOR[name]
@@ -49,6 +50,8 @@ def test_danger_is_answered_with_help_and_ordinary_words_seldom_alarm(name: str)
         below.append(f"danger answered {figures.recall:.2%} < {floor['recall']:.2%}")
     if figures.plans_acute / figures.plans < floor["plans"]:
         below.append(f"plans acute {figures.plans_acute}/{figures.plans} < {floor['plans']:.2%}")
+    if figures.acute_heard / figures.acute < floor["acute"]:
+        below.append(f"acute as acute {figures.acute_heard}/{figures.acute} < {floor['acute']:.2%}")
     if figures.false_alarm_rate > floor["false_alarms"]:
         below.append(f"false alarms {figures.false_alarm_rate:.2%} > {floor['false_alarms']:.2%}")
     assert not below, f"{name}: " + "; ".join(below)

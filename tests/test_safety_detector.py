@@ -376,6 +376,21 @@ def test_every_lookalike_stays_harmless(lookalike: object) -> None:
         assert assess(example) == NONE, (lookalike.id, example, assess(example).why)
 
 
+@pytest.mark.parametrize(
+    "escalation", [e for e in VOCABULARY.escalations if e.examples], ids=lambda e: e.id
+)
+def test_every_escalation_makes_its_own_examples_acute(escalation: object) -> None:
+    """An escalation's examples are answered as acute, and the escalation itself is among the
+    entries that said so (not only a neighbour)."""
+    from bot.safety.vocabulary import Escalation
+
+    assert isinstance(escalation, Escalation)
+    for example in escalation.examples:
+        found = assess(example)
+        assert found.tier == "acute", (escalation.id, example, found.why)
+        assert escalation.id in found.why, (escalation.id, example, found.why)
+
+
 def test_every_entry_says_why_it_is_there() -> None:
     entries = [*VOCABULARY.rules, *VOCABULARY.lookalikes, *VOCABULARY.escalations]
     assert entries

@@ -193,6 +193,27 @@ def test_the_model_alone_is_heard_where_no_rule_is(net: Detector) -> None:
     assert (plan.tier, plan.category) == ("acute", "suicide_plan")
 
 
+def test_the_model_alone_is_made_acute_only_by_words_that_say_danger_now() -> None:
+    """Where only the model heard a child in danger, a weapon or a threat on its way, the
+    escalations marked `alone` make it acute ("Bel nu 112"); the common words that make a
+    rule's violence acute ("nu", "vanavond") never do on a model's reading alone."""
+    model = _made_up({"kleine": "children", "slof": "threat"})
+    net = Detector(load(), model)
+    child = net.assess("hij heeft de kleine nu vast in de gang en ik sta buiten, help me")
+    assert (child.tier, child.category) == ("acute", "children")
+    assert any(why.endswith(".acute.child-now") for why in child.why)
+    weapon = net.assess("hij zit aan tafel met de slof en een jachtmes naast zich en kijkt")
+    assert (weapon.tier, weapon.category) == ("acute", "violence")
+    on_the_way = net.assess("hij belde net over die slof van mij, hij is onderweg naar hier")
+    assert (on_the_way.tier, on_the_way.category) == ("acute", "violence")
+    # "nu" and "vanavond" say danger now beside a rule's violence, not beside the model's alone.
+    calm = net.assess("hij praat nu en vanavond nog steeds over die slof van zijn moeder")
+    assert (calm.tier, calm.category, calm.why) == ("concern", "threat", ("learned.threat",))
+    # Without the model's reading, the same words are nothing at all.
+    rules = Detector(load(), rules_only=True)
+    assert not rules.assess("hij zit aan tafel met de slof en een koffiekop naast zich").danger
+
+
 def test_the_model_alone_needs_enough_words(net: Detector) -> None:
     # A short message is the rules' to read: one word does not make a model's case.
     assert not net.assess("ze bewaart het in de kluis").danger

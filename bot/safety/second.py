@@ -174,13 +174,17 @@ class SecondOpinion:
         why = [f"learned.{category}"]
         if category == "suicide_plan":
             return Assessment("acute", category, tuple(why))
-        # The model alone is escalated only from thoughts of suicide to a plan (a means, a
-        # place, a time): the words that make violence acute ("vanavond", "nu") are too common
-        # to stand on a model's reading.
+        # The model alone is escalated from thoughts of suicide to a plan (a means, a place, a
+        # time), and by the escalations marked `alone`, whose words say danger now by
+        # themselves; the other words that make violence acute ("vanavond", "nu") are too
+        # common to stand on a model's reading.
         for escalation, pieces in self._escalations:
-            plan = escalation.to == "suicide_plan" and category in escalation.found
-            if plan and any(found.spans(piece) for piece in pieces):
-                return Assessment("acute", "suicide_plan", (*why, escalation.id))
+            if category not in escalation.found:
+                continue
+            if escalation.to != "suicide_plan" and not escalation.alone:
+                continue
+            if any(found.spans(piece) for piece in pieces):
+                return Assessment("acute", escalation.to, (*why, escalation.id))
         return Assessment("concern", category, tuple(why))
 
     def _insists(self, hits: list[Hit], whole: Found) -> bool:

@@ -15,7 +15,8 @@ any of these sections, every entry with a `why`:
 - ``lookalikes``: everyday phrases that borrow a danger word ("hij sloeg de deur dicht"); their
   words are set aside before any rule is read;
 - ``escalations``: what turns a signal acute (a suicide signal and a means, a place or a time),
-  anywhere in the message or, with ``within``, that many words from the signal.
+  anywhere in the message or, with ``within``, that many words from the signal; ``alone: true``
+  makes the learned model's reading acute with those pieces too, where no rule spoke.
 
 Files from every language are merged: concepts of one name add up, so a rule written once hears
 both languages. `load` raises `VocabularyError` naming the file and entry of every problem.
@@ -175,6 +176,11 @@ class Escalation(_Entry):
     #: If set, the piece must stand within this many words of the signal (across sentences);
     #: otherwise anywhere in the message.
     within: int | None = Field(default=None, ge=1, le=60)
+    #: Whether the learned model's reading alone, of one of the `found` categories, is made
+    #: acute by these pieces too (anywhere in the message): for pieces that say danger now by
+    #: themselves ("a knife", "locked in the bathroom"), never for common words ("now").
+    #: A suicide signal's means, place or time always makes the model's reading a plan.
+    alone: bool = False
     examples: list[str] = []
 
 
