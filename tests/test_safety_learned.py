@@ -195,13 +195,16 @@ def test_the_model_alone_is_heard_where_no_rule_is(net: Detector) -> None:
 
 def test_the_model_alone_is_made_acute_only_by_words_that_say_danger_now() -> None:
     """Where only the model heard a child in danger, a weapon or a threat on its way, the
-    escalations marked `alone` make it acute ("Bel nu 112"); the common words that make a
-    rule's violence acute ("nu", "vanavond") never do on a model's reading alone."""
+    escalations heard by the model make it acute ("Bel nu 112"); the common words that make a
+    rule's violence acute ("nu", "vanavond", "help") never do on a model's reading alone."""
     model = _made_up({"kleine": "children", "slof": "threat"})
     net = Detector(load(), model)
-    child = net.assess("hij heeft de kleine nu vast in de gang en ik sta buiten, help me")
+    child = net.assess("hij is met de kleine in de gang, de deur zit op slot en ik sta buiten")
     assert (child.tier, child.category) == ("acute", "children")
-    assert any(why.endswith(".acute.child-now") for why in child.why)
+    assert "nl.acute.child-now-heard" in child.why
+    # "nu" and "help" make a rule's child in danger acute, not the model's reading alone.
+    unsure = net.assess("hij heeft de kleine nu vast in de gang en ik sta buiten, help me")
+    assert (unsure.tier, unsure.category) == ("concern", "children")
     weapon = net.assess("hij zit aan tafel met de slof en een jachtmes naast zich en kijkt")
     assert (weapon.tier, weapon.category) == ("acute", "violence")
     on_the_way = net.assess("hij belde net over die slof van mij, hij is onderweg naar hier")
@@ -209,8 +212,14 @@ def test_the_model_alone_is_made_acute_only_by_words_that_say_danger_now() -> No
     # "nu" and "vanavond" say danger now beside a rule's violence, not beside the model's alone.
     calm = net.assess("hij praat nu en vanavond nog steeds over die slof van zijn moeder")
     assert (calm.tier, calm.category, calm.why) == ("concern", "threat", ("learned.threat",))
-    # Without the model's reading, the same words are nothing at all.
+    # Without the model's reading, the same words are nothing at all; and an escalation heard
+    # by the model alone never makes a rule's concern acute ("door elkaar", last week).
     rules = Detector(load(), rules_only=True)
+    shaken = rules.assess(
+        "Ik ben bang om de kinderen bij hem te laten, vorige week heeft hij ons kleinste door "
+        "elkaar geschud."
+    )
+    assert (shaken.tier, shaken.category) == ("concern", "children")
     assert not rules.assess("hij zit aan tafel met de slof en een koffiekop naast zich").danger
 
 

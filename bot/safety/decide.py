@@ -188,6 +188,8 @@ class Detector:
         acute = {hit.rule.category for hit in hits if hit.rule.tier == "acute"}
         why = [hit.rule.id for hit in hits]
         for escalation, pieces in self._escalations:
+            if "rules" not in escalation.heard_by:
+                continue  # only the learned model's reading is escalated by it
             signals = [hit.span for hit in hits if hit.rule.category in escalation.found]
             if signals and any(
                 near(span, signals, escalation.within)

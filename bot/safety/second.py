@@ -175,13 +175,13 @@ class SecondOpinion:
         if category == "suicide_plan":
             return Assessment("acute", category, tuple(why))
         # The model alone is escalated from thoughts of suicide to a plan (a means, a place, a
-        # time), and by the escalations marked `alone`, whose words say danger now by
+        # time), and by the escalations heard by the model, whose words say danger now by
         # themselves; the other words that make violence acute ("vanavond", "nu") are too
         # common to stand on a model's reading.
         for escalation, pieces in self._escalations:
             if category not in escalation.found:
                 continue
-            if escalation.to != "suicide_plan" and not escalation.alone:
+            if escalation.to != "suicide_plan" and "model" not in escalation.heard_by:
                 continue
             if any(found.spans(piece) for piece in pieces):
                 return Assessment("acute", escalation.to, (*why, escalation.id))

@@ -15,8 +15,9 @@ any of these sections, every entry with a `why`:
 - ``lookalikes``: everyday phrases that borrow a danger word ("hij sloeg de deur dicht"); their
   words are set aside before any rule is read;
 - ``escalations``: what turns a signal acute (a suicide signal and a means, a place or a time),
-  anywhere in the message or, with ``within``, that many words from the signal; ``alone: true``
-  makes the learned model's reading acute with those pieces too, where no rule spoke.
+  anywhere in the message or, with ``within``, that many words from the signal; ``heard_by``
+  says whose signal it escalates: the rules' (the default) and/or the learned model's reading
+  where no rule spoke (``[rules, model]``, ``[model]``).
 
 Files from every language are merged: concepts of one name add up, so a rule written once hears
 both languages. `load` raises `VocabularyError` naming the file and entry of every problem.
@@ -176,11 +177,12 @@ class Escalation(_Entry):
     #: If set, the piece must stand within this many words of the signal (across sentences);
     #: otherwise anywhere in the message.
     within: int | None = Field(default=None, ge=1, le=60)
-    #: Whether the learned model's reading alone, of one of the `found` categories, is made
-    #: acute by these pieces too (anywhere in the message): for pieces that say danger now by
-    #: themselves ("a knife", "locked in the bathroom"), never for common words ("now").
-    #: A suicide signal's means, place or time always makes the model's reading a plan.
-    alone: bool = False
+    #: Whose signal it escalates: the rules' (`rules`), and/or the learned model's reading
+    #: where no rule spoke (`model`: anywhere in the message, whatever `within` says), for
+    #: pieces that say danger now by themselves ("a knife", "locked in the bathroom"), never
+    #: for common words ("nu", "tonight"). A suicide signal's means, place or time always
+    #: makes the model's reading a plan.
+    heard_by: list[Literal["rules", "model"]] = Field(default=["rules"], min_length=1)
     examples: list[str] = []
 
 
