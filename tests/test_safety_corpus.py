@@ -17,7 +17,7 @@ from tests.safety.report import PARTS, STYLES, lines, measure
 #: grows harder too (pairs of lines that share their words, one in danger and one not).
 FLOOR = {
     "dev": {"recall": 0.99, "plans": 0.99, "acute": 0.97, "false_alarms": 0.07},
-    "heldout": {"recall": 0.955, "plans": 0.97, "acute": 0.935, "false_alarms": 0.11},
+    "heldout": {"recall": 0.955, "plans": 0.97, "acute": 0.93, "false_alarms": 0.11},
 }
 
 
