@@ -305,6 +305,26 @@ def test_any_text_is_read_without_error(text: str) -> None:
     assert (found.category is None) == (found.tier == "none")
 
 
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("Als het misgaat sla ik mezelf met mijn vuist tegen mijn hoofd.", "selfharm"),
+        ("When we fight I punch myself in the thigh until it bruises.", "selfharm"),
+        ("Hij knijpt zo hard in mijn arm dat het blauw wordt, daarna doet hij lief.", "violence"),
+        ("Ik viel met mijn hoofd tegen de deur toen hij me duwde. Hij had gedronken.", "violence"),
+    ],
+)
+def test_blows_the_writer_gives_themselves_are_self_harm_and_anyone_elses_are_violence(
+    message: str, category: str
+) -> None:
+    """The category names the service: 113 for the writer hurting themselves, Veilig Thuis for
+    someone else's blows. A violence rule hears "sla ... me" in "sla ik mezelf" too; where it
+    read the words a self-harm rule read, and nobody else acts in or beside that sentence, the
+    blows are the writer's own."""
+    found = assess(message)
+    assert (found.tier, found.category) == ("concern", category), found.why
+
+
 def test_a_4096_character_message_is_read_in_milliseconds() -> None:
     """A loose guard only; `make bench` measures the p99 (safety_scan_ms_p99)."""
     words = _reflection(40000).split()

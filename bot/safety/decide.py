@@ -74,6 +74,11 @@ class Detector:
             (e, [self._terms.piece(p) for p in e.with_]) for e in vocabulary.escalations
         ]
         self._context = Context(self._terms, vocabulary)
+        # The partner and "hij", "she": someone else who may have struck the blow.
+        concepts = vocabulary.concepts
+        self._others = tuple(
+            self._terms.term(f"@{name}") for name in ("he", "partner") if name in concepts
+        )
         self._escalated_to = {e.id: e.to for e in vocabulary.escalations}
         self._second = SecondOpinion(self._terms, vocabulary, self._escalations)
         known = self._terms.words() | set(vocabulary.spelling.values())
@@ -185,6 +190,14 @@ class Detector:
 
     def _decided(self, hits: list[Hit], found: Found) -> Assessment:
         categories = {hit.rule.category for hit in hits}
+        if (
+            "selfharm" in categories
+            and "violence" in categories
+            and _own_blows(hits, found, self._others)
+        ):
+            # "na elke ruzie sla ik mezelf tegen mijn hoofd": the blow a violence rule heard is
+            # the one a self-harm rule read, the writer's own; 113 helps there, not Veilig Thuis.
+            categories.discard("violence")
         acute = {hit.rule.category for hit in hits if hit.rule.tier == "acute"}
         why = [hit.rule.id for hit in hits]
         for escalation, pieces in self._escalations:
@@ -201,6 +214,39 @@ class Detector:
         named = acute or categories
         category = next(c for c in CATEGORIES if c in named)
         return Assessment("acute" if acute else "concern", category, tuple(dict.fromkeys(why)))
+
+
+#: The writer as the one who acts on themselves ("ik sla mezelf", "I punch myself").
+_MYSELF = frozenset({"ik", "i", "mezelf", "mijzelf", "myself", "zelf", "eigen"})
+
+
+def _own_blows(hits: list[Hit], found: Found, others: tuple[int, ...]) -> bool:
+    """Whether every violence rule that matched read the words a self-harm rule read, in a
+    sentence where the writer acts on themselves and nobody else does (`others`: the terms of
+    the partner and of "hij", "she"): "sla ik mezelf tegen mijn hoofd", not "hij knijpt in mijn
+    arm tot het blauw is" nor "my ex punched me when I was pregnant". The blows are the
+    writer's own."""
+    tokens = found.tokens
+    elsewhere = 0
+    for term in others:
+        elsewhere |= found.bits.get(term, 0)
+    own = [set(hit.span.used) for hit in hits if hit.rule.category == "selfharm"]
+    for hit in hits:
+        if hit.rule.category != "violence":
+            continue
+        used = set(hit.span.used)
+        shared = [words | used for words in own if not words.isdisjoint(used)]
+        if not shared:
+            return False
+        sentences = {tokens[u].sentence for words in shared for u in words}
+        near = {n for sentence in sentences for n in (sentence - 1, sentence, sentence + 1)}
+        if any(elsewhere >> n & 1 for n in near if n >= 0):
+            return False
+        if not any(tokens[u].text in _MYSELF for words in shared for u in words) and not any(
+            t.text in _MYSELF for t in tokens if t.sentence in sentences
+        ):
+            return False
+    return True
 
 
 class _Shipped:
