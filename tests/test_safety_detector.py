@@ -325,6 +325,30 @@ def test_blows_the_writer_gives_themselves_are_self_harm_and_anyone_elses_are_vi
     assert (found.tier, found.category) == ("concern", category), found.why
 
 
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        (
+            "Ik mag van hem mijn vriendinnen niet meer zien, hij beslist met wie ik praat.",
+            "control",
+        ),
+        ("Hij zegt dat ik de kinderen nooit meer zie als ik wegga.", "children"),
+        (
+            "Hij controleert alles en soms denk ik: mocht ik gewoon niet meer wakker worden.",
+            "suicide",
+        ),
+    ],
+)
+def test_a_goodbye_rule_yields_to_what_someone_else_does_with_the_same_words(
+    message: str, category: str
+) -> None:
+    """ "Niet meer zien" is a goodbye, unless a rule of control or a threat read those words
+    with him acting: then its service is named, not 113. A wish not to wake up beside control
+    stays the writer's own."""
+    found = assess(message)
+    assert (found.tier, found.category) == ("concern", category), found.why
+
+
 def test_a_4096_character_message_is_read_in_milliseconds() -> None:
     """A loose guard only; `make bench` measures the p99 (safety_scan_ms_p99)."""
     words = _reflection(40000).split()

@@ -198,6 +198,10 @@ class Detector:
             # "na elke ruzie sla ik mezelf tegen mijn hoofd": the blow a violence rule heard is
             # the one a self-harm rule read, the writer's own; 113 helps there, not Veilig Thuis.
             categories.discard("violence")
+        for category in [c for c in categories if _yielded(c, hits, found, self._others)]:
+            # "ik mag mijn vriendinnen niet meer zien van hem": the words a goodbye rule heard
+            # are what a control rule read, with someone else acting: its service, not 113.
+            categories.discard(category)
         acute = {hit.rule.category for hit in hits if hit.rule.tier == "acute"}
         why = [hit.rule.id for hit in hits]
         for escalation, pieces in self._escalations:
@@ -214,6 +218,29 @@ class Detector:
         named = acute or categories
         category = next(c for c in CATEGORIES if c in named)
         return Assessment("acute" if acute else "concern", category, tuple(dict.fromkeys(why)))
+
+
+def _yielded(category: str, hits: list[Hit], found: Found, others: tuple[int, ...]) -> bool:
+    """Whether every rule of `category` that matched yields (`Rule.yields_to`) to another rule
+    that read some of its words, in a sentence where someone else (`others`: the partner, "hij",
+    "she") appears."""
+    mine = [hit for hit in hits if hit.rule.category == category]
+    if not all(hit.rule.yields_to for hit in mine):
+        return False
+    elsewhere = 0
+    for term in others:
+        elsewhere |= found.bits.get(term, 0)
+    tokens = found.tokens
+    for hit in mine:
+        if not elsewhere >> tokens[hit.span.start].sentence & 1:
+            return False
+        if not any(
+            other.rule.category in hit.rule.yields_to
+            and not set(other.span.used).isdisjoint(hit.span.used)
+            for other in hits
+        ):
+            return False
+    return True
 
 
 #: The writer as the one who acts on themselves ("ik sla mezelf", "I punch myself").

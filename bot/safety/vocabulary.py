@@ -155,6 +155,10 @@ class Rule(_Entry):
     #: Whether laughter in the message ("haha", a laughing emoji) cancels the rule: words often
     #: said as a joke ("ze vermoordt me als ik het vergeet 😅").
     hyperbole: bool = False
+    #: Categories whose reading of the same words this rule's yields to, where someone else
+    #: (the partner, "hij", "she") appears in its sentence: "ik mag mijn zus niet meer zien van
+    #: hem" is control, not a goodbye ("niet meer zien"). It names the category, never the tier.
+    yields_to: list[Category] = []
     #: Messages that must set the rule off, tested with the vocabulary.
     examples: list[str] = []
 
