@@ -326,27 +326,25 @@ def test_blows_the_writer_gives_themselves_are_self_harm_and_anyone_elses_are_vi
 
 
 @pytest.mark.parametrize(
-    ("message", "category"),
+    ("message", "tier", "category"),
     [
-        (
-            "Ik mag van hem mijn vriendinnen niet meer zien, hij beslist met wie ik praat.",
-            "control",
-        ),
-        ("Hij zegt dat ik de kinderen nooit meer zie als ik wegga.", "children"),
-        (
-            "Hij controleert alles en soms denk ik: mocht ik gewoon niet meer wakker worden.",
-            "suicide",
-        ),
+        ("Ik mag van hem mijn vriendinnen niet meer zien, hij beslist dat.", "concern", "control"),
+        ("Ik mag vanaf vanavond mijn zus niet meer zien, hij beslist dat.", "concern", "control"),
+        ("Hij zegt dat hij vanavond met de kinderen vertrekt en dat ik ze nooit meer zie.",
+         "acute", "children"),
+        ("Hij controleert alles en soms denk ik: mocht ik gewoon niet meer wakker worden.",
+         "concern", "suicide"),
+        ("vanavond maak ik er een eind aan, jullie zien mij nooit meer", "acute", "suicide_plan"),
     ],
-)
+)  # fmt: skip
 def test_a_goodbye_rule_yields_to_what_someone_else_does_with_the_same_words(
-    message: str, category: str
+    message: str, tier: str, category: str
 ) -> None:
     """ "Niet meer zien" is a goodbye, unless a rule of control or a threat read those words
-    with him acting: then its service is named, not 113. A wish not to wake up beside control
-    stays the writer's own."""
+    with him acting: then its service is named, not 113, and "vanavond" beside it makes no
+    plan. A wish not to wake up beside control, and a goodbye of one's own, stay the writer's."""
     found = assess(message)
-    assert (found.tier, found.category) == ("concern", category), found.why
+    assert (found.tier, found.category) == (tier, category), found.why
 
 
 def test_a_4096_character_message_is_read_in_milliseconds() -> None:

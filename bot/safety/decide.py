@@ -198,16 +198,22 @@ class Detector:
             # "na elke ruzie sla ik mezelf tegen mijn hoofd": the blow a violence rule heard is
             # the one a self-harm rule read, the writer's own; 113 helps there, not Veilig Thuis.
             categories.discard("violence")
-        for category in [c for c in categories if _yielded(c, hits, found, self._others)]:
+        yielded = [c for c in categories if _yielded(c, hits, found, self._others)]
+        for category in yielded:
             # "ik mag mijn vriendinnen niet meer zien van hem": the words a goodbye rule heard
-            # are what a control rule read, with someone else acting: its service, not 113.
+            # are what a control rule read, with someone else acting: its service, not 113;
+            # nor does it make a plan of "vanavond" beside it.
             categories.discard(category)
         acute = {hit.rule.category for hit in hits if hit.rule.tier == "acute"}
         why = [hit.rule.id for hit in hits]
         for escalation, pieces in self._escalations:
             if "rules" not in escalation.heard_by:
                 continue  # only the learned model's reading is escalated by it
-            signals = [hit.span for hit in hits if hit.rule.category in escalation.found]
+            signals = [
+                hit.span
+                for hit in hits
+                if hit.rule.category in escalation.found and hit.rule.category not in yielded
+            ]
             if signals and any(
                 near(span, signals, escalation.within)
                 for piece in pieces
