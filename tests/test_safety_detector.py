@@ -473,6 +473,11 @@ def _write(folder: Path, text: str) -> list[Path]:
             "language: nl\nspelling:\n  - why: a word read as itself\n    words: {ik: ik}\n",
             "extra.yaml: spelling.0.words",
         ),
+        (
+            "language: nl\nrules:\n  - id: x.4\n    category: fear\n    when: [bang]\n"
+            "    yields_to: [fear]\n    why: yields to its own category\n",
+            "cannot yield to its own",
+        ),
         ("language: nl\nrules: [\n", "extra.yaml: while parsing"),
     ],
 )

@@ -199,6 +199,8 @@ class Detector:
             # the one a self-harm rule read, the writer's own; 113 helps there, not Veilig Thuis.
             categories.discard("violence")
         yielded = [c for c in categories if _yielded(c, hits, found, self._others)]
+        if len(yielded) == len(categories):
+            yielded = []  # rules that yield to each other: none is named away
         for category in yielded:
             # "ik mag mijn vriendinnen niet meer zien van hem": the words a goodbye rule heard
             # are what a control rule read, with someone else acting: its service, not 113;

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.core.errors import DruppelError
 
@@ -161,6 +161,12 @@ class Rule(_Entry):
     yields_to: list[Category] = []
     #: Messages that must set the rule off, tested with the vocabulary.
     examples: list[str] = []
+
+    @model_validator(mode="after")
+    def _yields_to_others(self) -> Rule:
+        if self.category in self.yields_to:
+            raise ValueError(f"yields_to: a rule of {self.category} cannot yield to its own")
+        return self
 
 
 class Lookalike(_Entry):
