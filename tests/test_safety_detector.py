@@ -335,6 +335,9 @@ def test_blows_the_writer_gives_themselves_are_self_harm_and_anyone_elses_are_vi
         ("Hij controleert alles en soms denk ik: mocht ik gewoon niet meer wakker worden.",
          "concern", "suicide"),
         ("vanavond maak ik er een eind aan, jullie zien mij nooit meer", "acute", "suicide_plan"),
+        ("Hij staat met een mes in de keuken en zegt dat hij me wat aandoet als ik ga.",
+         "acute", "violence"),
+        ("ik ga mezelf iets aandoen vanavond", "acute", "suicide_plan"),
     ],
 )  # fmt: skip
 def test_a_goodbye_rule_yields_to_what_someone_else_does_with_the_same_words(
