@@ -156,8 +156,9 @@ class Rule(_Entry):
     #: said as a joke ("ze vermoordt me als ik het vergeet 😅").
     hyperbole: bool = False
     #: Categories whose reading of the same words this rule's yields to, where someone else
-    #: (the partner, "hij", "she") appears in its sentence: "ik mag mijn zus niet meer zien van
-    #: hem" is control, not a goodbye ("niet meer zien"). It names the category, never the tier.
+    #: (the partner, "hij", "she") appears in its sentence: "ik mag mijn zus niet meer zien, hij
+    #: beslist dat" is control, not a goodbye ("niet meer zien"). A rule that yielded is not
+    #: named, and makes nothing acute by an escalation either; an acute rule is acute whatever.
     yields_to: list[Category] = []
     #: Messages that must set the rule off, tested with the vocabulary.
     examples: list[str] = []
