@@ -235,9 +235,7 @@ def _yielded(category: str, hits: list[Hit], found: Found, others: tuple[int, ..
     mine = [hit for hit in hits if hit.rule.category == category]
     if not all(hit.rule.yields_to for hit in mine):
         return False
-    elsewhere = 0
-    for term in others:
-        elsewhere |= found.bits.get(term, 0)
+    elsewhere = _sentences_of(found, others)
     tokens = found.tokens
     for hit in mine:
         if not elsewhere >> tokens[hit.span.start].sentence & 1:
@@ -262,9 +260,7 @@ def _own_blows(hits: list[Hit], found: Found, others: tuple[int, ...]) -> bool:
     arm tot het blauw is" nor "my ex punched me when I was pregnant". The blows are the
     writer's own."""
     tokens = found.tokens
-    elsewhere = 0
-    for term in others:
-        elsewhere |= found.bits.get(term, 0)
+    elsewhere = _sentences_of(found, others)
     own = [set(hit.span.used) for hit in hits if hit.rule.category == "selfharm"]
     for hit in hits:
         if hit.rule.category != "violence":
@@ -277,11 +273,17 @@ def _own_blows(hits: list[Hit], found: Found, others: tuple[int, ...]) -> bool:
         near = {n for sentence in sentences for n in (sentence - 1, sentence, sentence + 1)}
         if any(elsewhere >> n & 1 for n in near if n >= 0):
             return False
-        if not any(tokens[u].text in _MYSELF for words in shared for u in words) and not any(
-            t.text in _MYSELF for t in tokens if t.sentence in sentences
-        ):
+        if not any(t.text in _MYSELF for t in tokens if t.sentence in sentences):
             return False
     return True
+
+
+def _sentences_of(found: Found, terms: tuple[int, ...]) -> int:
+    """The sentences (a bit each) that hold any of `terms`."""
+    bits = 0
+    for term in terms:
+        bits |= found.bits.get(term, 0)
+    return bits
 
 
 class _Shipped:
