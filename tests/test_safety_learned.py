@@ -525,3 +525,13 @@ def test_a_kept_model_this_release_cannot_read_is_read_anew_from_its_file(
     kept = _kept_then_changed(tmp_path, lambda data: data.pop("letters"))
     assert load_model().veto == shipped
     assert "letters" in marshal.loads(kept.read_bytes())
+
+
+def test_a_concern_is_made_a_plan_only_where_the_model_reads_danger() -> None:
+    # "zolder" is closest to a plan for this model, but it reads the words as danger at only
+    # sigmoid(2 - 3) = 0.27: a nearest category alone does not tell someone to call 113.
+    faint = Detector(load(), _made_up({"zolder": "suicide_plan"}, weight=2.0))
+    said = "Mijn vriend controleert mijn telefoon elke avond en zegt dat ik niemand mag zien"
+    found = faint.assess(f"{said}, de zolder is al klaar.")
+    assert (found.tier, found.category) == ("concern", "control")
+    assert "learned.plan" not in found.why

@@ -211,8 +211,16 @@ class SecondOpinion:
     def _reads_a_plan(self, tokens: list[Token], learned: Reading) -> bool:
         """Whether a concern reads to the model as a suicide plan, whatever the rules named it
         ("niemand die het ziet, alles ligt klaar"): no false alarm more, a firmer reply (out of
-        fold on the tuned part: 8 more of 990 plans acute, 40 false alarms acute)."""
-        return len(tokens) >= _MODEL_WORDS and learned.category(tokens) == "suicide_plan"
+        fold on the tuned part: 8 more of 990 plans acute, 40 false alarms acute). Only where
+        the model reads danger at all (`_PLAN_READING`): the category it finds closest is named
+        even for words it reads as plainly ordinary, and "Week four and I've stopped rolling my
+        eyes at these prompts" was told to call 113 (42 of the tuned part's false alarms made
+        acute so, no plan among them)."""
+        return (
+            len(tokens) >= _MODEL_WORDS
+            and learned.category(tokens) == "suicide_plan"
+            and learned.danger(tokens) >= _PLAN_READING
+        )
 
 
 def _veto(hits: list[Hit], learned: Reading) -> float:
