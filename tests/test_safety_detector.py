@@ -575,3 +575,21 @@ def test_a_plan_beside_an_everyday_phrase_is_still_a_plan(message: str) -> None:
     """Pills "as prescribed" or a letter "in case anything ever happens" are ordinary; pills
     saved up and a letter for when one is dead are not."""
     assert assess(message).tier == "acute", assess(message).why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "mn vriend jaagt maar gisteren richtte hij zijn geweer op mij",
+        "He's standing in the hallway with a kitchen knife saying he'll use it if I leave tonight",
+        "Hij staat nu beneden met het broodmes en roept dat ik moet komen",
+        "hij haalde het geweer uit de kluis en zei dat ik vannacht niet wegga",
+        "ik heb me opgesloten in de badkamer tot hij weg is, hij heeft een mes",
+    ],
+)
+def test_a_weapon_beside_the_words_of_a_hobby_or_a_kitchen_is_still_danger_now(
+    message: str,
+) -> None:
+    """A shooting club, a licensed gun, a chef's knife are ordinary; a hunter aiming at the
+    writer, a kitchen knife in his hand and a gun out of its safe are not."""
+    assert assess(message).tier == "acute", assess(message).why
