@@ -593,3 +593,24 @@ def test_a_weapon_beside_the_words_of_a_hobby_or_a_kitchen_is_still_danger_now(
     """A shooting club, a licensed gun, a chef's knife are ordinary; a hunter aiming at the
     writer, a kitchen knife in his hand and a gun out of its safe are not."""
     assert assess(message).tier == "acute", assess(message).why
+
+
+@pytest.mark.parametrize(
+    ("message", "tier"),
+    [
+        ("Ik voel me suicidaal vandaag", "concern"),
+        ("ik heb vandaag weer gedacht aan zelfmoord", "concern"),
+        ("Eerlijk antwoord op de vraag: ik voelde vandaag vooral dat ik niet meer wil leven.",
+         "concern"),
+        ("ik maak er vandaag een eind aan", "acute"),
+        ("I'm going to kill myself today", "acute"),
+        ("ik wil dood, morgen doe ik het", "acute"),
+    ],
+)  # fmt: skip
+def test_today_tells_when_a_thought_came_and_a_time_ahead_makes_a_plan(
+    message: str, tier: str
+) -> None:
+    """Beside a thought, "vandaag" says when it came: the concern reply, with 113 and the
+    question whether they are safe now. Beside doing it, or a time ahead, it is a plan."""
+    found = assess(message)
+    assert (found.tier, found.category in ("suicide", "suicide_plan")) == (tier, True), found.why
