@@ -190,15 +190,17 @@ class Detector:
 
     def _decided(self, hits: list[Hit], found: Found) -> Assessment:
         categories = {hit.rule.category for hit in hits}
+        # The sentences where someone else (the partner, "hij", "she") appears.
+        elsewhere = _sentences_of(found, self._others)
         if (
             "selfharm" in categories
             and "violence" in categories
-            and _own_blows(hits, found, self._others)
+            and _own_blows(hits, found, elsewhere)
         ):
             # "na elke ruzie sla ik mezelf tegen mijn hoofd": the blow a violence rule heard is
             # the one a self-harm rule read, the writer's own; 113 helps there, not Veilig Thuis.
             categories.discard("violence")
-        yielded = [c for c in categories if _yielded(c, hits, found, self._others)]
+        yielded = [c for c in categories if _yielded(c, hits, found, elsewhere)]
         if len(yielded) == len(categories):
             yielded = []  # rules that yield to each other: none is named away
         for category in yielded:
@@ -228,14 +230,13 @@ class Detector:
         return Assessment("acute" if acute else "concern", category, tuple(dict.fromkeys(why)))
 
 
-def _yielded(category: str, hits: list[Hit], found: Found, others: tuple[int, ...]) -> bool:
+def _yielded(category: str, hits: list[Hit], found: Found, elsewhere: int) -> bool:
     """Whether every rule of `category` that matched yields (`Rule.yields_to`) to another rule
-    that read some of its words, in a sentence where someone else (`others`: the partner, "hij",
-    "she") appears."""
+    that read some of its words, in a sentence where someone else appears (`elsewhere`: those
+    sentences, a bit each)."""
     mine = [hit for hit in hits if hit.rule.category == category]
     if not all(hit.rule.yields_to for hit in mine):
         return False
-    elsewhere = _sentences_of(found, others)
     tokens = found.tokens
     for hit in mine:
         if not elsewhere >> tokens[hit.span.start].sentence & 1:
@@ -253,14 +254,13 @@ def _yielded(category: str, hits: list[Hit], found: Found, others: tuple[int, ..
 _MYSELF = frozenset({"ik", "i", "mezelf", "mijzelf", "myself", "zelf", "eigen"})
 
 
-def _own_blows(hits: list[Hit], found: Found, others: tuple[int, ...]) -> bool:
+def _own_blows(hits: list[Hit], found: Found, elsewhere: int) -> bool:
     """Whether every violence rule that matched read the words a self-harm rule read, in a
-    sentence where the writer acts on themselves and nobody else does (`others`: the terms of
-    the partner and of "hij", "she"): "sla ik mezelf tegen mijn hoofd", not "hij knijpt in mijn
-    arm tot het blauw is" nor "my ex punched me when I was pregnant". The blows are the
-    writer's own."""
+    sentence where the writer acts on themselves and nobody else does (`elsewhere`: the
+    sentences where the partner, "hij" or "she" appears): "sla ik mezelf tegen mijn hoofd", not
+    "hij knijpt in mijn arm tot het blauw is" nor "my ex punched me when I was pregnant". The
+    blows are the writer's own."""
     tokens = found.tokens
-    elsewhere = _sentences_of(found, others)
     own = [set(hit.span.used) for hit in hits if hit.rule.category == "selfharm"]
     for hit in hits:
         if hit.rule.category != "violence":
