@@ -614,3 +614,21 @@ def test_today_tells_when_a_thought_came_and_a_time_ahead_makes_a_plan(
     question whether they are safe now. Beside doing it, or a time ahead, it is a plan."""
     found = assess(message)
     assert (found.tier, found.category in ("suicide", "suicide_plan")) == (tier, True), found.why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Die eindeloze discussies over de afwas, ik erger me er blauw aan.",
+        "The goodbye at the station was hard, my husband held me for a long time.",
+        "During the worst months of my burn-out I took medication, now I'm doing fine and we're "
+        "closer.",
+        "We hebben alle dozen naar de zolder gedragen, morgen komt de nieuwe kast.",
+        "Met twee kleintjes is er gewoon geen wij meer, we vallen om half tien in slaap.",
+    ],
+)
+def test_everyday_words_a_rule_once_read_as_harm_stay_harmless(message: str) -> None:
+    """Alone, "blauw" is no wound, "he held me" no one held down, "the worst months" no bath
+    ("worst" is "bad" to the English lemmatiser), "alle dozen" no box of pills, "geen wij meer"
+    not "ik ben er niet meer": each was a concern or told to call 113."""
+    assert not assess(message).danger, assess(message).why
