@@ -162,9 +162,13 @@ class LeaseRunner(Generic[C]):
             await self.leases.hand_back(claim)
 
     async def settle(self) -> None:
-        """Wait until all work in hand has finished."""
-        while self._running:
-            await asyncio.gather(*list(self._running.values()), return_exceptions=True)
+        """Wait until all work in hand has finished: the handlers, the refills their ends
+        started (each may claim and start more) and the claims being handed back. A refill
+        left in flight would touch Redis after the caller thinks all is quiet (and closes it)."""
+        while self._running or self._refills or self._handing:
+            await asyncio.gather(
+                *self._running.values(), *self._refills, *self._handing, return_exceptions=True
+            )
 
     async def pause(self, seconds: float) -> None:
         """Wait `seconds`, or less when the runner is stopped meanwhile."""
@@ -256,4 +260,8 @@ class LeaseRunner(Generic[C]):
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             await asyncio.wait([self._heartbeat], timeout=2)
+        # Claims that came for work already ending are being handed back, and a refill may
+        # still be looking: both talk to Redis, which the caller closes next.
+        if self._handing or self._refills:
+            await asyncio.wait([*self._handing, *self._refills], timeout=grace + 2)
         return finished

@@ -144,10 +144,15 @@ async def connect_redis(url: str, cluster: bool | None = None) -> aioredis.Redis
     if not cluster:
         return client
     await client.aclose()
+    nodes = RedisCluster.from_url(url, **options)
     try:
-        nodes = RedisCluster.from_url(url, **options)
         await nodes.initialize()
-    except (RedisError, OSError) as exc:
+    except BaseException as exc:
+        # Half made (a node that did not answer, or a caller that gave up): its connections
+        # are closed here, as nobody else holds it.
+        await nodes.aclose()
+        if not isinstance(exc, (RedisError, OSError)):
+            raise
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise RedisUnavailable(
             f"cannot reach the Redis Cluster at {redacted(url)}: {reason}"

@@ -140,7 +140,9 @@ class Counters:
         self.coalesced: frozenset[CounterName] = frozenset()
         self.coalesce = COALESCE
         self._pending: dict[tuple[CounterName, str], int] = {}
+        #: The flusher waiting to write, and every flusher not done yet (one may be writing).
         self._flusher: asyncio.Task[None] | None = None
+        self._flushers: set[asyncio.Task[None]] = set()
 
     async def add(self, name: CounterName, n: int = 1, at: datetime | None = None) -> None:
         """Count `n` events of `name` at `at` (now). Never raises for Redis trouble."""
@@ -151,6 +153,8 @@ class Counters:
             self._pending[(name, hour)] = self._pending.get((name, hour), 0) + n
             if self._flusher is None or self._flusher.done():
                 self._flusher = asyncio.create_task(self._flush_later(), name="counters")
+                self._flushers.add(self._flusher)
+                self._flusher.add_done_callback(self._flushers.discard)
             return
         await self._write({name: n}, hour)
 
@@ -164,6 +168,7 @@ class Counters:
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(self.coalesce)
+        self._flusher = None  # writing now: `close` waits for it rather than cut it off
         await self.flush()
 
     async def flush(self) -> None:
@@ -176,9 +181,13 @@ class Counters:
             await self._write(counts, hour)
 
     async def close(self) -> None:
-        """Write what is pending and stop the timer; for a process on its way out."""
-        if self._flusher is not None and not self._flusher.done():
-            self._flusher.cancel()
+        """Write what is pending and stop the timer; for a process on its way out. Nothing of
+        the counters touches Redis after this (the caller closes it next)."""
+        flusher, self._flusher = self._flusher, None
+        if flusher is not None and not flusher.done():
+            flusher.cancel()  # still waiting to write: what it would write is written here
+            await asyncio.gather(flusher, return_exceptions=True)
+        await asyncio.gather(*self._flushers, return_exceptions=True)  # a write under way ends
         await self.flush()
 
     def _warn(self, name: str, exc: BaseException) -> None:
