@@ -632,3 +632,25 @@ def test_everyday_words_a_rule_once_read_as_harm_stay_harmless(message: str) -> 
     ("worst" is "bad" to the English lemmatiser), "alle dozen" no box of pills, "geen wij meer"
     not "ik ben er niet meer": each was a concern or told to call 113."""
     assert not assess(message).danger, assess(message).why
+
+
+@pytest.mark.parametrize(
+    ("message", "tier"),
+    [
+        ("Mijn ex sloeg me vroeger, dat is tien jaar geleden. Ik ben nu 34, maar ik schrik nog "
+         "van harde stemmen.", "concern"),
+        ("My ex used to hit me, years ago. I'm 30 now and I notice I still flinch.", "concern"),
+        ("Vroeger sloeg hij me af en toe, en nu slaat hij me weer.", "acute"),
+        ("hij slaat me nu", "acute"),
+        ("he just punched me in the face and he's still in the kitchen", "acute"),
+    ],
+)  # fmt: skip
+def test_now_set_against_a_past_long_behind_tells_these_days(message: str, tier: str) -> None:
+    """ "Nu" beside violence told as long ago ("vroeger", "years ago") tells how things are
+    these days, not violence happening now: never "Bel nu 112". Where it came back ("weer"),
+    or with no past told, it is violence now."""
+    found = assess(message)
+    if tier == "acute":
+        assert (found.tier, found.category) == ("acute", "violence"), found.why
+    else:  # a concern, or, read with the rest, nothing now
+        assert found.tier != "acute", found.why

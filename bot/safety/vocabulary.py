@@ -194,6 +194,10 @@ class Escalation(_Entry):
     #: for common words ("nu", "tonight"). A suicide signal's means, place or time always
     #: makes the model's reading a plan.
     heard_by: list[Literal["rules", "model"]] = Field(default=["rules"], min_length=1)
+    #: For words of the present ("nu", "now"): not where the signal or the word stands in a
+    #: past told far behind, or the sentence after it ("vroeger sloeg hij me; ik ben nu 26"),
+    #: unless the message says it came back ("weer", "again").
+    past_cancels: bool = False
     examples: list[str] = []
 
 
