@@ -654,3 +654,20 @@ def test_now_set_against_a_past_long_behind_tells_these_days(message: str, tier:
         assert (found.tier, found.category) == ("acute", "violence"), found.why
     else:  # a concern, or, read with the rest, nothing now
         assert found.tier != "acute", found.why
+
+
+@pytest.mark.parametrize(
+    ("message", "danger"),
+    [
+        ("Mijn lief leest mijn reflecties mee, da heb ik zelf gevraagd.", False),
+        ("hij checkt m'n locatie alleen als ik in het donker fiets, heb ik zelf gevraagd", False),
+        ("He keeps my passport at airports at my own request, I lose everything.", False),
+        ("Hij leest al mijn berichten, ik heb hem gevraagd te stoppen maar hij doet het toch.",
+         True),
+        ("hij checkt mijn locatie de hele dag en wordt boos als ik niet thuis ben", True),
+    ],
+)  # fmt: skip
+def test_control_the_writer_asked_for_is_chosen_not_imposed(message: str, danger: bool) -> None:
+    """What the writer asked for themselves ("da heb ik zelf gevraagd") is chosen, as what both
+    chose is; asking him to stop is not consent, and checking without it stays a concern."""
+    assert assess(message).danger is danger, assess(message).why

@@ -11,7 +11,8 @@
   omdat hij huilde bij een horrorfilm");
 - a story about someone else ("mijn zus vertelde dat haar ex haar volgde", "een collega heeft
   zelfmoord gepleegd") cancels a concern in its clause when the writer is not in it ("ik", "me");
-- control or tracking both partners chose ("allebei", "afgesproken") cancels it in its sentence;
+- control or tracking both partners chose ("allebei", "afgesproken"), or the writer asked for
+  ("da heb ik zelf gevraagd"), cancels it in its sentence;
 - laughter ("haha", a laughing emoji) cancels a rule marked `hyperbole` ("ze vermoordt me 😅");
 - a child who is the writer as a child ("als kind mocht ik niet huilen", "as a kid I was
   scared of my dad") is the writer's childhood, not a child in danger at home now: a rule
@@ -56,6 +57,16 @@ _AS_A_CHILD = (
 )
 #: The categories that something both partners chose cancels ("we delen allebei onze locatie").
 _MUTUAL = frozenset({"control", "stalking"})
+#: What the writer asked for themselves ("da heb ik zelf gevraagd", "at my own request"): in its
+#: sentence it is chosen, as what both chose is. Not "I asked him to", which is as often "to
+#: stop".
+_CONSENTED = (
+    "zelf+gevraagd|zelf+om+gevraagd|zelf+voorgesteld|op+mijn+eigen+vraag|op+mijn+vraag"
+    "|op+eigen+verzoek|op+mijn+verzoek|mijn+eigen+idee|at+my+request|at+my+own+request"
+    "|my+own+idea|i+asked+him+to+do+this|i+asked+her+to+do+this|i+asked+for+it"
+    "|i+literally+asked|ik+heb+het+zelf+gevraagd|ik+heb+dat+zelf+gevraagd|da+heb+ik+zelf+gevraagd"
+    "|dat+heb+ik+zelf+gevraagd|because+i+asked+him|because+i+asked+her|omdat+ik+het+vroeg"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +89,7 @@ class Context:
         )
         self._partner = terms.term("@partner") if "partner" in vocabulary.concepts else None
         self._as_a_child = terms.piece(_AS_A_CHILD)
+        self._consented = terms.piece(_CONSENTED)
 
     def as_a_child(self, span: Span, found: Found) -> bool:
         """Whether a rule's words take the writer as a child for their child ("als kind",
@@ -156,11 +168,16 @@ class Context:
             return False
         if setting and not self._done_to_writer(hit, found):
             return False  # "bij het boksen geraakt", not "ik speel voetbal en hij slaat me"
-        if hit.rule.category in _MUTUAL and any(
-            tokens[at].sentence == hit.span.sentence and not self._denied_word(at, found)
-            for at in self._at("mutual", found)
+        if hit.rule.category in _MUTUAL and (
+            any(
+                tokens[at].sentence == hit.span.sentence and not self._denied_word(at, found)
+                for at in self._at("mutual", found)
+            )
+            or any(s.sentence == hit.span.sentence for s in found.spans(self._consented))
         ):
-            return False  # "ze kijkt in mijn telefoon en ik in de hare, allebei nieuwsgierig"
+            # "ze kijkt in mijn telefoon en ik in de hare, allebei nieuwsgierig"; "hij leest
+            # mijn reflecties mee, da heb ik zelf gevraagd"
+            return False
         if hit.rule.hyperbole and any(
             not self._denied_word(at, found) for at in self._at("joke", found)
         ):
