@@ -671,3 +671,24 @@ def test_control_the_writer_asked_for_is_chosen_not_imposed(message: str, danger
     """What the writer asked for themselves ("da heb ik zelf gevraagd") is chosen, as what both
     chose is; asking him to stop is not consent, and checking without it stays a concern."""
     assert assess(message).danger is danger, assess(message).why
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Vandaag was een rustige dag. We hebben samen gekookt, een stuk gewandeld langs het water "
+        "en 's avonds een film gekeken. Ik merk dat ik meer ontspan als hij in de buurt is. Soms "
+        "wil ik dood, dat gevoel komt en gaat. Morgen gaan we naar zijn ouders, daar zie ik een "
+        "beetje tegenop maar het komt wel goed denk ik. De opdracht van vandaag vond ik mooi.",
+        "Work was busy this week, lots of meetings, and on Sunday we finally had breakfast in bed "
+        "and talked about the summer. I still cut my arms when it gets too much. Other than that "
+        "things are good between us and I'm looking forward to our trip to Portugal in June.",
+    ],
+)
+def test_thoughts_of_suicide_or_self_harm_buried_in_a_long_calm_reflection_are_heard(
+    message: str,
+) -> None:
+    """One sentence of a long, calm reflection: the rest thins it out for the learned model,
+    which must not silence it (the combiner weighs other thinned-out concerns, not these)."""
+    found = assess(message)
+    assert found.category in ("suicide", "selfharm", "suicide_plan"), found.why

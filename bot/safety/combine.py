@@ -16,8 +16,15 @@ It only ever silences a concern, and never:
   (a `sure` rule: those are left to the rules, whatever the model reads);
 - a message of fewer than thirteen words: a short plain statement is left to the rules ("ik
   werk bij de brandweer en hij dreigt me te vermoorden");
-- where the rules' own sentences are a small part of a long message: the rest only thins them
-  out ("ik wil dood" inside a long calm reflection).
+- a concern buried in a long message: its sentences hold less than a tenth of the words ("hij
+  slaat me" in a page about the week), or, for thoughts of suicide or self-harm, less than a
+  quarter ("soms wil ik dood" inside a long calm reflection): the rest only thins them out.
+
+Other concerns in a small part of a long message it weighs: it reads the model on their
+sentences and their length apart from the whole. (Leaving every concern under a quarter of the
+message to the rules kept 46 more of the tuned part's ordinary lines alarmed out of fold, 9.70%
+against 9.30%, and heard no danger line more there; but without any such guard a buried "soms
+wil ik dood" and "hij slaat me" were silenced.)
 """
 
 from __future__ import annotations
@@ -32,9 +39,14 @@ SURE_PRECISION = 0.95
 SURE_MESSAGES = 10
 #: The fewest words of a message the combiner may silence.
 FEWEST_WORDS = 13
-#: Where the rules' own sentences hold less than this share of the message's words, their
-#: concern stands.
+#: Where the sentences of a rule about suicide or self-harm hold less than this share of the
+#: message's words, its concern stands.
 OWN_SHARE = 0.25
+#: Where the rules' sentences, of any category, hold less than this share, their concern
+#: stands: a sentence buried in a long message ("hij slaat me" in a page about the week).
+BURIED_SHARE = 0.1
+#: The categories whose thinned-out concern stands.
+OWN_STORY = frozenset({"suicide", "selfharm", "suicide_plan"})
 #: The names of the numeric features, in the order of the weights.
 FEATURES = ("whole", "own", "words", "own_words", "escalated", "rules")
 
@@ -86,13 +98,22 @@ class Combiner:
         return self.danger(numbers, rules) < self.threshold
 
 
-def protected(rules: Iterable[str], sure: Collection[str], words: int, own_words: int) -> bool:
+def protected(
+    rules: Iterable[str], sure: Collection[str], words: int, thinned_self: bool = False
+) -> bool:
     """Whether the rules' concern stands whatever the combiner reads: a sure rule spoke, the
-    message is short, or the rules' own sentences are thinned out by the rest (`words` in the
-    message, `own_words` in the rules' sentences)."""
-    if words < FEWEST_WORDS or any(rule in sure for rule in rules):
+    message (of `words` words) is short, or thoughts of suicide or self-harm stand in a small
+    part of it (`thinned_self`, see `thinned`)."""
+    return thinned_self or words < FEWEST_WORDS or any(rule in sure for rule in rules)
+
+
+def thinned(categories: Iterable[str], words: int, own_words: int) -> bool:
+    """Whether the rules spoke in sentences holding less than `BURIED_SHARE` of the message's
+    `words` (`own_words` in them), or, for a rule about suicide or self-harm (`categories` of
+    the rules), less than `OWN_SHARE`."""
+    if own_words < BURIED_SHARE * words:
         return True
-    return own_words < OWN_SHARE * words
+    return own_words < OWN_SHARE * words and not OWN_STORY.isdisjoint(categories)
 
 
 def _logit(p: float) -> float:

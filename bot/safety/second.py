@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.safety.assessment import NONE, Assessment
-from bot.safety.combine import features, protected
+from bot.safety.combine import features, protected, thinned
 from bot.safety.context import Hit
 from bot.safety.match import Found, Span
 from bot.safety.normalise import Token
@@ -63,14 +63,15 @@ class Weighed:
 
     rules: tuple[str, ...]
     numbers: list[float]
-    #: The message's words, and those of the rules' own sentences.
+    #: The message's words.
     words: int
-    own_words: int
     silenceable: bool = True
+    #: Thoughts of suicide or self-harm in a small part of the message (`combine.thinned`).
+    thinned_self: bool = False
 
     def protected(self, sure: Collection[str]) -> bool:
         """Whether the combiner may not silence it (`combine.protected`)."""
-        return protected(self.rules, sure, self.words, self.own_words)
+        return protected(self.rules, sure, self.words, self.thinned_self)
 
 
 class SecondOpinion:
@@ -164,7 +165,8 @@ class SecondOpinion:
         # The guards first: they need no reading of the model, which a long message costs.
         rules = [hit.rule.id for hit in hits]
         own = _own(hits, tokens)
-        if protected(rules, combiner.sure, len(tokens), len(own)) or self._insists(hits, whole):
+        self_thinned = thinned((hit.rule.category for hit in hits), len(tokens), len(own))
+        if protected(rules, combiner.sure, len(tokens), self_thinned) or self._insists(hits, whole):
             return False
         return combiner.overrules(weighed(hits, tokens, learned, escalated, own=own).numbers, rules)
 
@@ -244,7 +246,8 @@ def weighed(
         learned.danger(tokens), learned.danger(own), len(tokens), len(own), escalated,
         len(set(rules)),
     )  # fmt: skip
-    return Weighed(rules, numbers, len(tokens), len(own), silenceable)
+    self_thinned = thinned((hit.rule.category for hit in hits), len(tokens), len(own))
+    return Weighed(rules, numbers, len(tokens), silenceable, self_thinned)
 
 
 def _own(hits: list[Hit], tokens: list[Token]) -> list[Token]:

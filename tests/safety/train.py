@@ -64,11 +64,11 @@ FOLDS = 5
 #: folds' readings, tried on the fifth's), with the guards of `combine.protected`: at 0.05,
 #: 8,685 of 8,905 danger lines heard (8,684 with the veto it replaces) and 1,018 of 10,087
 #: ordinary lines alarmed (1,115: 11.05% to 10.09%); at 0.1, 28 fewer heard and 9.02%.
-#: Without the guard for rules' sentences thinned out by a long message it silenced more
-#: (9.61% at 0.05) and 15 danger lines more, "ik wil dood" inside a long reflection among
-#: them; guarded only where the model read some danger in those sentences (0.1), 9.83%, but
-#: that reading fell below 0.1 for the same "ik wil dood" with the next lines learnt; with
-#: no guard for short messages, "Ik werk bij de brandweer en hij dreigt me te vermoorden".
+#: A guard for rules' sentences thinned out by a long message once kept "ik wil dood" inside
+#: a long reflection heard (without it, 9.61% at 0.05 and 15 danger lines more silenced); on
+#: the corpus of 2026-12-07 (21,345 lines) it heard no danger line more out of fold and kept
+#: 46 more ordinary lines alarmed (9.70% against 9.30%), and was dropped. With no guard for
+#: short messages, "Ik werk bij de brandweer en hij dreigt me te vermoorden" was silenced.
 COMBINER_STRENGTH = 1.0
 COMBINER_THRESHOLD = 0.05
 #: Weights smaller than this are left out of the file: they change no decision.
