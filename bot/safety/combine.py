@@ -99,12 +99,12 @@ class Combiner:
 
 
 def protected(
-    rules: Iterable[str], sure: Collection[str], words: int, thinned_self: bool = False
+    rules: Iterable[str], sure: Collection[str], words: int, buried: bool = False
 ) -> bool:
     """Whether the rules' concern stands whatever the combiner reads: a sure rule spoke, the
-    message (of `words` words) is short, or thoughts of suicide or self-harm stand in a small
-    part of it (`thinned_self`, see `thinned`)."""
-    return thinned_self or words < FEWEST_WORDS or any(rule in sure for rule in rules)
+    message (of `words` words) is short, or the concern is buried in it (`buried`, see
+    `thinned`)."""
+    return buried or words < FEWEST_WORDS or any(rule in sure for rule in rules)
 
 
 def thinned(categories: Iterable[str], words: int, own_words: int) -> bool:

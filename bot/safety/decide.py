@@ -251,7 +251,11 @@ class Detector:
 #: sloeg hij me, ik ben nu 26 en veilig"), not violence now.
 _PAST_TOLD = (
     "@long_ago|jaar+geleden|jaren+geleden|year+ago|years+ago|decade+ago|als+kind|als+klein+kind"
-    "|as+a+kid|as+a+child|when+i+was|toen+ik+klein|toen+ik+jong|sinds+mijn|used+to"
+    "|as+a+kid|as+a+child|when+i+was|toen+ik+klein|toen+ik+jong|used+to"
+    # "sinds mijn zestiende" is an age long past; "sinds mijn verhuizing" may be last week
+    "|sinds+mijn+tiende|sinds+mijn+twaalfde|sinds+mijn+dertiende|sinds+mijn+veertiende"
+    "|sinds+mijn+vijftiende|sinds+mijn+zestiende|sinds+mijn+zeventiende|sinds+mijn+achttiende"
+    "|sinds+mijn+negentiende|sinds+mijn+twintigste|since+i+was"
 )
 #: What says a past harm came back ("en nu slaat hij me weer"); "nog" and "still" say a
 #: feeling goes on ("ik schrik nog van harde stemmen"), not the harm.

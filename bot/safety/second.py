@@ -66,12 +66,12 @@ class Weighed:
     #: The message's words.
     words: int
     silenceable: bool = True
-    #: Thoughts of suicide or self-harm in a small part of the message (`combine.thinned`).
-    thinned_self: bool = False
+    #: The rules' concern is buried in a small part of the message (`combine.thinned`).
+    buried: bool = False
 
     def protected(self, sure: Collection[str]) -> bool:
         """Whether the combiner may not silence it (`combine.protected`)."""
-        return protected(self.rules, sure, self.words, self.thinned_self)
+        return protected(self.rules, sure, self.words, self.buried)
 
 
 class SecondOpinion:
@@ -165,8 +165,8 @@ class SecondOpinion:
         # The guards first: they need no reading of the model, which a long message costs.
         rules = [hit.rule.id for hit in hits]
         own = _own(hits, tokens)
-        self_thinned = thinned((hit.rule.category for hit in hits), len(tokens), len(own))
-        if protected(rules, combiner.sure, len(tokens), self_thinned) or self._insists(hits, whole):
+        buried = thinned((hit.rule.category for hit in hits), len(tokens), len(own))
+        if protected(rules, combiner.sure, len(tokens), buried) or self._insists(hits, whole):
             return False
         return combiner.overrules(weighed(hits, tokens, learned, escalated, own=own).numbers, rules)
 
@@ -246,8 +246,8 @@ def weighed(
         learned.danger(tokens), learned.danger(own), len(tokens), len(own), escalated,
         len(set(rules)),
     )  # fmt: skip
-    self_thinned = thinned((hit.rule.category for hit in hits), len(tokens), len(own))
-    return Weighed(rules, numbers, len(tokens), silenceable, self_thinned)
+    buried = thinned((hit.rule.category for hit in hits), len(tokens), len(own))
+    return Weighed(rules, numbers, len(tokens), silenceable, buried)
 
 
 def _own(hits: list[Hit], tokens: list[Token]) -> list[Token]:
