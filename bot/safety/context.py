@@ -14,6 +14,8 @@
 - control or tracking both partners chose ("allebei", "afgesproken"), or the writer asked for
   ("da heb ik zelf gevraagd"), cancels it in its sentence;
 - laughter ("haha", a laughing emoji) cancels a rule marked `hyperbole` ("ze vermoordt me 😅");
+- a word of the present beside a past told far behind ("vroeger ..., ik ben nu 26") tells these
+  days, for the escalations that say so (`told_long_ago`);
 - a child who is the writer as a child ("als kind mocht ik niet huilen", "as a kid I was
   scared of my dad") is the writer's childhood, not a child in danger at home now: a rule
   about children does not take that word for its child (`as_a_child`).
@@ -67,6 +69,19 @@ _CONSENTED = (
     "|i+literally+asked|ik+heb+het+zelf+gevraagd|ik+heb+dat+zelf+gevraagd|da+heb+ik+zelf+gevraagd"
     "|dat+heb+ik+zelf+gevraagd|because+i+asked+him|because+i+asked+her|omdat+ik+het+vroeg"
 )
+#: A past told far behind: a word of the present set against it tells these days ("vroeger
+#: sloeg hij me, ik ben nu 26 en veilig"), not violence now.
+_PAST_TOLD = (
+    "@long_ago|jaar+geleden|jaren+geleden|year+ago|years+ago|decade+ago|als+kind|als+klein+kind"
+    "|as+a+kid|as+a+child|when+i+was|toen+ik+klein|toen+ik+jong|used+to"
+    # "sinds mijn zestiende" is an age long past; "sinds mijn verhuizing" may be last week
+    "|sinds+mijn+tiende|sinds+mijn+twaalfde|sinds+mijn+dertiende|sinds+mijn+veertiende"
+    "|sinds+mijn+vijftiende|sinds+mijn+zestiende|sinds+mijn+zeventiende|sinds+mijn+achttiende"
+    "|sinds+mijn+negentiende|sinds+mijn+twintigste|since+i+was"
+)
+#: What says a past harm came back ("en nu slaat hij me weer"); "nog" and "still" say a
+#: feeling goes on ("ik schrik nog van harde stemmen"), not the harm.
+_CAME_BACK = "weer|opnieuw|alweer|again|terug+begonnen|started+again|back+to"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +105,8 @@ class Context:
         self._partner = terms.term("@partner") if "partner" in vocabulary.concepts else None
         self._as_a_child = terms.piece(_AS_A_CHILD)
         self._consented = terms.piece(_CONSENTED)
+        self._past_told = terms.piece(_PAST_TOLD)
+        self._came_back = terms.piece(_CAME_BACK)
 
     def as_a_child(self, span: Span, found: Found) -> bool:
         """Whether a rule's words take the writer as a child for their child ("als kind",
@@ -201,6 +218,15 @@ class Context:
         ):
             return False
         return bool(_in(tokens, self._at("third_person", found), clauses))
+
+    def told_long_ago(self, found: Found) -> set[int]:
+        """The sentences that tell a past far behind, and the sentence after each: where a
+        word of the present ("nu", "now") tells these days, for an escalation that says
+        `past_cancels`. None where the message says the harm came back ("weer", "again")."""
+        if found.spans(self._came_back):
+            return set()
+        told = {span.sentence for span in found.spans(self._past_told)}
+        return told | {sentence + 1 for sentence in told}
 
     def _long_over(self, found: Found, sentence: set[int], sentences: set[int]) -> bool:
         """Whether the words tell of a past far behind ("vroeger", "als tiener", in their own

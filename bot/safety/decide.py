@@ -80,10 +80,6 @@ class Detector:
             self._terms.term(f"@{name}") for name in ("he", "partner") if name in concepts
         )
         self._escalated_to = {e.id: e.to for e in vocabulary.escalations}
-        # A past told far behind, which a word of the present is set against ("vroeger ...
-        # nu"), and what says it came back.
-        self._past_told = self._terms.piece(_PAST_TOLD)
-        self._came_back = self._terms.piece(_CAME_BACK)
         self._second = SecondOpinion(self._terms, vocabulary, self._escalations)
         known = self._terms.words() | set(vocabulary.spelling.values())
 
@@ -164,14 +160,6 @@ class Detector:
             return self._second.escalated(decided, hits, whole, tokens, learned)
         return decided  # an acute rule, or danger now: never overruled
 
-    def _past(self, found: Found) -> set[int]:
-        """The sentences that tell a past far behind, and the sentence after each; none where
-        the message says it came back ("weer", "opnieuw", "again")."""
-        if found.spans(self._came_back):
-            return set()
-        told = {span.sentence for span in found.spans(self._past_told)}
-        return told | {sentence + 1 for sentence in told}
-
     def _only_a_plan_escalated(self, hits: list[Hit], decided: Assessment) -> bool:
         """Whether the acute reading comes only from escalations to a suicide plan."""
         if any(hit.rule.tier == "acute" for hit in hits):
@@ -222,7 +210,7 @@ class Detector:
             categories.discard(category)
         acute = {hit.rule.category for hit in hits if hit.rule.tier == "acute"}
         why = [hit.rule.id for hit in hits]
-        past: set[int] | None = None
+        past: set[int] | None = None  # the sentences told as far behind, read once if asked
         for escalation, pieces in self._escalations:
             if "rules" not in escalation.heard_by:
                 continue  # only the learned model's reading is escalated by it
@@ -231,12 +219,12 @@ class Detector:
                 for hit in hits
                 if hit.rule.category in escalation.found and hit.rule.category not in yielded
             ]
+            barred: set[int] = set()  # sentences neither the signal nor its piece may stand in
             if signals and escalation.past_cancels:
-                past = self._past(found) if past is None else past
-                signals = [s for s in signals if s.sentence not in past]
+                barred = past = self._context.told_long_ago(found) if past is None else past
+                signals = [s for s in signals if s.sentence not in barred]
             if signals and any(
-                near(span, signals, escalation.within)
-                and not (escalation.past_cancels and span.sentence in (past or ()))
+                near(span, signals, escalation.within) and span.sentence not in barred
                 for piece in pieces
                 for span in found.spans(piece)
             ):
@@ -245,21 +233,6 @@ class Detector:
         named = acute or categories
         category = next(c for c in CATEGORIES if c in named)
         return Assessment("acute" if acute else "concern", category, tuple(dict.fromkeys(why)))
-
-
-#: A past told far behind: a word of the present set against it tells these days ("vroeger
-#: sloeg hij me, ik ben nu 26 en veilig"), not violence now.
-_PAST_TOLD = (
-    "@long_ago|jaar+geleden|jaren+geleden|year+ago|years+ago|decade+ago|als+kind|als+klein+kind"
-    "|as+a+kid|as+a+child|when+i+was|toen+ik+klein|toen+ik+jong|used+to"
-    # "sinds mijn zestiende" is an age long past; "sinds mijn verhuizing" may be last week
-    "|sinds+mijn+tiende|sinds+mijn+twaalfde|sinds+mijn+dertiende|sinds+mijn+veertiende"
-    "|sinds+mijn+vijftiende|sinds+mijn+zestiende|sinds+mijn+zeventiende|sinds+mijn+achttiende"
-    "|sinds+mijn+negentiende|sinds+mijn+twintigste|since+i+was"
-)
-#: What says a past harm came back ("en nu slaat hij me weer"); "nog" and "still" say a
-#: feeling goes on ("ik schrik nog van harde stemmen"), not the harm.
-_CAME_BACK = "weer|opnieuw|alweer|again|terug+begonnen|started+again|back+to"
 
 
 def _yielded(category: str, hits: list[Hit], found: Found, elsewhere: int) -> bool:
