@@ -134,7 +134,7 @@ class Detector:
         found = whole = Found(tokens)
         lookalikes = self._lookalikes
         masked = masked_by(
-            found, [lookalikes[i] for i in self._lookalike_sieve.candidates(found.where.keys())]
+            found, [lookalikes[i] for i in self._lookalike_sieve.candidates(found.present)]
         )
         if masked:
             found = found.without(masked)
@@ -173,7 +173,7 @@ class Detector:
         hits = []
         denied: list[Span] = []
         rules, rule_needs = self._rules, self._needs
-        for number in self._rule_sieve.candidates(found.where.keys()):
+        for number in self._rule_sieve.candidates(found.present):
             rule, pieces = rules[number]
             shared = found.shared(rule_needs[number])
             if shared is None or not (shared or rule.across):
@@ -287,7 +287,7 @@ def _sentences_of(found: Found, terms: tuple[int, ...]) -> int:
     """The sentences (a bit each) that hold any of `terms`."""
     bits = 0
     for term in terms:
-        bits |= found.bits.get(term, 0)
+        bits |= found.mask(term)
     return bits
 
 

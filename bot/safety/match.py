@@ -9,7 +9,8 @@ in the same sentence. Everything is linear in the length of the message.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, KeysView, Sequence
+from itertools import chain
 from typing import NamedTuple
 
 from bot.safety.normalise import Token
@@ -31,88 +32,130 @@ class Found:
     Besides each term's positions, every term has a bit mask of the sentences it occurs in
     (bit n: the n-th sentence), so a rule whose pieces never share a sentence is set aside with
     a few integer operations, however long the message.
+
+    A long message's words carry thousands of term ids, and a message is asked about a few
+    hundred of them: so the places are counted per word (a word's ids follow from its text),
+    each term is only filed under the words that carry it, and a term's places and sentences
+    are gathered from its words the first time they are asked for.
     """
 
     def __init__(self, tokens: Sequence[Token], masked: frozenset[int] = frozenset()) -> None:
         """`tokens` carry their term ids (the reader looked them up once per word,
         `Reader(ids=terms.ids_of)`); the `masked` ones are left out."""
         self.tokens = tokens
-        self.ids = [t.ids for t in tokens]
-        # The places of each word that carries ids are gathered first (a word's ids follow
-        # from its text, and a string keeps its hash, where a tuple of ids is hashed anew at
-        # every look-up), so each term's positions grow by whole lists and its sentences by
-        # one mask per word.
-        ids = self.ids
-        groups: dict[str, list[int]] = {}
+        # The places of each word that carries ids, in order of first appearance (a string
+        # keeps its hash, where a tuple of ids is hashed anew at every look-up).
+        index: dict[str, int] = {}
+        places: list[list[int]] = []
         for i, token in enumerate(tokens):
-            if ids[i] and not (masked and i in masked):
-                group = groups.get(token.text)
-                if group is None:
-                    groups[token.text] = [i]
+            if token.ids and not (masked and i in masked):
+                word = index.get(token.text)
+                if word is None:
+                    index[token.text] = len(places)
+                    places.append([i])
                 else:
-                    group.append(i)
-        where: dict[int, list[int]] = {}
-        bits: dict[int, int] = {}
-        grown: set[int] = set()  # terms of more than one word: their own list, sorted last
-        for at in groups.values():
-            numbers = ids[at[0]]
+                    places[word].append(i)
+        masks = []
+        for at in places:
             mask = 0
             for i in at:
                 mask |= 1 << tokens[i].sentence
+            masks.append(mask)
+        # Each term filed under its words, with the sentences it occurs in: nearly every term
+        # present is asked for its sentences (the sieve and `shared` read them), so they are
+        # gathered here in one pass; a term's places are merged only when asked for.
+        ids = [tokens[at[0]].ids for at in places]
+        words_of: dict[int, list[int]] = {}
+        bits: dict[int, int] = {}
+        for word, numbers in enumerate(ids):
+            mask = masks[word]
             for number in numbers:
-                places = where.get(number)
-                if places is None:
-                    where[number] = at  # a term of one word shares that word's list
+                words = words_of.get(number)
+                if words is None:
+                    words_of[number] = [word]
                     bits[number] = mask
                 else:
-                    if number not in grown:
-                        grown.add(number)
-                        places = where[number] = list(places)
-                    places.extend(at)
+                    words.append(word)
                     bits[number] |= mask
-        for number in grown:
-            where[number].sort()
-        self.where = where
-        self.bits = bits
+        self._index = index
+        self._places = places
+        self._masks = masks
+        #: The term ids of each word.
+        self._ids = ids
+        self._words_of = words_of
+        self._bits = bits
+        self._where: dict[int, list[int]] = {}
 
-    def without(self, masked: frozenset[int]) -> Found:
-        """The same message with some tokens set aside (an everyday phrase): only the terms
-        those tokens carry are counted again."""
-        other = Found.__new__(Found)
-        other.tokens, other.ids = self.tokens, self.ids
-        tokens, ids = self.tokens, self.ids
-        where, bits = dict(self.where), dict(self.bits)
-        removed: dict[int, list[int]] = {}
-        for i in masked:
-            for number in ids[i]:
-                gone = removed.get(number)
-                if gone is None:
-                    removed[number] = [i]
-                else:
-                    gone.append(i)
-        for number, gone in removed.items():
-            kept = [i for i in where[number] if i not in masked]
-            if not kept:
-                del where[number], bits[number]
-                continue
-            where[number] = kept
-            mask = bits[number]
-            for i in gone:
-                # A sentence leaves the term's mask where none of its kept places is in it:
-                # the kept places nearest the one set aside tell (sentences run in order).
-                sentence = tokens[i].sentence
-                at = bisect_left(kept, i)
-                if not (
-                    (at < len(kept) and tokens[kept[at]].sentence == sentence)
-                    or (at and tokens[kept[at - 1]].sentence == sentence)
-                ):
-                    mask &= ~(1 << sentence)
-            bits[number] = mask
-        other.where, other.bits = where, bits
-        return other
+    @property
+    def present(self) -> KeysView[int]:
+        """The terms that occur in the message."""
+        return self._words_of.keys()
 
     def positions(self, term: int) -> list[int]:
-        return self.where.get(term, [])
+        """The places of `term`, in order (none where it does not occur)."""
+        found = self._where.get(term)
+        if found is None:
+            words = self._words_of.get(term)
+            if words is None:
+                found = []
+            elif len(words) == 1:
+                found = self._places[words[0]]  # shared with the word: never changed
+            else:
+                places = self._places
+                found = sorted(chain.from_iterable(places[w] for w in words))
+            self._where[term] = found
+        return found
+
+    def mask(self, term: int) -> int:
+        """The sentences (a bit each) `term` occurs in; 0 where it does not occur."""
+        return self._bits.get(term, 0)
+
+    def without(self, masked: frozenset[int]) -> Found:
+        """The same message with some tokens set aside (an everyday phrase): only the words of
+        those tokens are counted again."""
+        other = Found.__new__(Found)
+        tokens = other.tokens = self.tokens
+        places, masks = list(self._places), list(self._masks)
+        index = self._index
+        touched = {index[tokens[i].text] for i in masked if tokens[i].text in index}
+        emptied: list[int] = []
+        for word in touched:
+            if not places[word]:
+                continue  # set aside before
+            kept = [i for i in places[word] if i not in masked]
+            places[word] = kept
+            mask = 0
+            for i in kept:
+                mask |= 1 << tokens[i].sentence
+            masks[word] = mask
+            if not kept:
+                emptied.append(word)
+        words_of, bits = self._words_of, dict(self._bits)
+        if emptied:
+            words_of = dict(words_of)
+            gone = set(emptied)
+            for word in emptied:
+                for number in self._ids[word]:
+                    words = words_of.get(number)
+                    if words is None:
+                        continue  # already left by another word set aside
+                    rest = [w for w in words if w not in gone]
+                    if rest:
+                        words_of[number] = rest
+                    else:
+                        del words_of[number], bits[number]
+        # The sentences of every term a word set aside carries, gathered again from its words.
+        for number in {number for word in touched for number in self._ids[word]}:
+            words = words_of.get(number)
+            if words is not None:
+                mask = 0
+                for word in words:
+                    mask |= masks[word]
+                bits[number] = mask
+        other._index, other._places, other._masks, other._ids = index, places, masks, self._ids
+        other._words_of, other._bits = words_of, bits
+        other._where = {}
+        return other
 
     def spans(self, pattern: Pattern, sentences: int = -1) -> list[Span]:
         """Every place the pattern occurs, earliest first, never across a sentence; only in
@@ -125,22 +168,34 @@ class Found:
         return found
 
     def _count(self, pattern: Pattern) -> int:
-        where, count = self.where, 0
+        count, where = 0, self._where
         for piece in pattern:
             places = where.get(piece[0][0])
-            if places:
-                count += len(places)
+            count += len(self.positions(piece[0][0]) if places is None else places)
         return count
 
     def _spans(self, piece: Piece, low: int, high: int, sentences: int = -1) -> list[Span]:
         """The piece's occurrences that start between `low` and `high`, in one of the
         `sentences` (bits; all of them by default)."""
-        where = self.where
+        words_of = self._words_of
         for term, _ in piece:
-            if term not in where:
+            if term not in words_of:
                 return []
         (first, _), rest = piece[0], piece[1:]
-        starts = where[first]
+        # The caches are read here directly: a method call per look-up costs more than the
+        # look-up (`positions` and `mask` fill them the first time a term is asked for).
+        where, bits = self._where, self._bits
+        shared = sentences
+        if rest:
+            # The sentences that hold every word of the piece: a start elsewhere leads nowhere.
+            for term, _ in piece:
+                known = bits.get(term)
+                shared &= self.mask(term) if known is None else known
+            if not shared:
+                return []
+        starts = where.get(first)
+        if starts is None:
+            starts = self.positions(first)
         tokens = self.tokens
         begin = bisect_left(starts, low)
         new = tuple.__new__  # what Span(...) does, without its keyword handling
@@ -155,14 +210,7 @@ class Found:
                 for at in starts[begin:stop]
                 if (1 << (sentence := tokens[at].sentence)) & sentences
             ]
-        # The sentences that hold every word of the piece: a start elsewhere leads nowhere.
-        bits = self.bits
-        shared = bits[first] & sentences
-        for term, _ in rest:
-            shared &= bits[term]
         found: list[Span] = []
-        if not shared:
-            return found
         for k in range(begin, len(starts)):
             start = starts[k]
             if start > high:
@@ -172,7 +220,9 @@ class Found:
                 continue
             used = [start]
             for term, gap in rest:
-                places = where[term]
+                places = where.get(term)
+                if places is None:
+                    places = self.positions(term)
                 last = used[-1]
                 at = bisect_left(places, last + 1)
                 if (
@@ -190,14 +240,15 @@ class Found:
         """The sentences (a bit each) in which every piece has every word of one of its
         sequences; None where a piece has them in no sentence at all. Most rules end here, with
         a few integer operations, so it is written out."""
-        bits = self.bits
+        bits, bit = self._bits, self.mask
         shared = -1
         for sequences in needs:
             mask = 0
             for terms in sequences:
                 words = -1
                 for term in terms:
-                    words &= bits.get(term, 0)
+                    known = bits.get(term)
+                    words &= bit(term) if known is None else known
                     if not words:
                         break
                 mask |= words
