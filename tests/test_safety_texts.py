@@ -44,11 +44,26 @@ def _all_texts() -> list[str]:
 def test_acute_starts_with_the_action(category: str, country: Country) -> None:
     text = texts_care.acute(category, country)
     first = text.split("\n")[0]
-    if category in ("suicide_plan", "suicide", "selfharm"):
+    if category in ("suicide_plan", "suicide"):
         assert first == (texts_care.ACT_1813 if country == "be" else texts_care.ACT_113)
     else:
         assert first == texts_care.ACT_112
     assert len(text.split("\n\n")) == 3  # the action, one warm sentence, one service
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+def test_self_harm_now_calls_112_first_then_names_the_line_for_the_thoughts(
+    country: Country,
+) -> None:
+    """A deep or bleeding wound is a body in danger: 112 leads, with what to do until help
+    comes; the line for what lies behind it follows, and no other service."""
+    text = texts_care.acute("selfharm", country)
+    assert text.startswith("Bel nu 112.")
+    fits = SERVICE["selfharm"][country == "be"]
+    assert fits in text.split("\n\n")[2]
+    assert "doek" in text
+    others = {n for pair in SERVICE.values() for n in pair} - {fits}
+    assert not [n for n in others if n in text]
 
 
 @pytest.mark.parametrize("country", COUNTRIES)

@@ -94,11 +94,20 @@ ACUTE_WARM = (
     "Wat je schrijft is ernstig. Je verdient nu meteen hulp, en je staat er niet alleen voor."
 )
 ACUTE_WARM_PLAN = "Je hoeft dit niet alleen te dragen; iemand daar luistert nu naar je."
+#: Self-harm now (a deep or bleeding wound, or "no" to "Ben je nu veilig?"): a body in
+#: danger first, so 112 leads; the line for the thoughts behind it comes after.
+ACUTE_WARM_SELFHARM = "Je verdient nu meteen zorg, en je hoeft dit niet alleen te dragen."
 #: After the call, the one service that fits, by category (Netherlands, Belgium).
 ACUTE_AFTER: dict[str, tuple[str, str]] = {
     "suicide_plan": (
         "Bij direct gevaar: bel 112.",
         "Bij direct gevaar: bel 112.",
+    ),
+    "selfharm": (
+        "Bloedt het hevig? Druk er een schone doek stevig op tot er hulp is. Praten kan daarna "
+        "met 113: 0800-0113, gratis, dag en nacht.",
+        "Bloedt het hevig? Druk er een schone doek stevig op tot er hulp is. Praten kan daarna "
+        "met de Zelfmoordlijn: 1813, gratis, dag en nacht.",
     ),
     "sexual": (
         "Daarna helpt het Centrum Seksueel Geweld: 0800-0188, gratis, dag en nacht.",
@@ -175,9 +184,11 @@ def service(category: str, country: Country) -> str:
 def acute(category: str, country: Country) -> str:
     """The acute reply: the action, one warm sentence, the one service that fits."""
     be = country == "be"
-    if category in ("suicide_plan", "suicide", "selfharm"):
+    if category in ("suicide_plan", "suicide"):
         first, warm = (ACT_1813 if be else ACT_113), ACUTE_WARM_PLAN
         category = "suicide_plan"
+    elif category == "selfharm":
+        first, warm = ACT_112, ACUTE_WARM_SELFHARM
     else:
         first, warm = ACT_112, ACUTE_WARM
     after = ACUTE_AFTER.get(category, ACUTE_AFTER["other"])[be]
