@@ -30,7 +30,7 @@ from bot.safety import (
 )
 from bot.safety.match import Found
 from bot.safety.sieve import Sieve
-from bot.safety.vocabulary import shipped
+from bot.safety.vocabulary import Lookalike, shipped
 from tests.safety.report import lines as corpus_lines
 
 REFLECTION = (
@@ -425,11 +425,22 @@ def test_every_rule_hears_its_own_examples(rule: object) -> None:
     "lookalike", [lk for lk in VOCABULARY.lookalikes if lk.examples], ids=lambda lk: lk.id
 )
 def test_every_lookalike_stays_harmless(lookalike: object) -> None:
-    from bot.safety.vocabulary import Lookalike
-
     assert isinstance(lookalike, Lookalike)
     for example in lookalike.examples:
         assert assess(example) == NONE, (lookalike.id, example, assess(example).why)
+
+
+@pytest.mark.parametrize(
+    "lookalike", [lk for lk in VOCABULARY.lookalikes if lk.heard], ids=lambda lk: lk.id
+)
+def test_a_lookalike_hides_nothing_where_the_harm_is_said_real(lookalike: object) -> None:
+    """An everyday phrase beside words that say the harm is real after all (its `unless`
+    pieces, in the same sentence) sets nothing aside: "hij kneep in mijn hand" is comfort,
+    "... tot de botten kraakten" is not."""
+    assert isinstance(lookalike, Lookalike)
+    assert lookalike.unless, lookalike.id  # `heard` examples need the pieces that allow them
+    for example in lookalike.heard:
+        assert assess(example).danger, (lookalike.id, example)
 
 
 @pytest.mark.parametrize(

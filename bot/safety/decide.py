@@ -21,12 +21,12 @@ from typing import NamedTuple
 from bot.safety.assessment import NONE, Assessment
 from bot.safety.context import Context, Hit
 from bot.safety.learned import Model, load_model
-from bot.safety.match import Found, Span, masked_by, near
+from bot.safety.match import EverydayPhrase, Found, Span, masked_by, near
 from bot.safety.normalise import Reader, Token
 from bot.safety.reading import Reading
 from bot.safety.second import SecondOpinion, Weighed, weighed
 from bot.safety.sieve import Sieve
-from bot.safety.terms import Pattern, Terms, needs
+from bot.safety.terms import Terms, needs
 from bot.safety.typos import nearest
 from bot.safety.vocabulary import CATEGORIES, Vocabulary, load
 
@@ -62,14 +62,18 @@ class Detector:
         ]
         # What each rule needs of a message's sentences before its words are walked.
         self._needs = [needs(pieces, self._terms.cost) for _, pieces in self._rules]
-        lookalikes = [self._terms.piece(lk.pattern) for lk in vocabulary.lookalikes]
-        # Every way of writing a lookalike, each on its own: any of them sets words aside.
-        self._lookalikes: list[Pattern] = [
-            (piece,) for piece in dict.fromkeys(p for pattern in lookalikes for p in pattern)
-        ]
+        # Every way of writing a lookalike, each on its own: any of them sets words aside,
+        # except in a sentence that holds one of its `unless` pieces.
+        self._lookalikes: list[EverydayPhrase] = list(
+            dict.fromkeys(
+                ((piece,), tuple(self._terms.piece(u) for u in lk.unless))
+                for lk in vocabulary.lookalikes
+                for piece in self._terms.piece(lk.pattern)
+            )
+        )
         # Only the rules and lookalikes whose words the message holds are looked for.
         self._rule_sieve = Sieve([pieces for _, pieces in self._rules], self._terms.cost)
-        self._lookalike_sieve = Sieve([[p] for p in self._lookalikes], self._terms.cost)
+        self._lookalike_sieve = Sieve([[p] for p, _ in self._lookalikes], self._terms.cost)
         self._escalations = [
             (e, [self._terms.piece(p) for p in e.with_]) for e in vocabulary.escalations
         ]

@@ -307,9 +307,23 @@ def _start(span: Span) -> int:
     return span.start
 
 
-def masked_by(found: Found, lookalikes: Iterable[Pattern]) -> frozenset[int]:
-    """The tokens that belong to an everyday phrase, which no rule may use."""
-    return frozenset(u for piece in lookalikes for s in found.spans(piece) for u in s.used)
+#: A lookalike as the matcher reads it: one way of writing it, and the pieces that, in the same
+#: sentence, keep it from setting anything aside.
+EverydayPhrase = tuple[Pattern, tuple[Pattern, ...]]
+
+
+def masked_by(found: Found, lookalikes: Iterable[EverydayPhrase]) -> frozenset[int]:
+    """The tokens that belong to an everyday phrase, which no rule may use: not in a sentence
+    that holds one of the phrase's `unless` pieces (the harm said to be real after all)."""
+    masked: set[int] = set()
+    for pattern, unless in lookalikes:
+        spans = found.spans(pattern)
+        if spans and unless:
+            real = {s.sentence for piece in unless for s in found.spans(piece)}
+            spans = [s for s in spans if s.sentence not in real]
+        for span in spans:
+            masked.update(span.used)
+    return frozenset(masked)
 
 
 def near(span: Span, signals: list[Span], within: int | None) -> bool:

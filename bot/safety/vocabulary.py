@@ -13,7 +13,9 @@ any of these sections, every entry with a `why`:
   side by side joined with ``+`` (``op+slot|dicht``); ``hyperbole: true`` marks words often said
   as a joke, which laughter in the message cancels;
 - ``lookalikes``: everyday phrases that borrow a danger word ("hij sloeg de deur dicht"); their
-  words are set aside before any rule is read;
+  words are set aside before any rule is read, except in a sentence that holds one of their
+  ``unless`` pieces (the harm said to be real after all: "kneep in mijn hand" is comfort, "...
+  tot de botten kraakten" is not), with ``heard`` examples that must stay danger;
 - ``escalations``: what turns a signal acute (a suicide signal and a means, a place or a time),
   anywhere in the message or, with ``within``, that many words from the signal; ``heard_by``
   says whose signal it escalates: the rules' (the default) and/or the learned model's reading
@@ -173,8 +175,14 @@ class Rule(_Entry):
 class Lookalike(_Entry):
     id: str
     pattern: str
+    #: Pieces that, in the same sentence, say the harm is real after all: the lookalike sets
+    #: nothing aside there ("hij kneep in mijn hand", but not "... tot de botten kraakten").
+    unless: list[str] = []
     #: Messages that must not set anything off, tested with the vocabulary.
     examples: list[str] = []
+    #: Messages where the lookalike stands beside an `unless` piece and must not hide the
+    #: danger: each must be heard, tested with the vocabulary.
+    heard: list[str] = []
 
 
 class Escalation(_Entry):
@@ -306,6 +314,7 @@ def _unknown_concepts(
     for name, file in files:
         pieces = [(r.id, p) for r in file.rules for p in r.when]
         pieces += [(lk.id, lk.pattern) for lk in file.lookalikes]
+        pieces += [(lk.id, p) for lk in file.lookalikes for p in lk.unless]
         pieces += [(e.id, p) for e in file.escalations for p in e.with_]
         for entry, piece in pieces:
             for word in piece.replace("|", " ").replace("+", " ").split():
