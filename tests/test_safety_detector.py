@@ -430,6 +430,18 @@ def test_every_lookalike_stays_harmless(lookalike: object) -> None:
         assert assess(example) == NONE, (lookalike.id, example, assess(example).why)
 
 
+def test_words_set_aside_only_to_read_time_right_leave_the_sentence_to_the_model() -> None:
+    """ "Vorige week" is set aside so the rules do not read it as a past that is over; it says
+    nothing of its sentence, so a threat only the learned model hears there is still heard."""
+    text = (
+        "Mijn partner twijfelt niet alleen over ons, hij wordt ook steeds feller. Vorige week zei"
+        " hij dat als ik ooit met een ander zou gaan, hij die man zou opzoeken en dat ik dan wel"
+        " kon raden wat er zou gebeuren."
+    )
+    assert assess(text).danger
+    assert assess("vorige week was het druk op het werk, dus we zagen elkaar weinig") == NONE
+
+
 @pytest.mark.parametrize(
     "lookalike", [lk for lk in VOCABULARY.lookalikes if lk.heard], ids=lambda lk: lk.id
 )

@@ -41,6 +41,7 @@ class _Read(NamedTuple):
     found: Found  # its terms, everyday phrases set aside
     whole: Found  # its terms, everyday phrases too
     masked: frozenset[int]  # the words of everyday phrases
+    hidden: frozenset[int]  # those of them whose sentences the model alone does not read
     raw: list[Hit]  # the rules that matched
     denied: list[Span]  # where a rule matched but was denied
     hits: list[Hit]  # the rules that stand in their context
@@ -66,14 +67,14 @@ class Detector:
         # except in a sentence that holds one of its `unless` pieces.
         self._lookalikes: list[EverydayPhrase] = list(
             dict.fromkeys(
-                ((piece,), tuple(self._terms.piece(u) for u in lk.unless))
+                ((piece,), tuple(self._terms.piece(u) for u in lk.unless), lk.model_reads)
                 for lk in vocabulary.lookalikes
                 for piece in self._terms.piece(lk.pattern)
             )
         )
         # Only the rules and lookalikes whose words the message holds are looked for.
         self._rule_sieve = Sieve([pieces for _, pieces in self._rules], self._terms.cost)
-        self._lookalike_sieve = Sieve([[p] for p, _ in self._lookalikes], self._terms.cost)
+        self._lookalike_sieve = Sieve([[p] for p, _, _ in self._lookalikes], self._terms.cost)
         self._escalations = [
             (e, [self._terms.piece(p) for p in e.with_]) for e in vocabulary.escalations
         ]
@@ -137,7 +138,7 @@ class Detector:
             return None
         found = whole = Found(tokens)
         lookalikes = self._lookalikes
-        masked = masked_by(
+        masked, hidden = masked_by(
             found, [lookalikes[i] for i in self._lookalike_sieve.candidates(found.present)]
         )
         if masked:
@@ -145,18 +146,18 @@ class Detector:
         raw, denied = self._hits(found)
         sentences = {hit.span.sentence for hit in raw}
         hits = [hit for hit in raw if self._context.stands(hit, found, tokens, sentences)]
-        return _Read(tokens, found, whole, masked, raw, denied, hits)
+        return _Read(tokens, found, whole, masked, hidden, raw, denied, hits)
 
     def _assess(self, text: str) -> Assessment:
         read = self._read(text)
         if read is None:
             return NONE
-        tokens, found, whole, masked, raw, denied, hits = read
+        tokens, found, whole, _, hidden, raw, denied, hits = read
         if self.learned is None:
             return self._decided(hits, found) if hits else NONE
         learned = Reading(self.learned, tokens)
         if not hits:
-            return self._second.unheard(tokens, found, masked, raw, denied, learned)
+            return self._second.unheard(tokens, found, hidden, raw, denied, learned)
         decided = self._decided(hits, found)
         if decided.tier == "concern":
             return self._second.concern(decided, hits, found, whole, tokens, learned)

@@ -307,23 +307,30 @@ def _start(span: Span) -> int:
     return span.start
 
 
-#: A lookalike as the matcher reads it: one way of writing it, and the pieces that, in the same
-#: sentence, keep it from setting anything aside.
-EverydayPhrase = tuple[Pattern, tuple[Pattern, ...]]
+#: A lookalike as the matcher reads it: one way of writing it, the pieces that, in the same
+#: sentence, keep it from setting anything aside, and whether the learned model still reads
+#: its sentence (`Lookalike.model_reads`).
+EverydayPhrase = tuple[Pattern, tuple[Pattern, ...], bool]
 
 
-def masked_by(found: Found, lookalikes: Iterable[EverydayPhrase]) -> frozenset[int]:
+def masked_by(
+    found: Found, lookalikes: Iterable[EverydayPhrase]
+) -> tuple[frozenset[int], frozenset[int]]:
     """The tokens that belong to an everyday phrase, which no rule may use: not in a sentence
-    that holds one of the phrase's `unless` pieces (the harm said to be real after all)."""
+    that holds one of the phrase's `unless` pieces (the harm said to be real after all); and
+    those of them that hide their sentence from the learned model."""
     masked: set[int] = set()
-    for pattern, unless in lookalikes:
+    hidden: set[int] = set()
+    for pattern, unless, model_reads in lookalikes:
         spans = found.spans(pattern)
         if spans and unless:
             real = {s.sentence for piece in unless for s in found.spans(piece)}
             spans = [s for s in spans if s.sentence not in real]
         for span in spans:
             masked.update(span.used)
-    return frozenset(masked)
+            if not model_reads:
+                hidden.update(span.used)
+    return frozenset(masked), frozenset(hidden)
 
 
 def near(span: Span, signals: list[Span], within: int | None) -> bool:

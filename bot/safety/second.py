@@ -111,7 +111,7 @@ class SecondOpinion:
         return decided
 
     def unheard(
-        self, tokens: list[Token], found: Found, masked: frozenset[int], raw: list[Hit],
+        self, tokens: list[Token], found: Found, hidden: frozenset[int], raw: list[Hit],
         denied: list[Span], learned: Reading,
     ) -> Assessment:  # fmt: skip
         """Where no rule stands: a quiet plan, or the model alone on the sentences the rules
@@ -123,7 +123,7 @@ class SecondOpinion:
         ("pillendoos") must not hide "vanavond neem ik alles wat in de pillendoos zit"."""
         if self.plan(found, tokens, learned):
             return Assessment("acute", "suicide_plan", ("learned.plan",))
-        everyday = {tokens[i].sentence for i in masked}
+        everyday = {tokens[i].sentence for i in hidden}
         if everyday:
             if len(tokens) >= _MODEL_WORDS and learned.danger(tokens) >= _WHOLE_SURE:
                 return self._alone(tokens, found, learned)

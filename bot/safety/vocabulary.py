@@ -183,6 +183,11 @@ class Lookalike(_Entry):
     #: Messages where the lookalike stands beside an `unless` piece and must not hide the
     #: danger: each must be heard, tested with the vocabulary.
     heard: list[str] = []
+    #: Whether the learned model, heard alone, still reads the lookalike's sentence. An everyday
+    #: phrase hides its sentence from it (the rules know those words better); words set aside
+    #: only so that the rules read them right ("vorige week" is recent, not a past that is
+    #: over) say nothing of the sentence, and the model reads it as ever.
+    model_reads: bool = False
 
 
 class Escalation(_Entry):
