@@ -54,6 +54,22 @@ async def test_a_busy_counter_is_added_up_and_written_within_its_delay(store: St
     assert (await counters.totals())["messages_sent"] == 42
 
 
+@pytest.mark.parametrize("turns", [0, 1, 2, 3, 5, 8])
+async def test_closing_at_any_moment_of_a_write_loses_no_count(store: Store, turns: int) -> None:
+    """A process on its way out while its counts are waiting, or being written: `close` writes
+    what waits, whatever the moment it comes (before the flusher wakes, or a few turns of the
+    event loop later, while the first three are being written)."""
+    counters = Counters(store)
+    counters.coalesced = frozenset({"messages_sent"})
+    counters.coalesce = 0
+    await counters.add("messages_sent", 3, at=NOON)
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    await counters.add("messages_sent", 2, at=NOON)  # perhaps while the first three are written
+    await counters.close()
+    assert (await Counters(store).totals())["messages_sent"] == 5
+
+
 async def test_totals_name_every_counter_even_when_never_counted(store: Store) -> None:
     assert await Counters(store).totals() == dict.fromkeys(COUNTER_NAMES, 0)
 
