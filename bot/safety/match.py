@@ -33,10 +33,10 @@ class Found:
     (bit n: the n-th sentence), so a rule whose pieces never share a sentence is set aside with
     a few integer operations, however long the message.
 
-    A long message's words carry thousands of term ids, and a message is asked about a few
-    hundred of them: so the places are counted per word (a word's ids follow from its text),
-    each term is only filed under the words that carry it, and a term's places and sentences
-    are gathered from its words the first time they are asked for.
+    A long message's words carry thousands of term ids, and a message is asked the places of a
+    few hundred of them: so the places are counted per word (a word's ids follow from its
+    text), each term is filed under the words that carry it with its sentences gathered in the
+    same pass, and a term's places are merged from its words the first time they are asked for.
     """
 
     def __init__(self, tokens: Sequence[Token], masked: frozenset[int] = frozenset()) -> None:
@@ -182,15 +182,15 @@ class Found:
             if term not in words_of:
                 return []
         (first, _), rest = piece[0], piece[1:]
-        # The caches are read here directly: a method call per look-up costs more than the
-        # look-up (`positions` and `mask` fill them the first time a term is asked for).
+        # Read here directly: a method call per look-up costs more than the look-up (every
+        # term of the piece is present, so it has its sentences; `positions` fills `where`
+        # the first time a term's places are asked for).
         where, bits = self._where, self._bits
         shared = sentences
         if rest:
             # The sentences that hold every word of the piece: a start elsewhere leads nowhere.
             for term, _ in piece:
-                known = bits.get(term)
-                shared &= self.mask(term) if known is None else known
+                shared &= bits[term]
             if not shared:
                 return []
         starts = where.get(first)
@@ -240,15 +240,14 @@ class Found:
         """The sentences (a bit each) in which every piece has every word of one of its
         sequences; None where a piece has them in no sentence at all. Most rules end here, with
         a few integer operations, so it is written out."""
-        bits, bit = self._bits, self.mask
+        bits = self._bits
         shared = -1
         for sequences in needs:
             mask = 0
             for terms in sequences:
                 words = -1
                 for term in terms:
-                    known = bits.get(term)
-                    words &= bit(term) if known is None else known
+                    words &= bits.get(term, 0)
                     if not words:
                         break
                 mask |= words
