@@ -222,7 +222,7 @@ class Context:
     def told_long_ago(self, found: Found) -> set[int]:
         """The sentences that tell a past far behind, and the sentence after each: where a
         word of the present ("nu", "now") tells these days, for an escalation that says
-        `past_cancels`. None where the message says the harm came back ("weer", "again")."""
+        `past_cancels`. No sentence where the message says the harm came back ("weer", "again")."""
         if found.spans(self._came_back):
             return set()
         told = {span.sentence for span in found.spans(self._past_told)}

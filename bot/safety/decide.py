@@ -40,8 +40,7 @@ class _Read(NamedTuple):
     tokens: list[Token]
     found: Found  # its terms, everyday phrases set aside
     whole: Found  # its terms, everyday phrases too
-    masked: frozenset[int]  # the words of everyday phrases
-    hidden: frozenset[int]  # those of them whose sentences the model alone does not read
+    hidden: frozenset[int]  # words of everyday phrases whose sentences the model alone skips
     raw: list[Hit]  # the rules that matched
     denied: list[Span]  # where a rule matched but was denied
     hits: list[Hit]  # the rules that stand in their context
@@ -146,13 +145,13 @@ class Detector:
         raw, denied = self._hits(found)
         sentences = {hit.span.sentence for hit in raw}
         hits = [hit for hit in raw if self._context.stands(hit, found, tokens, sentences)]
-        return _Read(tokens, found, whole, masked, hidden, raw, denied, hits)
+        return _Read(tokens, found, whole, hidden, raw, denied, hits)
 
     def _assess(self, text: str) -> Assessment:
         read = self._read(text)
         if read is None:
             return NONE
-        tokens, found, whole, _, hidden, raw, denied, hits = read
+        tokens, found, whole, hidden, raw, denied, hits = read
         if self.learned is None:
             return self._decided(hits, found) if hits else NONE
         learned = Reading(self.learned, tokens)

@@ -55,12 +55,7 @@ class Found:
                     places.append([i])
                 else:
                     places[word].append(i)
-        masks = []
-        for at in places:
-            mask = 0
-            for i in at:
-                mask |= 1 << tokens[i].sentence
-            masks.append(mask)
+        masks = [_sentences(tokens, at) for at in places]
         # Each term filed under its words, with the sentences it occurs in: nearly every term
         # present is asked for its sentences (the sieve and `shared` read them), so they are
         # gathered here in one pass; a term's places are merged only when asked for.
@@ -124,10 +119,7 @@ class Found:
                 continue  # set aside before
             kept = [i for i in places[word] if i not in masked]
             places[word] = kept
-            mask = 0
-            for i in kept:
-                mask |= 1 << tokens[i].sentence
-            masks[word] = mask
+            masks[word] = _sentences(tokens, kept)
             if not kept:
                 emptied.append(word)
         words_of, bits = self._words_of, dict(self._bits)
@@ -168,11 +160,7 @@ class Found:
         return found
 
     def _count(self, pattern: Pattern) -> int:
-        count, where = 0, self._where
-        for piece in pattern:
-            places = where.get(piece[0][0])
-            count += len(self.positions(piece[0][0]) if places is None else places)
-        return count
+        return sum(len(self.positions(piece[0][0])) for piece in pattern)
 
     def _spans(self, piece: Piece, low: int, high: int, sentences: int = -1) -> list[Span]:
         """The piece's occurrences that start between `low` and `high`, in one of the
@@ -300,6 +288,14 @@ class Found:
                 if best is None or abs(c.start - anchor.start) < abs(best.start - anchor.start):
                     best = c
         return best
+
+
+def _sentences(tokens: Sequence[Token], places: Iterable[int]) -> int:
+    """The sentences (a bit each) the tokens at `places` stand in."""
+    mask = 0
+    for i in places:
+        mask |= 1 << tokens[i].sentence
+    return mask
 
 
 def _start(span: Span) -> int:
