@@ -68,6 +68,8 @@ _CONSENTED = (
     "|my+own+idea|i+asked+him+to+do+this|i+asked+her+to+do+this|i+asked+for+it"
     "|i+literally+asked|ik+heb+het+zelf+gevraagd|ik+heb+dat+zelf+gevraagd|da+heb+ik+zelf+gevraagd"
     "|dat+heb+ik+zelf+gevraagd|because+i+asked+him|because+i+asked+her|omdat+ik+het+vroeg"
+    "|was+mijn+idee|was+mn+idee|was+my+idea|zelf+aangezet|zelf+afzetten|zelf+uitzetten"
+    "|turned+it+on+myself|can+turn+it+off"
 )
 #: A past told far behind: a word of the present set against it tells these days ("vroeger
 #: sloeg hij me, ik ben nu 26 en veilig"), not violence now.
@@ -79,6 +81,15 @@ _PAST_TOLD = (
     "|sinds+mijn+vijftiende|sinds+mijn+zestiende|sinds+mijn+zeventiende|sinds+mijn+achttiende"
     "|sinds+mijn+negentiende|sinds+mijn+twintigste|since+i+was"
 )
+#: Years gone by, told of a harm in its own sentence or the next ("Bij mijn ex was ik altijd
+#: bang. Dat is nu drie jaar geleden en het is rustig bij Tom."): a past far behind, as
+#: "vroeger" is. Not weeks or months, which may be last season's harm.
+_YEARS_AGO = (
+    "jaar+geleden|jaren+geleden|jaartjes+geleden|jaar+terug|jaren+terug|year+ago|years+ago"
+    "|decade+ago|jaar+voorbij|jaren+voorbij|years+behind"
+)
+#: A sentence that looks back at the one before: "Dat is nu ...", "That was ...".
+_LOOKING_BACK = "dat|da|das|dit|that|this|it"
 #: What says a past harm came back ("en nu slaat hij me weer"); "nog" and "still" say a
 #: feeling goes on ("ik schrik nog van harde stemmen"), not the harm.
 _CAME_BACK = "weer|opnieuw|alweer|again|terug+begonnen|started+again|back+to"
@@ -107,6 +118,19 @@ class Context:
         self._consented = terms.piece(_CONSENTED)
         self._past_told = terms.piece(_PAST_TOLD)
         self._came_back = terms.piece(_CAME_BACK)
+        self._years_ago = terms.piece(_YEARS_AGO)
+        self._years_ago_back = terms.piece(f"{_LOOKING_BACK} ... {_YEARS_AGO}")
+        # Each rule's own words: a word a rule could have read is its matter, not a story
+        # around it ("mijn playstation en mijn kleren weggegeven" is no game).
+        self._own_terms = {
+            rule.id: frozenset(
+                term
+                for piece in rule.when
+                for sequence in terms.piece(piece)
+                for term, _ in sequence
+            )
+            for rule in vocabulary.rules
+        }
 
     def as_a_child(self, span: Span, found: Found) -> bool:
         """Whether a rule's words take the writer as a child for their child ("als kind",
@@ -142,11 +166,16 @@ class Context:
                 return True  # "hij heeft me nooit geslagen of bedreigd"
         return False
 
-    def stands(self, hit: Hit, found: Found, tokens: list[Token], sentences: set[int]) -> bool:
-        """Whether a concern holds once the past, distance, other people and jokes are read."""
+    def stands(
+        self, hit: Hit, found: Found, tokens: list[Token], sentences: set[int], whole: Found
+    ) -> bool:
+        """Whether a concern holds once the past, distance, other people and jokes are read
+        (`whole`: the message with its everyday phrases, where years gone by are read)."""
         clauses = {tokens[u].clause for u in hit.span.used}
+        own_terms = self._own_terms.get(hit.rule.id, frozenset())
         distance = any(
-            at not in hit.span.used for at in _in(tokens, self._at("distance", found), clauses)
+            at not in hit.span.used and own_terms.isdisjoint(tokens[at].ids)
+            for at in _in(tokens, self._at("distance", found), clauses)
         ) and not self._own_child(hit, found, clauses)
         setting = any(
             at not in hit.span.used for at in _in(tokens, self._at("setting", found), clauses)
@@ -180,7 +209,7 @@ class Context:
                 )
             ):
                 return False
-            return not (own and self._long_over(found, sentence, sentences))
+            return not (own and self._long_over(found, sentence, sentences, whole))
         if distance or others:
             return False
         if setting and not self._done_to_writer(hit, found):
@@ -199,7 +228,7 @@ class Context:
             not self._denied_word(at, found) for at in self._at("joke", found)
         ):
             return False  # a joke, but not "dat was GEEN grapje"
-        if self._long_over(found, sentence, sentences):
+        if self._long_over(found, sentence, sentences, whole):
             return False
         past = any(tokens[at].sentence in sentence for at in self._at("past", found))
         if not past or not self._safe_now(found):
@@ -228,7 +257,9 @@ class Context:
         told = {span.sentence for span in found.spans(self._past_told)}
         return told | {sentence + 1 for sentence in told}
 
-    def _long_over(self, found: Found, sentence: set[int], sentences: set[int]) -> bool:
+    def _long_over(
+        self, found: Found, sentence: set[int], sentences: set[int], whole: Found
+    ) -> bool:
         """Whether the words tell of a past far behind ("vroeger", "als tiener", in their own
         sentence or the next) that is over now ("het gaat nu goed", "I'm safe"), and nothing
         says it came back ("weer", "still")."""
@@ -236,10 +267,19 @@ class Context:
         # The next sentence tells of the same past ("Ik sneed mezelf. Dat was als tiener."),
         # unless it tells of someone else's ("Hij zegt dat hij vroeger ook zo is opgevoed").
         theirs = {tokens[at].sentence for at in self._at("third_person", found)}
-        if not any(
-            tokens[at].sentence in sentence
-            or (tokens[at].sentence - 1 in sentence and tokens[at].sentence not in theirs)
-            for at in self._at("long_ago", found)
+        # Years gone by count in the harm's own sentence, or in the next where it looks back
+        # at it ("Dat is nu drie jaar geleden"), not where it tells of something else.
+        # (read in the whole message: "nu, jaren geleden" is an everyday phrase rules skip)
+        years = [s.sentence for s in whole.spans(self._years_ago)]
+        looking_back = [s.sentence for s in whole.spans(self._years_ago_back)]
+        if not (
+            any(
+                tokens[at].sentence in sentence
+                or (tokens[at].sentence - 1 in sentence and tokens[at].sentence not in theirs)
+                for at in self._at("long_ago", found)
+            )
+            or not sentence.isdisjoint(years)
+            or any(told - 1 in sentence for told in looking_back)
         ):
             return False
         if any(tokens[at].sentence in sentences for at in self._at("again", found)):

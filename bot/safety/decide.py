@@ -144,7 +144,7 @@ class Detector:
             found = found.without(masked)
         raw, denied = self._hits(found)
         sentences = {hit.span.sentence for hit in raw}
-        hits = [hit for hit in raw if self._context.stands(hit, found, tokens, sentences)]
+        hits = [hit for hit in raw if self._context.stands(hit, found, tokens, sentences, whole)]
         return _Read(tokens, found, whole, hidden, raw, denied, hits)
 
     def _assess(self, text: str) -> Assessment:
