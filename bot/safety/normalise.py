@@ -29,8 +29,9 @@ _WORD = r"[a-z0-9]+(?:['\u2019`][a-z0-9]+)*|['\u2019`][a-z]+"
 _PIECES = re.compile(f"{_SENTENCE_END}|{_CLAUSE_MARK}|{_WORD}")
 _WORD_START = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'\u2019`")
 _LEET = str.maketrans("013457@$", "oieastas")
-#: "3x", "50x": a count of times, not letters written as digits.
-_TIMES = re.compile(r"\d+x")
+#: "3x", "50x": a count of times, and "21e", "3rd", "9th": a day of the month; not letters
+#: written as digits.
+_TIMES = re.compile(r"\d+x|\d{1,2}(?:e|ste|de|st|nd|rd|th)")
 #: Emoji that stand for a word of the vocabulary (a knife or a gun sent as a threat).
 _EMOJI_WORD = {"\U0001f52a": " mes ", "\U0001f5e1": " mes ", "\U0001f52b": " pistool "}
 #: Laughter typed as a run of "ha", "he" or "hi" of any length ("hahah", "hihihi"), read as
