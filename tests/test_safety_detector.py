@@ -100,6 +100,15 @@ def test_denial_time_and_distance_are_read_with_care(message: str, heard: bool) 
         # ... but not when it came back, or when "better" is denied.
         ("Vroeger sneed ik mezelf, en nu is het weer begonnen.", True),
         ("Vroeger wilde ik dood en het wordt nooit beter.", True),
+        # Years gone by are a past far behind, also said looking back from the next sentence...
+        (
+            "Bij mijn ex was ik altijd bang wat hij zou zeggen als ik thuiskwam. Dat is nu drie "
+            "jaar geleden en het is rustig bij Tom.",
+            False,
+        ),
+        # ... not where they tell when the harm began.
+        ("Twee jaar geleden begon hij me te slaan. Nu gaat het goed op mijn werk.", True),
+        ("Hij slaat me sinds twee jaar geleden, maar het gaat nu goed met de kinderen.", True),
         # A denial inside a condition does not reach what follows it.
         ("als hij mij vanavond nie terugbelt rij ik mijn auto tegen nen boom", True),
         # Someone else's act, and tracking both partners chose.

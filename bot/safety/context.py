@@ -90,6 +90,9 @@ _YEARS_AGO = (
 )
 #: A sentence that looks back at the one before: "Dat is nu ...", "That was ...".
 _LOOKING_BACK = "dat|da|das|dit|that|this|it"
+#: Where the years gone by tell when a harm began ("twee jaar geleden begon hij", "since"), not
+#: when it ended: such a sentence is no past far behind.
+_BEGAN = "begon|begonnen|begint|started|starts|sinds|since|al+jaren|for+years|ever+since|vanaf"
 #: What says a past harm came back ("en nu slaat hij me weer"); "nog" and "still" say a
 #: feeling goes on ("ik schrik nog van harde stemmen"), not the harm.
 _CAME_BACK = "weer|opnieuw|alweer|again|terug+begonnen|started+again|back+to"
@@ -120,6 +123,7 @@ class Context:
         self._came_back = terms.piece(_CAME_BACK)
         self._years_ago = terms.piece(_YEARS_AGO)
         self._years_ago_back = terms.piece(f"{_LOOKING_BACK} ... {_YEARS_AGO}")
+        self._began = terms.piece(_BEGAN)
         # Each rule's own words: a word a rule could have read is its matter, not a story
         # around it ("mijn playstation en mijn kleren weggegeven" is no game).
         self._own_terms = {
@@ -270,8 +274,11 @@ class Context:
         # Years gone by count in the harm's own sentence, or in the next where it looks back
         # at it ("Dat is nu drie jaar geleden"), not where it tells of something else.
         # (read in the whole message: "nu, jaren geleden" is an everyday phrase rules skip)
-        years = [s.sentence for s in whole.spans(self._years_ago)]
-        looking_back = [s.sentence for s in whole.spans(self._years_ago_back)]
+        began = {s.sentence for s in whole.spans(self._began)}
+        years = [s.sentence for s in whole.spans(self._years_ago) if s.sentence not in began]
+        looking_back = [
+            s.sentence for s in whole.spans(self._years_ago_back) if s.sentence not in began
+        ]
         if not (
             any(
                 tokens[at].sentence in sentence
