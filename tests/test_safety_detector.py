@@ -735,3 +735,16 @@ def test_thoughts_of_suicide_or_self_harm_buried_in_a_long_calm_reflection_are_h
     which must not silence it (the combiner weighs other thinned-out concerns, not these)."""
     found = assess(message)
     assert found.category in ("suicide", "selfharm", "suicide_plan"), found.why
+
+
+def test_a_day_of_the_month_is_a_day_named_for_a_plan() -> None:
+    """ "Den 21e" is read as a date (not as letters typed with digits), so a wish to be gone
+    beside it is a plan: "Bel of chat nu met 113"."""
+    found = assess("Ik wil er niet meer zijn. Den 21e, als de kinderen bij hun vader zijn.")
+    assert (found.tier, found.category) == ("acute", "suicide_plan"), found.why
+
+
+def test_a_thing_given_away_is_no_story_around_the_giving() -> None:
+    """A game console given away is a belonging, not a game the harm was told in."""
+    found = assess("Ik heb mijn playstation en mijn kleren weggegeven, na zondag niet meer nodig.")
+    assert "nl.suicide.give-away" in found.why, found.why

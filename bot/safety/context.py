@@ -27,12 +27,12 @@ the subject of the act, or the writer's own plan told as a past long over.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.safety.match import Found, Span
 from bot.safety.normalise import Token
-from bot.safety.terms import Terms
+from bot.safety.terms import Pattern, Terms
 from bot.safety.vocabulary import MODIFIERS, OPTIONAL_MODIFIERS, Rule, Vocabulary
 
 #: Words a denial reaches on either side of the words of a rule.
@@ -109,7 +109,10 @@ class Hit:
 class Context:
     """The vocabulary's modifier concepts compiled, read around each rule that matched."""
 
-    def __init__(self, terms: Terms, vocabulary: Vocabulary) -> None:
+    def __init__(
+        self, terms: Terms, vocabulary: Vocabulary, rule_pieces: Mapping[str, Sequence[Pattern]]
+    ) -> None:
+        """`rule_pieces`: each rule's pieces as the detector compiled them, by rule id."""
         self._modifier = {name: terms.term(f"@{name}") for name in MODIFIERS}
         self._modifier.update(
             (name, terms.term(f"@{name}"))
@@ -127,13 +130,8 @@ class Context:
         # Each rule's own words: a word a rule could have read is its matter, not a story
         # around it ("mijn playstation en mijn kleren weggegeven" is no game).
         self._own_terms = {
-            rule.id: frozenset(
-                term
-                for piece in rule.when
-                for sequence in terms.piece(piece)
-                for term, _ in sequence
-            )
-            for rule in vocabulary.rules
+            rule: frozenset(term for pattern in pieces for seq in pattern for term, _ in seq)
+            for rule, pieces in rule_pieces.items()
         }
 
     def as_a_child(self, span: Span, found: Found) -> bool:
@@ -271,23 +269,12 @@ class Context:
         # The next sentence tells of the same past ("Ik sneed mezelf. Dat was als tiener."),
         # unless it tells of someone else's ("Hij zegt dat hij vroeger ook zo is opgevoed").
         theirs = {tokens[at].sentence for at in self._at("third_person", found)}
-        # Years gone by count in the harm's own sentence, or in the next where it looks back
-        # at it ("Dat is nu drie jaar geleden"), not where it tells of something else.
-        # (read in the whole message: "nu, jaren geleden" is an everyday phrase rules skip)
-        began = {s.sentence for s in whole.spans(self._began)}
-        years = [s.sentence for s in whole.spans(self._years_ago) if s.sentence not in began]
-        looking_back = [
-            s.sentence for s in whole.spans(self._years_ago_back) if s.sentence not in began
-        ]
-        if not (
-            any(
-                tokens[at].sentence in sentence
-                or (tokens[at].sentence - 1 in sentence and tokens[at].sentence not in theirs)
-                for at in self._at("long_ago", found)
-            )
-            or not sentence.isdisjoint(years)
-            or any(told - 1 in sentence for told in looking_back)
-        ):
+        told = any(
+            tokens[at].sentence in sentence
+            or (tokens[at].sentence - 1 in sentence and tokens[at].sentence not in theirs)
+            for at in self._at("long_ago", found)
+        )
+        if not (told or self._years_gone_by(whole, sentence)):
             return False
         if any(tokens[at].sentence in sentences for at in self._at("again", found)):
             return False
@@ -297,6 +284,21 @@ class Context:
         # "het wordt nooit beter" is no sign of it being over.
         return any(
             not negations.intersection(range(at - 2, at)) for at in self._at("better_now", found)
+        )
+
+    def _years_gone_by(self, whole: Found, sentence: set[int]) -> bool:
+        """Whether years gone by are told in the harm's own sentence, or in the next where it
+        looks back at it ("Dat is nu drie jaar geleden"), and not as when the harm began
+        ("twee jaar geleden begon hij"). Read in the whole message: "nu, jaren geleden" is an
+        everyday phrase the rules skip."""
+        began = {s.sentence for s in whole.spans(self._began)}
+        if any(
+            s.sentence in sentence and s.sentence not in began for s in whole.spans(self._years_ago)
+        ):
+            return True
+        return any(
+            s.sentence - 1 in sentence and s.sentence not in began
+            for s in whole.spans(self._years_ago_back)
         )
 
     def _safe_now(self, found: Found) -> list[int]:

@@ -77,7 +77,9 @@ class Detector:
         self._escalations = [
             (e, [self._terms.piece(p) for p in e.with_]) for e in vocabulary.escalations
         ]
-        self._context = Context(self._terms, vocabulary)
+        self._context = Context(
+            self._terms, vocabulary, {rule.id: pieces for rule, pieces in self._rules}
+        )
         # The partner and "hij", "she": someone else who may have struck the blow.
         concepts = vocabulary.concepts
         self._others = tuple(

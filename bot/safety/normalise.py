@@ -31,7 +31,7 @@ _WORD_START = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'\u2019`")
 _LEET = str.maketrans("013457@$", "oieastas")
 #: "3x", "50x": a count of times, and "21e", "3rd", "9th": a day of the month; not letters
 #: written as digits.
-_TIMES = re.compile(r"\d+x|\d{1,2}(?:e|ste|de|st|nd|rd|th)")
+_COUNT_OR_DAY = re.compile(r"\d+x|\d{1,2}(?:e|ste|de|st|nd|rd|th)")
 #: Emoji that stand for a word of the vocabulary (a knife or a gun sent as a threat).
 _EMOJI_WORD = {"\U0001f52a": " mes ", "\U0001f5e1": " mes ", "\U0001f52b": " pistool "}
 #: Laughter typed as a run of "ha", "he" or "hi" of any length ("hahah", "hihihi"), read as
@@ -147,7 +147,7 @@ class Reader:
         if (
             not word.isalpha()
             and any(c.isalpha() for c in word.replace("'", ""))
-            and not _TIMES.fullmatch(word)
+            and not _COUNT_OR_DAY.fullmatch(word)
         ):
             word = word.translate(_LEET)
         spelled = self._spelling.get(word) or self._spelling.get(word.replace("'", ""))
